@@ -1,0 +1,3 @@
+"""deploykit: one deployment spec, compiled for Compose, Kubernetes, Nomad and a Dockerfile."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,20 @@
+"""`deploykit render TARGET`: print a target's output, or write it to a directory."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from deploykit import output
+from deploykit.commands.common import emit_findings, load_profile, render_target
+
+
+def run(target: str, profile: Path | None, env: str | None, profiles_dir: Path, output_dir: Path | None, strict: bool) -> int:
+    loaded = load_profile(profile, env, profiles_dir)
+    result = render_target(loaded, target)
+    emit_findings(loaded, [result], strict)
+    if output_dir is None:
+        sys.stdout.write(result.rendering.stdout)
+    else:
+        output.write_directory(output_dir, result.rendering.files)
+    return 0

@@ -1,0 +1,17 @@
+"""`deploykit validate`: check a profile, and that every target can render it, without writing anything."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from deploykit.commands.common import emit_findings, load_profile, render_target
+from deploykit.targets import TARGETS
+
+
+def run(profile: Path | None, env: str | None, profiles_dir: Path, strict: bool) -> int:
+    loaded = load_profile(profile, env, profiles_dir)
+    outputs = [render_target(loaded, target) for target in TARGETS]
+    emit_findings(loaded, outputs, strict)
+    print(f"{loaded.source.file}: valid ({', '.join(TARGETS)})", file=sys.stderr)
+    return 0

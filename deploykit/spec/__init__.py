@@ -1,0 +1,1 @@
+"""The deployment spec model and its loading from profiles."""

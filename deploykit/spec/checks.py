@@ -1,0 +1,53 @@
+"""Rules that involve more than one field, checked after the model has validated each field."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from deploykit.errors import FieldPath
+from deploykit.spec import names
+from deploykit.spec.model import Profile
+from deploykit.spec.server import owned_flag
+
+Problem = tuple[FieldPath, str]
+
+
+def first_problem(profile: Profile) -> Problem | None:
+    """The first cross-field problem in `profile`, in field order, or None."""
+    return next(_problems(profile), None)
+
+
+def _problems(profile: Profile) -> Iterator[Problem]:
+    seen: set[str] = set()
+    for index, step in enumerate(profile.prestart):
+        if step.name in seen:
+            yield ("prestart", index, "name"), f"duplicate step name {step.name!r}"
+        seen.add(step.name)
+    for name in profile.env:
+        if name in profile.secrets:
+            yield ("env", name), f"{name} is also defined in secrets; define it in one place"
+        if names.SECRET_LOOKING_ENV.search(name):
+            yield ("env", name), f"{name} looks like a credential; reference it under `secrets:` instead of writing its value"
+    for index, argument in enumerate(profile.command):
+        flag = owned_flag(argument)
+        if flag is not None:
+            yield ("command", index), f"remove {flag}: deploykit sets it for each target (see `port`, `compose.workers`)"
+    if "FORWARDED_ALLOW_IPS" in profile.env or "FORWARDED_ALLOW_IPS" in profile.secrets:
+        where = "env" if "FORWARDED_ALLOW_IPS" in profile.env else "secrets"
+        yield (where, "FORWARDED_ALLOW_IPS"), "deploykit sets FORWARDED_ALLOW_IPS per target to the proxy's addresses; remove it"
+    health = profile.health
+    if health.timeout_seconds >= health.interval_seconds:
+        yield ("health", "timeout_seconds"), "must be less than health.interval_seconds"
+    proxy = profile.proxy
+    if proxy is not None:
+        if proxy.tls == "acme" and proxy.email is None:
+            yield ("proxy", "email"), "required with tls: acme (the ACME account e-mail)"
+        if proxy.tls != "none" and proxy.host is None:
+            yield ("proxy", "host"), f"required with tls: {proxy.tls}"
+        if proxy.tls != "provided" and proxy.certificate is not None:
+            yield ("proxy", "certificate"), "only used with tls: provided"
+    autoscaling = profile.k8s.autoscaling
+    if autoscaling is not None and autoscaling.min_replicas > autoscaling.max_replicas:
+        yield ("k8s", "autoscaling", "min_replicas"), "must not exceed k8s.autoscaling.max_replicas"
+    if profile.k8s.namespace == "default":
+        yield ("k8s", "namespace"), "do not deploy into the 'default' namespace; name one"

@@ -1,0 +1,141 @@
+"""From a profile file to a validated `Profile`, with every error pointing at its file, line and column."""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from deploykit.errors import DeployKitError, FieldPath
+from deploykit.profiles import MergedProfile, load_profile
+from deploykit.spec import checks
+from deploykit.spec.model import Profile
+
+_TYPE_NAMES = {bool: "boolean", int: "number", float: "number", str: "string", list: "list", dict: "mapping", type(None): "null"}
+
+
+@dataclass(frozen=True)
+class LoadedProfile:
+    """A validated profile and the merged source it came from (for locating later errors)."""
+
+    profile: Profile
+    source: MergedProfile
+
+    def error(self, path: FieldPath, message: str) -> DeployKitError:
+        """A DeployKitError for `path`, located in the file that set it."""
+        return DeployKitError(message, self.source.location_of(path), path)
+
+
+def load(path: Path) -> LoadedProfile:
+    """Load, merge and validate the profile at `path`."""
+    source = load_profile(path)
+    return validate(source)
+
+
+def validate(source: MergedProfile) -> LoadedProfile:
+    """Validate merged profile data (after `--set` overrides, if any)."""
+    try:
+        profile = Profile.model_validate(source.data)
+    except ValidationError as exc:
+        raise _translate(exc, source) from None
+    loaded = LoadedProfile(profile, source)
+    problem = checks.first_problem(profile)
+    if problem is not None:
+        path, message = problem
+        raise loaded.error(path, message)
+    return loaded
+
+
+def _translate(exc: ValidationError, source: MergedProfile) -> DeployKitError:
+    error = exc.errors(include_url=False)[0]
+    loc: FieldPath = tuple(part for part in error["loc"] if part != "[key]")
+    kind = error["type"]
+    value = error.get("input")
+    if kind == "missing":
+        return DeployKitError("required field is missing", source.location_of(loc[:-1]), loc)
+    if kind == "extra_forbidden":
+        return DeployKitError(_unknown_field_message(loc), source.location_of(loc), loc)
+    return DeployKitError(_message(kind, error["msg"], value), source.location_of(loc), loc)
+
+
+def _message(kind: str, msg: str, value: Any) -> str:
+    found = f"{_TYPE_NAMES.get(type(value), type(value).__name__)} {_show(value)}"
+    if kind == "string_type":
+        hint = "; quote it" if isinstance(value, (int, float, bool)) or value is None else ""
+        return f"expected a string, got {found}{hint}"
+    if kind in ("int_type", "int_from_float"):
+        return f"expected a whole number, got {found}"
+    if kind == "bool_type":
+        return f"expected true or false, got {found}"
+    if kind in ("dict_type", "model_type"):
+        return f"expected a mapping, got {found}"
+    if kind == "list_type":
+        return f"expected a list, got {found}"
+    if kind == "value_error":
+        return msg.removeprefix("Value error, ")
+    if kind == "literal_error":
+        return f"{_show(value)} is not allowed; {msg.replace('Input should be', 'expected')}"
+    if kind == "string_pattern_mismatch":
+        return f"{_show(value)} has an invalid format"
+    return f"{msg.replace('Input should', 'must').replace('Value should', 'must').replace('List should', 'must').replace('String should', 'must')}"
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, (dict, list)):
+        return ""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _unknown_field_message(loc: FieldPath) -> str:
+    name = str(loc[-1])
+    allowed = _allowed_keys(loc[:-1])
+    message = f"unknown field {name!r}"
+    close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+    if close:
+        message += f"; did you mean {close[0]!r}?"
+    elif allowed:
+        message += f"; expected one of: {', '.join(sorted(allowed))}"
+    return message
+
+
+def _allowed_keys(loc: FieldPath) -> list[str]:
+    """The field names accepted at `loc`, found by walking the model's annotations."""
+    current: Any = Profile
+    for part in loc:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(str(part))
+            if field is None:
+                return []
+            current = field.annotation
+        elif typing.get_origin(current) in (dict, list):
+            current = typing.get_args(current)[-1]
+        else:
+            return []
+    current = _unwrap(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip Optional and Annotated wrappers."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            members = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+            annotation = members[0]
+        else:
+            return annotation

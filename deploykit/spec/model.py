@@ -1,0 +1,142 @@
+"""The deployment spec: what a profile describes, independent of any target.
+
+Field descriptions double as the reference documentation and the JSON Schema (`deploykit schema`).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field
+
+from deploykit.spec import names
+from deploykit.spec.base import (
+    Command,
+    DnsLabel,
+    EnvName,
+    HttpPath,
+    Hostname,
+    ImageReference,
+    LabelKey,
+    LabelValue,
+    Seconds,
+    SpecModel,
+)
+from deploykit.spec.options.build import BuildOptions
+from deploykit.spec.options.compose import ComposeOptions
+from deploykit.spec.options.k8s import K8sOptions
+from deploykit.spec.options.nomad import NomadOptions
+from deploykit.spec.quantities import parse_cpu, parse_memory
+
+
+def _memory(value: str) -> str:
+    parse_memory(value)
+    return value
+
+
+def _cpu(value: str) -> str:
+    parse_cpu(value)
+    return value
+
+
+def _secret_name(value: str) -> str:
+    if len(value) > 253 or not names.DNS_SUBDOMAIN.match(value):
+        raise ValueError(f"{value!r} is not a valid secret name (lowercase letters, digits, '-' and '.')")
+    return value
+
+
+def _secret_key(value: str) -> str:
+    if len(value) > 253 or not names.SECRET_KEY.match(value):
+        raise ValueError(f"{value!r} is not a valid secret key (letters, digits, '-', '_' and '.')")
+    return value
+
+
+class Health(SpecModel):
+    """HTTP health checks. Every target probes the app's port over plain HTTP."""
+
+    path: HttpPath = Field("/healthz", description="Default path for every check.")
+    liveness_path: HttpPath | None = Field(None, description="Path that says the process is alive (default: `path`).")
+    readiness_path: HttpPath | None = Field(None, description="Path that says the process can take traffic (default: `path`).")
+    interval_seconds: Annotated[int, Field(ge=2, le=300)] = Field(10, description="Seconds between checks.")
+    timeout_seconds: Annotated[int, Field(ge=1, le=60)] = Field(2, description="Seconds before one check counts as failed.")
+    failure_threshold: Annotated[int, Field(ge=1, le=10)] = Field(3, description="Consecutive failures before the process is restarted or taken out of rotation.")
+    startup_seconds: Annotated[int, Field(ge=1, le=3600)] = Field(60, description="How long the app may take to start before it is considered failed.")
+
+    @property
+    def liveness(self) -> str:
+        return self.liveness_path or self.path
+
+    @property
+    def readiness(self) -> str:
+        return self.readiness_path or self.path
+
+
+class PrestartStep(SpecModel):
+    """A command run to completion before the app starts (e.g. database migrations). It must be idempotent."""
+
+    name: DnsLabel = Field(description="Step name, unique within `prestart`.")
+    command: Command = Field(description="The command and its arguments, exec form.")
+    image: ImageReference | None = Field(None, description="Image to run the step in (default: the app's `image`).")
+
+
+class SecretRef(SpecModel):
+    """A reference to a secret held outside the profile; never its value."""
+
+    secret: Annotated[str, AfterValidator(_secret_name)] = Field(description="Name of the secret (Kubernetes Secret, Compose secret, Nomad variable path suffix).")
+    key: Annotated[str, AfterValidator(_secret_key)] = Field(description="Key within that secret.")
+
+
+class Certificate(SpecModel):
+    """A certificate and key provided by the operator (`proxy.tls: provided`)."""
+
+    cert_file: Annotated[str, Field(min_length=1, max_length=4096, pattern=r"^[^\s$'\"`\\]+$")] = Field(description="Path to the PEM certificate chain on the server (Compose, Nomad).")
+    key_file: Annotated[str, Field(min_length=1, max_length=4096, pattern=r"^[^\s$'\"`\\]+$")] = Field(description="Path to the PEM private key on the server (Compose, Nomad).")
+
+
+class Proxy(SpecModel):
+    """The TLS-terminating proxy in front of the app."""
+
+    host: Hostname | None = Field(None, description="Public host name routed to the app.")
+    tls: Literal["acme", "provided", "none"] = Field("acme", description="acme: certificates from Let's Encrypt; provided: certificates you supply; none: plain HTTP (local development only).")
+    email: Annotated[str, Field(max_length=254, pattern=r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")] | None = Field(None, description="ACME account e-mail (required with tls: acme).")
+    certificate: Certificate | None = Field(None, description="Certificate files for tls: provided (Compose, Nomad); Kubernetes uses `k8s.tls_secret`.")
+
+
+class Profile(SpecModel):
+    """One application in one environment, after `extends` has been merged."""
+
+    environment: DnsLabel | None = Field(None, description="Environment name (dev, staging, prod). Profiles that declare one are rendered by `render all` into manifests/<environment>/.")
+    app: DnsLabel = Field(description="Application name used by every target: a DNS-1035 label, at most 63 characters.")
+    image: ImageReference = Field(description="Container image, pinned by tag (not `latest`) or digest.")
+    command: Command = Field(["fastapi", "run", "app/main.py"], description="Server command; deploykit adds the port and worker flags.")
+    port: Annotated[int, Field(ge=1024, le=65535)] = Field(8000, description="Port the app listens on inside its container (>= 1024: the app runs without privileges).")
+    memory: Annotated[str, AfterValidator(_memory)] = Field("256Mi", description="Memory per app process (Kubernetes quantity).")
+    cpu: Annotated[str, AfterValidator(_cpu)] = Field("250m", description="CPU per app process (Kubernetes quantity: 250m, 0.5, 2).")
+    replicas: Annotated[int, Field(ge=1, le=1000)] = Field(1, description="Total app processes serving traffic.")
+    health: Health = Field(Health(), description="Health checks.")
+    prestart: Annotated[list[PrestartStep], Field(max_length=32)] = Field([], description="Steps run in order before the app starts.")
+    env: dict[EnvName, Annotated[str, Field(max_length=65536)]] = Field({}, description="Plain environment variables (no credentials: use `secrets`).")
+    secrets: dict[EnvName, SecretRef] = Field({}, description="Environment variables read from secrets, by reference.")
+    proxy: Proxy | None = Field(None, description="Public HTTPS exposure through the TLS proxy.")
+    shutdown_seconds: Seconds = Field(30, description="Graceful shutdown budget: time between SIGTERM and SIGKILL on every target.")
+    labels: dict[LabelKey, LabelValue] = Field({}, description="Extra labels on every object.")
+    annotations: dict[LabelKey, Annotated[str, Field(max_length=65536)]] = Field({}, description="Extra annotations on Kubernetes objects (metadata on other targets).")
+    build: BuildOptions = Field(BuildOptions(), description="How the image is built (the `dockerfile` target).")
+    compose: ComposeOptions = Field(ComposeOptions(), description="Docker Compose options.")
+    k8s: K8sOptions = Field(K8sOptions(), description="Kubernetes options.")
+    nomad: NomadOptions = Field(NomadOptions(), description="Nomad options.")
+
+    @cached_property
+    def memory_bytes(self) -> int:
+        """Memory per process in bytes."""
+        return parse_memory(self.memory)
+
+    @cached_property
+    def cpu_millicores(self) -> int:
+        """CPU per process in millicores."""
+        return parse_cpu(self.cpu)
+
+    @property
+    def image_tag(self) -> str | None:
+        return names.image_tag(self.image)

@@ -1,0 +1,76 @@
+"""Name and text formats shared by every target, each the intersection of what all targets accept."""
+
+from __future__ import annotations
+
+import re
+
+# DNS-1035 label: a Kubernetes Service name, a Nomad service name, a Compose project name.
+DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+# DNS-1123 subdomain: Kubernetes Secret names.
+DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+# RFC 1123 host name, lower case. It is embedded in Traefik rules between backticks, so nothing
+# outside this alphabet may reach them.
+HOSTNAME_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+# An HTTP path for probes: it is written into Kubernetes probes, Nomad checks, Traefik tags and a
+# Python one-liner, so quotes, backslashes, `$` and white space are excluded.
+HTTP_PATH = re.compile(r"^/[A-Za-z0-9._~!*+,;=:@%/-]*$")
+# Kubernetes label/annotation keys: an optional DNS-subdomain prefix and a name.
+METADATA_KEY = re.compile(
+    r"^(?:[a-z0-9]([-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
+)
+LABEL_VALUE = re.compile(r"^(?:(?:[A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+# An OCI image reference: [registry[:port]/]path[:tag][@digest].
+IMAGE_REFERENCE = re.compile(
+    r"^(?P<name>(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+    r"(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
+    r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?"
+    r"(?:@(?P<digest>sha256:[a-f0-9]{64}))?$"
+)
+# Env names that look like they hold a credential: these must come from `secrets:`, not `env:`.
+SECRET_LOOKING_ENV = re.compile(r"(?:^|_)(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|APIKEY|PRIVATE_KEY|CREDENTIALS?)(?:_|$)", re.IGNORECASE)
+
+
+def check_dns_label(value: str, what: str = "name") -> str:
+    if len(value) > 63 or not DNS_LABEL.match(value):
+        raise ValueError(
+            f"{value!r} is not a valid {what}: use at most 63 lowercase letters, digits and '-', "
+            "starting with a letter and ending with a letter or digit (a DNS-1035 label)"
+        )
+    return value
+
+
+def check_hostname(value: str) -> str:
+    labels = value.split(".")
+    if len(value) > 253 or not all(len(label) <= 63 and HOSTNAME_LABEL.match(label) for label in labels):
+        raise ValueError(
+            f"{value!r} is not a valid host name: use lowercase letters, digits, '-' and '.' (RFC 1123), "
+            "without a scheme, port, path or wildcard"
+        )
+    return value
+
+
+def check_image(value: str) -> str:
+    match = IMAGE_REFERENCE.match(value)
+    if len(value) > 255 or not match:
+        raise ValueError(f"{value!r} is not a valid image reference (expected registry/name:tag or name@sha256:digest)")
+    if match.group("tag") is None and match.group("digest") is None:
+        raise ValueError(f"{value!r} has no tag or digest; pin the image (name:1.2.3 or name@sha256:...)")
+    if match.group("tag") == "latest" and match.group("digest") is None:
+        raise ValueError(f"{value!r} uses the tag 'latest'; pin a version tag or a digest")
+    return value
+
+
+def image_tag(value: str) -> str | None:
+    """The tag of a validated image reference, if it has one."""
+    match = IMAGE_REFERENCE.match(value)
+    return match.group("tag") if match else None
+
+
+def check_http_path(value: str) -> str:
+    if len(value) > 1024 or not HTTP_PATH.match(value) or "//" in value:
+        raise ValueError(
+            f"{value!r} is not a valid HTTP path: start with '/' and use letters, digits and ._~!*+,;=:@%/- only"
+        )
+    return value

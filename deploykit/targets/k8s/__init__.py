@@ -1,0 +1,48 @@
+"""The Kubernetes target: one process per pod, `replicas` pods, behind an Ingress.
+
+`render` returns one file per object plus a kustomization.yaml, and the whole YAML stream for stdout.
+"""
+
+from __future__ import annotations
+
+from deploykit.rendering import Rendering, RenderedFile
+from deploykit.report import Report
+from deploykit.spec.model import Profile
+from deploykit.targets.k8s.availability import build_autoscaler, build_pod_disruption_budget, build_service_account
+from deploykit.targets.k8s.network import build_ingress, build_network_policy, build_service
+from deploykit.targets.k8s.workload import build_deployment, build_prestart_jobs
+from deploykit.yamldump import dump, dump_all
+
+NAME = "k8s"
+
+
+def build_objects(profile: Profile, report: Report) -> list[dict]:
+    """Every object, in apply order (identity, migrations, workload, traffic, policy)."""
+    objects: list[dict | None] = [build_service_account(profile)]
+    if profile.k8s.prestart == "job":
+        objects += build_prestart_jobs(profile)
+    objects += [
+        build_deployment(profile, report),
+        build_service(profile),
+        build_ingress(profile, report),
+        build_pod_disruption_budget(profile, report),
+        build_autoscaler(profile),
+        build_network_policy(profile),
+    ]
+    return [obj for obj in objects if obj is not None]
+
+
+def file_name(obj: dict) -> str:
+    return f"{obj['kind'].lower()}-{obj['metadata']['name']}.yaml"
+
+
+def render(profile: Profile, report: Report) -> Rendering:
+    objects = build_objects(profile, report)
+    files = [RenderedFile(file_name(obj), dump(obj)) for obj in objects]
+    kustomization = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": [file.path for file in files],
+    }
+    files.append(RenderedFile("kustomization.yaml", dump(kustomization)))
+    return Rendering(tuple(files), dump_all(objects))

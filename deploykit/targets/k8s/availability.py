@@ -1,0 +1,51 @@
+"""Identity and availability: ServiceAccount, PodDisruptionBudget, HorizontalPodAutoscaler."""
+
+from __future__ import annotations
+
+from deploykit.report import Report
+from deploykit.spec.model import Profile
+from deploykit.targets.k8s.meta import metadata, selector_labels
+
+
+def build_service_account(profile: Profile) -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": metadata(profile, profile.app),
+        "automountServiceAccountToken": False,
+    }
+
+
+def build_pod_disruption_budget(profile: Profile, report: Report) -> dict:
+    # maxUnavailable: 1 never blocks a node drain, whatever the replica count (minAvailable == replicas would).
+    if profile.replicas == 1 and profile.k8s.autoscaling is None:
+        report.warn(("replicas",), "replicas: 1: every node drain or rollout of the node takes the app down; use 2 or more for availability")
+    return {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": metadata(profile, profile.app),
+        "spec": {
+            "maxUnavailable": 1,
+            "unhealthyPodEvictionPolicy": "AlwaysAllow",
+            "selector": {"matchLabels": selector_labels(profile)},
+        },
+    }
+
+
+def build_autoscaler(profile: Profile) -> dict | None:
+    autoscaling = profile.k8s.autoscaling
+    if autoscaling is None:
+        return None
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": metadata(profile, profile.app),
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": profile.app},
+            "minReplicas": autoscaling.min_replicas,
+            "maxReplicas": autoscaling.max_replicas,
+            "metrics": [
+                {"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": autoscaling.cpu_utilization}}}
+            ],
+        },
+    }

@@ -1,0 +1,103 @@
+"""How traffic reaches the pods: Service, Ingress and NetworkPolicy."""
+
+from __future__ import annotations
+
+from deploykit.report import Report
+from deploykit.spec.model import Profile
+from deploykit.targets.k8s.meta import HTTP_PORT_NAME, metadata, selector_labels
+
+SERVICE_PORT = 80
+
+
+def build_service(profile: Profile) -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": metadata(profile, profile.app),
+        "spec": {
+            "type": "ClusterIP",
+            "selector": selector_labels(profile),
+            "ports": [{"name": HTTP_PORT_NAME, "port": SERVICE_PORT, "targetPort": HTTP_PORT_NAME, "protocol": "TCP"}],
+        },
+    }
+
+
+def build_ingress(profile: Profile, report: Report) -> dict | None:
+    proxy = profile.proxy
+    if proxy is None or proxy.host is None:
+        return None
+    options = profile.k8s
+    annotations = dict(options.ingress_annotations)
+    if proxy.tls == "acme":
+        annotations["cert-manager.io/cluster-issuer"] = options.cluster_issuer
+    if options.ingress_class == "traefik" and proxy.tls != "none":
+        # Serve only on the TLS entrypoint; Traefik's own http->https redirect covers port 80.
+        annotations["traefik.ingress.kubernetes.io/router.entrypoints"] = "websecure"
+        annotations["traefik.ingress.kubernetes.io/router.tls"] = "true"
+    spec: dict = {"ingressClassName": options.ingress_class}
+    if proxy.tls == "none":
+        report.warn(("proxy", "tls"), "tls: none: the Ingress serves plain HTTP")
+    else:
+        spec["tls"] = [{"hosts": [proxy.host], "secretName": options.tls_secret or f"{profile.app}-tls"}]
+    spec["rules"] = [
+        {
+            "host": proxy.host,
+            "http": {
+                "paths": [
+                    {
+                        "path": "/",
+                        "pathType": "Prefix",
+                        "backend": {"service": {"name": profile.app, "port": {"name": HTTP_PORT_NAME}}},
+                    }
+                ]
+            },
+        }
+    ]
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": metadata(profile, profile.app, annotations=dict(sorted(annotations.items()))),
+        "spec": spec,
+    }
+
+
+def build_network_policy(profile: Profile) -> dict:
+    """Ingress only from the ingress controller; egress only to cluster DNS and declared backends."""
+    policy = profile.k8s.network_policy
+    egress: list[dict] = [
+        {
+            "to": [
+                {
+                    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+                    "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+                }
+            ],
+            "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+        }
+    ]
+    egress += [
+        {"to": [{"ipBlock": {"cidr": rule.cidr}}], "ports": [{"protocol": "TCP", "port": port} for port in rule.ports]}
+        for rule in policy.egress
+    ]
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": metadata(profile, profile.app),
+        "spec": {
+            # Empty selector-free policies are a classic mistake: select the app's pods (and Job pods, via name).
+            "podSelector": {"matchLabels": {"app.kubernetes.io/name": profile.app, "app.kubernetes.io/instance": profile.app}},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [
+                {
+                    "from": [
+                        {
+                            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": policy.ingress_namespace}},
+                            "podSelector": {"matchLabels": dict(sorted(policy.ingress_pod_labels.items()))},
+                        }
+                    ],
+                    "ports": [{"protocol": "TCP", "port": HTTP_PORT_NAME}],
+                }
+            ],
+            "egress": egress,
+        },
+    }

@@ -1,0 +1,204 @@
+"""The Deployment, its pod, and the migration Jobs (`k8s.prestart: job`)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+
+from deploykit.report import Report
+from deploykit.spec.model import PrestartStep, Profile
+from deploykit.spec.quantities import kubernetes_cpu, kubernetes_memory
+from deploykit.spec.server import server_command
+from deploykit.targets.k8s.meta import HTTP_PORT_NAME, bounded_name, labels, literal, metadata, selector_labels
+
+# The restricted Pod Security Standard with a high UID (kube-score and checkov want >= 10000).
+RUN_AS_USER = 10001
+TMP_VOLUME = "tmp"
+STARTUP_PERIOD_SECONDS = 5
+
+
+def pod_security_context() -> dict:
+    return {
+        "runAsNonRoot": True,
+        "runAsUser": RUN_AS_USER,
+        "runAsGroup": RUN_AS_USER,
+        "fsGroup": RUN_AS_USER,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def container_security_context() -> dict:
+    return {
+        "allowPrivilegeEscalation": False,
+        "privileged": False,
+        "readOnlyRootFilesystem": True,
+        "runAsNonRoot": True,
+        "runAsUser": RUN_AS_USER,
+        "runAsGroup": RUN_AS_USER,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def resources(profile: Profile) -> dict:
+    """Per-process resources: one process per container. CPU limit = request gives Guaranteed QoS."""
+    cpu = kubernetes_cpu(profile.cpu_millicores)
+    memory = kubernetes_memory(profile.memory_bytes)
+    return {"requests": {"cpu": cpu, "memory": memory}, "limits": {"cpu": cpu, "memory": memory}}
+
+
+def env(profile: Profile) -> list[dict]:
+    """Plain values, secret references and the proxy trust list, sorted by name."""
+    entries = [{"name": name, "value": literal(value)} for name, value in profile.env.items()]
+    entries += [
+        {"name": name, "valueFrom": {"secretKeyRef": {"name": ref.secret, "key": ref.key}}}
+        for name, ref in profile.secrets.items()
+    ]
+    # fastapi run trusts X-Forwarded-* only from these addresses; the ingress controller is never 127.0.0.1.
+    entries.append({"name": "FORWARDED_ALLOW_IPS", "value": literal(profile.k8s.forwarded_allow_ips)})
+    return sorted(entries, key=lambda entry: entry["name"])
+
+
+def _tmp_mount() -> list[dict]:
+    return [{"name": TMP_VOLUME, "mountPath": "/tmp"}]
+
+
+def _probe(profile: Profile, path: str, period: int, failures: int) -> dict:
+    return {
+        "httpGet": {"path": path, "port": HTTP_PORT_NAME, "scheme": "HTTP"},
+        "periodSeconds": period,
+        "timeoutSeconds": profile.health.timeout_seconds,
+        "failureThreshold": failures,
+        "successThreshold": 1,
+    }
+
+
+def app_container(profile: Profile) -> dict:
+    health = profile.health
+    return {
+        "name": profile.app,
+        "image": profile.image,
+        "imagePullPolicy": "IfNotPresent",
+        # args, not command: the image's ENTRYPOINT (if any) stays in charge, as with `docker run`.
+        "args": [literal(arg) for arg in server_command(profile)],
+        "ports": [{"name": HTTP_PORT_NAME, "containerPort": profile.port, "protocol": "TCP"}],
+        "env": env(profile),
+        "resources": resources(profile),
+        "startupProbe": _probe(profile, health.liveness, STARTUP_PERIOD_SECONDS, math.ceil(health.startup_seconds / STARTUP_PERIOD_SECONDS)),
+        "readinessProbe": _probe(profile, health.readiness, health.interval_seconds, health.failure_threshold),
+        "livenessProbe": _probe(profile, health.liveness, health.interval_seconds, health.failure_threshold),
+        "securityContext": container_security_context(),
+        "volumeMounts": _tmp_mount(),
+    }
+
+
+def step_container(profile: Profile, step: PrestartStep) -> dict:
+    """A prestart step: the app's image, env and hardening unless the step names another image."""
+    return {
+        "name": step.name,
+        "image": step.image or profile.image,
+        "imagePullPolicy": "IfNotPresent",
+        "args": [literal(arg) for arg in step.command],
+        "env": env(profile),
+        "resources": resources(profile),
+        "securityContext": container_security_context(),
+        "volumeMounts": _tmp_mount(),
+    }
+
+
+def pod_spec(profile: Profile, containers: list[dict], init_containers: list[dict], restart_policy: str) -> dict:
+    spec: dict = {
+        "serviceAccountName": profile.app,
+        "automountServiceAccountToken": False,
+        # Service links inject one env var per Service in the namespace: noise the app never asked for.
+        "enableServiceLinks": False,
+        "restartPolicy": restart_policy,
+        "terminationGracePeriodSeconds": profile.shutdown_seconds,
+        "securityContext": pod_security_context(),
+    }
+    if profile.k8s.image_pull_secrets:
+        spec["imagePullSecrets"] = [{"name": name} for name in profile.k8s.image_pull_secrets]
+    if init_containers:
+        spec["initContainers"] = init_containers
+    spec["containers"] = containers
+    spec["volumes"] = [{"name": TMP_VOLUME, "emptyDir": {"sizeLimit": "64Mi"}}]
+    return spec
+
+
+def _spreads(profile: Profile) -> bool:
+    return profile.replicas >= 2 or profile.k8s.autoscaling is not None
+
+
+def build_deployment(profile: Profile, report: Report) -> dict:
+    init_containers = []
+    if profile.k8s.prestart == "init":
+        init_containers = [step_container(profile, step) for step in profile.prestart]
+        if profile.replicas > 1 and profile.prestart:
+            report.warn(("prestart",), "init containers run in every pod, concurrently: each step must take a lock (e.g. a Postgres advisory lock) or use k8s.prestart: job")
+    spec = pod_spec(profile, [app_container(profile)], init_containers, "Always")
+    if _spreads(profile):
+        spec["affinity"] = {
+            "podAntiAffinity": {
+                "preferredDuringSchedulingIgnoredDuringExecution": [
+                    {
+                        "weight": 100,
+                        "podAffinityTerm": {"labelSelector": {"matchLabels": selector_labels(profile)}, "topologyKey": "kubernetes.io/hostname"},
+                    }
+                ]
+            }
+        }
+        spec["topologySpreadConstraints"] = [
+            {
+                "maxSkew": 1,
+                "topologyKey": "topology.kubernetes.io/zone",
+                "whenUnsatisfiable": "ScheduleAnyway",
+                "labelSelector": {"matchLabels": selector_labels(profile)},
+            }
+        ]
+    template_metadata: dict = {"labels": labels(profile)}
+    if profile.k8s.pod_annotations:
+        template_metadata["annotations"] = dict(sorted(profile.k8s.pod_annotations.items()))
+    deployment_spec: dict = {}
+    if profile.k8s.autoscaling is None:
+        # With an HPA, a Deployment that keeps spec.replicas would reset the count on every apply.
+        deployment_spec["replicas"] = profile.replicas
+    deployment_spec |= {
+        "revisionHistoryLimit": 5,
+        "selector": {"matchLabels": selector_labels(profile)},
+        "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+        "template": {"metadata": template_metadata, "spec": spec},
+    }
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata(profile, profile.app), "spec": deployment_spec}
+
+
+def build_prestart_jobs(profile: Profile) -> list[dict]:
+    """One Job per step, named per release so a new image or command gets a new (immutable) Job."""
+    jobs = []
+    for index, step in enumerate(profile.prestart):
+        container = step_container(profile, step)
+        digest = hashlib.sha256(json.dumps(container, sort_keys=True).encode()).hexdigest()[:8]
+        hooks = {
+            # Argo CD runs PreSync hooks before syncing the Deployment, waves in order.
+            "argocd.argoproj.io/hook": "PreSync",
+            "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation",
+            "argocd.argoproj.io/sync-wave": str(index),
+            "helm.sh/hook": "pre-install,pre-upgrade",
+            "helm.sh/hook-delete-policy": "before-hook-creation",
+            "helm.sh/hook-weight": str(index),
+        }
+        job_labels = labels(profile, "prestart")
+        jobs.append(
+            {
+                "apiVersion": "batch/v1",
+                "kind": "Job",
+                "metadata": metadata(profile, bounded_name(profile.app, step.name, digest), "prestart", hooks),
+                "spec": {
+                    "backoffLimit": 2,
+                    "activeDeadlineSeconds": 1800,
+                    "ttlSecondsAfterFinished": 86400,
+                    "template": {"metadata": {"labels": job_labels}, "spec": pod_spec(profile, [container], [], "Never")},
+                },
+            }
+        )
+    return jobs

@@ -1,0 +1,180 @@
+"""Reading one YAML file safely, keeping where every value came from.
+
+The file is composed into nodes by ruamel.yaml and converted here by hand, so that this module alone
+decides what a plain scalar means. That closes the classic YAML traps before the spec model sees them:
+duplicate keys, anchors and aliases (billion laughs), custom tags, and plain scalars that YAML 1.1
+tools read as something other than what the author meant (`no` is false, `1.10` is 1.1, `0755` is 493).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from deploykit.errors import DeployKitError, FieldPath, Location
+
+MAX_FILE_BYTES = 1024 * 1024
+
+_TAG_PREFIX = "tag:yaml.org,2002:"
+# Tags the YAML 1.2 core schema resolves implicitly; anything else was written explicitly.
+_IMPLICIT_TAGS = {f"{_TAG_PREFIX}{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")}
+
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BOOL_TRUE = re.compile(r"^(?:true|True|TRUE)$")
+_BOOL_FALSE = re.compile(r"^(?:false|False|FALSE)$")
+_INT_DECIMAL = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
+_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_FLOAT_SPECIAL = re.compile(r"^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+# Plain scalars that YAML 1.1 loaders (PyYAML, go-yaml v2, kubectl) read as booleans, octal or
+# base-60 numbers, or numbers with underscores. Their meaning depends on the reader, so they are refused.
+_AMBIGUOUS = re.compile(
+    r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF"
+    r"|[-+]?0[0-7_]+|[-+]?0b[01_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?0o[0-7_]+"
+    r"|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?"
+    r"|[-+]?[0-9][0-9_]*_[0-9_]*(?:\.[0-9_]*)?)$"
+)
+# C0 controls other than tab and newline, DEL, and the C1 range: never meaningful in a profile.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+@dataclass(frozen=True)
+class Document:
+    """The plain data of one YAML file and the location of every key and list item in it."""
+
+    data: dict[str, Any]
+    positions: dict[FieldPath, Location]
+    file: str
+
+
+def load_document(path: Path, display_name: str) -> Document:
+    """Read `path` as a single YAML mapping; every problem is a DeployKitError at its location."""
+    start = Location(display_name, 1, 1)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise DeployKitError(f"file is {size} bytes; profiles are limited to {MAX_FILE_BYTES} bytes (1 MiB)", start)
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise DeployKitError("file not found", start) from None
+    except IsADirectoryError:
+        raise DeployKitError("is a directory, not a profile file", start) from None
+    except OSError as exc:
+        raise DeployKitError(f"cannot read file: {exc.strerror}", start) from None
+    if len(raw) > MAX_FILE_BYTES:  # the file grew between stat and read
+        raise DeployKitError(f"file is larger than {MAX_FILE_BYTES} bytes (1 MiB)", start)
+    text = _decode_utf8(raw, display_name)
+    node = _compose(text, display_name)
+    if node is None:
+        raise DeployKitError("the profile is empty; expected a mapping of fields", start)
+    converter = _Converter(display_name)
+    data = converter.convert(node, ())
+    if not isinstance(data, dict):
+        raise DeployKitError("the profile must be a mapping of fields, not a list or a single value", converter.location(node))
+    return Document(data, converter.positions, display_name)
+
+
+def _decode_utf8(raw: bytes, display_name: str) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise DeployKitError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", Location(display_name, line, column)) from None
+
+
+def _compose(text: str, display_name: str):
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    yaml = YAML(typ="rt", pure=True)
+    try:
+        return yaml.compose(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        location = Location(display_name, mark.line + 1, mark.column + 1) if mark else Location(display_name, 1, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise DeployKitError(f"invalid YAML: {problem}", location) from None
+    except YAMLError as exc:
+        raise DeployKitError(f"invalid YAML: {exc}", Location(display_name, 1, 1)) from None
+
+
+class _Converter:
+    """Turns composed nodes into dicts, lists and scalars, recording positions as it goes."""
+
+    def __init__(self, display_name: str):
+        self.file = display_name
+        self.positions: dict[FieldPath, Location] = {}
+        self._seen: set[int] = set()
+
+    def location(self, node) -> Location:
+        return Location(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def convert(self, node, path: FieldPath) -> Any:
+        from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+        # An alias is the same node object reached twice; refusing it keeps memory bounded.
+        if id(node) in self._seen or getattr(node, "anchor", None):
+            raise DeployKitError("YAML anchors and aliases are not allowed in profiles", self.location(node), path)
+        self._seen.add(id(node))
+        self.positions.setdefault(path, self.location(node))
+        tag = _tag(node)
+        if tag not in _IMPLICIT_TAGS and not tag.startswith("tag:yaml.org,2002:omap"):
+            raise DeployKitError(f"explicit YAML tags such as {tag!r} are not allowed", self.location(node), path)
+        if isinstance(node, MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, SequenceNode):
+            return [self.convert(item, path + (index,)) for index, item in enumerate(node.value)]
+        if isinstance(node, ScalarNode):
+            return self._scalar(node, path)
+        raise DeployKitError("unsupported YAML node", self.location(node), path)
+
+    def _mapping(self, node, path: FieldPath) -> dict[str, Any]:
+        from ruamel.yaml.nodes import ScalarNode
+
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode) or _tag(key_node) == f"{_TAG_PREFIX}merge":
+                raise DeployKitError("mapping keys must be plain strings (no merge keys or complex keys)", self.location(key_node), path)
+            key = str(key_node.value)
+            if _CONTROL.search(key):
+                raise DeployKitError("control characters are not allowed in keys", self.location(key_node), path)
+            child = path + (key,)
+            if key in result:
+                first = self.positions[child]
+                raise DeployKitError(
+                    f"duplicate key {key!r} (first defined at line {first.line})", self.location(key_node), child
+                )
+            self.positions[child] = self.location(key_node)
+            result[key] = self.convert(value_node, child)
+        return result
+
+    def _scalar(self, node, path: FieldPath) -> Any:
+        text = str(node.value)
+        if _CONTROL.search(text):
+            raise DeployKitError("control characters are not allowed in values", self.location(node), path)
+        if node.style is not None:  # quoted or block scalar: always a string
+            return text
+        if _NULL.match(text):
+            return None
+        if _BOOL_TRUE.match(text):
+            return True
+        if _BOOL_FALSE.match(text):
+            return False
+        if _AMBIGUOUS.match(text):
+            raise DeployKitError(
+                f"the plain value {text!r} means different things to different YAML readers; "
+                f"quote it (\"{text}\") if it is text, or write true/false or a plain number",
+                self.location(node),
+                path,
+            )
+        if _INT_DECIMAL.match(text):
+            return int(text)
+        if _FLOAT.match(text) or _FLOAT_SPECIAL.match(text):
+            return float(text.lower().replace(".inf", "inf").replace(".nan", "nan"))
+        return text
+
+
+def _tag(node) -> str:
+    return str(getattr(node.tag, "value", node.tag) or "")

@@ -33,7 +33,13 @@ app = typer.Typer(
 ProfileOption = Annotated[Optional[Path], typer.Option("--profile", "-p", help="Profile file.", dir_okay=False)]
 EnvOption = Annotated[Optional[str], typer.Option("--env", "-e", help="Environment: uses <profiles>/<ENV>.yaml.")]
 ProfilesDirOption = Annotated[Path, typer.Option("--profiles", help="Directory holding the profiles.", file_okay=False)]
+ManifestsDirOption = Annotated[Path, typer.Option("--manifests", help="Directory of rendered manifests (<env>/<target>/).", file_okay=False)]
 StrictOption = Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")]
+SetOption = Annotated[
+    Optional[list[str]],
+    typer.Option("--set", help="Override a field after merging, typed like the profile: --set replicas=6 (repeatable).", metavar="PATH=VALUE"),
+]
+TargetsOption = Annotated[Optional[list[str]], typer.Option("--target", "-t", help="Only this target (repeatable).")]
 
 
 def _guarded(command: Callable[[], int]) -> None:
@@ -57,17 +63,55 @@ def _guarded(command: Callable[[], int]) -> None:
 
 @app.command()
 def render(
-    target: Annotated[str, typer.Argument(help="Target: k8s, compose, nomad, dockerfile.")],
+    target: Annotated[str, typer.Argument(help="k8s, compose, nomad, dockerfile, or `all` (every environment profile, every target, into manifests/).")],
     profile: ProfileOption = None,
-    env: EnvOption = None,
+    env: Annotated[
+        Optional[list[str]],
+        typer.Option("--env", "-e", help="Environment: uses <profiles>/<ENV>.yaml. With `all`: only these environments (repeatable)."),
+    ] = None,
     profiles_dir: ProfilesDirOption = Path("profiles"),
     output_dir: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write files into this directory instead of printing.", file_okay=False)] = None,
+    manifests_dir: ManifestsDirOption = Path("manifests"),
+    only_targets: TargetsOption = None,
+    assignments: SetOption = None,
+    strict: StrictOption = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="With `all`: print nothing but errors.")] = False,
+) -> None:
+    """Render a profile for one target (print it, or write it with -o DIR), or `all` into manifests/."""
+    if target == "all":
+        from deploykit.commands import render_all as command
+
+        def run_all() -> int:
+            if profile is not None or output_dir is not None:
+                raise DeployKitError("`render all` reads every profile in --profiles and writes into --manifests; -p and -o do not apply")
+            return command.run(profiles_dir, manifests_dir, env or [], only_targets or [], assignments or [], strict, quiet)
+
+        _guarded(run_all)
+    from deploykit.commands import render as command_one
+
+    def run_one() -> int:
+        if only_targets:
+            raise DeployKitError("--target applies to `render all` only")
+        if env is not None and len(env) > 1:
+            raise DeployKitError("give one --env for a single target")
+        return command_one.run(target, profile, env[0] if env else None, profiles_dir, output_dir, assignments or [], strict)
+
+    _guarded(run_one)
+
+
+@app.command()
+def check(
+    env: Annotated[Optional[list[str]], typer.Option("--env", "-e", help="Only these environments (repeatable).")] = None,
+    profiles_dir: ProfilesDirOption = Path("profiles"),
+    manifests_dir: ManifestsDirOption = Path("manifests"),
+    only_targets: TargetsOption = None,
+    assignments: SetOption = None,
     strict: StrictOption = False,
 ) -> None:
-    """Render a profile for one target: print it, or write it with -o DIR."""
-    from deploykit.commands import render as command
+    """Re-render in memory and compare with manifests/: exit 0 when identical, 1 with a diff when stale."""
+    from deploykit.commands import check as command
 
-    _guarded(lambda: command.run(target, profile, env, profiles_dir, output_dir, strict))
+    _guarded(lambda: command.run(profiles_dir, manifests_dir, env or [], only_targets or [], assignments or [], strict))
 
 
 @app.command()
@@ -75,12 +119,13 @@ def validate(
     profile: ProfileOption = None,
     env: EnvOption = None,
     profiles_dir: ProfilesDirOption = Path("profiles"),
+    assignments: SetOption = None,
     strict: StrictOption = False,
 ) -> None:
     """Check a profile (and that every target can render it) without writing anything."""
     from deploykit.commands import validate as command
 
-    _guarded(lambda: command.run(profile, env, profiles_dir, strict))
+    _guarded(lambda: command.run(profile, env, profiles_dir, assignments or [], strict))
 
 
 def main() -> None:

@@ -105,7 +105,7 @@ def _merge_into(
             positions[child] = overlay_positions[child]
             _merge_into(data[key], positions, value, overlay_positions, child)
             continue
-        _forget(positions, child)
+        forget_positions(positions, child)
         if value is None:
             data.pop(key, None)
             continue
@@ -115,6 +115,7 @@ def _merge_into(
                 positions[found] = location
 
 
-def _forget(positions: dict[FieldPath, Location], prefix: FieldPath) -> None:
+def forget_positions(positions: dict[FieldPath, Location], prefix: FieldPath) -> None:
+    """Drop the positions of `prefix` and everything below it (its value is being replaced)."""
     for found in [p for p in positions if p[: len(prefix)] == prefix]:
         del positions[found]

@@ -75,6 +75,16 @@ def load_document(path: Path, display_name: str) -> Document:
     return Document(data, converter.positions, display_name)
 
 
+def load_value(text: str, display_name: str, path: FieldPath, column_offset: int = 0) -> tuple[object, dict[FieldPath, Location]]:
+    """Read one YAML value (a `--set` value) under the same rules as a file, placed at `path`."""
+    node = _compose(text, display_name, column_offset)
+    if node is None:
+        return None, {path: Location(display_name, 1, column_offset + 1)}
+    converter = _Converter(display_name, column_offset)
+    value = converter.convert(node, path)
+    return value, converter.positions
+
+
 def _decode_utf8(raw: bytes, display_name: str) -> str:
     try:
         return raw.decode("utf-8")
@@ -84,7 +94,7 @@ def _decode_utf8(raw: bytes, display_name: str) -> str:
         raise DeployKitError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", Location(display_name, line, column)) from None
 
 
-def _compose(text: str, display_name: str):
+def _compose(text: str, display_name: str, column_offset: int = 0):
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -93,7 +103,7 @@ def _compose(text: str, display_name: str):
         return yaml.compose(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        location = Location(display_name, mark.line + 1, mark.column + 1) if mark else Location(display_name, 1, 1)
+        location = Location(display_name, mark.line + 1, mark.column + 1 + column_offset) if mark else Location(display_name, 1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
         raise DeployKitError(f"invalid YAML: {problem}", location) from None
     except YAMLError as exc:
@@ -103,13 +113,14 @@ def _compose(text: str, display_name: str):
 class _Converter:
     """Turns composed nodes into dicts, lists and scalars, recording positions as it goes."""
 
-    def __init__(self, display_name: str):
+    def __init__(self, display_name: str, column_offset: int = 0):
         self.file = display_name
+        self.column_offset = column_offset
         self.positions: dict[FieldPath, Location] = {}
         self._seen: set[int] = set()
 
     def location(self, node) -> Location:
-        return Location(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
+        return Location(self.file, node.start_mark.line + 1, node.start_mark.column + 1 + self.column_offset)
 
     def convert(self, node, path: FieldPath) -> Any:
         from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode

@@ -9,8 +9,9 @@ from pathlib import Path
 from deploykit.errors import DeployKitError
 from deploykit.rendering import Rendering
 from deploykit.report import Report
-from deploykit.spec.load import LoadedProfile, load
+from deploykit.spec.load import LoadedProfile
 from deploykit.targets import get_target
+from deploykit.workspace import load_with_overrides
 
 
 def resolve_profile(profile: Path | None, env: str | None, profiles_dir: Path) -> Path:
@@ -46,15 +47,16 @@ def render_target(loaded: LoadedProfile, target: str) -> TargetOutput:
     return TargetOutput(target, rendering, report)
 
 
-def emit_findings(loaded: LoadedProfile, outputs: list[TargetOutput], strict: bool) -> None:
-    """Print every warning on stderr, located in the profile; with `strict`, fail on any."""
+def emit_findings(loaded: LoadedProfile, outputs: list[TargetOutput], strict: bool, quiet: bool = False) -> None:
+    """Print every warning on stderr (unless `quiet`), located in the profile; with `strict`, fail on any."""
     findings = [finding for output in outputs for finding in output.report.findings]
-    for finding in findings:
+    for finding in findings if not quiet else ():
         location = loaded.source.location_of(finding.path)
         print(f"warning: {location}: {finding}", file=sys.stderr)
     if strict and findings:
         raise DeployKitError(f"{len(findings)} warning(s) and --strict is set")
 
 
-def load_profile(profile: Path | None, env: str | None, profiles_dir: Path) -> LoadedProfile:
-    return load(resolve_profile(profile, env, profiles_dir))
+def load_profile(profile: Path | None, env: str | None, profiles_dir: Path, assignments: list[str] = ()) -> LoadedProfile:
+    """The profile named by `-p` or `--env`, merged, overridden by `--set`, validated."""
+    return load_with_overrides(resolve_profile(profile, env, profiles_dir), list(assignments))

@@ -9,8 +9,8 @@ from deploykit import output
 from deploykit.commands.common import emit_findings, load_profile, render_target
 
 
-def run(target: str, profile: Path | None, env: str | None, profiles_dir: Path, output_dir: Path | None, strict: bool) -> int:
-    loaded = load_profile(profile, env, profiles_dir)
+def run(target: str, profile: Path | None, env: str | None, profiles_dir: Path, output_dir: Path | None, assignments: list[str], strict: bool) -> int:
+    loaded = load_profile(profile, env, profiles_dir, assignments)
     result = render_target(loaded, target)
     emit_findings(loaded, [result], strict)
     if output_dir is None:

@@ -9,8 +9,8 @@ from deploykit.commands.common import emit_findings, load_profile, render_target
 from deploykit.targets import TARGETS
 
 
-def run(profile: Path | None, env: str | None, profiles_dir: Path, strict: bool) -> int:
-    loaded = load_profile(profile, env, profiles_dir)
+def run(profile: Path | None, env: str | None, profiles_dir: Path, assignments: list[str], strict: bool) -> int:
+    loaded = load_profile(profile, env, profiles_dir, assignments)
     outputs = [render_target(loaded, target) for target in TARGETS]
     emit_findings(loaded, outputs, strict)
     print(f"{loaded.source.file}: valid ({', '.join(TARGETS)})", file=sys.stderr)

@@ -1,0 +1,53 @@
+"""`deploykit check`: fail when committed manifests differ from what the profiles render now."""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from pathlib import Path
+
+from deploykit import output
+from deploykit.commands.manifests import render_everything
+
+EXIT_STALE = 1
+
+
+def run(profiles_dir: Path, manifests_dir: Path, environments: list[str], targets: list[str], assignments: list[str], strict: bool) -> int:
+    rendered = render_everything(profiles_dir, manifests_dir, environments, targets, assignments, strict, show_warnings=False)
+    stale = missing = extra = 0
+    for entry in rendered:
+        expected = {file.path: output.with_header(file) for file in entry.output.rendering.files}
+        present = _files_under(entry.directory)
+        for path in sorted(expected):
+            actual_file = entry.directory / path
+            if path not in present:
+                missing += 1
+                print(f"missing: {actual_file}", file=sys.stderr)
+                continue
+            actual = actual_file.read_text(encoding="utf-8", errors="replace")
+            if actual != expected[path]:
+                stale += 1
+                sys.stdout.writelines(
+                    difflib.unified_diff(
+                        actual.splitlines(keepends=True),
+                        expected[path].splitlines(keepends=True),
+                        fromfile=f"{actual_file} (committed)",
+                        tofile=f"{actual_file} (rendered)",
+                    )
+                )
+        for path in sorted(present - expected.keys()):
+            extra += 1
+            print(f"extra: {entry.directory / path} (no longer rendered)", file=sys.stderr)
+    if stale or missing or extra:
+        print(
+            f"manifests are stale: {stale} changed, {missing} missing, {extra} extra; run `deploykit render all` and commit",
+            file=sys.stderr,
+        )
+        return EXIT_STALE
+    return 0
+
+
+def _files_under(directory: Path) -> set[str]:
+    if not directory.is_dir():
+        return set()
+    return {path.relative_to(directory).as_posix() for path in directory.rglob("*") if path.is_file()}

@@ -1,0 +1,85 @@
+"""`--set PATH=VALUE`: override one field of a merged profile, typed like the file.
+
+The value is read as YAML under the loader's rules (`--set replicas=6` is a number, `--set image=a:1`
+a string, `--set 'prestart=[]'` a list), so validation and its messages are the same as for files.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from deploykit.errors import DeployKitError, FieldPath, Location
+from deploykit.profiles import MergedProfile, forget_positions
+from deploykit.yamlload import load_value
+
+# `a.b`, `prestart[0].name`, `labels[example.com/team]`: brackets for keys that contain dots.
+_SEGMENT = re.compile(r"([^.\[\]]+)|\[([^\]]+)\]")
+
+
+def apply_overrides(source: MergedProfile, assignments: list[str]) -> MergedProfile:
+    """`source` with every `PATH=VALUE` in `assignments` applied, in order."""
+    data = source.data
+    positions = dict(source.positions)
+    for assignment in assignments:
+        argument = f"--set {assignment}"
+        field, separator, text = assignment.partition("=")
+        if not separator or not field:
+            raise DeployKitError("expected PATH=VALUE, e.g. --set replicas=6", Location(argument, 1, 1))
+        path = _parse_path(field, argument)
+        value, value_positions = load_value(text, argument, path, column_offset=len("--set ") + len(field) + 1)
+        _assign(data, path, value, argument)
+        forget_positions(positions, path)
+        # Errors about the path itself (an unknown field) point at the argument, errors in the value at the value.
+        for depth in range(1, len(path)):
+            positions.setdefault(path[:depth], Location(argument, 1, len("--set ") + 1))
+        positions.update(value_positions)
+    return replace(source, data=data, positions=positions)
+
+
+def _parse_path(field: str, argument: str) -> FieldPath:
+    path: list[str | int] = []
+    position = 0
+    while position < len(field):
+        match = _SEGMENT.match(field, position)
+        if match is None:
+            raise DeployKitError(f"cannot read the field path {field!r} (use a.b.c, list[0], map[key.with.dots])", Location(argument, 1, 7 + position))
+        name, bracketed = match.groups()
+        segment = name if name is not None else bracketed
+        path.append(int(segment) if bracketed is not None and segment.isdigit() else segment)
+        position = match.end()
+        if position < len(field) and field[position] == ".":
+            position += 1
+            if position == len(field):
+                raise DeployKitError(f"the field path {field!r} ends with '.'", Location(argument, 1, 7 + position))
+    return tuple(path)
+
+
+def _assign(data: dict, path: FieldPath, value: object, argument: str) -> None:
+    container: object = data
+    for depth, part in enumerate(path[:-1]):
+        container = _step(container, part, path[: depth + 1], argument)
+    last = path[-1]
+    if isinstance(container, list):
+        if not isinstance(last, int) or not 0 <= last < len(container):
+            raise DeployKitError(f"no list item {last!r} to set", Location(argument, 1, 7), path)
+        container[last] = value
+    elif isinstance(container, dict):
+        if value is None:
+            container.pop(str(last), None)
+        else:
+            container[str(last)] = value
+    else:
+        raise DeployKitError("cannot set a field inside a plain value", Location(argument, 1, 7), path)
+
+
+def _step(container: object, part: str | int, path: FieldPath, argument: str) -> object:
+    """The child at `part`, creating missing mappings on the way."""
+    if isinstance(container, dict):
+        key = str(part)
+        if key not in container or container[key] is None:
+            container[key] = {}
+        return container[key]
+    if isinstance(container, list) and isinstance(part, int) and 0 <= part < len(container):
+        return container[part]
+    raise DeployKitError(f"cannot follow {part!r} here", Location(argument, 1, 7), path)

@@ -128,5 +128,27 @@ def validate(
     _guarded(lambda: command.run(profile, env, profiles_dir, assignments or [], strict))
 
 
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the profile format (for editors: yaml-language-server)."""
+    from deploykit.commands import schema as command
+
+    _guarded(command.run)
+
+
+@app.command()
+def init(
+    app_name: Annotated[Optional[str], typer.Option("--app", help="Application name (asked for on a terminal when missing).")] = None,
+    image: Annotated[Optional[str], typer.Option("--image", help="Container image, pinned (asked for on a terminal when missing).")] = None,
+    domain: Annotated[str, typer.Option("--domain", help="Public domain; hosts become <app>.<domain> and <app>.staging.<domain>.")] = "example.com",
+    email: Annotated[str, typer.Option("--email", help="ACME account e-mail.")] = "ops@example.com",
+    profiles_dir: ProfilesDirOption = Path("profiles"),
+) -> None:
+    """Create profiles/base.yaml, dev.yaml, staging.yaml and prod.yaml for a new app (never overwrites)."""
+    from deploykit.commands import init as command
+
+    _guarded(lambda: command.run(profiles_dir, app_name, image, domain, email))
+
+
 def main() -> None:
     app()

@@ -18,6 +18,7 @@ from deploykit.rendering import RenderedFile
 
 HEADER = "# Rendered by deploykit. Do not edit: change the profile and render again.\n"
 _RENAME_EXCHANGE = 2
+STAGING_SUFFIX = ".new"
 
 
 def with_header(file: RenderedFile) -> str:
@@ -50,7 +51,8 @@ def write_directory(directory: Path, files: tuple[RenderedFile, ...]) -> None:
     """Replace `directory` with exactly `files`, atomically where the platform allows."""
     check_writable(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".new", dir=directory.parent))
+    _remove_leftovers(directory)
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=STAGING_SUFFIX, dir=directory.parent))
     try:
         for file in files:
             target = staging / file.path
@@ -59,6 +61,16 @@ def write_directory(directory: Path, files: tuple[RenderedFile, ...]) -> None:
         _swap_in(staging, directory)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _remove_leftovers(directory: Path) -> None:
+    """Staging directories of a run that was killed before it could clean up (only deploykit's own files)."""
+    for leftover in directory.parent.glob(f".{directory.name}.*{STAGING_SUFFIX}"):
+        if leftover.is_dir() and not leftover.is_symlink() and all(entry.is_dir() or is_rendered(entry) for entry in leftover.rglob("*")):
+            shutil.rmtree(leftover, ignore_errors=True)
+    backup = directory.with_name(directory.name + ".old")
+    if backup.is_dir() and directory.is_dir():
+        shutil.rmtree(backup, ignore_errors=True)
 
 
 def _swap_in(staging: Path, directory: Path) -> None:

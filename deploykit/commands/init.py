@@ -1,0 +1,48 @@
+"""`deploykit init`: scaffold profiles for a new app, never overwriting a file."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from deploykit.errors import DeployKitError
+from deploykit.scaffold import SCHEMA_FILE, scaffold_profiles
+from deploykit.spec import names
+from deploykit.spec.schema import profile_schema
+
+
+def run(profiles_dir: Path, app: str | None, image: str | None, domain: str, email: str) -> int:
+    app = app or _ask("App name (a DNS label, e.g. items-api)", "--app")
+    image = image or _ask("Image, pinned (e.g. registry.example.com/team/app:1.0.0)", "--image")
+    for check, value, option in ((names.check_dns_label, app, "--app"), (names.check_image, image, "--image"), (names.check_hostname, domain, "--domain")):
+        try:
+            check(value)
+        except ValueError as exc:
+            raise DeployKitError(f"{option}: {exc}") from None
+    schema_file = profiles_dir.parent / SCHEMA_FILE
+    schema_path = os.path.relpath(schema_file, profiles_dir)
+    files = scaffold_profiles(app, image, domain, email, schema_path)
+    targets = [profiles_dir / file.path for file in files] + [schema_file]
+    existing = [str(path) for path in targets if path.exists()]
+    if existing:
+        raise DeployKitError(f"refusing to overwrite {', '.join(existing)}; init only creates new files")
+    profiles_dir.mkdir(parents=True, exist_ok=True)
+    contents = [file.content for file in files] + [json.dumps(profile_schema(), indent=2, sort_keys=True) + "\n"]
+    for path, content in zip(targets, contents):
+        # "x": exclusive creation, so a file that appeared since the check is still never overwritten.
+        with path.open("x", encoding="utf-8", newline="\n") as handle:
+            handle.write(content)
+        print(f"created {path}", file=sys.stderr)
+    return 0
+
+
+def _ask(question: str, option: str) -> str:
+    """Prompt on a terminal; in a pipeline a missing value is an error, never a hang."""
+    if not sys.stdin.isatty():
+        raise DeployKitError(f"{option} is required (no terminal to ask on)")
+    try:
+        return input(f"{question}: ").strip()
+    except EOFError:
+        raise DeployKitError(f"{option} is required") from None

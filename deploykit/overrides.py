@@ -28,12 +28,14 @@ def apply_overrides(source: MergedProfile, assignments: list[str]) -> MergedProf
             raise DeployKitError("expected PATH=VALUE, e.g. --set replicas=6", Location(argument, 1, 1))
         path = _parse_path(field, argument)
         value, value_positions = load_value(text, argument, path, column_offset=len("--set ") + len(field) + 1)
+        is_new_field = path not in positions
         _assign(data, path, value, argument)
         forget_positions(positions, path)
-        # Errors about the path itself (an unknown field) point at the argument, errors in the value at the value.
-        for depth in range(1, len(path)):
-            positions.setdefault(path[:depth], Location(argument, 1, len("--set ") + 1))
         positions.update(value_positions)
+        # A field the profile did not have may be unknown: that error points at the path, not the value.
+        for depth in range(1, len(path) + 1 if is_new_field else len(path)):
+            if depth == len(path) or path[:depth] not in positions:
+                positions[path[:depth]] = Location(argument, 1, len("--set ") + 1)
     return replace(source, data=data, positions=positions)
 
 

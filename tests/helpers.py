@@ -1,0 +1,25 @@
+"""Running the real CLI in a subprocess, as users and pipelines do."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None, timeout: float = 120, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -m deploykit ARGS` in `cwd`; stdout/stderr captured as text."""
+    environment = {**os.environ, **(env or {})}
+    environment.pop("COLUMNS", None)
+    return subprocess.run(
+        [sys.executable, "-m", "deploykit", *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        input=stdin if stdin is not None else "",
+    )

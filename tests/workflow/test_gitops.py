@@ -1,0 +1,190 @@
+"""The GitOps loop in a scratch project: render all, check, drift, overrides, interruption."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from helpers import REPO, run_cli
+
+from deploykit import output
+from deploykit.commands import render_all
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the bundled profiles in an empty project, rendered once."""
+    shutil.copytree(REPO / "profiles", tmp_path / "profiles")
+    result = run_cli("render", "all", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    return tmp_path
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(root)): path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()}
+
+
+def test_render_all_then_check_passes(project: Path):
+    assert sorted(os.listdir(project / "manifests")) == ["dev", "prod", "staging"]
+    result = run_cli("check", cwd=project)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_render_all_is_quiet_off_a_terminal_and_deterministic(project: Path):
+    before = snapshot(project / "manifests")
+    result = run_cli("render", "all", cwd=project)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert snapshot(project / "manifests") == before
+
+
+def test_edited_manifest_fails_check_with_a_diff(project: Path):
+    service = project / "manifests/prod/k8s/service-items-api.yaml"
+    service.write_text(service.read_text().replace("port: 80", "port: 8080"))
+    result = run_cli("check", cwd=project)
+    assert result.returncode == 1
+    assert "--- manifests/prod/k8s/service-items-api.yaml (committed)\n" in result.stdout
+    assert "+++ manifests/prod/k8s/service-items-api.yaml (rendered)\n" in result.stdout
+    assert "-      port: 8080\n+      port: 80\n" in result.stdout
+    assert result.stderr == "manifests are stale: 1 changed, 0 missing, 0 extra; run `deploykit render all` and commit\n"
+
+
+def test_missing_and_extra_files_are_listed(project: Path):
+    (project / "manifests/dev/k8s/service-items-api.yaml").unlink()
+    (project / "manifests/dev/k8s/old-object.yaml").write_text(output.HEADER)
+    result = run_cli("check", cwd=project)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "missing: manifests/dev/k8s/service-items-api.yaml",
+        "extra: manifests/dev/k8s/old-object.yaml (no longer rendered)",
+        "manifests are stale: 0 changed, 1 missing, 1 extra; run `deploykit render all` and commit",
+    ]
+
+
+def test_profile_change_fails_check_until_rendered(project: Path):
+    prod = project / "profiles/prod.yaml"
+    prod.write_text(prod.read_text().replace("replicas: 4", "replicas: 5"))
+    failed = run_cli("check", cwd=project)
+    assert failed.returncode == 1
+    assert "-  replicas: 4\n+  replicas: 5\n" in failed.stdout
+    assert run_cli("render", "all", cwd=project).returncode == 0
+    assert run_cli("check", cwd=project).returncode == 0
+
+
+def test_render_all_narrowed_by_env_and_target(project: Path):
+    shutil.rmtree(project / "manifests")
+    result = run_cli("render", "all", "--env", "prod", "--target", "k8s", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert sorted(str(p.relative_to(project)) for p in (project / "manifests").iterdir()) == ["manifests/prod"]
+    assert os.listdir(project / "manifests/prod") == ["k8s"]
+    assert run_cli("check", "--env", "prod", "--target", "k8s", cwd=project).returncode == 0
+
+
+def test_removed_objects_disappear(project: Path):
+    staging = project / "profiles/staging.yaml"
+    assert any(p.name.startswith("job-") for p in (project / "manifests/staging/k8s").iterdir())
+    staging.write_text(staging.read_text().replace("  prestart: job\n", ""))
+    assert run_cli("render", "all", cwd=project).returncode == 0
+    assert not any(p.name.startswith("job-") for p in (project / "manifests/staging/k8s").iterdir())
+    assert run_cli("check", cwd=project).returncode == 0
+
+
+def test_set_overrides_render_and_check(project: Path):
+    result = run_cli("check", "--set", "replicas=6", "--env", "prod", cwd=project)
+    assert result.returncode == 1
+    assert "+  replicas: 6\n" in result.stdout
+    rendered = run_cli("render", "k8s", "--env", "prod", "--set", "image=registry.example.com/acme/items-api:1.4.3", cwd=project)
+    assert rendered.returncode == 0
+    assert "image: registry.example.com/acme/items-api:1.4.3\n" in rendered.stdout
+
+
+@pytest.mark.parametrize(
+    ("assignment", "message"),
+    [
+        ("replicas=six", "error: --set replicas=six:1:16: replicas: expected a whole number, got string 'six'\n"),
+        ("replicas=true", "error: --set replicas=true:1:16: replicas: expected a whole number, got boolean true\n"),
+        ("image=1.10", "error: --set image=1.10:1:13: image: expected a string, got number 1.1; quote it\n"),
+        ("port=no", "error: --set port=no:1:12: port: the plain value 'no' means different things to different YAML readers; quote it (\"no\") if it is text, or write true/false or a plain number\n"),
+        ("replicas", "error: --set replicas:1:1: expected PATH=VALUE, e.g. --set replicas=6\n"),
+        ("k8s.namespac=x", "error: --set k8s.namespac=x:1:7: k8s.namespac: unknown field 'namespac'; did you mean 'namespace'?\n"),
+    ],
+)
+def test_set_errors_name_the_argument(project: Path, assignment: str, message: str):
+    before = snapshot(project / "manifests")
+    result = run_cli("render", "all", "--set", assignment, cwd=project)
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", message)
+    assert snapshot(project / "manifests") == before
+
+
+def test_invalid_profile_writes_nothing(project: Path):
+    before = snapshot(project / "manifests")
+    dev = project / "profiles/dev.yaml"
+    dev.write_text(dev.read_text() + "replicas: 0\n")
+    result = run_cli("render", "all", cwd=project)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: profiles/dev.yaml:")
+    assert snapshot(project / "manifests") == before
+
+
+def test_fault_while_writing_leaves_previous_manifests(project: Path, monkeypatch: pytest.MonkeyPatch):
+    """Fault injection: the third file write fails; every target directory stays as it was."""
+    prod = project / "profiles/prod.yaml"
+    prod.write_text(prod.read_text().replace("replicas: 4", "replicas: 7"))
+    before = snapshot(project / "manifests")
+    real_write = Path.write_text
+    calls = {"count": 0}
+
+    def failing_write(self: Path, *args, **kwargs):
+        calls["count"] += 1
+        if calls["count"] == 3:
+            raise OSError(28, "No space left on device")
+        return real_write(self, *args, **kwargs)
+
+    monkeypatch.chdir(project)
+    monkeypatch.setattr(Path, "write_text", failing_write)
+    with pytest.raises(OSError):
+        render_all.run(Path("profiles"), Path("manifests"), [], [], [], strict=False, quiet=True)
+    monkeypatch.undo()
+    assert snapshot(project / "manifests") == before
+    assert not [p for p in (project / "manifests").rglob("*.new")]
+
+
+def test_killed_render_never_leaves_a_mix(project: Path):
+    """SIGKILL at many points of a real run: each target directory is wholly old or wholly new."""
+    old = snapshot(project / "manifests")
+    prod = project / "profiles/prod.yaml"
+    prod.write_text(prod.read_text().replace("replicas: 4", "replicas: 9"))
+    assert run_cli("render", "all", cwd=project).returncode == 0
+    new = snapshot(project / "manifests")
+    prod.write_text(prod.read_text().replace("replicas: 9", "replicas: 4"))
+    assert run_cli("render", "all", cwd=project).returncode == 0
+
+    def by_directory(files: dict[str, bytes]) -> dict[str, dict[str, bytes]]:
+        grouped: dict[str, dict[str, bytes]] = {}
+        for name, content in files.items():
+            directory, _, leaf = name.rpartition("/")
+            grouped.setdefault(directory, {})[leaf] = content
+        return grouped
+
+    old_dirs, new_dirs = by_directory(old), by_directory(new)
+    for delay in [0.04 * step for step in range(10)]:
+        prod.write_text(prod.read_text().replace("replicas: 4", "replicas: 9"))
+        process = subprocess.Popen([sys.executable, "-m", "deploykit", "render", "all"], cwd=project)
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        current = by_directory(snapshot(project / "manifests"))
+        for directory, files in current.items():
+            if "/." in "/" + directory or directory.endswith(".new"):
+                continue  # a killed run's staging directory: cleaned up by the next run
+            assert files in (old_dirs[directory], new_dirs[directory]), f"{directory} mixes old and new files (killed after {delay:.2f}s)"
+        # Restore the old state for the next round.
+        prod.write_text(prod.read_text().replace("replicas: 9", "replicas: 4"))
+        assert run_cli("render", "all", cwd=project).returncode == 0
+        assert snapshot(project / "manifests") == old

@@ -1,0 +1,69 @@
+"""The editor schema stays current and accepts the bundled profiles; init scaffolds without overwriting."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from helpers import REPO, run_cli
+
+from deploykit.yamlload import load_document
+
+
+def test_committed_schema_is_current():
+    result = run_cli("schema")
+    assert result.returncode == 0
+    committed = (REPO / "deploykit.schema.json").read_text()
+    assert result.stdout == committed, "deploykit.schema.json is stale: run `deploykit schema > deploykit.schema.json`"
+
+
+@pytest.mark.parametrize("name", sorted(path.name for path in (REPO / "profiles").glob("*.yaml")))
+def test_bundled_profiles_validate_against_the_schema(name: str):
+    schema = json.loads((REPO / "deploykit.schema.json").read_text())
+    path = REPO / "profiles" / name
+    assert path.read_text().startswith("# yaml-language-server: $schema=../deploykit.schema.json\n")
+    jsonschema.validate(load_document(path, name).data, schema, cls=jsonschema.Draft202012Validator)
+
+
+def test_schema_rejects_unknown_and_mistyped_fields():
+    schema = json.loads((REPO / "deploykit.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    assert not list(validator.iter_errors({"extends": "base.yaml", "replicas": 3}))
+    assert [error.message for error in validator.iter_errors({"replicas": "3"})] == ["'3' is not of type 'integer'"]
+    assert "Additional properties are not allowed ('replica' was unexpected)" in [error.message for error in validator.iter_errors({"replica": 3})]
+
+
+def test_init_scaffolds_profiles_that_render(tmp_path: Path):
+    result = run_cli("init", "--app", "shop", "--image", "registry.example.com/team/shop:2.0.1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "profiles").iterdir()) == ["base.yaml", "dev.yaml", "prod.yaml", "staging.yaml"]
+    assert (tmp_path / "deploykit.schema.json").read_text() == (REPO / "deploykit.schema.json").read_text()
+    rendered = run_cli("render", "all", cwd=tmp_path)
+    assert rendered.returncode == 0, rendered.stderr
+    assert run_cli("check", cwd=tmp_path).returncode == 0
+
+
+def test_init_refuses_to_overwrite(tmp_path: Path):
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles/prod.yaml").write_text("app: mine\n")
+    result = run_cli("init", "--app", "shop", "--image", "registry.example.com/team/shop:2.0.1", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (2, "error: refusing to overwrite profiles/prod.yaml; init only creates new files\n")
+    assert sorted(p.name for p in (tmp_path / "profiles").iterdir()) == ["prod.yaml"]
+    assert (tmp_path / "profiles/prod.yaml").read_text() == "app: mine\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((), "error: --app is required (no terminal to ask on)\n"),
+        (("--app", "Shop", "--image", "r/shop:1"), "error: --app: 'Shop' is not a valid name: use at most 63 lowercase letters, digits and '-', starting with a letter and ending with a letter or digit (a DNS-1035 label)\n"),
+        (("--app", "shop", "--image", "r/shop:latest"), "error: --image: 'r/shop:latest' uses the tag 'latest'; pin a version tag or a digest\n"),
+    ],
+)
+def test_init_input_errors(tmp_path: Path, args: tuple[str, ...], message: str):
+    result = run_cli("init", *args, cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (2, message)
+    assert list(tmp_path.iterdir()) == []

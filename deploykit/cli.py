@@ -129,11 +129,13 @@ def validate(
 
 
 @app.command()
-def schema() -> None:
-    """Print the JSON Schema of the profile format (for editors: yaml-language-server)."""
+def schema(
+    output_format: Annotated[str, typer.Option("--format", "-f", help="json (JSON Schema) or markdown (field reference).")] = "json",
+) -> None:
+    """Print the JSON Schema of the profile format (for editors: yaml-language-server), or its field reference."""
     from deploykit.commands import schema as command
 
-    _guarded(command.run)
+    _guarded(lambda: command.run(output_format))
 
 
 @app.command()
@@ -148,6 +150,44 @@ def init(
     from deploykit.commands import init as command
 
     _guarded(lambda: command.run(profiles_dir, app_name, image, domain, email))
+
+
+ClusterTargetArgument = Annotated[str, typer.Argument(help="Target: only k8s.")]
+ContextOption = Annotated[Optional[str], typer.Option("--context", help="kubeconfig context (default: the current context).")]
+
+
+@app.command()
+def diff(
+    target: ClusterTargetArgument,
+    profile: ProfileOption = None,
+    env: EnvOption = None,
+    profiles_dir: ProfilesDirOption = Path("profiles"),
+    assignments: SetOption = None,
+    context: ContextOption = None,
+    strict: StrictOption = False,
+) -> None:
+    """Diff the cluster's live objects against what applying would make them: exit 0 when equal, 1 when not."""
+    from deploykit.commands import cluster as command
+
+    _guarded(lambda: command.run_diff(target, profile, env, profiles_dir, assignments or [], context, strict))
+
+
+@app.command()
+def apply(
+    target: ClusterTargetArgument,
+    profile: ProfileOption = None,
+    env: EnvOption = None,
+    profiles_dir: ProfilesDirOption = Path("profiles"),
+    assignments: SetOption = None,
+    context: ContextOption = None,
+    dry_run: Annotated[Optional[str], typer.Option("--dry-run", help="server: the API server validates and defaults everything but stores nothing.", metavar="server")] = None,
+    force_conflicts: Annotated[bool, typer.Option("--force-conflicts", help="Take over fields another field manager owns.")] = False,
+    strict: StrictOption = False,
+) -> None:
+    """Server-side apply the rendered objects, as field manager `deploykit`."""
+    from deploykit.commands import cluster as command
+
+    _guarded(lambda: command.run_apply(target, profile, env, profiles_dir, assignments or [], context, dry_run, force_conflicts, strict))
 
 
 def main() -> None:

@@ -5,9 +5,18 @@ from __future__ import annotations
 import json
 import sys
 
-from deploykit.spec.schema import profile_schema
+from deploykit.errors import DeployKitError
 
 
-def run() -> int:
-    sys.stdout.write(json.dumps(profile_schema(), indent=2, sort_keys=True) + "\n")
+def run(output_format: str) -> int:
+    if output_format == "json":
+        from deploykit.spec.schema import profile_schema
+
+        sys.stdout.write(json.dumps(profile_schema(), indent=2, sort_keys=True) + "\n")
+    elif output_format == "markdown":
+        from deploykit.spec.reference import reference_markdown
+
+        sys.stdout.write(reference_markdown())
+    else:
+        raise DeployKitError(f"unknown format {output_format!r}; expected json or markdown")
     return 0

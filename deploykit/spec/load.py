@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import difflib
-import types
 import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from deploykit.errors import DeployKitError, FieldPath
 from deploykit.profiles import MergedProfile, load_profile
 from deploykit.spec import checks
+from deploykit.spec.introspect import is_model, unwrap
 from deploykit.spec.model import Profile
 
 _TYPE_NAMES = {bool: "boolean", int: "number", float: "number", str: "string", list: "list", dict: "mapping", type(None): "null"}
@@ -112,8 +112,8 @@ def _allowed_keys(loc: FieldPath) -> list[str]:
     """The field names accepted at `loc`, found by walking the model's annotations."""
     current: Any = Profile
     for part in loc:
-        current = _unwrap(current)
-        if isinstance(current, type) and issubclass(current, BaseModel):
+        current = unwrap(current)
+        if is_model(current):
             field = current.model_fields.get(str(part))
             if field is None:
                 return []
@@ -122,20 +122,7 @@ def _allowed_keys(loc: FieldPath) -> list[str]:
             current = typing.get_args(current)[-1]
         else:
             return []
-    current = _unwrap(current)
-    if isinstance(current, type) and issubclass(current, BaseModel):
+    current = unwrap(current)
+    if is_model(current):
         return list(current.model_fields)
     return []
-
-
-def _unwrap(annotation: Any) -> Any:
-    """Strip Optional and Annotated wrappers."""
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
-        elif origin in (typing.Union, types.UnionType):
-            members = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
-            annotation = members[0]
-        else:
-            return annotation

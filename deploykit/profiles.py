@@ -1,7 +1,8 @@
 """Profiles: YAML files that may extend a parent profile, merged into one mapping.
 
 Merge rules (documented in docs/profile-format.md): mappings merge key by key, recursively; lists and
-scalars in the child replace the parent's value whole; a child value of `null` removes the key.
+scalars in the child replace the parent's value whole; a child value of `null` removes the key (and is an
+error where no parent sets that key).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from deploykit.yamlload import Document, load_document
 
 EXTENDS_KEY = "extends"
 MAX_EXTENDS_DEPTH = 16
+NULL_WITHOUT_PARENT = 'null removes a value set by a parent profile, but no parent profile sets this one; write "" for an empty string, or delete the line'
 
 
 @dataclass(frozen=True)
@@ -101,14 +103,22 @@ def _merge_into(
     """Merge `overlay` into `data` in place, keeping `positions` pointing at each value's origin."""
     for key, value in overlay.items():
         child = path + (key,)
-        if isinstance(value, dict) and isinstance(data.get(key), dict):
+        if value is None:
+            # A null that removes nothing is a YAML surprise (`~`, `null` or an empty value where text
+            # was meant); dropping it silently would lose the field without a word.
+            if key not in data:
+                raise DeployKitError(NULL_WITHOUT_PARENT, overlay_positions[child], child)
+            forget_positions(positions, child)
+            del data[key]
+            continue
+        if isinstance(value, dict):
+            if not isinstance(data.get(key), dict):
+                forget_positions(positions, child)
+                data[key] = {}
             positions[child] = overlay_positions[child]
             _merge_into(data[key], positions, value, overlay_positions, child)
             continue
         forget_positions(positions, child)
-        if value is None:
-            data.pop(key, None)
-            continue
         data[key] = value
         for found, location in overlay_positions.items():
             if found[: len(child)] == child:

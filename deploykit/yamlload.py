@@ -18,8 +18,6 @@ from deploykit.errors import DeployKitError, FieldPath, Location
 MAX_FILE_BYTES = 1024 * 1024
 
 _TAG_PREFIX = "tag:yaml.org,2002:"
-# Tags the YAML 1.2 core schema resolves implicitly; anything else was written explicitly.
-_IMPLICIT_TAGS = {f"{_TAG_PREFIX}{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")}
 
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _BOOL_TRUE = re.compile(r"^(?:true|True|TRUE)$")
@@ -28,15 +26,24 @@ _INT_DECIMAL = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
 _FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
 _FLOAT_SPECIAL = re.compile(r"^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
 # Plain scalars that YAML 1.1 loaders (PyYAML, go-yaml v2, kubectl) read as booleans, octal or
-# base-60 numbers, or numbers with underscores. Their meaning depends on the reader, so they are refused.
+# base-60 numbers, numbers with underscores, dates, or the special `=` and `<<` keys. Their meaning
+# depends on the reader, so they are refused.
 _AMBIGUOUS = re.compile(
-    r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF"
+    r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|=|<<"
     r"|[-+]?0[0-7_]+|[-+]?0b[01_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?0o[0-7_]+"
     r"|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?"
-    r"|[-+]?[0-9][0-9_]*_[0-9_]*(?:\.[0-9_]*)?)$"
+    r"|[-+]?[0-9][0-9_]*_[0-9_]*(?:\.[0-9_]*)?"
+    r"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?)$"
 )
 # C0 controls other than tab and newline, DEL, and the C1 range: never meaningful in a profile.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# The same, as raw characters in the file, where a carriage return is only part of a CRLF line end.
+_RAW_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# A decimal whose fraction ends in a zero after another digit: `1.10` reads as 1.1, the classic
+# version-number trap (`python: 3.10` becomes 3.1), so the author must say which one they meant.
+_LOSSY_DECIMAL = re.compile(r"^[-+]?[0-9]*\.[0-9]+0$")
+# A tag as written in the source: `!!str`, `!custom`, `!<tag:yaml.org,2002:str>`.
+_WRITTEN_TAG = re.compile(r"!(?:<[^>]*>|[^\s,\[\]{}]*)")
 
 
 @dataclass(frozen=True)
@@ -68,7 +75,7 @@ def load_document(path: Path, display_name: str) -> Document:
     node = _compose(text, display_name)
     if node is None:
         raise DeployKitError("the profile is empty; expected a mapping of fields", start)
-    converter = _Converter(display_name)
+    converter = _Converter(display_name, text)
     data = converter.convert(node, ())
     if not isinstance(data, dict):
         raise DeployKitError("the profile must be a mapping of fields, not a list or a single value", converter.location(node))
@@ -80,7 +87,7 @@ def load_value(text: str, display_name: str, path: FieldPath, column_offset: int
     node = _compose(text, display_name, column_offset)
     if node is None:
         return None, {path: Location(display_name, 1, column_offset + 1)}
-    converter = _Converter(display_name, column_offset)
+    converter = _Converter(display_name, text, column_offset)
     value = converter.convert(node, path)
     return value, converter.positions
 
@@ -90,7 +97,9 @@ def _decode_utf8(raw: bytes, display_name: str) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        # Columns count characters, as editors do; everything before the bad byte decodes.
+        column = len(raw[line_start : exc.start].decode("utf-8")) + 1
         raise DeployKitError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", Location(display_name, line, column)) from None
 
 
@@ -98,6 +107,7 @@ def _compose(text: str, display_name: str, column_offset: int = 0):
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    _refuse_raw_controls(text, display_name, column_offset)
     yaml = YAML(typ="rt", pure=True)
     try:
         return yaml.compose(text)
@@ -105,16 +115,31 @@ def _compose(text: str, display_name: str, column_offset: int = 0):
         mark = exc.problem_mark or exc.context_mark
         location = Location(display_name, mark.line + 1, mark.column + 1 + column_offset) if mark else Location(display_name, 1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
+        if exc.problem and exc.context and exc.problem.startswith("but "):
+            # "but found another document" only makes sense after its context.
+            problem = f"{exc.context}, {exc.problem}"
         raise DeployKitError(f"invalid YAML: {problem}", location) from None
     except YAMLError as exc:
         raise DeployKitError(f"invalid YAML: {exc}", Location(display_name, 1, 1)) from None
 
 
+def _refuse_raw_controls(text: str, display_name: str, column_offset: int) -> None:
+    """Point at a raw control character; ruamel.yaml would report it on several lines, without a position."""
+    found = _RAW_CONTROL.search(text)
+    if found is None:
+        return
+    index = found.start()
+    line = text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1 + column_offset
+    raise DeployKitError(f"control character U+{ord(found.group()):04X} is not allowed", Location(display_name, line, column))
+
+
 class _Converter:
     """Turns composed nodes into dicts, lists and scalars, recording positions as it goes."""
 
-    def __init__(self, display_name: str, column_offset: int = 0):
+    def __init__(self, display_name: str, text: str, column_offset: int = 0):
         self.file = display_name
+        self.text = text
         self.column_offset = column_offset
         self.positions: dict[FieldPath, Location] = {}
         self._seen: set[int] = set()
@@ -130,9 +155,7 @@ class _Converter:
             raise DeployKitError("YAML anchors and aliases are not allowed in profiles", self.location(node), path)
         self._seen.add(id(node))
         self.positions.setdefault(path, self.location(node))
-        tag = _tag(node)
-        if tag not in _IMPLICIT_TAGS and not tag.startswith("tag:yaml.org,2002:omap"):
-            raise DeployKitError(f"explicit YAML tags such as {tag!r} are not allowed", self.location(node), path)
+        self._refuse_written_tag(node, path)
         if isinstance(node, MappingNode):
             return self._mapping(node, path)
         if isinstance(node, SequenceNode):
@@ -148,6 +171,7 @@ class _Converter:
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode) or _tag(key_node) == f"{_TAG_PREFIX}merge":
                 raise DeployKitError("mapping keys must be plain strings (no merge keys or complex keys)", self.location(key_node), path)
+            self._refuse_written_tag(key_node, path)
             key = str(key_node.value)
             if _CONTROL.search(key):
                 raise DeployKitError("control characters are not allowed in keys", self.location(key_node), path)
@@ -160,6 +184,19 @@ class _Converter:
             self.positions[child] = self.location(key_node)
             result[key] = self.convert(value_node, child)
         return result
+
+    def _refuse_written_tag(self, node, path: FieldPath) -> None:
+        """Refuse any tag written in the file, `!!str` included: the converter alone decides what a value means.
+
+        A tagged node starts at its tag, and a plain scalar cannot start with `!`, so the source text tells.
+        """
+        written = _WRITTEN_TAG.match(self.text, node.start_mark.index)
+        if written is not None:
+            raise DeployKitError(
+                f"explicit YAML tags are not allowed (found {written.group()!r}); write the plain value, quoted if it is text",
+                self.location(node),
+                path,
+            )
 
     def _scalar(self, node, path: FieldPath) -> Any:
         text = str(node.value)
@@ -177,6 +214,14 @@ class _Converter:
             raise DeployKitError(
                 f"the plain value {text!r} means different things to different YAML readers; "
                 f"quote it (\"{text}\") if it is text, or write true/false or a plain number",
+                self.location(node),
+                path,
+            )
+        if _LOSSY_DECIMAL.match(text):
+            number = float(text)
+            raise DeployKitError(
+                f"the plain value {text!r} is read as the number {number!r}, losing its trailing zero; "
+                f"quote it (\"{text}\") if it is text, or write {number!r} if it is a number",
                 self.location(node),
                 path,
             )

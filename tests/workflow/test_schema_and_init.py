@@ -67,3 +67,9 @@ def test_init_input_errors(tmp_path: Path, args: tuple[str, ...], message: str):
     result = run_cli("init", *args, cwd=tmp_path)
     assert (result.returncode, result.stderr) == (2, message)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_field_reference_is_current():
+    result = run_cli("schema", "--format", "markdown")
+    assert result.returncode == 0
+    assert result.stdout == (REPO / "docs/reference.md").read_text(), "docs/reference.md is stale: run `deploykit schema -f markdown > docs/reference.md`"

@@ -16,6 +16,8 @@ from deploykit.spec import checks
 from deploykit.spec.introspect import is_model, unwrap
 from deploykit.spec.model import Profile
 
+# Pydantic's number bounds, as the words of a message: the `ctx` key holding the limit, and its wording.
+_BOUNDS = {"greater_than_equal": ("ge", "at least"), "less_than_equal": ("le", "at most"), "greater_than": ("gt", "more than"), "less_than": ("lt", "less than")}
 _TYPE_NAMES = {bool: "boolean", int: "number", float: "number", str: "string", list: "list", dict: "mapping", type(None): "null"}
 
 
@@ -60,11 +62,12 @@ def _translate(exc: ValidationError, source: MergedProfile) -> DeployKitError:
         return DeployKitError("required field is missing", source.location_of(loc[:-1]), loc)
     if kind == "extra_forbidden":
         return DeployKitError(_unknown_field_message(loc), source.location_of(loc), loc)
-    return DeployKitError(_message(kind, error["msg"], value), source.location_of(loc), loc)
+    return DeployKitError(_message(kind, error["msg"], value, error.get("ctx", {})), source.location_of(loc), loc)
 
 
-def _message(kind: str, msg: str, value: Any) -> str:
-    found = f"{_TYPE_NAMES.get(type(value), type(value).__name__)} {_show(value)}"
+def _message(kind: str, msg: str, value: Any, context: dict[str, Any]) -> str:
+    shown = _show(value)
+    found = _TYPE_NAMES.get(type(value), type(value).__name__) + (f" {shown}" if shown else "")
     if kind == "string_type":
         hint = "; quote it" if isinstance(value, (int, float, bool)) or value is None else ""
         return f"expected a string, got {found}{hint}"
@@ -82,6 +85,13 @@ def _message(kind: str, msg: str, value: Any) -> str:
         return f"{_show(value)} is not allowed; {msg.replace('Input should be', 'expected')}"
     if kind == "string_pattern_mismatch":
         return f"{_show(value)} has an invalid format"
+    if kind in _BOUNDS:
+        bound, words = _BOUNDS[kind]
+        return f"must be {words} {context[bound]}, got {shown}"
+    if kind in ("too_short", "too_long") and context.get("field_type") == "List":
+        limit = context["min_length" if kind == "too_short" else "max_length"]
+        words = "at least" if kind == "too_short" else "at most"
+        return f"must have {words} {limit} item{'s' if limit != 1 else ''}, got {context['actual_length']}"
     return f"{msg.replace('Input should', 'must').replace('Value should', 'must').replace('List should', 'must').replace('String should', 'must')}"
 
 

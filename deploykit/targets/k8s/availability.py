@@ -19,7 +19,7 @@ def build_service_account(profile: Profile) -> dict:
 def build_pod_disruption_budget(profile: Profile, report: Report) -> dict:
     # maxUnavailable: 1 never blocks a node drain, whatever the replica count (minAvailable == replicas would).
     if profile.replicas == 1 and profile.k8s.autoscaling is None:
-        report.warn(("replicas",), "replicas: 1: every node drain or rollout of the node takes the app down; use 2 or more for availability")
+        report.warn(("replicas",), "a single pod: every node drain or node restart takes the app down; use 2 or more for availability")
     return {
         "apiVersion": "policy/v1",
         "kind": "PodDisruptionBudget",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from deploykit.errors import DeployKitError
 from deploykit.report import Report
 from deploykit.spec.model import Profile
 from deploykit.targets.k8s.meta import HTTP_PORT_NAME, metadata, selector_labels
@@ -29,6 +30,9 @@ def build_ingress(profile: Profile, report: Report) -> dict | None:
     options = profile.k8s
     annotations = dict(options.ingress_annotations)
     if proxy.tls == "acme":
+        if options.cluster_issuer is None:
+            # Without it the annotation would be null: no certificate, and no error until traffic fails.
+            raise DeployKitError("required with proxy.tls: acme (the cert-manager ClusterIssuer that issues the certificate)", path=("k8s", "cluster_issuer"))
         annotations["cert-manager.io/cluster-issuer"] = options.cluster_issuer
     if options.ingress_class == "traefik" and proxy.tls != "none":
         # Serve only on the TLS entrypoint; Traefik's own http->https redirect covers port 80.
@@ -36,7 +40,7 @@ def build_ingress(profile: Profile, report: Report) -> dict | None:
         annotations["traefik.ingress.kubernetes.io/router.tls"] = "true"
     spec: dict = {"ingressClassName": options.ingress_class}
     if proxy.tls == "none":
-        report.warn(("proxy", "tls"), "tls: none: the Ingress serves plain HTTP")
+        report.warn(("proxy", "tls"), "the Ingress serves plain HTTP, without TLS")
     else:
         spec["tls"] = [{"hosts": [proxy.host], "secretName": options.tls_secret or f"{profile.app}-tls"}]
     spec["rules"] = [

@@ -17,6 +17,7 @@ from deploykit.spec.model import Profile
 # The one name per target, used by the CLI, module names, manifests/<env>/<target>/ and test ids.
 TARGETS: dict[str, str] = {
     "k8s": "deploykit.targets.k8s",
+    "compose": "deploykit.targets.compose",
 }
 
 

@@ -1,13 +1,84 @@
-"""The `compose:` block of a profile."""
+"""The `compose:` block of a profile (the single-server Docker Compose target)."""
 
 from __future__ import annotations
 
-from pydantic import Field
+import ipaddress
+from typing import Annotated, Literal
 
-from deploykit.spec.base import DnsLabel, SpecModel
+from pydantic import AfterValidator, Field
+
+from deploykit.spec.base import DnsLabel, ImageReference, SpecModel
+
+# Docker's default bridge (docker0). Other automatically allocated networks come from 172.17-31/16
+# and 192.168/16 as well; a pinned subnet is only checked against the one that exists on every host.
+DOCKER_DEFAULT_BRIDGE = ipaddress.IPv4Network("172.17.0.0/16")
+PRIVATE_RANGES = tuple(ipaddress.IPv4Network(net) for net in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+DEFAULT_PROXY_SUBNET = "172.30.0.0/24"
+
+
+def _check_subnet(value: str) -> str:
+    try:
+        network = ipaddress.IPv4Network(value, strict=True)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an IPv4 network in CIDR form with no host bits set, e.g. {DEFAULT_PROXY_SUBNET}") from None
+    if not any(network.subnet_of(private) for private in PRIVATE_RANGES):
+        raise ValueError(f"{value!r} is not a private network (10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16)")
+    if network.overlaps(DOCKER_DEFAULT_BRIDGE):
+        raise ValueError(f"{value!r} overlaps Docker's default bridge network 172.17.0.0/16")
+    if not 16 <= network.prefixlen <= 28:
+        # /28 leaves 13 addresses for the gateway, Traefik and the app; wider than /16 is never needed.
+        raise ValueError(f"{value!r} must be between a /16 and a /28")
+    return value
+
+
+def _check_socket_path(value: str) -> str:
+    if not value.startswith("/") or len(value) > 1024 or any(char in value for char in " \t\n$'\"`\\:,"):
+        raise ValueError(f"{value!r} is not an absolute socket path (no spaces, quotes, '$', ':' or ',')")
+    return value
+
+
+def _check_address(value: str) -> str:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an IP address (e.g. 0.0.0.0 or 127.0.0.1)") from None
+    return value
+
+
+HostPort = Annotated[int, Field(ge=1, le=65535)]
+RelativeOrAbsolutePath = Annotated[str, Field(min_length=1, max_length=1024, pattern=r"^[^\s$'\"`\\]+$")]
 
 
 class ComposeOptions(SpecModel):
-    """Docker Compose-only settings."""
+    """Docker Compose-only settings: one server, one app container running several worker processes."""
 
-    project: DnsLabel | None = Field(None, description="Compose project name (default: the app name).")
+    project: DnsLabel | None = Field(None, description="Compose project name (default: the app name). It prefixes the names of networks and volumes.")
+    workers: Annotated[int, Field(ge=1, le=256)] | None = Field(
+        None,
+        description="Worker processes in the app container (`--workers N`; default: `replicas`). The memory limit is (workers + 1) x `memory` when workers > 1: the supervisor process counts.",
+    )
+    socket_access: Literal["proxy", "mount"] = Field(
+        "proxy",
+        description="How Traefik reads container labels. proxy: through a socket proxy (haproxy) that only lets read-only requests for containers, networks, events and the version through, on an internal network shared with Traefik alone. mount: Traefik mounts the Docker socket itself (a read-only mount does not make the API read-only; a warning is given).",
+    )
+    docker_socket: Annotated[str, AfterValidator(_check_socket_path)] = Field(
+        "/var/run/docker.sock", description="Path of the Docker API socket on the server (for rootless Docker or Podman, the user's socket)."
+    )
+    proxy_subnet: Annotated[str, AfterValidator(_check_subnet)] = Field(
+        DEFAULT_PROXY_SUBNET,
+        description="Pinned IPv4 subnet of the network Traefik and the app share. The app trusts X-Forwarded-* headers only from it (`--forwarded-allow-ips`). Pick a private range no other network on the server uses.",
+    )
+    acme_staging: bool = Field(False, description="Use Let's Encrypt's staging CA (untrusted certificates, generous rate limits) with proxy.tls: acme. Use it until the setup works.")
+    acme_challenge: Literal["tls-alpn", "http"] = Field("tls-alpn", description="ACME challenge: tls-alpn (TLS-ALPN-01 on port 443) or http (HTTP-01 on port 80).")
+    http_port: HostPort = Field(80, description="Host port published for plain HTTP (redirects to HTTPS unless proxy.tls is none).")
+    https_port: HostPort = Field(443, description="Host port published for HTTPS.")
+    bind_address: Annotated[str, AfterValidator(_check_address)] = Field(
+        "0.0.0.0", description="Host address Traefik's ports are published on (0.0.0.0: every interface; 127.0.0.1: this host only)."
+    )
+    traefik_image: ImageReference = Field("traefik:v3.7.15", description="Traefik image (v3), pinned.")
+    socket_proxy_image: ImageReference = Field("haproxy:3.2.6", description="Image of the Docker API socket proxy: the official haproxy image, configured by the rendered socket-proxy.cfg.")
+    secrets_source: Literal["file", "external"] = Field(
+        "file",
+        description="Where Compose finds each secret. file: `<secrets_dir>/<secret>/<key>` on the server. external: a secret created beforehand with `docker secret create` (Swarm only: `docker compose up` refuses external secrets; a warning is given).",
+    )
+    secrets_dir: RelativeOrAbsolutePath = Field("./secrets", description="Directory holding the secret files (secrets_source: file), relative to compose.yaml.")

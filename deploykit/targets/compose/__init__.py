@@ -1,0 +1,77 @@
+"""The Docker Compose target: one server, one app container with several workers, behind Traefik.
+
+`render` returns compose.yaml plus the files it mounts: the socket proxy's haproxy configuration and
+Traefik's dynamic configuration (when TLS is on). Without `-o`, the files are printed one after the
+other, each after a `# ==> NAME <==` comment line.
+"""
+
+from __future__ import annotations
+
+from deploykit.rendering import Rendering, RenderedFile
+from deploykit.report import Report
+from deploykit.spec.model import Profile
+from deploykit.targets.compose import naming, secrets, socket_proxy, traefik
+from deploykit.targets.compose.workload import build_app_service, build_step_service
+from deploykit.yamldump import dump
+
+NAME = "compose"
+COMPOSE_FILE = "compose.yaml"
+
+
+def is_exposed(profile: Profile) -> bool:
+    """Whether the app gets a public route (a proxy with a host)."""
+    return profile.proxy is not None and profile.proxy.host is not None
+
+
+def build_networks(profile: Profile) -> dict:
+    networks = {
+        naming.PROXY_NETWORK: {
+            "name": naming.network_name(profile, naming.PROXY_NETWORK),
+            # Pinned, because the app trusts forwarded headers from exactly this subnet.
+            "ipam": {"config": [{"subnet": profile.compose.proxy_subnet}]},
+        }
+    }
+    if profile.compose.socket_access == "proxy":
+        # internal: no route out and no published port; only Traefik and the socket proxy are on it.
+        networks[naming.SOCKET_NETWORK] = {"name": naming.network_name(profile, naming.SOCKET_NETWORK), "internal": True}
+    return networks
+
+
+def build_project(profile: Profile, report: Report) -> dict:
+    """The whole compose document: services in start order, then networks, volumes and secrets."""
+    exposed = is_exposed(profile)
+    naming.check_service_names(profile, exposed)
+    services: dict = {}
+    if exposed:
+        if profile.compose.socket_access == "proxy":
+            services[naming.SOCKET_PROXY] = socket_proxy.build_socket_proxy_service(profile)
+        services[naming.TRAEFIK] = traefik.build_traefik_service(profile, report)
+    else:
+        report.warn(("proxy",), "no proxy host: the app gets no route and no published port, so only containers on its network reach it")
+    for index, step in enumerate(profile.prestart):
+        services[step.name] = build_step_service(profile, index, step)
+    labels = traefik.router_labels(profile) if exposed else {}
+    subnet = profile.compose.proxy_subnet if exposed else None
+    services[profile.app] = build_app_service(profile, labels, subnet)
+    document: dict = {"name": naming.project(profile), "services": services}
+    if exposed:
+        document["networks"] = build_networks(profile)
+        if profile.proxy.tls == "acme":
+            document["volumes"] = {naming.ACME_VOLUME: {}}
+    if profile.secrets:
+        document["secrets"] = secrets.build_secrets(profile, report)
+    return document
+
+
+def render(profile: Profile, report: Report) -> Rendering:
+    files = [RenderedFile(COMPOSE_FILE, dump(build_project(profile, report)))]
+    if is_exposed(profile):
+        if profile.compose.socket_access == "proxy":
+            files.append(RenderedFile(socket_proxy.CONFIG_FILE, socket_proxy.render_config()))
+        dynamic = traefik.dynamic_configuration(profile)
+        if dynamic is not None:
+            files.append(RenderedFile(traefik.DYNAMIC_FILE, dump(dynamic)))
+    if len(files) == 1:
+        return Rendering(tuple(files), files[0].content)
+    stdout = "".join(f"# ==> {file.path} <==\n{file.content}" for file in files)
+    return Rendering(tuple(files), stdout)

@@ -1,0 +1,28 @@
+"""What every service gets: no privileges, a read-only root file system, and resource limits."""
+
+from __future__ import annotations
+
+from deploykit.spec.quantities import compose_cpus, compose_memory
+
+
+def hardening(user: str | None) -> dict:
+    """Non-root `user` (when given), read-only root with a writable /tmp, no capabilities, no setuid gains."""
+    result: dict = {"user": user} if user is not None else {}
+    result |= {
+        "read_only": True,
+        "tmpfs": ["/tmp"],
+        "cap_drop": ["ALL"],
+        "security_opt": ["no-new-privileges:true"],
+    }
+    return result
+
+
+def limits(memory_bytes: int, cpu_millicores: int, pids: int) -> dict:
+    """Memory, CPU and process-count limits.
+
+    Said once, in `deploy.resources.limits`: Compose refuses `mem_limit` or `pids_limit` next to a
+    `deploy` limit with another value, and an absent `deploy` pids limit counts as another value.
+    """
+    return {
+        "deploy": {"resources": {"limits": {"cpus": compose_cpus(cpu_millicores), "memory": compose_memory(memory_bytes), "pids": pids}}},
+    }

@@ -129,6 +129,20 @@ def validate(
 
 
 @app.command()
+def explain(
+    profile: ProfileOption = None,
+    env: EnvOption = None,
+    profiles_dir: ProfilesDirOption = Path("profiles"),
+    assignments: SetOption = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
+    """Say what each target's output does for HTTPS, startup, restarts, replication, memory and steps before starting."""
+    from deploykit.commands import explain as command
+
+    _guarded(lambda: command.run(profile, env, profiles_dir, assignments or [], output_format))
+
+
+@app.command()
 def schema(
     output_format: Annotated[str, typer.Option("--format", "-f", help="json (JSON Schema) or markdown (field reference).")] = "json",
 ) -> None:

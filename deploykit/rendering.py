@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -15,7 +16,12 @@ class RenderedFile:
 
 @dataclass(frozen=True)
 class Rendering:
-    """A target's whole output. `stdout` is what `render` prints when no output directory is given."""
+    """A target's whole output. `stdout` is what `render` prints when no output directory is given.
+
+    `model` is the structured data the files were serialised from (objects, the compose mapping, the
+    job), for `explain` to read without parsing text back.
+    """
 
     files: tuple[RenderedFile, ...]
     stdout: str
+    model: Any = None

@@ -45,4 +45,4 @@ def render(profile: Profile, report: Report) -> Rendering:
         "resources": [file.path for file in files],
     }
     files.append(RenderedFile("kustomization.yaml", dump(kustomization)))
-    return Rendering(tuple(files), dump_all(objects))
+    return Rendering(tuple(files), dump_all(objects), objects)

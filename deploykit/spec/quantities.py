@@ -99,3 +99,12 @@ def kubernetes_memory(value: int) -> str:
 def kubernetes_cpu(millicores: int) -> str:
     """Millicores as a Kubernetes quantity: 250 -> "250m", 2000 -> "2"."""
     return str(millicores // 1000) if millicores % 1000 == 0 else f"{millicores}m"
+
+
+def nomad_cpu_mhz(millicores: int) -> int:
+    """Millicores as Nomad's CPU share in MHz, counting one core as 1000 MHz: 250m -> 250.
+
+    Nomad measures CPU in MHz of the node's clock, which no profile knows; 1 core = 1000 MHz keeps
+    the number readable and reserves no more than a core of any clock. `nomad.cpu_mhz` overrides it.
+    """
+    return millicores

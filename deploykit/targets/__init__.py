@@ -18,6 +18,8 @@ from deploykit.spec.model import Profile
 TARGETS: dict[str, str] = {
     "k8s": "deploykit.targets.k8s",
     "compose": "deploykit.targets.compose",
+    "nomad": "deploykit.targets.nomad",
+    "dockerfile": "deploykit.targets.dockerfile",
 }
 
 

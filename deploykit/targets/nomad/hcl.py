@@ -1,0 +1,90 @@
+"""Writing values into HCL text: the one escaping filter, and the template environment.
+
+Every value reaches the job file as an HCL quoted string (or a number, a boolean, or a list of
+those), built here. Inside quotes HCL gives meaning to `\\`, `"` and line breaks, and reads `${` and
+`%{` as the start of an interpolation or a directive; `$${` and `%%{` are their literal forms. So
+`hcl_value` escapes all of them (and every other control character as `\\uNNNN`), and what Nomad
+parses is exactly the profile's text. Values are never placed in heredocs, whose end marker a value
+could contain.
+
+The environment's `finalize` hook refuses any `{{ ... }}` output that did not come through
+`hcl_value` or `hcl_identifier`, so a template that forgets the filter fails on every render instead
+of writing a raw value.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+
+import jinja2
+
+# HCL identifiers: what may stand unquoted as an attribute name (env names are a subset of these).
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+_SHORT_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# Escaped characters, and the two-character openers of HCL templates.
+_SPECIAL = re.compile(r'[\\"\x00-\x1f\x7f-\x9f\u2028\u2029]|\$\{|%\{')
+
+
+class Hcl(str):
+    """Text that is already valid HCL syntax (marks filter output for the `finalize` check)."""
+
+
+def _escape(match: re.Match[str]) -> str:
+    found = match.group(0)
+    if found in ("${", "%{"):
+        return found[0] + found  # `$${` and `%%{`: HCL's literal forms
+    return _SHORT_ESCAPES.get(found) or f"\\u{ord(found):04x}"
+
+
+def quote(text: str) -> str:
+    """`text` as an HCL quoted string whose parsed value is exactly `text`."""
+    return '"' + _SPECIAL.sub(_escape, text) + '"'
+
+
+def hcl_value(value: object) -> Hcl:
+    """A string, number, boolean or list of those as HCL expression text."""
+    if isinstance(value, bool):
+        return Hcl("true" if value else "false")
+    if isinstance(value, int):
+        return Hcl(str(value))
+    if isinstance(value, str):
+        return Hcl(quote(value))
+    if isinstance(value, (list, tuple)):
+        return Hcl("[" + ", ".join(hcl_value(item) for item in value) + "]")
+    raise TypeError(f"no HCL form for {type(value).__name__} {value!r}")
+
+
+def hcl_identifier(name: str) -> Hcl:
+    """An attribute or block name written unquoted; the spec's validators keep names in this alphabet."""
+    if not _IDENTIFIER.match(name):
+        raise ValueError(f"{name!r} is not an HCL identifier")
+    return Hcl(name)
+
+
+def _only_filtered(value: object) -> object:
+    if not isinstance(value, Hcl):
+        raise TypeError(f"template output {value!r} did not pass through hcl_value or hcl_identifier")
+    return value
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """Templates shipped beside this module; every value goes through `hcl_value` or `hcl_identifier`."""
+    env = jinja2.Environment(
+        loader=jinja2.FunctionLoader(_template_source),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        finalize=_only_filtered,
+    )
+    env.filters["hcl"] = hcl_value
+    env.filters["identifier"] = hcl_identifier
+    return env
+
+
+def _template_source(name: str) -> str:
+    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")

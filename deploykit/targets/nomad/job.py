@@ -1,0 +1,151 @@
+"""The app's job: one group of `replicas` allocations, one process each, behind Traefik's Nomad provider.
+
+`build_job` returns the values `job.nomad.hcl.j2` writes; every user value in it has passed
+`interpolation.literal`, and the template passes every value through `hcl_value`.
+"""
+
+from __future__ import annotations
+
+from deploykit.errors import DeployKitError
+from deploykit.report import Report
+from deploykit.spec.model import Profile
+from deploykit.spec.quantities import mebibytes_rounded_up, nomad_cpu_mhz
+from deploykit.spec.server import server_command
+from deploykit.targets.nomad.interpolation import literal
+from deploykit.targets.nomad.secrets import DESTINATION, env_template
+from deploykit.targets.nomad.traefik_tags import canary_tags, service_tags
+
+PORT_LABEL = "http"
+# The restricted-profile UID the other targets use (>= 10000, as kube-score and checkov ask).
+USER = "10001:10001"
+PIDS_LIMIT = 1024
+TMP_SIZE_BYTES = 64 * 2**20
+# Nomad clients refuse a kill_timeout above their max_kill_timeout, 30 s unless the operator raised it.
+DEFAULT_MAX_KILL_TIMEOUT = 30
+RESTART = {"attempts": 3, "interval": "5m", "delay": "15s", "mode": "fail"}
+RESCHEDULE = {"delay": "30s", "delay_function": "exponential", "max_delay": "1h", "unlimited": True}
+
+
+def _seconds(value: int) -> str:
+    return f"{value}s"
+
+
+def _job_placement(profile: Profile) -> dict:
+    options = profile.nomad
+    return {
+        "datacenters": list(options.datacenters),
+        "namespace": options.namespace,
+        "region": options.region,
+        "node_pool": options.node_pool,
+    }
+
+
+def _update(profile: Profile) -> dict:
+    options = profile.nomad
+    update: dict = {
+        "max_parallel": 1,
+        "health_check": "checks",
+        "min_healthy_time": _seconds(options.min_healthy_seconds),
+        "healthy_deadline": _seconds(options.healthy_deadline_seconds),
+        "progress_deadline": _seconds(options.progress_deadline_seconds),
+        "auto_revert": True,
+        "canary": options.canary,
+    }
+    if options.canary:
+        # Nomad rejects auto_promote without canaries.
+        update["auto_promote"] = options.auto_promote
+    return update
+
+
+def _checks(profile: Profile) -> list[dict]:
+    """Readiness gates deployments; liveness restarts the task. One check when both use one path."""
+    health = profile.health
+    common = {"interval": _seconds(health.interval_seconds), "timeout": _seconds(health.timeout_seconds)}
+    restart = {"limit": health.failure_threshold, "grace": _seconds(health.startup_seconds)}
+    if health.liveness == health.readiness:
+        return [{"name": "healthy", "path": health.liveness, **common, "check_restart": restart}]
+    return [
+        {"name": "ready", "path": health.readiness, **common, "check_restart": None},
+        {"name": "alive", "path": health.liveness, **common, "check_restart": restart},
+    ]
+
+
+def _env(profile: Profile) -> list[tuple[str, str]]:
+    env = [(name, literal(value, ("env", name))) for name, value in profile.env.items()]
+    proxy = profile.proxy
+    if proxy is not None and proxy.host is not None:
+        allowed = profile.nomad.forwarded_allow_ips
+        if allowed is None:
+            raise DeployKitError(
+                "required with proxy.host: the addresses or CIDR of the Traefik nodes, whose X-Forwarded-* headers the app may trust",
+                path=("nomad", "forwarded_allow_ips"),
+            )
+        env.append(("FORWARDED_ALLOW_IPS", allowed))
+    return sorted(env)
+
+
+def _resources(profile: Profile) -> dict:
+    cpu = profile.nomad.cpu_mhz or nomad_cpu_mhz(profile.cpu_millicores)
+    return {"cpu": cpu, "memory": mebibytes_rounded_up(profile.memory_bytes)}
+
+
+def _task(profile: Profile, name: str, image: str, command: list[str], env: list[tuple[str, str]], prestart: bool) -> dict:
+    """A hardened docker task running `command` as one process (`command` + `args`, the image's CMD replaced)."""
+    return {
+        "name": name,
+        "prestart": prestart,
+        "image": image,
+        "command": command[0],
+        "args": command[1:],
+        "ports": [] if prestart else [PORT_LABEL],
+        "env": env,
+        "template": env_template(profile),
+        "template_destination": DESTINATION,
+        "resources": _resources(profile),
+        "user": USER,
+        "pids_limit": PIDS_LIMIT,
+        "tmp_size": TMP_SIZE_BYTES,
+        "kill_timeout": _seconds(profile.shutdown_seconds),
+    }
+
+
+def _tasks(profile: Profile) -> list[dict]:
+    env = _env(profile)
+    tasks = []
+    for index, step in enumerate(profile.prestart):
+        command = [literal(arg, ("prestart", index, "command", position)) for position, arg in enumerate(step.command)]
+        tasks.append(_task(profile, step.name, step.image or profile.image, command, env, prestart=True))
+    checked = [literal(arg, ("command", position)) for position, arg in enumerate(profile.command)]
+    command = checked + server_command(profile)[len(checked) :]
+    tasks.append(_task(profile, profile.app, profile.image, command, env, prestart=False))
+    return tasks
+
+
+def build_job(profile: Profile, report: Report) -> dict:
+    """The values of the app's job, in the order the template writes them."""
+    if profile.shutdown_seconds > DEFAULT_MAX_KILL_TIMEOUT:
+        report.warn(
+            ("shutdown_seconds",),
+            f"Nomad clients cap kill_timeout at their max_kill_timeout ({DEFAULT_MAX_KILL_TIMEOUT}s unless raised in the client configuration)",
+        )
+    if profile.prestart and profile.replicas > 1:
+        report.warn(("prestart",), "prestart tasks run in every allocation, concurrently: each step must take a lock (e.g. a Postgres advisory lock)")
+    return {
+        "name": profile.app,
+        **_job_placement(profile),
+        "update": _update(profile),
+        "count": profile.replicas,
+        "shutdown_delay": _seconds(profile.nomad.shutdown_delay_seconds),
+        "port_label": PORT_LABEL,
+        "port": profile.port,
+        "restart": RESTART,
+        "reschedule": RESCHEDULE,
+        "service": {
+            "name": profile.app,
+            "port": PORT_LABEL,
+            "tags": service_tags(profile),
+            "canary_tags": canary_tags(profile),
+            "checks": _checks(profile),
+        },
+        "tasks": _tasks(profile),
+    }

@@ -1,0 +1,50 @@
+"""Secrets as a consul-template `template` block reading Nomad variables, never as literal values.
+
+The template text is built only from names the spec has validated (env names, secret names and keys),
+so no profile value can put `{{` into it; secret values exist only on the Nomad client, at run time.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import groupby
+
+from deploykit.errors import DeployKitError
+from deploykit.spec.model import Profile
+
+DESTINATION = "secrets/app.env"
+# Nomad's variable path rule (nomad/structs/variables.go, validVariablePath).
+_VARIABLE_PATH = re.compile(r"^[a-zA-Z0-9\-_~/]{1,128}$")
+
+
+def variables_prefix(profile: Profile) -> str:
+    return profile.nomad.variables_path or f"nomad/jobs/{profile.app}"
+
+
+def variable_path(profile: Profile, env_name: str) -> str:
+    """The Nomad variable that holds the secret behind `env_name`: `<prefix>/<secret>`."""
+    ref = profile.secrets[env_name]
+    path = f"{variables_prefix(profile)}/{ref.secret}"
+    if not _VARIABLE_PATH.match(path):
+        raise DeployKitError(
+            f"{path!r} is not a valid Nomad variable path (letters, digits, '-', '_', '~' and '/', at most 128 characters); "
+            "rename the secret or set nomad.variables_path",
+            path=("secrets", env_name, "secret"),
+        )
+    return path
+
+
+def env_template(profile: Profile) -> str | None:
+    """The `data` of the env template: one `nomadVar` read per variable, one line per secret.
+
+    `toJSON` writes each value as a quoted string, which Nomad's env-file parser (go-envparse) reads
+    back whole, newlines and quotes included; `index` also reaches keys with '-' or '.'.
+    """
+    if not profile.secrets:
+        return None
+    entries = sorted((variable_path(profile, name), name, profile.secrets[name].key) for name in profile.secrets)
+    blocks = []
+    for path, group in groupby(entries, key=lambda entry: entry[0]):
+        lines = "".join(f'{name}={{{{ index . "{key}" | toJSON }}}}\n' for _, name, key in group)
+        blocks.append(f'{{{{ with nomadVar "{path}" }}}}\n{lines}{{{{ end }}}}\n')
+    return "".join(blocks)

@@ -1,0 +1,178 @@
+# Rendered by deploykit. Do not edit: change the profile and render again.
+job "items-api" {
+  type        = "service"
+  datacenters = ["*"]
+  namespace   = "items-staging"
+
+  update {
+    max_parallel = 1
+    health_check = "checks"
+    min_healthy_time = "10s"
+    healthy_deadline = "300s"
+    progress_deadline = "600s"
+    auto_revert = true
+    canary = 1
+    auto_promote = true
+  }
+
+  group "items-api" {
+    count          = 2
+    shutdown_delay = "15s"
+
+    network {
+      port "http" {
+        to = 8000
+      }
+    }
+
+    restart {
+      attempts = 3
+      interval = "5m"
+      delay    = "15s"
+      mode     = "fail"
+    }
+
+    reschedule {
+      delay = "30s"
+      delay_function = "exponential"
+      max_delay = "1h"
+      unlimited = true
+    }
+
+    service {
+      name        = "items-api"
+      provider    = "nomad"
+      port        = "http"
+      tags        = [
+        "traefik.enable=true",
+        "traefik.http.middlewares.items-api-headers.headers.contentTypeNosniff=true",
+        "traefik.http.middlewares.items-api-headers.headers.frameDeny=true",
+        "traefik.http.middlewares.items-api-headers.headers.stsIncludeSubdomains=true",
+        "traefik.http.middlewares.items-api-headers.headers.stsSeconds=31536000",
+        "traefik.http.routers.items-api.entrypoints=websecure",
+        "traefik.http.routers.items-api.middlewares=items-api-headers",
+        "traefik.http.routers.items-api.rule=Host(`staging.api.example.com`)",
+        "traefik.http.routers.items-api.service=items-api",
+        "traefik.http.routers.items-api.tls.certresolver=le",
+        "traefik.http.routers.items-api.tls=true",
+        "traefik.http.services.items-api.loadbalancer.healthcheck.interval=10s",
+        "traefik.http.services.items-api.loadbalancer.healthcheck.path=/readyz",
+        "traefik.http.services.items-api.loadbalancer.healthcheck.timeout=2s",
+      ]
+      canary_tags = ["traefik.enable=false"]
+
+      check {
+        name     = "ready"
+        type     = "http"
+        path     = "/readyz"
+        interval = "10s"
+        timeout  = "2s"
+      }
+
+      check {
+        name     = "alive"
+        type     = "http"
+        path     = "/healthz"
+        interval = "10s"
+        timeout  = "2s"
+
+        check_restart {
+          limit = 3
+          grace = "60s"
+        }
+      }
+    }
+
+    task "migrate" {
+      lifecycle {
+        hook    = "prestart"
+        sidecar = false
+      }
+
+      driver       = "docker"
+      user         = "10001:10001"
+      kill_timeout = "30s"
+
+      config {
+        image   = "registry.example.com/acme/items-api:1.4.2"
+        command = "python"
+        args    = ["-m", "app.migrate"]
+        readonly_rootfs = true
+        cap_drop        = ["ALL"]
+        security_opt    = ["no-new-privileges"]
+        pids_limit      = 1024
+
+        mount {
+          type     = "tmpfs"
+          target   = "/tmp"
+          readonly = false
+
+          tmpfs_options {
+            size = 67108864
+          }
+        }
+      }
+
+      env {
+        FORWARDED_ALLOW_IPS = "10.10.0.0/24"
+        LOG_LEVEL = "info"
+      }
+
+      template {
+        data        = "{{ with nomadVar \"nomad/jobs/items-api/items-db\" }}\nDATABASE_URL={{ index . \"url\" | toJSON }}\n{{ end }}\n"
+        destination = "secrets/app.env"
+        env         = true
+        change_mode = "restart"
+      }
+
+      resources {
+        cpu    = 250
+        memory = 256
+      }
+    }
+
+    task "items-api" {
+      driver       = "docker"
+      user         = "10001:10001"
+      kill_timeout = "30s"
+
+      config {
+        image   = "registry.example.com/acme/items-api:1.4.2"
+        command = "fastapi"
+        args    = ["run", "app/main.py", "--port", "8000"]
+        ports   = ["http"]
+        readonly_rootfs = true
+        cap_drop        = ["ALL"]
+        security_opt    = ["no-new-privileges"]
+        pids_limit      = 1024
+
+        mount {
+          type     = "tmpfs"
+          target   = "/tmp"
+          readonly = false
+
+          tmpfs_options {
+            size = 67108864
+          }
+        }
+      }
+
+      env {
+        FORWARDED_ALLOW_IPS = "10.10.0.0/24"
+        LOG_LEVEL = "info"
+      }
+
+      template {
+        data        = "{{ with nomadVar \"nomad/jobs/items-api/items-db\" }}\nDATABASE_URL={{ index . \"url\" | toJSON }}\n{{ end }}\n"
+        destination = "secrets/app.env"
+        env         = true
+        change_mode = "restart"
+      }
+
+      resources {
+        cpu    = 250
+        memory = 256
+      }
+    }
+  }
+}

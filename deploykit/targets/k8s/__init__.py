@@ -11,7 +11,7 @@ from deploykit.spec.model import Profile
 from deploykit.targets.k8s.availability import build_autoscaler, build_pod_disruption_budget, build_service_account
 from deploykit.targets.k8s.network import build_ingress, build_network_policy, build_service
 from deploykit.targets.k8s.workload import build_deployment, build_prestart_jobs
-from deploykit.yamldump import dump, dump_all
+from deploykit.yamldump import dump
 
 NAME = "k8s"
 
@@ -44,5 +44,6 @@ def render(profile: Profile, report: Report) -> Rendering:
         "kind": "Kustomization",
         "resources": [file.path for file in files],
     }
+    stream = "".join(f"---\n{file.content}" for file in files)  # the same bytes as the files, dumped once
     files.append(RenderedFile("kustomization.yaml", dump(kustomization)))
-    return Rendering(tuple(files), dump_all(objects), objects)
+    return Rendering(tuple(files), stream, objects)

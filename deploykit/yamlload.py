@@ -73,10 +73,10 @@ def load_document(path: Path, display_name: str) -> Document:
         raise DeployKitError(f"file is larger than {MAX_FILE_BYTES} bytes (1 MiB)", start)
     text = _decode_utf8(raw, display_name)
     node = _compose(text, display_name)
-    if node is None:
-        raise DeployKitError("the profile is empty; expected a mapping of fields", start)
     converter = _Converter(display_name, text)
-    data = converter.convert(node, ())
+    data = None if node is None else converter.convert(node, ())
+    if data is None:  # no document, or one holding nothing (`---` alone)
+        raise DeployKitError("the profile is empty; expected a mapping of fields", start)
     if not isinstance(data, dict):
         raise DeployKitError("the profile must be a mapping of fields, not a list or a single value", converter.location(node))
     return Document(data, converter.positions, display_name)

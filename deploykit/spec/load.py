@@ -54,7 +54,12 @@ def validate(source: MergedProfile) -> LoadedProfile:
 
 
 def _translate(exc: ValidationError, source: MergedProfile) -> DeployKitError:
-    error = exc.errors(include_url=False)[0]
+    errors = exc.errors(include_url=False)
+    error = errors[0]
+    if error["type"] == "missing":
+        # A misspelt key shows up as a missing field plus an unknown one: the unknown one says why.
+        parent = error["loc"][:-1]
+        error = next((other for other in errors if other["type"] == "extra_forbidden" and other["loc"][:-1] == parent), error)
     loc: FieldPath = tuple(part for part in error["loc"] if part != "[key]")
     kind = error["type"]
     value = error.get("input")
@@ -67,7 +72,8 @@ def _translate(exc: ValidationError, source: MergedProfile) -> DeployKitError:
 
 def _message(kind: str, msg: str, value: Any, context: dict[str, Any]) -> str:
     shown = _show(value)
-    found = _TYPE_NAMES.get(type(value), type(value).__name__) + (f" {shown}" if shown else "")
+    kind_name = _TYPE_NAMES.get(type(value), type(value).__name__)
+    found = kind_name + (f" {shown}" if shown and shown != kind_name else "")
     if kind == "string_type":
         hint = "; quote it" if isinstance(value, (int, float, bool)) or value is None else ""
         return f"expected a string, got {found}{hint}"

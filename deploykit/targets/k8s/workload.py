@@ -107,9 +107,11 @@ def step_container(profile: Profile, step: PrestartStep) -> dict:
     }
 
 
-def pod_spec(profile: Profile, containers: list[dict], init_containers: list[dict], restart_policy: str) -> dict:
-    spec: dict = {
-        "serviceAccountName": profile.app,
+def pod_spec(profile: Profile, containers: list[dict], init_containers: list[dict], restart_policy: str, own_account: bool = True) -> dict:
+    spec: dict = {}
+    if own_account:
+        spec["serviceAccountName"] = profile.app
+    spec |= {
         "automountServiceAccountToken": False,
         # Service links inject one env var per Service in the namespace: noise the app never asked for.
         "enableServiceLinks": False,
@@ -197,7 +199,10 @@ def build_prestart_jobs(profile: Profile) -> list[dict]:
                     "backoffLimit": 2,
                     "activeDeadlineSeconds": 1800,
                     "ttlSecondsAfterFinished": 86400,
-                    "template": {"metadata": {"labels": job_labels}, "spec": pod_spec(profile, [container], [], "Never")},
+                    # Hooks run before the sync creates the app's ServiceAccount (Argo CD PreSync, Helm
+                    # pre-install): on a first install a Job naming it could never start a pod. It takes the
+                    # namespace's default account instead, with no token mounted.
+                    "template": {"metadata": {"labels": job_labels}, "spec": pod_spec(profile, [container], [], "Never", own_account=False)},
                 },
             }
         )

@@ -1,0 +1,55 @@
+"""Bad input specific to the Compose target: one line `FILE:LINE:COL: path: message`, exit 2, nothing written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from helpers import run_cli
+
+PARENT = """\
+app: items-api
+image: registry.example.com/acme/items-api:1.4.2
+proxy:
+  host: api.example.com
+  email: ops@example.com
+"""
+
+CASES = {
+    "workers-below-one": ("compose:\n  workers: 0\n", "profile.yaml:3:3: compose.workers: must be at least 1, got 0"),
+    "unknown-compose-key": ("compose:\n  worker: 2\n", "profile.yaml:3:3: compose.worker: unknown field 'worker'; did you mean 'workers'?"),
+    # Without the host check this would add a second clause to the Traefik rule: Host(`api...`) || Host(`evil...`).
+    "host-injects-a-rule-clause": (
+        'proxy:\n  host: "api.example.com`) || Host(`evil.example.com"\n',
+        "profile.yaml:3:3: proxy.host: 'api.example.com`) || Host(`evil.example.com' is not a valid host name: "
+        "use lowercase letters, digits, '-' and '.' (RFC 1123), without a scheme, port, path or wildcard",
+    ),
+    "subnet-on-docker0": (
+        "compose:\n  proxy_subnet: 172.17.5.0/24\n",
+        "profile.yaml:3:3: compose.proxy_subnet: '172.17.5.0/24' overlaps Docker's default bridge network 172.17.0.0/16",
+    ),
+    "public-subnet": (
+        "compose:\n  proxy_subnet: 8.8.8.0/24\n",
+        "profile.yaml:3:3: compose.proxy_subnet: '8.8.8.0/24' is not a private network (10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16)",
+    ),
+    "step-named-like-a-service": (
+        "prestart:\n  - name: traefik\n    command: [python, -m, app.migrate]\n",
+        "profile.yaml:3:5: prestart[0].name: step name 'traefik' is also the Compose service of Traefik; rename the step",
+    ),
+    "file-variable-taken": (
+        "env:\n  DATABASE_URL_FILE: /x\nsecrets:\n  DATABASE_URL: {secret: db, key: url}\n",
+        "profile.yaml:5:3: secrets.DATABASE_URL: Compose passes this secret to the app as DATABASE_URL_FILE "
+        "(the path of its file), which env.DATABASE_URL_FILE also sets; rename one of them",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_is_one_located_line_and_nothing_is_written(case: str, tmp_path: Path):
+    body, message = CASES[case]
+    (tmp_path / "parent.yaml").write_text(PARENT, encoding="utf-8")
+    (tmp_path / "profile.yaml").write_text("extends: parent.yaml\n" + body, encoding="utf-8")
+    result = run_cli("render", "compose", "-p", "profile.yaml", "-o", "out", cwd=tmp_path)
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", f"error: {message}\n")
+    assert not (tmp_path / "out").exists()

@@ -19,6 +19,7 @@ TARGETS: dict[str, str] = {
     "k8s": "deploykit.targets.k8s",
     "compose": "deploykit.targets.compose",
     "nomad": "deploykit.targets.nomad",
+    "dockerfile": "deploykit.targets.dockerfile",
 }
 
 

@@ -1,13 +1,124 @@
-"""The `build:` block of a profile (the `dockerfile` target)."""
+"""The `build:` block of a profile (the `dockerfile` target).
+
+Every value here ends up as a bare word in a Dockerfile instruction (FROM, WORKDIR, COPY, USER) or in
+the shell command of a RUN line, where quoting rules differ per instruction and `$` is expanded. So
+each field accepts only an alphabet that needs no quoting anywhere: the validators below are the
+Dockerfile's safety, not a matter of taste.
+"""
 
 from __future__ import annotations
 
-from pydantic import Field
+import re
+from typing import Annotated
 
-from deploykit.spec.base import SpecModel
+from pydantic import AfterValidator, Field
+
+from deploykit.spec.base import ImageReference, SpecModel
+
+# One path segment: no leading '.', so '.', '..' and hidden files are out; nothing a shell, a glob
+# (.dockerignore patterns) or Dockerfile variable expansion would read specially.
+_SEGMENT = r"[A-Za-z0-9_][A-Za-z0-9._-]*"
+_RELATIVE_PATH = re.compile(rf"^{_SEGMENT}(?:/{_SEGMENT})*$")
+_ABSOLUTE_PATH = re.compile(rf"^(?:/{_SEGMENT})+$")
+# A Debian package name (Debian Policy 5.6.1), optionally pinned: `name=version`. A version starts
+# with a digit (an epoch `1:` included) and holds no shell or glob characters (apt accepts `1.2*`).
+_APT_PACKAGE = re.compile(r"^(?P<name>[a-z0-9][a-z0-9+.-]+)(?:=(?P<version>[0-9][A-Za-z0-9.+~:-]*))?$")
+# A POSIX portable user name, as Debian's useradd accepts it by default.
+_USER_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+
+
+def _relative_path(value: str) -> str:
+    # `./app` is how FastAPI's page writes it; the context-relative path is the same without `./`.
+    path = value.removeprefix("./")
+    if len(path) > 1024 or not _RELATIVE_PATH.match(path):
+        raise ValueError(
+            f"{value!r} is not a path inside the build context: use letters, digits, '.', '_', '-' and '/', "
+            "relative (no leading '/'), with no '..' or hidden ('.'-prefixed) parts"
+        )
+    return path
+
+
+def _absolute_path(value: str) -> str:
+    if len(value) > 1024 or not _ABSOLUTE_PATH.match(value):
+        raise ValueError(
+            f"{value!r} is not an absolute directory such as /code: start with '/', use letters, digits, "
+            "'.', '_', '-' and '/', with no '..', hidden parts or trailing '/'"
+        )
+    return value
+
+
+def _apt_package(value: str) -> str:
+    if len(value) > 256 or not _APT_PACKAGE.match(value):
+        raise ValueError(
+            f"{value!r} is not a Debian package: write name or name=version "
+            "(lowercase letters, digits, '+', '-', '.'; versions start with a digit)"
+        )
+    return value
+
+
+def package_name(entry: str) -> str:
+    """The package name of a validated `name` or `name=version` entry."""
+    return entry.split("=", 1)[0]
+
+
+def package_version(entry: str) -> str | None:
+    """The pinned version of a validated entry, or None when it is not pinned."""
+    _, _, version = entry.partition("=")
+    return version or None
+
+
+def _unique_packages(entries: list[str]) -> list[str]:
+    seen: set[str] = set()
+    for entry in entries:
+        name = package_name(entry)
+        if name in seen:
+            raise ValueError(f"{name!r} is listed more than once")
+        seen.add(name)
+    return entries
+
+
+def _user_name(value: str) -> str:
+    if not _USER_NAME.match(value) or value == "root":
+        raise ValueError(f"{value!r} is not a user name for the app: use up to 32 lowercase letters, digits, '_' and '-', not root")
+    return value
+
+
+RelativePath = Annotated[str, AfterValidator(_relative_path)]
+AptPackage = Annotated[str, AfterValidator(_apt_package)]
 
 
 class BuildOptions(SpecModel):
-    """How the app's image is built."""
+    """How the app's image is built: the Dockerfile and .dockerignore of the `dockerfile` target."""
 
-    requirements: str = Field("requirements.txt", description="Requirements file, relative to the build context.")
+    base_image: ImageReference = Field(
+        "python:3.12-slim-bookworm",
+        description="Image the app's image starts FROM: an official Python image, pinned by tag (not `latest`) or digest. "
+        "It must provide python, pip, useradd and (with system_packages) apt-get.",
+    )
+    requirements: RelativePath = Field(
+        "requirements.txt",
+        description="Requirements file, relative to the build context. It is copied and installed before the code, "
+        "so dependency layers stay cached while only the code changes. It cannot include other files (`-r other.txt`).",
+    )
+    app_path: RelativePath = Field(
+        "app",
+        description="File or directory holding the application code, relative to the build context; copied to the "
+        "same path under `workdir` (e.g. `app` -> /code/app, which `fastapi run app/main.py` serves).",
+    )
+    workdir: Annotated[str, AfterValidator(_absolute_path)] = Field(
+        "/code", description="Absolute directory in the image that holds the requirements and the code; the app runs from it."
+    )
+    system_packages: Annotated[list[AptPackage], Field(max_length=64), AfterValidator(_unique_packages)] = Field(
+        [],
+        description="Debian packages installed with apt-get (--no-install-recommends) before the Python requirements, "
+        "as name=version (pinned; a bare name works but is reported, since each build may then install another version).",
+    )
+    user: Annotated[str, AfterValidator(_user_name)] = Field(
+        "app", description="Name of the unprivileged account the app runs as (created in the image, no home directory)."
+    )
+    uid: Annotated[int, Field(ge=1000, le=65533)] = Field(
+        10001,
+        description="User and group id of that account. The image's USER is numeric, so Kubernetes can verify runAsNonRoot. "
+        "The default matches the Kubernetes target's runAsUser; ids below 1000 belong to Debian's system accounts, "
+        "and rootless engines map only 65536 ids by default.",
+    )

@@ -9,6 +9,7 @@ Dockerfile's safety, not a matter of taste.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
@@ -18,42 +19,25 @@ from deploykit.spec.base import ImageReference, SpecModel
 # One path segment: no leading '.', so '.', '..' and hidden files are out; nothing a shell, a glob
 # (.dockerignore patterns) or Dockerfile variable expansion would read specially.
 _SEGMENT = r"[A-Za-z0-9_][A-Za-z0-9._-]*"
-_RELATIVE_PATH = re.compile(rf"^{_SEGMENT}(?:/{_SEGMENT})*$")
+# `./app` is how FastAPI's page writes it: the optional `./` is accepted, and dropped after checking.
+_RELATIVE_PATH = re.compile(rf"^(?:\./)?{_SEGMENT}(?:/{_SEGMENT})*$")
 _ABSOLUTE_PATH = re.compile(rf"^(?:/{_SEGMENT})+$")
 # A Debian package name (Debian Policy 5.6.1), optionally pinned: `name=version`. A version starts
 # with a digit (an epoch `1:` included) and holds no shell or glob characters (apt accepts `1.2*`).
 _APT_PACKAGE = re.compile(r"^(?P<name>[a-z0-9][a-z0-9+.-]+)(?:=(?P<version>[0-9][A-Za-z0-9.+~:-]*))?$")
-# A POSIX portable user name, as Debian's useradd accepts it by default.
-_USER_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+# A POSIX portable user name, as Debian's useradd accepts it by default; never root.
+_USER_NAME = re.compile(r"^(?!root$)[a-z_][a-z0-9_-]{0,31}$")
 
 
-def _relative_path(value: str) -> str:
-    # `./app` is how FastAPI's page writes it; the context-relative path is the same without `./`.
-    path = value.removeprefix("./")
-    if len(path) > 1024 or not _RELATIVE_PATH.match(path):
-        raise ValueError(
-            f"{value!r} is not a path inside the build context: use letters, digits, '.', '_', '-' and '/', "
-            "relative (no leading '/'), with no '..' or hidden ('.'-prefixed) parts"
-        )
-    return path
+def _matching(pattern: re.Pattern[str], max_length: int, problem: str) -> Callable[[str], str]:
+    """A validator for strings of at most `max_length` characters that match `pattern`."""
 
+    def check(value: str) -> str:
+        if len(value) > max_length or not pattern.match(value):
+            raise ValueError(f"{value!r} {problem}")
+        return value
 
-def _absolute_path(value: str) -> str:
-    if len(value) > 1024 or not _ABSOLUTE_PATH.match(value):
-        raise ValueError(
-            f"{value!r} is not an absolute directory such as /code: start with '/', use letters, digits, "
-            "'.', '_', '-' and '/', with no '..', hidden parts or trailing '/'"
-        )
-    return value
-
-
-def _apt_package(value: str) -> str:
-    if len(value) > 256 or not _APT_PACKAGE.match(value):
-        raise ValueError(
-            f"{value!r} is not a Debian package: write name or name=version "
-            "(lowercase letters, digits, '+', '-', '.'; versions start with a digit)"
-        )
-    return value
+    return check
 
 
 def package_name(entry: str) -> str:
@@ -77,14 +61,45 @@ def _unique_packages(entries: list[str]) -> list[str]:
     return entries
 
 
-def _user_name(value: str) -> str:
-    if not _USER_NAME.match(value) or value == "root":
-        raise ValueError(f"{value!r} is not a user name for the app: use up to 32 lowercase letters, digits, '_' and '-', not root")
-    return value
-
-
-RelativePath = Annotated[str, AfterValidator(_relative_path)]
-AptPackage = Annotated[str, AfterValidator(_apt_package)]
+RelativePath = Annotated[
+    str,
+    AfterValidator(
+        _matching(
+            _RELATIVE_PATH,
+            1024,
+            "is not a path inside the build context: use letters, digits, '.', '_', '-' and '/', "
+            "relative (no leading '/'), with no '..' or hidden ('.'-prefixed) parts",
+        )
+    ),
+    AfterValidator(lambda path: path.removeprefix("./")),
+]
+AbsoluteDirectory = Annotated[
+    str,
+    AfterValidator(
+        _matching(
+            _ABSOLUTE_PATH,
+            1024,
+            "is not an absolute directory such as /code: start with '/', use letters, digits, "
+            "'.', '_', '-' and '/', with no '..', hidden parts or trailing '/'",
+        )
+    ),
+]
+AptPackage = Annotated[
+    str,
+    AfterValidator(
+        _matching(
+            _APT_PACKAGE,
+            256,
+            "is not a Debian package: write name or name=version (lowercase letters, digits, '+', '-', '.'; versions start with a digit)",
+        )
+    ),
+]
+UserName = Annotated[
+    str,
+    AfterValidator(
+        _matching(_USER_NAME, 32, "is not a user name for the app: use up to 32 lowercase letters, digits, '_' and '-', not root")
+    ),
+]
 
 
 class BuildOptions(SpecModel):
@@ -105,7 +120,7 @@ class BuildOptions(SpecModel):
         description="File or directory holding the application code, relative to the build context; copied to the "
         "same path under `workdir` (e.g. `app` -> /code/app, which `fastapi run app/main.py` serves).",
     )
-    workdir: Annotated[str, AfterValidator(_absolute_path)] = Field(
+    workdir: AbsoluteDirectory = Field(
         "/code", description="Absolute directory in the image that holds the requirements and the code; the app runs from it."
     )
     system_packages: Annotated[list[AptPackage], Field(max_length=64), AfterValidator(_unique_packages)] = Field(
@@ -113,7 +128,7 @@ class BuildOptions(SpecModel):
         description="Debian packages installed with apt-get (--no-install-recommends) before the Python requirements, "
         "as name=version (pinned; a bare name works but is reported, since each build may then install another version).",
     )
-    user: Annotated[str, AfterValidator(_user_name)] = Field(
+    user: UserName = Field(
         "app", description="Name of the unprivileged account the app runs as (created in the image, no home directory)."
     )
     uid: Annotated[int, Field(ge=1000, le=65533)] = Field(

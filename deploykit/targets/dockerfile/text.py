@@ -13,42 +13,34 @@ from __future__ import annotations
 import json
 import re
 from functools import cache
-from importlib import resources
 
 import jinja2
+
+from deploykit.templating import package_environment
 
 # Characters that mean nothing special to the Dockerfile parser, variable expansion or /bin/sh; a
 # leading `-` (an option to the command) or `~` (a home directory to the shell) is refused too.
 _PLAIN_WORD = re.compile(r"^[A-Za-z0-9_./:@][A-Za-z0-9_./:@+=~-]*$")
 
 
-def dockerfile_value(value: object) -> str:
+class DockerfileText(str):
+    """Text that went through `dockerfile_value`, fit to stand where the template puts it."""
+
+
+def dockerfile_value(value: object) -> DockerfileText:
     """`value` as Dockerfile text: a list as an exec-form JSON array, a number or plain word as is."""
     if isinstance(value, (list, tuple)):
         # ensure_ascii: the line holds no raw newline or other character a reader could mistake.
-        return json.dumps([str(item) for item in value], ensure_ascii=True)
+        return DockerfileText(json.dumps([str(item) for item in value], ensure_ascii=True))
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise TypeError(f"no Dockerfile form for {type(value).__name__} {value!r}")
     text = str(value)
     if not _PLAIN_WORD.match(text):
         raise ValueError(f"{text!r} cannot be written as a plain Dockerfile word")
-    return text
+    return DockerfileText(text)
 
 
 @cache
 def environment() -> jinja2.Environment:
-    """Templates shipped beside this module; every user value goes through the `dockerfile` filter."""
-    env = jinja2.Environment(
-        loader=jinja2.FunctionLoader(_template_source),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["dockerfile"] = dockerfile_value
-    return env
-
-
-def _template_source(name: str) -> str:
-    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+    """The templates shipped beside this module; every value goes through the `dockerfile` filter."""
+    return package_environment(__package__, {"dockerfile": dockerfile_value}, DockerfileText)

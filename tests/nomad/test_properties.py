@@ -21,7 +21,7 @@ from deploykit.report import Report
 from deploykit.targets import nomad
 from nomad_support import BASE, decode_template_escapes, only, tasks
 
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 # python-hcl2 8.x reads HCL's escaped `$${` / `%%{` only when a `}` follows in the same string
 # (its grammar: ESCAPED_INTERPOLATION = /\$\$\{[^}]*\}/), while HCL itself treats them as plain
 # literals; texts that would trip the test's parser, not Nomad's, are left out.

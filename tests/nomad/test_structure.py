@@ -171,23 +171,24 @@ def test_secret_names_nomad_cannot_store_are_refused():
     )
 
 
-def test_forwarded_allow_ips_is_required_behind_the_proxy(tmp_path):
-    profile = tmp_path / "p.yaml"
-    profile.write_text("app: items-api\nimage: registry.example.com/items-api:1.0.0\nproxy:\n  host: api.example.com\n  tls: none\n")
+@pytest.mark.parametrize(
+    ("profile", "message"),
+    [
+        (
+            "proxy:\n  host: api.example.com\n  tls: none\n",
+            "p.yaml:1:1: nomad.forwarded_allow_ips: required with proxy.host: the addresses or CIDR of the Traefik nodes, "
+            "whose X-Forwarded-* headers the app may trust",
+        ),
+        (
+            "nomad:\n  healthy_deadline_seconds: 600\n",
+            "p.yaml:3:1: nomad: healthy_deadline_seconds must be less than progress_deadline_seconds",
+        ),
+    ],
+)
+def test_cli_errors_name_file_line_and_field(tmp_path, profile, message):
+    (tmp_path / "p.yaml").write_text("app: items-api\nimage: registry.example.com/items-api:1.0.0\n" + profile)
     result = run_cli("render", "nomad", "-p", "p.yaml", cwd=tmp_path)
-    assert result.returncode == 2
-    assert result.stderr == (
-        "error: p.yaml:1:1: nomad.forwarded_allow_ips: required with proxy.host: the addresses or CIDR of the Traefik "
-        "nodes, whose X-Forwarded-* headers the app may trust\n"
-    )
-
-
-def test_deadlines_must_be_ordered(tmp_path):
-    profile = tmp_path / "p.yaml"
-    profile.write_text("app: items-api\nimage: registry.example.com/items-api:1.0.0\nnomad:\n  healthy_deadline_seconds: 600\n")
-    result = run_cli("render", "nomad", "-p", "p.yaml", cwd=tmp_path)
-    assert result.returncode == 2
-    assert result.stderr == "error: p.yaml:3:1: nomad: healthy_deadline_seconds must be less than progress_deadline_seconds\n"
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", f"error: {message}\n")
 
 
 def test_warnings():

@@ -7,18 +7,18 @@ those), built here. Inside quotes HCL gives meaning to `\\`, `"` and line breaks
 parses is exactly the profile's text. Values are never placed in heredocs, whose end marker a value
 could contain.
 
-The environment's `finalize` hook refuses any `{{ ... }}` output that did not come through
-`hcl_value` or `hcl_identifier`, so a template that forgets the filter fails on every render instead
-of writing a raw value.
+The template environment (deploykit.templating) refuses any `{{ ... }}` output that is not an `Hcl`,
+so a template that forgets the filter fails on every render instead of writing a raw value.
 """
 
 from __future__ import annotations
 
 import re
 from functools import cache
-from importlib import resources
 
 import jinja2
+
+from deploykit.templating import package_environment
 
 # HCL identifiers: what may stand unquoted as an attribute name (env names are a subset of these).
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
@@ -63,28 +63,7 @@ def hcl_identifier(name: str) -> Hcl:
     return Hcl(name)
 
 
-def _only_filtered(value: object) -> object:
-    if not isinstance(value, Hcl):
-        raise TypeError(f"template output {value!r} did not pass through hcl_value or hcl_identifier")
-    return value
-
-
 @cache
 def environment() -> jinja2.Environment:
-    """Templates shipped beside this module; every value goes through `hcl_value` or `hcl_identifier`."""
-    env = jinja2.Environment(
-        loader=jinja2.FunctionLoader(_template_source),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        finalize=_only_filtered,
-    )
-    env.filters["hcl"] = hcl_value
-    env.filters["identifier"] = hcl_identifier
-    return env
-
-
-def _template_source(name: str) -> str:
-    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+    """Templates shipped beside this module; every value goes through `hcl` or `identifier`."""
+    return package_environment(__package__, {"hcl": hcl_value, "identifier": hcl_identifier}, Hcl)

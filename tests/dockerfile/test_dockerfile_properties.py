@@ -6,7 +6,7 @@ from __future__ import annotations
 import posixpath
 
 from dockerfile_support import DEFAULT_ORDER, MINIMAL, files, parse, render
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
@@ -67,6 +67,8 @@ WORDS = st.one_of(text(30), st.from_regex(rf"(?:\./)?{SEGMENT}(?:/{SEGMENT}){{0,
 
 
 @SETTINGS
+@example(requirements="requirements.txt\n", app_path="app", workdir="/code", user="app")
+@example(requirements="requirements.txt", app_path="app", workdir="/code\n", user="app")
 @given(
     requirements=WORDS,
     app_path=WORDS,
@@ -91,6 +93,7 @@ def test_any_build_paths_land_as_single_words(requirements, app_path, workdir, u
 
 
 @SETTINGS
+@example(["curl\n"])
 @given(
     st.lists(
         st.one_of(text(20), st.from_regex(r"[a-z0-9][a-z0-9+.-]{1,10}(?:=[0-9][A-Za-z0-9.+~:-]{0,10})?", fullmatch=True)),

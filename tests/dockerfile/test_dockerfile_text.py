@@ -18,7 +18,7 @@ def test_plain_words_pass_unchanged(word):
     assert dockerfile_value(word) == str(word)
 
 
-@pytest.mark.parametrize("word", ["$HOME", "a b", "-rf", "~root", "#x", "a\\", "x;y", "", "a\nFROM x"])
+@pytest.mark.parametrize("word", ["$HOME", "a b", "-rf", "~root", "#x", "a\\", "x;y", "", "a\nFROM x", "word\n"])
 def test_words_that_would_need_quoting_are_refused(word):
     with pytest.raises(ValueError, match="cannot be written as a plain Dockerfile word"):
         dockerfile_value(word)

@@ -24,7 +24,7 @@ _RELATIVE_PATH = re.compile(rf"^(?:\./)?{_SEGMENT}(?:/{_SEGMENT})*$")
 _ABSOLUTE_PATH = re.compile(rf"^(?:/{_SEGMENT})+$")
 # A Debian package name (Debian Policy 5.6.1), optionally pinned: `name=version`. A version starts
 # with a digit (an epoch `1:` included) and holds no shell or glob characters (apt accepts `1.2*`).
-_APT_PACKAGE = re.compile(r"^(?P<name>[a-z0-9][a-z0-9+.-]+)(?:=(?P<version>[0-9][A-Za-z0-9.+~:-]*))?$")
+_APT_PACKAGE = re.compile(r"^[a-z0-9][a-z0-9+.-]+(?:=[0-9][A-Za-z0-9.+~:-]*)?$")
 # A POSIX portable user name, as Debian's useradd accepts it by default; never root.
 _USER_NAME = re.compile(r"^(?!root$)[a-z_][a-z0-9_-]{0,31}$")
 
@@ -33,7 +33,8 @@ def _matching(pattern: re.Pattern[str], max_length: int, problem: str) -> Callab
     """A validator for strings of at most `max_length` characters that match `pattern`."""
 
     def check(value: str) -> str:
-        if len(value) > max_length or not pattern.match(value):
+        # fullmatch, not match: `$` also matches before a trailing newline ("curl\n" from a `|` block).
+        if len(value) > max_length or not pattern.fullmatch(value):
             raise ValueError(f"{value!r} {problem}")
         return value
 

@@ -35,7 +35,7 @@ def dockerfile_value(value: object) -> DockerfileText:
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise TypeError(f"no Dockerfile form for {type(value).__name__} {value!r}")
     text = str(value)
-    if not _PLAIN_WORD.match(text):
+    if not _PLAIN_WORD.fullmatch(text):  # not match: `$` would let a trailing newline through
         raise ValueError(f"{text!r} cannot be written as a plain Dockerfile word")
     return DockerfileText(text)
 

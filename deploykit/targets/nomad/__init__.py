@@ -20,8 +20,11 @@ NAME = "nomad"
 
 def render(profile: Profile, report: Report) -> Rendering:
     templates = environment()
-    files = [RenderedFile(f"{profile.app}.nomad.hcl", templates.get_template("job.nomad.hcl.j2").render(job=build_job(profile, report)))]
+    job = build_job(profile, report)
+    files = [RenderedFile(f"{profile.app}.nomad.hcl", templates.get_template("job.nomad.hcl.j2").render(job=job))]
+    traefik_job = None
     if profile.nomad.proxy == "job":
-        traefik = templates.get_template("traefik.nomad.hcl.j2").render(job=build_traefik_job(profile))
-        files.append(RenderedFile(TRAEFIK_FILE_NAME, traefik))
-    return Rendering(tuple(files), "\n".join(file.content for file in files))
+        traefik_job = build_traefik_job(profile)
+        files.append(RenderedFile(TRAEFIK_FILE_NAME, templates.get_template("traefik.nomad.hcl.j2").render(job=traefik_job)))
+    model = {"job": job, "traefik": traefik_job}
+    return Rendering(tuple(files), "\n".join(file.content for file in files), model)

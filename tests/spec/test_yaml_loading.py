@@ -126,18 +126,25 @@ def test_file_of_exactly_one_mebibyte_is_read(tmp_path):
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        # Raw in the file: ruamel.yaml would report these on several lines, without a position.
+        # Control characters raw in the file: ruamel.yaml would report them on several lines, without a position.
         (b'app: "a\x01b"\n', "profile.yaml:1:8: control character U+0001 is not allowed"),
         (b"app: a\nimage: b\x1bc\n", "profile.yaml:2:9: control character U+001B is not allowed"),
         ("app: a\u0085b\n".encode(), "profile.yaml:1:7: control character U+0085 is not allowed"),
         (b"app: a\x7f\n", "profile.yaml:1:7: control character U+007F is not allowed"),
-        # Written as escapes in double quotes.
+        # Control characters written as escapes in double quotes.
         (b'app: "a\\x07b"\n', "profile.yaml:1:6: app: control characters are not allowed in values"),
         (b'app: "a\\rb"\n', "profile.yaml:1:6: app: control characters are not allowed in values"),
         (b'"a\\x00": b\n', "profile.yaml:1:1: control characters are not allowed in keys"),
+        # Syntax errors.
+        (b"app: [a, b\nimage: x\n", "profile.yaml:2:6: invalid YAML: expected ',' or ']', but got ':'"),
+        (b"health:\n  path: /a\n port: 1\n", "profile.yaml:3:2: invalid YAML: expected <block end>, but found '<block mapping start>'"),
+        (b"app: 'open\n", "profile.yaml:2:1: invalid YAML: found unexpected end of stream"),
+        (b"\tapp: a\n", "profile.yaml:1:1: invalid YAML: found character '\\t' that cannot start any token"),
+        (b"app: a: b\n", "profile.yaml:1:7: invalid YAML: mapping values are not allowed here"),
+        (b"app: a\n---\napp: b\n", "profile.yaml:2:1: invalid YAML: expected a single document in the stream, but found another document"),
     ],
 )
-def test_control_characters_are_refused(tmp_path, content, expected):
+def test_refused_with_its_position(tmp_path, content, expected):
     assert error_of(tmp_path, content) == expected
 
 
@@ -200,26 +207,6 @@ def test_top_level_must_be_a_mapping(tmp_path, content, column):
     assert error_of(tmp_path, content) == (
         f"profile.yaml:{line}:{column}: the profile must be a mapping of fields, not a list or a single value"
     )
-
-
-def test_multiple_documents_are_refused_at_the_second(tmp_path):
-    assert error_of(tmp_path, b"app: a\n---\napp: b\n") == (
-        "profile.yaml:2:1: invalid YAML: expected a single document in the stream, but found another document"
-    )
-
-
-@pytest.mark.parametrize(
-    ("content", "expected"),
-    [
-        (b"app: [a, b\nimage: x\n", "profile.yaml:2:6: invalid YAML: expected ',' or ']', but got ':'"),
-        (b"health:\n  path: /a\n port: 1\n", "profile.yaml:3:2: invalid YAML: expected <block end>, but found '<block mapping start>'"),
-        (b"app: 'open\n", "profile.yaml:2:1: invalid YAML: found unexpected end of stream"),
-        (b"\tapp: a\n", "profile.yaml:1:1: invalid YAML: found character '\\t' that cannot start any token"),
-        (b"app: a: b\n", "profile.yaml:1:7: invalid YAML: mapping values are not allowed here"),
-    ],
-)
-def test_syntax_errors_carry_their_position(tmp_path, content, expected):
-    assert error_of(tmp_path, content) == expected
 
 
 @pytest.mark.parametrize("content", [b"? [a, b]\n: 1\n", b"<<: {app: a}\n"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 from pathlib import Path
 
@@ -15,12 +16,38 @@ from deploykit.report import Report
 from deploykit.spec.load import validate
 from deploykit.spec.model import Profile
 from deploykit.targets import compose
+from helpers import REPO
 from tooling import in_ci
 
 BASE = {
     "app": "items-api",
     "image": "registry.example.com/acme/items-api:1.4.2",
     "proxy": {"host": "api.example.com", "tls": "acme", "email": "ops@example.com"},
+}
+
+# The committed example outputs, and profiles that exercise every choice the target makes.
+GOLDEN_FILES = sorted((REPO / "manifests").glob("*/compose/compose.yaml"))
+
+PROVIDED_TLS = {"host": "api.example.com", "tls": "provided", "certificate": {"cert_file": "/srv/tls/api.crt", "key_file": "certs/api:key.pem"}}
+TWO_STEPS = [
+    {"name": "migrate", "command": ["python", "-m", "app.migrate"]},
+    {"name": "seed", "command": ["python", "-m", "app.seed"], "image": "registry.example.com/acme/tools:2.0"},
+]
+VARIANTS = {
+    "acme": {},
+    "acme-staging-http": {"compose": {"acme_staging": True, "acme_challenge": "http"}},
+    "provided": {"proxy": PROVIDED_TLS},
+    "none": {"proxy": {"host": "items.localhost", "tls": "none"}},
+    "no-proxy": {"proxy": None},
+    "mount": {"compose": {"socket_access": "mount", "docker_socket": "/run/podman/podman.sock"}},
+    "external-secrets": {"secrets": {"DATABASE_URL": {"secret": "db", "key": "url"}}, "compose": {"secrets_source": "external"}},
+    "steps-and-workers": {
+        "replicas": 3,
+        "memory": "300Mi",
+        "cpu": "0.3",
+        "prestart": TWO_STEPS,
+        "compose": {"workers": 2, "project": "shop", "https_port": 8443, "http_port": 8080, "bind_address": "::1"},
+    },
 }
 
 
@@ -84,3 +111,10 @@ def container_value(text: str) -> str:
     """
     assert "$" not in text.replace("$$", ""), f"unpaired $ in Compose's output: {text!r}"
     return text.replace("$$", "$")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

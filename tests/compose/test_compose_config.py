@@ -6,33 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from compose_support import compose_config, profile_of, render, resolved, write
+from compose_support import GOLDEN_FILES, PROVIDED_TLS, VARIANTS, compose_config, profile_of, render, resolved, write
 from helpers import REPO
-
-GOLDEN_FILES = sorted((REPO / "manifests").glob("*/compose/compose.yaml"))
-
-PROVIDED_TLS = {"host": "api.example.com", "tls": "provided", "certificate": {"cert_file": "/srv/tls/api.crt", "key_file": "certs/api:key.pem"}}
-TWO_STEPS = [
-    {"name": "migrate", "command": ["python", "-m", "app.migrate"]},
-    {"name": "seed", "command": ["python", "-m", "app.seed"], "image": "registry.example.com/acme/tools:2.0"},
-]
-VARIANTS = {
-    "acme": {},
-    "acme-staging-http": {"compose": {"acme_staging": True, "acme_challenge": "http"}},
-    "provided": {"proxy": PROVIDED_TLS},
-    "none": {"proxy": {"host": "items.localhost", "tls": "none"}},
-    "no-proxy": {"proxy": None},
-    "mount": {"compose": {"socket_access": "mount", "docker_socket": "/run/podman/podman.sock"}},
-    "external-secrets": {"secrets": {"DATABASE_URL": {"secret": "db", "key": "url"}}, "compose": {"secrets_source": "external"}},
-    "steps-and-workers": {
-        "replicas": 3,
-        "memory": "300Mi",
-        "cpu": "0.3",
-        "prestart": TWO_STEPS,
-        "compose": {"workers": 2, "project": "shop", "https_port": 8443, "http_port": 8080, "bind_address": "::1"},
-    },
-}
-
 
 @pytest.mark.parametrize("compose_file", GOLDEN_FILES, ids=[path.parent.parent.name for path in GOLDEN_FILES])
 def test_golden_files_pass_compose_config(compose_file: Path):

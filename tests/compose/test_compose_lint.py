@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from compose_support import profile_of, render, write
+from compose_support import GOLDEN_FILES, VARIANTS, profile_of, render, write
 from helpers import REPO
-from test_compose_config import GOLDEN_FILES, VARIANTS
 from tooling import require_tool
 
 Finding = tuple[str, str]  # (rule, service)

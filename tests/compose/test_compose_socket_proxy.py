@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from compose_support import free_port
 from deploykit.targets.compose.socket_proxy import PORT, SOCKET_PATH, render_config
 from tooling import require_tool
 
@@ -58,9 +59,7 @@ def proxy_port(tmp_path: Path):
     engine_socket = tmp_path / "engine.sock"
     engine = _FakeEngine(str(engine_socket), _Echo)
     threading.Thread(target=engine.serve_forever, daemon=True).start()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     config = render_config().replace(f"bind :{PORT}", f"bind 127.0.0.1:{port}").replace(f"server engine {SOCKET_PATH}", f"server engine {engine_socket}")
     (tmp_path / "haproxy.cfg").write_text(config, encoding="utf-8")
     process = subprocess.Popen([haproxy, "-db", "-f", str(tmp_path / "haproxy.cfg")], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -10,7 +10,6 @@ and unreachable Docker and ACME endpoints, so nothing leaves the machine.
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import time
 import urllib.request
@@ -18,21 +17,16 @@ from pathlib import Path
 
 import pytest
 
-from compose_support import profile_of, render
+from ruamel.yaml import YAML
+
+from compose_support import VARIANTS, free_port, profile_of, render
 from deploykit.targets.compose import traefik
 from deploykit.yamldump import dump
-from test_compose_config import VARIANTS
 from tooling import require_tool
 
 CASES = ["acme", "acme-staging-http", "provided", "none", "mount"]
 # Errors Traefik logs because the test points it at endpoints that do not answer.
 EXPECTED_ERROR_SOURCES = ("docker", "le.acme")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _labels_as_dynamic_configuration(labels: dict[str, str]) -> dict:
@@ -71,7 +65,7 @@ def _local_arguments(arguments: list[str], directory: Path, api_port: int) -> li
     for argument in arguments:
         key, _, value = argument.partition("=")
         if key.endswith(".address"):
-            value = f"127.0.0.1:{_free_port()}"
+            value = f"127.0.0.1:{free_port()}"
         elif key == "--providers.file.filename":
             continue
         elif key == "--providers.docker.endpoint":
@@ -112,7 +106,7 @@ def test_traefik_accepts_the_rendered_configuration_and_routes(case: str, tmp_pa
         (tmp_path / "dynamic" / "tls.yaml").write_text(content, encoding="utf-8")
     app = next(service for name, service in _services(rendering).items() if name == profile.app)
     (tmp_path / "dynamic" / "routes.yaml").write_text(dump(_labels_as_dynamic_configuration(app["labels"])), encoding="utf-8")
-    api_port = _free_port()
+    api_port = free_port()
     command = _services(rendering)["traefik"]["command"]
     log = (tmp_path / "traefik.log").open("w")
     process = subprocess.Popen([binary, *_local_arguments(command, tmp_path, api_port)], stdout=log, stderr=subprocess.STDOUT)
@@ -139,8 +133,6 @@ def test_traefik_accepts_the_rendered_configuration_and_routes(case: str, tmp_pa
 
 
 def _services(rendering) -> dict:
-    from ruamel.yaml import YAML
-
     return YAML(typ="safe").load(next(file.content for file in rendering.files if file.path == "compose.yaml"))["services"]
 
 

@@ -1,0 +1,93 @@
+"""What the Compose target renders for each choice, and what it warns about."""
+
+from __future__ import annotations
+
+from compose_support import PROVIDED_TLS, VARIANTS, profile_of, render
+from deploykit.report import Report
+from deploykit.targets.compose import build_project
+
+
+def _warnings(**fields) -> list[str]:
+    _, report = render(profile_of(**fields))
+    return [str(finding) for finding in report.findings]
+
+
+def test_same_input_same_bytes():
+    first, _ = render(profile_of(**VARIANTS["steps-and-workers"]))
+    second, _ = render(profile_of(**VARIANTS["steps-and-workers"]))
+    assert first == second
+
+
+def test_files_per_tls_mode():
+    def paths(**fields) -> list[str]:
+        rendering, _ = render(profile_of(**fields))
+        return [file.path for file in rendering.files]
+
+    assert paths() == ["compose.yaml", "socket-proxy.cfg", "traefik-dynamic.yaml"]
+    assert paths(proxy={"host": "items.localhost", "tls": "none"}) == ["compose.yaml", "socket-proxy.cfg"]
+    assert paths(compose={"socket_access": "mount"}) == ["compose.yaml", "traefik-dynamic.yaml"]
+    assert paths(proxy=None) == ["compose.yaml"]
+
+
+def test_stdout_names_each_file_before_its_content():
+    rendering, _ = render(profile_of())
+    assert rendering.stdout == "".join(f"# ==> {file.path} <==\n{file.content}" for file in rendering.files)
+
+
+def test_provided_certificate_is_declared_in_the_dynamic_file():
+    rendering, _ = render(profile_of(proxy=PROVIDED_TLS))
+    dynamic = next(file.content for file in rendering.files if file.path == "traefik-dynamic.yaml")
+    assert dynamic == (
+        "tls:\n"
+        "  options:\n"
+        "    default:\n"
+        "      minVersion: VersionTLS12\n"
+        "  certificates:\n"
+        "    - certFile: /etc/traefik/certs/tls.crt\n"
+        "      keyFile: /etc/traefik/certs/tls.key\n"
+    )
+
+
+def test_plain_http_serves_only_the_web_entrypoint():
+    project = build_project(profile_of(proxy={"host": "items.localhost", "tls": "none"}), Report("compose"))
+    command = project["services"]["traefik"]["command"]
+    assert not [argument for argument in command if "websecure" in argument or "redirections" in argument or "acme" in argument]
+    labels = project["services"]["items-api"]["labels"]
+    assert labels["traefik.http.routers.items-api.entrypoints"] == "web"
+    assert not [key for key in labels if key.endswith((".tls", ".stsSeconds"))]
+    assert [port["target"] for port in project["services"]["traefik"]["ports"]] == [8080]
+
+
+def test_no_proxy_means_no_traefik_no_networks_and_no_trust():
+    project = build_project(profile_of(proxy=None), Report("compose"))
+    assert list(project["services"]) == ["items-api"]
+    assert "networks" not in project and "labels" not in project["services"]["items-api"]
+    assert "--forwarded-allow-ips" not in project["services"]["items-api"]["command"]
+
+
+def test_single_worker_gets_the_per_process_memory():
+    project = build_project(profile_of(replicas=1, memory="300Mi"), Report("compose"))
+    assert project["services"]["items-api"]["deploy"]["resources"]["limits"] == {"cpus": "0.25", "memory": "300m", "pids": 128}
+    assert project["services"]["items-api"]["command"][-4:-2] == ["--workers", "1"]
+
+
+def test_warnings():
+    assert _warnings() == []
+    assert _warnings(proxy={"host": "items.localhost", "tls": "none"}) == []
+    assert _warnings(proxy={"host": "api.example.com", "tls": "none"}) == [
+        "proxy.tls: tls: none serves api.example.com over plain HTTP; use acme or provided for a host outside this machine [compose]"
+    ]
+    assert _warnings(compose={"socket_access": "mount"}) == [
+        "compose.socket_access: Traefik mounts the Docker socket: anyone who takes over Traefik controls the host "
+        "(a read-only mount still lets every API call through); use socket_access: proxy [compose]"
+    ]
+    assert _warnings(proxy=PROVIDED_TLS) == [
+        "proxy.certificate: relative certificate paths are resolved from the directory holding compose.yaml [compose]"
+    ]
+    assert _warnings(proxy=None) == [
+        "proxy: no proxy host: the app gets no route and no published port, so only containers on its network reach it [compose]"
+    ]
+    assert _warnings(**VARIANTS["external-secrets"]) == [
+        "compose.secrets_source: external secrets exist only in Swarm mode (`docker stack deploy`); `docker compose up` "
+        "refuses them. Use secrets_source: file on a single server [compose]"
+    ]

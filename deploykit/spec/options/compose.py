@@ -75,7 +75,7 @@ class ComposeOptions(SpecModel):
     bind_address: Annotated[str, AfterValidator(_check_address)] = Field(
         "0.0.0.0", description="Host address Traefik's ports are published on (0.0.0.0: every interface; 127.0.0.1: this host only)."
     )
-    traefik_image: ImageReference = Field("traefik:v3.7.15", description="Traefik image (v3), pinned.")
+    traefik_image: ImageReference = Field("traefik:v3.7.15", description="Traefik image, pinned: 3.7.12 or later (the rendered static configuration sets the entry points' aliasHeadersStrategy, which older versions refuse).")
     socket_proxy_image: ImageReference = Field("haproxy:3.2.6", description="Image of the Docker API socket proxy: the official haproxy image, configured by the rendered socket-proxy.cfg.")
     secrets_source: Literal["file", "external"] = Field(
         "file",

@@ -64,7 +64,8 @@ def build_project(profile: Profile, report: Report) -> dict:
 
 
 def render(profile: Profile, report: Report) -> Rendering:
-    files = [RenderedFile(COMPOSE_FILE, dump(build_project(profile, report)))]
+    project = build_project(profile, report)
+    files = [RenderedFile(COMPOSE_FILE, dump(project))]
     if is_exposed(profile):
         if profile.compose.socket_access == "proxy":
             files.append(RenderedFile(socket_proxy.CONFIG_FILE, socket_proxy.render_config()))
@@ -72,6 +73,6 @@ def render(profile: Profile, report: Report) -> Rendering:
         if dynamic is not None:
             files.append(RenderedFile(traefik.DYNAMIC_FILE, dump(dynamic)))
     if len(files) == 1:
-        return Rendering(tuple(files), files[0].content)
+        return Rendering(tuple(files), files[0].content, project)
     stdout = "".join(f"# ==> {file.path} <==\n{file.content}" for file in files)
-    return Rendering(tuple(files), stdout)
+    return Rendering(tuple(files), stdout, project)

@@ -6,6 +6,8 @@ from deploykit.rendering import RenderedFile
 from deploykit.yamldump import dump
 
 SCHEMA_FILE = "deploykit.schema.json"
+# A placeholder the team must narrow: the app trusts X-Forwarded-* headers from these addresses on Nomad.
+TRAEFIK_NODES = "10.0.0.0/8"
 
 
 def scaffold_profiles(app: str, image: str, domain: str, email: str, schema_path: str) -> tuple[RenderedFile, ...]:
@@ -24,13 +26,23 @@ def scaffold_profiles(app: str, image: str, domain: str, email: str, schema_path
         "secrets": {},
     }
     environments = {
-        "dev": {"extends": "base.yaml", "environment": "dev", "replicas": 1, "proxy": {"host": f"{app}.localhost", "tls": "none"}},
+        "dev": {
+            "extends": "base.yaml",
+            "environment": "dev",
+            "replicas": 1,
+            "proxy": {"host": f"{app}.localhost", "tls": "none"},
+            "compose": {"bind_address": "127.0.0.1"},
+            # A dev Nomad agent runs Traefik in Docker: it connects from Docker's bridge networks.
+            "nomad": {"forwarded_allow_ips": "172.16.0.0/12", "proxy": "job"},
+        },
         "staging": {
             "extends": "base.yaml",
             "environment": "staging",
             "replicas": 2,
             "proxy": {"host": f"{app}.staging.{domain}", "tls": "acme", "email": email},
+            "compose": {"acme_staging": True},
             "k8s": {"namespace": f"{app}-staging", "cluster_issuer": "letsencrypt-staging"},
+            "nomad": {"forwarded_allow_ips": TRAEFIK_NODES},
         },
         "prod": {
             "extends": "base.yaml",
@@ -38,8 +50,10 @@ def scaffold_profiles(app: str, image: str, domain: str, email: str, schema_path
             "replicas": 3,
             "proxy": {"host": f"{app}.{domain}", "tls": "acme", "email": email},
             "k8s": {"namespace": app, "cluster_issuer": "letsencrypt-prod"},
+            "nomad": {"forwarded_allow_ips": TRAEFIK_NODES},
         },
     }
     files = [RenderedFile("base.yaml", header + "# Shared by every environment; each environment's profile extends it.\n" + dump(base))]
-    files += [RenderedFile(f"{name}.yaml", header + dump(data)) for name, data in environments.items()]
+    note = "# nomad.forwarded_allow_ips: replace with the addresses of your Traefik nodes.\n"
+    files += [RenderedFile(f"{name}.yaml", header + (note if name != "dev" else "") + dump(data)) for name, data in environments.items()]
     return tuple(files)

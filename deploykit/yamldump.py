@@ -27,7 +27,7 @@ _RETYPED = re.compile(
 class _Representer(SafeRepresenter):
     def represent_str(self, data: str):
         style = None
-        if _RETYPED.match(data) or data == "":
+        if _RETYPED.fullmatch(data) or data == "":
             style = '"'
         elif "\n" in data and not data.endswith((" ", "\t")) and not any(ord(c) < 32 and c != "\n" for c in data):
             style = "|"

@@ -27,6 +27,11 @@ EXPLAINERS: dict[str, str] = {
 }
 
 
+def count(number: int, noun: str) -> str:
+    """`1 pod`, `4 pods`: explanations are read by people."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def explain(target: str, model: Any) -> dict[str, str]:
     """One sentence per concept for `target`, computed from its rendered `model`."""
     module = importlib.import_module(EXPLAINERS[target])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from deploykit.explain import count
+
 
 def explain(objects: list[dict[str, Any]]) -> dict[str, str]:
     by_kind: dict[str, list[dict]] = {}
@@ -59,14 +61,14 @@ def _replication(deployment: dict, app: dict, autoscaler: dict | None) -> str:
     per_pod = _processes_per_pod(app)
     if autoscaler is not None:
         spec = autoscaler["spec"]
-        return f"{spec['minReplicas']}-{spec['maxReplicas']} pods (autoscaled on CPU) x {per_pod} process"
-    return f"{deployment['spec']['replicas']} pods x {per_pod} process"
+        return f"{spec['minReplicas']}-{spec['maxReplicas']} pods (autoscaled on CPU) x {count(per_pod, 'process')}"
+    return f"{count(deployment['spec']['replicas'], 'pod')} x {count(per_pod, 'process')}"
 
 
 def _memory(deployment: dict, app: dict, autoscaler: dict | None) -> str:
     limit = app["resources"]["limits"]["memory"]
     pods = autoscaler["spec"]["maxReplicas"] if autoscaler is not None else deployment["spec"]["replicas"]
-    return f"limit {limit} per pod (one process), request {app['resources']['requests']['memory']}; {pods} pods at most"
+    return f"limit {limit} per pod (one process), request {app['resources']['requests']['memory']}; {count(pods, 'pod')} at most"
 
 
 def _prestart(pod: dict, jobs: list[dict]) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from deploykit.explain import count
+
 
 def _tag(tags: list[str], suffix: str) -> str | None:
     for tag in tags:
@@ -19,10 +21,10 @@ def explain(model: dict[str, Any]) -> dict[str, str]:
     steps = [task["name"] for task in job["tasks"] if task["prestart"]]
     return {
         "https": _https(job["service"]["tags"], model["traefik"] is not None),
-        "startup": f"a service job; the scheduler places {job['count']} allocations and waits for check {job['service']['checks'][0]['path']} before a deployment counts as healthy",
+        "startup": f"a service job; the scheduler places {count(job['count'], 'allocation')} and waits for check {job['service']['checks'][0]['path']} before a deployment counts as healthy",
         "restarts": _restarts(job),
-        "replication": f"group count {job['count']} x {_processes(app)} process",
-        "memory": f"memory {app['resources']['memory']} MiB and cpu {app['resources']['cpu']} MHz per allocation (one process); {job['count']} allocations",
+        "replication": f"group count {job['count']} x {count(_processes(app), 'process')}",
+        "memory": f"memory {app['resources']['memory']} MiB and cpu {app['resources']['cpu']} MHz per allocation (one process); {count(job['count'], 'allocation')}",
         "prestart": "none" if not steps else f"prestart tasks {', '.join(steps)} run in order in every allocation before the app task",
     }
 

@@ -16,7 +16,7 @@ class SpecModel(BaseModel):
 
 
 def _check_selector_key(value: str) -> str:
-    if len(value) > 316 or not names.METADATA_KEY.match(value) or len(value.rsplit("/", 1)[-1]) > 63:
+    if len(value) > 316 or not names.METADATA_KEY.fullmatch(value) or len(value.rsplit("/", 1)[-1]) > 63:
         raise ValueError(f"{value!r} is not a valid label or annotation key (prefix/name, name at most 63 characters)")
     return value
 
@@ -29,13 +29,13 @@ def _check_label_key(value: str) -> str:
 
 
 def _check_label_value(value: str) -> str:
-    if len(value) > 63 or not names.LABEL_VALUE.match(value):
+    if len(value) > 63 or not names.LABEL_VALUE.fullmatch(value):
         raise ValueError(f"{value!r} is not a valid label value (at most 63 letters, digits, '-', '_', '.')")
     return value
 
 
 def _check_env_name(value: str) -> str:
-    if not names.ENV_NAME.match(value):
+    if not names.ENV_NAME.fullmatch(value):
         raise ValueError(f"{value!r} is not a valid environment variable name (letters, digits and '_', not starting with a digit)")
     return value
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from deploykit.spec import names
 from deploykit.spec.base import (
@@ -30,6 +30,13 @@ from deploykit.spec.options.nomad import NomadOptions
 from deploykit.spec.quantities import parse_cpu, parse_memory
 
 
+def _number_as_text(value: object) -> object:
+    """`cpu: 2`, `cpu: 0.5` and `memory: 268435456` are quantities too; booleans are not."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return format(value, "f").rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
+    return value
+
+
 def _memory(value: str) -> str:
     parse_memory(value)
     return value
@@ -41,14 +48,17 @@ def _cpu(value: str) -> str:
 
 
 def _secret_name(value: str) -> str:
-    if len(value) > 253 or not names.DNS_SUBDOMAIN.match(value):
+    if len(value) > 253 or not names.DNS_SUBDOMAIN.fullmatch(value):
         raise ValueError(f"{value!r} is not a valid secret name (lowercase letters, digits, '-' and '.')")
     return value
 
 
 def _secret_key(value: str) -> str:
-    if len(value) > 253 or not names.SECRET_KEY.match(value):
+    if len(value) > 253 or not names.SECRET_KEY.fullmatch(value):
         raise ValueError(f"{value!r} is not a valid secret key (letters, digits, '-', '_' and '.')")
+    if value in (".", ".."):
+        # Kubernetes refuses them, and as a file name (Compose mounts keys as files) `..` leaves the directory.
+        raise ValueError(f"{value!r} cannot be a secret key: it is not a file name")
     return value
 
 
@@ -111,8 +121,8 @@ class Profile(SpecModel):
     image: ImageReference = Field(description="Container image, pinned by tag (not `latest`) or digest.")
     command: Command = Field(["fastapi", "run", "app/main.py"], description="Server command; deploykit adds the port and worker flags.")
     port: Annotated[int, Field(ge=1024, le=65535)] = Field(8000, description="Port the app listens on inside its container (>= 1024: the app runs without privileges).")
-    memory: Annotated[str, AfterValidator(_memory)] = Field("256Mi", description="Memory per app process (Kubernetes quantity).")
-    cpu: Annotated[str, AfterValidator(_cpu)] = Field("250m", description="CPU per app process (Kubernetes quantity: 250m, 0.5, 2).")
+    memory: Annotated[str, BeforeValidator(_number_as_text), AfterValidator(_memory)] = Field("256Mi", description="Memory per app process (Kubernetes quantity).")
+    cpu: Annotated[str, BeforeValidator(_number_as_text), AfterValidator(_cpu)] = Field("250m", description="CPU per app process (Kubernetes quantity: 250m, 0.5, 2).")
     replicas: Annotated[int, Field(ge=1, le=1000)] = Field(1, description="Total app processes serving traffic.")
     health: Health = Field(Health(), description="Health checks.")
     prestart: Annotated[list[PrestartStep], Field(max_length=32)] = Field([], description="Steps run in order before the app starts.")

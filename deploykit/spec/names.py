@@ -33,7 +33,7 @@ SECRET_LOOKING_ENV = re.compile(r"(?:^|_)(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY
 
 
 def check_dns_label(value: str, what: str = "name") -> str:
-    if len(value) > 63 or not DNS_LABEL.match(value):
+    if len(value) > 63 or not DNS_LABEL.fullmatch(value):
         raise ValueError(
             f"{value!r} is not a valid {what}: use at most 63 lowercase letters, digits and '-', "
             "starting with a letter and ending with a letter or digit (a DNS-1035 label)"
@@ -43,7 +43,7 @@ def check_dns_label(value: str, what: str = "name") -> str:
 
 def check_hostname(value: str) -> str:
     labels = value.split(".")
-    if len(value) > 253 or not all(len(label) <= 63 and HOSTNAME_LABEL.match(label) for label in labels):
+    if len(value) > 253 or not all(len(label) <= 63 and HOSTNAME_LABEL.fullmatch(label) for label in labels):
         raise ValueError(
             f"{value!r} is not a valid host name: use lowercase letters, digits, '-' and '.' (RFC 1123), "
             "without a scheme, port, path or wildcard"
@@ -52,7 +52,7 @@ def check_hostname(value: str) -> str:
 
 
 def check_image(value: str) -> str:
-    match = IMAGE_REFERENCE.match(value)
+    match = IMAGE_REFERENCE.fullmatch(value)
     if len(value) > 255 or not match:
         raise ValueError(f"{value!r} is not a valid image reference (expected registry/name:tag or name@sha256:digest)")
     if match.group("tag") is None and match.group("digest") is None:
@@ -64,12 +64,12 @@ def check_image(value: str) -> str:
 
 def image_tag(value: str) -> str | None:
     """The tag of a validated image reference, if it has one."""
-    match = IMAGE_REFERENCE.match(value)
+    match = IMAGE_REFERENCE.fullmatch(value)
     return match.group("tag") if match else None
 
 
 def check_http_path(value: str) -> str:
-    if len(value) > 1024 or not HTTP_PATH.match(value) or "//" in value:
+    if len(value) > 1024 or not HTTP_PATH.fullmatch(value) or "//" in value:
         raise ValueError(
             f"{value!r} is not a valid HTTP path: start with '/' and use letters, digits and ._~!*+,;=:@%/- only"
         )

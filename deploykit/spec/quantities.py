@@ -30,7 +30,7 @@ MAX_MEMORY_BYTES = 2**40
 
 def parse_memory(text: str) -> int:
     """`256Mi` -> 268435456. Raises ValueError with a message fit for users."""
-    match = _MEMORY.match(text)
+    match = _MEMORY.fullmatch(text)
     if not match:
         raise ValueError(
             f"{text!r} is not a memory quantity; use Kubernetes syntax such as 256Mi or 1Gi "
@@ -51,7 +51,7 @@ def parse_memory(text: str) -> int:
 
 def parse_cpu(text: str) -> int:
     """`250m` -> 250 millicores, `1.5` -> 1500. Raises ValueError with a message fit for users."""
-    match = _CPU.match(text)
+    match = _CPU.fullmatch(text)
     if not match:
         raise ValueError(f"{text!r} is not a CPU quantity; use millicores such as 250m, or cores such as 0.5 or 2")
     millicores = int(match.group(1)) if match.group(1) is not None else int(Decimal(match.group(2)) * 1000)

@@ -109,7 +109,7 @@ def test_set_overrides_render_and_check(project: Path):
     [
         ("replicas=six", "error: --set replicas=six:1:16: replicas: expected a whole number, got string 'six'\n"),
         ("replicas=true", "error: --set replicas=true:1:16: replicas: expected a whole number, got boolean true\n"),
-        ("image=1.10", "error: --set image=1.10:1:13: image: expected a string, got number 1.1; quote it\n"),
+        ("image=1.10", "error: --set image=1.10:1:13: image: the plain value '1.10' is read as the number 1.1, losing its trailing zero; quote it (\"1.10\") if it is text, or write 1.1 if it is a number\n"),
         ("port=no", "error: --set port=no:1:12: port: the plain value 'no' means different things to different YAML readers; quote it (\"no\") if it is text, or write true/false or a plain number\n"),
         ("replicas", "error: --set replicas:1:1: expected PATH=VALUE, e.g. --set replicas=6\n"),
         ("k8s.namespac=x", "error: --set k8s.namespac=x:1:7: k8s.namespac: unknown field 'namespac'; did you mean 'namespace'?\n"),

@@ -31,9 +31,6 @@ def file_variables(profile: Profile) -> dict[str, str]:
     """`<NAME>_FILE` -> the mounted file, for every entry of `secrets:`, sorted by name."""
     variables: dict[str, str] = {}
     for name, ref in sorted(profile.secrets.items()):
-        if ref.key in (".", ".."):
-            # The key names a file under secrets_dir/<secret>/: `..` would be the directory above.
-            raise DeployKitError(f"{ref.key!r} cannot be a secret key: it is not a file name", path=("secrets", name, "key"))
         variable = name + FILE_SUFFIX
         if variable in profile.env or variable in profile.secrets:
             where = "env" if variable in profile.env else "secrets"

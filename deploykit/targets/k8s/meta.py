@@ -28,7 +28,7 @@ def labels(profile: Profile, component: str = "server") -> dict[str, str]:
     result = {**profile.labels, **selector_labels(profile, component)}
     result["app.kubernetes.io/managed-by"] = MANAGER
     tag = profile.image_tag
-    if tag is not None and len(tag) <= 63 and names.LABEL_VALUE.match(tag):
+    if tag is not None and len(tag) <= 63 and names.LABEL_VALUE.fullmatch(tag):
         result["app.kubernetes.io/version"] = tag
     return dict(sorted(result.items()))
 

@@ -58,7 +58,7 @@ def hcl_value(value: object) -> Hcl:
 
 def hcl_identifier(name: str) -> Hcl:
     """An attribute or block name written unquoted; the spec's validators keep names in this alphabet."""
-    if not _IDENTIFIER.match(name):
+    if not _IDENTIFIER.fullmatch(name):
         raise ValueError(f"{name!r} is not an HCL identifier")
     return Hcl(name)
 

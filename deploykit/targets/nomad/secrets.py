@@ -25,7 +25,7 @@ def variable_path(profile: Profile, env_name: str) -> str:
     """The Nomad variable that holds the secret behind `env_name`: `<prefix>/<secret>`."""
     ref = profile.secrets[env_name]
     path = f"{variables_prefix(profile)}/{ref.secret}"
-    if not _VARIABLE_PATH.match(path):
+    if not _VARIABLE_PATH.fullmatch(path):
         raise DeployKitError(
             f"{path!r} is not a valid Nomad variable path (letters, digits, '-', '_', '~' and '/', at most 128 characters); "
             "rename the secret or set nomad.variables_path",

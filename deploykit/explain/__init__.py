@@ -29,7 +29,9 @@ EXPLAINERS: dict[str, str] = {
 
 def count(number: int, noun: str) -> str:
     """`1 pod`, `4 pods`: explanations are read by people."""
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+    if number == 1:
+        return f"{number} {noun}"
+    return f"{number} {noun}es" if noun.endswith("s") else f"{number} {noun}s"
 
 
 def explain(target: str, model: Any) -> dict[str, str]:

@@ -1,7 +1,7 @@
 """The command line: argument parsing and the error handler around every command.
 
-Exit codes: 0 success; 1 `check` found stale manifests; 2 invalid input or usage; 3 unexpected error
-(a bug: please report it); 130 interrupted.
+Exit codes: 0 success; 1 `check` found stale manifests, or `diff` found differences; 2 invalid input
+or usage; 3 unexpected error (a bug: please report it); 130 interrupted.
 """
 
 from __future__ import annotations

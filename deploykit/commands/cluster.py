@@ -5,12 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from deploykit.cluster.client import connect
-from deploykit.cluster.diff import diff_object
-from deploykit.cluster.identity import describe
 from deploykit.commands.common import emit_findings, load_profile, render_target
 from deploykit.errors import DeployKitError
-from deploykit.report import Report
 from deploykit.targets import k8s
 
 EXIT_DIFFERENT = 1  # like `kubectl diff`: the cluster differs from the rendered objects
@@ -21,6 +17,10 @@ def run_diff(
 ) -> int:
     """Print a unified diff per object that applying would change; 1 when any would, 0 when none."""
     objects = _rendered_objects(target, profile, env, profiles_dir, assignments, strict)
+    # The kubernetes client costs about a second to import: only once the profile is known good.
+    from deploykit.cluster.client import connect
+    from deploykit.cluster.diff import diff_object
+
     pending = 0
     with connect(context) as cluster:
         for obj in objects:
@@ -50,6 +50,9 @@ def run_apply(
     if dry_run not in (None, "server"):
         raise DeployKitError(f"--dry-run={dry_run} is not supported; use --dry-run=server (the API server checks everything and stores nothing)")
     objects = _rendered_objects(target, profile, env, profiles_dir, assignments, strict)
+    from deploykit.cluster.client import connect
+    from deploykit.cluster.identity import describe
+
     suffix = " (server dry run)" if dry_run else ""
     with connect(context) as cluster:
         for obj in objects:
@@ -63,7 +66,6 @@ def _rendered_objects(target: str, profile: Path | None, env: str | None, profil
     if target != k8s.NAME:
         raise DeployKitError(f"diff/apply support only k8s, not {target!r}")
     loaded = load_profile(profile, env, profiles_dir, assignments)
-    # render_target validates the profile for this target and locates any error in the profile file;
-    # building once more gives the same objects (rendering is deterministic) as dicts rather than text.
-    emit_findings(loaded, [render_target(loaded, k8s.NAME)], strict)
-    return k8s.build_objects(loaded.profile, Report(k8s.NAME))
+    output = render_target(loaded, k8s.NAME)
+    emit_findings(loaded, [output], strict)
+    return output.rendering.model

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs on a Debian 12 machine, as root, then the project
+# itself with its test dependencies. Safe to run again: each step skips what is already there.
+#
+#   PYTHON   the interpreter the tests run with (default: python)
+set -euo pipefail
+
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+python=${PYTHON:-python}
+checkov_venv=/opt/checkov
+checkov_version=3.3.30
+containers_conf=/etc/deploykit-ci/containers.conf
+export DEBIAN_FRONTEND=noninteractive
+
+log() { printf 'setup-machine: %s\n' "$*"; }
+
+if [ "$(id -u)" -ne 0 ]; then
+  log "run me as root (apt-get install, /etc and /opt are written)" >&2
+  exit 1
+fi
+
+# --- Debian packages: podman and what it needs here, debootstrap for the base image, openssl for
+# test certificates, haproxy to check the rendered socket-proxy configuration.
+apt_packages=(podman uidmap slirp4netns fuse-overlayfs runc debootstrap openssl haproxy)
+missing=()
+for pkg in "${apt_packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -qx 'install ok installed'; then
+    missing+=("$pkg")
+  fi
+done
+apt_updated=false
+if [ "${#missing[@]}" -gt 0 ]; then
+  log "apt-get install ${missing[*]}"
+  apt-get update -q
+  apt_updated=true
+  apt-get install -y -q "${missing[@]}"
+else
+  log "Debian packages already installed: ${apt_packages[*]}"
+fi
+
+# --- kubectl (kubectl kustomize): part of this kind of machine's image; Debian 12 itself has no package.
+if command -v kubectl >/dev/null 2>&1; then
+  log "kubectl found: $(command -v kubectl)"
+else
+  if [ "$apt_updated" = false ]; then
+    apt-get update -q
+  fi
+  candidate=$(apt-cache policy kubectl 2>/dev/null | awk '/Candidate:/ {print $2}')
+  if [ -n "$candidate" ] && [ "$candidate" != "(none)" ]; then
+    log "apt-get install kubectl ($candidate)"
+    apt-get install -y -q kubectl
+  else
+    log "WARNING: kubectl is not installed and no apt source offers it; the tests that run" \
+      "'kubectl kustomize' will skip, or fail under CI=true" >&2
+  fi
+fi
+
+# --- podman settings: runc (crun refuses this machine's hybrid cgroup layout) and ulimits the
+# sandbox allows. The tests point CONTAINERS_CONF at this file themselves; nothing is exported.
+desired_conf='[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=4096:4096"]
+[engine]
+runtime = "runc"'
+if [ "$(cat "$containers_conf" 2>/dev/null)" != "$desired_conf" ]; then
+  log "writing $containers_conf"
+  mkdir -p "$(dirname "$containers_conf")"
+  printf '%s\n' "$desired_conf" >"$containers_conf"
+else
+  log "$containers_conf is up to date"
+fi
+
+# --- checkov in a venv of its own: its pins clash with the project's test dependencies.
+# (Asking the package's metadata, not `checkov --version`, which takes seconds to start.)
+installed_checkov=$("$checkov_venv/bin/python" -c \
+  'import importlib.metadata as m; print(m.version("checkov"))' 2>/dev/null || true)
+if [ -x "$checkov_venv/bin/checkov" ] && [ "$installed_checkov" = "$checkov_version" ]; then
+  log "checkov $checkov_version already in $checkov_venv"
+else
+  log "installing checkov $checkov_version into $checkov_venv"
+  "$python" -m venv --clear "$checkov_venv"
+  "$checkov_venv/bin/pip" install -q --root-user-action=ignore "checkov==$checkov_version"
+fi
+
+# --- the project and its test dependencies, into the interpreter the tests run with.
+log "$python -m pip install -e '.[test]'"
+cd "$repo_root"
+"$python" -m pip install -q --root-user-action=ignore -e '.[test]'
+log "done"

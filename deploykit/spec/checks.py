@@ -28,6 +28,15 @@ def _problems(profile: Profile) -> Iterator[Problem]:
             yield ("env", name), f"{name} is also defined in secrets; define it in one place"
         if names.SECRET_LOOKING_ENV.search(name):
             yield ("env", name), f"{name} looks like a credential; reference it under `secrets:` instead of writing its value"
+    port_names, port_numbers = {"http"}, {profile.port}
+    for index, extra in enumerate(profile.ports):
+        if extra.name in port_names:
+            reason = "is the app's port (`port`)" if extra.name == "http" else "is used twice"
+            yield ("ports", index, "name"), f"{extra.name!r} {reason}"
+        if extra.port in port_numbers:
+            yield ("ports", index, "port"), f"{extra.port} is already used by {'`port`' if extra.port == profile.port else 'another entry'}"
+        port_names.add(extra.name)
+        port_numbers.add(extra.port)
     for index, argument in enumerate(profile.command):
         flag = owned_flag(argument)
         if flag is not None:

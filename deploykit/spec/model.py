@@ -82,6 +82,20 @@ class Health(SpecModel):
         return self.readiness_path or self.path
 
 
+def _port_name(value: str) -> str:
+    # An IANA service name, as Kubernetes requires of container port names; it is also a Nomad port label.
+    if len(value) > 15 or not names.PORT_NAME.fullmatch(value) or "--" in value or not any(c.isalpha() for c in value):
+        raise ValueError(f"{value!r} is not a valid port name: at most 15 lowercase letters, digits and '-', with at least one letter")
+    return value
+
+
+class ExtraPort(SpecModel):
+    """Another port the app listens on (metrics, admin). Reachable inside the platform, never routed publicly."""
+
+    name: Annotated[str, AfterValidator(_port_name)] = Field(description="Port name (an IANA service name, e.g. metrics); `http` is the app's port.")
+    port: Annotated[int, Field(ge=1024, le=65535)] = Field(description="Port number inside the container.")
+
+
 class PrestartStep(SpecModel):
     """A command run to completion before the app starts (e.g. database migrations). It must be idempotent."""
 
@@ -124,6 +138,7 @@ class Profile(SpecModel):
     memory: Annotated[str, BeforeValidator(_number_as_text), AfterValidator(_memory)] = Field("256Mi", description="Memory per app process (Kubernetes quantity).")
     cpu: Annotated[str, BeforeValidator(_number_as_text), AfterValidator(_cpu)] = Field("250m", description="CPU per app process (Kubernetes quantity: 250m, 0.5, 2).")
     replicas: Annotated[int, Field(ge=1, le=1000)] = Field(1, description="Total app processes serving traffic.")
+    ports: Annotated[list[ExtraPort], Field(max_length=16)] = Field([], description="Extra ports besides `port` (metrics, admin): k8s container and Service ports, Compose `expose`, Nomad port labels. Never routed by the proxy.")
     health: Health = Field(Health(), description="Health checks.")
     prestart: Annotated[list[PrestartStep], Field(max_length=32)] = Field([], description="Steps run in order before the app starts.")
     env: dict[EnvName, Annotated[str, Field(max_length=65536)]] = Field({}, description="Plain environment variables (no credentials: use `secrets`).")

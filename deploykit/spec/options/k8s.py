@@ -34,6 +34,7 @@ class NetworkPolicyOptions(SpecModel):
         {"app.kubernetes.io/name": "traefik"}, description="Labels of the ingress controller's pods."
     )
     egress: Annotated[list[EgressRule], Field(max_length=64)] = Field([], description="Allowed destinations besides cluster DNS (databases, APIs).")
+    extra_ports_from: Annotated[list[DnsLabel], Field(max_length=16)] = Field([], description="Namespaces (besides the app's own) allowed to reach the extra `ports`, e.g. monitoring.")
 
 
 class K8sOptions(SpecModel):

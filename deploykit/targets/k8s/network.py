@@ -18,7 +18,8 @@ def build_service(profile: Profile) -> dict:
         "spec": {
             "type": "ClusterIP",
             "selector": selector_labels(profile),
-            "ports": [{"name": HTTP_PORT_NAME, "port": SERVICE_PORT, "targetPort": HTTP_PORT_NAME, "protocol": "TCP"}],
+            "ports": [{"name": HTTP_PORT_NAME, "port": SERVICE_PORT, "targetPort": HTTP_PORT_NAME, "protocol": "TCP"}]
+            + [{"name": extra.name, "port": extra.port, "targetPort": extra.name, "protocol": "TCP"} for extra in profile.ports],
         },
     }
 
@@ -83,6 +84,23 @@ def build_network_policy(profile: Profile) -> dict:
         {"to": [{"ipBlock": {"cidr": rule.cidr}}], "ports": [{"protocol": "TCP", "port": port} for port in rule.ports]}
         for rule in policy.egress
     ]
+    ingress: list[dict] = [
+        {
+            "from": [
+                {
+                    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": policy.ingress_namespace}},
+                    "podSelector": {"matchLabels": dict(sorted(policy.ingress_pod_labels.items()))},
+                }
+            ],
+            "ports": [{"protocol": "TCP", "port": HTTP_PORT_NAME}],
+        }
+    ]
+    if profile.ports:
+        # Extra ports (metrics, admin) serve the platform, not the public: pods of the app's own
+        # namespace and of the namespaces listed in extra_ports_from (e.g. monitoring).
+        sources: list[dict] = [{"podSelector": {}}]
+        sources += [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": name}}} for name in policy.extra_ports_from]
+        ingress.append({"from": sources, "ports": [{"protocol": "TCP", "port": extra.name} for extra in profile.ports]})
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
@@ -91,17 +109,7 @@ def build_network_policy(profile: Profile) -> dict:
             # Empty selector-free policies are a classic mistake: select the app's pods (and Job pods, via name).
             "podSelector": {"matchLabels": {"app.kubernetes.io/name": profile.app, "app.kubernetes.io/instance": profile.app}},
             "policyTypes": ["Ingress", "Egress"],
-            "ingress": [
-                {
-                    "from": [
-                        {
-                            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": policy.ingress_namespace}},
-                            "podSelector": {"matchLabels": dict(sorted(policy.ingress_pod_labels.items()))},
-                        }
-                    ],
-                    "ports": [{"protocol": "TCP", "port": HTTP_PORT_NAME}],
-                }
-            ],
+            "ingress": ingress,
             "egress": egress,
         },
     }

@@ -82,7 +82,8 @@ def app_container(profile: Profile) -> dict:
         "imagePullPolicy": "IfNotPresent",
         # args, not command: the image's ENTRYPOINT (if any) stays in charge, as with `docker run`.
         "args": [literal(arg) for arg in server_command(profile)],
-        "ports": [{"name": HTTP_PORT_NAME, "containerPort": profile.port, "protocol": "TCP"}],
+        "ports": [{"name": HTTP_PORT_NAME, "containerPort": profile.port, "protocol": "TCP"}]
+        + [{"name": extra.name, "containerPort": extra.port, "protocol": "TCP"} for extra in profile.ports],
         "env": env(profile),
         "resources": resources(profile),
         "startupProbe": _probe(profile, health.liveness, STARTUP_PERIOD_SECONDS, math.ceil(health.startup_seconds / STARTUP_PERIOD_SECONDS)),

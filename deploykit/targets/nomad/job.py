@@ -97,7 +97,7 @@ def _task(profile: Profile, name: str, image: str, command: list[str], env: list
         "image": image,
         "command": command[0],
         "args": command[1:],
-        "ports": [] if prestart else [PORT_LABEL],
+        "ports": [] if prestart else [PORT_LABEL, *(extra.name for extra in profile.ports)],
         "env": env,
         "template": env_template(profile),
         "template_destination": DESTINATION,
@@ -138,6 +138,7 @@ def build_job(profile: Profile, report: Report) -> dict:
         "shutdown_delay": _seconds(profile.nomad.shutdown_delay_seconds),
         "port_label": PORT_LABEL,
         "port": profile.port,
+        "extra_ports": [{"label": extra.name, "to": extra.port} for extra in profile.ports],
         "restart": RESTART,
         "reschedule": RESCHEDULE,
         "service": {

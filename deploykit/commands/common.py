@@ -10,6 +10,7 @@ from deploykit.errors import DeployKitError
 from deploykit.rendering import Rendering
 from deploykit.report import Report
 from deploykit.spec.load import LoadedProfile
+from deploykit.spec.per_target import for_target
 from deploykit.targets import get_target
 from deploykit.workspace import load_with_overrides
 
@@ -38,7 +39,7 @@ def render_target(loaded: LoadedProfile, target: str) -> TargetOutput:
     module = get_target(target)
     report = Report(target)
     try:
-        rendering = module.render(loaded.profile, report)
+        rendering = module.render(for_target(loaded.profile, target), report)
     except DeployKitError as exc:
         # Targets name the field; the location comes from the profile source.
         if exc.location is None and exc.path:

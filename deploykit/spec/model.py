@@ -127,6 +127,24 @@ class Proxy(SpecModel):
     certificate: Certificate | None = Field(None, description="Certificate files for tls: provided (Compose, Nomad); Kubernetes uses `k8s.tls_secret`.")
 
 
+# The fields a target may override, with the same types and checks as in Profile.
+_Replicas = Annotated[int, Field(ge=1, le=1000)]
+_Memory = Annotated[str, BeforeValidator(_number_as_text), AfterValidator(_memory)]
+_Cpu = Annotated[str, BeforeValidator(_number_as_text), AfterValidator(_cpu)]
+_Env = dict[EnvName, Annotated[str, Field(max_length=65536)]]
+
+
+class TargetOverride(SpecModel):
+    """Fields one target sees differently; unset fields keep the profile's value."""
+
+    image: ImageReference | None = Field(None, description="Another image for this target.")
+    replicas: _Replicas | None = Field(None, description="Processes for this target (Compose: workers unless compose.workers is set).")
+    memory: _Memory | None = Field(None, description="Memory per process for this target.")
+    cpu: _Cpu | None = Field(None, description="CPU per process for this target.")
+    env: _Env | None = Field(None, description="Variables added to (or replacing) `env` for this target.")
+    shutdown_seconds: Seconds | None = Field(None, description="Graceful shutdown budget for this target.")
+
+
 class Profile(SpecModel):
     """One application in one environment, after `extends` has been merged."""
 
@@ -135,13 +153,13 @@ class Profile(SpecModel):
     image: ImageReference = Field(description="Container image, pinned by tag (not `latest`) or digest.")
     command: Command = Field(["fastapi", "run", "app/main.py"], description="Server command; deploykit adds the port and worker flags.")
     port: Annotated[int, Field(ge=1024, le=65535)] = Field(8000, description="Port the app listens on inside its container (>= 1024: the app runs without privileges).")
-    memory: Annotated[str, BeforeValidator(_number_as_text), AfterValidator(_memory)] = Field("256Mi", description="Memory per app process (Kubernetes quantity).")
-    cpu: Annotated[str, BeforeValidator(_number_as_text), AfterValidator(_cpu)] = Field("250m", description="CPU per app process (Kubernetes quantity: 250m, 0.5, 2).")
-    replicas: Annotated[int, Field(ge=1, le=1000)] = Field(1, description="Total app processes serving traffic.")
+    memory: _Memory = Field("256Mi", description="Memory per app process (Kubernetes quantity).")
+    cpu: _Cpu = Field("250m", description="CPU per app process (Kubernetes quantity: 250m, 0.5, 2).")
+    replicas: _Replicas = Field(1, description="Total app processes serving traffic.")
     ports: Annotated[list[ExtraPort], Field(max_length=16)] = Field([], description="Extra ports besides `port` (metrics, admin): k8s container and Service ports, Compose `expose`, Nomad port labels. Never routed by the proxy.")
     health: Health = Field(Health(), description="Health checks.")
     prestart: Annotated[list[PrestartStep], Field(max_length=32)] = Field([], description="Steps run in order before the app starts.")
-    env: dict[EnvName, Annotated[str, Field(max_length=65536)]] = Field({}, description="Plain environment variables (no credentials: use `secrets`).")
+    env: _Env = Field({}, description="Plain environment variables (no credentials: use `secrets`).")
     secrets: dict[EnvName, SecretRef] = Field({}, description="Environment variables read from secrets, by reference.")
     proxy: Proxy | None = Field(None, description="Public HTTPS exposure through the TLS proxy.")
     shutdown_seconds: Seconds = Field(30, description="Graceful shutdown budget: time between SIGTERM and SIGKILL on every target.")
@@ -151,6 +169,9 @@ class Profile(SpecModel):
     compose: ComposeOptions = Field(ComposeOptions(), description="Docker Compose options.")
     k8s: K8sOptions = Field(K8sOptions(), description="Kubernetes options.")
     nomad: NomadOptions = Field(NomadOptions(), description="Nomad options.")
+    overrides: dict[Literal["compose", "dockerfile", "k8s", "nomad"], TargetOverride] = Field(
+        {}, description="Per-target values of image, replicas, memory, cpu, env and shutdown_seconds, e.g. overrides.k8s.replicas: 6."
+    )
 
     @cached_property
     def memory_bytes(self) -> int:

@@ -1,0 +1,48 @@
+"""Per-target overrides change what one target sees, and nothing else."""
+
+from __future__ import annotations
+
+import typing
+
+import pytest
+
+from helpers import run_cli
+
+from deploykit.errors import DeployKitError
+from deploykit.spec.model import Profile
+from deploykit.spec.per_target import for_target
+from deploykit.targets import TARGETS
+
+BASE = {"app": "items-api", "image": "registry.example.com/acme/items-api:1.4.2", "replicas": 4, "env": {"LOG_LEVEL": "info", "MODE": "a"}}
+
+
+def test_override_names_are_the_registered_targets():
+    (key_type, _) = typing.get_args(Profile.model_fields["overrides"].annotation)
+    assert sorted(typing.get_args(key_type)) == sorted(TARGETS)
+
+
+def test_override_applies_to_its_target_only():
+    profile = Profile.model_validate({**BASE, "overrides": {"k8s": {"replicas": 6, "memory": "1Gi", "env": {"MODE": "b"}}}})
+    k8s = for_target(profile, "k8s")
+    assert (k8s.replicas, k8s.memory_bytes, k8s.env) == (6, 2**30, {"LOG_LEVEL": "info", "MODE": "b"})
+    assert for_target(profile, "compose") is profile
+    assert (profile.replicas, profile.memory) == (4, "256Mi")
+
+
+def test_override_is_checked_like_the_profile():
+    profile = Profile.model_validate({**BASE, "overrides": {"nomad": {"env": {"DB_PASSWORD": "x"}}}})
+    with pytest.raises(DeployKitError) as caught:
+        for_target(profile, "nomad")
+    assert str(caught.value) == "overrides.nomad.env.DB_PASSWORD: DB_PASSWORD looks like a credential; reference it under `secrets:` instead of writing its value"
+
+
+def test_override_reaches_the_rendered_output_with_its_location(tmp_path):
+    (tmp_path / "p.yaml").write_text(
+        "app: items-api\nimage: registry.example.com/acme/items-api:1.4.2\nreplicas: 2\noverrides:\n  k8s:\n    replicas: 5\n"
+    )
+    rendered = run_cli("render", "k8s", "-p", "p.yaml", cwd=tmp_path)
+    assert rendered.returncode == 0, rendered.stderr
+    assert "  replicas: 5\n" in rendered.stdout
+    (tmp_path / "p.yaml").write_text("app: items-api\nimage: registry.example.com/acme/items-api:1.4.2\noverrides:\n  k8s:\n    replicas: 0\n")
+    failed = run_cli("render", "k8s", "-p", "p.yaml", cwd=tmp_path)
+    assert (failed.returncode, failed.stderr) == (2, "error: p.yaml:5:5: overrides.k8s.replicas: must be at least 1, got 0\n")

@@ -188,3 +188,18 @@ def test_killed_render_never_leaves_a_mix(project: Path):
         prod.write_text(prod.read_text().replace("replicas: 9", "replicas: 4"))
         assert run_cli("render", "all", cwd=project).returncode == 0
         assert snapshot(project / "manifests") == old
+
+
+def test_render_prints_only_manifests_on_stdout_for_plugins():
+    """Argo CD's plugin reads stdout as the manifests: warnings must go to stderr only."""
+    from ruamel.yaml import YAML
+
+    result = run_cli("render", "k8s", "--env", "dev")
+    assert result.returncode == 0
+    documents = list(YAML(typ="safe", pure=True).load_all(result.stdout))
+    assert [document["kind"] for document in documents] == ["ServiceAccount", "Deployment", "Service", "Ingress", "PodDisruptionBudget", "NetworkPolicy"]
+    assert result.stderr.startswith("warning: profiles/")
+    strict = run_cli("render", "k8s", "--env", "dev", "--strict")
+    assert strict.returncode == 2
+    assert strict.stdout == ""
+    assert strict.stderr.splitlines()[-1] == "error: 2 warning(s) and --strict is set"

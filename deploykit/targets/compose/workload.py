@@ -45,7 +45,12 @@ def healthcheck(profile: Profile) -> dict:
     """
     health = profile.health
     url = f"http://127.0.0.1:{profile.port}{health.readiness}"
-    probe = f"import urllib.request; urllib.request.urlopen({url!r}, timeout={health.timeout_seconds})"
+    # No white space in any argument: Podman's Docker-compatible API (Debian 12's 4.3 and later
+    # releases until containers/podman#26519 was fixed) joins the test with spaces and splits it
+    # again, so `docker compose` on Podman would run `python -c import` and the app would never
+    # become healthy. The URL holds none either: HTTP paths are checked to have no white space.
+    # Hence __import__: `import x` needs a space.
+    probe = f"__import__('urllib.request').request.urlopen({url!r},timeout={health.timeout_seconds})"
     return {
         "test": ["CMD", "python", "-c", literal(probe)],
         "interval": f"{health.interval_seconds}s",

@@ -76,6 +76,21 @@ ENTRYPOINT ["/usr/local/bin/traefik"]
 """
 
 HAPROXY_CONFIG = "/usr/local/etc/haproxy/haproxy.cfg"  # where the official haproxy image reads it
+# The official image's entrypoint: a command that starts with `haproxy` (or with an option) runs
+# haproxy in master-worker mode in the foreground. A compose file written for that image says
+# `command: [haproxy, -f, ...]`, so the stand-in must accept exactly that.
+HAPROXY_ENTRYPOINT = """\
+#!/bin/sh
+set -e
+if [ "${1#-}" != "$1" ]; then
+	set -- haproxy "$@"
+fi
+if [ "$1" = 'haproxy' ]; then
+	shift
+	set -- haproxy -W -db "$@"
+fi
+exec "$@"
+"""
 HAPROXY_DOCKERFILE = f"""\
 FROM {DEBIAN_IMAGE}
 RUN apt-get update \\
@@ -83,8 +98,10 @@ RUN apt-get update \\
  && apt-get clean \\
  && rm -rf /var/lib/apt/lists/* \\
  && mkdir -p {os.path.dirname(HAPROXY_CONFIG)}
+COPY --chmod=0755 docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
 STOPSIGNAL SIGUSR1
-ENTRYPOINT ["haproxy", "-f", "{HAPROXY_CONFIG}", "-db"]
+ENTRYPOINT ["docker-entrypoint.sh"]
+CMD ["haproxy", "-f", "{HAPROXY_CONFIG}"]
 """
 
 
@@ -122,6 +139,13 @@ def wait_for(what: str, probe: Callable[[], T | None], *, timeout: float, interv
         if time.monotonic() >= deadline:
             raise EngineError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(interval)
+
+
+def free_loopback_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def compose_binary() -> Path:
@@ -374,13 +398,19 @@ def _up_to_date(podman: Podman, image: str, digest: str) -> bool:
     return podman.image_label(image, INPUTS_LABEL) == digest
 
 
-def _build_from_text(podman: Podman, image: str, dockerfile: str, files: dict[str, Path], digest: str, *, host_ca: bool) -> None:
+def _build_from_text(
+    podman: Podman, image: str, dockerfile: str, files: dict[str, Path | str], digest: str, *, host_ca: bool
+) -> None:
+    """Build ``image`` from ``dockerfile`` with ``files`` (copied from a path, or written from text) in its context."""
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=CACHE_DIR, prefix="context-") as tmp:
         context = Path(tmp)
         (context / "Dockerfile").write_text(dockerfile)
         for name, source in files.items():
-            shutil.copy2(source, context / name)
+            if isinstance(source, Path):
+                shutil.copy2(source, context / name)
+            else:
+                (context / name).write_text(source)
         podman.build(context, context / "Dockerfile", image, labels={INPUTS_LABEL: digest}, host_ca=host_ca)
 
 
@@ -464,12 +494,17 @@ def traefik_image(podman: Podman, tag: str) -> str:
 
 
 def haproxy_image(podman: Podman, tag: str, debootstrap: str = "debootstrap") -> str:
-    """Debian's haproxy, reading ``/usr/local/etc/haproxy/haproxy.cfg`` like the official image, named ``tag``."""
+    """Debian's haproxy, started and configured like the official image, named ``tag``.
+
+    As there, it reads ``/usr/local/etc/haproxy/haproxy.cfg``, and a command of ``haproxy ARGS``
+    runs ``haproxy -W -db ARGS``.
+    """
     base = debian_image(podman, debootstrap)
     internal = "localhost/deploykit-e2e/haproxy:latest"
-    digest = inputs_hash("haproxy-image/2", HAPROXY_DOCKERFILE, podman.image_id(base))
+    digest = inputs_hash("haproxy-image/3", HAPROXY_DOCKERFILE, HAPROXY_ENTRYPOINT, podman.image_id(base))
     with _cache_lock():
         if not _up_to_date(podman, internal, digest):
-            _build_from_text(podman, internal, HAPROXY_DOCKERFILE, {}, digest, host_ca=False)
+            files = {"docker-entrypoint.sh": HAPROXY_ENTRYPOINT}
+            _build_from_text(podman, internal, HAPROXY_DOCKERFILE, files, digest, host_ca=False)
         podman.tag(internal, tag)
     return tag

@@ -5,11 +5,17 @@ from __future__ import annotations
 import http.client
 import os
 import re
-import socket
 from importlib import metadata
 
 import pytest
-from engine import Podman, haproxy_image, python_image, traefik_image, wait_for
+from engine import (
+    Podman,
+    free_loopback_port,
+    haproxy_image,
+    python_image,
+    traefik_image,
+    wait_for,
+)
 from tooling import require_tool
 
 pytestmark = pytest.mark.e2e
@@ -30,12 +36,6 @@ def podman():
 @pytest.fixture(scope="module")
 def python_base(podman, debootstrap) -> str:
     return python_image(podman, debootstrap)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_compose_runs_a_service_through_the_podman_socket(podman, python_base, tmp_path):
@@ -106,7 +106,7 @@ def test_haproxy_image_serves_the_mounted_config(podman, debootstrap, tmp_path):
         "  bind :8080\n"
         "  http-request return status 200 content-type text/plain string ok\n"
     )
-    port = _free_port()
+    port = free_loopback_port()
     name = f"dk-smoke-haproxy-{os.getpid()}"
 
     def get() -> tuple[int, bytes] | None:

@@ -73,6 +73,8 @@ def build_app_service(profile: Profile, traefik_labels: dict[str, str], trusted_
         "command": [literal(argument) for argument in command],
         **_common(profile),
         "healthcheck": healthcheck(profile),
+        # Extra ports (metrics, admin) are for containers on the app's networks, never published.
+        **({"expose": [str(extra.port) for extra in profile.ports]} if profile.ports else {}),
         "restart": "unless-stopped",
         "stop_grace_period": f"{profile.shutdown_seconds}s",
         **hardening(RUN_AS),

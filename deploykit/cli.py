@@ -7,7 +7,6 @@ or usage; 3 unexpected error (a bug: please report it); 130 interrupted.
 from __future__ import annotations
 
 import sys
-import traceback
 from pathlib import Path
 from typing import Annotated, Callable, Optional
 
@@ -55,6 +54,8 @@ def _guarded(command: Callable[[], int]) -> None:
     except BrokenPipeError:
         code = EXIT_OK  # the reader (e.g. `| head`) went away: not an error of ours
     except Exception:  # noqa: BLE001 - anything else is a bug, reported as one
+        import traceback
+
         print("unexpected error (a bug in deploykit; please report it):", file=sys.stderr)
         traceback.print_exc(file=sys.stderr)
         code = EXIT_BUG

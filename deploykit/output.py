@@ -50,6 +50,7 @@ def check_writable(directory: Path) -> None:
 def write_directory(directory: Path, files: tuple[RenderedFile, ...]) -> None:
     """Replace `directory` with exactly `files`, atomically where the platform allows."""
     check_writable(directory)
+    directory = directory.resolve()  # `-o .` has no name to stage beside
     directory.parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(directory)
     staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=STAGING_SUFFIX, dir=directory.parent))
@@ -61,6 +62,14 @@ def write_directory(directory: Path, files: tuple[RenderedFile, ...]) -> None:
         _swap_in(staging, directory)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def remove_rendered_directory(directory: Path) -> bool:
+    """Delete `directory` if everything in it was rendered by deploykit; False (and untouched) otherwise."""
+    if directory.is_symlink() or not all(entry.is_dir() or is_rendered(entry) for entry in directory.rglob("*")):
+        return False
+    shutil.rmtree(directory)
+    return True
 
 
 def _remove_leftovers(directory: Path) -> None:

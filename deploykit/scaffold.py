@@ -20,7 +20,7 @@ def scaffold_profiles(app: str, image: str, domain: str, email: str, schema_path
         "port": 8000,
         "memory": "256Mi",
         "cpu": "250m",
-        "health": {"path": "/healthz"},
+        "health": {"path": "/healthz", "readiness_path": "/readyz"},
         "prestart": [],
         "env": {"LOG_LEVEL": "info"},
         "secrets": {},

@@ -53,8 +53,3 @@ def dump(data: Any) -> str:
     stream = io.StringIO()
     _yaml().dump(data, stream)
     return stream.getvalue()
-
-
-def dump_all(documents: list[Any]) -> str:
-    """A `---`-separated YAML stream."""
-    return "".join(f"---\n{dump(document)}" for document in documents)

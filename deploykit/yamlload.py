@@ -16,6 +16,7 @@ from typing import Any
 from deploykit.errors import DeployKitError, FieldPath, Location
 
 MAX_FILE_BYTES = 1024 * 1024
+MAX_DEPTH = 32
 
 _TAG_PREFIX = "tag:yaml.org,2002:"
 
@@ -111,6 +112,9 @@ def _compose(text: str, display_name: str, column_offset: int = 0):
     yaml = YAML(typ="rt", pure=True)
     try:
         return yaml.compose(text)
+    except RecursionError:
+        # ruamel composes nested collections recursively: a few hundred levels exhaust the stack.
+        raise DeployKitError(f"nesting is deeper than any profile needs (at most {MAX_DEPTH} levels)", Location(display_name, 1, 1)) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         location = Location(display_name, mark.line + 1, mark.column + 1 + column_offset) if mark else Location(display_name, 1, 1)
@@ -154,6 +158,8 @@ class _Converter:
         if id(node) in self._seen or getattr(node, "anchor", None):
             raise DeployKitError("YAML anchors and aliases are not allowed in profiles", self.location(node), path)
         self._seen.add(id(node))
+        if len(path) > MAX_DEPTH:
+            raise DeployKitError(f"nesting is deeper than any profile needs (at most {MAX_DEPTH} levels)", self.location(node), path)
         self.positions.setdefault(path, self.location(node))
         self._refuse_written_tag(node, path)
         if isinstance(node, MappingNode):

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from deploykit import output
-from deploykit.commands.manifests import render_everything
+from deploykit.commands.manifests import render_everything, stale_directories
 
 EXIT_STALE = 1
 
@@ -38,6 +38,9 @@ def run(profiles_dir: Path, manifests_dir: Path, environments: list[str], target
         for path in sorted(present - expected.keys()):
             extra += 1
             print(f"extra: {entry.directory / path} (no longer rendered)", file=sys.stderr)
+    for directory in stale_directories(manifests_dir, rendered, environments, targets):
+        extra += 1
+        print(f"extra: {directory}/ (no profile renders it any more)", file=sys.stderr)
     if stale or missing or extra:
         print(
             f"manifests are stale: {stale} changed, {missing} missing, {extra} extra; run `deploykit render all` and commit",

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 
-from deploykit.errors import DeployKitError
+from deploykit.errors import DeployKitError, format_path
 from deploykit.scaffold import SCHEMA_FILE, scaffold_profiles
 from deploykit.spec import names
 from deploykit.spec.schema import profile_schema
+from deploykit.workspace import load_with_overrides
 
 
 def run(profiles_dir: Path, app: str | None, image: str | None, domain: str, email: str) -> int:
@@ -28,6 +30,7 @@ def run(profiles_dir: Path, app: str | None, image: str | None, domain: str, ema
     existing = [str(path) for path in targets if path.exists()]
     if existing:
         raise DeployKitError(f"refusing to overwrite {', '.join(existing)}; init only creates new files")
+    _check_scaffold(files)
     profiles_dir.mkdir(parents=True, exist_ok=True)
     contents = [file.content for file in files] + [json.dumps(profile_schema(), indent=2, sort_keys=True) + "\n"]
     for path, content in zip(targets, contents):
@@ -46,3 +49,15 @@ def _ask(question: str, option: str) -> str:
         return input(f"{question}: ").strip()
     except EOFError:
         raise DeployKitError(f"{option} is required") from None
+
+
+def _check_scaffold(files) -> None:
+    """Validate the scaffolded profiles (e.g. against a malformed --email) before writing any of them."""
+    with tempfile.TemporaryDirectory() as scratch:
+        for file in files:
+            (Path(scratch) / file.path).write_text(file.content, encoding="utf-8")
+        for file in files:
+            try:
+                load_with_overrides(Path(scratch) / file.path, [])
+            except DeployKitError as exc:
+                raise DeployKitError(f"the options give an invalid {file.path}: {exc.path and format_path(exc.path) + ': ' or ''}{exc.message}") from None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from deploykit import output
 from deploykit.commands.common import emit_findings, load_profile, render_target
 
 
@@ -16,5 +15,7 @@ def run(target: str, profile: Path | None, env: str | None, profiles_dir: Path, 
     if output_dir is None:
         sys.stdout.write(result.rendering.stdout)
     else:
+        from deploykit import output  # only when writing: stdout renders skip its imports
+
         output.write_directory(output_dir, result.rendering.files)
     return 0

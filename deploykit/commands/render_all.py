@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from deploykit import output
-from deploykit.commands.manifests import render_everything
+from deploykit.commands.manifests import render_everything, stale_directories
 
 
 def run(profiles_dir: Path, manifests_dir: Path, environments: list[str], targets: list[str], assignments: list[str], strict: bool, quiet: bool) -> int:
@@ -20,4 +20,8 @@ def run(profiles_dir: Path, manifests_dir: Path, environments: list[str], target
         output.write_directory(entry.directory, entry.output.rendering.files)
         if chatty:
             print(f"rendered {entry.directory} ({len(entry.output.rendering.files)} files)", file=sys.stderr)
+    for directory in stale_directories(manifests_dir, rendered, environments, targets):
+        # Only directories holding nothing but deploykit's own files; anything else stays (check reports it).
+        if output.remove_rendered_directory(directory) and chatty:
+            print(f"removed {directory} (no profile renders it any more)", file=sys.stderr)
     return 0

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from deploykit.errors import FieldPath
 from deploykit.spec import names
 from deploykit.spec.model import Profile
-from deploykit.spec.server import owned_flag
+from deploykit.spec.server import owned_flag, server_name
 
 Problem = tuple[FieldPath, str]
 
@@ -18,11 +18,19 @@ def first_problem(profile: Profile) -> Problem | None:
 
 
 def _problems(profile: Profile) -> Iterator[Problem]:
-    seen: set[str] = set()
+    if server_name(list(profile.command)) is None:
+        yield ("command", 0), (
+            f"deploykit runs FastAPI apps with fastapi or uvicorn (it adds their --port and --workers flags); "
+            f"{profile.command[0]!r} is neither: use e.g. [fastapi, run, app/main.py] or [uvicorn, app.main:app]"
+        )
+    seen: set[str] = {profile.app}
     for index, step in enumerate(profile.prestart):
         if step.name in seen:
-            yield ("prestart", index, "name"), f"duplicate step name {step.name!r}"
+            reason = "is the app's name (containers and tasks share one namespace)" if step.name == profile.app else "is used twice"
+            yield ("prestart", index, "name"), f"step name {step.name!r} {reason}"
         seen.add(step.name)
+        if not step.command[0]:
+            yield ("prestart", index, "command", 0), "the program to run cannot be empty"
     for name in profile.env:
         if name in profile.secrets:
             yield ("env", name), f"{name} is also defined in secrets; define it in one place"
@@ -55,6 +63,8 @@ def _problems(profile: Profile) -> Iterator[Problem]:
             yield ("proxy", "host"), f"required with tls: {proxy.tls}"
         if proxy.tls != "provided" and proxy.certificate is not None:
             yield ("proxy", "certificate"), "only used with tls: provided"
+    if profile.compose.http_port == profile.compose.https_port:
+        yield ("compose", "https_port"), "must differ from compose.http_port (Traefik publishes both)"
     autoscaling = profile.k8s.autoscaling
     if autoscaling is not None and autoscaling.min_replicas > autoscaling.max_replicas:
         yield ("k8s", "autoscaling", "min_replicas"), "must not exceed k8s.autoscaling.max_replicas"

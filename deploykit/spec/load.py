@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,7 +63,9 @@ def _translate(exc: ValidationError, source: MergedProfile) -> DeployKitError:
     kind = error["type"]
     value = error.get("input")
     if kind == "missing":
-        return DeployKitError("required field is missing", source.location_of(loc[:-1]), loc)
+        # Removed by `--set field=null` (its location is the argument), or never written (the parent's).
+        where = source.positions.get(loc) or source.location_of(loc[:-1])
+        return DeployKitError("required field is missing", where, loc)
     if kind == "extra_forbidden":
         return DeployKitError(_unknown_field_message(loc), source.location_of(loc), loc)
     return DeployKitError(_message(kind, error["msg"], value, error.get("ctx", {})), source.location_of(loc), loc)
@@ -116,6 +117,8 @@ def _unknown_field_message(loc: FieldPath) -> str:
     name = str(loc[-1])
     allowed = _allowed_keys(loc[:-1])
     message = f"unknown field {name!r}"
+    import difflib  # error path only
+
     close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
     if close:
         message += f"; did you mean {close[0]!r}?"

@@ -5,7 +5,6 @@ Field descriptions double as the reference documentation and the JSON Schema (`d
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field
@@ -173,12 +172,14 @@ class Profile(SpecModel):
         {}, description="Per-target values of image, replicas, memory, cpu, env and shutdown_seconds, e.g. overrides.k8s.replicas: 6."
     )
 
-    @cached_property
+    # Plain properties, not cached: a per-target copy (spec/per_target.py) must not inherit the
+    # parent's computed value.
+    @property
     def memory_bytes(self) -> int:
         """Memory per process in bytes."""
         return parse_memory(self.memory)
 
-    @cached_property
+    @property
     def cpu_millicores(self) -> int:
         """CPU per process in millicores."""
         return parse_cpu(self.cpu)

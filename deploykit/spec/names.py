@@ -44,6 +44,9 @@ def check_dns_label(value: str, what: str = "name") -> str:
 
 def check_hostname(value: str) -> str:
     labels = value.split(".")
+    if labels[-1].isdigit():
+        # Kubernetes refuses IP addresses as Ingress hosts, and ACME issues no certificate for them.
+        raise ValueError(f"{value!r} is an IP address; use a DNS name")
     if len(value) > 253 or not all(len(label) <= 63 and HOSTNAME_LABEL.fullmatch(label) for label in labels):
         raise ValueError(
             f"{value!r} is not a valid host name: use lowercase letters, digits, '-' and '.' (RFC 1123), "

@@ -24,7 +24,8 @@ _MEMORY_FACTORS = {
 _CPU = re.compile(r"^(?:([0-9]+)m|([0-9]+(?:\.[0-9]{1,3})?))$")
 
 MEBIBYTE = 2**20
-MIN_MEMORY_BYTES = 4 * MEBIBYTE  # Docker and Nomad refuse containers below a few MiB
+MIN_MEMORY_BYTES = 10 * MEBIBYTE  # Nomad refuses less than 10 MB, Docker less than 6 MB
+MIN_MILLICORES = 10  # Docker refuses `cpus` below 0.01
 MAX_MEMORY_BYTES = 2**40
 
 
@@ -45,7 +46,7 @@ def parse_memory(text: str) -> int:
         raise ValueError(f"{text!r} is not a whole number of bytes")
     value = int(total)
     if not MIN_MEMORY_BYTES <= value <= MAX_MEMORY_BYTES:
-        raise ValueError(f"{text!r} is out of range; memory per process must be between 4Mi and 1Ti")
+        raise ValueError(f"{text!r} is out of range; memory per process must be between 10Mi and 1Ti")
     return value
 
 
@@ -55,8 +56,8 @@ def parse_cpu(text: str) -> int:
     if not match:
         raise ValueError(f"{text!r} is not a CPU quantity; use millicores such as 250m, or cores such as 0.5 or 2")
     millicores = int(match.group(1)) if match.group(1) is not None else int(Decimal(match.group(2)) * 1000)
-    if not 1 <= millicores <= 256_000:
-        raise ValueError(f"{text!r} is out of range; CPU per process must be between 1m and 256")
+    if not MIN_MILLICORES <= millicores <= 256_000:
+        raise ValueError(f"{text!r} is out of range; CPU per process must be between 10m and 256")
     return millicores
 
 

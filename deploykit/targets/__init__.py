@@ -5,7 +5,6 @@ Modules are imported only when their target is rendered, so `render k8s` never p
 
 from __future__ import annotations
 
-import difflib
 import importlib
 from typing import Protocol
 
@@ -33,6 +32,8 @@ def get_target(name: str) -> Target:
     """The target module called `name`; an unknown name is a user error with a suggestion."""
     module = TARGETS.get(name)
     if module is None:
+        import difflib
+
         close = difflib.get_close_matches(name, TARGETS, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else f"; expected one of: {', '.join(TARGETS)}"
         raise DeployKitError(f"unknown target {name!r}{hint}")

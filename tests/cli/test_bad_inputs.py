@@ -72,7 +72,7 @@ CASES = [
         "profile.yaml:3:1: memory: '512m' is not a memory quantity; use Kubernetes syntax such as 256Mi or 1Gi (binary Ki/Mi/Gi/Ti or decimal k/M/G/T; note that a lowercase m would mean milli)",
     ),
     Case("memory-fraction-of-a-byte", extra("memory: 4.0000001Mi\n"), "profile.yaml:3:1: memory: '4.0000001Mi' is not a whole number of bytes"),
-    Case("memory-below-minimum", extra("memory: 1.5Mi\n"), "profile.yaml:3:1: memory: '1.5Mi' is out of range; memory per process must be between 4Mi and 1Ti"),
+    Case("memory-below-minimum", extra("memory: 1.5Mi\n"), "profile.yaml:3:1: memory: '1.5Mi' is out of range; memory per process must be between 10Mi and 1Ti"),
     Case("cpu-bad-unit", extra("cpu: 250M\n"), "profile.yaml:3:1: cpu: '250M' is not a CPU quantity; use millicores such as 250m, or cores such as 0.5 or 2"),
     Case("cpu-too-precise", extra('cpu: "0.0001"\n'), "profile.yaml:3:1: cpu: '0.0001' is not a CPU quantity; use millicores such as 250m, or cores such as 0.5 or 2"),
     Case("privileged-port", extra("port: 80\n"), "profile.yaml:3:1: port: must be at least 1024, got 80"),
@@ -103,7 +103,7 @@ CASES = [
     Case(
         "duplicate-prestart-names",
         extra("prestart:\n  - name: migrate\n    command: [alembic, upgrade, head]\n  - name: migrate\n    command: [python, seed.py]\n"),
-        "profile.yaml:6:5: prestart[1].name: duplicate step name 'migrate'",
+        "profile.yaml:6:5: prestart[1].name: step name 'migrate' is used twice",
     ),
     Case("env-name-invalid", extra("env:\n  LOG-LEVEL: info\n"), "profile.yaml:4:3: env.LOG-LEVEL: 'LOG-LEVEL' is not a valid environment variable name (letters, digits and '_', not starting with a digit)"),
     Case("credential-in-env", extra("env:\n  DB_PASSWORD: hunter2\n"), "profile.yaml:4:3: env.DB_PASSWORD: DB_PASSWORD looks like a credential; reference it under `secrets:` instead of writing its value"),

@@ -29,6 +29,8 @@ port: 8000
 memory: 256Mi
 cpu: 250m
 replicas: 2
+health:
+  readiness_path: /readyz
 proxy:
   host: shop.example.com
   tls: acme

@@ -11,7 +11,7 @@ import copy
 import re
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from deploykit.errors import DeployKitError

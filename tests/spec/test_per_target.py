@@ -46,3 +46,11 @@ def test_override_reaches_the_rendered_output_with_its_location(tmp_path):
     (tmp_path / "p.yaml").write_text("app: items-api\nimage: registry.example.com/acme/items-api:1.4.2\noverrides:\n  k8s:\n    replicas: 0\n")
     failed = run_cli("render", "k8s", "-p", "p.yaml", cwd=tmp_path)
     assert (failed.returncode, failed.stderr) == (2, "error: p.yaml:5:5: overrides.k8s.replicas: must be at least 1, got 0\n")
+
+
+def test_override_values_are_not_shadowed_by_values_computed_for_another_target():
+    """A target rendered first must not leave its memory on the copy another target renders."""
+    profile = Profile.model_validate({**BASE, "overrides": {"nomad": {"memory": "1Gi", "cpu": "2"}}})
+    assert (profile.memory_bytes, profile.cpu_millicores) == (256 * 2**20, 250)
+    nomad = for_target(profile, "nomad")
+    assert (nomad.memory_bytes, nomad.cpu_millicores) == (2**30, 2000)

@@ -104,13 +104,13 @@ def test_cross_field_and_format_rules(fields, expected):
 
 def test_only_the_first_problem_is_reported_in_field_order():
     assert message_of(env={"API_TOKEN": "x"}, prestart=[{"name": "a", "command": ["x"]}, {"name": "a", "command": ["y"]}]) == (
-        "prestart[1].name: duplicate step name 'a'"
+        "prestart[1].name: step name 'a' is used twice"
     )
 
 
 @pytest.mark.parametrize(
     ("text", "value", "canonical"),
-    [("256Mi", 256 * 2**20, "256Mi"), ("1Gi", 2**30, "1Gi"), ("1.5Gi", 1536 * 2**20, "1536Mi"), ("500M", 500_000_000, "500000000"), ("4Mi", 4 * 2**20, "4Mi"), ("6000k", 6_000_000, "6000000")],
+    [("256Mi", 256 * 2**20, "256Mi"), ("1Gi", 2**30, "1Gi"), ("1.5Gi", 1536 * 2**20, "1536Mi"), ("500M", 500_000_000, "500000000"), ("10Mi", 10 * 2**20, "10Mi"), ("16000k", 16_000_000, "15625Ki")],
 )
 def test_memory_quantities(text, value, canonical):
     assert parse_memory(text) == value

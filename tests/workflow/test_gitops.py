@@ -203,3 +203,18 @@ def test_render_prints_only_manifests_on_stdout_for_plugins():
     assert strict.returncode == 2
     assert strict.stdout == ""
     assert strict.stderr.splitlines()[-1] == "error: 2 warning(s) and --strict is set"
+
+
+def test_directories_no_profile_renders_are_reported_and_removed(project: Path):
+    old = project / "manifests/old/k8s"
+    old.mkdir(parents=True)
+    shutil.copy(project / "manifests/dev/k8s/service-items-api.yaml", old)
+    foreign = project / "manifests/prod/helm"
+    foreign.mkdir()
+    (foreign / "values.yaml").write_text("replicas: 1\n")
+    result = run_cli("check", cwd=project)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[:2] == ["extra: manifests/old/ (no profile renders it any more)", "extra: manifests/prod/helm/ (no profile renders it any more)"]
+    assert run_cli("render", "all", cwd=project).returncode == 0
+    assert not (project / "manifests/old").exists()
+    assert (foreign / "values.yaml").read_text() == "replicas: 1\n"  # not deploykit's: left for the team to remove

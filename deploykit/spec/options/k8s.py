@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
-from deploykit.spec.base import DnsLabel, LabelKey, LabelValue, SelectorKey, SpecModel
+from deploykit.spec.base import DnsLabel, LabelValue, SelectorKey, SpecModel
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 
@@ -19,10 +19,20 @@ class Autoscaling(SpecModel):
     cpu_utilization: Annotated[int, Field(ge=1, le=100)] = Field(70, description="Target average CPU use, percent of the request.")
 
 
+def _network(value: str) -> str:
+    import ipaddress
+
+    try:
+        network = ipaddress.ip_network(value, strict=True)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a network in CIDR notation ({exc})") from None
+    return str(network)
+
+
 class EgressRule(SpecModel):
     """A destination the pods may connect to (besides DNS)."""
 
-    cidr: Annotated[str, Field(pattern=r"^[0-9a-fA-F:.]+/[0-9]{1,3}$")] = Field(description="Destination network, e.g. 10.0.0.0/8.")
+    cidr: Annotated[str, AfterValidator(_network)] = Field(description="Destination network, e.g. 10.0.0.0/8.")
     ports: Annotated[list[Port], Field(min_length=1, max_length=64)] = Field(description="TCP ports allowed.")
 
 
@@ -51,5 +61,7 @@ class K8sOptions(SpecModel):
     image_pull_secrets: Annotated[list[DnsLabel], Field(max_length=16)] = Field([], description="Secrets used to pull the images.")
     autoscaling: Autoscaling | None = Field(None, description="Scale between min and max replicas on CPU use instead of a fixed `replicas`.")
     network_policy: NetworkPolicyOptions = Field(NetworkPolicyOptions(), description="The NetworkPolicy around the pods.")
-    ingress_annotations: dict[LabelKey, Annotated[str, Field(max_length=65536)]] = Field({}, description="Extra annotations on the Ingress.")
-    pod_annotations: dict[LabelKey, Annotated[str, Field(max_length=65536)]] = Field({}, description="Extra annotations on the pods.")
+    ingress_annotations: dict[SelectorKey, Annotated[str, Field(max_length=65536)]] = Field(
+        {}, description="Extra annotations on the Ingress (controller settings such as traefik.ingress.kubernetes.io/router.middlewares); they take precedence over the ones deploykit sets."
+    )
+    pod_annotations: dict[SelectorKey, Annotated[str, Field(max_length=65536)]] = Field({}, description="Extra annotations on the pods.")

@@ -7,6 +7,7 @@ Routes come from the app's labels, read through the socket proxy.
 
 from __future__ import annotations
 
+from deploykit.errors import DeployKitError
 from deploykit.report import Report
 from deploykit.spec.model import Profile
 from deploykit.spec.quantities import MEBIBYTE
@@ -118,6 +119,8 @@ def build_traefik_service(profile: Profile, report: Report) -> dict:
             ("compose", "socket_access"),
             "Traefik mounts the Docker socket: anyone who takes over Traefik controls the host (a read-only mount still lets every API call through); use socket_access: proxy",
         )
+    if proxy.tls == "provided" and proxy.certificate is None:
+        raise DeployKitError("required with tls: provided: the certificate and key files Traefik serves", path=("proxy", "certificate"))
     if proxy.tls == "provided" and not (proxy.certificate.cert_file.startswith("/") and proxy.certificate.key_file.startswith("/")):
         report.warn(("proxy", "certificate"), "relative certificate paths are resolved from the directory holding compose.yaml")
     networks = [naming.PROXY_NETWORK]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from deploykit.errors import DeployKitError
 from deploykit.spec.model import PrestartStep, Profile
 from deploykit.spec.quantities import worker_pool_memory
 from deploykit.spec.server import server_command
@@ -11,14 +12,26 @@ from deploykit.targets.compose.hardening import hardening, limits
 from deploykit.targets.compose.meta import metadata
 
 # The same unprivileged UID as the other targets and the rendered Dockerfile.
-RUN_AS = "10001:10001"
 # Each worker is one process plus a few threads; the supervisor and a shell in `exec` need some too.
 PIDS_PER_WORKER = 64
 STEP_PIDS = 128
 
 
+MAX_WORKERS = 256
+
+
+def run_as(profile: Profile) -> str:
+    """The image's own non-root user (`build.uid`), so files the image owns stay readable."""
+    return f"{profile.build.uid}:{profile.build.uid}"
+
+
 def workers(profile: Profile) -> int:
     """Worker processes in the app container: `compose.workers`, else all of `replicas`."""
+    if profile.compose.workers is None and profile.replicas > MAX_WORKERS:
+        raise DeployKitError(
+            f"{profile.replicas} processes cannot run as workers of one container; set compose.workers (at most {MAX_WORKERS})",
+            path=("replicas",),
+        )
     return profile.compose.workers or profile.replicas
 
 
@@ -77,7 +90,7 @@ def build_app_service(profile: Profile, traefik_labels: dict[str, str], trusted_
         **({"expose": [str(extra.port) for extra in profile.ports]} if profile.ports else {}),
         "restart": "unless-stopped",
         "stop_grace_period": f"{profile.shutdown_seconds}s",
-        **hardening(RUN_AS),
+        **hardening(run_as(profile)),
         **limits(worker_pool_memory(profile.memory_bytes, count), profile.cpu_millicores * count, PIDS_PER_WORKER * (count + 1)),
     }
     if trusted_subnet is not None:
@@ -95,7 +108,7 @@ def build_step_service(profile: Profile, index: int, step: PrestartStep) -> dict
         "command": [literal(argument) for argument in step.command],
         **_common(profile),
         "restart": "no",
-        **hardening(RUN_AS),
+        **hardening(run_as(profile)),
         **limits(profile.memory_bytes, profile.cpu_millicores, STEP_PIDS),
     }
     service |= metadata(profile, annotations=True)

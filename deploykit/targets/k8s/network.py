@@ -29,7 +29,7 @@ def build_ingress(profile: Profile, report: Report) -> dict | None:
     if proxy is None or proxy.host is None:
         return None
     options = profile.k8s
-    annotations = dict(options.ingress_annotations)
+    annotations: dict[str, str] = {}
     if proxy.tls == "acme":
         if options.cluster_issuer is None:
             # Without it the annotation would be null: no certificate, and no error until traffic fails.
@@ -39,6 +39,7 @@ def build_ingress(profile: Profile, report: Report) -> dict | None:
         # Serve only on the TLS entrypoint; Traefik's own http->https redirect covers port 80.
         annotations["traefik.ingress.kubernetes.io/router.entrypoints"] = "websecure"
         annotations["traefik.ingress.kubernetes.io/router.tls"] = "true"
+    annotations |= options.ingress_annotations  # the user's settings win over deploykit's defaults
     spec: dict = {"ingressClassName": options.ingress_class}
     if proxy.tls == "none":
         report.warn(("proxy", "tls"), "the Ingress serves plain HTTP, without TLS")

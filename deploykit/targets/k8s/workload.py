@@ -12,30 +12,32 @@ from deploykit.spec.quantities import kubernetes_cpu, kubernetes_memory
 from deploykit.spec.server import server_command
 from deploykit.targets.k8s.meta import HTTP_PORT_NAME, bounded_name, labels, literal, metadata, selector_labels
 
-# The restricted Pod Security Standard with a high UID (kube-score and checkov want >= 10000).
-RUN_AS_USER = 10001
 TMP_VOLUME = "tmp"
 STARTUP_PERIOD_SECONDS = 5
 
 
-def pod_security_context() -> dict:
+def pod_security_context(profile: Profile) -> dict:
+    """The restricted Pod Security Standard, as the image's own user (`build.uid`, 10001 by default:
+    kube-score and checkov want a UID of at least 10000)."""
+    uid = profile.build.uid
     return {
         "runAsNonRoot": True,
-        "runAsUser": RUN_AS_USER,
-        "runAsGroup": RUN_AS_USER,
-        "fsGroup": RUN_AS_USER,
+        "runAsUser": uid,
+        "runAsGroup": uid,
+        "fsGroup": uid,
         "seccompProfile": {"type": "RuntimeDefault"},
     }
 
 
-def container_security_context() -> dict:
+def container_security_context(profile: Profile) -> dict:
+    uid = profile.build.uid
     return {
         "allowPrivilegeEscalation": False,
         "privileged": False,
         "readOnlyRootFilesystem": True,
         "runAsNonRoot": True,
-        "runAsUser": RUN_AS_USER,
-        "runAsGroup": RUN_AS_USER,
+        "runAsUser": uid,
+        "runAsGroup": uid,
         "capabilities": {"drop": ["ALL"]},
         "seccompProfile": {"type": "RuntimeDefault"},
     }
@@ -89,7 +91,7 @@ def app_container(profile: Profile) -> dict:
         "startupProbe": _probe(profile, health.liveness, STARTUP_PERIOD_SECONDS, math.ceil(health.startup_seconds / STARTUP_PERIOD_SECONDS)),
         "readinessProbe": _probe(profile, health.readiness, health.interval_seconds, health.failure_threshold),
         "livenessProbe": _probe(profile, health.liveness, health.interval_seconds, health.failure_threshold),
-        "securityContext": container_security_context(),
+        "securityContext": container_security_context(profile),
         "volumeMounts": _tmp_mount(),
     }
 
@@ -103,7 +105,7 @@ def step_container(profile: Profile, step: PrestartStep) -> dict:
         "args": [literal(arg) for arg in step.command],
         "env": env(profile),
         "resources": resources(profile),
-        "securityContext": container_security_context(),
+        "securityContext": container_security_context(profile),
         "volumeMounts": _tmp_mount(),
     }
 
@@ -118,7 +120,7 @@ def pod_spec(profile: Profile, containers: list[dict], init_containers: list[dic
         "enableServiceLinks": False,
         "restartPolicy": restart_policy,
         "terminationGracePeriodSeconds": profile.shutdown_seconds,
-        "securityContext": pod_security_context(),
+        "securityContext": pod_security_context(profile),
     }
     if profile.k8s.image_pull_secrets:
         spec["imagePullSecrets"] = [{"name": name} for name in profile.k8s.image_pull_secrets]
@@ -134,6 +136,9 @@ def _spreads(profile: Profile) -> bool:
 
 
 def build_deployment(profile: Profile, report: Report) -> dict:
+    """The Deployment: `replicas` pods of one process each, prestart steps as init containers."""
+    if profile.health.liveness == profile.health.readiness:
+        report.warn(("health",), "liveness and readiness probes use the same path: a failing dependency would restart pods instead of taking them out of rotation; set health.readiness_path")
     init_containers = []
     if profile.k8s.prestart == "init":
         init_containers = [step_container(profile, step) for step in profile.prestart]

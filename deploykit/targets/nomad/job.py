@@ -16,8 +16,6 @@ from deploykit.targets.nomad.secrets import DESTINATION, env_template
 from deploykit.targets.nomad.traefik_tags import canary_tags, service_tags
 
 PORT_LABEL = "http"
-# The restricted-profile UID the other targets use (>= 10000, as kube-score and checkov ask).
-USER = "10001:10001"
 PIDS_LIMIT = 1024
 TMP_SIZE_BYTES = 64 * 2**20
 # Nomad clients refuse a kill_timeout above their max_kill_timeout, 30 s unless the operator raised it.
@@ -102,7 +100,7 @@ def _task(profile: Profile, name: str, image: str, command: list[str], env: list
         "template": env_template(profile),
         "template_destination": DESTINATION,
         "resources": _resources(profile),
-        "user": USER,
+        "user": f"{profile.build.uid}:{profile.build.uid}",
         "pids_limit": PIDS_LIMIT,
         "tmp_size": TMP_SIZE_BYTES,
         "kill_timeout": _seconds(profile.shutdown_seconds),

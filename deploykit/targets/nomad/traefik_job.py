@@ -8,12 +8,15 @@ bind-mounted read-only from the nodes' paths (the docker plugin needs `volumes.e
 
 from __future__ import annotations
 
+from deploykit.errors import DeployKitError
 from deploykit.spec.model import Profile
-from deploykit.targets.nomad.job import PIDS_LIMIT, RESTART, TMP_SIZE_BYTES, USER
+from deploykit.targets.nomad.job import PIDS_LIMIT, RESTART, TMP_SIZE_BYTES
 from deploykit.targets.nomad.traefik_tags import WEB, WEBSECURE
 from deploykit.yamldump import dump
 
 JOB_NAME = "traefik"
+# Traefik runs unprivileged: it listens on high ports inside the container (see CONTAINER_PORTS).
+TRAEFIK_USER = "10001:10001"
 FILE_NAME = "traefik.nomad.hcl"
 ACME_VOLUME = "traefik-acme"
 ACME_DIR = "/letsencrypt"
@@ -77,6 +80,10 @@ def build_traefik_job(profile: Profile) -> dict:
     tls = profile.proxy.tls if profile.proxy is not None else "none"
     entrypoints = [WEB] if tls == "none" else [WEB, WEBSECURE]
     certificate = profile.proxy.certificate if tls == "provided" else None
+    if tls == "provided" and certificate is None:
+        raise DeployKitError("required with tls: provided and nomad.proxy: job: the certificate and key files Traefik serves", path=("proxy", "certificate"))
+    if profile.app == JOB_NAME:
+        raise DeployKitError(f"the app cannot be called {JOB_NAME!r} with nomad.proxy: job: the Traefik job has that name", path=("app",))
     return {
         "name": JOB_NAME,
         "datacenters": list(options.datacenters),
@@ -95,7 +102,7 @@ def build_traefik_job(profile: Profile) -> dict:
         ],
         "dynamic_config": dynamic_config(profile),
         "dynamic_config_destination": DYNAMIC_CONFIG,
-        "user": USER,
+        "user": TRAEFIK_USER,
         "pids_limit": PIDS_LIMIT,
         "tmp_size": TMP_SIZE_BYTES,
         "kill_timeout": f"{profile.shutdown_seconds}s",

@@ -44,7 +44,7 @@ class NomadOptions(SpecModel):
         "Required when proxy.host is set: Traefik connects from another node or container, never from 127.0.0.1.",
     )
     cpu_mhz: Annotated[int, Field(ge=1, le=1_000_000)] | None = Field(
-        None, description="CPU per task in MHz, instead of the conversion from `cpu` (1 core = 1000 MHz, rounded up)."
+        None, description="CPU per task in MHz, instead of the conversion from `cpu` (1 core = 1000 MHz, exactly: 250m -> 250)."
     )
     canary: Annotated[int, Field(ge=0, le=1000)] = Field(
         0, description="Canary allocations started by each update before the others are replaced. Canaries get no traffic from Traefik (their tags disable it) until promoted."

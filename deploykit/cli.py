@@ -206,4 +206,5 @@ def apply(
 
 
 def main() -> None:
+    """Entry point of the `deploykit` console script and of `python -m deploykit`."""
     app()

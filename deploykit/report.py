@@ -28,4 +28,5 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
 
     def warn(self, path: FieldPath, message: str) -> None:
+        """Record a warning on the field at `path`; rendering goes on, and only `--strict` fails on it."""
         self.findings.append(Finding(self.target, path, message))

@@ -13,6 +13,7 @@ EXIT_STALE = 1
 
 
 def run(profiles_dir: Path, manifests_dir: Path, environments: list[str], targets: list[str], assignments: list[str], strict: bool) -> int:
+    """0 when manifests/ holds exactly what the profiles render now; else EXIT_STALE, with a diff or a line per difference."""
     rendered = render_everything(profiles_dir, manifests_dir, environments, targets, assignments, strict, show_warnings=False)
     stale = missing = extra = 0
     for entry in rendered:

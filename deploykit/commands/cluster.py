@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from deploykit.commands.common import emit_findings, load_profile, render_target
+from deploykit.commands.common import emit_findings, load_selected_profile, render_target
 from deploykit.errors import DeployKitError
 from deploykit.targets import k8s
 
@@ -65,7 +65,7 @@ def _rendered_objects(target: str, profile: Path | None, env: str | None, profil
     """The objects `render k8s` prints, after validation and warnings, in apply order."""
     if target != k8s.NAME:
         raise DeployKitError(f"diff/apply support only k8s, not {target!r}")
-    loaded = load_profile(profile, env, profiles_dir, assignments)
+    loaded = load_selected_profile(profile, env, profiles_dir, assignments)
     output = render_target(loaded, k8s.NAME)
     emit_findings(loaded, [output], strict)
     return output.rendering.model

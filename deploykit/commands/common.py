@@ -36,6 +36,7 @@ class TargetOutput:
 
 
 def render_target(loaded: LoadedProfile, target: str) -> TargetOutput:
+    """`target`'s rendering of the profile's per-target copy; a target's field error is located in the profile file."""
     module = get_target(target)
     report = Report(target)
     try:
@@ -58,6 +59,8 @@ def emit_findings(loaded: LoadedProfile, outputs: list[TargetOutput], strict: bo
         raise DeployKitError(f"{len(findings)} warning(s) and --strict is set")
 
 
-def load_profile(profile: Path | None, env: str | None, profiles_dir: Path, assignments: list[str] = ()) -> LoadedProfile:
+def load_selected_profile(
+    profile: Path | None, env: str | None, profiles_dir: Path, assignments: list[str] = ()
+) -> LoadedProfile:
     """The profile named by `-p` or `--env`, merged, overridden by `--set`, validated."""
     return load_with_overrides(resolve_profile(profile, env, profiles_dir), list(assignments))

@@ -16,6 +16,7 @@ from deploykit.workspace import load_with_overrides
 
 
 def run(profiles_dir: Path, app: str | None, image: str | None, domain: str, email: str) -> int:
+    """Create starter profiles and the JSON Schema, asking for a missing app or image; refuses to overwrite any file."""
     app = app or _ask("App name (a DNS label, e.g. items-api)", "--app")
     image = image or _ask("Image, pinned (e.g. registry.example.com/team/app:1.0.0)", "--image")
     for check, value, option in ((names.check_dns_label, app, "--app"), (names.check_image, image, "--image"), (names.check_hostname, domain, "--domain")):

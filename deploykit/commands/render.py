@@ -5,11 +5,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from deploykit.commands.common import emit_findings, load_profile, render_target
+from deploykit.commands.common import emit_findings, load_selected_profile, render_target
 
 
 def run(target: str, profile: Path | None, env: str | None, profiles_dir: Path, output_dir: Path | None, assignments: list[str], strict: bool) -> int:
-    loaded = load_profile(profile, env, profiles_dir, assignments)
+    """Render one target to stdout, or as files into `output_dir`; warnings go to stderr."""
+    loaded = load_selected_profile(profile, env, profiles_dir, assignments)
     result = render_target(loaded, target)
     emit_findings(loaded, [result], strict)
     if output_dir is None:

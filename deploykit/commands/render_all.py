@@ -11,6 +11,7 @@ from deploykit.commands.manifests import render_everything, stale_directories
 
 def run(profiles_dir: Path, manifests_dir: Path, environments: list[str], targets: list[str], assignments: list[str], strict: bool, quiet: bool) -> int:
     # Progress is for people: on a terminal only, and never with --quiet (pipelines want errors only).
+    """Write every profile's targets to manifests/<env>/<target>/ and remove directories no profile renders any more."""
     chatty = not quiet and sys.stderr.isatty()
     rendered = render_everything(profiles_dir, manifests_dir, environments, targets, assignments, strict, show_warnings=chatty)
     # Every target was rendered before the first write: bad input leaves manifests/ untouched.

@@ -9,6 +9,7 @@ from deploykit.errors import DeployKitError
 
 
 def run(output_format: str) -> int:
+    """Print the profile format as JSON Schema or as the Markdown field reference."""
     if output_format == "json":
         from deploykit.spec.schema import profile_schema
 

@@ -8,6 +8,7 @@ from deploykit.explain import count
 
 
 def explain(project: dict[str, Any]) -> dict[str, str]:
+    """One sentence per concept, read from the rendered Compose project, not from the profile."""
     services = project["services"]
     app_name, app = _app(services)
     command = app["command"]

@@ -8,6 +8,7 @@ from deploykit.explain import count
 
 
 def explain(objects: list[dict[str, Any]]) -> dict[str, str]:
+    """One sentence per concept, read from the rendered Kubernetes objects, not from the profile."""
     by_kind: dict[str, list[dict]] = {}
     for obj in objects:
         by_kind.setdefault(obj["kind"], []).append(obj)

@@ -16,6 +16,7 @@ def _tag(tags: list[str], suffix: str) -> str | None:
 
 
 def explain(model: dict[str, Any]) -> dict[str, str]:
+    """One sentence per concept, read from the values the Nomad job template wrote, not from the profile."""
     job = model["job"]
     app = next(task for task in job["tasks"] if not task["prestart"])
     steps = [task["name"] for task in job["tasks"] if task["prestart"]]

@@ -25,4 +25,5 @@ def unwrap(annotation: Any) -> Any:
 
 
 def is_model(annotation: Any) -> bool:
+    """Whether `annotation` is a spec model class, i.e. a nested section of the profile rather than a value."""
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)

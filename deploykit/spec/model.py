@@ -74,10 +74,12 @@ class Health(SpecModel):
 
     @property
     def liveness(self) -> str:
+        """The path the liveness check probes: `liveness_path`, else `path`."""
         return self.liveness_path or self.path
 
     @property
     def readiness(self) -> str:
+        """The path the readiness check probes: `readiness_path`, else `path`."""
         return self.readiness_path or self.path
 
 
@@ -186,4 +188,5 @@ class Profile(SpecModel):
 
     @property
     def image_tag(self) -> str | None:
+        """The image's tag, or None for a digest-only reference (`name@sha256:...`)."""
         return names.image_tag(self.image)

@@ -34,6 +34,7 @@ SECRET_LOOKING_ENV = re.compile(r"(?:^|_)(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY
 
 
 def check_dns_label(value: str, what: str = "name") -> str:
+    """`value` if it is a DNS-1035 label of at most 63 characters, else a ValueError naming it as `what`."""
     if len(value) > 63 or not DNS_LABEL.fullmatch(value):
         raise ValueError(
             f"{value!r} is not a valid {what}: use at most 63 lowercase letters, digits and '-', "
@@ -43,6 +44,7 @@ def check_dns_label(value: str, what: str = "name") -> str:
 
 
 def check_hostname(value: str) -> str:
+    """`value` if it is a lower-case RFC 1123 host name and not an IP address, else a ValueError."""
     labels = value.split(".")
     if labels[-1].isdigit():
         # Kubernetes refuses IP addresses as Ingress hosts, and ACME issues no certificate for them.
@@ -56,6 +58,7 @@ def check_hostname(value: str) -> str:
 
 
 def check_image(value: str) -> str:
+    """`value` if it is an image reference pinned by a digest or a tag other than `latest`, else a ValueError."""
     match = IMAGE_REFERENCE.fullmatch(value)
     if len(value) > 255 or not match:
         raise ValueError(f"{value!r} is not a valid image reference (expected registry/name:tag or name@sha256:digest)")
@@ -73,6 +76,7 @@ def image_tag(value: str) -> str | None:
 
 
 def check_http_path(value: str) -> str:
+    """`value` if it is an absolute HTTP path without `//` or characters unsafe in the places it is written, else a ValueError."""
     if len(value) > 1024 or not HTTP_PATH.fullmatch(value) or "//" in value:
         raise ValueError(
             f"{value!r} is not a valid HTTP path: start with '/' and use letters, digits and ._~!*+,;=:@%/- only"

@@ -31,6 +31,7 @@ means on each target.
 
 
 def reference_markdown() -> str:
+    """docs/reference.md: one table row per profile field, `extends` first since no model declares it."""
     rows: list[str] = ["| `extends` | string | none | Parent profile, relative to this file. |"]
     _rows(Profile, "", rows)
     return _INTRO + "\n".join(rows) + "\n"

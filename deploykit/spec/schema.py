@@ -13,6 +13,7 @@ from deploykit.spec.model import Profile
 
 
 def profile_schema() -> dict[str, Any]:
+    """The JSON Schema of one profile file: every field optional, plus `extends`."""
     schema = Profile.model_json_schema(mode="validation")
     _drop_required(schema)
     schema["properties"] = {

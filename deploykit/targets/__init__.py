@@ -25,7 +25,8 @@ TARGETS: dict[str, str] = {
 class Target(Protocol):
     """What every target module provides."""
 
-    def render(self, profile: Profile, report: Report) -> Rendering: ...
+    def render(self, profile: Profile, report: Report) -> Rendering:
+        """The target's files and stdout for `profile`; what it cannot express exactly goes to `report`."""
 
 
 def get_target(name: str) -> Target:

@@ -24,6 +24,7 @@ def is_exposed(profile: Profile) -> bool:
 
 
 def build_networks(profile: Profile) -> dict:
+    """The proxy network on its pinned subnet, plus the internal socket network with `socket_access: proxy`."""
     networks = {
         naming.PROXY_NETWORK: {
             "name": naming.network_name(profile, naming.PROXY_NETWORK),
@@ -64,6 +65,7 @@ def build_project(profile: Profile, report: Report) -> dict:
 
 
 def render(profile: Profile, report: Report) -> Rendering:
+    """compose.yaml plus the files it mounts; stdout is each file after a `# ==> NAME <==` line, or compose.yaml alone."""
     project = build_project(profile, report)
     files = [RenderedFile(COMPOSE_FILE, dump(project))]
     if is_exposed(profile):

@@ -14,6 +14,7 @@ ACME_VOLUME = "letsencrypt"
 
 
 def project(profile: Profile) -> str:
+    """The Compose project name (`compose.project`, else the app), which prefixes every network and volume."""
     return profile.compose.project or profile.app
 
 

@@ -46,6 +46,7 @@ def render_config() -> str:
 
 
 def build_socket_proxy_service(profile: Profile) -> dict:
+    """The haproxy service that lets Traefik GET only the Docker API paths it reads, reachable on the socket network only."""
     return {
         "image": profile.compose.socket_proxy_image,
         "command": ["haproxy", "-f", CONFIG_PATH],

@@ -35,6 +35,7 @@ LOCAL_SUFFIXES = (".localhost", ".test", ".local", ".internal", ".home.arpa")
 
 
 def uses_tls(profile: Profile) -> bool:
+    """Whether Traefik serves HTTPS: a proxy whose `tls` is acme or provided."""
     return profile.proxy is not None and profile.proxy.tls != "none"
 
 
@@ -110,6 +111,7 @@ def _volumes(profile: Profile) -> list[dict]:
 
 
 def build_traefik_service(profile: Profile, report: Report) -> dict:
+    """The Traefik service, the only one with published ports; warns on plain HTTP to a public host and on a mounted socket."""
     options = profile.compose
     proxy = profile.proxy
     if proxy.tls == "none" and not _is_local(proxy.host):

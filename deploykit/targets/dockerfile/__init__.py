@@ -68,6 +68,7 @@ def template_context(profile: Profile, report: Report) -> dict:
 
 
 def render(profile: Profile, report: Report) -> Rendering:
+    """The Dockerfile and its .dockerignore; stdout is the Dockerfile alone."""
     context = template_context(profile, report)
     templates = environment()
     dockerfile = templates.get_template("Dockerfile.j2").render(context)

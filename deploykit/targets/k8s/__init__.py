@@ -33,10 +33,12 @@ def build_objects(profile: Profile, report: Report) -> list[dict]:
 
 
 def file_name(obj: dict) -> str:
+    """`<kind>-<name>.yaml`, e.g. `deployment-items-api.yaml`."""
     return f"{obj['kind'].lower()}-{obj['metadata']['name']}.yaml"
 
 
 def render(profile: Profile, report: Report) -> Rendering:
+    """One file per object plus a kustomization.yaml listing them; stdout is the objects as one YAML stream."""
     objects = build_objects(profile, report)
     files = [RenderedFile(file_name(obj), dump(obj)) for obj in objects]
     kustomization = {

@@ -8,6 +8,7 @@ from deploykit.targets.k8s.meta import metadata, selector_labels
 
 
 def build_service_account(profile: Profile) -> dict:
+    """The app's own ServiceAccount, with no API token mounted: the app never calls the Kubernetes API."""
     return {
         "apiVersion": "v1",
         "kind": "ServiceAccount",
@@ -18,6 +19,7 @@ def build_service_account(profile: Profile) -> dict:
 
 def build_pod_disruption_budget(profile: Profile, report: Report) -> dict:
     # maxUnavailable: 1 never blocks a node drain, whatever the replica count (minAvailable == replicas would).
+    """A PodDisruptionBudget letting drains evict one pod at a time; warns when a single pod serves the app."""
     if profile.replicas == 1 and profile.k8s.autoscaling is None:
         report.warn(("replicas",), "a single pod: every node drain or node restart takes the app down; use 2 or more for availability")
     return {
@@ -33,6 +35,7 @@ def build_pod_disruption_budget(profile: Profile, report: Report) -> dict:
 
 
 def build_autoscaler(profile: Profile) -> dict | None:
+    """A HorizontalPodAutoscaler on CPU utilization, or None without `k8s.autoscaling`."""
     autoscaling = profile.k8s.autoscaling
     if autoscaling is None:
         return None

@@ -12,6 +12,7 @@ HTTP_PORT_NAME = "http"
 
 
 def namespace(profile: Profile) -> str:
+    """The namespace of every object: `k8s.namespace`, else the app name."""
     return profile.k8s.namespace or profile.app
 
 
@@ -34,6 +35,7 @@ def labels(profile: Profile, component: str = "server") -> dict[str, str]:
 
 
 def metadata(profile: Profile, name: str, component: str = "server", annotations: dict[str, str] | None = None) -> dict:
+    """An object's name, namespace, labels and sorted annotations; `annotations` win over the profile's."""
     result: dict = {"name": name, "namespace": namespace(profile), "labels": labels(profile, component)}
     merged = {**profile.annotations, **(annotations or {})}
     if merged:

@@ -11,6 +11,7 @@ SERVICE_PORT = 80
 
 
 def build_service(profile: Profile) -> dict:
+    """A ClusterIP Service for the HTTP port and every extra port, each targeting the container port by name."""
     return {
         "apiVersion": "v1",
         "kind": "Service",
@@ -25,6 +26,7 @@ def build_service(profile: Profile) -> dict:
 
 
 def build_ingress(profile: Profile, report: Report) -> dict | None:
+    """The Ingress for `proxy.host`, or None without one; `tls: acme` requires `k8s.cluster_issuer`."""
     proxy = profile.proxy
     if proxy is None or proxy.host is None:
         return None

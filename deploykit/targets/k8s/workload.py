@@ -30,6 +30,7 @@ def pod_security_context(profile: Profile) -> dict:
 
 
 def container_security_context(profile: Profile) -> dict:
+    """The restricted container context as `build.uid`, no capabilities; read-only root: only the /tmp emptyDir is writable."""
     uid = profile.build.uid
     return {
         "allowPrivilegeEscalation": False,
@@ -77,6 +78,7 @@ def _probe(profile: Profile, path: str, period: int, failures: int) -> dict:
 
 
 def app_container(profile: Profile) -> dict:
+    """The app's container: server command, ports, env, resources, startup/readiness/liveness probes and hardening."""
     health = profile.health
     return {
         "name": profile.app,
@@ -111,6 +113,7 @@ def step_container(profile: Profile, step: PrestartStep) -> dict:
 
 
 def pod_spec(profile: Profile, containers: list[dict], init_containers: list[dict], restart_policy: str, own_account: bool = True) -> dict:
+    """A hardened pod spec; `own_account=False` for hook Jobs, which may run before the app's ServiceAccount exists."""
     spec: dict = {}
     if own_account:
         spec["serviceAccountName"] = profile.app

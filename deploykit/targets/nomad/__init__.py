@@ -19,6 +19,7 @@ NAME = "nomad"
 
 
 def render(profile: Profile, report: Report) -> Rendering:
+    """`<app>.nomad.hcl`, plus `traefik.nomad.hcl` with `nomad.proxy: job`; stdout holds every job."""
     templates = environment()
     job = build_job(profile, report)
     files = [RenderedFile(f"{profile.app}.nomad.hcl", templates.get_template("job.nomad.hcl.j2").render(job=job))]

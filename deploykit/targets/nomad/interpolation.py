@@ -17,7 +17,7 @@ from deploykit.errors import DeployKitError, FieldPath
 RUNTIME_REFERENCE = re.compile(r"\$\{[a-zA-Z0-9_\-.]+\}")
 
 
-def literal(text: str, path: FieldPath) -> str:
+def refuse_runtime_reference(text: str, path: FieldPath) -> str:
     """`text` unchanged, or a DeployKitError at `path` if Nomad would interpolate part of it."""
     found = RUNTIME_REFERENCE.search(text)
     if found is not None:

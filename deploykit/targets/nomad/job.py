@@ -1,7 +1,7 @@
 """The app's job: one group of `replicas` allocations, one process each, behind Traefik's Nomad provider.
 
 `build_job` returns the values `job.nomad.hcl.j2` writes; every user value in it has passed
-`interpolation.literal`, and the template passes every value through `hcl_value`.
+`interpolation.refuse_runtime_reference`, and the template passes every value through `hcl_value`.
 """
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ from deploykit.report import Report
 from deploykit.spec.model import Profile
 from deploykit.spec.quantities import mebibytes_rounded_up, nomad_cpu_mhz
 from deploykit.spec.server import server_command
-from deploykit.targets.nomad.interpolation import literal
+from deploykit.targets.nomad.interpolation import refuse_runtime_reference
 from deploykit.targets.nomad.secrets import DESTINATION, env_template
 from deploykit.targets.nomad.traefik_tags import canary_tags, service_tags
 
 PORT_LABEL = "http"
 PIDS_LIMIT = 1024
 TMP_SIZE_BYTES = 64 * 2**20
-# Nomad clients refuse a kill_timeout above their max_kill_timeout, 30 s unless the operator raised it.
+# Nomad clients cap kill_timeout at their max_kill_timeout, 30 s unless the operator raised it.
 DEFAULT_MAX_KILL_TIMEOUT = 30
 RESTART = {"attempts": 3, "interval": "5m", "delay": "15s", "mode": "fail"}
 RESCHEDULE = {"delay": "30s", "delay_function": "exponential", "max_delay": "1h", "unlimited": True}
@@ -69,7 +69,7 @@ def _checks(profile: Profile) -> list[dict]:
 
 
 def _env(profile: Profile) -> list[tuple[str, str]]:
-    env = [(name, literal(value, ("env", name))) for name, value in profile.env.items()]
+    env = [(name, refuse_runtime_reference(value, ("env", name))) for name, value in profile.env.items()]
     proxy = profile.proxy
     if proxy is not None and proxy.host is not None:
         allowed = profile.nomad.forwarded_allow_ips
@@ -111,9 +111,11 @@ def _tasks(profile: Profile) -> list[dict]:
     env = _env(profile)
     tasks = []
     for index, step in enumerate(profile.prestart):
-        command = [literal(arg, ("prestart", index, "command", position)) for position, arg in enumerate(step.command)]
+        command = [
+            refuse_runtime_reference(arg, ("prestart", index, "command", position)) for position, arg in enumerate(step.command)
+        ]
         tasks.append(_task(profile, step.name, step.image or profile.image, command, env, prestart=True))
-    checked = [literal(arg, ("command", position)) for position, arg in enumerate(profile.command)]
+    checked = [refuse_runtime_reference(arg, ("command", position)) for position, arg in enumerate(profile.command)]
     command = checked + server_command(profile)[len(checked) :]
     tasks.append(_task(profile, profile.app, profile.image, command, env, prestart=False))
     return tasks

@@ -18,6 +18,7 @@ _VARIABLE_PATH = re.compile(r"^[a-zA-Z0-9\-_~/]{1,128}$")
 
 
 def variables_prefix(profile: Profile) -> str:
+    """Prefix of secret variables: `nomad.variables_path`, else `nomad/jobs/<app>`; `<prefix>/S` still needs an ACL policy."""
     return profile.nomad.variables_path or f"nomad/jobs/{profile.app}"
 
 

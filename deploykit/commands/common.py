@@ -50,9 +50,12 @@ def render_target(loaded: LoadedProfile, target: str) -> TargetOutput:
 
 
 def emit_findings(loaded: LoadedProfile, outputs: list[TargetOutput], strict: bool, quiet: bool = False) -> None:
-    """Print every warning on stderr (unless `quiet`), located in the profile; with `strict`, fail on any."""
+    """Print every warning on stderr (unless `quiet`), located in the profile; with `strict`, fail on any.
+
+    Under `strict` the warnings are printed even when quiet: a failure must say what failed.
+    """
     findings = [finding for output in outputs for finding in output.report.findings]
-    for finding in findings if not quiet else ():
+    for finding in findings if not quiet or strict else ():
         location = loaded.source.location_of(finding.path)
         print(f"warning: {location}: {finding}", file=sys.stderr)
     if strict and findings:

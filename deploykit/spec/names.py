@@ -57,6 +57,16 @@ def check_hostname(value: str) -> str:
     return value
 
 
+# Host names that never leave the machine or the local network: plain HTTP there is a choice,
+# elsewhere it is a mistake worth a warning.
+LOCAL_SUFFIXES = (".localhost", ".test", ".local", ".internal", ".home.arpa")
+
+
+def is_local_host(host: str) -> bool:
+    """Whether `host` stays on this machine or the local network (where plain HTTP is acceptable)."""
+    return host == "localhost" or host.endswith(LOCAL_SUFFIXES)
+
+
 def check_image(value: str) -> str:
     """`value` if it is an image reference pinned by a digest or a tag other than `latest`, else a ValueError."""
     match = IMAGE_REFERENCE.fullmatch(value)

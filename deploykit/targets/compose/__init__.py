@@ -11,7 +11,7 @@ from deploykit.rendering import Rendering, RenderedFile
 from deploykit.report import Report
 from deploykit.spec.model import Profile
 from deploykit.targets.compose import naming, secrets, socket_proxy, traefik
-from deploykit.targets.compose.workload import build_app_service, build_step_service
+from deploykit.targets.compose.workload import build_app_service, build_step_service, check_volumes
 from deploykit.yamldump import dump
 
 NAME = "compose"
@@ -42,6 +42,7 @@ def build_project(profile: Profile, report: Report) -> dict:
     """The whole compose document: services in start order, then networks, volumes and secrets."""
     exposed = is_exposed(profile)
     naming.check_service_names(profile, exposed)
+    check_volumes(profile, report)
     services: dict = {}
     if exposed:
         if profile.compose.socket_access == "proxy":
@@ -59,6 +60,8 @@ def build_project(profile: Profile, report: Report) -> dict:
         document["networks"] = build_networks(profile)
         if profile.proxy.tls == "acme":
             document["volumes"] = {naming.ACME_VOLUME: {}}
+    if profile.compose.volumes:
+        document["volumes"] = dict(sorted({**document.get("volumes", {}), **{name: {} for name in profile.compose.volumes}}.items()))
     if profile.secrets:
         document["secrets"] = secrets.build_secrets(profile, report)
     return document

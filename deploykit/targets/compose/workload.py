@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from deploykit.errors import DeployKitError
+from deploykit.report import Report
 from deploykit.spec.model import PrestartStep, Profile
 from deploykit.spec.quantities import worker_pool_memory
 from deploykit.spec.server import server_command
@@ -47,7 +48,23 @@ def _common(profile: Profile) -> dict:
     result: dict = {"environment": environment(profile)}
     if profile.secrets:
         result["secrets"] = secrets.service_secrets(profile)
+    if profile.compose.volumes:
+        result["volumes"] = [
+            {"type": "volume", "source": name, "target": path} for name, path in sorted(profile.compose.volumes.items())
+        ]
     return result
+
+
+def check_volumes(profile: Profile, report: Report) -> None:
+    """State volumes: names apart from deploykit's own, mount points the image prepares for the app."""
+    for name, path in profile.compose.volumes.items():
+        if name == naming.ACME_VOLUME:
+            raise DeployKitError(f"{name!r} is the volume Traefik keeps its certificates in; choose another name", path=("compose", "volumes", name))
+        if path not in profile.build.data_dirs:
+            report.warn(
+                ("compose", "volumes", name),
+                f"{path} is not in build.data_dirs: a new volume there is owned by root, so the app (uid {profile.build.uid}) cannot write it",
+            )
 
 
 def healthcheck(profile: Profile) -> dict:

@@ -52,6 +52,7 @@ def template_context(profile: Profile, report: Report) -> dict:
         "user": build.user,
         "uid": build.uid,
         "workdir": build.workdir,
+        "data_dirs": sorted(build.data_dirs),
         "requirements": build.requirements,
         "requirements_in_image": posixpath.join(build.workdir, build.requirements),
         "app_path": build.app_path,

@@ -23,3 +23,13 @@ def run_cli(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None, tim
         timeout=timeout,
         input=stdin if stdin is not None else "",
     )
+
+
+def stop(process: subprocess.Popen, grace: float = 10) -> None:
+    """Terminate `process`, and kill it if it has not exited within `grace` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=grace)

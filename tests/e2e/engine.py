@@ -27,6 +27,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Self, TypeVar
 
+from helpers import stop
+
 T = TypeVar("T")
 
 CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "deploykit-e2e"
@@ -372,12 +374,7 @@ class Podman:
         """Stop the API service by its PID (containers it started keep running)."""
         service, self._service = self._service, None
         if service is not None and service.poll() is None:
-            service.terminate()
-            try:
-                service.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                service.kill()
-                service.wait(timeout=10)
+            stop(service)
         if self._service_dir is not None:
             shutil.rmtree(self._service_dir, ignore_errors=True)
             self._service_dir = None

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from helpers import stop
 
 APP_DIR = Path(__file__).resolve().parents[2] / "examples" / "items-api"
 
@@ -189,12 +190,7 @@ def _whoami_behind(forwarded_allow_ips: str) -> dict:
             finally:
                 conn.close()
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
+        stop(server)
 
 
 def test_whoami_trusts_forwarded_headers_from_a_trusted_cidr():

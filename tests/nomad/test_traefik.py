@@ -25,6 +25,7 @@ import pytest
 
 from nomad_support import BASE, decode_template_escapes, only, render
 from tooling import require_tool
+from helpers import stop
 
 STARTUP_TIMEOUT = 30.0
 INSTANCE_PORTS = (23001, 23002)
@@ -169,12 +170,7 @@ def test_traefik_builds_the_intended_router_and_service(parse_hcl, tmp_path):
         middleware = get_json(f"{api}/middlewares/items-api-headers@nomad")
         built = get_json(f"{api}/services/items-api@nomad")
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop(process)
         server.shutdown()
         server.server_close()
 

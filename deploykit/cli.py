@@ -7,8 +7,9 @@ or usage; 3 unexpected error (a bug: please report it); 130 interrupted.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Callable, Optional
+from typing import Annotated
 
 import typer
 
@@ -29,16 +30,22 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-ProfileOption = Annotated[Optional[Path], typer.Option("--profile", "-p", help="Profile file.", dir_okay=False)]
-EnvOption = Annotated[Optional[str], typer.Option("--env", "-e", help="Environment: uses <profiles>/<ENV>.yaml.")]
+ProfileOption = Annotated[Path | None, typer.Option("--profile", "-p", help="Profile file.", dir_okay=False)]
+EnvOption = Annotated[str | None, typer.Option("--env", "-e", help="Environment: uses <profiles>/<ENV>.yaml.")]
 ProfilesDirOption = Annotated[Path, typer.Option("--profiles", help="Directory holding the profiles.", file_okay=False)]
-ManifestsDirOption = Annotated[Path, typer.Option("--manifests", help="Directory of rendered manifests (<env>/<target>/).", file_okay=False)]
+ManifestsDirOption = Annotated[
+    Path, typer.Option("--manifests", help="Directory of rendered manifests (<env>/<target>/).", file_okay=False)
+]
 StrictOption = Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")]
 SetOption = Annotated[
-    Optional[list[str]],
-    typer.Option("--set", help="Override a field after merging, typed like the profile: --set replicas=6 (repeatable).", metavar="PATH=VALUE"),
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="Override a field after merging, typed like the profile: --set replicas=6 (repeatable).",
+        metavar="PATH=VALUE",
+    ),
 ]
-TargetsOption = Annotated[Optional[list[str]], typer.Option("--target", "-t", help="Only this target (repeatable).")]
+TargetsOption = Annotated[list[str] | None, typer.Option("--target", "-t", help="Only this target (repeatable).")]
 
 
 def _guarded(command: Callable[[], int]) -> None:
@@ -53,7 +60,7 @@ def _guarded(command: Callable[[], int]) -> None:
         code = EXIT_INTERRUPTED
     except BrokenPipeError:
         code = EXIT_OK  # the reader (e.g. `| head`) went away: not an error of ours
-    except Exception:  # noqa: BLE001 - anything else is a bug, reported as one
+    except Exception:
         import traceback
 
         print("unexpected error (a bug in deploykit; please report it):", file=sys.stderr)
@@ -64,14 +71,26 @@ def _guarded(command: Callable[[], int]) -> None:
 
 @app.command()
 def render(
-    target: Annotated[str, typer.Argument(help="k8s, compose, nomad, dockerfile, or `all` (every environment profile, every target, into manifests/).")],
+    target: Annotated[
+        str,
+        typer.Argument(
+            help="k8s, compose, nomad, dockerfile, or `all` (every environment profile, every target, into manifests/)."
+        ),
+    ],
     profile: ProfileOption = None,
     env: Annotated[
-        Optional[list[str]],
-        typer.Option("--env", "-e", help="Environment: uses <profiles>/<ENV>.yaml. With `all`: only these environments (repeatable)."),
+        list[str] | None,
+        typer.Option(
+            "--env",
+            "-e",
+            help="Environment: uses <profiles>/<ENV>.yaml. With `all`: only these environments (repeatable).",
+        ),
     ] = None,
     profiles_dir: ProfilesDirOption = Path("profiles"),
-    output_dir: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write files into this directory instead of printing.", file_okay=False)] = None,
+    output_dir: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write files into this directory instead of printing.", file_okay=False),
+    ] = None,
     manifests_dir: ManifestsDirOption = Path("manifests"),
     only_targets: TargetsOption = None,
     assignments: SetOption = None,
@@ -79,13 +98,20 @@ def render(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="With `all`: print nothing but errors.")] = False,
 ) -> None:
     """Render a profile for one target (print it, or write it with -o DIR), or `all` into manifests/."""
+    from deploykit.commands.common import ManifestsChoice, ProfileChoice
+
     if target == "all":
         from deploykit.commands import render_all as command
 
         def run_all() -> int:
             if profile is not None or output_dir is not None:
-                raise DeployKitError("`render all` reads every profile in --profiles and writes into --manifests; -p and -o do not apply")
-            return command.run(profiles_dir, manifests_dir, env or [], only_targets or [], assignments or [], strict, quiet)
+                raise DeployKitError(
+                    "`render all` reads every profile in --profiles and writes into --manifests; -p and -o do not apply"
+                )
+            choice = ManifestsChoice(
+                profiles_dir, manifests_dir, tuple(env or ()), tuple(only_targets or ()), tuple(assignments or ())
+            )
+            return command.run(choice, strict, quiet)
 
         _guarded(run_all)
     from deploykit.commands import render as command_one
@@ -95,14 +121,15 @@ def render(
             raise DeployKitError("--target applies to `render all` only")
         if env is not None and len(env) > 1:
             raise DeployKitError("give one --env for a single target")
-        return command_one.run(target, profile, env[0] if env else None, profiles_dir, output_dir, assignments or [], strict)
+        choice = ProfileChoice(profile, env[0] if env else None, profiles_dir, tuple(assignments or ()))
+        return command_one.run(target, choice, output_dir, strict)
 
     _guarded(run_one)
 
 
 @app.command()
 def check(
-    env: Annotated[Optional[list[str]], typer.Option("--env", "-e", help="Only these environments (repeatable).")] = None,
+    env: Annotated[list[str] | None, typer.Option("--env", "-e", help="Only these environments (repeatable).")] = None,
     profiles_dir: ProfilesDirOption = Path("profiles"),
     manifests_dir: ManifestsDirOption = Path("manifests"),
     only_targets: TargetsOption = None,
@@ -111,8 +138,12 @@ def check(
 ) -> None:
     """Re-render in memory and compare with manifests/: exit 0 when identical, 1 with a diff when stale."""
     from deploykit.commands import check as command
+    from deploykit.commands.common import ManifestsChoice
 
-    _guarded(lambda: command.run(profiles_dir, manifests_dir, env or [], only_targets or [], assignments or [], strict))
+    choice = ManifestsChoice(
+        profiles_dir, manifests_dir, tuple(env or ()), tuple(only_targets or ()), tuple(assignments or ())
+    )
+    _guarded(lambda: command.run(choice, strict))
 
 
 @app.command()
@@ -125,8 +156,9 @@ def validate(
 ) -> None:
     """Check a profile (and that every target can render it) without writing anything."""
     from deploykit.commands import validate as command
+    from deploykit.commands.common import ProfileChoice
 
-    _guarded(lambda: command.run(profile, env, profiles_dir, assignments or [], strict))
+    _guarded(lambda: command.run(ProfileChoice(profile, env, profiles_dir, tuple(assignments or ())), strict))
 
 
 @app.command()
@@ -139,13 +171,16 @@ def explain(
 ) -> None:
     """Say what each target's output does for HTTPS, startup, restarts, replication, memory and steps before starting."""
     from deploykit.commands import explain as command
+    from deploykit.commands.common import ProfileChoice
 
-    _guarded(lambda: command.run(profile, env, profiles_dir, assignments or [], output_format))
+    _guarded(lambda: command.run(ProfileChoice(profile, env, profiles_dir, tuple(assignments or ())), output_format))
 
 
 @app.command()
 def schema(
-    output_format: Annotated[str, typer.Option("--format", "-f", help="json (JSON Schema) or markdown (field reference).")] = "json",
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help="json (JSON Schema) or markdown (field reference).")
+    ] = "json",
 ) -> None:
     """Print the JSON Schema of the profile format (for editors: yaml-language-server), or its field reference."""
     from deploykit.commands import schema as command
@@ -155,9 +190,15 @@ def schema(
 
 @app.command()
 def init(
-    app_name: Annotated[Optional[str], typer.Option("--app", help="Application name (asked for on a terminal when missing).")] = None,
-    image: Annotated[Optional[str], typer.Option("--image", help="Container image, pinned (asked for on a terminal when missing).")] = None,
-    domain: Annotated[str, typer.Option("--domain", help="Public domain; hosts become <app>.<domain> and <app>.staging.<domain>.")] = "example.com",
+    app_name: Annotated[
+        str | None, typer.Option("--app", help="Application name (asked for on a terminal when missing).")
+    ] = None,
+    image: Annotated[
+        str | None, typer.Option("--image", help="Container image, pinned (asked for on a terminal when missing).")
+    ] = None,
+    domain: Annotated[
+        str, typer.Option("--domain", help="Public domain; hosts become <app>.<domain> and <app>.staging.<domain>.")
+    ] = "example.com",
     email: Annotated[str, typer.Option("--email", help="ACME account e-mail.")] = "ops@example.com",
     profiles_dir: ProfilesDirOption = Path("profiles"),
 ) -> None:
@@ -168,7 +209,9 @@ def init(
 
 
 ClusterTargetArgument = Annotated[str, typer.Argument(help="Target: only k8s.")]
-ContextOption = Annotated[Optional[str], typer.Option("--context", help="kubeconfig context (default: the current context).")]
+ContextOption = Annotated[
+    str | None, typer.Option("--context", help="kubeconfig context (default: the current context).")
+]
 
 
 @app.command()
@@ -183,8 +226,10 @@ def diff(
 ) -> None:
     """Diff the cluster's live objects against what applying would make them: exit 0 when equal, 1 when not."""
     from deploykit.commands import cluster as command
+    from deploykit.commands.common import ProfileChoice
 
-    _guarded(lambda: command.run_diff(target, profile, env, profiles_dir, assignments or [], context, strict))
+    choice = ProfileChoice(profile, env, profiles_dir, tuple(assignments or ()))
+    _guarded(lambda: command.run_diff(choice, command.ClusterChoice(target, context, strict)))
 
 
 @app.command()
@@ -195,14 +240,27 @@ def apply(
     profiles_dir: ProfilesDirOption = Path("profiles"),
     assignments: SetOption = None,
     context: ContextOption = None,
-    dry_run: Annotated[Optional[str], typer.Option("--dry-run", help="server: the API server validates and defaults everything but stores nothing.", metavar="server")] = None,
-    force_conflicts: Annotated[bool, typer.Option("--force-conflicts", help="Take over fields another field manager owns.")] = False,
+    dry_run: Annotated[
+        str | None,
+        typer.Option(
+            "--dry-run",
+            help="server: the API server validates and defaults everything but stores nothing.",
+            metavar="server",
+        ),
+    ] = None,
+    force_conflicts: Annotated[
+        bool, typer.Option("--force-conflicts", help="Take over fields another field manager owns.")
+    ] = False,
     strict: StrictOption = False,
 ) -> None:
     """Server-side apply the rendered objects, as field manager `deploykit`."""
     from deploykit.commands import cluster as command
+    from deploykit.commands.common import ProfileChoice
 
-    _guarded(lambda: command.run_apply(target, profile, env, profiles_dir, assignments or [], context, dry_run, force_conflicts, strict))
+    choice = ProfileChoice(profile, env, profiles_dir, tuple(assignments or ()))
+    _guarded(
+        lambda: command.run_apply(choice, command.ClusterChoice(target, context, strict), dry_run, force_conflicts)
+    )
 
 
 def main() -> None:

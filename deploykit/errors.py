@@ -31,6 +31,20 @@ def format_path(path: FieldPath) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One reason a profile is refused, before it has a location.
+
+    `path` is the field the message is about. When that field is not written anywhere (a missing
+    requirement such as `k8s.cluster_issuer`), the error points at `because_of` instead, the field
+    whose value makes it necessary (`proxy.tls`), rather than at the top of the file.
+    """
+
+    path: FieldPath
+    message: str
+    because_of: FieldPath | None = None
+
+
 class DeployKitError(Exception):
     """A problem with the user's input: reported as one line, exit code 2, no traceback.
 

@@ -41,10 +41,16 @@ def check_writable(directory: Path) -> None:
         return
     if not directory.is_dir() or directory.is_symlink():
         raise DeployKitError(f"{directory} exists and is not a directory")
-    foreign = sorted(str(entry.relative_to(directory)) for entry in directory.rglob("*") if not entry.is_dir() and not is_rendered(entry))
+    foreign = sorted(
+        str(entry.relative_to(directory))
+        for entry in directory.rglob("*")
+        if not entry.is_dir() and not is_rendered(entry)
+    )
     if foreign:
         listed = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
-        raise DeployKitError(f"refusing to write into {directory}: it holds files deploykit did not render ({listed}); use a directory of its own")
+        raise DeployKitError(
+            f"refusing to write into {directory}: it holds files deploykit did not render ({listed}); use a directory of its own"
+        )
 
 
 def write_directory(directory: Path, files: tuple[RenderedFile, ...]) -> None:
@@ -75,7 +81,11 @@ def remove_rendered_directory(directory: Path) -> bool:
 def _remove_leftovers(directory: Path) -> None:
     """Staging directories of a run that was killed before it could clean up (only deploykit's own files)."""
     for leftover in directory.parent.glob(f".{directory.name}.*{STAGING_SUFFIX}"):
-        if leftover.is_dir() and not leftover.is_symlink() and all(entry.is_dir() or is_rendered(entry) for entry in leftover.rglob("*")):
+        if (
+            leftover.is_dir()
+            and not leftover.is_symlink()
+            and all(entry.is_dir() or is_rendered(entry) for entry in leftover.rglob("*"))
+        ):
             shutil.rmtree(leftover, ignore_errors=True)
     backup = directory.with_name(directory.name + ".old")
     if backup.is_dir() and directory.is_dir():

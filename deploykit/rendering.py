@@ -1,9 +1,11 @@
-"""What a target returns: files to write, and the text to print on stdout."""
+"""What a target returns: files to write, the text to print on stdout, and a summary for `explain`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from deploykit.summary import Summary
 
 
 @dataclass(frozen=True)
@@ -18,10 +20,11 @@ class RenderedFile:
 class Rendering:
     """A target's whole output. `stdout` is what `render` prints when no output directory is given.
 
-    `model` is the structured data the files were serialised from (objects, the compose mapping, the
-    job), for `explain` to read without parsing text back.
+    `summary` says what the output does, as typed facts (None for targets that deploy nothing, such
+    as the Dockerfile); `objects` are the API objects the files hold, for `diff`/`apply` (k8s only).
     """
 
     files: tuple[RenderedFile, ...]
     stdout: str
-    model: Any = None
+    summary: Summary | None = None
+    objects: tuple[dict[str, Any], ...] = ()

@@ -53,7 +53,14 @@ def scaffold_profiles(app: str, image: str, domain: str, email: str, schema_path
             "nomad": {"forwarded_allow_ips": TRAEFIK_NODES},
         },
     }
-    files = [RenderedFile("base.yaml", header + "# Shared by every environment; each environment's profile extends it.\n" + dump(base))]
+    files = [
+        RenderedFile(
+            "base.yaml", header + "# Shared by every environment; each environment's profile extends it.\n" + dump(base)
+        )
+    ]
     note = "# nomad.forwarded_allow_ips: replace with the addresses of your Traefik nodes.\n"
-    files += [RenderedFile(f"{name}.yaml", header + (note if name != "dev" else "") + dump(data)) for name, data in environments.items()]
+    files += [
+        RenderedFile(f"{name}.yaml", header + (note if name != "dev" else "") + dump(data))
+        for name, data in environments.items()
+    ]
     return tuple(files)

@@ -41,7 +41,7 @@ def _yaml() -> YAML:
     yaml = YAML(typ="safe", pure=True)
     yaml.Representer = _Representer
     yaml.default_flow_style = False
-    yaml.sort_base_mapping_type_on_output = False
+    yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]  # ruamel annotates only its default, None
     yaml.width = 1 << 16  # never fold long lines: folding is valid but makes diffs noisy
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.allow_unicode = True

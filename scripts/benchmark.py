@@ -28,7 +28,9 @@ def wall_times(runs: int) -> list[float]:
 
 def import_breakdown(top: int) -> list[tuple[int, str]]:
     """(cumulative microseconds, module) for the most expensive top-level imports."""
-    result = subprocess.run([sys.executable, "-X", "importtime", *COMMAND[1:]], check=True, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", *COMMAND[1:]], check=True, capture_output=True, text=True
+    )
     rows = []
     for line in result.stderr.splitlines():
         match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
@@ -42,7 +44,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
     times = wall_times(args.runs)
-    print(f"{' '.join(COMMAND[1:])}: median {statistics.median(times) * 1000:.0f} ms, min {min(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms over {args.runs} runs")
+    print(
+        f"{' '.join(COMMAND[1:])}: median {statistics.median(times) * 1000:.0f} ms, min {min(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms over {args.runs} runs"
+    )
     print("import time (cumulative ms):")
     for microseconds, module in import_breakdown(10):
         print(f"  {microseconds / 1000:7.1f}  {module}")

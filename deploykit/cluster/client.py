@@ -49,7 +49,9 @@ class Cluster:
         metadata = obj["metadata"]
         with translated(f"{describe(obj)}: reading the live object", self.host):
             try:
-                found = resource.get(name=metadata["name"], namespace=metadata.get("namespace"), _request_timeout=REQUEST_TIMEOUT)
+                found = resource.get(
+                    name=metadata["name"], namespace=metadata.get("namespace"), _request_timeout=REQUEST_TIMEOUT
+                )
             except NotFoundError:
                 return None
         return found.to_dict()
@@ -89,7 +91,9 @@ def connect(context: str | None) -> Iterator[Cluster]:
     """The cluster of kubeconfig `context` (default: the current context), from $KUBECONFIG or ~/.kube/config."""
     source = os.environ.get("KUBECONFIG") or DEFAULT_KUBECONFIG  # empty counts as unset, as for kubectl
     if not any(Path(path).expanduser().is_file() for path in source.split(os.pathsep) if path):
-        origin = "from KUBECONFIG" if os.environ.get("KUBECONFIG") else "the default; set KUBECONFIG to use another file"
+        origin = (
+            "from KUBECONFIG" if os.environ.get("KUBECONFIG") else "the default; set KUBECONFIG to use another file"
+        )
         raise DeployKitError(f"no kubeconfig found at {source} ({origin})")
     configuration = Configuration()
     # Every request is tried at most twice, so an unreachable server fails in bounded time.

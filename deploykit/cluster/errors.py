@@ -27,7 +27,9 @@ def translated(subject: str, host: str) -> Iterator[None]:
         hint = CONFLICT_HINT if exc.status == CONFLICT else ""
         raise DeployKitError(f"{subject}: {exc.status} {exc.reason}: {_server_message(exc)}{hint}") from None
     except urllib3.exceptions.HTTPError as exc:  # refused, reset, timed out, retries exhausted
-        raise DeployKitError(f"{subject}: cannot reach the Kubernetes API server at {host}: {_network_reason(exc)}") from None
+        raise DeployKitError(
+            f"{subject}: cannot reach the Kubernetes API server at {host}: {_network_reason(exc)}"
+        ) from None
 
 
 @contextlib.contextmanager
@@ -59,8 +61,8 @@ def _server_message(exc: DynamicApiError) -> str:
 def _network_reason(exc: urllib3.exceptions.HTTPError) -> str:
     """The innermost cause ("Connection refused", "timed out") without urllib3's pool description."""
     reason: BaseException = getattr(exc, "reason", None) or exc
-    while reason.__cause__ is not None or reason.__context__ is not None:
-        reason = reason.__cause__ or reason.__context__
+    while (inner := reason.__cause__ or reason.__context__) is not None:
+        reason = inner
     if isinstance(reason, OSError) and reason.strerror:
         return reason.strerror
     return _one_line(str(reason))

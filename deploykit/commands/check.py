@@ -7,14 +7,15 @@ import sys
 from pathlib import Path
 
 from deploykit import output
+from deploykit.commands.common import ManifestsChoice
 from deploykit.commands.manifests import render_everything, stale_directories
 
 EXIT_STALE = 1
 
 
-def run(profiles_dir: Path, manifests_dir: Path, environments: list[str], targets: list[str], assignments: list[str], strict: bool) -> int:
+def run(choice: ManifestsChoice, strict: bool) -> int:
     """0 when manifests/ holds exactly what the profiles render now; else EXIT_STALE, with a diff or a line per difference."""
-    rendered = render_everything(profiles_dir, manifests_dir, environments, targets, assignments, strict, show_warnings=False)
+    rendered = render_everything(choice, strict, show_warnings=False)
     stale = missing = extra = 0
     for entry in rendered:
         expected = {file.path: output.with_header(file) for file in entry.output.rendering.files}
@@ -39,7 +40,7 @@ def run(profiles_dir: Path, manifests_dir: Path, environments: list[str], target
         for path in sorted(present - expected.keys()):
             extra += 1
             print(f"extra: {entry.directory / path} (no longer rendered)", file=sys.stderr)
-    for directory in stale_directories(manifests_dir, rendered, environments, targets):
+    for directory in stale_directories(choice, rendered):
         extra += 1
         print(f"extra: {directory}/ (no profile renders it any more)", file=sys.stderr)
     if stale or missing or extra:

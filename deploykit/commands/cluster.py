@@ -3,26 +3,34 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
+from dataclasses import dataclass
 
-from deploykit.commands.common import emit_findings, load_selected_profile, render_target
+from deploykit import pipeline
+from deploykit.commands.common import ProfileChoice, show_findings
 from deploykit.errors import DeployKitError
-from deploykit.targets import k8s
 
 EXIT_DIFFERENT = 1  # like `kubectl diff`: the cluster differs from the rendered objects
+CLUSTER_TARGET = "k8s"
 
 
-def run_diff(
-    target: str, profile: Path | None, env: str | None, profiles_dir: Path, assignments: list[str], context: str | None, strict: bool
-) -> int:
+@dataclass(frozen=True)
+class ClusterChoice:
+    """Which cluster, and how strictly to render for it."""
+
+    target: str
+    context: str | None
+    strict: bool
+
+
+def run_diff(choice: ProfileChoice, cluster_choice: ClusterChoice) -> int:
     """Print a unified diff per object that applying would change; 1 when any would, 0 when none."""
-    objects = _rendered_objects(target, profile, env, profiles_dir, assignments, strict)
+    objects = _rendered_objects(choice, cluster_choice)
     # The kubernetes client costs about a second to import: only once the profile is known good.
     from deploykit.cluster.client import connect
     from deploykit.cluster.diff import diff_object
 
     pending = 0
-    with connect(context) as cluster:
+    with connect(cluster_choice.context) as cluster:
         for obj in objects:
             result = diff_object(cluster, obj)
             sys.stdout.write(result.text)
@@ -35,37 +43,29 @@ def run_diff(
     return EXIT_DIFFERENT if pending else 0
 
 
-def run_apply(
-    target: str,
-    profile: Path | None,
-    env: str | None,
-    profiles_dir: Path,
-    assignments: list[str],
-    context: str | None,
-    dry_run: str | None,
-    force_conflicts: bool,
-    strict: bool,
-) -> int:
+def run_apply(choice: ProfileChoice, cluster_choice: ClusterChoice, dry_run: str | None, force_conflicts: bool) -> int:
     """Server-side apply every object in order, as field manager `deploykit`."""
     if dry_run not in (None, "server"):
-        raise DeployKitError(f"--dry-run={dry_run} is not supported; use --dry-run=server (the API server checks everything and stores nothing)")
-    objects = _rendered_objects(target, profile, env, profiles_dir, assignments, strict)
+        raise DeployKitError(
+            f"--dry-run={dry_run} is not supported; use --dry-run=server (the API server checks everything and stores nothing)"
+        )
+    objects = _rendered_objects(choice, cluster_choice)
     from deploykit.cluster.client import connect
     from deploykit.cluster.identity import describe
 
     suffix = " (server dry run)" if dry_run else ""
-    with connect(context) as cluster:
+    with connect(cluster_choice.context) as cluster:
         for obj in objects:
             cluster.apply(obj, dry_run=dry_run is not None, force_conflicts=force_conflicts)
             print(f"{describe(obj)}: applied{suffix}")
     return 0
 
 
-def _rendered_objects(target: str, profile: Path | None, env: str | None, profiles_dir: Path, assignments: list[str], strict: bool) -> list[dict]:
+def _rendered_objects(choice: ProfileChoice, cluster_choice: ClusterChoice) -> tuple[dict, ...]:
     """The objects `render k8s` prints, after validation and warnings, in apply order."""
-    if target != k8s.NAME:
-        raise DeployKitError(f"diff/apply support only k8s, not {target!r}")
-    loaded = load_selected_profile(profile, env, profiles_dir, assignments)
-    output = render_target(loaded, k8s.NAME)
-    emit_findings(loaded, [output], strict)
-    return output.rendering.model
+    if cluster_choice.target != CLUSTER_TARGET:
+        raise DeployKitError(f"diff/apply support only {CLUSTER_TARGET}, not {cluster_choice.target!r}")
+    loaded = choice.load()
+    output = pipeline.render(loaded, CLUSTER_TARGET)
+    show_findings(loaded, [output], cluster_choice.strict)
+    return output.rendering.objects

@@ -8,18 +8,24 @@ import sys
 import tempfile
 from pathlib import Path
 
+from deploykit import pipeline
 from deploykit.errors import DeployKitError, format_path
+from deploykit.rendering import RenderedFile
 from deploykit.scaffold import SCHEMA_FILE, scaffold_profiles
 from deploykit.spec import names
 from deploykit.spec.schema import profile_schema
-from deploykit.workspace import load_with_overrides
+from deploykit.targets import TARGETS
 
 
 def run(profiles_dir: Path, app: str | None, image: str | None, domain: str, email: str) -> int:
     """Create starter profiles and the JSON Schema, asking for a missing app or image; refuses to overwrite any file."""
     app = app or _ask("App name (a DNS label, e.g. items-api)", "--app")
     image = image or _ask("Image, pinned (e.g. registry.example.com/team/app:1.0.0)", "--image")
-    for check, value, option in ((names.check_dns_label, app, "--app"), (names.check_image, image, "--image"), (names.check_hostname, domain, "--domain")):
+    for check, value, option in (
+        (names.check_dns_label, app, "--app"),
+        (names.check_image, image, "--image"),
+        (names.check_hostname, domain, "--domain"),
+    ):
         try:
             check(value)
         except ValueError as exc:
@@ -34,7 +40,7 @@ def run(profiles_dir: Path, app: str | None, image: str | None, domain: str, ema
     _check_scaffold(files)
     profiles_dir.mkdir(parents=True, exist_ok=True)
     contents = [file.content for file in files] + [json.dumps(profile_schema(), indent=2, sort_keys=True) + "\n"]
-    for path, content in zip(targets, contents):
+    for path, content in zip(targets, contents, strict=True):
         # "x": exclusive creation, so a file that appeared since the check is still never overwritten.
         with path.open("x", encoding="utf-8", newline="\n") as handle:
             handle.write(content)
@@ -52,13 +58,17 @@ def _ask(question: str, option: str) -> str:
         raise DeployKitError(f"{option} is required") from None
 
 
-def _check_scaffold(files) -> None:
-    """Validate the scaffolded profiles (e.g. against a malformed --email) before writing any of them."""
+def _check_scaffold(files: tuple[RenderedFile, ...]) -> None:
+    """Validate the scaffolded profiles for every target (e.g. against a malformed --email) before writing any of them."""
     with tempfile.TemporaryDirectory() as scratch:
         for file in files:
             (Path(scratch) / file.path).write_text(file.content, encoding="utf-8")
         for file in files:
             try:
-                load_with_overrides(Path(scratch) / file.path, [])
+                loaded = pipeline.load(Path(scratch) / file.path)
+                for target in TARGETS:
+                    pipeline.render(loaded, target)
             except DeployKitError as exc:
-                raise DeployKitError(f"the options give an invalid {file.path}: {exc.path and format_path(exc.path) + ': ' or ''}{exc.message}") from None
+                raise DeployKitError(
+                    f"the options give an invalid {file.path}: {(exc.path and format_path(exc.path) + ': ') or ''}{exc.message}"
+                ) from None

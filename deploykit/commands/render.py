@@ -5,14 +5,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from deploykit.commands.common import emit_findings, load_selected_profile, render_target
+from deploykit import pipeline
+from deploykit.commands.common import ProfileChoice, show_findings
 
 
-def run(target: str, profile: Path | None, env: str | None, profiles_dir: Path, output_dir: Path | None, assignments: list[str], strict: bool) -> int:
+def run(target: str, choice: ProfileChoice, output_dir: Path | None, strict: bool) -> int:
     """Render one target to stdout, or as files into `output_dir`; warnings go to stderr."""
-    loaded = load_selected_profile(profile, env, profiles_dir, assignments)
-    result = render_target(loaded, target)
-    emit_findings(loaded, [result], strict)
+    loaded = choice.load()
+    result = pipeline.render(loaded, target)
+    show_findings(loaded, [result], strict)
     if output_dir is None:
         sys.stdout.write(result.rendering.stdout)
     else:

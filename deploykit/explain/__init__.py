@@ -1,13 +1,14 @@
-"""`explain`: what each target's rendered output does for the six concepts of the source document.
+"""`explain`: what each target's output does for the six concepts of the source document.
 
-Each explainer reads the structured output a target rendered (`Rendering.model`), not the profile,
-so the explanation describes what will actually run.
+Each explainer reads the typed Summary a target returned with its rendering (deploykit/summary.py),
+never the profile or the rendered text, so the explanation describes what will actually run.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+
+from deploykit.summary import Summary
 
 # The six deployment concepts of FastAPI's "FastAPI in Containers - Docker" page, in its order.
 CONCEPTS: tuple[str, ...] = ("https", "startup", "restarts", "replication", "memory", "prestart")
@@ -34,9 +35,9 @@ def count(number: int, noun: str) -> str:
     return f"{number} {noun}es" if noun.endswith("s") else f"{number} {noun}s"
 
 
-def explain(target: str, model: Any) -> dict[str, str]:
-    """One sentence per concept for `target`, computed from its rendered `model`."""
-    module = importlib.import_module(EXPLAINERS[target])
-    sentences = module.explain(model)
-    assert tuple(sentences) == CONCEPTS, f"{target} explainer must answer every concept in order"
+def explain(summary: Summary) -> dict[str, str]:
+    """One sentence per concept for the target that produced `summary`."""
+    module = importlib.import_module(EXPLAINERS[summary.target])
+    sentences: dict[str, str] = module.explain(summary)
+    assert tuple(sentences) == CONCEPTS, f"{summary.target} explainer must answer every concept in order"
     return sentences

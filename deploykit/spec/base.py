@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from deploykit.spec import names
+from deploykit.targets import TARGETS
+
+if TYPE_CHECKING:
+    TargetName = str
+else:
+    # The registry is the one list of targets; the spec takes its names from there.
+    TargetName = Literal[tuple(sorted(TARGETS))]
 
 
 class SpecModel(BaseModel):
@@ -23,7 +30,7 @@ def _check_selector_key(value: str) -> str:
 
 def _check_label_key(value: str) -> str:
     _check_selector_key(value)
-    if value.startswith(("app.kubernetes.io/", "traefik.")) or value.startswith("deploykit."):
+    if value.startswith(("app.kubernetes.io/", "traefik.", "deploykit.")):
         raise ValueError(f"{value!r} is reserved: deploykit sets app.kubernetes.io/*, traefik.* and deploykit.* itself")
     return value
 
@@ -36,7 +43,9 @@ def _check_label_value(value: str) -> str:
 
 def _check_env_name(value: str) -> str:
     if not names.ENV_NAME.fullmatch(value):
-        raise ValueError(f"{value!r} is not a valid environment variable name (letters, digits and '_', not starting with a digit)")
+        raise ValueError(
+            f"{value!r} is not a valid environment variable name (letters, digits and '_', not starting with a digit)"
+        )
     return value
 
 
@@ -50,4 +59,6 @@ LabelKey = Annotated[str, AfterValidator(_check_label_key)]
 SelectorKey = Annotated[str, AfterValidator(_check_selector_key)]
 LabelValue = Annotated[str, AfterValidator(_check_label_value)]
 Command = Annotated[list[Annotated[str, Field(max_length=4096)]], Field(min_length=1, max_length=256)]
+# Durations: up to an hour (graceful shutdown, probes), or up to a day (deployment deadlines).
 Seconds = Annotated[int, Field(ge=1, le=3600)]
+LongSeconds = Annotated[int, Field(ge=1, le=86400)]

@@ -4,69 +4,77 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from deploykit.errors import FieldPath
+from deploykit.errors import Problem
 from deploykit.spec import names
 from deploykit.spec.model import Profile
 from deploykit.spec.server import owned_flag, server_name
 
-Problem = tuple[FieldPath, str]
 
+def problems(profile: Profile) -> Iterator[Problem]:
+    """The profile's cross-field problems that hold whatever the target, in field order.
 
-def first_problem(profile: Profile) -> Problem | None:
-    """The first cross-field problem in `profile`, in field order, or None."""
-    return next(_problems(profile), None)
-
-
-def _problems(profile: Profile) -> Iterator[Problem]:
+    Rules that only one target has live in that target's `check` (deploykit/targets/<target>/check.py).
+    """
     if server_name(list(profile.command)) is None:
-        yield ("command", 0), (
-            f"deploykit runs FastAPI apps with fastapi or uvicorn (it adds their --port and --workers flags); "
-            f"{profile.command[0]!r} is neither: use e.g. [fastapi, run, app/main.py] or [uvicorn, app.main:app]"
+        yield Problem(
+            ("command", 0),
+            (
+                f"deploykit runs FastAPI apps with fastapi or uvicorn (it adds their --port and --workers flags); "
+                f"{profile.command[0]!r} is neither: use e.g. [fastapi, run, app/main.py] or [uvicorn, app.main:app]"
+            ),
         )
     seen: set[str] = {profile.app}
     for index, step in enumerate(profile.prestart):
         if step.name in seen:
-            reason = "is the app's name (containers and tasks share one namespace)" if step.name == profile.app else "is used twice"
-            yield ("prestart", index, "name"), f"step name {step.name!r} {reason}"
+            reason = (
+                "is the app's name (containers and tasks share one namespace)"
+                if step.name == profile.app
+                else "is used twice"
+            )
+            yield Problem(("prestart", index, "name"), f"step name {step.name!r} {reason}")
         seen.add(step.name)
         if not step.command[0]:
-            yield ("prestart", index, "command", 0), "the program to run cannot be empty"
+            yield Problem(("prestart", index, "command", 0), "the program to run cannot be empty")
     for name in profile.env:
         if name in profile.secrets:
-            yield ("env", name), f"{name} is also defined in secrets; define it in one place"
+            yield Problem(("env", name), f"{name} is also defined in secrets; define it in one place")
         if names.SECRET_LOOKING_ENV.search(name):
-            yield ("env", name), f"{name} looks like a credential; reference it under `secrets:` instead of writing its value"
+            yield Problem(
+                ("env", name),
+                f"{name} looks like a credential; reference it under `secrets:` instead of writing its value",
+            )
     port_names, port_numbers = {"http"}, {profile.port}
     for index, extra in enumerate(profile.ports):
         if extra.name in port_names:
             reason = "is the app's port (`port`)" if extra.name == "http" else "is used twice"
-            yield ("ports", index, "name"), f"{extra.name!r} {reason}"
+            yield Problem(("ports", index, "name"), f"{extra.name!r} {reason}")
         if extra.port in port_numbers:
-            yield ("ports", index, "port"), f"{extra.port} is already used by {'`port`' if extra.port == profile.port else 'another entry'}"
+            yield Problem(
+                ("ports", index, "port"),
+                f"{extra.port} is already used by {'`port`' if extra.port == profile.port else 'another entry'}",
+            )
         port_names.add(extra.name)
         port_numbers.add(extra.port)
     for index, argument in enumerate(profile.command):
         flag = owned_flag(argument)
         if flag is not None:
-            yield ("command", index), f"remove {flag}: deploykit sets it for each target (see `port`, `compose.workers`)"
+            yield Problem(
+                ("command", index), f"remove {flag}: deploykit sets it for each target (see `port`, `compose.workers`)"
+            )
     if "FORWARDED_ALLOW_IPS" in profile.env or "FORWARDED_ALLOW_IPS" in profile.secrets:
         where = "env" if "FORWARDED_ALLOW_IPS" in profile.env else "secrets"
-        yield (where, "FORWARDED_ALLOW_IPS"), "deploykit sets FORWARDED_ALLOW_IPS per target to the proxy's addresses; remove it"
+        yield Problem(
+            (where, "FORWARDED_ALLOW_IPS"),
+            "deploykit sets FORWARDED_ALLOW_IPS per target to the proxy's addresses; remove it",
+        )
     health = profile.health
     if health.timeout_seconds >= health.interval_seconds:
-        yield ("health", "timeout_seconds"), "must be less than health.interval_seconds"
+        yield Problem(("health", "timeout_seconds"), "must be less than health.interval_seconds")
     proxy = profile.proxy
     if proxy is not None:
         if proxy.tls == "acme" and proxy.email is None:
-            yield ("proxy", "email"), "required with tls: acme (the ACME account e-mail)"
+            yield Problem(("proxy", "email"), "required with tls: acme (the ACME account e-mail)", ("proxy", "tls"))
         if proxy.tls != "none" and proxy.host is None:
-            yield ("proxy", "host"), f"required with tls: {proxy.tls}"
+            yield Problem(("proxy", "host"), f"required with tls: {proxy.tls}", ("proxy", "tls"))
         if proxy.tls != "provided" and proxy.certificate is not None:
-            yield ("proxy", "certificate"), "only used with tls: provided"
-    if profile.compose.http_port == profile.compose.https_port:
-        yield ("compose", "https_port"), "must differ from compose.http_port (Traefik publishes both)"
-    autoscaling = profile.k8s.autoscaling
-    if autoscaling is not None and autoscaling.min_replicas > autoscaling.max_replicas:
-        yield ("k8s", "autoscaling", "min_replicas"), "must not exceed k8s.autoscaling.max_replicas"
-    if profile.k8s.namespace == "default":
-        yield ("k8s", "namespace"), "do not deploy into the 'default' namespace; name one"
+            yield Problem(("proxy", "certificate"), "only used with tls: provided")

@@ -14,13 +14,14 @@ from deploykit.spec.base import (
     Command,
     DnsLabel,
     EnvName,
-    HttpPath,
     Hostname,
+    HttpPath,
     ImageReference,
     LabelKey,
     LabelValue,
     Seconds,
     SpecModel,
+    TargetName,
 )
 from deploykit.spec.options.build import BuildOptions
 from deploykit.spec.options.compose import ComposeOptions
@@ -66,11 +67,19 @@ class Health(SpecModel):
 
     path: HttpPath = Field("/healthz", description="Default path for every check.")
     liveness_path: HttpPath | None = Field(None, description="Path that says the process is alive (default: `path`).")
-    readiness_path: HttpPath | None = Field(None, description="Path that says the process can take traffic (default: `path`).")
+    readiness_path: HttpPath | None = Field(
+        None, description="Path that says the process can take traffic (default: `path`)."
+    )
     interval_seconds: Annotated[int, Field(ge=2, le=300)] = Field(10, description="Seconds between checks.")
-    timeout_seconds: Annotated[int, Field(ge=1, le=60)] = Field(2, description="Seconds before one check counts as failed.")
-    failure_threshold: Annotated[int, Field(ge=1, le=10)] = Field(3, description="Consecutive failures before the process is restarted or taken out of rotation.")
-    startup_seconds: Annotated[int, Field(ge=1, le=3600)] = Field(60, description="How long the app may take to start before it is considered failed.")
+    timeout_seconds: Annotated[int, Field(ge=1, le=60)] = Field(
+        2, description="Seconds before one check counts as failed."
+    )
+    failure_threshold: Annotated[int, Field(ge=1, le=10)] = Field(
+        3, description="Consecutive failures before the process is restarted or taken out of rotation."
+    )
+    startup_seconds: Annotated[int, Field(ge=1, le=3600)] = Field(
+        60, description="How long the app may take to start before it is considered failed."
+    )
 
     @property
     def liveness(self) -> str:
@@ -86,14 +95,18 @@ class Health(SpecModel):
 def _port_name(value: str) -> str:
     # An IANA service name, as Kubernetes requires of container port names; it is also a Nomad port label.
     if len(value) > 15 or not names.PORT_NAME.fullmatch(value) or "--" in value or not any(c.isalpha() for c in value):
-        raise ValueError(f"{value!r} is not a valid port name: at most 15 lowercase letters, digits and '-', with at least one letter")
+        raise ValueError(
+            f"{value!r} is not a valid port name: at most 15 lowercase letters, digits and '-', with at least one letter"
+        )
     return value
 
 
 class ExtraPort(SpecModel):
     """Another port the app listens on (metrics, admin). Reachable inside the platform, never routed publicly."""
 
-    name: Annotated[str, AfterValidator(_port_name)] = Field(description="Port name (an IANA service name, e.g. metrics); `http` is the app's port.")
+    name: Annotated[str, AfterValidator(_port_name)] = Field(
+        description="Port name (an IANA service name, e.g. metrics); `http` is the app's port."
+    )
     port: Annotated[int, Field(ge=1024, le=65535)] = Field(description="Port number inside the container.")
 
 
@@ -108,24 +121,37 @@ class PrestartStep(SpecModel):
 class SecretRef(SpecModel):
     """A reference to a secret held outside the profile; never its value."""
 
-    secret: Annotated[str, AfterValidator(_secret_name)] = Field(description="Name of the secret (Kubernetes Secret, Compose secret, Nomad variable path suffix).")
+    secret: Annotated[str, AfterValidator(_secret_name)] = Field(
+        description="Name of the secret (Kubernetes Secret, Compose secret, Nomad variable path suffix)."
+    )
     key: Annotated[str, AfterValidator(_secret_key)] = Field(description="Key within that secret.")
 
 
 class Certificate(SpecModel):
     """A certificate and key provided by the operator (`proxy.tls: provided`)."""
 
-    cert_file: Annotated[str, Field(min_length=1, max_length=4096, pattern=r"^[^\s$'\"`\\]+$")] = Field(description="Path to the PEM certificate chain on the server (Compose, Nomad).")
-    key_file: Annotated[str, Field(min_length=1, max_length=4096, pattern=r"^[^\s$'\"`\\]+$")] = Field(description="Path to the PEM private key on the server (Compose, Nomad).")
+    cert_file: Annotated[str, Field(min_length=1, max_length=4096, pattern=r"^[^\s$'\"`\\]+$")] = Field(
+        description="Path to the PEM certificate chain on the server (Compose, Nomad)."
+    )
+    key_file: Annotated[str, Field(min_length=1, max_length=4096, pattern=r"^[^\s$'\"`\\]+$")] = Field(
+        description="Path to the PEM private key on the server (Compose, Nomad)."
+    )
 
 
 class Proxy(SpecModel):
     """The TLS-terminating proxy in front of the app."""
 
     host: Hostname | None = Field(None, description="Public host name routed to the app.")
-    tls: Literal["acme", "provided", "none"] = Field("acme", description="acme: certificates from Let's Encrypt; provided: certificates you supply; none: plain HTTP (local development only).")
-    email: Annotated[str, Field(max_length=254, pattern=r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")] | None = Field(None, description="ACME account e-mail (required with tls: acme).")
-    certificate: Certificate | None = Field(None, description="Certificate files for tls: provided (Compose, Nomad); Kubernetes uses `k8s.tls_secret`.")
+    tls: Literal["acme", "provided", "none"] = Field(
+        "acme",
+        description="acme: certificates from Let's Encrypt; provided: certificates you supply; none: plain HTTP (local development only).",
+    )
+    email: Annotated[str, Field(max_length=254, pattern=r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")] | None = (
+        Field(None, description="ACME account e-mail (required with tls: acme).")
+    )
+    certificate: Certificate | None = Field(
+        None, description="Certificate files for tls: provided (Compose, Nomad); Kubernetes uses `k8s.tls_secret`."
+    )
 
 
 # The fields a target may override, with the same types and checks as in Profile.
@@ -139,7 +165,9 @@ class TargetOverride(SpecModel):
     """Fields one target sees differently; unset fields keep the profile's value."""
 
     image: ImageReference | None = Field(None, description="Another image for this target.")
-    replicas: _Replicas | None = Field(None, description="Processes for this target (Compose: workers unless compose.workers is set).")
+    replicas: _Replicas | None = Field(
+        None, description="Processes for this target (Compose: workers unless compose.workers is set)."
+    )
     memory: _Memory | None = Field(None, description="Memory per process for this target.")
     cpu: _Cpu | None = Field(None, description="CPU per process for this target.")
     env: _Env | None = Field(None, description="Variables added to (or replacing) `env` for this target.")
@@ -149,29 +177,46 @@ class TargetOverride(SpecModel):
 class Profile(SpecModel):
     """One application in one environment, after `extends` has been merged."""
 
-    environment: DnsLabel | None = Field(None, description="Environment name (dev, staging, prod). Profiles that declare one are rendered by `render all` into manifests/<environment>/.")
+    environment: DnsLabel | None = Field(
+        None,
+        description="Environment name (dev, staging, prod). Profiles that declare one are rendered by `render all` into manifests/<environment>/.",
+    )
     app: DnsLabel = Field(description="Application name used by every target: a DNS-1035 label, at most 63 characters.")
     image: ImageReference = Field(description="Container image, pinned by tag (not `latest`) or digest.")
-    command: Command = Field(["fastapi", "run", "app/main.py"], description="Server command; deploykit adds the port and worker flags.")
-    port: Annotated[int, Field(ge=1024, le=65535)] = Field(8000, description="Port the app listens on inside its container (>= 1024: the app runs without privileges).")
+    command: Command = Field(
+        ["fastapi", "run", "app/main.py"], description="Server command; deploykit adds the port and worker flags."
+    )
+    port: Annotated[int, Field(ge=1024, le=65535)] = Field(
+        8000, description="Port the app listens on inside its container (>= 1024: the app runs without privileges)."
+    )
     memory: _Memory = Field("256Mi", description="Memory per app process (Kubernetes quantity).")
     cpu: _Cpu = Field("250m", description="CPU per app process (Kubernetes quantity: 250m, 0.5, 2).")
     replicas: _Replicas = Field(1, description="Total app processes serving traffic.")
-    ports: Annotated[list[ExtraPort], Field(max_length=16)] = Field([], description="Extra ports besides `port` (metrics, admin): k8s container and Service ports, Compose `expose`, Nomad port labels. Never routed by the proxy.")
+    ports: Annotated[list[ExtraPort], Field(max_length=16)] = Field(
+        [],
+        description="Extra ports besides `port` (metrics, admin): k8s container and Service ports, Compose `expose`, Nomad port labels. Never routed by the proxy.",
+    )
     health: Health = Field(Health(), description="Health checks.")
-    prestart: Annotated[list[PrestartStep], Field(max_length=32)] = Field([], description="Steps run in order before the app starts.")
+    prestart: Annotated[list[PrestartStep], Field(max_length=32)] = Field(
+        [], description="Steps run in order before the app starts."
+    )
     env: _Env = Field({}, description="Plain environment variables (no credentials: use `secrets`).")
     secrets: dict[EnvName, SecretRef] = Field({}, description="Environment variables read from secrets, by reference.")
     proxy: Proxy | None = Field(None, description="Public HTTPS exposure through the TLS proxy.")
-    shutdown_seconds: Seconds = Field(30, description="Graceful shutdown budget: time between SIGTERM and SIGKILL on every target.")
+    shutdown_seconds: Seconds = Field(
+        30, description="Graceful shutdown budget: time between SIGTERM and SIGKILL on every target."
+    )
     labels: dict[LabelKey, LabelValue] = Field({}, description="Extra labels on every object.")
-    annotations: dict[LabelKey, Annotated[str, Field(max_length=65536)]] = Field({}, description="Extra annotations on Kubernetes objects (metadata on other targets).")
+    annotations: dict[LabelKey, Annotated[str, Field(max_length=65536)]] = Field(
+        {}, description="Extra annotations on Kubernetes objects (metadata on other targets)."
+    )
     build: BuildOptions = Field(BuildOptions(), description="How the image is built (the `dockerfile` target).")
     compose: ComposeOptions = Field(ComposeOptions(), description="Docker Compose options.")
     k8s: K8sOptions = Field(K8sOptions(), description="Kubernetes options.")
     nomad: NomadOptions = Field(NomadOptions(), description="Nomad options.")
-    overrides: dict[Literal["compose", "dockerfile", "k8s", "nomad"], TargetOverride] = Field(
-        {}, description="Per-target values of image, replicas, memory, cpu, env and shutdown_seconds, e.g. overrides.k8s.replicas: 6."
+    overrides: dict[TargetName, TargetOverride] = Field(
+        {},
+        description="Per-target values of image, replicas, memory, cpu, env and shutdown_seconds, e.g. overrides.k8s.replicas: 6.",
     )
 
     # Plain properties, not cached: a per-target copy (spec/per_target.py) must not inherit the

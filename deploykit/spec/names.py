@@ -30,7 +30,9 @@ IMAGE_REFERENCE = re.compile(
     r"(?:@(?P<digest>sha256:[a-f0-9]{64}))?$"
 )
 # Env names that look like they hold a credential: these must come from `secrets:`, not `env:`.
-SECRET_LOOKING_ENV = re.compile(r"(?:^|_)(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|APIKEY|PRIVATE_KEY|CREDENTIALS?)(?:_|$)", re.IGNORECASE)
+SECRET_LOOKING_ENV = re.compile(
+    r"(?:^|_)(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|APIKEY|PRIVATE_KEY|CREDENTIALS?)(?:_|$)", re.IGNORECASE
+)
 
 
 def check_dns_label(value: str, what: str = "name") -> str:

@@ -86,7 +86,11 @@ def compose_memory(value: int) -> str:
 
 def compose_cpus(millicores: int) -> str:
     """Millicores as a Compose `cpus` decimal string: 2500 -> "2.5"."""
-    return format(Decimal(millicores) / 1000, "f").rstrip("0").rstrip(".") if millicores % 1000 else str(millicores // 1000)
+    return (
+        format(Decimal(millicores) / 1000, "f").rstrip("0").rstrip(".")
+        if millicores % 1000
+        else str(millicores // 1000)
+    )
 
 
 def kubernetes_memory(value: int) -> str:

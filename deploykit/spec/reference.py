@@ -41,7 +41,9 @@ def _rows(model: type[BaseModel], prefix: str, rows: list[str]) -> None:
     for name, field in model.model_fields.items():
         path = f"{prefix}{name}"
         nested = _nested_model(field.annotation)
-        rows.append(f"| `{path}` | {_type_name(field.annotation)} | {_default(field)} | {_cell(field.description or '')} |")
+        rows.append(
+            f"| `{path}` | {_type_name(field.annotation)} | {_default(field)} | {_cell(field.description or '')} |"
+        )
         if nested is not None:
             model_type, suffix = nested
             _rows(model_type, f"{path}{suffix}.", rows)

@@ -11,13 +11,15 @@ from typing import Any
 from deploykit.spec.model import Profile
 
 
-
 def profile_schema() -> dict[str, Any]:
     """The JSON Schema of one profile file: every field optional, plus `extends`."""
     schema = Profile.model_json_schema(mode="validation")
     _drop_required(schema)
     schema["properties"] = {
-        "extends": {"type": "string", "description": "Path of the parent profile, relative to this file. Mappings merge deeply, lists replace, null removes a key."},
+        "extends": {
+            "type": "string",
+            "description": "Path of the parent profile, relative to this file. Mappings merge deeply, lists replace, null removes a key.",
+        },
         **schema["properties"],
     }
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}

@@ -1,19 +1,23 @@
-"""The target registry: one module per target, each exposing `render(profile, report) -> Rendering`.
+"""The target registry: one package per target, each a `Target` (a `check` and a `render` function).
 
-Modules are imported only when their target is rendered, so `render k8s` never pays for jinja2.
+Packages are imported only when their target is used, so `render k8s` never pays for jinja2. Adding
+a target is writing its package and adding one line to TARGETS; nothing else names the targets.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 from deploykit.errors import DeployKitError
-from deploykit.rendering import Rendering
-from deploykit.report import Report
-from deploykit.spec.model import Profile
 
-# The one name per target, used by the CLI, module names, manifests/<env>/<target>/ and test ids.
+if TYPE_CHECKING:
+    from deploykit.rendering import Rendering
+    from deploykit.report import Report
+    from deploykit.spec.model import Profile
+
+# The one name per target, used by the CLI, package names, manifests/<env>/<target>/, the profile's
+# `overrides.<target>` keys and test ids. The order is the order of `render all` and `validate`.
 TARGETS: dict[str, str] = {
     "k8s": "deploykit.targets.k8s",
     "compose": "deploykit.targets.compose",
@@ -23,14 +27,20 @@ TARGETS: dict[str, str] = {
 
 
 class Target(Protocol):
-    """What every target module provides."""
+    """What every target package provides. Both functions are pure: no printing, no disk, no exit."""
+
+    def check(self, profile: Profile, report: Report) -> None:
+        """Record on `report` why this target cannot render `profile` (errors) or only inexactly (warnings).
+
+        Called before `render`, which may then assume every rule checked here holds.
+        """
 
     def render(self, profile: Profile, report: Report) -> Rendering:
-        """The target's files and stdout for `profile`; what it cannot express exactly goes to `report`."""
+        """The target's files, stdout and summary for a profile that passed `check`."""
 
 
 def get_target(name: str) -> Target:
-    """The target module called `name`; an unknown name is a user error with a suggestion."""
+    """The target called `name`; an unknown name is a user error with a suggestion."""
     module = TARGETS.get(name)
     if module is None:
         import difflib
@@ -38,4 +48,4 @@ def get_target(name: str) -> Target:
         close = difflib.get_close_matches(name, TARGETS, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else f"; expected one of: {', '.join(TARGETS)}"
         raise DeployKitError(f"unknown target {name!r}{hint}")
-    return importlib.import_module(module)
+    return cast("Target", importlib.import_module(module))

@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from helpers import run_cli
 
 BASE = """\
@@ -20,17 +19,61 @@ PUBLIC = "proxy: {host: web.example.com, tls: acme, email: ops@example.com}\nk8s
 @pytest.mark.parametrize(
     ("target", "extra", "message"),
     [
-        ("k8s", "prestart: [{name: web, command: [migrate]}]\n", "profile.yaml:4:13: prestart[0].name: step name 'web' is the app's name (containers and tasks share one namespace)"),
-        ("k8s", "command: [gunicorn, app:app]\n", "profile.yaml:4:11: command[0]: deploykit runs FastAPI apps with fastapi or uvicorn (it adds their --port and --workers flags); 'gunicorn' is neither: use e.g. [fastapi, run, app/main.py] or [uvicorn, app.main:app]"),
-        ("k8s", "prestart: [{name: m, command: ['']}]\n", "profile.yaml:4:32: prestart[0].command[0]: the program to run cannot be empty"),
-        ("k8s", "proxy: {host: 10.1.2.3, tls: none}\n", "profile.yaml:4:9: proxy.host: '10.1.2.3' is an IP address; use a DNS name"),
-        ("k8s", "k8s: {network_policy: {egress: [{cidr: 999.1.1.1/99, ports: [5432]}]}}\n", "profile.yaml:4:34: k8s.network_policy.egress[0].cidr: '999.1.1.1/99' is not a network in CIDR notation ('999.1.1.1/99' does not appear to be an IPv4 or IPv6 network)"),
-        ("compose", "compose: {http_port: 8443, https_port: 8443}\n", "profile.yaml:4:28: compose.https_port: must differ from compose.http_port (Traefik publishes both)"),
-        ("compose", "replicas: 300\n" + PUBLIC, "profile.yaml:4:1: replicas: 300 processes cannot run as workers of one container; set compose.workers (at most 256)"),
-        ("compose", "proxy: {host: web.example.com, tls: provided}\n", "profile.yaml:4:1: proxy.certificate: required with tls: provided: the certificate and key files Traefik serves"),
-        ("nomad", "proxy: {host: web.example.com, tls: provided}\nnomad: {forwarded_allow_ips: 10.0.0.0/8, proxy: job}\n", "profile.yaml:4:1: proxy.certificate: required with tls: provided and nomad.proxy: job: the certificate and key files Traefik serves"),
-        ("nomad", "app: traefik\n" + PUBLIC.replace("10.0.0.0/8}", "10.0.0.0/8, proxy: job}"), "profile.yaml:1:1: app: the app cannot be called 'traefik' with nomad.proxy: job: the Traefik job has that name"),
-        ("k8s", "env: " + "[" * 600 + "]" * 600 + "\n", "profile.yaml:1:1: nesting is deeper than any profile needs (at most 32 levels)"),
+        (
+            "k8s",
+            "prestart: [{name: web, command: [migrate]}]\n",
+            "profile.yaml:4:13: prestart[0].name: step name 'web' is the app's name (containers and tasks share one namespace)",
+        ),
+        (
+            "k8s",
+            "command: [gunicorn, app:app]\n",
+            "profile.yaml:4:11: command[0]: deploykit runs FastAPI apps with fastapi or uvicorn (it adds their --port and --workers flags); 'gunicorn' is neither: use e.g. [fastapi, run, app/main.py] or [uvicorn, app.main:app]",
+        ),
+        (
+            "k8s",
+            "prestart: [{name: m, command: ['']}]\n",
+            "profile.yaml:4:32: prestart[0].command[0]: the program to run cannot be empty",
+        ),
+        (
+            "k8s",
+            "proxy: {host: 10.1.2.3, tls: none}\n",
+            "profile.yaml:4:9: proxy.host: '10.1.2.3' is an IP address; use a DNS name",
+        ),
+        (
+            "k8s",
+            "k8s: {network_policy: {egress: [{cidr: 999.1.1.1/99, ports: [5432]}]}}\n",
+            "profile.yaml:4:34: k8s.network_policy.egress[0].cidr: '999.1.1.1/99' is not a network in CIDR notation ('999.1.1.1/99' does not appear to be an IPv4 or IPv6 network)",
+        ),
+        (
+            "compose",
+            "compose: {http_port: 8443, https_port: 8443}\n",
+            "profile.yaml:4:28: compose.https_port: must differ from compose.http_port (Traefik publishes both)",
+        ),
+        (
+            "compose",
+            "replicas: 300\n" + PUBLIC,
+            "profile.yaml:4:1: replicas: 300 processes cannot run as workers of one container; set compose.workers (at most 256)",
+        ),
+        (
+            "compose",
+            "proxy: {host: web.example.com, tls: provided}\n",
+            "profile.yaml:4:32: proxy.certificate: required with tls: provided: the certificate and key files Traefik serves",
+        ),
+        (
+            "nomad",
+            "proxy: {host: web.example.com, tls: provided}\nnomad: {forwarded_allow_ips: 10.0.0.0/8, proxy: job}\n",
+            "profile.yaml:4:32: proxy.certificate: required with tls: provided and nomad.proxy: job: the certificate and key files Traefik serves",
+        ),
+        (
+            "nomad",
+            "app: traefik\n" + PUBLIC.replace("10.0.0.0/8}", "10.0.0.0/8, proxy: job}"),
+            "profile.yaml:1:1: app: the app cannot be called 'traefik' with nomad.proxy: job: the Traefik job has that name",
+        ),
+        (
+            "k8s",
+            "env: " + "[" * 600 + "]" * 600 + "\n",
+            "profile.yaml:1:1: nesting is deeper than any profile needs (at most 32 levels)",
+        ),
     ],
 )
 def test_rule(tmp_path: Path, target: str, extra: str, message: str):
@@ -47,7 +90,10 @@ def test_python_dash_m_uvicorn_listens_on_all_interfaces(tmp_path: Path):
     (tmp_path / "profile.yaml").write_text(BASE + "command: [python, -m, uvicorn, app.main:app]\n")
     result = run_cli("render", "k8s", "-p", "profile.yaml", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "- python\n            - -m\n            - uvicorn\n            - app.main:app\n            - --port\n            - \"8000\"\n            - --host\n            - 0.0.0.0\n" in result.stdout
+    assert (
+        '- python\n            - -m\n            - uvicorn\n            - app.main:app\n            - --port\n            - "8000"\n            - --host\n            - 0.0.0.0\n'
+        in result.stdout
+    )
 
 
 def test_identical_probes_are_warned_about(tmp_path: Path):
@@ -62,7 +108,10 @@ def test_identical_probes_are_warned_about(tmp_path: Path):
 
 def test_the_image_user_runs_every_target(tmp_path: Path):
     (tmp_path / "profile.yaml").write_text(BASE + "build: {uid: 20001}\n" + PUBLIC)
-    outputs = {target: run_cli("render", target, "-p", "profile.yaml", cwd=tmp_path) for target in ("dockerfile", "k8s", "compose", "nomad")}
+    outputs = {
+        target: run_cli("render", target, "-p", "profile.yaml", cwd=tmp_path)
+        for target in ("dockerfile", "k8s", "compose", "nomad")
+    }
     assert all(output.returncode == 0 for output in outputs.values()), {t: o.stderr for t, o in outputs.items()}
     assert "USER 20001:20001" in outputs["dockerfile"].stdout
     assert outputs["k8s"].stdout.count("runAsUser: 20001") == 2
@@ -92,5 +141,8 @@ def test_output_into_the_current_directory(tmp_path: Path):
 
 def test_init_refuses_options_that_give_invalid_profiles(tmp_path: Path):
     result = run_cli("init", "--app", "shop", "--image", "r.io/shop:1.0", "--email", "not an email", cwd=tmp_path)
-    assert (result.returncode, result.stderr) == (2, "error: the options give an invalid staging.yaml: proxy.email: 'not an email' has an invalid format\n")
+    assert (result.returncode, result.stderr) == (
+        2,
+        "error: the options give an invalid staging.yaml: proxy.email: 'not an email' has an invalid format\n",
+    )
     assert list(tmp_path.iterdir()) == []

@@ -69,11 +69,19 @@ RESOURCES: dict[str, list[dict]] = {
         _subresource("ingresses/status", "Ingress"),
         _resource("networkpolicies", "NetworkPolicy", ["netpol"]),
     ],
-    "policy/v1": [_resource("poddisruptionbudgets", "PodDisruptionBudget", ["pdb"]), _subresource("poddisruptionbudgets/status", "PodDisruptionBudget")],
-    "autoscaling/v2": [_resource("horizontalpodautoscalers", "HorizontalPodAutoscaler", ["hpa"], ["all"]), _subresource("horizontalpodautoscalers/status", "HorizontalPodAutoscaler")],
+    "policy/v1": [
+        _resource("poddisruptionbudgets", "PodDisruptionBudget", ["pdb"]),
+        _subresource("poddisruptionbudgets/status", "PodDisruptionBudget"),
+    ],
+    "autoscaling/v2": [
+        _resource("horizontalpodautoscalers", "HorizontalPodAutoscaler", ["hpa"], ["all"]),
+        _subresource("horizontalpodautoscalers/status", "HorizontalPodAutoscaler"),
+    ],
 }
 
-_OBJECT_PATH = re.compile(r"^/(?:api|apis/(?P<group>[^/]+))/(?P<version>[^/]+)/namespaces/(?P<namespace>[^/]+)/(?P<resource>[^/]+)/(?P<name>[^/]+)$")
+_OBJECT_PATH = re.compile(
+    r"^/(?:api|apis/(?P<group>[^/]+))/(?P<version>[^/]+)/namespaces/(?P<namespace>[^/]+)/(?P<resource>[^/]+)/(?P<name>[^/]+)$"
+)
 
 
 @dataclass(frozen=True)
@@ -141,7 +149,15 @@ def _group_list() -> dict:
 
 
 def _status(code: int, reason: str, message: str, details: dict | None = None) -> dict:
-    body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message, "reason": reason, "code": code}
+    body = {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": reason,
+        "code": code,
+    }
     if details:
         body["details"] = details
     return body
@@ -151,12 +167,21 @@ def _discovery(path: str) -> dict | None:
     if path == "/version":
         return {"major": "1", "minor": "33", "gitVersion": "v1.33.0", "platform": "linux/amd64"}
     if path == "/api":
-        return {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1:6443"}]}
+        return {
+            "kind": "APIVersions",
+            "versions": ["v1"],
+            "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1:6443"}],
+        }
     if path == "/apis":
         return _group_list()
     group_version = path.removeprefix("/api/") if path.startswith("/api/") else path.removeprefix("/apis/")
     if path.startswith(("/api/", "/apis/")) and group_version in RESOURCES:
-        return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": RESOURCES[group_version]}
+        return {
+            "kind": "APIResourceList",
+            "apiVersion": "v1",
+            "groupVersion": group_version,
+            "resources": RESOURCES[group_version],
+        }
     return None
 
 
@@ -164,7 +189,7 @@ def _handler(state: StandinApiServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
+        def log_message(self, format: str, *args) -> None:
             pass  # requests are recorded in `state.requests`; stderr stays quiet
 
         def do_GET(self) -> None:
@@ -198,10 +223,16 @@ def _handler(state: StandinApiServer) -> type[BaseHTTPRequestHandler]:
                 return 404, _status(404, "NotFound", "the server could not find the requested resource")
             if self.command == "GET":
                 plural = match["resource"] + (f".{match['group']}" if match["group"] else "")
-                details = {"name": match["name"], "kind": match["resource"]} | ({"group": match["group"]} if match["group"] else {})
+                details = {"name": match["name"], "kind": match["resource"]} | (
+                    {"group": match["group"]} if match["group"] else {}
+                )
                 return 404, _status(404, "NotFound", f'{plural} "{match["name"]}" not found', details)
             if self.headers.get("Content-Type") != APPLY_PATCH:
-                return 415, _status(415, "UnsupportedMediaType", f"the body of the request was in an unknown format: {self.headers.get('Content-Type')}")
+                return 415, _status(
+                    415,
+                    "UnsupportedMediaType",
+                    f"the body of the request was in an unknown format: {self.headers.get('Content-Type')}",
+                )
             return self._apply(path, query, body)
 
         def _apply(self, path: str, query: dict[str, list[str]], body: dict) -> tuple[int, dict]:
@@ -209,12 +240,27 @@ def _handler(state: StandinApiServer) -> type[BaseHTTPRequestHandler]:
             changed = previous is None or state.applied[path] != body
             result = copy.deepcopy(body)
             metadata = result["metadata"]
-            kept = previous["metadata"] if previous else {"uid": f"00000000-0000-4000-8000-{len(state.objects):012d}", "creationTimestamp": "2025-01-01T00:00:00Z", "generation": 0}
+            kept = (
+                previous["metadata"]
+                if previous
+                else {
+                    "uid": f"00000000-0000-4000-8000-{len(state.objects):012d}",
+                    "creationTimestamp": "2025-01-01T00:00:00Z",
+                    "generation": 0,
+                }
+            )
             metadata["uid"] = kept["uid"]
             metadata["creationTimestamp"] = kept["creationTimestamp"]
             metadata["generation"] = kept["generation"] + changed
             metadata["managedFields"] = [
-                {"manager": query["fieldManager"][0], "operation": "Apply", "apiVersion": body["apiVersion"], "time": "2025-01-01T00:00:00Z", "fieldsType": "FieldsV1", "fieldsV1": {}}
+                {
+                    "manager": query["fieldManager"][0],
+                    "operation": "Apply",
+                    "apiVersion": body["apiVersion"],
+                    "time": "2025-01-01T00:00:00Z",
+                    "fieldsType": "FieldsV1",
+                    "fieldsV1": {},
+                }
             ]
             if body["kind"] == "Deployment":
                 result["spec"].setdefault("progressDeadlineSeconds", 600)  # a default the real server adds

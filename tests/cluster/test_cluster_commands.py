@@ -3,8 +3,8 @@
 No Kubernetes API server can run on this machine. `standin_apiserver.py` stands in for one: it answers
 the requests the real `kubernetes` client makes (GET /version, GET /apis, GET /api/v1 and
 /apis/GROUP/VERSION discovery, GET of named objects with a 404 Status when absent, and PATCH with
-`application/apply-patch+yaml`), and records them. The CLI runs in a subprocess with KUBECONFIG
-pointing at it over plain HTTP, so deploykit's code path is the one a real cluster gets.
+`application/apply-patch+yaml`), and records them. The CLI runs with KUBECONFIG pointing at it over
+plain HTTP, so deploykit's code path is the one a real cluster gets.
 """
 
 from __future__ import annotations
@@ -16,9 +16,7 @@ import pytest
 import standin_apiserver
 from helpers import run_cli
 
-from deploykit.report import Report
-from deploykit.spec.load import load
-from deploykit.targets.k8s import build_objects
+from deploykit import pipeline
 
 PROFILE = """\
 app: shop
@@ -60,7 +58,7 @@ def api() -> Iterator[standin_apiserver.StandinApiServer]:
 
 def write_kubeconfig(path: Path, contexts: dict[str, str], current: str) -> Path:
     """A kubeconfig with one cluster per context (name -> server URL) and a bearer-token user."""
-    clusters = "".join(f"- name: {name}\n  cluster: {{server: \"{url}\"}}\n" for name, url in contexts.items())
+    clusters = "".join(f'- name: {name}\n  cluster: {{server: "{url}"}}\n' for name, url in contexts.items())
     context_entries = "".join(f"- name: {name}\n  context: {{cluster: {name}, user: tester}}\n" for name in contexts)
     path.write_text(
         f"apiVersion: v1\nkind: Config\nclusters:\n{clusters}contexts:\n{context_entries}"
@@ -81,11 +79,11 @@ def project(tmp_path: Path, api: standin_apiserver.StandinApiServer) -> Path:
 def deploykit(project: Path, *args: str, kubeconfig: str = "kubeconfig"):
     # HOME and TMPDIR inside the project: nothing is read from or written to the real home or /tmp.
     environment = {"KUBECONFIG": str(project / kubeconfig), "HOME": str(project), "TMPDIR": str(project)}
-    return run_cli(*args, cwd=project, env=environment, timeout=60)
+    return run_cli(*args, cwd=project, env=environment)
 
 
 def rendered(project: Path) -> list[dict]:
-    return build_objects(load(project / "profiles/test.yaml").profile, Report("k8s"))
+    return list(pipeline.render_profile(project / "profiles/test.yaml", "k8s").rendering.objects)
 
 
 def test_apply_creates_every_object_by_server_side_apply(project: Path, api):
@@ -116,8 +114,13 @@ def test_server_dry_run_sends_dry_run_all_and_stores_nothing(project: Path, api)
 def test_diff_against_an_empty_cluster_shows_every_object_as_created(project: Path, api):
     result = deploykit(project, "diff", "k8s", "--env", "test")
     assert result.returncode == 1
-    assert result.stderr == "".join(f"{name}: would be created\n" for name in OBJECTS) + "6 of 6 object(s) would be created or changed\n"
-    assert result.stdout.startswith("--- live/ServiceAccount/shop/shop\n+++ rendered/ServiceAccount/shop/shop\n@@ -0,0 +1,12 @@\n+apiVersion: v1\n")
+    assert (
+        result.stderr
+        == "".join(f"{name}: would be created\n" for name in OBJECTS) + "6 of 6 object(s) would be created or changed\n"
+    )
+    assert result.stdout.startswith(
+        "--- live/ServiceAccount/shop/shop\n+++ rendered/ServiceAccount/shop/shop\n@@ -0,0 +1,12 @@\n+apiVersion: v1\n"
+    )
     assert result.stdout.count("\n--- live/") == 5
     assert api.applies() == [], "an absent object needs no dry run: the rendered object is what would be created"
 
@@ -126,7 +129,11 @@ def test_diff_after_apply_reports_no_difference(project: Path, api):
     assert deploykit(project, "apply", "k8s", "--env", "test").returncode == 0
     stored = {path: obj["metadata"]["resourceVersion"] for path, obj in api.objects.items()}
     result = deploykit(project, "diff", "k8s", "--env", "test")
-    assert (result.returncode, result.stdout, result.stderr) == (0, "", "0 of 6 object(s) would be created or changed\n")
+    assert (result.returncode, result.stdout, result.stderr) == (
+        0,
+        "",
+        "0 of 6 object(s) would be created or changed\n",
+    )
     diff_applies = api.applies()[6:]
     assert [request.query for request in diff_applies] == [{"dryRun": ["All"], "fieldManager": ["deploykit"]}] * 6
     assert {path: obj["metadata"]["resourceVersion"] for path, obj in api.objects.items()} == stored
@@ -207,7 +214,10 @@ def test_unreachable_server_is_a_one_line_error(project: Path):
     write_kubeconfig(project / "dead", {"dead": "http://127.0.0.1:9"}, "dead")
     result = deploykit(project, "diff", "k8s", "--env", "test", kubeconfig="dead")
     assert (result.returncode, result.stdout) == (2, "")
-    assert result.stderr == "error: API discovery: cannot reach the Kubernetes API server at http://127.0.0.1:9: Connection refused\n"
+    assert (
+        result.stderr
+        == "error: API discovery: cannot reach the Kubernetes API server at http://127.0.0.1:9: Connection refused\n"
+    )
 
 
 def test_missing_kubeconfig_is_a_one_line_error(project: Path):
@@ -220,20 +230,30 @@ def test_unknown_context_is_a_one_line_error(project: Path):
     result = deploykit(project, "apply", "k8s", "--env", "test", "--context", "nope")
     kubeconfig = project / "kubeconfig"
     assert (result.returncode, result.stdout) == (2, "")
-    assert result.stderr == f"error: cannot use the kubeconfig ({kubeconfig}): Invalid kube-config file. Expected object with name nope in {kubeconfig}/contexts list\n"
+    assert (
+        result.stderr
+        == f"error: cannot use the kubeconfig ({kubeconfig}): Invalid kube-config file. Expected object with name nope in {kubeconfig}/contexts list\n"
+    )
 
 
 @pytest.mark.parametrize("verb", ["diff", "apply"])
 def test_only_k8s_is_supported(project: Path, api, verb: str):
     result = deploykit(project, verb, "compose", "--env", "test")
-    assert (result.returncode, result.stdout, result.stderr) == (2, "", "error: diff/apply support only k8s, not 'compose'\n")
+    assert (result.returncode, result.stdout, result.stderr) == (
+        2,
+        "",
+        "error: diff/apply support only k8s, not 'compose'\n",
+    )
     assert api.requests == []
 
 
 def test_client_dry_run_is_refused(project: Path, api):
     result = deploykit(project, "apply", "k8s", "--env", "test", "--dry-run=client")
     assert (result.returncode, result.stdout) == (2, "")
-    assert result.stderr == "error: --dry-run=client is not supported; use --dry-run=server (the API server checks everything and stores nothing)\n"
+    assert (
+        result.stderr
+        == "error: --dry-run=client is not supported; use --dry-run=server (the API server checks everything and stores nothing)\n"
+    )
     assert api.requests == []
 
 

@@ -26,7 +26,12 @@ def test_comparable_drops_what_the_server_and_other_tools_write():
     assert comparable(live) == {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": {"annotations": {"team": "web"}, "labels": {"a": "1", "b": "2"}, "name": "shop", "namespace": "shop"},
+        "metadata": {
+            "annotations": {"team": "web"},
+            "labels": {"a": "1", "b": "2"},
+            "name": "shop",
+            "namespace": "shop",
+        },
         "spec": {"clusterIP": "10.0.0.7", "type": "ClusterIP"},
     }
     assert list(comparable(live)["metadata"]["labels"]) == ["a", "b"], "keys sorted so both sides line up"
@@ -34,5 +39,8 @@ def test_comparable_drops_what_the_server_and_other_tools_write():
 
 
 def test_an_annotation_map_holding_only_last_applied_disappears():
-    obj = {"kind": "ServiceAccount", "metadata": {"name": "shop", "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{}"}}}
+    obj = {
+        "kind": "ServiceAccount",
+        "metadata": {"name": "shop", "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{}"}},
+    }
     assert comparable(obj) == {"kind": "ServiceAccount", "metadata": {"name": "shop"}}

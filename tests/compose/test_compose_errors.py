@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from helpers import run_cli
 
 PARENT = """\
@@ -18,7 +17,10 @@ proxy:
 
 CASES = {
     "workers-below-one": ("compose:\n  workers: 0\n", "profile.yaml:3:3: compose.workers: must be at least 1, got 0"),
-    "unknown-compose-key": ("compose:\n  worker: 2\n", "profile.yaml:3:3: compose.worker: unknown field 'worker'; did you mean 'workers'?"),
+    "unknown-compose-key": (
+        "compose:\n  worker: 2\n",
+        "profile.yaml:3:3: compose.worker: unknown field 'worker'; did you mean 'workers'?",
+    ),
     # Without the host check this would add a second clause to the Traefik rule: Host(`api...`) || Host(`evil...`).
     "host-injects-a-rule-clause": (
         'proxy:\n  host: "api.example.com`) || Host(`evil.example.com"\n',

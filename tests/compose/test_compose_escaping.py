@@ -8,20 +8,54 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from compose_support import BASE, container_value, render, resolved, write
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from compose_support import BASE, container_value, render, resolved, write
 from deploykit.errors import DeployKitError
-from deploykit.spec.load import load
 from deploykit.yamldump import dump
 
 # Text Compose or YAML would treat specially: interpolation, escapes, quoting, comments, retyping.
 AWKWARD = st.sampled_from(
-    ["$", "$$", "$HOME", "${HOME}", "${X:-fallback}", "${X:?boom}", "$(id)", "a$", "$$$", "\\$", "\\", "'", '"', "`",
-     "#", "# x", ": x", "- x", "{a}", "[", "\n", "\t", "yes", "0755", "1.10", "~", "", " x ", "ü", "🙂", "%{x}"]
+    [
+        "$",
+        "$$",
+        "$HOME",
+        "${HOME}",
+        "${X:-fallback}",
+        "${X:?boom}",
+        "$(id)",
+        "a$",
+        "$$$",
+        "\\$",
+        "\\",
+        "'",
+        '"',
+        "`",
+        "#",
+        "# x",
+        ": x",
+        "- x",
+        "{a}",
+        "[",
+        "\n",
+        "\t",
+        "yes",
+        "0755",
+        "1.10",
+        "~",
+        "",
+        " x ",
+        "ü",
+        "🙂",
+        "%{x}",
+    ]
 )
-TEXT = st.one_of(AWKWARD, st.lists(AWKWARD, max_size=4).map("".join), st.text(st.characters(blacklist_categories=("Cs",)), max_size=16))
+TEXT = st.one_of(
+    AWKWARD,
+    st.lists(AWKWARD, max_size=4).map("".join),
+    st.text(st.characters(blacklist_categories=("Cs",)), max_size=16),
+)
 
 
 def _mostly(pattern: str) -> st.SearchStrategy[str]:
@@ -41,7 +75,7 @@ def _resolve(fields: dict, directory: Path) -> dict | None:
     """The profile BASE + `fields` as Compose resolves it, or None when deploykit refused it (typed)."""
     (directory / "profile.yaml").write_text(dump({**BASE, **fields}), encoding="utf-8")
     try:
-        rendering, _ = render(load(directory / "profile.yaml").profile)
+        rendering, _ = render(directory / "profile.yaml")
     except DeployKitError:
         event("typed error")
         return None

@@ -6,22 +6,20 @@ import subprocess
 import sys
 
 import pytest
-from compose_support import VARIANTS, profile_of, render
+from compose_support import VARIANTS, project_of
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_no_healthcheck_argument_contains_white_space(variant):
     # Podman's Docker-compatible API re-splits the test on white space (containers/podman#26519).
-    rendering, _ = render(profile_of(**VARIANTS[variant]))
-    test = rendering.model["services"]["items-api"]["healthcheck"]["test"]
+    test = project_of(**VARIANTS[variant])["services"]["items-api"]["healthcheck"]["test"]
     assert test[:3] == ["CMD", "python", "-c"]
     assert [argument for argument in test if argument != "".join(argument.split())] == []
 
 
 def test_the_probe_is_the_readiness_request():
-    profile = profile_of(port=9000, health={"path": "/live", "readiness_path": "/ready", "timeout_seconds": 3})
-    rendering, _ = render(profile)
-    code = rendering.model["services"]["items-api"]["healthcheck"]["test"][3]
+    project = project_of(port=9000, health={"path": "/live", "readiness_path": "/ready", "timeout_seconds": 3})
+    code = project["services"]["items-api"]["healthcheck"]["test"][3]
     assert code == "__import__('urllib.request').request.urlopen('http://127.0.0.1:9000/ready',timeout=3)"
     # Still a program python runs: nothing listens on that port, so it exits 1.
     result = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=30)

@@ -7,10 +7,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from ruamel.yaml import YAML
-
 from compose_support import GOLDEN_FILES, VARIANTS, profile_of, render, write
 from helpers import REPO
+from ruamel.yaml import YAML
 from tooling import require_tool
 
 Finding = tuple[str, str]  # (rule, service)
@@ -31,7 +30,9 @@ def lint(compose_file: Path) -> set[Finding]:
     tool = require_tool("compose-lint", "pip install compose-lint")
     result = subprocess.run(
         [tool, "check", "--format", "json", "--fail-on", "critical", "--no-env", str(compose_file)],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode in (0, 1), result.stderr
     return {(finding["rule_id"], finding["service"]) for finding in json.loads(result.stdout)["findings"]}
@@ -51,12 +52,17 @@ def test_golden_files_have_only_listed_findings_and_every_listed_one_still_occur
 def test_variants_have_only_listed_findings(variant: str, tmp_path: Path):
     rendering, _ = render(profile_of(**VARIANTS[variant]))
     exceptions = _exceptions()
-    assert sorted(finding for finding in lint(write(rendering, tmp_path / "out")) if not _excused(finding, exceptions)) == []
+    assert (
+        sorted(finding for finding in lint(write(rendering, tmp_path / "out")) if not _excused(finding, exceptions))
+        == []
+    )
 
 
 def test_mounting_the_socket_into_traefik_is_flagged(tmp_path: Path):
     """socket_access: mount is the documented, warned-about exception: the scanner must see it too."""
     rendering, _ = render(profile_of(**VARIANTS["mount"]))
     exceptions = _exceptions()
-    unexcused = sorted(finding for finding in lint(write(rendering, tmp_path / "out")) if not _excused(finding, exceptions))
+    unexcused = sorted(
+        finding for finding in lint(write(rendering, tmp_path / "out")) if not _excused(finding, exceptions)
+    )
     assert unexcused == [("CL-0001", "traefik")]

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from compose_support import PROVIDED_TLS, VARIANTS, profile_of, render
-from deploykit.report import Report
-from deploykit.targets.compose import build_project
+from compose_support import PROVIDED_TLS, VARIANTS, profile_of, project_of, render
 
 
 def _warnings(**fields) -> list[str]:
-    _, report = render(profile_of(**fields))
-    return [str(finding) for finding in report.findings]
+    _, findings = render(profile_of(**fields))
+    return [str(finding) for finding in findings]
 
 
 def test_same_input_same_bytes():
@@ -49,25 +47,31 @@ def test_provided_certificate_is_declared_in_the_dynamic_file():
 
 
 def test_plain_http_serves_only_the_web_entrypoint():
-    project = build_project(profile_of(proxy={"host": "items.localhost", "tls": "none"}), Report("compose"))
+    project = project_of(proxy={"host": "items.localhost", "tls": "none"})
     command = project["services"]["traefik"]["command"]
-    assert not [argument for argument in command if "websecure" in argument or "redirections" in argument or "acme" in argument]
+    assert not [
+        argument for argument in command if "websecure" in argument or "redirections" in argument or "acme" in argument
+    ]
     labels = project["services"]["items-api"]["labels"]
-    assert labels["traefik.http.routers.items-api.entrypoints"] == "web"
+    assert labels["traefik.http.routers.items-api.entryPoints"] == "web"
     assert not [key for key in labels if key.endswith((".tls", ".stsSeconds"))]
     assert [port["target"] for port in project["services"]["traefik"]["ports"]] == [8080]
 
 
 def test_no_proxy_means_no_traefik_no_networks_and_no_trust():
-    project = build_project(profile_of(proxy=None), Report("compose"))
+    project = project_of(proxy=None)
     assert list(project["services"]) == ["items-api"]
     assert "networks" not in project and "labels" not in project["services"]["items-api"]
     assert "--forwarded-allow-ips" not in project["services"]["items-api"]["command"]
 
 
 def test_single_worker_gets_the_per_process_memory():
-    project = build_project(profile_of(replicas=1, memory="300Mi"), Report("compose"))
-    assert project["services"]["items-api"]["deploy"]["resources"]["limits"] == {"cpus": "0.25", "memory": "300m", "pids": 128}
+    project = project_of(replicas=1, memory="300Mi")
+    assert project["services"]["items-api"]["deploy"]["resources"]["limits"] == {
+        "cpus": "0.25",
+        "memory": "300m",
+        "pids": 128,
+    }
     assert project["services"]["items-api"]["command"][-4:-2] == ["--workers", "1"]
 
 

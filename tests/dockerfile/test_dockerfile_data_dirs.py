@@ -6,7 +6,7 @@ from dockerfile_support import files, hadolint_codes, parse, profile, render
 
 
 def test_data_dirs_are_created_and_owned_by_the_app_before_the_code(tmp_path):
-    rendering, report = render(profile(build={"data_dirs": ["/var/lib/items", "/data"], "uid": 20001}))
+    rendering, findings = render(profile(build={"data_dirs": ["/var/lib/items", "/data"], "uid": 20001}))
     text = files(rendering)["Dockerfile"]
     instructions = [(item.cmd.upper(), item.value) for item in parse(text)]
     run = [value for cmd, value in instructions if cmd == "RUN"][1]
@@ -14,4 +14,4 @@ def test_data_dirs_are_created_and_owned_by_the_app_before_the_code(tmp_path):
     assert [cmd for cmd, _ in instructions].index("WORKDIR") == 4
     (tmp_path / "Dockerfile").write_text(text)
     assert hadolint_codes(tmp_path / "Dockerfile") == []
-    assert report.findings == []
+    assert findings == []

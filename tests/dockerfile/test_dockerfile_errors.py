@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from dockerfile_support import run_cli
+from helpers import run_cli
 
+from deploykit import pipeline
 from deploykit.errors import DeployKitError
-from deploykit.spec.load import load
 
 PROFILE = """\
 app: items-api
@@ -17,7 +17,9 @@ build:
   {field}
 """
 
-PATH_HINT = "use letters, digits, '.', '_', '-' and '/', relative (no leading '/'), with no '..' or hidden ('.'-prefixed) parts"
+PATH_HINT = (
+    "use letters, digits, '.', '_', '-' and '/', relative (no leading '/'), with no '..' or hidden ('.'-prefixed) parts"
+)
 WORKDIR_HINT = "start with '/', use letters, digits, '.', '_', '-' and '/', with no '..', hidden parts or trailing '/'"
 PACKAGE_HINT = "write name or name=version (lowercase letters, digits, '+', '-', '.'; versions start with a digit)"
 
@@ -91,7 +93,7 @@ def test_bad_build_values_are_located_errors(tmp_path, monkeypatch, field, messa
     (tmp_path / "profile.yaml").write_text(PROFILE.format(field=field), encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     with pytest.raises(DeployKitError) as raised:
-        load(Path("profile.yaml"))
+        pipeline.render_profile(Path("profile.yaml"), "dockerfile")
     assert str(raised.value) == message
 
 

@@ -9,10 +9,12 @@ import threading
 
 import pytest
 from dockerfile_support import DEFAULT_ORDER, files, parse, profile, render
+from helpers import load_data
 
 from deploykit.output import HEADER
 from deploykit.report import Finding
 from deploykit.spec.server import server_command
+
 
 def instructions(value):
     rendering, _ = render(value)
@@ -44,7 +46,11 @@ def test_cmd_is_exec_form_with_the_port_and_no_workers():
     value = profile(port=8080, replicas=4)
     cmd = by_name(instructions(value), "CMD")[0]
     assert cmd.json is True
-    assert list(cmd.value) == server_command(value) == ["fastapi", "run", "app/main.py", "--port", "8080"]
+    assert (
+        list(cmd.value)
+        == server_command(load_data(value).profile)
+        == ["fastapi", "run", "app/main.py", "--port", "8080"]
+    )
 
 
 def test_runs_as_the_numeric_non_root_user_it_creates():
@@ -57,7 +63,16 @@ def test_runs_as_the_numeric_non_root_user_it_creates():
 
 
 def test_exposes_the_port_and_checks_health_with_python():
-    value = profile(port=9000, health={"path": "/live", "interval_seconds": 15, "timeout_seconds": 3, "failure_threshold": 4, "startup_seconds": 90})
+    value = profile(
+        port=9000,
+        health={
+            "path": "/live",
+            "interval_seconds": 15,
+            "timeout_seconds": 3,
+            "failure_threshold": 4,
+            "startup_seconds": 90,
+        },
+    )
     parsed = instructions(value)
     assert by_name(parsed, "EXPOSE")[0].value == ("9000",)
     healthcheck = by_name(parsed, "HEALTHCHECK")[0]
@@ -72,7 +87,7 @@ def test_exposes_the_port_and_checks_health_with_python():
 
 
 class _Health(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 - the name http.server calls
+    def do_GET(self):
         self.send_response(200 if self.path == "/healthz" else 503)
         self.end_headers()
 
@@ -103,29 +118,42 @@ def test_the_healthcheck_command_exits_0_when_healthy_and_1_otherwise(health_ser
 
 
 def test_no_system_packages_means_no_apt():
-    rendering, report = render(profile())
+    rendering, findings = render(profile())
     assert "apt-get" not in rendering.stdout
-    assert report.findings == []
+    assert findings == []
 
 
 def test_system_packages_are_sorted_and_unpinned_ones_reported():
     value = profile(build={"system_packages": ["tzdata", "libpq5=15.8-0+deb12u1", "ca-certificates"]})
-    rendering, report = render(value)
+    rendering, findings = render(value)
     run = by_name(parse(rendering.stdout), "RUN")[0].value[0]
     assert run.startswith(
         "apt-get update     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "
         "        ca-certificates         libpq5=15.8-0+deb12u1         tzdata     && rm -rf /var/lib/apt/lists/*     && groupadd "
     )
-    assert report.findings == [
-        Finding("dockerfile", ("build", "system_packages", 0), "tzdata is not pinned: each build may install another version (hadolint DL3008); write tzdata=VERSION"),
-        Finding("dockerfile", ("build", "system_packages", 2), "ca-certificates is not pinned: each build may install another version (hadolint DL3008); write ca-certificates=VERSION"),
+    assert findings == [
+        Finding(
+            "dockerfile",
+            ("build", "system_packages", 0),
+            "tzdata is not pinned: each build may install another version (hadolint DL3008); write tzdata=VERSION",
+        ),
+        Finding(
+            "dockerfile",
+            ("build", "system_packages", 2),
+            "ca-certificates is not pinned: each build may install another version (hadolint DL3008); write ca-certificates=VERSION",
+        ),
     ]
 
 
 def test_paths_are_kept_relative_to_the_workdir():
-    parsed = instructions(profile(build={"workdir": "/srv/api", "requirements": "./deps/prod.txt", "app_path": "./src"}))
+    parsed = instructions(
+        profile(build={"workdir": "/srv/api", "requirements": "./deps/prod.txt", "app_path": "./src"})
+    )
     assert by_name(parsed, "WORKDIR")[0].value == ("/srv/api",)
-    assert [copy.value for copy in by_name(parsed, "COPY")] == [("./deps/prod.txt", "/srv/api/deps/prod.txt"), ("./src", "/srv/api/src")]
+    assert [copy.value for copy in by_name(parsed, "COPY")] == [
+        ("./deps/prod.txt", "/srv/api/deps/prod.txt"),
+        ("./src", "/srv/api/src"),
+    ]
 
 
 def test_base_image_by_digest():

@@ -5,12 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from dockerfile_support import REPO, accepted_findings, checkov_failures, hadolint_codes, profile, render
+from dockerfile_support import accepted_findings, checkov_failures, hadolint_codes, profile, render
+from helpers import bundled
 
-from deploykit import output
-from deploykit.report import Report
-from deploykit.spec.load import load
-from deploykit.targets import dockerfile
+from deploykit import output, pipeline
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 PINNED = {"system_packages": ["libpq5=15.8-0+deb12u1", "tzdata=2024a-0+deb12u1"]}
@@ -28,8 +26,7 @@ def rendered(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("rendered")
     paths = {}
     for env in ENVIRONMENTS:
-        loaded = load(REPO / "profiles" / f"{env}.yaml")
-        paths[env] = _write(root / env, dockerfile.render(loaded.profile, Report("dockerfile")))
+        paths[env] = _write(root / env, pipeline.render(bundled(env), "dockerfile").rendering)
     for name, build in (("pinned", PINNED), ("unpinned", UNPINNED)):
         rendering, _ = render(profile(build=build))
         paths[name] = _write(root / name, rendering)

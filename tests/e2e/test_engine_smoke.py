@@ -10,12 +10,12 @@ from importlib import metadata
 import pytest
 from engine import (
     Podman,
-    free_loopback_port,
     haproxy_image,
     python_image,
     traefik_image,
     wait_for,
 )
+from helpers import free_port
 from tooling import require_tool
 
 pytestmark = pytest.mark.e2e
@@ -28,7 +28,9 @@ def debootstrap() -> str:
 
 @pytest.fixture(scope="module")
 def podman():
-    path = require_tool("podman", "apt-get install podman uidmap slirp4netns fuse-overlayfs runc (scripts/setup-machine.sh does)")
+    path = require_tool(
+        "podman", "apt-get install podman uidmap slirp4netns fuse-overlayfs runc (scripts/setup-machine.sh does)"
+    )
     with Podman(path) as engine:
         yield engine
 
@@ -41,10 +43,7 @@ def python_base(podman, debootstrap) -> str:
 def test_compose_runs_a_service_through_the_podman_socket(podman, python_base, tmp_path):
     compose_file = tmp_path / "compose.yaml"
     compose_file.write_text(
-        "services:\n"
-        "  hello:\n"
-        "    image: python:3.11-slim-bookworm\n"
-        "    command: [\"python\", \"-c\", \"print('ok')\"]\n"
+        'services:\n  hello:\n    image: python:3.11-slim-bookworm\n    command: ["python", "-c", "print(\'ok\')"]\n'
     )
     project = f"dk-smoke-{os.getpid()}"
     container = f"{project}-hello-1"
@@ -72,10 +71,7 @@ def test_python_image_behaves_like_the_official_one(podman, python_base):
 
 
 def test_build_reaches_pypi_through_the_host_ca_and_leaves_no_trace(podman, python_base, tmp_path):
-    (tmp_path / "Dockerfile").write_text(
-        "FROM python:3.11-slim-bookworm\n"
-        "RUN pip install --no-cache-dir six==1.16.0\n"
-    )
+    (tmp_path / "Dockerfile").write_text("FROM python:3.11-slim-bookworm\nRUN pip install --no-cache-dir six==1.16.0\n")
     tag = "localhost/deploykit-e2e/smoke-pip:latest"
     podman.build(tmp_path, tmp_path / "Dockerfile", tag)
     env = podman.image_inspect(tag)["Config"]["Env"]
@@ -106,7 +102,7 @@ def test_haproxy_image_serves_the_mounted_config(podman, debootstrap, tmp_path):
         "  bind :8080\n"
         "  http-request return status 200 content-type text/plain string ok\n"
     )
-    port = free_loopback_port()
+    port = free_port()
     name = f"dk-smoke-haproxy-{os.getpid()}"
 
     def get() -> tuple[int, bytes] | None:
@@ -122,8 +118,15 @@ def test_haproxy_image_serves_the_mounted_config(podman, debootstrap, tmp_path):
 
     try:
         podman.run(
-            "run", "--detach", "--name", name, "--publish", f"127.0.0.1:{port}:8080",
-            "--volume", f"{config}:/usr/local/etc/haproxy/haproxy.cfg:ro", tag,
+            "run",
+            "--detach",
+            "--name",
+            name,
+            "--publish",
+            f"127.0.0.1:{port}:8080",
+            "--volume",
+            f"{config}:/usr/local/etc/haproxy/haproxy.cfg:ro",
+            tag,
         )
         assert wait_for(f"haproxy on 127.0.0.1:{port}", get, timeout=30) == (200, b"ok")
     finally:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from helpers import stop
+from helpers import free_port, stop
 
 APP_DIR = Path(__file__).resolve().parents[2] / "examples" / "items-api"
 
@@ -158,18 +157,23 @@ def test_whoami_direct(client):
     assert client.get("/whoami").json() == {"scheme": "http", "client": "testclient"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _whoami_behind(forwarded_allow_ips: str) -> dict:
     """Start the app with ``fastapi run`` (as the image does) and call /whoami as a proxy would."""
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "fastapi", "run", "app/main.py", "--host", "127.0.0.1", "--port", str(port),
-         "--forwarded-allow-ips", forwarded_allow_ips],
+        [
+            sys.executable,
+            "-m",
+            "fastapi",
+            "run",
+            "app/main.py",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--forwarded-allow-ips",
+            forwarded_allow_ips,
+        ],
         cwd=APP_DIR,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

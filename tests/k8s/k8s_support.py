@@ -1,61 +1,50 @@
-"""Rendering profiles for the Kubernetes tests, in memory and on disk."""
+"""Rendering profiles for the Kubernetes tests through the pipeline, in memory and on disk."""
 
 from __future__ import annotations
 
 import copy
-import functools
 from pathlib import Path
 from typing import Any
 
+from helpers import BUNDLED_ENVIRONMENTS, REPO, bundled, load_data
 from ruamel.yaml import YAML
 
-from deploykit import output
-from deploykit.profiles import MergedProfile
+from deploykit import output, pipeline
+from deploykit.loading.validation import LoadedProfile
 from deploykit.rendering import Rendering
-from deploykit.report import Report
-from deploykit.spec.load import LoadedProfile, load, validate
-from deploykit.spec.model import Profile
-from deploykit.targets import k8s
+from deploykit.report import Finding
 
-REPO = Path(__file__).resolve().parents[2]
-BUNDLED = ("dev", "staging", "prod")
+BUNDLED = BUNDLED_ENVIRONMENTS
 KUBERNETES_VERSIONS = ("1.29", "1.37")
+Source = LoadedProfile | dict[str, Any]
+
+__all__ = ["BUNDLED", "KUBERNETES_VERSIONS", "REPO", "bundled"]
 
 
-@functools.cache
-def bundled(environment: str) -> LoadedProfile:
-    """A bundled example profile, loaded once."""
-    return load(REPO / "profiles" / f"{environment}.yaml")
-
-
-@functools.cache
-def bundled_data(environment: str) -> dict[str, Any]:
-    return bundled(environment).source.data
-
-
-def profile_from(data: dict[str, Any]) -> Profile:
-    """A profile from merged data, validated exactly as a file would be."""
-    return validate(MergedProfile(copy.deepcopy(data), {}, "profile.yaml", ("profile.yaml",))).profile
-
-
-def variant(environment: str, **changes: Any) -> Profile:
-    """A bundled profile with top-level fields replaced (mappings merged one level deep)."""
-    data = copy.deepcopy(bundled_data(environment))
+def variant(environment: str, **changes: Any) -> dict[str, Any]:
+    """A bundled profile's data with top-level fields replaced (mappings merged one level deep)."""
+    data = copy.deepcopy(bundled(environment).source.data)
     for key, value in changes.items():
         if isinstance(value, dict) and isinstance(data.get(key), dict):
             data[key] = {**data[key], **value}
         else:
             data[key] = value
-    return profile_from(data)
+    return data
 
 
-def objects_of(profile: Profile) -> tuple[list[dict], Report]:
-    report = Report("k8s")
-    return k8s.build_objects(profile, report), report
+def _output(source: Source) -> pipeline.TargetOutput:
+    loaded = source if isinstance(source, LoadedProfile) else load_data(source)
+    return pipeline.render(loaded, "k8s")
 
 
-def rendering_of(profile: Profile) -> Rendering:
-    return k8s.render(profile, Report("k8s"))
+def objects_of(source: Source) -> tuple[list[dict], list[Finding]]:
+    """The objects and warnings of a loaded profile or of profile data."""
+    result = _output(source)
+    return list(result.rendering.objects), list(result.findings)
+
+
+def rendering_of(source: Source) -> Rendering:
+    return _output(source).rendering
 
 
 def find(objects: list[dict], kind: str) -> list[dict]:
@@ -72,9 +61,9 @@ def pod_spec(obj: dict) -> dict:
     return obj["spec"]["template"]["spec"]
 
 
-def write_rendering(profile: Profile, directory: Path) -> Path:
+def write_rendering(source: Source, directory: Path) -> Path:
     """Write the rendering the way `render k8s -o DIR` does."""
-    output.write_directory(directory, rendering_of(profile).files)
+    output.write_directory(directory, rendering_of(source).files)
     return directory
 
 

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import kubernetes_validate
-
-from deploykit.report import Report
-from deploykit.spec.model import Profile
-from deploykit.targets.k8s import build_objects
+from k8s_support import objects_of
 
 PROFILE = {
     "app": "items-api",
@@ -17,14 +14,19 @@ PROFILE = {
 
 
 def objects_by_kind() -> dict[str, dict]:
-    return {obj["kind"]: obj for obj in build_objects(Profile.model_validate(PROFILE), Report("k8s"))}
+    return {obj["kind"]: obj for obj in objects_of(PROFILE)[0]}
 
 
 def test_extra_ports_on_container_and_service():
     objects = objects_by_kind()
     container = objects["Deployment"]["spec"]["template"]["spec"]["containers"][0]
     assert container["ports"][1] == {"name": "metrics", "containerPort": 9090, "protocol": "TCP"}
-    assert objects["Service"]["spec"]["ports"][1] == {"name": "metrics", "port": 9090, "targetPort": "metrics", "protocol": "TCP"}
+    assert objects["Service"]["spec"]["ports"][1] == {
+        "name": "metrics",
+        "port": 9090,
+        "targetPort": "metrics",
+        "protocol": "TCP",
+    }
     for obj in objects.values():
         kubernetes_validate.validate(obj, "1.37", strict=True)
 
@@ -33,6 +35,9 @@ def test_extra_ports_reachable_from_the_namespace_and_listed_namespaces_only():
     ingress = objects_by_kind()["NetworkPolicy"]["spec"]["ingress"]
     assert ingress[0]["ports"] == [{"protocol": "TCP", "port": "http"}]
     assert ingress[1] == {
-        "from": [{"podSelector": {}}, {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}],
+        "from": [
+            {"podSelector": {}},
+            {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}},
+        ],
         "ports": [{"protocol": "TCP", "port": "metrics"}],
     }

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from k8s_support import REPO, bundled, parse_stream, profile_from, rendering_of
+from helpers import CliResult, run_cli
+from k8s_support import REPO, bundled, parse_stream, rendering_of
 
+from deploykit import pipeline
 from deploykit.output import HEADER
-from deploykit.profiles import load_profile
 
 
-def render_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-m", "deploykit", "render", "k8s", *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=120)
+def render_cli(*args: str, cwd: Path) -> CliResult:
+    return run_cli("render", "k8s", *args, cwd=cwd)
 
 
 def staging_child(tmp_path: Path, prestart: str) -> str:
-    (tmp_path / "staging.yaml").write_text(f"extends: {REPO / 'profiles' / 'staging.yaml'}\nk8s:\n  prestart: {prestart}\n", encoding="utf-8")
+    (tmp_path / "staging.yaml").write_text(
+        f"extends: {REPO / 'profiles' / 'staging.yaml'}\nk8s:\n  prestart: {prestart}\n", encoding="utf-8"
+    )
     return "staging.yaml"
 
 
@@ -45,7 +44,9 @@ def test_output_directory_drops_files_of_objects_that_disappeared(tmp_path):
         "serviceaccount-items-api.yaml",
     ]
     kustomization = parse_stream((tmp_path / "out" / "kustomization.yaml").read_text(encoding="utf-8"))[0]
-    assert sorted(kustomization["resources"]) == [name for name in listing(tmp_path / "out") if name != "kustomization.yaml"]
+    assert sorted(kustomization["resources"]) == [
+        name for name in listing(tmp_path / "out") if name != "kustomization.yaml"
+    ]
     # Nothing left beside it: no staging or backup directory.
     assert listing(tmp_path) == ["out", "staging.yaml"]
 
@@ -53,7 +54,7 @@ def test_output_directory_drops_files_of_objects_that_disappeared(tmp_path):
 def test_every_written_file_is_marked_and_matches_the_rendering(tmp_path):
     result = render_cli("-p", staging_child(tmp_path, "job"), "-o", "out", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    profile = profile_from(load_profile(tmp_path / "staging.yaml").data)
+    profile = pipeline.load(tmp_path / "staging.yaml")
     expected = {file.path: HEADER + file.content for file in rendering_of(profile).files}
     assert {path.name: path.read_text(encoding="utf-8") for path in (tmp_path / "out").iterdir()} == expected
 
@@ -65,7 +66,10 @@ def test_output_directory_with_foreign_files_is_refused_and_left_alone(tmp_path)
     (out / "deployment-items-api.yaml").write_text("kind: Deployment\n", encoding="utf-8")
     result = render_cli("--env", "staging", "--profiles", str(REPO / "profiles"), "-o", "out", cwd=tmp_path)
     assert result.returncode == 2
-    assert result.stderr == "error: refusing to write into out: it holds files deploykit did not render (deployment-items-api.yaml, notes.txt); use a directory of its own\n"
+    assert (
+        result.stderr
+        == "error: refusing to write into out: it holds files deploykit did not render (deployment-items-api.yaml, notes.txt); use a directory of its own\n"
+    )
     assert listing(out) == ["deployment-items-api.yaml", "notes.txt"]
     assert (out / "notes.txt").read_text(encoding="utf-8") == "mine\n"
 
@@ -74,7 +78,7 @@ def test_stdout_is_the_whole_stream_and_identical_across_runs(tmp_path):
     first = render_cli("--env", "prod", "--profiles", str(REPO / "profiles"), cwd=tmp_path)
     second = render_cli("--env", "prod", "--profiles", str(REPO / "profiles"), cwd=tmp_path)
     assert first.returncode == second.returncode == 0
-    assert first.stdout == second.stdout == rendering_of(bundled("prod").profile).stdout
+    assert first.stdout == second.stdout == rendering_of(bundled("prod")).stdout
 
 
 ORDERED = """\
@@ -138,11 +142,11 @@ def test_order_of_env_secrets_labels_and_annotations_does_not_change_the_output(
     renderings = []
     for name, text in (("ordered.yaml", ORDERED), ("reordered.yaml", reordered)):
         (tmp_path / name).write_text(text, encoding="utf-8")
-        rendering = rendering_of(profile_from(load_profile(tmp_path / name).data))
+        rendering = rendering_of(pipeline.load(tmp_path / name))
         renderings.append((rendering.stdout, rendering.files))
     assert renderings[0] == renderings[1]
 
 
 def test_rendering_twice_gives_identical_bytes():
-    profile = bundled("staging").profile
+    profile = bundled("staging")
     assert rendering_of(profile) == rendering_of(profile)

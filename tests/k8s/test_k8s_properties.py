@@ -13,10 +13,10 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from k8s_support import find, only, parse_stream, pod_spec, rendering_of
+from k8s_support import find, only, parse_stream, pod_spec
 
+from deploykit import pipeline
 from deploykit.errors import DeployKitError
-from deploykit.spec.load import load
 from deploykit.yamldump import dump
 
 PROPERTY_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -72,10 +72,10 @@ def render_text(data: dict[str, Any], workdir: Path) -> list[dict] | None:
     path = workdir / "profile.yaml"
     path.write_text(dump(data), encoding="utf-8")
     try:
-        profile = load(path).profile
+        rendering = pipeline.render_profile(path, "k8s").rendering
     except DeployKitError:
         return None
-    return parse_stream(rendering_of(profile).stdout)
+    return parse_stream(rendering.stdout)
 
 
 def profile_data(env_value: str, argument: str, step_argument: str, prestart: str) -> dict[str, Any]:
@@ -99,9 +99,11 @@ def identity(obj: dict) -> tuple[str, str]:
 
 def key_paths(value: Any, prefix: tuple = ()) -> set[tuple]:
     if isinstance(value, dict):
-        return {prefix + (key,) for key in value} | {path for key, item in value.items() for path in key_paths(item, prefix + (key,))}
+        return {(*prefix, key) for key in value} | {
+            path for key, item in value.items() for path in key_paths(item, (*prefix, key))
+        }
     if isinstance(value, list):
-        return {path for index, item in enumerate(value) for path in key_paths(item, prefix + (index,))}
+        return {path for index, item in enumerate(value) for path in key_paths(item, (*prefix, index))}
     return set()
 
 
@@ -122,8 +124,13 @@ def baseline_shape(prestart: str) -> list[tuple]:
 
 # Fully arbitrary text is mostly refused (control characters), so half the draws favour the characters
 # that YAML, shells and `$(VAR)` expansion treat specially, to exercise the accepted path too.
-SPECIAL = st.sampled_from(list("$$$()(){}[]:#'\"\\ \t\n-*&!|>%@`~,?=") + ["$(", "$$", "$(HOME)", "\u2028", "\ufeff", "é"])
-FREE_TEXT = st.one_of(st.text(max_size=40), st.lists(st.one_of(SPECIAL, st.characters(exclude_categories=("Cs", "Cc"))), max_size=25).map("".join))
+SPECIAL = st.sampled_from(
+    [*list("$$$()(){}[]:#'\"\\ \t\n-*&!|>%@`~,?="), "$(", "$$", "$(HOME)", "\u2028", "\ufeff", "é"]
+)
+FREE_TEXT = st.one_of(
+    st.text(max_size=40),
+    st.lists(st.one_of(SPECIAL, st.characters(exclude_categories=("Cs", "Cc"))), max_size=25).map("".join),
+)
 
 
 @PROPERTY_SETTINGS
@@ -144,7 +151,11 @@ def test_free_text_is_refused_or_reaches_the_container_exactly(env_value, argume
 
 
 HOST_LABEL = st.from_regex(r"[a-z0-9]([-a-z0-9]{0,10}[a-z0-9])?", fullmatch=True)
-HOSTS = st.one_of(FREE_TEXT, st.lists(HOST_LABEL, min_size=1, max_size=4).map(".".join), st.from_regex(r"[a-zA-Z0-9.\-`*:/ ]{1,30}", fullmatch=True))
+HOSTS = st.one_of(
+    FREE_TEXT,
+    st.lists(HOST_LABEL, min_size=1, max_size=4).map(".".join),
+    st.from_regex(r"[a-zA-Z0-9.\-`*:/ ]{1,30}", fullmatch=True),
+)
 
 
 @PROPERTY_SETTINGS

@@ -18,7 +18,11 @@ def feature_rich():
         proxy={"host": "api.example.com", "tls": "provided", "email": None},
         prestart=[
             {"name": "migrate", "command": ["python", "-m", "app.migrate"]},
-            {"name": "seed", "command": ["python", "seed.py", "$(HOME)"], "image": "registry.example.com/acme/seeder@sha256:" + "b" * 64},
+            {
+                "name": "seed",
+                "command": ["python", "seed.py", "$(HOME)"],
+                "image": "registry.example.com/acme/seeder@sha256:" + "b" * 64,
+            },
         ],
         labels={"example.com/team": "items"},
         annotations={"example.com/owner": "ops@example.com"},
@@ -35,7 +39,7 @@ def feature_rich():
 
 
 def cases():
-    profiles = {environment: bundled(environment).profile for environment in BUNDLED}
+    profiles = {environment: bundled(environment) for environment in BUNDLED}
     profiles["feature-rich"] = feature_rich()
     return [pytest.param(objects_of(profile)[0], id=name) for name, profile in profiles.items()]
 
@@ -48,7 +52,16 @@ def typed_model(obj: dict):
 
 def test_feature_rich_profile_renders_every_kind():
     kinds = {obj["kind"] for obj in objects_of(feature_rich())[0]}
-    assert kinds == {"ServiceAccount", "Job", "Deployment", "Service", "Ingress", "PodDisruptionBudget", "HorizontalPodAutoscaler", "NetworkPolicy"}
+    assert kinds == {
+        "ServiceAccount",
+        "Job",
+        "Deployment",
+        "Service",
+        "Ingress",
+        "PodDisruptionBudget",
+        "HorizontalPodAutoscaler",
+        "NetworkPolicy",
+    }
 
 
 @pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
@@ -68,7 +81,7 @@ def test_objects_load_into_typed_models_without_loss(objects):
 
 
 def deployment():
-    return next(obj for obj in objects_of(bundled("prod").profile)[0] if obj["kind"] == "Deployment")
+    return next(obj for obj in objects_of(bundled("prod"))[0] if obj["kind"] == "Deployment")
 
 
 @pytest.mark.parametrize(
@@ -76,7 +89,14 @@ def deployment():
     [
         (lambda obj: obj["spec"]["template"]["spec"]["containers"][0].update(bogus=1), "extra_forbidden"),
         (lambda obj: obj["spec"].update(replicas="4"), "int_type"),
-        (lambda obj: obj["metadata"]["annotations"].update({"example.com/issuer": None}) if "annotations" in obj["metadata"] else obj["metadata"].update(annotations={"example.com/issuer": None}), "string_type"),
+        (
+            lambda obj: (
+                obj["metadata"]["annotations"].update({"example.com/issuer": None})
+                if "annotations" in obj["metadata"]
+                else obj["metadata"].update(annotations={"example.com/issuer": None})
+            ),
+            "string_type",
+        ),
     ],
     ids=["unknown-field", "string-for-integer", "null-annotation"],
 )

@@ -29,12 +29,12 @@ def env_of(container: dict) -> dict[str, dict]:
 
 
 def test_replicas_are_pods_of_one_process_each():
-    profile = bundled("prod").profile
+    profile = bundled("prod")
     objects, _ = objects_of(profile)
     deployment = only(objects, "Deployment")
-    assert deployment["spec"]["replicas"] == profile.replicas == 4
+    assert deployment["spec"]["replicas"] == profile.profile.replicas == 4
     container = app_container(objects)
-    assert container["args"] == server_command(profile) == ["fastapi", "run", "app/main.py", "--port", "8000"]
+    assert container["args"] == server_command(profile.profile) == ["fastapi", "run", "app/main.py", "--port", "8000"]
     assert not any(arg.startswith("--workers") for arg in container["args"])
     assert container["ports"] == [{"name": "http", "containerPort": 8000, "protocol": "TCP"}]
 
@@ -46,7 +46,7 @@ def test_resources_per_pod_are_the_per_process_values():
 
 
 def test_probes_use_the_named_port_and_the_health_paths():
-    container = app_container(objects_of(bundled("prod").profile)[0])
+    container = app_container(objects_of(bundled("prod"))[0])
     assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http", "scheme": "HTTP"}
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
     # startup_seconds 60 at one probe every 5 seconds.
@@ -54,7 +54,7 @@ def test_probes_use_the_named_port_and_the_health_paths():
 
 
 def test_init_containers_run_the_steps_in_order_hardened_like_the_app():
-    objects, report = objects_of(variant("prod", prestart=TWO_STEPS))
+    objects, findings = objects_of(variant("prod", prestart=TWO_STEPS))
     spec = pod_spec(only(objects, "Deployment"))
     app = app_container(objects)
     steps = spec["initContainers"]
@@ -68,7 +68,7 @@ def test_init_containers_run_the_steps_in_order_hardened_like_the_app():
         assert "command" not in step
     assert not find(objects, "Job")
     # Four pods run the steps concurrently: the report says so.
-    assert [finding.path for finding in report.findings] == [("prestart",)]
+    assert [finding.path for finding in findings] == [("prestart",)]
 
 
 def jobs_of(**changes) -> list[dict]:
@@ -101,7 +101,7 @@ def job_names(**changes) -> list[str]:
 
 def test_job_names_are_per_release():
     first = job_names()
-    assert all(name.startswith(f"items-api-{step}-") for name, step in zip(first, ["migrate", "seed"]))
+    assert all(name.startswith(f"items-api-{step}-") for name, step in zip(first, ["migrate", "seed"], strict=False))
     assert job_names() == first
     changed = job_names(image="registry.example.com/acme/items-api:1.4.3")
     # The app image changes the first step's image; the second names its own image and keeps its name.
@@ -111,42 +111,53 @@ def test_job_names_are_per_release():
 
 
 def test_pdb_never_blocks_a_drain_and_a_single_pod_is_reported():
-    objects, report = objects_of(bundled("dev").profile)
+    objects, findings = objects_of(bundled("dev"))
     pdb = only(objects, "PodDisruptionBudget")
     assert pdb["spec"]["maxUnavailable"] == 1
     assert "minAvailable" not in pdb["spec"]
     assert pdb["spec"]["selector"] == only(objects, "Deployment")["spec"]["selector"]
-    assert Finding("k8s", ("replicas",), "a single pod: every node drain or node restart takes the app down; use 2 or more for availability") in report.findings
+    assert (
+        Finding(
+            "k8s",
+            ("replicas",),
+            "a single pod: every node drain or node restart takes the app down; use 2 or more for availability",
+        )
+        in findings
+    )
 
 
 def test_no_single_pod_warning_with_several_replicas():
-    _, report = objects_of(bundled("prod").profile)
-    assert not [finding for finding in report.findings if finding.path == ("replicas",)]
+    _, findings = objects_of(bundled("prod"))
+    assert not [finding for finding in findings if finding.path == ("replicas",)]
 
 
 def test_ingress_for_acme_has_a_tls_secret_and_the_cert_manager_issuer():
-    ingress = only(objects_of(bundled("prod").profile)[0], "Ingress")
+    ingress = only(objects_of(bundled("prod"))[0], "Ingress")
     assert ingress["spec"]["ingressClassName"] == "traefik"
     assert ingress["spec"]["tls"] == [{"hosts": ["api.example.com"], "secretName": "items-api-tls"}]
     assert ingress["metadata"]["annotations"]["cert-manager.io/cluster-issuer"] == "letsencrypt-prod"
     (rule,) = ingress["spec"]["rules"]
     assert rule["host"] == "api.example.com"
-    assert rule["http"]["paths"] == [{"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "items-api", "port": {"name": "http"}}}}]
+    assert rule["http"]["paths"] == [
+        {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "items-api", "port": {"name": "http"}}}}
+    ]
 
 
 def test_ingress_for_provided_tls_uses_the_given_secret_and_no_issuer():
-    profile = variant("prod", proxy={"tls": "provided", "email": None}, k8s={"tls_secret": "items-api-cert", "cluster_issuer": None})
+    profile = variant(
+        "prod", proxy={"tls": "provided", "email": None}, k8s={"tls_secret": "items-api-cert", "cluster_issuer": None}
+    )
     ingress = only(objects_of(profile)[0], "Ingress")
     assert ingress["spec"]["tls"] == [{"hosts": ["api.example.com"], "secretName": "items-api-cert"}]
     assert not [key for key in ingress["metadata"].get("annotations", {}) if key.startswith("cert-manager.io/")]
 
 
 def test_ingress_without_tls_is_plain_http_and_reported():
-    objects, report = objects_of(bundled("dev").profile)
+    objects, findings = objects_of(bundled("dev"))
     ingress = only(objects, "Ingress")
     assert "tls" not in ingress["spec"]
     assert not [key for key in ingress["metadata"].get("annotations", {}) if key.startswith("cert-manager.io/")]
-    assert Finding("k8s", ("proxy", "tls"), "the Ingress serves plain HTTP, without TLS") in report.findings
+    assert Finding("k8s", ("proxy", "tls"), "the Ingress serves plain HTTP, without TLS") in findings
 
 
 def test_no_proxy_host_means_no_ingress():
@@ -154,12 +165,19 @@ def test_no_proxy_host_means_no_ingress():
 
 
 def test_network_policy_admits_only_the_ingress_controller_and_allows_dns_and_declared_egress():
-    policy = only(objects_of(bundled("prod").profile)[0], "NetworkPolicy")["spec"]
-    assert policy["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": "items-api", "app.kubernetes.io/instance": "items-api"}}
+    policy = only(objects_of(bundled("prod"))[0], "NetworkPolicy")["spec"]
+    assert policy["podSelector"] == {
+        "matchLabels": {"app.kubernetes.io/name": "items-api", "app.kubernetes.io/instance": "items-api"}
+    }
     assert policy["policyTypes"] == ["Ingress", "Egress"]
     assert policy["ingress"] == [
         {
-            "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "traefik"}}, "podSelector": {"matchLabels": {"app.kubernetes.io/name": "traefik"}}}],
+            "from": [
+                {
+                    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "traefik"}},
+                    "podSelector": {"matchLabels": {"app.kubernetes.io/name": "traefik"}},
+                }
+            ],
             "ports": [{"protocol": "TCP", "port": "http"}],
         }
     ]
@@ -171,38 +189,59 @@ def test_network_policy_admits_only_the_ingress_controller_and_allows_dns_and_de
 
 def test_network_policy_also_covers_migration_job_pods():
     jobs = jobs_of()
-    policy = only(objects_of(bundled("staging").profile)[0], "NetworkPolicy")["spec"]
+    policy = only(objects_of(bundled("staging"))[0], "NetworkPolicy")["spec"]
     for job in jobs:
         assert policy["podSelector"]["matchLabels"].items() <= job["spec"]["template"]["metadata"]["labels"].items()
 
 
 def test_autoscaling_adds_an_hpa_and_leaves_replicas_to_it():
-    objects, report = objects_of(variant("prod", k8s={"autoscaling": {"min_replicas": 3, "max_replicas": 8, "cpu_utilization": 65}}))
+    objects, _findings = objects_of(
+        variant("prod", k8s={"autoscaling": {"min_replicas": 3, "max_replicas": 8, "cpu_utilization": 65}})
+    )
     deployment = only(objects, "Deployment")
     assert "replicas" not in deployment["spec"]
     hpa = only(objects, "HorizontalPodAutoscaler")["spec"]
     assert hpa["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "items-api"}
     assert (hpa["minReplicas"], hpa["maxReplicas"]) == (3, 8)
     assert hpa["metrics"][0]["resource"] == {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 65}}
-    assert not find(objects_of(bundled("prod").profile)[0], "HorizontalPodAutoscaler")
+    assert not find(objects_of(bundled("prod"))[0], "HorizontalPodAutoscaler")
 
 
 def test_secrets_are_secret_key_references_never_values():
-    container = app_container(objects_of(variant("prod", secrets={"DATABASE_URL": {"secret": "items-db", "key": "url"}, "API_TOKEN": {"secret": "items-api", "key": "token"}}))[0])
+    container = app_container(
+        objects_of(
+            variant(
+                "prod",
+                secrets={
+                    "DATABASE_URL": {"secret": "items-db", "key": "url"},
+                    "API_TOKEN": {"secret": "items-api", "key": "token"},
+                },
+            )
+        )[0]
+    )
     env = env_of(container)
-    assert env["DATABASE_URL"] == {"name": "DATABASE_URL", "valueFrom": {"secretKeyRef": {"name": "items-db", "key": "url"}}}
-    assert env["API_TOKEN"] == {"name": "API_TOKEN", "valueFrom": {"secretKeyRef": {"name": "items-api", "key": "token"}}}
+    assert env["DATABASE_URL"] == {
+        "name": "DATABASE_URL",
+        "valueFrom": {"secretKeyRef": {"name": "items-db", "key": "url"}},
+    }
+    assert env["API_TOKEN"] == {
+        "name": "API_TOKEN",
+        "valueFrom": {"secretKeyRef": {"name": "items-api", "key": "token"}},
+    }
     assert [entry["name"] for entry in container["env"]] == sorted(env)
 
 
 def test_the_app_trusts_forwarded_headers_from_the_proxy():
-    assert env_of(app_container(objects_of(bundled("prod").profile)[0]))["FORWARDED_ALLOW_IPS"] == {"name": "FORWARDED_ALLOW_IPS", "value": "*"}
+    assert env_of(app_container(objects_of(bundled("prod"))[0]))["FORWARDED_ALLOW_IPS"] == {
+        "name": "FORWARDED_ALLOW_IPS",
+        "value": "*",
+    }
     narrowed = variant("prod", k8s={"forwarded_allow_ips": "10.42.0.0/16"})
     assert env_of(app_container(objects_of(narrowed)[0]))["FORWARDED_ALLOW_IPS"]["value"] == "10.42.0.0/16"
 
 
 def test_every_object_lives_in_the_profile_namespace_with_the_recommended_labels():
-    for obj in objects_of(bundled("prod").profile)[0]:
+    for obj in objects_of(bundled("prod"))[0]:
         assert obj["metadata"]["namespace"] == "items"
         labels = obj["metadata"]["labels"]
         assert labels["app.kubernetes.io/name"] == labels["app.kubernetes.io/instance"] == "items-api"
@@ -211,6 +250,9 @@ def test_every_object_lives_in_the_profile_namespace_with_the_recommended_labels
 
 
 def test_rolling_update_never_drops_below_the_replica_count():
-    deployment = only(objects_of(bundled("prod").profile)[0], "Deployment")
-    assert deployment["spec"]["strategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
+    deployment = only(objects_of(bundled("prod"))[0], "Deployment")
+    assert deployment["spec"]["strategy"] == {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0},
+    }
     assert pod_spec(deployment)["terminationGracePeriodSeconds"] == 30

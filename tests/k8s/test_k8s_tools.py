@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from k8s_support import BUNDLED, REPO, bundled, parse_stream, rendering_of, write_rendering
 from ruamel.yaml import YAML
-from tooling import require_tool
-
-CHECKOV_VENV_BINARY = Path("/opt/checkov/bin/checkov")
+from tooling import checkov_binary, require_tool
 
 
 @pytest.fixture(scope="module")
@@ -20,25 +17,22 @@ def rendered(tmp_path_factory) -> Path:
     """manifests-like tree: <root>/<environment>/ as `render k8s --env ENV -o DIR` writes it."""
     root = tmp_path_factory.mktemp("k8s-rendered")
     for environment in BUNDLED:
-        write_rendering(bundled(environment).profile, root / environment)
+        write_rendering(bundled(environment), root / environment)
     return root
 
 
 @pytest.mark.parametrize("environment", BUNDLED)
 def test_kubectl_kustomize_accepts_the_output_directory(rendered, environment):
     kubectl = require_tool("kubectl", "install kubectl (the client alone; kustomize is built in)")
-    result = subprocess.run([kubectl, "kustomize", str(rendered / environment)], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [kubectl, "kustomize", str(rendered / environment)], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     built = {(obj["kind"], obj["metadata"]["name"]) for obj in parse_stream(result.stdout)}
-    expected = {(obj["kind"], obj["metadata"]["name"]) for obj in parse_stream(rendering_of(bundled(environment).profile).stdout)}
+    expected = {
+        (obj["kind"], obj["metadata"]["name"]) for obj in parse_stream(rendering_of(bundled(environment)).stdout)
+    }
     assert built == expected
-
-
-def checkov_binary() -> str:
-    """checkov from its own virtual environment (its pins clash with the project's), else from PATH."""
-    if CHECKOV_VENV_BINARY.is_file():
-        return str(CHECKOV_VENV_BINARY)
-    return shutil.which("checkov") or require_tool("checkov", "pip install checkov into its own venv at /opt/checkov (scripts/setup-machine.sh does)")
 
 
 def accepted_checkov_findings() -> set[str]:
@@ -47,7 +41,18 @@ def accepted_checkov_findings() -> set[str]:
 
 
 def test_checkov_finds_exactly_the_listed_exceptions(rendered):
-    command = [checkov_binary(), "-d", str(rendered), "--framework", "kubernetes", "--compact", "--quiet", "--skip-download", "-o", "json"]
+    command = [
+        checkov_binary(),
+        "-d",
+        str(rendered),
+        "--framework",
+        "kubernetes",
+        "--compact",
+        "--quiet",
+        "--skip-download",
+        "-o",
+        "json",
+    ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert result.returncode in (0, 1), result.stderr
     reports = json.loads(result.stdout)
@@ -55,9 +60,11 @@ def test_checkov_finds_exactly_the_listed_exceptions(rendered):
     (report,) = [entry for entry in reports if entry.get("check_type") == "kubernetes"]
     assert report["summary"]["parsing_errors"] == 0
     # --quiet lists failures only; the count proves every rendered object was scanned.
-    objects = sum(len(parse_stream(rendering_of(bundled(environment).profile).stdout)) for environment in BUNDLED)
+    objects = sum(len(parse_stream(rendering_of(bundled(environment)).stdout)) for environment in BUNDLED)
     assert report["summary"]["resource_count"] >= objects
     found = {check["check_id"] for check in report["results"]["failed_checks"]}
     accepted = accepted_checkov_findings()
-    assert found - accepted == set(), "new checkov findings: fix the output, or list them with a reason in security-exceptions.yaml"
+    assert found - accepted == set(), (
+        "new checkov findings: fix the output, or list them with a reason in security-exceptions.yaml"
+    )
     assert accepted - found == set(), "listed exceptions no longer found: remove them from security-exceptions.yaml"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from helpers import render_data
+
 from deploykit.rendering import Rendering
-from deploykit.report import Report
-from deploykit.spec.model import Profile
-from deploykit.targets import nomad
+from deploykit.report import Finding
 
 BASE: dict[str, Any] = {
     "app": "items-api",
@@ -44,11 +44,10 @@ def decode_template_escapes(text: str) -> str:
     return _RAW_REGION.sub(lambda match: match.group(1) + "{" + _unescape(match.group(2)) + "}", text)
 
 
-def render(data: dict[str, Any]) -> tuple[Rendering, Report]:
-    report = Report("nomad")
-    return nomad.render(Profile.model_validate(data), report), report
-
-
+def render(data: dict[str, Any]) -> tuple[Rendering, list[Finding]]:
+    """The Nomad output and warnings for profile data, through the whole pipeline."""
+    output = render_data(data, "nomad")
+    return output.rendering, list(output.findings)
 
 
 def only(blocks: list[dict]) -> tuple[str, dict]:

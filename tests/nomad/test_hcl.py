@@ -37,7 +37,7 @@ def test_values_and_identifiers():
 
 
 def test_a_value_written_without_the_filter_fails_the_render():
-    template = environment().from_string('a = {{ value }}\n')
+    template = environment().from_string("a = {{ value }}\n")
     with pytest.raises(TypeError, match="did not pass through an escaping filter"):
         template.render(value="x")
-    assert environment().from_string('a = {{ value | hcl }}\n').render(value='x"') == 'a = "x\\""\n'
+    assert environment().from_string("a = {{ value | hcl }}\n").render(value='x"') == 'a = "x\\""\n'

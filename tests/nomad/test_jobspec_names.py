@@ -11,11 +11,9 @@ import re
 from dataclasses import dataclass, field
 
 import pytest
+from helpers import bundled
 
-from deploykit.spec.load import load
-from deploykit.targets import nomad
-from deploykit.report import Report
-from helpers import REPO
+from deploykit import pipeline
 
 DOCS = "https://developer.hashicorp.com/nomad/docs"
 
@@ -52,9 +50,13 @@ JOBSPEC: dict[str, BlockSpec] = {
         labelled=True,
     ),
     "network": spec(f"{DOCS}/job-specification/network", "mode hostname", "port dns cni"),
-    "port": spec(f"{DOCS}/job-specification/network#port-parameters", "static to host_network ignore_collision", labelled=True),
+    "port": spec(
+        f"{DOCS}/job-specification/network#port-parameters", "static to host_network ignore_collision", labelled=True
+    ),
     "restart": spec(f"{DOCS}/job-specification/restart", "attempts delay interval mode render_templates"),
-    "reschedule": spec(f"{DOCS}/job-specification/reschedule", "attempts interval delay delay_function max_delay unlimited"),
+    "reschedule": spec(
+        f"{DOCS}/job-specification/reschedule", "attempts interval delay delay_function max_delay unlimited"
+    ),
     "volume": spec(
         f"{DOCS}/job-specification/volume",
         "type source read_only sticky per_alloc access_mode attachment_mode",
@@ -90,7 +92,9 @@ JOBSPEC: dict[str, BlockSpec] = {
         "perms uid gid source splay vault_grace once",
         "wait change_script",
     ),
-    "volume_mount": spec(f"{DOCS}/job-specification/volume_mount", "volume destination read_only propagation_mode selinux_label"),
+    "volume_mount": spec(
+        f"{DOCS}/job-specification/volume_mount", "volume destination read_only propagation_mode selinux_label"
+    ),
     # The docker driver's task configuration.
     "config": spec(
         f"{DOCS}/drivers/docker#task-configuration",
@@ -101,7 +105,9 @@ JOBSPEC: dict[str, BlockSpec] = {
         "cap_add cap_drop cpu_hard_limit cpu_cfs_period advertise_ipv6_address readonly_rootfs runtime pids_limit",
         "mount auth logging healthchecks",
     ),
-    "mount": spec(f"{DOCS}/drivers/docker#mount", "type target source readonly", "bind_options tmpfs_options volume_options"),
+    "mount": spec(
+        f"{DOCS}/drivers/docker#mount", "type target source readonly", "bind_options tmpfs_options volume_options"
+    ),
     "tmpfs_options": spec(f"{DOCS}/drivers/docker#mount", "size mode"),
 }
 # `env` holds variables, not jobspec names (https://developer.hashicorp.com/nomad/docs/job-specification/env).
@@ -135,7 +141,7 @@ def _children(kind: str, value: object, where: str) -> list[str]:
 
 
 def rendered_jobs(env: str) -> list[str]:
-    rendering = nomad.render(load(REPO / "profiles" / f"{env}.yaml").profile, Report("nomad"))
+    rendering = pipeline.render(bundled(env), "nomad").rendering
     return [file.content for file in rendering.files]
 
 
@@ -144,7 +150,9 @@ def test_every_name_is_in_the_jobspec(env, parse_hcl):
     for text in rendered_jobs(env):
         parsed = parse_hcl(text)
         assert list(parsed) == ["job"]
-        assert [problem for job in parsed["job"] for body in job.values() for problem in unknown_names("job", body)] == []
+        assert [
+            problem for job in parsed["job"] for body in job.values() for problem in unknown_names("job", body)
+        ] == []
 
 
 def test_a_misspelt_name_is_caught(parse_hcl):

@@ -6,16 +6,29 @@ from nomad_support import BASE, render
 
 
 def messages(data: dict) -> list[str]:
-    _, report = render(data)
-    return [str(finding) for finding in report.findings]
+    _, findings = render(data)
+    return [str(finding) for finding in findings]
 
 
 def test_labels_and_annotations_are_reported_as_not_rendered():
-    found = messages({**BASE, "replicas": 1, "prestart": [], "labels": {"team": "core"}, "annotations": {"example.com/owner": "core"}})
-    assert found == ["labels: Nomad jobs have no labels: not rendered [nomad]", "annotations: Nomad jobs have no annotations: not rendered [nomad]"]
+    found = messages(
+        {
+            **BASE,
+            "replicas": 1,
+            "prestart": [],
+            "labels": {"team": "core"},
+            "annotations": {"example.com/owner": "core"},
+        }
+    )
+    assert found == [
+        "labels: Nomad jobs have no labels: not rendered [nomad]",
+        "annotations: Nomad jobs have no annotations: not rendered [nomad]",
+    ]
 
 
 def test_plain_http_on_a_public_host_is_warned_about_but_not_on_a_local_one():
     public = {**BASE, "replicas": 1, "prestart": [], "proxy": {"host": "api.example.com", "tls": "none"}}
-    assert messages(public) == ["proxy.tls: tls: none serves api.example.com over plain HTTP; use acme or provided for a public host [nomad]"]
+    assert messages(public) == [
+        "proxy.tls: tls: none serves api.example.com over plain HTTP; use acme or provided for a public host [nomad]"
+    ]
     assert messages({**public, "proxy": {"host": "items.localhost", "tls": "none"}}) == []

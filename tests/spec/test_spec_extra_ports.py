@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from helpers import run_cli
 
 BASE = "app: items-api\nimage: registry.example.com/acme/items-api:1.4.2\n"
@@ -15,8 +14,14 @@ BASE = "app: items-api\nimage: registry.example.com/acme/items-api:1.4.2\n"
         ("[{name: http, port: 9090}]", "ports[0].name: 'http' is the app's port (`port`)"),
         ("[{name: metrics, port: 8000}]", "ports[0].port: 8000 is already used by `port`"),
         ("[{name: metrics, port: 9090}, {name: metrics, port: 9091}]", "ports[1].name: 'metrics' is used twice"),
-        ("[{name: metrics, port: 9090}, {name: admin, port: 9090}]", "ports[1].port: 9090 is already used by another entry"),
-        ("[{name: Metrics, port: 9090}]", "ports[0].name: 'Metrics' is not a valid port name: at most 15 lowercase letters, digits and '-', with at least one letter"),
+        (
+            "[{name: metrics, port: 9090}, {name: admin, port: 9090}]",
+            "ports[1].port: 9090 is already used by another entry",
+        ),
+        (
+            "[{name: Metrics, port: 9090}]",
+            "ports[0].name: 'Metrics' is not a valid port name: at most 15 lowercase letters, digits and '-', with at least one letter",
+        ),
         ("[{name: 9090, port: 9090}]", "ports[0].name: expected a string, got number 9090; quote it"),
         ("[{name: metrics, port: 80}]", "ports[0].port: must be at least 1024, got 80"),
     ],

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from deploykit.errors import DeployKitError, Location
-from deploykit.yamlload import MAX_FILE_BYTES, load_document
+from deploykit.loading.yamlfile import MAX_FILE_BYTES, load_document
 
 
 def load_bytes(tmp_path: Path, content: bytes):
@@ -32,8 +32,15 @@ def ambiguous(text: str, line: int = 1, column: int = 8) -> str:
 
 
 def test_plain_data_and_positions_of_keys_and_items(tmp_path):
-    document = load_bytes(tmp_path, b"app: items-api\nport: 8000\ncommand:\n  - fastapi\n  - run\nhealth:\n  path: /healthz\n")
-    assert document.data == {"app": "items-api", "port": 8000, "command": ["fastapi", "run"], "health": {"path": "/healthz"}}
+    document = load_bytes(
+        tmp_path, b"app: items-api\nport: 8000\ncommand:\n  - fastapi\n  - run\nhealth:\n  path: /healthz\n"
+    )
+    assert document.data == {
+        "app": "items-api",
+        "port": 8000,
+        "command": ["fastapi", "run"],
+        "health": {"path": "/healthz"},
+    }
     assert document.positions[("port",)] == Location("profile.yaml", 2, 1)
     assert document.positions[("command", 1)] == Location("profile.yaml", 5, 5)
     assert document.positions[("health", "path")] == Location("profile.yaml", 7, 3)
@@ -137,11 +144,17 @@ def test_file_of_exactly_one_mebibyte_is_read(tmp_path):
         (b'"a\\x00": b\n', "profile.yaml:1:1: control characters are not allowed in keys"),
         # Syntax errors.
         (b"app: [a, b\nimage: x\n", "profile.yaml:2:6: invalid YAML: expected ',' or ']', but got ':'"),
-        (b"health:\n  path: /a\n port: 1\n", "profile.yaml:3:2: invalid YAML: expected <block end>, but found '<block mapping start>'"),
+        (
+            b"health:\n  path: /a\n port: 1\n",
+            "profile.yaml:3:2: invalid YAML: expected <block end>, but found '<block mapping start>'",
+        ),
         (b"app: 'open\n", "profile.yaml:2:1: invalid YAML: found unexpected end of stream"),
         (b"\tapp: a\n", "profile.yaml:1:1: invalid YAML: found character '\\t' that cannot start any token"),
         (b"app: a: b\n", "profile.yaml:1:7: invalid YAML: mapping values are not allowed here"),
-        (b"app: a\n---\napp: b\n", "profile.yaml:2:1: invalid YAML: expected a single document in the stream, but found another document"),
+        (
+            b"app: a\n---\napp: b\n",
+            "profile.yaml:2:1: invalid YAML: expected a single document in the stream, but found another document",
+        ),
     ],
 )
 def test_refused_with_its_position(tmp_path, content, expected):
@@ -153,12 +166,36 @@ def test_tabs_newlines_and_crlf_line_ends_are_fine(tmp_path):
     assert document.data == {"app": "items", "value": "a\tb\nc", "block": "x\ty\n"}
 
 
-@pytest.mark.parametrize("text", ["no", "No", "off", "on", "ON", "y", "n", "yes", "0755", "0o17", "0x1F", "0b101", "1_000", "12:30", "1:2:3", "2024-01-01", "=", "<<"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no",
+        "No",
+        "off",
+        "on",
+        "ON",
+        "y",
+        "n",
+        "yes",
+        "0755",
+        "0o17",
+        "0x1F",
+        "0b101",
+        "1_000",
+        "12:30",
+        "1:2:3",
+        "2024-01-01",
+        "=",
+        "<<",
+    ],
+)
 def test_plain_values_that_yaml_readers_disagree_on_are_refused(tmp_path, text):
     assert error_of(tmp_path, f"app: items\nvalue: {text}\n".encode()) == ambiguous(text, line=2)
 
 
-@pytest.mark.parametrize(("text", "number"), [("1.10", "1.1"), ("3.10", "3.1"), ("0.50", "0.5"), ("2.00", "2.0"), ("-1.20", "-1.2")])
+@pytest.mark.parametrize(
+    ("text", "number"), [("1.10", "1.1"), ("3.10", "3.1"), ("0.50", "0.5"), ("2.00", "2.0"), ("-1.20", "-1.2")]
+)
 def test_decimals_that_lose_a_trailing_zero_are_refused(tmp_path, text, number):
     assert error_of(tmp_path, f"value: {text}\n".encode()) == (
         f"profile.yaml:1:8: value: the plain value {text!r} is read as the number {number}, losing its trailing zero; "
@@ -201,7 +238,9 @@ def test_empty_file(tmp_path, content):
     assert error_of(tmp_path, content) == "profile.yaml:1:1: the profile is empty; expected a mapping of fields"
 
 
-@pytest.mark.parametrize(("content", "column"), [(b"- app\n- image\n", 1), (b"just text\n", 1), (b"8000\n", 1), (b"---\n[a, b]\n", 1)])
+@pytest.mark.parametrize(
+    ("content", "column"), [(b"- app\n- image\n", 1), (b"just text\n", 1), (b"8000\n", 1), (b"---\n[a, b]\n", 1)]
+)
 def test_top_level_must_be_a_mapping(tmp_path, content, column):
     line = 2 if content.startswith(b"---") else 1
     assert error_of(tmp_path, content) == (

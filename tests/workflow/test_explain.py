@@ -9,7 +9,6 @@ import json
 import os
 
 import pytest
-
 from helpers import REPO, run_cli
 
 GOLDEN = REPO / "tests/golden/explain"
@@ -41,10 +40,19 @@ def test_explain_json_covers_six_concepts_for_every_target():
 
 
 def test_explain_follows_overrides():
-    document = json.loads(run_cli("explain", "--env", "prod", "--format", "json", "--set", "replicas=6", "--set", "compose.workers=3").stdout)
-    assert document["concepts"]["replication"]["compose"] == "1 container x 3 worker processes (fastapi run --workers 3)"
+    document = json.loads(
+        run_cli(
+            "explain", "--env", "prod", "--format", "json", "--set", "replicas=6", "--set", "compose.workers=3"
+        ).stdout
+    )
+    assert (
+        document["concepts"]["replication"]["compose"] == "1 container x 3 worker processes (fastapi run --workers 3)"
+    )
     assert document["concepts"]["replication"]["k8s"] == "6 pods x 1 process"
-    assert document["concepts"]["memory"]["compose"] == "limit 2g for the container (3 workers + 1 supervisor process), cpus 0.75"
+    assert (
+        document["concepts"]["memory"]["compose"]
+        == "limit 2g for the container (3 workers + 1 supervisor process), cpus 0.75"
+    )
 
 
 def test_explain_rejects_an_unknown_format():

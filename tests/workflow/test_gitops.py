@@ -11,11 +11,11 @@ import time
 from pathlib import Path
 
 import pytest
-
 from helpers import REPO, run_cli
 
 from deploykit import output
 from deploykit.commands import render_all
+from deploykit.commands.common import ManifestsChoice
 
 
 @pytest.fixture
@@ -52,7 +52,9 @@ def test_edited_manifest_fails_check_with_a_diff(project: Path):
     assert "--- manifests/prod/k8s/service-items-api.yaml (committed)\n" in result.stdout
     assert "+++ manifests/prod/k8s/service-items-api.yaml (rendered)\n" in result.stdout
     assert "-      port: 8080\n+      port: 80\n" in result.stdout
-    assert result.stderr == "manifests are stale: 1 changed, 0 missing, 0 extra; run `deploykit render all` and commit\n"
+    assert (
+        result.stderr == "manifests are stale: 1 changed, 0 missing, 0 extra; run `deploykit render all` and commit\n"
+    )
 
 
 def test_missing_and_extra_files_are_listed(project: Path):
@@ -99,7 +101,9 @@ def test_set_overrides_render_and_check(project: Path):
     result = run_cli("check", "--set", "replicas=6", "--env", "prod", cwd=project)
     assert result.returncode == 1
     assert "+  replicas: 6\n" in result.stdout
-    rendered = run_cli("render", "k8s", "--env", "prod", "--set", "image=registry.example.com/acme/items-api:1.4.3", cwd=project)
+    rendered = run_cli(
+        "render", "k8s", "--env", "prod", "--set", "image=registry.example.com/acme/items-api:1.4.3", cwd=project
+    )
     assert rendered.returncode == 0
     assert "image: registry.example.com/acme/items-api:1.4.3\n" in rendered.stdout
 
@@ -109,10 +113,19 @@ def test_set_overrides_render_and_check(project: Path):
     [
         ("replicas=six", "error: --set replicas=six:1:16: replicas: expected a whole number, got string 'six'\n"),
         ("replicas=true", "error: --set replicas=true:1:16: replicas: expected a whole number, got boolean true\n"),
-        ("image=1.10", "error: --set image=1.10:1:13: image: the plain value '1.10' is read as the number 1.1, losing its trailing zero; quote it (\"1.10\") if it is text, or write 1.1 if it is a number\n"),
-        ("port=no", "error: --set port=no:1:12: port: the plain value 'no' means different things to different YAML readers; quote it (\"no\") if it is text, or write true/false or a plain number\n"),
+        (
+            "image=1.10",
+            "error: --set image=1.10:1:13: image: the plain value '1.10' is read as the number 1.1, losing its trailing zero; quote it (\"1.10\") if it is text, or write 1.1 if it is a number\n",
+        ),
+        (
+            "port=no",
+            "error: --set port=no:1:12: port: the plain value 'no' means different things to different YAML readers; quote it (\"no\") if it is text, or write true/false or a plain number\n",
+        ),
         ("replicas", "error: --set replicas:1:1: expected PATH=VALUE, e.g. --set replicas=6\n"),
-        ("k8s.namespac=x", "error: --set k8s.namespac=x:1:7: k8s.namespac: unknown field 'namespac'; did you mean 'namespace'?\n"),
+        (
+            "k8s.namespac=x",
+            "error: --set k8s.namespac=x:1:7: k8s.namespac: unknown field 'namespac'; did you mean 'namespace'?\n",
+        ),
     ],
 )
 def test_set_errors_name_the_argument(project: Path, assignment: str, message: str):
@@ -149,7 +162,7 @@ def test_fault_while_writing_leaves_previous_manifests(project: Path, monkeypatc
     monkeypatch.chdir(project)
     monkeypatch.setattr(Path, "write_text", failing_write)
     with pytest.raises(OSError):
-        render_all.run(Path("profiles"), Path("manifests"), [], [], [], strict=False, quiet=True)
+        render_all.run(ManifestsChoice(Path("profiles"), Path("manifests")), strict=False, quiet=True)
     monkeypatch.undo()
     assert snapshot(project / "manifests") == before
     assert not [p for p in (project / "manifests").rglob("*.new")]
@@ -183,7 +196,9 @@ def test_killed_render_never_leaves_a_mix(project: Path):
         for directory, files in current.items():
             if "/." in "/" + directory or directory.endswith(".new"):
                 continue  # a killed run's staging directory: cleaned up by the next run
-            assert files in (old_dirs[directory], new_dirs[directory]), f"{directory} mixes old and new files (killed after {delay:.2f}s)"
+            assert files in (old_dirs[directory], new_dirs[directory]), (
+                f"{directory} mixes old and new files (killed after {delay:.2f}s)"
+            )
         # Restore the old state for the next round.
         prod.write_text(prod.read_text().replace("replicas: 9", "replicas: 4"))
         assert run_cli("render", "all", cwd=project).returncode == 0
@@ -197,7 +212,14 @@ def test_render_prints_only_manifests_on_stdout_for_plugins():
     result = run_cli("render", "k8s", "--env", "dev")
     assert result.returncode == 0
     documents = list(YAML(typ="safe", pure=True).load_all(result.stdout))
-    assert [document["kind"] for document in documents] == ["ServiceAccount", "Deployment", "Service", "Ingress", "PodDisruptionBudget", "NetworkPolicy"]
+    assert [document["kind"] for document in documents] == [
+        "ServiceAccount",
+        "Deployment",
+        "Service",
+        "Ingress",
+        "PodDisruptionBudget",
+        "NetworkPolicy",
+    ]
     assert result.stderr.startswith("warning: profiles/")
     strict = run_cli("render", "k8s", "--env", "dev", "--strict")
     assert strict.returncode == 2
@@ -214,7 +236,10 @@ def test_directories_no_profile_renders_are_reported_and_removed(project: Path):
     (foreign / "values.yaml").write_text("replicas: 1\n")
     result = run_cli("check", cwd=project)
     assert result.returncode == 1
-    assert result.stderr.splitlines()[:2] == ["extra: manifests/old/ (no profile renders it any more)", "extra: manifests/prod/helm/ (no profile renders it any more)"]
+    assert result.stderr.splitlines()[:2] == [
+        "extra: manifests/old/ (no profile renders it any more)",
+        "extra: manifests/prod/helm/ (no profile renders it any more)",
+    ]
     assert run_cli("render", "all", cwd=project).returncode == 0
     assert not (project / "manifests/old").exists()
     assert (foreign / "values.yaml").read_text() == "replicas: 1\n"  # not deploykit's: left for the team to remove

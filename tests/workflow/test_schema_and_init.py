@@ -7,10 +7,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
 from helpers import REPO, run_cli
 
-from deploykit.yamlload import load_document
+from deploykit.loading.yamlfile import load_document
 
 
 def test_committed_schema_is_current():
@@ -33,13 +32,20 @@ def test_schema_rejects_unknown_and_mistyped_fields():
     validator = jsonschema.Draft202012Validator(schema)
     assert not list(validator.iter_errors({"extends": "base.yaml", "replicas": 3}))
     assert [error.message for error in validator.iter_errors({"replicas": "3"})] == ["'3' is not of type 'integer'"]
-    assert "Additional properties are not allowed ('replica' was unexpected)" in [error.message for error in validator.iter_errors({"replica": 3})]
+    assert "Additional properties are not allowed ('replica' was unexpected)" in [
+        error.message for error in validator.iter_errors({"replica": 3})
+    ]
 
 
 def test_init_scaffolds_profiles_that_render(tmp_path: Path):
     result = run_cli("init", "--app", "shop", "--image", "registry.example.com/team/shop:2.0.1", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in (tmp_path / "profiles").iterdir()) == ["base.yaml", "dev.yaml", "prod.yaml", "staging.yaml"]
+    assert sorted(p.name for p in (tmp_path / "profiles").iterdir()) == [
+        "base.yaml",
+        "dev.yaml",
+        "prod.yaml",
+        "staging.yaml",
+    ]
     assert (tmp_path / "deploykit.schema.json").read_text() == (REPO / "deploykit.schema.json").read_text()
     rendered = run_cli("render", "all", cwd=tmp_path)
     assert rendered.returncode == 0, rendered.stderr
@@ -50,7 +56,10 @@ def test_init_refuses_to_overwrite(tmp_path: Path):
     (tmp_path / "profiles").mkdir()
     (tmp_path / "profiles/prod.yaml").write_text("app: mine\n")
     result = run_cli("init", "--app", "shop", "--image", "registry.example.com/team/shop:2.0.1", cwd=tmp_path)
-    assert (result.returncode, result.stderr) == (2, "error: refusing to overwrite profiles/prod.yaml; init only creates new files\n")
+    assert (result.returncode, result.stderr) == (
+        2,
+        "error: refusing to overwrite profiles/prod.yaml; init only creates new files\n",
+    )
     assert sorted(p.name for p in (tmp_path / "profiles").iterdir()) == ["prod.yaml"]
     assert (tmp_path / "profiles/prod.yaml").read_text() == "app: mine\n"
 
@@ -59,8 +68,14 @@ def test_init_refuses_to_overwrite(tmp_path: Path):
     ("args", "message"),
     [
         ((), "error: --app is required (no terminal to ask on)\n"),
-        (("--app", "Shop", "--image", "r/shop:1"), "error: --app: 'Shop' is not a valid name: use at most 63 lowercase letters, digits and '-', starting with a letter and ending with a letter or digit (a DNS-1035 label)\n"),
-        (("--app", "shop", "--image", "r/shop:latest"), "error: --image: 'r/shop:latest' uses the tag 'latest'; pin a version tag or a digest\n"),
+        (
+            ("--app", "Shop", "--image", "r/shop:1"),
+            "error: --app: 'Shop' is not a valid name: use at most 63 lowercase letters, digits and '-', starting with a letter and ending with a letter or digit (a DNS-1035 label)\n",
+        ),
+        (
+            ("--app", "shop", "--image", "r/shop:latest"),
+            "error: --image: 'r/shop:latest' uses the tag 'latest'; pin a version tag or a digest\n",
+        ),
     ],
 )
 def test_init_input_errors(tmp_path: Path, args: tuple[str, ...], message: str):
@@ -72,4 +87,6 @@ def test_init_input_errors(tmp_path: Path, args: tuple[str, ...], message: str):
 def test_field_reference_is_current():
     result = run_cli("schema", "--format", "markdown")
     assert result.returncode == 0
-    assert result.stdout == (REPO / "docs/reference.md").read_text(), "docs/reference.md is stale: run `deploykit schema -f markdown > docs/reference.md`"
+    assert result.stdout == (REPO / "docs/reference.md").read_text(), (
+        "docs/reference.md is stale: run `deploykit schema -f markdown > docs/reference.md`"
+    )

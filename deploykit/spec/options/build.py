@@ -98,7 +98,11 @@ AptPackage = Annotated[
 UserName = Annotated[
     str,
     AfterValidator(
-        _matching(_USER_NAME, 32, "is not a user name for the app: use up to 32 lowercase letters, digits, '_' and '-', not root")
+        _matching(
+            _USER_NAME,
+            32,
+            "is not a user name for the app: use up to 32 lowercase letters, digits, '_' and '-', not root",
+        )
     ),
 ]
 
@@ -122,7 +126,8 @@ class BuildOptions(SpecModel):
         "same path under `workdir` (e.g. `app` -> /code/app, which `fastapi run app/main.py` serves).",
     )
     workdir: AbsoluteDirectory = Field(
-        "/code", description="Absolute directory in the image that holds the requirements and the code; the app runs from it."
+        "/code",
+        description="Absolute directory in the image that holds the requirements and the code; the app runs from it.",
     )
     system_packages: Annotated[list[AptPackage], Field(max_length=64), AfterValidator(_unique_packages)] = Field(
         [],

@@ -20,7 +20,9 @@ def _check_subnet(value: str) -> str:
     try:
         network = ipaddress.IPv4Network(value, strict=True)
     except ValueError:
-        raise ValueError(f"{value!r} is not an IPv4 network in CIDR form with no host bits set, e.g. {DEFAULT_PROXY_SUBNET}") from None
+        raise ValueError(
+            f"{value!r} is not an IPv4 network in CIDR form with no host bits set, e.g. {DEFAULT_PROXY_SUBNET}"
+        ) from None
     if not any(network.subnet_of(private) for private in PRIVATE_RANGES):
         raise ValueError(f"{value!r} is not a private network (10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16)")
     if network.overlaps(DOCKER_DEFAULT_BRIDGE):
@@ -50,7 +52,14 @@ RelativeOrAbsolutePath = Annotated[str, Field(min_length=1, max_length=1024, pat
 
 
 def _absolute_mount_path(value: str) -> str:
-    if not value.startswith("/") or value == "/" or any(part in ("", ".", "..") for part in value[1:].split("/")) or not value.isprintable() or " " in value or "$" in value:
+    if (
+        not value.startswith("/")
+        or value == "/"
+        or any(part in ("", ".", "..") for part in value[1:].split("/"))
+        or not value.isprintable()
+        or " " in value
+        or "$" in value
+    ):
         raise ValueError(f"{value!r} is not an absolute directory such as /data (no '..', spaces or '$')")
     return value
 
@@ -58,12 +67,16 @@ def _absolute_mount_path(value: str) -> str:
 class ComposeOptions(SpecModel):
     """Docker Compose-only settings: one server, one app container running several worker processes."""
 
-    project: DnsLabel | None = Field(None, description="Compose project name (default: the app name). It prefixes the names of networks and volumes.")
-    volumes: Annotated[dict[DnsLabel, Annotated[str, AfterValidator(_absolute_mount_path)]], Field(max_length=16)] = Field(
-        {},
-        description="Named volumes (name: mount path) for state on the one server, e.g. {data: /data} for SQLite or uploads: "
-        "mounted read-write into the app and every prestart step, kept across `up`/`down` (not `down -v`). "
-        "List the path in build.data_dirs so the app's account owns it.",
+    project: DnsLabel | None = Field(
+        None, description="Compose project name (default: the app name). It prefixes the names of networks and volumes."
+    )
+    volumes: Annotated[dict[DnsLabel, Annotated[str, AfterValidator(_absolute_mount_path)]], Field(max_length=16)] = (
+        Field(
+            {},
+            description="Named volumes (name: mount path) for state on the one server, e.g. {data: /data} for SQLite or uploads: "
+            "mounted read-write into the app and every prestart step, kept across `up`/`down` (not `down -v`). "
+            "List the path in build.data_dirs so the app's account owns it.",
+        )
     )
     workers: Annotated[int, Field(ge=1, le=256)] | None = Field(
         None,
@@ -74,23 +87,40 @@ class ComposeOptions(SpecModel):
         description="How Traefik reads container labels. proxy: through a socket proxy (haproxy) that only lets read-only requests for containers, networks, events and the version through, on an internal network shared with Traefik alone. mount: Traefik mounts the Docker socket itself (a read-only mount does not make the API read-only; a warning is given).",
     )
     docker_socket: Annotated[str, AfterValidator(_check_socket_path)] = Field(
-        "/var/run/docker.sock", description="Path of the Docker API socket on the server (for rootless Docker or Podman, the user's socket)."
+        "/var/run/docker.sock",
+        description="Path of the Docker API socket on the server (for rootless Docker or Podman, the user's socket).",
     )
     proxy_subnet: Annotated[str, AfterValidator(_check_subnet)] = Field(
         DEFAULT_PROXY_SUBNET,
         description="Pinned IPv4 subnet of the network Traefik and the app share. The app trusts X-Forwarded-* headers only from it (`--forwarded-allow-ips`). Pick a private range no other network on the server uses.",
     )
-    acme_staging: bool = Field(False, description="Use Let's Encrypt's staging CA (untrusted certificates, generous rate limits) with proxy.tls: acme. Use it until the setup works.")
-    acme_challenge: Literal["tls-alpn", "http"] = Field("tls-alpn", description="ACME challenge: tls-alpn (TLS-ALPN-01 on port 443) or http (HTTP-01 on port 80).")
-    http_port: HostPort = Field(80, description="Host port published for plain HTTP (redirects to HTTPS unless proxy.tls is none).")
+    acme_staging: bool = Field(
+        False,
+        description="Use Let's Encrypt's staging CA (untrusted certificates, generous rate limits) with proxy.tls: acme. Use it until the setup works.",
+    )
+    acme_challenge: Literal["tls-alpn", "http"] = Field(
+        "tls-alpn", description="ACME challenge: tls-alpn (TLS-ALPN-01 on port 443) or http (HTTP-01 on port 80)."
+    )
+    http_port: HostPort = Field(
+        80, description="Host port published for plain HTTP (redirects to HTTPS unless proxy.tls is none)."
+    )
     https_port: HostPort = Field(443, description="Host port published for HTTPS.")
     bind_address: Annotated[str, AfterValidator(_check_address)] = Field(
-        "0.0.0.0", description="Host address Traefik's ports are published on (0.0.0.0: every interface; 127.0.0.1: this host only)."
+        "0.0.0.0",
+        description="Host address Traefik's ports are published on (0.0.0.0: every interface; 127.0.0.1: this host only).",
     )
-    traefik_image: ImageReference = Field("traefik:v3.7.15", description="Traefik image, pinned: 3.7.12 or later (the rendered static configuration sets the entry points' aliasHeadersStrategy, which older versions refuse).")
-    socket_proxy_image: ImageReference = Field("haproxy:3.2.6", description="Image of the Docker API socket proxy: the official haproxy image, configured by the rendered socket-proxy.cfg.")
+    traefik_image: ImageReference = Field(
+        "traefik:v3.7.15",
+        description="Traefik image, pinned: 3.7.12 or later (the rendered static configuration sets the entry points' aliasHeadersStrategy, which older versions refuse).",
+    )
+    socket_proxy_image: ImageReference = Field(
+        "haproxy:3.2.6",
+        description="Image of the Docker API socket proxy: the official haproxy image, configured by the rendered socket-proxy.cfg.",
+    )
     secrets_source: Literal["file", "external"] = Field(
         "file",
         description="Where Compose finds each secret. file: `<secrets_dir>/<secret>/<key>` on the server. external: a secret created beforehand with `docker secret create` (Swarm only: `docker compose up` refuses external secrets; a warning is given).",
     )
-    secrets_dir: RelativeOrAbsolutePath = Field("./secrets", description="Directory holding the secret files (secrets_source: file), relative to compose.yaml.")
+    secrets_dir: RelativeOrAbsolutePath = Field(
+        "./secrets", description="Directory holding the secret files (secrets_source: file), relative to compose.yaml."
+    )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
-from deploykit.spec.base import ImageReference, SpecModel
+from deploykit.spec.base import ImageReference, LongSeconds, SpecModel
 
 # Nomad's own name rules: namespaces and regions are letters, digits and '-'; node pools may add '_'
 # and '.'; datacenters are globs (`*` matches every datacenter). None of them can hold a quote, `$`,
@@ -16,45 +16,71 @@ NodePool = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z
 Datacenter = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.*-]+$")]
 # A Nomad variable path prefix; Nomad accepts `[a-zA-Z0-9-_~/]`, at most 128 characters in all.
 VariablesPath = Annotated[str, Field(min_length=1, max_length=96, pattern=r"^[A-Za-z0-9_~-]+(?:/[A-Za-z0-9_~-]+)*$")]
-Seconds = Annotated[int, Field(ge=1, le=86400)]
 
 
 class TraefikJobOptions(SpecModel):
     """The Traefik system job rendered with `nomad.proxy: job`."""
 
     image: ImageReference = Field("traefik:v3.7.15", description="Traefik image, pinned by tag or digest.")
-    nomad_address: Annotated[str, Field(min_length=1, max_length=256, pattern=r"^https?://[A-Za-z0-9_.:{}\[\]$-]+$")] = Field(
+    nomad_address: Annotated[
+        str, Field(min_length=1, max_length=256, pattern=r"^https?://[A-Za-z0-9_.:{}\[\]$-]+$")
+    ] = Field(
         "http://${attr.unique.network.ip-address}:4646",
         description="Nomad HTTP API address Traefik reads services from. The default is the local agent, found by Nomad's "
         "run-time interpolation of the node's address; Traefik authenticates with the task's workload identity.",
     )
-    acme_staging: bool = Field(False, description="Use Let's Encrypt's staging CA (untrusted certificates, generous rate limits) with proxy.tls: acme.")
+    acme_staging: bool = Field(
+        False,
+        description="Use Let's Encrypt's staging CA (untrusted certificates, generous rate limits) with proxy.tls: acme.",
+    )
 
 
 class NomadOptions(SpecModel):
     """Nomad-only settings."""
 
-    datacenters: Annotated[list[Datacenter], Field(min_length=1, max_length=64)] = Field(["*"], description="Datacenters the job may run in (globs allowed; `*` means all).")
+    datacenters: Annotated[list[Datacenter], Field(min_length=1, max_length=64)] = Field(
+        ["*"], description="Datacenters the job may run in (globs allowed; `*` means all)."
+    )
     namespace: NomadName | None = Field(None, description="Nomad namespace of the job (default: Nomad's `default`).")
-    region: NomadName | None = Field(None, description="Nomad region of the job (default: the region of the agent that receives it).")
-    node_pool: NodePool | None = Field(None, description="Node pool the job is placed in (Nomad 1.6+; default: Nomad's `default`).")
-    forwarded_allow_ips: Annotated[str, Field(min_length=1, max_length=1024, pattern=r"^[0-9a-fA-F:.,/ ]+$")] | None = Field(
-        None,
-        description="Addresses or CIDRs of the Traefik nodes, whose X-Forwarded-* headers the app trusts (FORWARDED_ALLOW_IPS). "
-        "Required when proxy.host is set: Traefik connects from another node or container, never from 127.0.0.1.",
+    region: NomadName | None = Field(
+        None, description="Nomad region of the job (default: the region of the agent that receives it)."
+    )
+    node_pool: NodePool | None = Field(
+        None, description="Node pool the job is placed in (Nomad 1.6+; default: Nomad's `default`)."
+    )
+    forwarded_allow_ips: Annotated[str, Field(min_length=1, max_length=1024, pattern=r"^[0-9a-fA-F:.,/ ]+$")] | None = (
+        Field(
+            None,
+            description="Addresses or CIDRs of the Traefik nodes, whose X-Forwarded-* headers the app trusts (FORWARDED_ALLOW_IPS). "
+            "Required when proxy.host is set: Traefik connects from another node or container, never from 127.0.0.1.",
+        )
     )
     cpu_mhz: Annotated[int, Field(ge=1, le=1_000_000)] | None = Field(
-        None, description="CPU per task in MHz, instead of the conversion from `cpu` (1 core = 1000 MHz, exactly: 250m -> 250)."
+        None,
+        description="CPU per task in MHz, instead of the conversion from `cpu` (1 core = 1000 MHz, exactly: 250m -> 250).",
     )
     canary: Annotated[int, Field(ge=0, le=1000)] = Field(
-        0, description="Canary allocations started by each update before the others are replaced. Canaries get no traffic from Traefik (their tags disable it) until promoted."
+        0,
+        description="Canary allocations started by each update before the others are replaced. Canaries get no traffic from Traefik (their tags disable it) until promoted.",
     )
-    auto_promote: bool = Field(False, description="Promote the canaries automatically once all are healthy (only with canary > 0); otherwise run `nomad deployment promote`.")
-    min_healthy_seconds: Seconds = Field(10, description="How long an allocation must stay healthy before the update moves on (update.min_healthy_time).")
-    healthy_deadline_seconds: Seconds = Field(300, description="How long an allocation may take to become healthy before it counts as failed (update.healthy_deadline).")
-    progress_deadline_seconds: Seconds = Field(600, description="How long the deployment may go without a newly healthy allocation before it fails and reverts (update.progress_deadline); must exceed healthy_deadline_seconds.")
+    auto_promote: bool = Field(
+        False,
+        description="Promote the canaries automatically once all are healthy (only with canary > 0); otherwise run `nomad deployment promote`.",
+    )
+    min_healthy_seconds: LongSeconds = Field(
+        10, description="How long an allocation must stay healthy before the update moves on (update.min_healthy_time)."
+    )
+    healthy_deadline_seconds: LongSeconds = Field(
+        300,
+        description="How long an allocation may take to become healthy before it counts as failed (update.healthy_deadline).",
+    )
+    progress_deadline_seconds: LongSeconds = Field(
+        600,
+        description="How long the deployment may go without a newly healthy allocation before it fails and reverts (update.progress_deadline); must exceed healthy_deadline_seconds.",
+    )
     shutdown_delay_seconds: Annotated[int, Field(ge=0, le=600)] = Field(
-        15, description="Time between deregistering the service and stopping the tasks, so Traefik (which polls Nomad every 15 s by default) stops routing first."
+        15,
+        description="Time between deregistering the service and stopping the tasks, so Traefik (which polls Nomad every 15 s by default) stops routing first.",
     )
     variables_path: VariablesPath | None = Field(
         None,
@@ -64,14 +90,8 @@ class NomadOptions(SpecModel):
     cert_resolver: Annotated[str, Field(min_length=1, max_length=63, pattern=r"^[A-Za-z0-9_-]+$")] = Field(
         "le", description="Traefik certificate resolver named in the router tags with proxy.tls: acme."
     )
-    proxy: Literal["none", "job"] = Field("none", description="none: an existing Traefik reads the service tags; job: also render a Traefik system job (traefik.nomad.hcl), one per cluster.")
+    proxy: Literal["none", "job"] = Field(
+        "none",
+        description="none: an existing Traefik reads the service tags; job: also render a Traefik system job (traefik.nomad.hcl), one per cluster.",
+    )
     traefik: TraefikJobOptions = Field(TraefikJobOptions(), description="The Traefik system job (with proxy: job).")
-
-    @model_validator(mode="after")
-    def _deadlines_in_order(self) -> NomadOptions:
-        # Nomad refuses a healthy_deadline at or past progress_deadline: the deployment would fail first.
-        if self.min_healthy_seconds >= self.healthy_deadline_seconds:
-            raise ValueError("min_healthy_seconds must be less than healthy_deadline_seconds")
-        if self.healthy_deadline_seconds >= self.progress_deadline_seconds:
-            raise ValueError("healthy_deadline_seconds must be less than progress_deadline_seconds")
-        return self

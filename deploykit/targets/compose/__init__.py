@@ -7,25 +7,24 @@ other, each after a `# ==> NAME <==` comment line.
 
 from __future__ import annotations
 
-from deploykit.rendering import Rendering, RenderedFile
+from deploykit.rendering import RenderedFile, Rendering
 from deploykit.report import Report
 from deploykit.spec.model import Profile
 from deploykit.targets.compose import naming, secrets, socket_proxy, traefik
-from deploykit.targets.compose.workload import build_app_service, build_step_service, check_volumes
+from deploykit.targets.compose.check import check, is_exposed
+from deploykit.targets.compose.summary import summarize
+from deploykit.targets.compose.workload import build_app_service, build_step_service
 from deploykit.yamldump import dump
+
+__all__ = ["COMPOSE_FILE", "NAME", "build_project", "check", "render"]
 
 NAME = "compose"
 COMPOSE_FILE = "compose.yaml"
 
 
-def is_exposed(profile: Profile) -> bool:
-    """Whether the app gets a public route (a proxy with a host)."""
-    return profile.proxy is not None and profile.proxy.host is not None
-
-
 def build_networks(profile: Profile) -> dict:
     """The proxy network on its pinned subnet, plus the internal socket network with `socket_access: proxy`."""
-    networks = {
+    networks: dict[str, dict] = {
         naming.PROXY_NETWORK: {
             "name": naming.network_name(profile, naming.PROXY_NETWORK),
             # Pinned, because the app trusts forwarded headers from exactly this subnet.
@@ -34,42 +33,43 @@ def build_networks(profile: Profile) -> dict:
     }
     if profile.compose.socket_access == "proxy":
         # internal: no route out and no published port; only Traefik and the socket proxy are on it.
-        networks[naming.SOCKET_NETWORK] = {"name": naming.network_name(profile, naming.SOCKET_NETWORK), "internal": True}
+        networks[naming.SOCKET_NETWORK] = {
+            "name": naming.network_name(profile, naming.SOCKET_NETWORK),
+            "internal": True,
+        }
     return networks
 
 
-def build_project(profile: Profile, report: Report) -> dict:
+def build_project(profile: Profile) -> dict:
     """The whole compose document: services in start order, then networks, volumes and secrets."""
     exposed = is_exposed(profile)
-    naming.check_service_names(profile, exposed)
-    check_volumes(profile, report)
     services: dict = {}
     if exposed:
         if profile.compose.socket_access == "proxy":
             services[naming.SOCKET_PROXY] = socket_proxy.build_socket_proxy_service(profile)
-        services[naming.TRAEFIK] = traefik.build_traefik_service(profile, report)
-    else:
-        report.warn(("proxy",), "no proxy host: the app gets no route and no published port, so only containers on its network reach it")
+        services[naming.TRAEFIK] = traefik.build_traefik_service(profile)
     for index, step in enumerate(profile.prestart):
         services[step.name] = build_step_service(profile, index, step)
     labels = traefik.router_labels(profile) if exposed else {}
     subnet = profile.compose.proxy_subnet if exposed else None
     services[profile.app] = build_app_service(profile, labels, subnet)
     document: dict = {"name": naming.project(profile), "services": services}
+    volumes: dict = {}
     if exposed:
         document["networks"] = build_networks(profile)
-        if profile.proxy.tls == "acme":
-            document["volumes"] = {naming.ACME_VOLUME: {}}
-    if profile.compose.volumes:
-        document["volumes"] = dict(sorted({**document.get("volumes", {}), **{name: {} for name in profile.compose.volumes}}.items()))
+        if profile.proxy is not None and profile.proxy.tls == "acme":
+            volumes[naming.ACME_VOLUME] = {}
+    volumes |= {name: {} for name in profile.compose.volumes}
+    if volumes:
+        document["volumes"] = dict(sorted(volumes.items()))
     if profile.secrets:
-        document["secrets"] = secrets.build_secrets(profile, report)
+        document["secrets"] = secrets.build_secrets(profile)
     return document
 
 
 def render(profile: Profile, report: Report) -> Rendering:
     """compose.yaml plus the files it mounts; stdout is each file after a `# ==> NAME <==` line, or compose.yaml alone."""
-    project = build_project(profile, report)
+    project = build_project(profile)
     files = [RenderedFile(COMPOSE_FILE, dump(project))]
     if is_exposed(profile):
         if profile.compose.socket_access == "proxy":
@@ -77,7 +77,8 @@ def render(profile: Profile, report: Report) -> Rendering:
         dynamic = traefik.dynamic_configuration(profile)
         if dynamic is not None:
             files.append(RenderedFile(traefik.DYNAMIC_FILE, dump(dynamic)))
+    summary = summarize(profile, project)
     if len(files) == 1:
-        return Rendering(tuple(files), files[0].content, project)
+        return Rendering(tuple(files), files[0].content, summary)
     stdout = "".join(f"# ==> {file.path} <==\n{file.content}" for file in files)
-    return Rendering(tuple(files), stdout, project)
+    return Rendering(tuple(files), stdout, summary)

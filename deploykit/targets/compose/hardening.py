@@ -24,5 +24,9 @@ def limits(memory_bytes: int, cpu_millicores: int, pids: int) -> dict:
     `deploy` limit with another value, and an absent `deploy` pids limit counts as another value.
     """
     return {
-        "deploy": {"resources": {"limits": {"cpus": compose_cpus(cpu_millicores), "memory": compose_memory(memory_bytes), "pids": pids}}},
+        "deploy": {
+            "resources": {
+                "limits": {"cpus": compose_cpus(cpu_millicores), "memory": compose_memory(memory_bytes), "pids": pids}
+            }
+        },
     }

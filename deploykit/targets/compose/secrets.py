@@ -8,8 +8,6 @@ of the official images and of the example app's settings module). No secret valu
 
 from __future__ import annotations
 
-from deploykit.errors import DeployKitError
-from deploykit.report import Report
 from deploykit.spec.model import Profile, SecretRef
 from deploykit.targets.compose.escaping import literal
 
@@ -27,19 +25,17 @@ def secret_name(ref: SecretRef) -> str:
     return f"{ref.secret}__{ref.key}"
 
 
+def file_variable_owners(profile: Profile) -> dict[str, str]:
+    """`<NAME>_FILE` -> NAME, for every entry of `secrets:` (check.py refuses names that collide)."""
+    return {name + FILE_SUFFIX: name for name in sorted(profile.secrets)}
+
+
 def file_variables(profile: Profile) -> dict[str, str]:
     """`<NAME>_FILE` -> the mounted file, for every entry of `secrets:`, sorted by name."""
-    variables: dict[str, str] = {}
-    for name, ref in sorted(profile.secrets.items()):
-        variable = name + FILE_SUFFIX
-        if variable in profile.env or variable in profile.secrets:
-            where = "env" if variable in profile.env else "secrets"
-            raise DeployKitError(
-                f"Compose passes this secret to the app as {variable} (the path of its file), which {where}.{variable} also sets; rename one of them",
-                path=("secrets", name),
-            )
-        variables[variable] = f"{MOUNT_DIR}/{secret_name(ref)}"
-    return variables
+    return {
+        variable: f"{MOUNT_DIR}/{secret_name(profile.secrets[name])}"
+        for variable, name in file_variable_owners(profile).items()
+    }
 
 
 def service_secrets(profile: Profile) -> list[str]:
@@ -47,14 +43,9 @@ def service_secrets(profile: Profile) -> list[str]:
     return sorted({secret_name(ref) for ref in profile.secrets.values()})
 
 
-def build_secrets(profile: Profile, report: Report) -> dict:
+def build_secrets(profile: Profile) -> dict:
     """The top-level `secrets:` mapping."""
     options = profile.compose
-    if options.secrets_source == "external" and profile.secrets:
-        report.warn(
-            ("compose", "secrets_source"),
-            "external secrets exist only in Swarm mode (`docker stack deploy`); `docker compose up` refuses them. Use secrets_source: file on a single server",
-        )
     result: dict = {}
     for ref in sorted({(ref.secret, ref.key): ref for ref in profile.secrets.values()}.values(), key=secret_name):
         if options.secrets_source == "external":

@@ -28,9 +28,7 @@ ENDPOINT = f"tcp://{naming.SOCKET_PROXY}:{PORT}"
 # Container paths stop at `/json` (list and inspect): `/containers/{id}/logs`, `/archive` or
 # `/export` are GET requests too, and would hand out logs and file systems. `[.]` instead of `\.`
 # keeps the pattern free of backslashes, which haproxy's configuration parser would interpret.
-ALLOWED_PATHS = (
-    r"^(/v[0-9]+[.][0-9]+)?/(_ping|version|events|containers/json|containers/[A-Za-z0-9_.-]+/json|networks|networks/[A-Za-z0-9_.-]+)$"
-)
+ALLOWED_PATHS = r"^(/v[0-9]+[.][0-9]+)?/(_ping|version|events|containers/json|containers/[A-Za-z0-9_.-]+/json|networks|networks/[A-Za-z0-9_.-]+)$"
 
 
 @cache
@@ -59,7 +57,12 @@ def build_socket_proxy_service(profile: Profile) -> dict:
         **hardening("0:0"),
         **limits(64 * MEBIBYTE, 250, 64),
         "volumes": [
-            {"type": "bind", "source": literal(profile.compose.docker_socket), "target": SOCKET_PATH, "read_only": True},
+            {
+                "type": "bind",
+                "source": literal(profile.compose.docker_socket),
+                "target": SOCKET_PATH,
+                "read_only": True,
+            },
             {"type": "bind", "source": f"./{CONFIG_FILE}", "target": CONFIG_PATH, "read_only": True},
         ],
         "networks": [naming.SOCKET_NETWORK],

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from deploykit.errors import DeployKitError
-from deploykit.report import Report
 from deploykit.spec.model import PrestartStep, Profile
 from deploykit.spec.quantities import worker_pool_memory
 from deploykit.spec.server import server_command
@@ -12,12 +10,9 @@ from deploykit.targets.compose.escaping import literal
 from deploykit.targets.compose.hardening import hardening, limits
 from deploykit.targets.compose.meta import metadata
 
-# The same unprivileged UID as the other targets and the rendered Dockerfile.
 # Each worker is one process plus a few threads; the supervisor and a shell in `exec` need some too.
 PIDS_PER_WORKER = 64
 STEP_PIDS = 128
-
-
 MAX_WORKERS = 256
 
 
@@ -28,11 +23,6 @@ def run_as(profile: Profile) -> str:
 
 def workers(profile: Profile) -> int:
     """Worker processes in the app container: `compose.workers`, else all of `replicas`."""
-    if profile.compose.workers is None and profile.replicas > MAX_WORKERS:
-        raise DeployKitError(
-            f"{profile.replicas} processes cannot run as workers of one container; set compose.workers (at most {MAX_WORKERS})",
-            path=("replicas",),
-        )
     return profile.compose.workers or profile.replicas
 
 
@@ -53,18 +43,6 @@ def _common(profile: Profile) -> dict:
             {"type": "volume", "source": name, "target": path} for name, path in sorted(profile.compose.volumes.items())
         ]
     return result
-
-
-def check_volumes(profile: Profile, report: Report) -> None:
-    """State volumes: names apart from deploykit's own, mount points the image prepares for the app."""
-    for name, path in profile.compose.volumes.items():
-        if name == naming.ACME_VOLUME:
-            raise DeployKitError(f"{name!r} is the volume Traefik keeps its certificates in; choose another name", path=("compose", "volumes", name))
-        if path not in profile.build.data_dirs:
-            report.warn(
-                ("compose", "volumes", name),
-                f"{path} is not in build.data_dirs: a new volume there is owned by root, so the app (uid {profile.build.uid}) cannot write it",
-            )
 
 
 def healthcheck(profile: Profile) -> dict:
@@ -108,7 +86,11 @@ def build_app_service(profile: Profile, traefik_labels: dict[str, str], trusted_
         "restart": "unless-stopped",
         "stop_grace_period": f"{profile.shutdown_seconds}s",
         **hardening(run_as(profile)),
-        **limits(worker_pool_memory(profile.memory_bytes, count), profile.cpu_millicores * count, PIDS_PER_WORKER * (count + 1)),
+        **limits(
+            worker_pool_memory(profile.memory_bytes, count),
+            profile.cpu_millicores * count,
+            PIDS_PER_WORKER * (count + 1),
+        ),
     }
     if trusted_subnet is not None:
         service["networks"] = [naming.PROXY_NETWORK]

@@ -16,6 +16,8 @@ from deploykit.spec.options.build import package_name, package_version
 from deploykit.spec.server import server_command
 from deploykit.targets.dockerfile.text import environment
 
+__all__ = ["NAME", "check", "render"]
+
 NAME = "dockerfile"
 
 
@@ -30,25 +32,24 @@ def health_probe(profile: Profile) -> list[str]:
     return ["python", "-c", code]
 
 
-def _system_packages(profile: Profile, report: Report) -> list[str]:
-    """The apt packages, sorted (install order has no meaning); unpinned ones are reported."""
-    entries = profile.build.system_packages
-    for index, entry in enumerate(entries):
+def check(profile: Profile, report: Report) -> None:
+    """Warnings for `profile`'s image (see deploykit.targets.Target); the spec's validators refuse what cannot be built."""
+    for index, entry in enumerate(profile.build.system_packages):
         if package_version(entry) is None:
             report.warn(
                 ("build", "system_packages", index),
                 f"{entry} is not pinned: each build may install another version (hadolint DL3008); write {entry}=VERSION",
             )
-    return sorted(entries, key=package_name)
 
 
-def template_context(profile: Profile, report: Report) -> dict:
+def template_context(profile: Profile) -> dict:
     """Every value the templates use, each passed through the `dockerfile` filter there."""
     build = profile.build
     health = profile.health
     return {
         "base_image": build.base_image,
-        "system_packages": _system_packages(profile, report),
+        # Sorted: install order has no meaning.
+        "system_packages": sorted(build.system_packages, key=package_name),
         "user": build.user,
         "uid": build.uid,
         "workdir": build.workdir,
@@ -70,7 +71,7 @@ def template_context(profile: Profile, report: Report) -> dict:
 
 def render(profile: Profile, report: Report) -> Rendering:
     """The Dockerfile and its .dockerignore; stdout is the Dockerfile alone."""
-    context = template_context(profile, report)
+    context = template_context(profile)
     templates = environment()
     dockerfile = templates.get_template("Dockerfile.j2").render(context)
     dockerignore = templates.get_template("dockerignore.j2").render(context)

@@ -5,27 +5,31 @@
 
 from __future__ import annotations
 
-from deploykit.rendering import Rendering, RenderedFile
+from deploykit.rendering import RenderedFile, Rendering
 from deploykit.report import Report
 from deploykit.spec.model import Profile
 from deploykit.targets.k8s.availability import build_autoscaler, build_pod_disruption_budget, build_service_account
+from deploykit.targets.k8s.check import check
 from deploykit.targets.k8s.network import build_ingress, build_network_policy, build_service
+from deploykit.targets.k8s.summary import summarize
 from deploykit.targets.k8s.workload import build_deployment, build_prestart_jobs
 from deploykit.yamldump import dump
+
+__all__ = ["NAME", "build_objects", "check", "file_name", "render"]
 
 NAME = "k8s"
 
 
-def build_objects(profile: Profile, report: Report) -> list[dict]:
+def build_objects(profile: Profile) -> list[dict]:
     """Every object, in apply order (identity, migrations, workload, traffic, policy)."""
     objects: list[dict | None] = [build_service_account(profile)]
     if profile.k8s.prestart == "job":
         objects += build_prestart_jobs(profile)
     objects += [
-        build_deployment(profile, report),
+        build_deployment(profile),
         build_service(profile),
-        build_ingress(profile, report),
-        build_pod_disruption_budget(profile, report),
+        build_ingress(profile),
+        build_pod_disruption_budget(profile),
         build_autoscaler(profile),
         build_network_policy(profile),
     ]
@@ -39,7 +43,7 @@ def file_name(obj: dict) -> str:
 
 def render(profile: Profile, report: Report) -> Rendering:
     """One file per object plus a kustomization.yaml listing them; stdout is the objects as one YAML stream."""
-    objects = build_objects(profile, report)
+    objects = build_objects(profile)
     files = [RenderedFile(file_name(obj), dump(obj)) for obj in objects]
     kustomization = {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
@@ -48,4 +52,4 @@ def render(profile: Profile, report: Report) -> Rendering:
     }
     stream = "".join(f"---\n{file.content}" for file in files)  # the same bytes as the files, dumped once
     files.append(RenderedFile("kustomization.yaml", dump(kustomization)))
-    return Rendering(tuple(files), stream, objects)
+    return Rendering(tuple(files), stream, summarize(objects), tuple(objects))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from deploykit.report import Report
 from deploykit.spec.model import Profile
 from deploykit.targets.k8s.meta import metadata, selector_labels
 
@@ -17,11 +16,11 @@ def build_service_account(profile: Profile) -> dict:
     }
 
 
-def build_pod_disruption_budget(profile: Profile, report: Report) -> dict:
-    # maxUnavailable: 1 never blocks a node drain, whatever the replica count (minAvailable == replicas would).
-    """A PodDisruptionBudget letting drains evict one pod at a time; warns when a single pod serves the app."""
-    if profile.replicas == 1 and profile.k8s.autoscaling is None:
-        report.warn(("replicas",), "a single pod: every node drain or node restart takes the app down; use 2 or more for availability")
+def build_pod_disruption_budget(profile: Profile) -> dict:
+    """A PodDisruptionBudget letting drains evict one pod at a time.
+
+    maxUnavailable: 1 never blocks a node drain, whatever the replica count (minAvailable == replicas would).
+    """
     return {
         "apiVersion": "policy/v1",
         "kind": "PodDisruptionBudget",
@@ -48,7 +47,13 @@ def build_autoscaler(profile: Profile) -> dict | None:
             "minReplicas": autoscaling.min_replicas,
             "maxReplicas": autoscaling.max_replicas,
             "metrics": [
-                {"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": autoscaling.cpu_utilization}}}
+                {
+                    "type": "Resource",
+                    "resource": {
+                        "name": "cpu",
+                        "target": {"type": "Utilization", "averageUtilization": autoscaling.cpu_utilization},
+                    },
+                }
             ],
         },
     }

@@ -21,7 +21,11 @@ def selector_labels(profile: Profile, component: str = "server") -> dict[str, st
 
     The component is part of it so Services, PDBs and policies never select migration Job pods.
     """
-    return {"app.kubernetes.io/component": component, "app.kubernetes.io/instance": profile.app, "app.kubernetes.io/name": profile.app}
+    return {
+        "app.kubernetes.io/component": component,
+        "app.kubernetes.io/instance": profile.app,
+        "app.kubernetes.io/name": profile.app,
+    }
 
 
 def labels(profile: Profile, component: str = "server") -> dict[str, str]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from deploykit.errors import DeployKitError
-from deploykit.report import Report
 from deploykit.spec.model import Profile
 from deploykit.targets.k8s.meta import HTTP_PORT_NAME, metadata, selector_labels
 
@@ -20,22 +18,22 @@ def build_service(profile: Profile) -> dict:
             "type": "ClusterIP",
             "selector": selector_labels(profile),
             "ports": [{"name": HTTP_PORT_NAME, "port": SERVICE_PORT, "targetPort": HTTP_PORT_NAME, "protocol": "TCP"}]
-            + [{"name": extra.name, "port": extra.port, "targetPort": extra.name, "protocol": "TCP"} for extra in profile.ports],
+            + [
+                {"name": extra.name, "port": extra.port, "targetPort": extra.name, "protocol": "TCP"}
+                for extra in profile.ports
+            ],
         },
     }
 
 
-def build_ingress(profile: Profile, report: Report) -> dict | None:
-    """The Ingress for `proxy.host`, or None without one; `tls: acme` requires `k8s.cluster_issuer`."""
+def build_ingress(profile: Profile) -> dict | None:
+    """The Ingress for `proxy.host`, or None without one (check.py ensures `k8s.cluster_issuer` with `tls: acme`)."""
     proxy = profile.proxy
     if proxy is None or proxy.host is None:
         return None
     options = profile.k8s
     annotations: dict[str, str] = {}
-    if proxy.tls == "acme":
-        if options.cluster_issuer is None:
-            # Without it the annotation would be null: no certificate, and no error until traffic fails.
-            raise DeployKitError("required with proxy.tls: acme (the cert-manager ClusterIssuer that issues the certificate)", path=("k8s", "cluster_issuer"))
+    if proxy.tls == "acme" and options.cluster_issuer is not None:
         annotations["cert-manager.io/cluster-issuer"] = options.cluster_issuer
     if options.ingress_class == "traefik" and proxy.tls != "none":
         # Serve only on the TLS entrypoint; Traefik's own http->https redirect covers port 80.
@@ -43,9 +41,7 @@ def build_ingress(profile: Profile, report: Report) -> dict | None:
         annotations["traefik.ingress.kubernetes.io/router.tls"] = "true"
     annotations |= options.ingress_annotations  # the user's settings win over deploykit's defaults
     spec: dict = {"ingressClassName": options.ingress_class}
-    if proxy.tls == "none":
-        report.warn(("proxy", "tls"), "the Ingress serves plain HTTP, without TLS")
-    else:
+    if proxy.tls != "none":
         spec["tls"] = [{"hosts": [proxy.host], "secretName": options.tls_secret or f"{profile.app}-tls"}]
     spec["rules"] = [
         {
@@ -102,7 +98,10 @@ def build_network_policy(profile: Profile) -> dict:
         # Extra ports (metrics, admin) serve the platform, not the public: pods of the app's own
         # namespace and of the namespaces listed in extra_ports_from (e.g. monitoring).
         sources: list[dict] = [{"podSelector": {}}]
-        sources += [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": name}}} for name in policy.extra_ports_from]
+        sources += [
+            {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": name}}}
+            for name in policy.extra_ports_from
+        ]
         ingress.append({"from": sources, "ports": [{"protocol": "TCP", "port": extra.name} for extra in profile.ports]})
     return {
         "apiVersion": "networking.k8s.io/v1",
@@ -110,7 +109,9 @@ def build_network_policy(profile: Profile) -> dict:
         "metadata": metadata(profile, profile.app),
         "spec": {
             # Empty selector-free policies are a classic mistake: select the app's pods (and Job pods, via name).
-            "podSelector": {"matchLabels": {"app.kubernetes.io/name": profile.app, "app.kubernetes.io/instance": profile.app}},
+            "podSelector": {
+                "matchLabels": {"app.kubernetes.io/name": profile.app, "app.kubernetes.io/instance": profile.app}
+            },
             "policyTypes": ["Ingress", "Egress"],
             "ingress": ingress,
             "egress": egress,

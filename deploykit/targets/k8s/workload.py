@@ -6,7 +6,6 @@ import hashlib
 import json
 import math
 
-from deploykit.report import Report
 from deploykit.spec.model import PrestartStep, Profile
 from deploykit.spec.quantities import kubernetes_cpu, kubernetes_memory
 from deploykit.spec.server import server_command
@@ -53,7 +52,7 @@ def resources(profile: Profile) -> dict:
 
 def env(profile: Profile) -> list[dict]:
     """Plain values, secret references and the proxy trust list, sorted by name."""
-    entries = [{"name": name, "value": literal(value)} for name, value in profile.env.items()]
+    entries: list[dict] = [{"name": name, "value": literal(value)} for name, value in profile.env.items()]
     entries += [
         {"name": name, "valueFrom": {"secretKeyRef": {"name": ref.secret, "key": ref.key}}}
         for name, ref in profile.secrets.items()
@@ -90,7 +89,9 @@ def app_container(profile: Profile) -> dict:
         + [{"name": extra.name, "containerPort": extra.port, "protocol": "TCP"} for extra in profile.ports],
         "env": env(profile),
         "resources": resources(profile),
-        "startupProbe": _probe(profile, health.liveness, STARTUP_PERIOD_SECONDS, math.ceil(health.startup_seconds / STARTUP_PERIOD_SECONDS)),
+        "startupProbe": _probe(
+            profile, health.liveness, STARTUP_PERIOD_SECONDS, math.ceil(health.startup_seconds / STARTUP_PERIOD_SECONDS)
+        ),
         "readinessProbe": _probe(profile, health.readiness, health.interval_seconds, health.failure_threshold),
         "livenessProbe": _probe(profile, health.liveness, health.interval_seconds, health.failure_threshold),
         "securityContext": container_security_context(profile),
@@ -112,7 +113,9 @@ def step_container(profile: Profile, step: PrestartStep) -> dict:
     }
 
 
-def pod_spec(profile: Profile, containers: list[dict], init_containers: list[dict], restart_policy: str, own_account: bool = True) -> dict:
+def pod_spec(
+    profile: Profile, containers: list[dict], init_containers: list[dict], restart_policy: str, own_account: bool = True
+) -> dict:
     """A hardened pod spec; `own_account=False` for hook Jobs, which may run before the app's ServiceAccount exists."""
     spec: dict = {}
     if own_account:
@@ -138,15 +141,11 @@ def _spreads(profile: Profile) -> bool:
     return profile.replicas >= 2 or profile.k8s.autoscaling is not None
 
 
-def build_deployment(profile: Profile, report: Report) -> dict:
+def build_deployment(profile: Profile) -> dict:
     """The Deployment: `replicas` pods of one process each, prestart steps as init containers."""
-    if profile.health.liveness == profile.health.readiness:
-        report.warn(("health",), "liveness and readiness probes use the same path: a failing dependency would restart pods instead of taking them out of rotation; set health.readiness_path")
     init_containers = []
     if profile.k8s.prestart == "init":
         init_containers = [step_container(profile, step) for step in profile.prestart]
-        if profile.replicas > 1 and profile.prestart:
-            report.warn(("prestart",), "init containers run in every pod, concurrently: each step must take a lock (e.g. a Postgres advisory lock) or use k8s.prestart: job")
     spec = pod_spec(profile, [app_container(profile)], init_containers, "Always")
     if _spreads(profile):
         spec["affinity"] = {
@@ -154,7 +153,10 @@ def build_deployment(profile: Profile, report: Report) -> dict:
                 "preferredDuringSchedulingIgnoredDuringExecution": [
                     {
                         "weight": 100,
-                        "podAffinityTerm": {"labelSelector": {"matchLabels": selector_labels(profile)}, "topologyKey": "kubernetes.io/hostname"},
+                        "podAffinityTerm": {
+                            "labelSelector": {"matchLabels": selector_labels(profile)},
+                            "topologyKey": "kubernetes.io/hostname",
+                        },
                     }
                 ]
             }
@@ -180,7 +182,12 @@ def build_deployment(profile: Profile, report: Report) -> dict:
         "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
         "template": {"metadata": template_metadata, "spec": spec},
     }
-    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata(profile, profile.app), "spec": deployment_spec}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": metadata(profile, profile.app),
+        "spec": deployment_spec,
+    }
 
 
 def build_prestart_jobs(profile: Profile) -> list[dict]:
@@ -211,7 +218,10 @@ def build_prestart_jobs(profile: Profile) -> list[dict]:
                     # Hooks run before the sync creates the app's ServiceAccount (Argo CD PreSync, Helm
                     # pre-install): on a first install a Job naming it could never start a pod. It takes the
                     # namespace's default account instead, with no token mounted.
-                    "template": {"metadata": {"labels": job_labels}, "spec": pod_spec(profile, [container], [], "Never", own_account=False)},
+                    "template": {
+                        "metadata": {"labels": job_labels},
+                        "spec": pod_spec(profile, [container], [], "Never", own_account=False),
+                    },
                 },
             }
         )

@@ -11,20 +11,17 @@ from __future__ import annotations
 
 import re
 
-from deploykit.errors import DeployKitError, FieldPath
-
 # Nomad's own pattern (helper/args/args.go, envRe).
 RUNTIME_REFERENCE = re.compile(r"\$\{[a-zA-Z0-9_\-.]+\}")
 
 
-def refuse_runtime_reference(text: str, path: FieldPath) -> str:
-    """`text` unchanged, or a DeployKitError at `path` if Nomad would interpolate part of it."""
+def runtime_reference_problem(text: str) -> str | None:
+    """Why Nomad would change `text` when the task starts, or None when it reaches the task as written."""
     found = RUNTIME_REFERENCE.search(text)
-    if found is not None:
-        reference = found.group(0)
-        raise DeployKitError(
-            f"{reference} would be replaced by Nomad when the task starts (Nomad interpolates ${{name}} in task "
-            f"config and env, and has no escape for it); write ${reference[2:-1]} for a shell, or remove it",
-            path=path,
-        )
-    return text
+    if found is None:
+        return None
+    reference = found.group(0)
+    return (
+        f"{reference} would be replaced by Nomad when the task starts (Nomad interpolates ${{name}} in task "
+        f"config and env, and has no escape for it); write ${reference[2:-1]} for a shell, or remove it"
+    )

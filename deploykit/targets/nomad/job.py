@@ -1,26 +1,20 @@
 """The app's job: one group of `replicas` allocations, one process each, behind Traefik's Nomad provider.
 
-`build_job` returns the values `job.nomad.hcl.j2` writes; every user value in it has passed
-`interpolation.refuse_runtime_reference`, and the template passes every value through `hcl_value`.
+`build_job` returns the values `job.nomad.hcl.j2` writes; check.py has refused every user value that
+Nomad would interpolate at run time, and the template passes every value through `hcl_value`.
 """
 
 from __future__ import annotations
 
-from deploykit.errors import DeployKitError
-from deploykit.report import Report
 from deploykit.spec.model import Profile
-from deploykit.spec.names import is_local_host
 from deploykit.spec.quantities import mebibytes_rounded_up, nomad_cpu_mhz
 from deploykit.spec.server import server_command
-from deploykit.targets.nomad.interpolation import refuse_runtime_reference
 from deploykit.targets.nomad.secrets import DESTINATION, env_template
 from deploykit.targets.nomad.traefik_tags import canary_tags, service_tags
 
 PORT_LABEL = "http"
 PIDS_LIMIT = 1024
 TMP_SIZE_BYTES = 64 * 2**20
-# Nomad clients cap kill_timeout at their max_kill_timeout, 30 s unless the operator raised it.
-DEFAULT_MAX_KILL_TIMEOUT = 30
 RESTART = {"attempts": 3, "interval": "5m", "delay": "15s", "mode": "fail"}
 RESCHEDULE = {"delay": "30s", "delay_function": "exponential", "max_delay": "1h", "unlimited": True}
 
@@ -70,15 +64,9 @@ def _checks(profile: Profile) -> list[dict]:
 
 
 def _env(profile: Profile) -> list[tuple[str, str]]:
-    env = [(name, refuse_runtime_reference(value, ("env", name))) for name, value in profile.env.items()]
-    proxy = profile.proxy
-    if proxy is not None and proxy.host is not None:
-        allowed = profile.nomad.forwarded_allow_ips
-        if allowed is None:
-            raise DeployKitError(
-                "required with proxy.host: the addresses or CIDR of the Traefik nodes, whose X-Forwarded-* headers the app may trust",
-                path=("nomad", "forwarded_allow_ips"),
-            )
+    env = list(profile.env.items())
+    allowed = profile.nomad.forwarded_allow_ips
+    if profile.proxy is not None and profile.proxy.host is not None and allowed is not None:
         env.append(("FORWARDED_ALLOW_IPS", allowed))
     return sorted(env)
 
@@ -88,7 +76,9 @@ def _resources(profile: Profile) -> dict:
     return {"cpu": cpu, "memory": mebibytes_rounded_up(profile.memory_bytes)}
 
 
-def _task(profile: Profile, name: str, image: str, command: list[str], env: list[tuple[str, str]], prestart: bool) -> dict:
+def _task(
+    profile: Profile, name: str, image: str, command: list[str], env: list[tuple[str, str]], prestart: bool
+) -> dict:
     """A hardened docker task running `command` as one process (`command` + `args`, the image's CMD replaced)."""
     return {
         "name": name,
@@ -110,33 +100,16 @@ def _task(profile: Profile, name: str, image: str, command: list[str], env: list
 
 def _tasks(profile: Profile) -> list[dict]:
     env = _env(profile)
-    tasks = []
-    for index, step in enumerate(profile.prestart):
-        command = [
-            refuse_runtime_reference(arg, ("prestart", index, "command", position)) for position, arg in enumerate(step.command)
-        ]
-        tasks.append(_task(profile, step.name, step.image or profile.image, command, env, prestart=True))
-    checked = [refuse_runtime_reference(arg, ("command", position)) for position, arg in enumerate(profile.command)]
-    command = checked + server_command(profile)[len(checked) :]
-    tasks.append(_task(profile, profile.app, profile.image, command, env, prestart=False))
+    tasks = [
+        _task(profile, step.name, step.image or profile.image, list(step.command), env, prestart=True)
+        for step in profile.prestart
+    ]
+    tasks.append(_task(profile, profile.app, profile.image, server_command(profile), env, prestart=False))
     return tasks
 
 
-def build_job(profile: Profile, report: Report) -> dict:
+def build_job(profile: Profile) -> dict:
     """The values of the app's job, in the order the template writes them."""
-    if profile.shutdown_seconds > DEFAULT_MAX_KILL_TIMEOUT:
-        report.warn(
-            ("shutdown_seconds",),
-            f"Nomad clients cap kill_timeout at their max_kill_timeout ({DEFAULT_MAX_KILL_TIMEOUT}s unless raised in the client configuration)",
-        )
-    if profile.prestart and profile.replicas > 1:
-        report.warn(("prestart",), "prestart tasks run in every allocation, concurrently: each step must take a lock (e.g. a Postgres advisory lock)")
-    for field in ("labels", "annotations"):
-        if getattr(profile, field):
-            report.warn((field,), f"Nomad jobs have no {field}: not rendered")
-    proxy = profile.proxy
-    if proxy is not None and proxy.host is not None and proxy.tls == "none" and not is_local_host(proxy.host):
-        report.warn(("proxy", "tls"), f"tls: none serves {proxy.host} over plain HTTP; use acme or provided for a public host")
     return {
         "name": profile.app,
         **_job_placement(profile),

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from itertools import groupby
 
-from deploykit.errors import DeployKitError
 from deploykit.spec.model import Profile
 
 DESTINATION = "secrets/app.env"
@@ -24,15 +23,12 @@ def variables_prefix(profile: Profile) -> str:
 
 def variable_path(profile: Profile, env_name: str) -> str:
     """The Nomad variable that holds the secret behind `env_name`: `<prefix>/<secret>`."""
-    ref = profile.secrets[env_name]
-    path = f"{variables_prefix(profile)}/{ref.secret}"
-    if not _VARIABLE_PATH.fullmatch(path):
-        raise DeployKitError(
-            f"{path!r} is not a valid Nomad variable path (letters, digits, '-', '_', '~' and '/', at most 128 characters); "
-            "rename the secret or set nomad.variables_path",
-            path=("secrets", env_name, "secret"),
-        )
-    return path
+    return f"{variables_prefix(profile)}/{profile.secrets[env_name].secret}"
+
+
+def is_variable_path(path: str) -> bool:
+    """Whether Nomad accepts `path` as a variable path."""
+    return _VARIABLE_PATH.fullmatch(path) is not None
 
 
 def env_template(profile: Profile) -> str | None:

@@ -1,106 +1,81 @@
 """The optional Traefik system job (`nomad.proxy: job`): one Traefik per node, fed by its Nomad provider.
 
-Traefik listens on unprivileged ports inside its container (8080, 8443) and Nomad maps the nodes'
-80 and 443 onto them, so it runs as a non-root user with every capability dropped. ACME state lives
-on a Nomad host volume `traefik-acme` the operator declares on the nodes; provided certificates are
-bind-mounted read-only from the nodes' paths (the docker plugin needs `volumes.enabled = true`).
+What Traefik does is decided in deploykit/traefik.py; this module formats it as a Nomad job. Traefik
+listens on unprivileged ports inside its container (8080, 8443) and Nomad maps the nodes' 80 and 443
+onto them, so it runs as a non-root user with every capability dropped. ACME state lives on a Nomad
+host volume `traefik-acme` the operator declares on the nodes; provided certificates are bind-mounted
+read-only from the nodes' paths (the docker plugin needs `volumes.enabled = true`).
 """
 
 from __future__ import annotations
 
-from deploykit.errors import DeployKitError
+from deploykit import traefik
 from deploykit.spec.model import Profile
+from deploykit.targets.nomad.check import TRAEFIK_JOB
 from deploykit.targets.nomad.job import PIDS_LIMIT, RESTART, TMP_SIZE_BYTES
-from deploykit.targets.nomad.traefik_tags import WEB, WEBSECURE
 from deploykit.yamldump import dump
 
-JOB_NAME = "traefik"
-# Traefik runs unprivileged: it listens on high ports inside the container (see CONTAINER_PORTS).
+# Traefik runs unprivileged: it listens on high ports inside the container (traefik.CONTAINER_PORTS).
 TRAEFIK_USER = "10001:10001"
 FILE_NAME = "traefik.nomad.hcl"
 ACME_VOLUME = "traefik-acme"
-ACME_DIR = "/letsencrypt"
 DYNAMIC_CONFIG = "local/dynamic.yaml"
 CERT_FILE = "/certs/tls.crt"
 KEY_FILE = "/certs/tls.key"
-CONTAINER_PORTS = {WEB: 8080, WEBSECURE: 8443}
-HOST_PORTS = {WEB: 80, WEBSECURE: 443}
-STAGING_CA = "https://acme-staging-v02.api.letsencrypt.org/directory"
+HOST_PORTS = {traefik.WEB: 80, traefik.WEBSECURE: 443}
 # One Traefik per node; MHz and MB as Nomad counts them.
 RESOURCES = {"cpu": 500, "memory": 256}
-
-
-def dynamic_config(profile: Profile) -> str:
-    """Traefik's file-provider config: TLS 1.2 at least, and the provided certificate if any."""
-    tls: dict = {"options": {"default": {"minVersion": "VersionTLS12"}}}
-    if profile.proxy is not None and profile.proxy.tls == "provided":
-        tls["certificates"] = [{"certFile": CERT_FILE, "keyFile": KEY_FILE}]
-    return dump({"tls": tls})
 
 
 def static_args(profile: Profile) -> list[str]:
     """Traefik's static configuration as command-line flags (a bad key makes Traefik exit at start)."""
     options = profile.nomad
-    tls = profile.proxy.tls if profile.proxy is not None else "none"
-    args = [
-        "--global.checkNewVersion=false",
-        "--global.sendAnonymousUsage=false",
-        f"--entrypoints.{WEB}.address=:{CONTAINER_PORTS[WEB]}",
-        "--providers.nomad=true",
-        # Otherwise every Nomad service, databases included, would get a public router (gotcha 7).
-        "--providers.nomad.exposedByDefault=false",
-        f"--providers.nomad.endpoint.address={options.traefik.nomad_address}",
-        f"--providers.file.filename=/{DYNAMIC_CONFIG}",
-    ]
+    proxy = profile.proxy
+    acme = None
+    if proxy is not None and proxy.tls == "acme" and proxy.email is not None:
+        # TLS-ALPN on 443: the nodes' port 80 may be taken by the redirect on every node alike.
+        acme = traefik.Acme(options.cert_resolver, proxy.email, "tls-alpn", options.traefik.acme_staging)
+    provider_settings: list[traefik.Setting] = [("endpoint.address", options.traefik.nomad_address)]
     if options.namespace is not None:
-        args.append(f"--providers.nomad.namespaces={options.namespace}")
-    if tls != "none":
-        args += [
-            f"--entrypoints.{WEBSECURE}.address=:{CONTAINER_PORTS[WEBSECURE]}",
-            # The port Traefik redirects to is the node's, not the container's.
-            f"--entrypoints.{WEB}.http.redirections.entrypoint.to=:{HOST_PORTS[WEBSECURE]}",
-            f"--entrypoints.{WEB}.http.redirections.entrypoint.scheme=https",
-            f"--entrypoints.{WEB}.http.redirections.entrypoint.permanent=true",
-        ]
-    if tls == "acme":
-        resolver = f"--certificatesresolvers.{options.cert_resolver}.acme"
-        args += [
-            f"{resolver}.email={profile.proxy.email}",
-            f"{resolver}.storage={ACME_DIR}/acme.json",
-            f"{resolver}.tlschallenge=true",
-        ]
-        if options.traefik.acme_staging:
-            args.append(f"{resolver}.caserver={STAGING_CA}")
-    return args
+        provider_settings.append(("namespaces", options.namespace))
+    config = traefik.StaticConfiguration(
+        provider="nomad",
+        provider_settings=tuple(provider_settings),
+        redirect_port=HOST_PORTS[traefik.WEBSECURE],
+        dynamic_file=f"/{DYNAMIC_CONFIG}",
+        acme=acme,
+    )
+    return traefik.flags(traefik.static_settings(profile, config))
 
 
 def build_traefik_job(profile: Profile) -> dict:
     """The values of `traefik.nomad.hcl.j2`."""
     options = profile.nomad
-    tls = profile.proxy.tls if profile.proxy is not None else "none"
-    entrypoints = [WEB] if tls == "none" else [WEB, WEBSECURE]
-    certificate = profile.proxy.certificate if tls == "provided" else None
-    if tls == "provided" and certificate is None:
-        raise DeployKitError("required with tls: provided and nomad.proxy: job: the certificate and key files Traefik serves", path=("proxy", "certificate"))
-    if profile.app == JOB_NAME:
-        raise DeployKitError(f"the app cannot be called {JOB_NAME!r} with nomad.proxy: job: the Traefik job has that name", path=("app",))
+    proxy = profile.proxy
+    tls = proxy.tls if proxy is not None else "none"
+    entrypoints = [traefik.WEB] if tls == "none" else [traefik.WEB, traefik.WEBSECURE]
+    certificate = proxy.certificate if proxy is not None and tls == "provided" else None
     return {
-        "name": JOB_NAME,
+        "name": TRAEFIK_JOB,
         "datacenters": list(options.datacenters),
         "namespace": options.namespace,
         "region": options.region,
         "node_pool": options.node_pool,
-        "ports": [{"label": name, "static": HOST_PORTS[name], "to": CONTAINER_PORTS[name]} for name in entrypoints],
+        "ports": [
+            {"label": name, "static": HOST_PORTS[name], "to": traefik.CONTAINER_PORTS[name]} for name in entrypoints
+        ],
         "restart": RESTART,
         "acme_volume": ACME_VOLUME if tls == "acme" else None,
-        "acme_dir": ACME_DIR,
+        "acme_dir": traefik.ACME_DIR,
         "image": options.traefik.image,
         "args": static_args(profile),
-        "bind_mounts": [] if certificate is None else [
+        "bind_mounts": []
+        if certificate is None
+        else [
             {"source": certificate.cert_file, "target": CERT_FILE},
             {"source": certificate.key_file, "target": KEY_FILE},
         ],
-        "dynamic_config": dynamic_config(profile),
+        "dynamic_config": dump(traefik.dynamic_configuration(profile, CERT_FILE, KEY_FILE)),
         "dynamic_config_destination": DYNAMIC_CONFIG,
         "user": TRAEFIK_USER,
         "pids_limit": PIDS_LIMIT,

@@ -43,12 +43,16 @@ job "items-api" {
       port        = "http"
       tags        = [
         "traefik.enable=true",
-        "traefik.http.routers.items-api.entrypoints=web",
+        "traefik.http.middlewares.items-api-headers.headers.contentTypeNosniff=true",
+        "traefik.http.middlewares.items-api-headers.headers.frameDeny=true",
+        "traefik.http.middlewares.items-api-headers.headers.referrerPolicy=strict-origin-when-cross-origin",
+        "traefik.http.routers.items-api.entryPoints=web",
+        "traefik.http.routers.items-api.middlewares=items-api-headers",
         "traefik.http.routers.items-api.rule=Host(`items.localhost`)",
         "traefik.http.routers.items-api.service=items-api",
-        "traefik.http.services.items-api.loadbalancer.healthcheck.interval=10s",
-        "traefik.http.services.items-api.loadbalancer.healthcheck.path=/readyz",
-        "traefik.http.services.items-api.loadbalancer.healthcheck.timeout=2s",
+        "traefik.http.services.items-api.loadbalancer.healthCheck.interval=10s",
+        "traefik.http.services.items-api.loadbalancer.healthCheck.path=/readyz",
+        "traefik.http.services.items-api.loadbalancer.healthCheck.timeout=2s",
       ]
       canary_tags = ["traefik.enable=false"]
 

@@ -33,11 +33,14 @@ job "traefik" {
         args  = [
           "--global.checkNewVersion=false",
           "--global.sendAnonymousUsage=false",
-          "--entrypoints.web.address=:8080",
-          "--providers.nomad=true",
-          "--providers.nomad.exposedByDefault=false",
-          "--providers.nomad.endpoint.address=http://$${attr.unique.network.ip-address}:4646",
+          "--log.level=INFO",
+          "--accessLog=true",
+          "--entryPoints.web.address=:8080",
+          "--entryPoints.web.http.aliasHeadersStrategy=delete",
           "--providers.file.filename=/local/dynamic.yaml",
+          "--providers.nomad=true",
+          "--providers.nomad.endpoint.address=http://$${attr.unique.network.ip-address}:4646",
+          "--providers.nomad.exposedByDefault=false",
         ]
         readonly_rootfs = true
         cap_drop        = ["ALL"]

@@ -46,17 +46,18 @@ job "items-api" {
         "traefik.enable=true",
         "traefik.http.middlewares.items-api-headers.headers.contentTypeNosniff=true",
         "traefik.http.middlewares.items-api-headers.headers.frameDeny=true",
+        "traefik.http.middlewares.items-api-headers.headers.referrerPolicy=strict-origin-when-cross-origin",
         "traefik.http.middlewares.items-api-headers.headers.stsIncludeSubdomains=true",
         "traefik.http.middlewares.items-api-headers.headers.stsSeconds=31536000",
-        "traefik.http.routers.items-api.entrypoints=websecure",
+        "traefik.http.routers.items-api.entryPoints=websecure",
         "traefik.http.routers.items-api.middlewares=items-api-headers",
         "traefik.http.routers.items-api.rule=Host(`api.example.com`)",
         "traefik.http.routers.items-api.service=items-api",
-        "traefik.http.routers.items-api.tls.certresolver=le",
+        "traefik.http.routers.items-api.tls.certResolver=le",
         "traefik.http.routers.items-api.tls=true",
-        "traefik.http.services.items-api.loadbalancer.healthcheck.interval=10s",
-        "traefik.http.services.items-api.loadbalancer.healthcheck.path=/readyz",
-        "traefik.http.services.items-api.loadbalancer.healthcheck.timeout=2s",
+        "traefik.http.services.items-api.loadbalancer.healthCheck.interval=10s",
+        "traefik.http.services.items-api.loadbalancer.healthCheck.path=/readyz",
+        "traefik.http.services.items-api.loadbalancer.healthCheck.timeout=2s",
       ]
       canary_tags = ["traefik.enable=false"]
 

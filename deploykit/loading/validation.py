@@ -1,23 +1,35 @@
-"""From a profile file to a validated `Profile`, with every error pointing at its file, line and column."""
+"""From merged profile data to a validated `Profile`, with every error pointing at its file, line and column."""
 
 from __future__ import annotations
 
 import typing
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from deploykit.errors import DeployKitError, FieldPath
-from deploykit.profiles import MergedProfile, load_profile
+from deploykit.errors import DeployKitError, FieldPath, Problem
+from deploykit.loading.merge import MergedProfile
 from deploykit.spec import checks
 from deploykit.spec.introspect import is_model, unwrap
 from deploykit.spec.model import Profile
 
 # Pydantic's number bounds, as the words of a message: the `ctx` key holding the limit, and its wording.
-_BOUNDS = {"greater_than_equal": ("ge", "at least"), "less_than_equal": ("le", "at most"), "greater_than": ("gt", "more than"), "less_than": ("lt", "less than")}
-_TYPE_NAMES = {bool: "boolean", int: "number", float: "number", str: "string", list: "list", dict: "mapping", type(None): "null"}
+_BOUNDS = {
+    "greater_than_equal": ("ge", "at least"),
+    "less_than_equal": ("le", "at most"),
+    "greater_than": ("gt", "more than"),
+    "less_than": ("lt", "less than"),
+}
+_TYPE_NAMES = {
+    bool: "boolean",
+    int: "number",
+    float: "number",
+    str: "string",
+    list: "list",
+    dict: "mapping",
+    type(None): "null",
+}
 
 
 @dataclass(frozen=True)
@@ -27,28 +39,29 @@ class LoadedProfile:
     profile: Profile
     source: MergedProfile
 
-    def error(self, path: FieldPath, message: str) -> DeployKitError:
-        """A DeployKitError for `path`, located in the file that set it."""
-        return DeployKitError(message, self.source.location_of(path), path)
+    def error(self, problem: Problem) -> DeployKitError:
+        """`problem` as a DeployKitError located in the file that set its field.
 
-
-def load(path: Path) -> LoadedProfile:
-    """Load, merge and validate the profile at `path`."""
-    source = load_profile(path)
-    return validate(source)
+        A field that is written is pointed at; an unwritten one at the field that requires it
+        (`because_of`), else at its nearest written ancestor.
+        """
+        location = self.source.positions.get(problem.path)
+        if location is None and problem.because_of is not None:
+            location = self.source.location_of(problem.because_of)
+        if location is None:
+            location = self.source.location_of(problem.path)
+        return DeployKitError(problem.message, location, problem.path)
 
 
 def validate(source: MergedProfile) -> LoadedProfile:
-    """Validate merged profile data (after `--set` overrides, if any)."""
+    """Validate merged profile data (after `--set` overrides, if any): field types, then cross-field rules."""
     try:
         profile = Profile.model_validate(source.data)
     except ValidationError as exc:
         raise _translate(exc, source) from None
     loaded = LoadedProfile(profile, source)
-    problem = checks.first_problem(profile)
-    if problem is not None:
-        path, message = problem
-        raise loaded.error(path, message)
+    for problem in checks.problems(profile):
+        raise loaded.error(problem)
     return loaded
 
 
@@ -58,7 +71,9 @@ def _translate(exc: ValidationError, source: MergedProfile) -> DeployKitError:
     if error["type"] == "missing":
         # A misspelt key shows up as a missing field plus an unknown one: the unknown one says why.
         parent = error["loc"][:-1]
-        error = next((other for other in errors if other["type"] == "extra_forbidden" and other["loc"][:-1] == parent), error)
+        error = next(
+            (other for other in errors if other["type"] == "extra_forbidden" and other["loc"][:-1] == parent), error
+        )
     loc: FieldPath = tuple(part for part in error["loc"] if part != "[key]")
     kind = error["type"]
     value = error.get("input")

@@ -79,11 +79,15 @@ def load_document(path: Path, display_name: str) -> Document:
     if data is None:  # no document, or one holding nothing (`---` alone)
         raise DeployKitError("the profile is empty; expected a mapping of fields", start)
     if not isinstance(data, dict):
-        raise DeployKitError("the profile must be a mapping of fields, not a list or a single value", converter.location(node))
+        raise DeployKitError(
+            "the profile must be a mapping of fields, not a list or a single value", converter.location(node)
+        )
     return Document(data, converter.positions, display_name)
 
 
-def load_value(text: str, display_name: str, path: FieldPath, column_offset: int = 0) -> tuple[object, dict[FieldPath, Location]]:
+def load_value(
+    text: str, display_name: str, path: FieldPath, column_offset: int = 0
+) -> tuple[object, dict[FieldPath, Location]]:
     """Read one YAML value (a `--set` value) under the same rules as a file, placed at `path`."""
     node = _compose(text, display_name, column_offset)
     if node is None:
@@ -101,7 +105,9 @@ def _decode_utf8(raw: bytes, display_name: str) -> str:
         line_start = raw.rfind(b"\n", 0, exc.start) + 1
         # Columns count characters, as editors do; everything before the bad byte decodes.
         column = len(raw[line_start : exc.start].decode("utf-8")) + 1
-        raise DeployKitError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", Location(display_name, line, column)) from None
+        raise DeployKitError(
+            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", Location(display_name, line, column)
+        ) from None
 
 
 def _compose(text: str, display_name: str, column_offset: int = 0):
@@ -114,10 +120,16 @@ def _compose(text: str, display_name: str, column_offset: int = 0):
         return yaml.compose(text)
     except RecursionError:
         # ruamel composes nested collections recursively: a few hundred levels exhaust the stack.
-        raise DeployKitError(f"nesting is deeper than any profile needs (at most {MAX_DEPTH} levels)", Location(display_name, 1, 1)) from None
+        raise DeployKitError(
+            f"nesting is deeper than any profile needs (at most {MAX_DEPTH} levels)", Location(display_name, 1, 1)
+        ) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        location = Location(display_name, mark.line + 1, mark.column + 1 + column_offset) if mark else Location(display_name, 1, 1)
+        location = (
+            Location(display_name, mark.line + 1, mark.column + 1 + column_offset)
+            if mark
+            else Location(display_name, 1, 1)
+        )
         problem = exc.problem or exc.context or "invalid YAML"
         if exc.problem and exc.context and exc.problem.startswith("but "):
             # "but found another document" only makes sense after its context.
@@ -135,7 +147,9 @@ def _refuse_raw_controls(text: str, display_name: str, column_offset: int) -> No
     index = found.start()
     line = text.count("\n", 0, index) + 1
     column = index - (text.rfind("\n", 0, index) + 1) + 1 + column_offset
-    raise DeployKitError(f"control character U+{ord(found.group()):04X} is not allowed", Location(display_name, line, column))
+    raise DeployKitError(
+        f"control character U+{ord(found.group()):04X} is not allowed", Location(display_name, line, column)
+    )
 
 
 class _Converter:
@@ -159,13 +173,15 @@ class _Converter:
             raise DeployKitError("YAML anchors and aliases are not allowed in profiles", self.location(node), path)
         self._seen.add(id(node))
         if len(path) > MAX_DEPTH:
-            raise DeployKitError(f"nesting is deeper than any profile needs (at most {MAX_DEPTH} levels)", self.location(node), path)
+            raise DeployKitError(
+                f"nesting is deeper than any profile needs (at most {MAX_DEPTH} levels)", self.location(node), path
+            )
         self.positions.setdefault(path, self.location(node))
         self._refuse_written_tag(node, path)
         if isinstance(node, MappingNode):
             return self._mapping(node, path)
         if isinstance(node, SequenceNode):
-            return [self.convert(item, path + (index,)) for index, item in enumerate(node.value)]
+            return [self.convert(item, (*path, index)) for index, item in enumerate(node.value)]
         if isinstance(node, ScalarNode):
             return self._scalar(node, path)
         raise DeployKitError("unsupported YAML node", self.location(node), path)
@@ -176,12 +192,14 @@ class _Converter:
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode) or _tag(key_node) == f"{_TAG_PREFIX}merge":
-                raise DeployKitError("mapping keys must be plain strings (no merge keys or complex keys)", self.location(key_node), path)
+                raise DeployKitError(
+                    "mapping keys must be plain strings (no merge keys or complex keys)", self.location(key_node), path
+                )
             self._refuse_written_tag(key_node, path)
             key = str(key_node.value)
             if _CONTROL.search(key):
                 raise DeployKitError("control characters are not allowed in keys", self.location(key_node), path)
-            child = path + (key,)
+            child = (*path, key)
             if key in result:
                 first = self.positions[child]
                 raise DeployKitError(
@@ -219,7 +237,7 @@ class _Converter:
         if _AMBIGUOUS.match(text):
             raise DeployKitError(
                 f"the plain value {text!r} means different things to different YAML readers; "
-                f"quote it (\"{text}\") if it is text, or write true/false or a plain number",
+                f'quote it ("{text}") if it is text, or write true/false or a plain number',
                 self.location(node),
                 path,
             )
@@ -227,7 +245,7 @@ class _Converter:
             number = float(text)
             raise DeployKitError(
                 f"the plain value {text!r} is read as the number {number!r}, losing its trailing zero; "
-                f"quote it (\"{text}\") if it is text, or write {number!r} if it is a number",
+                f'quote it ("{text}") if it is text, or write {number!r} if it is a number',
                 self.location(node),
                 path,
             )

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from deploykit.errors import DeployKitError, FieldPath, Location
-from deploykit.yamlload import Document, load_document
+from deploykit.loading.yamlfile import Document, load_document
 
 EXTENDS_KEY = "extends"
 MAX_EXTENDS_DEPTH = 16
@@ -46,7 +46,7 @@ def display_name(path: Path) -> str:
         return str(path)
 
 
-def load_profile(path: Path) -> MergedProfile:
+def load_merged(path: Path) -> MergedProfile:
     """Load `path` and every profile it extends, and merge them (parents first)."""
     documents = _load_chain(path)
     data: dict[str, Any] = {}
@@ -67,11 +67,17 @@ def _load_chain(path: Path) -> list[Document]:
         resolved = current.resolve()
         if resolved in visited:
             cycle = " -> ".join(display_name(p) for p in [*visited, resolved])
+            assert referrer is not None  # the first file cannot be visited twice
             document, _ = referrer
-            raise DeployKitError(f"profiles extend each other in a cycle: {cycle}", document.positions[(EXTENDS_KEY,)], (EXTENDS_KEY,))
+            raise DeployKitError(
+                f"profiles extend each other in a cycle: {cycle}", document.positions[(EXTENDS_KEY,)], (EXTENDS_KEY,)
+            )
         if len(visited) >= MAX_EXTENDS_DEPTH:
+            assert referrer is not None  # MAX_EXTENDS_DEPTH > 0
             document, _ = referrer
-            raise DeployKitError(f"more than {MAX_EXTENDS_DEPTH} levels of extends", document.positions[(EXTENDS_KEY,)], (EXTENDS_KEY,))
+            raise DeployKitError(
+                f"more than {MAX_EXTENDS_DEPTH} levels of extends", document.positions[(EXTENDS_KEY,)], (EXTENDS_KEY,)
+            )
         if referrer is not None and not current.is_file():
             document, parent = referrer
             raise DeployKitError(
@@ -86,7 +92,9 @@ def _load_chain(path: Path) -> list[Document]:
         if parent is None:
             break
         if not isinstance(parent, str) or not parent.strip():
-            raise DeployKitError("extends must be a file path (a string)", document.positions[(EXTENDS_KEY,)], (EXTENDS_KEY,))
+            raise DeployKitError(
+                "extends must be a file path (a string)", document.positions[(EXTENDS_KEY,)], (EXTENDS_KEY,)
+            )
         referrer = (document, parent)
         current = current.parent / parent
     chain.reverse()
@@ -102,7 +110,7 @@ def _merge_into(
 ) -> None:
     """Merge `overlay` into `data` in place, keeping `positions` pointing at each value's origin."""
     for key, value in overlay.items():
-        child = path + (key,)
+        child = (*path, key)
         if value is None:
             # A null that removes nothing is a YAML surprise (`~`, `null` or an empty value where text
             # was meant); dropping it silently would lose the field without a word.

@@ -10,8 +10,8 @@ import re
 from dataclasses import replace
 
 from deploykit.errors import DeployKitError, FieldPath, Location
-from deploykit.profiles import MergedProfile, forget_positions
-from deploykit.yamlload import load_value
+from deploykit.loading.merge import MergedProfile, forget_positions
+from deploykit.loading.yamlfile import load_value
 
 # `a.b`, `prestart[0].name`, `labels[example.com/team]`: brackets for keys that contain dots.
 _SEGMENT = re.compile(r"([^.\[\]]+)|\[([^\]]+)\]")
@@ -45,7 +45,10 @@ def _parse_path(field: str, argument: str) -> FieldPath:
     while position < len(field):
         match = _SEGMENT.match(field, position)
         if match is None:
-            raise DeployKitError(f"cannot read the field path {field!r} (use a.b.c, list[0], map[key.with.dots])", Location(argument, 1, 7 + position))
+            raise DeployKitError(
+                f"cannot read the field path {field!r} (use a.b.c, list[0], map[key.with.dots])",
+                Location(argument, 1, 7 + position),
+            )
         name, bracketed = match.groups()
         segment = name if name is not None else bracketed
         path.append(int(segment) if bracketed is not None and segment.isdigit() else segment)

@@ -1,0 +1,68 @@
+"""The one pipeline from profile files to a target's output; commands and tests call it.
+
+    profile path + `--set`  --loading-->  LoadedProfile (validated spec, every value located)
+    LoadedProfile + target  --overrides.<target>, spec rules, target.check-->  errors or a checked spec
+    checked spec            --target.render-->  Rendering (files, stdout, summary) + warnings
+
+Nothing here prints or writes: errors are raised as DeployKitError (located in the profile), and
+warnings are returned for the caller to show.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from deploykit.loading.merge import MergedProfile
+from deploykit.loading.per_target import for_target
+from deploykit.loading.validation import LoadedProfile, validate
+from deploykit.loading.workspace import load_profile
+from deploykit.rendering import Rendering
+from deploykit.report import Finding, Report
+from deploykit.spec import checks
+from deploykit.targets import get_target
+
+
+@dataclass(frozen=True)
+class TargetOutput:
+    """One target's rendering of one profile, with its warnings."""
+
+    target: str
+    rendering: Rendering
+    findings: tuple[Finding, ...]
+
+
+def load(path: Path, assignments: Sequence[str] = ()) -> LoadedProfile:
+    """The profile at `path` with its `extends` chain merged, `--set` applied, validated."""
+    return load_profile(path, assignments)
+
+
+def load_data(data: Mapping[str, Any], name: str = "profile.yaml") -> LoadedProfile:
+    """A profile given as data (already merged, no `extends`), validated exactly like a file called `name`.
+
+    Errors point at `name` without line numbers (1:1): data has no source text.
+    """
+    return validate(MergedProfile(copy.deepcopy(dict(data)), {}, name, (name,)))
+
+
+def render(loaded: LoadedProfile, target: str) -> TargetOutput:
+    """`target`'s output for a loaded profile; any error is a DeployKitError at the field's FILE:LINE:COL."""
+    module = get_target(target)
+    view = for_target(loaded.profile, target)
+    report = Report(target)
+    if view.overridden:  # an override may break a rule the profile itself kept
+        for problem in checks.problems(view.profile):
+            raise loaded.error(view.in_source(problem))
+    module.check(view.profile, report)
+    for problem in report.problems:
+        raise loaded.error(view.in_source(problem))
+    rendering = module.render(view.profile, report)
+    return TargetOutput(target, rendering, tuple(report.findings))
+
+
+def render_profile(path: Path, target: str, assignments: Sequence[str] = ()) -> TargetOutput:
+    """Load the profile at `path` (with `--set` assignments) and render it for `target`."""
+    return render(load(path, assignments), target)

@@ -1,0 +1,83 @@
+"""What a target's output does, as typed facts a target states about what it rendered.
+
+`explain` prints these; it never reads the rendered files or parses a command line back. Values are
+in the target's own notation (`2560m` for Compose, `512Mi` for Kubernetes) because that is what the
+user will find in the files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Route:
+    """How requests from outside reach the app."""
+
+    router: str  # who routes: "Traefik", "Ingress (class traefik)", "your Traefik (Nomad provider)"
+    rule: str  # what it matches: "Host(`api.example.com`)", or the Ingress hosts
+    entrypoint: str | None  # the Traefik entry point serving the route, where there is one
+    certificates: str | None  # where TLS certificates come from; None: plain HTTP
+    redirects_http: bool  # plain HTTP is redirected to HTTPS
+    tls_secret: str | None = None  # the Kubernetes Secret holding the certificate
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A health check that restarts the process when it fails."""
+
+    path: str
+    period_seconds: int
+    failure_threshold: int
+
+
+@dataclass(frozen=True)
+class Restarts:
+    """Who restarts a failed process, and how."""
+
+    policy: str  # as the target writes it: "unless-stopped", "Always", "fail"
+    attempts: int | None = None  # restarts in place within `interval` before giving up (Nomad)
+    interval: str | None = None
+    reschedule: str | None = None  # what happens next: "exponential from 30s" (Nomad)
+
+
+@dataclass(frozen=True)
+class Workload:
+    """The app's server processes, as the target runs them."""
+
+    name: str
+    command: tuple[str, ...]  # the argv the target runs
+    unit: str  # what holds the processes: "container", "pod", "allocation"
+    units: int  # how many (the autoscaler's minimum when autoscaled)
+    max_units: int | None  # the autoscaler's maximum; None when the count is fixed
+    processes_per_unit: int
+    supervisor: bool  # one more process per unit that the memory limit covers
+    memory_limit: str  # per unit
+    memory_request: str | None
+    cpu: str  # per unit
+    restarts: Restarts
+    shutdown_seconds: int
+    check_path: str  # what decides that a unit takes traffic
+    start_budget_seconds: int | None  # how long a unit may take to start
+    liveness: Probe | None
+
+
+@dataclass(frozen=True)
+class Steps:
+    """The steps run before the app starts."""
+
+    names: tuple[str, ...]
+    mechanism: str  # "one-shot services", "init containers", "Jobs", "prestart tasks"
+    once_per: str  # what each run belongs to: "up", "pod", "release", "allocation"
+    awaited: tuple[tuple[str, str], ...] = ()  # (step, condition) the app waits for (Compose)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What one target's output does for the six deployment concepts."""
+
+    target: str
+    route: Route | None
+    unrouted: str  # what reaches the app when there is no route: "the project's networks", "Service items-api"
+    web: Workload
+    steps: Steps

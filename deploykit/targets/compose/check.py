@@ -1,0 +1,105 @@
+"""The Compose target's rules: what it refuses, and what it warns about, before rendering."""
+
+from __future__ import annotations
+
+from deploykit.report import Report
+from deploykit.spec.model import Profile
+from deploykit.spec.names import is_local_host
+from deploykit.targets.compose import naming, secrets
+from deploykit.targets.compose.workload import MAX_WORKERS
+
+
+def is_exposed(profile: Profile) -> bool:
+    """Whether the app gets a public route (a proxy with a host)."""
+    return profile.proxy is not None and profile.proxy.host is not None
+
+
+def check(profile: Profile, report: Report) -> None:
+    """Errors and warnings for `profile` on Docker Compose (see deploykit.targets.Target)."""
+    options = profile.compose
+    if options.http_port == options.https_port:
+        report.error(("compose", "https_port"), "must differ from compose.http_port (Traefik publishes both)")
+    if options.workers is None and profile.replicas > MAX_WORKERS:
+        report.error(
+            ("replicas",),
+            f"{profile.replicas} processes cannot run as workers of one container; set compose.workers (at most {MAX_WORKERS})",
+        )
+    _check_service_names(profile, report)
+    _check_volumes(profile, report)
+    for variable, name in secrets.file_variable_owners(profile).items():
+        if variable in profile.env or variable in profile.secrets:
+            where = "env" if variable in profile.env else "secrets"
+            report.error(
+                ("secrets", name),
+                f"Compose passes this secret to the app as {variable} (the path of its file), which {where}.{variable} also sets; rename one of them",
+            )
+    proxy = profile.proxy
+    if proxy is None or proxy.host is None:
+        report.warn(
+            ("proxy",),
+            "no proxy host: the app gets no route and no published port, so only containers on its network reach it",
+        )
+    else:
+        if proxy.tls == "none" and not is_local_host(proxy.host):
+            report.warn(
+                ("proxy", "tls"),
+                f"tls: none serves {proxy.host} over plain HTTP; use acme or provided for a host outside this machine",
+            )
+        if options.socket_access == "mount":
+            report.warn(
+                ("compose", "socket_access"),
+                "Traefik mounts the Docker socket: anyone who takes over Traefik controls the host (a read-only mount still lets every API call through); use socket_access: proxy",
+            )
+        if proxy.tls == "provided":
+            certificate = proxy.certificate
+            if certificate is None:
+                report.error(
+                    ("proxy", "certificate"),
+                    "required with tls: provided: the certificate and key files Traefik serves",
+                    because_of=("proxy", "tls"),
+                )
+            elif not (certificate.cert_file.startswith("/") and certificate.key_file.startswith("/")):
+                report.warn(
+                    ("proxy", "certificate"),
+                    "relative certificate paths are resolved from the directory holding compose.yaml",
+                )
+    if options.secrets_source == "external" and profile.secrets:
+        report.warn(
+            ("compose", "secrets_source"),
+            "external secrets exist only in Swarm mode (`docker stack deploy`); `docker compose up` refuses them. Use secrets_source: file on a single server",
+        )
+
+
+def _check_service_names(profile: Profile, report: Report) -> None:
+    """An app or prestart step whose service name is taken by another service."""
+    taken: dict[str, str] = {}
+    if is_exposed(profile):
+        taken[naming.TRAEFIK] = "Traefik"
+        if profile.compose.socket_access == "proxy":
+            taken[naming.SOCKET_PROXY] = "the Docker socket proxy"
+    if profile.app in taken:
+        report.error(
+            ("app",), f"app name {profile.app!r} is also the Compose service of {taken[profile.app]}; rename the app"
+        )
+    taken[profile.app] = "the app"
+    for index, step in enumerate(profile.prestart):
+        if step.name in taken:
+            report.error(
+                ("prestart", index, "name"),
+                f"step name {step.name!r} is also the Compose service of {taken[step.name]}; rename the step",
+            )
+
+
+def _check_volumes(profile: Profile, report: Report) -> None:
+    """State volumes: names apart from deploykit's own, mount points the image prepares for the app."""
+    for name, path in profile.compose.volumes.items():
+        if name == naming.ACME_VOLUME:
+            report.error(
+                ("compose", "volumes", name),
+                f"{name!r} is the volume Traefik keeps its certificates in; choose another name",
+            )
+        if path not in profile.build.data_dirs:
+            report.warn(
+                ("compose", "volumes", name),
+                f"{path} is not in build.data_dirs: a new volume there is owned by root, so the app (uid {profile.build.uid}) cannot write it",
+            )

@@ -1,0 +1,64 @@
+"""What the rendered Kubernetes objects do, for `explain` (read from the objects, so it cannot drift)."""
+
+from __future__ import annotations
+
+from deploykit.summary import Probe, Restarts, Route, Steps, Summary, Workload
+
+
+def summarize(objects: list[dict]) -> Summary:
+    """The Summary of the objects `build_objects` returned."""
+    by_kind: dict[str, list[dict]] = {}
+    for obj in objects:
+        by_kind.setdefault(obj["kind"], []).append(obj)
+    deployment = by_kind["Deployment"][0]
+    pod = deployment["spec"]["template"]["spec"]
+    app = pod["containers"][0]
+    autoscaler = by_kind.get("HorizontalPodAutoscaler", [None])[0]
+    startup, liveness = app["startupProbe"], app["livenessProbe"]
+    if autoscaler is not None:
+        units, max_units = autoscaler["spec"]["minReplicas"], autoscaler["spec"]["maxReplicas"]
+    else:
+        units, max_units = deployment["spec"]["replicas"], None
+    web = Workload(
+        name=app["name"],
+        command=tuple(app["args"]),
+        unit="pod",
+        units=units,
+        max_units=max_units,
+        processes_per_unit=1,
+        supervisor=False,
+        memory_limit=app["resources"]["limits"]["memory"],
+        memory_request=app["resources"]["requests"]["memory"],
+        cpu=app["resources"]["limits"]["cpu"],
+        restarts=Restarts(pod["restartPolicy"]),
+        shutdown_seconds=pod["terminationGracePeriodSeconds"],
+        check_path=app["readinessProbe"]["httpGet"]["path"],
+        start_budget_seconds=startup["periodSeconds"] * startup["failureThreshold"],
+        liveness=Probe(liveness["httpGet"]["path"], liveness["periodSeconds"], liveness["failureThreshold"]),
+    )
+    jobs = by_kind.get("Job", [])
+    if jobs:
+        steps = Steps(tuple(job["metadata"]["name"] for job in jobs), "Jobs", "release")
+    else:
+        steps = Steps(tuple(container["name"] for container in pod.get("initContainers", [])), "init containers", "pod")
+    service = by_kind["Service"][0]["metadata"]["name"]
+    return Summary("k8s", _route(by_kind.get("Ingress", [None])[0]), f"Service {service}", web, steps)
+
+
+def _route(ingress: dict | None) -> Route | None:
+    if ingress is None:
+        return None
+    spec = ingress["spec"]
+    tls = spec.get("tls")
+    issuer = ingress["metadata"].get("annotations", {}).get("cert-manager.io/cluster-issuer")
+    certificates = None
+    if tls:
+        certificates = f"cert-manager ClusterIssuer {issuer}" if issuer else "provided by you"
+    return Route(
+        router=f"Ingress (class {spec['ingressClassName']})",
+        rule=", ".join(rule["host"] for rule in spec["rules"]),
+        entrypoint=None,
+        certificates=certificates,
+        redirects_http=False,
+        tls_secret=tls[0]["secretName"] if tls else None,
+    )

@@ -1,0 +1,85 @@
+"""The Nomad target's rules: what it refuses, and what it warns about, before rendering."""
+
+from __future__ import annotations
+
+from deploykit.report import Report
+from deploykit.spec.model import Profile
+from deploykit.spec.names import is_local_host
+from deploykit.targets.nomad.interpolation import runtime_reference_problem
+from deploykit.targets.nomad.secrets import is_variable_path, variable_path
+
+# Nomad clients cap kill_timeout at their max_kill_timeout, 30 s unless the operator raised it.
+DEFAULT_MAX_KILL_TIMEOUT = 30
+TRAEFIK_JOB = "traefik"
+
+
+def check(profile: Profile, report: Report) -> None:
+    """Errors and warnings for `profile` on Nomad (see deploykit.targets.Target)."""
+    options = profile.nomad
+    # Nomad refuses a healthy_deadline at or past progress_deadline: the deployment would fail first.
+    if options.min_healthy_seconds >= options.healthy_deadline_seconds:
+        report.error(("nomad", "min_healthy_seconds"), "must be less than nomad.healthy_deadline_seconds")
+    if options.healthy_deadline_seconds >= options.progress_deadline_seconds:
+        report.error(("nomad", "healthy_deadline_seconds"), "must be less than nomad.progress_deadline_seconds")
+    for name, value in profile.env.items():
+        _refuse_runtime_reference(report, value, ("env", name))
+    proxy = profile.proxy
+    if proxy is not None and proxy.host is not None and options.forwarded_allow_ips is None:
+        report.error(
+            ("nomad", "forwarded_allow_ips"),
+            "required with proxy.host: the addresses or CIDR of the Traefik nodes, whose X-Forwarded-* headers the app may trust",
+            because_of=("proxy", "host"),
+        )
+    for index, step in enumerate(profile.prestart):
+        for position, argument in enumerate(step.command):
+            _refuse_runtime_reference(report, argument, ("prestart", index, "command", position))
+    for position, argument in enumerate(profile.command):
+        _refuse_runtime_reference(report, argument, ("command", position))
+    for name in profile.secrets:
+        path = variable_path(profile, name)
+        if not is_variable_path(path):
+            report.error(
+                ("secrets", name, "secret"),
+                f"{path!r} is not a valid Nomad variable path (letters, digits, '-', '_', '~' and '/', at most 128 characters); "
+                "rename the secret or set nomad.variables_path",
+            )
+    if options.proxy == "job":
+        if proxy is not None and proxy.tls == "provided" and proxy.certificate is None:
+            report.error(
+                ("proxy", "certificate"),
+                "required with tls: provided and nomad.proxy: job: the certificate and key files Traefik serves",
+                because_of=("proxy", "tls"),
+            )
+        if profile.app == TRAEFIK_JOB:
+            report.error(
+                ("app",),
+                f"the app cannot be called {TRAEFIK_JOB!r} with nomad.proxy: job: the Traefik job has that name",
+            )
+    _warn(profile, report)
+
+
+def _refuse_runtime_reference(report: Report, text: str, path: tuple[str | int, ...]) -> None:
+    problem = runtime_reference_problem(text)
+    if problem is not None:
+        report.error(path, problem)
+
+
+def _warn(profile: Profile, report: Report) -> None:
+    if profile.shutdown_seconds > DEFAULT_MAX_KILL_TIMEOUT:
+        report.warn(
+            ("shutdown_seconds",),
+            f"Nomad clients cap kill_timeout at their max_kill_timeout ({DEFAULT_MAX_KILL_TIMEOUT}s unless raised in the client configuration)",
+        )
+    if profile.prestart and profile.replicas > 1:
+        report.warn(
+            ("prestart",),
+            "prestart tasks run in every allocation, concurrently: each step must take a lock (e.g. a Postgres advisory lock)",
+        )
+    for field in ("labels", "annotations"):
+        if getattr(profile, field):
+            report.warn((field,), f"Nomad jobs have no {field}: not rendered")
+    proxy = profile.proxy
+    if proxy is not None and proxy.host is not None and proxy.tls == "none" and not is_local_host(proxy.host):
+        report.warn(
+            ("proxy", "tls"), f"tls: none serves {proxy.host} over plain HTTP; use acme or provided for a public host"
+        )

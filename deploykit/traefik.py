@@ -1,0 +1,158 @@
+"""Traefik, the TLS proxy in front of the app on Compose and Nomad: its behaviour, said once.
+
+This module decides what Traefik does: its entry points, the permanent http->https redirect, TLS
+with ACME or provided certificates, the security headers, and the app's router, service and health
+check. Each target only formats the result: Compose as command-line flags and container labels,
+Nomad as flags and service tags (`flags`, `labels`, `tags` below). Keys are written as Traefik's
+documentation spells them; Traefik itself reads them case-insensitively.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from deploykit.spec.model import Profile
+
+WEB = "web"
+WEBSECURE = "websecure"
+# Unprivileged ports inside Traefik's container, so it needs no NET_BIND_SERVICE capability; the
+# host's 80 and 443 (or the profile's ports) are mapped onto them.
+CONTAINER_PORTS = {WEB: 8080, WEBSECURE: 8443}
+HSTS_SECONDS = 31536000
+STAGING_CA = "https://acme-staging-v02.api.letsencrypt.org/directory"
+ACME_DIR = "/letsencrypt"
+
+# One (key, value) of Traefik's static or dynamic configuration, in the order it is written.
+Setting = tuple[str, str]
+
+
+def uses_tls(profile: Profile) -> bool:
+    """Whether Traefik serves HTTPS: a proxy whose `tls` is acme or provided."""
+    return profile.proxy is not None and profile.proxy.tls != "none"
+
+
+@dataclass(frozen=True)
+class Acme:
+    """How Traefik obtains certificates from Let's Encrypt."""
+
+    resolver: str
+    email: str
+    challenge: Literal["tls-alpn", "http"]
+    staging: bool
+
+
+@dataclass(frozen=True)
+class StaticConfiguration:
+    """What a target decides about Traefik's static configuration; the rest is the same everywhere."""
+
+    provider: str  # "docker" or "nomad"
+    provider_settings: tuple[Setting, ...]  # e.g. (("endpoint", "tcp://socket-proxy:2375"),)
+    redirect_port: int  # the published HTTPS port plain HTTP is redirected to
+    dynamic_file: str | None  # where the file provider reads TLS options; None: no file provider
+    acme: Acme | None
+
+
+def static_settings(profile: Profile, config: StaticConfiguration) -> list[Setting]:
+    """Traefik's static configuration: entry points, redirect, providers and the ACME resolver."""
+    settings: list[Setting] = [
+        ("global.checkNewVersion", "false"),
+        ("global.sendAnonymousUsage", "false"),
+        ("log.level", "INFO"),
+        ("accessLog", "true"),
+        (f"entryPoints.{WEB}.address", f":{CONTAINER_PORTS[WEB]}"),
+        # Headers such as X_Forwarded_For or X.Forwarded.For read as X-Forwarded-For to many
+        # frameworks (WSGI, CGI): drop them, as nginx does, so a client cannot smuggle one past what
+        # Traefik sets. Needs Traefik 3.7.12 or later.
+        (f"entryPoints.{WEB}.http.aliasHeadersStrategy", "delete"),
+    ]
+    if uses_tls(profile):
+        settings += [
+            # A port, not the entry point's name: the redirect must name the published port, not 8443.
+            (f"entryPoints.{WEB}.http.redirections.entryPoint.to", f":{config.redirect_port}"),
+            (f"entryPoints.{WEB}.http.redirections.entryPoint.scheme", "https"),
+            (f"entryPoints.{WEB}.http.redirections.entryPoint.permanent", "true"),
+            (f"entryPoints.{WEBSECURE}.address", f":{CONTAINER_PORTS[WEBSECURE]}"),
+            (f"entryPoints.{WEBSECURE}.http.aliasHeadersStrategy", "delete"),
+        ]
+    if config.dynamic_file is not None:
+        settings.append(("providers.file.filename", config.dynamic_file))
+    provider = f"providers.{config.provider}"
+    settings.append((provider, "true"))
+    settings += [(f"{provider}.{key}", value) for key, value in config.provider_settings]
+    # Otherwise every container or service, databases included, would get a public router.
+    settings.append((f"{provider}.exposedByDefault", "false"))
+    acme = config.acme
+    if acme is not None:
+        resolver = f"certificatesResolvers.{acme.resolver}.acme"
+        settings += [(f"{resolver}.email", acme.email), (f"{resolver}.storage", f"{ACME_DIR}/acme.json")]
+        if acme.challenge == "tls-alpn":
+            settings.append((f"{resolver}.tlsChallenge", "true"))
+        else:
+            settings.append((f"{resolver}.httpChallenge.entryPoint", WEB))
+        if acme.staging:
+            settings.append((f"{resolver}.caServer", STAGING_CA))
+    return settings
+
+
+def router_settings(profile: Profile, resolver: str | None, server_port: int | None) -> list[Setting]:
+    """The app's router, security-headers middleware, service and health check, sorted by key.
+
+    `resolver` names the ACME certificate resolver (with `tls: acme`). `server_port` is the app's
+    port for providers that would otherwise guess it (Docker: the image exposes no port); Nomad's
+    provider takes each instance's own dynamic port from its registration, which a port would replace.
+    """
+    proxy = profile.proxy
+    assert proxy is not None and proxy.host is not None, "only an app with a public host has a router"
+    name = profile.app
+    router = f"http.routers.{name}"
+    headers = f"http.middlewares.{name}-headers.headers"
+    service = f"http.services.{name}.loadbalancer"
+    health = profile.health
+    settings = [
+        # The host is an RFC 1123 name (checked by the spec), so it cannot close the backticks.
+        (f"{router}.rule", f"Host(`{proxy.host}`)"),
+        (f"{router}.entryPoints", WEBSECURE if uses_tls(profile) else WEB),
+        (f"{router}.middlewares", f"{name}-headers"),
+        (f"{router}.service", name),
+        (f"{headers}.contentTypeNosniff", "true"),
+        (f"{headers}.frameDeny", "true"),
+        (f"{headers}.referrerPolicy", "strict-origin-when-cross-origin"),
+        # Traefik's own check: it stops sending requests to an instance that fails readiness, on
+        # every provider (Nomad's does not read Nomad's check status).
+        (f"{service}.healthCheck.path", health.readiness),
+        (f"{service}.healthCheck.interval", f"{health.interval_seconds}s"),
+        (f"{service}.healthCheck.timeout", f"{health.timeout_seconds}s"),
+    ]
+    if server_port is not None:
+        settings.append((f"{service}.server.port", str(server_port)))
+    if uses_tls(profile):
+        settings.append((f"{router}.tls", "true"))
+        # Browsers ignore HSTS over plain HTTP, so it is only sent with TLS.
+        settings += [(f"{headers}.stsSeconds", str(HSTS_SECONDS)), (f"{headers}.stsIncludeSubdomains", "true")]
+    if proxy.tls == "acme" and resolver is not None:
+        settings.append((f"{router}.tls.certResolver", resolver))
+    return sorted(settings)
+
+
+def dynamic_configuration(profile: Profile, cert_file: str, key_file: str) -> dict:
+    """Traefik's file-provider configuration: TLS 1.2 at least, and the provided certificate if any."""
+    tls: dict = {"options": {"default": {"minVersion": "VersionTLS12"}}}
+    if profile.proxy is not None and profile.proxy.tls == "provided":
+        tls["certificates"] = [{"certFile": cert_file, "keyFile": key_file}]
+    return {"tls": tls}
+
+
+def flags(settings: list[Setting]) -> list[str]:
+    """Settings as command-line flags, `--key=value`."""
+    return [f"--{key}={value}" for key, value in settings]
+
+
+def labels(settings: list[Setting]) -> dict[str, str]:
+    """Dynamic settings as provider labels (Docker), `traefik.key: value`."""
+    return {f"traefik.{key}": value for key, value in settings}
+
+
+def tags(settings: list[Setting]) -> list[str]:
+    """Dynamic settings as provider tags (Nomad), `traefik.key=value`."""
+    return [f"traefik.{key}={value}" for key, value in settings]

@@ -81,8 +81,8 @@ else
   "$checkov_venv/bin/pip" install -q --root-user-action=ignore "checkov==$checkov_version"
 fi
 
-# --- the project and its test dependencies, into the interpreter the tests run with.
-log "$python -m pip install -e '.[test]'"
+# --- the project with its test and lint dependencies, into the interpreter the tests run with.
+log "$python -m pip install -e '.[test,lint]'"
 cd "$repo_root"
-"$python" -m pip install -q --root-user-action=ignore -e '.[test]'
+"$python" -m pip install -q --root-user-action=ignore -e '.[test,lint]'
 log "done"

@@ -1,6 +1,6 @@
 """Kubernetes quantity syntax for memory and CPU, and the conversions each target needs.
 
-Units differ per target (gotcha: `512m` is megabytes to Compose and milli-bytes to Kubernetes), so the
+Units differ per target (`512m` is megabytes to Compose and milli-bytes to Kubernetes), so the
 profile uses one syntax, Kubernetes', and every target converts from exact integers here.
 """
 

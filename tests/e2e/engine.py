@@ -17,6 +17,7 @@ import hashlib
 import http.client
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -49,7 +50,7 @@ INPUTS_LABEL = "io.deploykit.e2e.inputs"
 
 DEBIAN_IMAGE = "localhost/debian:bookworm"
 DEBIAN_SUITE = "bookworm"
-DEBIAN_MIRROR = "http://deb.debian.org/debian"
+APT_SOURCES = Path("/etc/apt")
 
 # The official image's names, as a compose file or FROM line spells them.
 PYTHON_IMAGES = ("docker.io/library/python:3.11-slim-bookworm", "localhost/python:3.11-slim-bookworm")
@@ -409,13 +410,14 @@ def debian_image(podman: Podman, debootstrap: str = "debootstrap") -> str:
     The rootfs tarball is cached in CACHE_DIR, so the image can be re-imported without
     debootstrap after the image storage was wiped.
     """
-    digest = inputs_hash("debian-image/2", DEBIAN_SUITE, "minbase", DEBIAN_MIRROR)
+    mirror = debian_mirror()
+    digest = inputs_hash("debian-image/2", DEBIAN_SUITE, "minbase", mirror)
     with _cache_lock():
         if _up_to_date(podman, DEBIAN_IMAGE, digest):
             return DEBIAN_IMAGE
         tarball = CACHE_DIR / f"debian-{DEBIAN_SUITE}-minbase-{digest[:12]}.tar"
         if not tarball.is_file():
-            _debootstrap(debootstrap, tarball)
+            _debootstrap(debootstrap, tarball, mirror)
         podman.run(
             "import",
             "--change",
@@ -429,12 +431,64 @@ def debian_image(podman: Podman, debootstrap: str = "debootstrap") -> str:
     return DEBIAN_IMAGE
 
 
-def _debootstrap(debootstrap: str, tarball: Path) -> None:
+def debian_mirror(apt_dir: Path = APT_SOURCES, suite: str = DEBIAN_SUITE) -> str:
+    """The Debian mirror this machine's apt is configured with for `suite`'s main component.
+
+    Read from the deb822 `.sources` files and the one-line `sources.list` format, so the tests use
+    whatever mirror (or snapshot, or local proxy) the machine uses, never a hard-coded host.
+    """
+    files = sorted((apt_dir / "sources.list.d").glob("*.sources")) + [apt_dir / "sources.list"]
+    files += sorted((apt_dir / "sources.list.d").glob("*.list"))
+    for path in files:
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        entries = _deb822_entries(text) if path.suffix == ".sources" else _one_line_entries(text)
+        for types, uris, suites, components in entries:
+            if "deb" in types and suite in suites and "main" in components and uris:
+                return uris[0].rstrip("/")
+    raise EngineError(
+        f"no apt source for Debian {suite} main in {apt_dir}/sources.list or {apt_dir}/sources.list.d/: "
+        "debootstrap needs a Debian mirror; configure one for apt (e.g. deb http://deb.debian.org/debian "
+        f"{suite} main)"
+    )
+
+
+Entry = tuple[list[str], list[str], list[str], list[str]]
+
+
+def _deb822_entries(text: str) -> list[Entry]:
+    """(types, uris, suites, components) of each stanza of a deb822 `.sources` file."""
+    entries = []
+    for stanza in re.split(r"\n\s*\n", text):
+        fields: dict[str, list[str]] = {}
+        for line in stanza.splitlines():
+            if line.startswith("#") or ":" not in line or line[:1].isspace():
+                continue
+            key, _, value = line.partition(":")
+            fields[key.strip().lower()] = value.split()
+        if fields.get("enabled", ["yes"])[0].lower() == "no":
+            continue
+        entries.append((fields.get("types", []), fields.get("uris", []), fields.get("suites", []), fields.get("components", [])))
+    return entries
+
+
+def _one_line_entries(text: str) -> list[Entry]:
+    """(types, uris, suites, components) of each `deb [options] URI SUITE COMPONENT...` line."""
+    entries = []
+    for line in text.splitlines():
+        line = re.sub(r"\[[^\]]*\]", " ", line.split("#", 1)[0]).split()
+        if len(line) >= 4:
+            entries.append(([line[0]], [line[1]], [line[2]], line[3:]))
+    return entries
+
+
+def _debootstrap(debootstrap: str, tarball: Path, mirror: str) -> None:
     with tempfile.TemporaryDirectory(dir=CACHE_DIR, prefix="rootfs-") as tmp:
         rootfs = Path(tmp) / "rootfs"
         try:
             run_command(
-                [debootstrap, "--variant=minbase", DEBIAN_SUITE, str(rootfs), DEBIAN_MIRROR],
+                [debootstrap, "--variant=minbase", DEBIAN_SUITE, str(rootfs), mirror],
                 timeout=900,
             )
         finally:

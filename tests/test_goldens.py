@@ -1,0 +1,42 @@
+"""Every golden file matches what the code produces now; `python scripts/update_goldens.py` refreshes them.
+
+The test never writes: a golden file that is stale fails here until it is regenerated and committed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+from helpers import REPO
+
+_spec = importlib.util.spec_from_file_location("update_goldens", REPO / "scripts" / "update_goldens.py")
+assert _spec is not None and _spec.loader is not None
+update_goldens = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(update_goldens)
+
+
+def test_every_golden_file_is_current():
+    assert update_goldens.stale() == [], (
+        "stale golden files: run `python scripts/update_goldens.py`, review the diff and commit"
+    )
+
+
+def test_the_goldens_cover_every_bundled_environment_and_target():
+    from deploykit.targets import TARGETS
+
+    files = update_goldens.generated_files()
+    for environment in ("dev", "staging", "prod"):
+        assert (
+            f"tests/golden/explain/{environment}.txt" in files and f"tests/golden/explain/{environment}.json" in files
+        )
+        present = sorted(path.name for path in (REPO / "manifests" / environment).iterdir())
+        assert present == sorted(TARGETS), environment
+    assert sorted(path.name for path in (REPO / "manifests").iterdir()) == ["dev", "prod", "staging"]
+
+
+def test_a_stale_golden_file_is_reported(tmp_path, monkeypatch):
+    """The check cannot pass silently: a changed golden file is named."""
+    monkeypatch.setattr(update_goldens, "REPO", tmp_path)
+    (tmp_path / "profiles").symlink_to(REPO / "profiles")
+    (tmp_path / "manifests").symlink_to(REPO / "manifests")
+    assert sorted(update_goldens.stale()) == sorted(update_goldens.generated_files())

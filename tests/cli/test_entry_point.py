@@ -24,13 +24,17 @@ def test_console_script_is_installed_and_answers():
     script = shutil.which("deploykit")
     if script is None:
         missing("the deploykit console script is not on PATH: pip install -e .")
-    result = subprocess.run([script, "validate", "--env", "staging"], cwd=REPO, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [script, "validate", "--env", "staging"], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert result.stderr.endswith("profiles/staging.yaml: valid (k8s, compose, nomad, dockerfile)\n")
 
 
 def test_bad_input_in_a_new_process_is_one_line_and_exit_two(tmp_path):
-    (tmp_path / "profile.yaml").write_text("app: items-api\nimage: registry.example.com/acme/items-api:1.4.2\nreplica: 2\n")
+    (tmp_path / "profile.yaml").write_text(
+        "app: items-api\nimage: registry.example.com/acme/items-api:1.4.2\nreplica: 2\n"
+    )
     result = run_installed("render", "k8s", "-p", "profile.yaml", cwd=tmp_path)
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == "error: profile.yaml:3:1: replica: unknown field 'replica'; did you mean 'replicas'?\n"

@@ -437,7 +437,7 @@ def debian_mirror(apt_dir: Path = APT_SOURCES, suite: str = DEBIAN_SUITE) -> str
     Read from the deb822 `.sources` files and the one-line `sources.list` format, so the tests use
     whatever mirror (or snapshot, or local proxy) the machine uses, never a hard-coded host.
     """
-    files = sorted((apt_dir / "sources.list.d").glob("*.sources")) + [apt_dir / "sources.list"]
+    files = [*sorted((apt_dir / "sources.list.d").glob("*.sources")), apt_dir / "sources.list"]
     files += sorted((apt_dir / "sources.list.d").glob("*.list"))
     for path in files:
         if not path.is_file():
@@ -469,7 +469,9 @@ def _deb822_entries(text: str) -> list[Entry]:
             fields[key.strip().lower()] = value.split()
         if fields.get("enabled", ["yes"])[0].lower() == "no":
             continue
-        entries.append((fields.get("types", []), fields.get("uris", []), fields.get("suites", []), fields.get("components", [])))
+        entries.append(
+            (fields.get("types", []), fields.get("uris", []), fields.get("suites", []), fields.get("components", []))
+        )
     return entries
 
 

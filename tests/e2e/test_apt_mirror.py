@@ -30,7 +30,12 @@ def test_deb822_sources_file(tmp_path):
 
 
 def test_one_line_sources_list_with_options(tmp_path):
-    apt = _apt(tmp_path, {"sources.list": "# comment\ndeb [arch=amd64 signed-by=/k.gpg] http://ftp.example.net/debian bookworm main contrib\n"})
+    apt = _apt(
+        tmp_path,
+        {
+            "sources.list": "# comment\ndeb [arch=amd64 signed-by=/k.gpg] http://ftp.example.net/debian bookworm main contrib\n"
+        },
+    )
     assert debian_mirror(apt) == "http://ftp.example.net/debian"
 
 
@@ -49,5 +54,7 @@ def test_disabled_stanzas_other_suites_and_other_files_are_ignored(tmp_path):
 
 def test_no_debian_source_is_a_clear_failure(tmp_path):
     apt = _apt(tmp_path, {"sources.list": "deb https://packages.cloud.google.com/apt cloud-sdk-bookworm main\n"})
-    with pytest.raises(EngineError, match=r"no apt source for Debian bookworm main .* debootstrap needs a Debian mirror"):
+    with pytest.raises(
+        EngineError, match=r"no apt source for Debian bookworm main .* debootstrap needs a Debian mirror"
+    ):
         debian_mirror(apt)

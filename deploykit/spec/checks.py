@@ -38,10 +38,16 @@ def problems(profile: Profile) -> Iterator[Problem]:
     for name in profile.env:
         if name in profile.secrets:
             yield Problem(("env", name), f"{name} is also defined in secrets; define it in one place")
-        if names.SECRET_LOOKING_ENV.search(name):
+        if name not in profile.env_not_secret and names.looks_like_credential(name):
             yield Problem(
                 ("env", name),
-                f"{name} looks like a credential; reference it under `secrets:` instead of writing its value",
+                f"{name} looks like a credential; reference it under `secrets:` instead of writing its value "
+                "(or list it in `env_not_secret` if it holds no secret)",
+            )
+        if names.URL_WITH_PASSWORD.match(profile.env[name]):
+            yield Problem(
+                ("env", name),
+                "the value holds a password in its URL (user:password@host); reference it under `secrets:` instead of writing it",
             )
     port_names, port_numbers = {"http"}, {profile.port}
     for index, extra in enumerate(profile.ports):

@@ -202,6 +202,12 @@ class Profile(SpecModel):
     )
     env: _Env = Field({}, description="Plain environment variables (no credentials: use `secrets`).")
     secrets: dict[EnvName, SecretRef] = Field({}, description="Environment variables read from secrets, by reference.")
+    env_not_secret: Annotated[list[EnvName], Field(max_length=256)] = Field(
+        [],
+        description="Names in `env` (and `overrides.<target>.env`) that look like credentials but hold none, e.g. SORT_KEY. "
+        "A plain value for a name such as *_PASSWORD, *_PASS, *_TOKEN, *_SECRET, *_KEY, *_AUTH or *_DSN is refused "
+        "unless the name is listed here; a password inside a URL (user:password@host) is refused whatever the name.",
+    )
     proxy: Proxy | None = Field(None, description="Public HTTPS exposure through the TLS proxy.")
     shutdown_seconds: Seconds = Field(
         30, description="Graceful shutdown budget: time between SIGTERM and SIGKILL on every target."

@@ -30,9 +30,42 @@ IMAGE_REFERENCE = re.compile(
     r"(?:@(?P<digest>sha256:[a-f0-9]{64}))?$"
 )
 # Env names that look like they hold a credential: these must come from `secrets:`, not `env:`.
-SECRET_LOOKING_ENV = re.compile(
-    r"(?:^|_)(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|APIKEY|PRIVATE_KEY|CREDENTIALS?)(?:_|$)", re.IGNORECASE
+# Words that name a credential wherever they stand (`SECRET_KEY_BASE`, `API_TOKEN`, `DB_PASSWORD`).
+_CREDENTIAL_WORDS = frozenset(
+    {"PASSWORD", "PASSWORDS", "PASSWD", "PASSPHRASE", "SECRET", "SECRETS", "TOKEN", "TOKENS"}
+    | {"CREDENTIAL", "CREDENTIALS", "APIKEY", "APIKEYS"}
 )
+# Words that name a credential as the last word only: `SSH_KEY` but not `KEY_ID`, `BASIC_AUTH` but not
+# `AUTH_URL`, `SENTRY_DSN` but not `DSN_TIMEOUT`, `DB_PASS` but not `PASS_RATE`.
+_CREDENTIAL_LAST_WORDS = frozenset({"PASS", "PWD", "KEY", "KEYS", "AUTH", "DSN", "CREDS", "SALT"})
+_CREDENTIAL_ENDINGS = frozenset({("CONNECTION", "STRING")})  # Azure's connection strings carry the account key
+# Credential words glued to others, as in `PGPASSWORD` or `MYAPIKEY` (camelCase is split into words first).
+_CREDENTIAL_FRAGMENTS: tuple[str, ...] = (
+    *("PASSWORD", "PASSWD", "PASSPHRASE", "APIKEY", "PRIVATEKEY", "SECRETKEY", "ACCESSKEY"),
+    *("AUTHTOKEN", "ACCESSTOKEN", "CLIENTSECRET"),
+)
+# Names of where a secret is, not of the secret itself: `POSTGRES_PASSWORD_FILE` (the Docker images'
+# convention), `SECRETS_DIR`, `TLS_KEY_PATH`.
+_LOCATION_LAST_WORDS = frozenset({"FILE", "PATH", "DIR"})
+_CAMEL_CASE_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+# A URL with a password in it (`postgresql://user:password@host/db`, `redis://:password@host`).
+URL_WITH_PASSWORD = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s:]*:[^/?#@\s]+@")
+
+
+def looks_like_credential(name: str) -> bool:
+    """Whether an environment variable called `name` most likely holds a credential.
+
+    A heuristic over common names (tests/spec/test_credential_names.py lists the ones it must catch
+    and the ones it must not); `env_not_secret` acknowledges a false positive.
+    """
+    words = [word for word in _CAMEL_CASE_BOUNDARY.sub("_", name).upper().split("_") if word]
+    if not words or words[-1] in _LOCATION_LAST_WORDS:
+        return False
+    if any(word in _CREDENTIAL_WORDS for word in words) or words[-1] in _CREDENTIAL_LAST_WORDS:
+        return True
+    if tuple(words[-2:]) in _CREDENTIAL_ENDINGS:
+        return True
+    return any(fragment in word for word in words for fragment in _CREDENTIAL_FRAGMENTS)
 
 
 def check_dns_label(value: str, what: str = "name") -> str:
@@ -93,4 +126,54 @@ def check_http_path(value: str) -> str:
         raise ValueError(
             f"{value!r} is not a valid HTTP path: start with '/' and use letters, digits and ._~!*+,;=:@%/- only"
         )
+    return value
+
+
+def check_ip_address(value: str) -> str:
+    """`value` if it is an IPv4 or IPv6 address written without a zone ID, else a ValueError.
+
+    Python accepts `fe80::1%eth0` (and `::1%${HOME}`); no target can use a zone, and whatever follows
+    the `%` would reach the output as written.
+    """
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an IP address (e.g. 0.0.0.0, 127.0.0.1 or ::1)") from None
+    if "%" in value:
+        raise ValueError(f"{value!r} has an IPv6 zone ID (%...); write the address alone")
+    return value
+
+
+def check_ip_network(value: str) -> str:
+    """`value` normalised, if it is an IPv4 or IPv6 network in CIDR notation, without host bits or a zone ID."""
+    import ipaddress
+
+    try:
+        network = ipaddress.ip_network(value, strict=True)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a network in CIDR notation ({exc})") from None
+    if "%" in value:
+        raise ValueError(f"{value!r} has an IPv6 zone ID (%...); write the network alone, e.g. fe80::/64")
+    return str(network)
+
+
+def check_address_list(value: str) -> str:
+    """`value` if it is `*` or a comma-separated list of IP addresses and CIDR networks (uvicorn's
+    --forwarded-allow-ips), else a ValueError naming the entry that is neither.
+
+    uvicorn keeps an entry it cannot parse as a literal host name that never matches a peer address,
+    so a typo would silently trust nobody, or the wrong network.
+    """
+    for entry in (part.strip() for part in value.split(",")):
+        if entry == "*":
+            continue
+        try:
+            if "/" in entry:
+                check_ip_network(entry)
+            else:
+                check_ip_address(entry)
+        except ValueError as exc:
+            raise ValueError(f"{value!r}: {exc}") from None
     return value

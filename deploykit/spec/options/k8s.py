@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
+from deploykit.spec import names
 from deploykit.spec.base import DnsLabel, LabelValue, SelectorKey, SpecModel
 
 Port = Annotated[int, Field(ge=1, le=65535)]
@@ -21,20 +22,12 @@ class Autoscaling(SpecModel):
     )
 
 
-def _network(value: str) -> str:
-    import ipaddress
-
-    try:
-        network = ipaddress.ip_network(value, strict=True)
-    except ValueError as exc:
-        raise ValueError(f"{value!r} is not a network in CIDR notation ({exc})") from None
-    return str(network)
-
-
 class EgressRule(SpecModel):
     """A destination the pods may connect to (besides DNS)."""
 
-    cidr: Annotated[str, AfterValidator(_network)] = Field(description="Destination network, e.g. 10.0.0.0/8.")
+    cidr: Annotated[str, AfterValidator(names.check_ip_network)] = Field(
+        description="Destination network, e.g. 10.0.0.0/8."
+    )
     ports: Annotated[list[Port], Field(min_length=1, max_length=64)] = Field(description="TCP ports allowed.")
 
 
@@ -72,7 +65,11 @@ class K8sOptions(SpecModel):
         "init",
         description="init: one init container per step in every pod; job: one batch/v1 Job per step, run as an Argo CD PreSync / Helm pre-install,pre-upgrade hook.",
     )
-    forwarded_allow_ips: Annotated[str, Field(min_length=1, max_length=1024, pattern=r"^[0-9a-fA-F:.,/* ]+$")] = Field(
+    forwarded_allow_ips: Annotated[
+        str,
+        Field(min_length=1, max_length=1024, pattern=r"^[0-9a-fA-F:.,/* ]+$"),
+        AfterValidator(names.check_address_list),
+    ] = Field(
         "*",
         description="Addresses whose X-Forwarded-* headers the app trusts. `*` is safe because the NetworkPolicy admits only the ingress controller; set your pod CIDR to be stricter.",
     )

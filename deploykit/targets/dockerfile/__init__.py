@@ -12,8 +12,9 @@ import posixpath
 from deploykit.rendering import RenderedFile, Rendering
 from deploykit.report import Report
 from deploykit.spec.model import Profile
-from deploykit.spec.options.build import package_name, package_version
+from deploykit.spec.options.build import package_name
 from deploykit.spec.server import server_command
+from deploykit.targets.dockerfile.check import check
 from deploykit.targets.dockerfile.text import environment
 
 __all__ = ["NAME", "check", "render"]
@@ -30,16 +31,6 @@ def health_probe(profile: Profile) -> list[str]:
     url = f"http://127.0.0.1:{profile.port}{profile.health.liveness}"
     code = f"import urllib.request; urllib.request.urlopen({url!r}, timeout={profile.health.timeout_seconds})"
     return ["python", "-c", code]
-
-
-def check(profile: Profile, report: Report) -> None:
-    """Warnings for `profile`'s image (see deploykit.targets.Target); the spec's validators refuse what cannot be built."""
-    for index, entry in enumerate(profile.build.system_packages):
-        if package_version(entry) is None:
-            report.warn(
-                ("build", "system_packages", index),
-                f"{entry} is not pinned: each build may install another version (hadolint DL3008); write {entry}=VERSION",
-            )
 
 
 def template_context(profile: Profile) -> dict:

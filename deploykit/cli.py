@@ -1,7 +1,8 @@
 """The command line: argument parsing and the error handler around every command.
 
 Exit codes: 0 success; 1 `check` found stale manifests, or `diff` found differences; 2 invalid input
-or usage; 3 unexpected error (a bug: please report it); 130 interrupted.
+or usage, or a file that cannot be read or written (permissions, a full disk); 3 unexpected error (a
+bug: please report it); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from deploykit.cli_errors import OneLineUsageErrors, describe_os_error, one_line, silence_stdout
 from deploykit.errors import DeployKitError
 
 EXIT_OK = 0
@@ -25,6 +27,7 @@ app = typer.Typer(
     help="Compile one deployment spec into Docker Compose, Kubernetes, Nomad and a Dockerfile.",
     add_completion=False,
     no_args_is_help=True,
+    cls=OneLineUsageErrors,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -49,17 +52,24 @@ TargetsOption = Annotated[list[str] | None, typer.Option("--target", "-t", help=
 
 
 def _guarded(command: Callable[[], int]) -> None:
-    """Run a command: user errors are one line and exit 2, bugs exit 3 with details."""
+    """Run a command: user and environment errors are one line and exit 2, bugs exit 3 with details."""
     try:
         code = command()
+        sys.stdout.flush()  # a short output meets a full disk or a closed pipe only here
     except DeployKitError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
         code = EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         code = EXIT_INTERRUPTED
     except BrokenPipeError:
+        silence_stdout()
         code = EXIT_OK  # the reader (e.g. `| head`) went away: not an error of ours
+    except OSError as exc:  # the environment, not the input: a permission, a full disk, stdout on /dev/full
+        if exc.filename is None:
+            silence_stdout()
+        print(f"error: {one_line(describe_os_error(exc))}", file=sys.stderr)
+        code = EXIT_USAGE
     except Exception:
         import traceback
 
@@ -96,6 +106,10 @@ def render(
     assignments: SetOption = None,
     strict: StrictOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="With `all`: print nothing but errors.")] = False,
+    replace_other_target: Annotated[
+        bool,
+        typer.Option("--replace-other-target", help="With -o: replace a directory holding another target's rendering."),
+    ] = False,
 ) -> None:
     """Render a profile for one target (print it, or write it with -o DIR), or `all` into manifests/."""
     from deploykit.commands.common import ManifestsChoice, ProfileChoice
@@ -104,9 +118,10 @@ def render(
         from deploykit.commands import render_all as command
 
         def run_all() -> int:
-            if profile is not None or output_dir is not None:
+            if profile is not None or output_dir is not None or replace_other_target:
                 raise DeployKitError(
-                    "`render all` reads every profile in --profiles and writes into --manifests; -p and -o do not apply"
+                    "`render all` reads every profile in --profiles and writes into --manifests; "
+                    "-p, -o and --replace-other-target do not apply"
                 )
             choice = ManifestsChoice(
                 profiles_dir, manifests_dir, tuple(env or ()), tuple(only_targets or ()), tuple(assignments or ())
@@ -122,7 +137,7 @@ def render(
         if env is not None and len(env) > 1:
             raise DeployKitError("give one --env for a single target")
         choice = ProfileChoice(profile, env[0] if env else None, profiles_dir, tuple(assignments or ()))
-        return command_one.run(target, choice, output_dir, strict)
+        return command_one.run(target, choice, output_dir, strict, replace_other_target)
 
     _guarded(run_one)
 

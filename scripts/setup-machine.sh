@@ -9,6 +9,7 @@ repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 python=${PYTHON:-python}
 checkov_venv=/opt/checkov
 checkov_version=3.3.30
+npm_prefix=/opt/deploykit-npm
 containers_conf=/etc/deploykit-ci/containers.conf
 export DEBIAN_FRONTEND=noninteractive
 
@@ -79,6 +80,27 @@ else
   log "installing checkov $checkov_version into $checkov_venv"
   "$python" -m venv --clear "$checkov_venv"
   "$checkov_venv/bin/pip" install -q --root-user-action=ignore "checkov==$checkov_version"
+fi
+
+# --- node tools the tests run, pinned by scripts/npm/package-lock.json and installed with `npm ci`
+# into a fixed directory (tests/tooling.py looks there): HashiCorp's own HCL parser (hashicorp/hcl/v2,
+# compiled to WASM as @cdktf/hcl2json) reads the rendered Nomad jobs exactly as Nomad does.
+if ! command -v npm >/dev/null 2>&1; then
+  if [ "$apt_updated" = false ]; then
+    apt-get update -q
+    apt_updated=true
+  fi
+  log "apt-get install nodejs npm"
+  apt-get install -y -q nodejs npm
+fi
+if cmp -s "$repo_root/scripts/npm/package-lock.json" "$npm_prefix/package-lock.json" \
+  && [ -f "$npm_prefix/node_modules/@cdktf/hcl2json/package.json" ]; then
+  log "node test tools already installed in $npm_prefix"
+else
+  log "npm ci in $npm_prefix"
+  mkdir -p "$npm_prefix"
+  cp "$repo_root/scripts/npm/package.json" "$repo_root/scripts/npm/package-lock.json" "$npm_prefix/"
+  (cd "$npm_prefix" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 # --- the project with its test and lint dependencies, into the interpreter the tests run with.

@@ -62,3 +62,16 @@ def checkov_binary() -> str:
     return require_tool(
         "checkov", f"install it into its own venv at {CHECKOV_VENV_BINARY} (scripts/setup-machine.sh does)"
     )
+
+
+# Node tools pinned by scripts/npm/package-lock.json; scripts/setup-machine.sh installs them here (npm ci).
+NPM_PREFIX = Path("/opt/deploykit-npm")
+
+
+def node_package(name: str) -> tuple[str, Path]:
+    """`node` and the directory of the npm package `name` installed under NPM_PREFIX (skip, or fail under CI)."""
+    node = require_tool("node", "install Node.js (scripts/setup-machine.sh does)")
+    package = NPM_PREFIX / "node_modules" / name
+    if not (package / "package.json").is_file():
+        missing(f"{name} is not installed in {NPM_PREFIX}: run scripts/setup-machine.sh (npm ci from scripts/npm/)")
+    return node, package

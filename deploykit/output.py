@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import os
 import shutil
 import stat
@@ -139,12 +140,15 @@ def rendered_target(directory: Path) -> str | None:
 def read_regular_file(path: Path) -> str | None:
     """The text of `path` if it is a regular file (links not followed); None for anything else.
 
-    A FIFO or a device where a rendered file should be is never opened, so it cannot hang a reader.
+    A FIFO or a device where a rendered file should be is never read, so it cannot hang a reader; a
+    file that cannot be read (permissions) raises the OSError.
     """
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW | _CLOEXEC)
-    except OSError:
-        return None
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP, errno.ENXIO):  # absent, a link, a socket
+            return None
+        raise
     with open(descriptor, "rb", closefd=True) as handle:
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
             return None
@@ -304,6 +308,7 @@ def _check_replaceable(entry: _Resolved, replace_other_target: bool) -> None:
         raise DeployKitError(f"{shown} exists and is not a directory")
     try:
         foreign = _foreign_entries(entry.path)
+        existing = rendered_target(entry.path)
     except OSError as exc:
         raise DeployKitError(f"cannot read {shown}: {exc.strerror}") from None
     if foreign:
@@ -311,7 +316,6 @@ def _check_replaceable(entry: _Resolved, replace_other_target: bool) -> None:
         raise DeployKitError(
             f"refusing to write into {shown}: it holds files deploykit did not render ({listed}); use a directory of its own"
         )
-    existing = rendered_target(entry.path)
     target = entry.plan.target
     if not replace_other_target and existing is not None and target is not None and existing != target:
         raise DeployKitError(
@@ -369,7 +373,7 @@ def _foreign_entries(directory: Path) -> list[str]:
             relative = prefix + entry.name
             if entry.is_dir(follow_symlinks=False):
                 if marker is not None:
-                    _visit_marked(Path(entry.path), entry.name, marker, relative + "/")
+                    visit_marked(Path(entry.path), entry.name, marker, relative + "/")
                 else:
                     visit(Path(entry.path), relative + "/", top=False)
             elif entry.is_file(follow_symlinks=False):
@@ -383,7 +387,7 @@ def _foreign_entries(directory: Path) -> list[str]:
             else:
                 found.append(relative)
 
-    def _visit_marked(path: Path, inside: str, marker: _Marker, prefix: str) -> None:
+    def visit_marked(path: Path, inside: str, marker: _Marker, prefix: str) -> None:
         if inside not in marker.directories:
             found.append(prefix)
             return
@@ -392,7 +396,7 @@ def _foreign_entries(directory: Path) -> list[str]:
                 return
             relative = f"{inside}/{entry.name}"
             if entry.is_dir(follow_symlinks=False):
-                _visit_marked(Path(entry.path), relative, marker, prefix + entry.name + "/")
+                visit_marked(Path(entry.path), relative, marker, prefix + entry.name + "/")
             elif not (entry.is_file(follow_symlinks=False) and relative in marker.files):
                 found.append(prefix + entry.name)
 
@@ -484,15 +488,18 @@ def _umask() -> int:
 
 
 def _swap_all(staged: list[_Staged]) -> None:
-    """Swap every staged directory in; if one fails, swap the others back and raise."""
-    for item in staged:
-        try:
-            _swap_in(item)
-        except OSError as exc:
-            for done in reversed([other for other in staged if other.swapped]):
-                with contextlib.suppress(OSError):
-                    _swap_back(done)
-            raise DeployKitError(f"cannot replace {item.entry.shown}: {exc.strerror}") from None
+    """Swap every staged directory in; if one fails (or Ctrl-C comes between two), swap the others back."""
+    current: _Staged | None = None
+    try:
+        for current in staged:
+            _swap_in(current)
+    except BaseException as exc:
+        for done in reversed([item for item in staged if item.swapped]):
+            with contextlib.suppress(OSError):
+                _swap_back(done)
+        if isinstance(exc, OSError) and current is not None:
+            raise DeployKitError(f"cannot replace {current.entry.shown}: {exc.strerror}") from None
+        raise
 
 
 def _swap_in(item: _Staged) -> None:

@@ -203,19 +203,14 @@ def test_too_deep_a_chain_is_refused(profiles):
     assert error_of(Path("p17.yaml")) == "p2.yaml:1:1: extends: more than 16 levels of extends"
 
 
-def test_merging_is_linear_in_the_number_of_keys(profiles):
-    """16,000 keys took 63 s to merge: each replaced value scanned every position recorded so far."""
-    import time
-
-    keys = 10_000
+def test_positions_of_many_merged_keys_come_from_the_file_that_set_each(profiles):
+    """(tests/spec/test_loading_is_linear.py times the same shape with 10,000 keys.)"""
+    keys = 200
     profiles("base.yaml", "app: items\nenv:\n" + "".join(f"  K{index}: a\n" for index in range(keys)))
     leaf = profiles(
         "prod.yaml", "extends: base.yaml\nenv:\n" + "".join(f"  K{index}: b\n" for index in range(0, keys, 2))
     )
-    started = time.perf_counter()
     merged = load_merged(leaf)
-    # About 1.5 s here, nearly all of it ruamel.yaml reading 15,000 lines; the quadratic merge took over 20 s.
-    assert time.perf_counter() - started < 8.0
     assert len(merged.data["env"]) == keys
     assert merged.data["env"]["K2"] == "b" and merged.data["env"]["K3"] == "a"
     assert merged.location_of(("env", "K2")) == Location("prod.yaml", 4, 3)

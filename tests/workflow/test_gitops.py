@@ -153,9 +153,7 @@ def test_fault_while_writing_leaves_previous_manifests(project: Path, monkeypatc
     Every directory is staged before the first is swapped in: a failure in the last one used to leave
     dev and prod already replaced.
     """
-    for name in ("dev", "prod", "staging"):
-        profile = project / f"profiles/{name}.yaml"
-        profile.write_text(profile.read_text() + "labels:\n  team: items\n")
+    change_every_profile(project)
     before = snapshot(project / "manifests")
     calls = {"count": 0}
 
@@ -175,6 +173,35 @@ def test_fault_while_writing_leaves_previous_manifests(project: Path, monkeypatc
     assert calls["count"] == failing_write
     assert snapshot(project / "manifests") == before
     assert not [p for p in (project / "manifests").rglob("*") if p.name.endswith(output.STAGING_SUFFIX)]
+
+
+def test_a_failed_swap_puts_back_the_directories_already_swapped(project: Path, monkeypatch: pytest.MonkeyPatch):
+    """Fault injection: the fifth of twelve swaps fails; the four done are swapped back."""
+    change_every_profile(project)
+    before = snapshot(project / "manifests")
+    real_swap = output._swap_in
+    calls = {"count": 0}
+
+    def failing_swap(item):
+        calls["count"] += 1
+        if calls["count"] == 5:
+            raise OSError(5, "Input/output error")
+        real_swap(item)
+
+    monkeypatch.chdir(project)
+    monkeypatch.setattr(output, "_swap_in", failing_swap)
+    with pytest.raises(DeployKitError) as caught:
+        render_all.run(ManifestsChoice(Path("profiles"), Path("manifests")), strict=False, quiet=True)
+    monkeypatch.undo()
+    assert str(caught.value) == "cannot replace manifests/prod/k8s: Input/output error"
+    assert snapshot(project / "manifests") == before
+    assert not [p for p in (project / "manifests").rglob("*") if p.name.endswith(output.STAGING_SUFFIX)]
+
+
+def change_every_profile(project: Path) -> None:
+    for name in ("dev", "prod", "staging"):
+        profile = project / f"profiles/{name}.yaml"
+        profile.write_text(profile.read_text() + "labels:\n  team: items\n")
 
 
 def test_killed_render_never_leaves_a_mix(project: Path):

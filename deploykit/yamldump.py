@@ -25,6 +25,11 @@ _RETYPED = re.compile(
 
 
 class _Representer(SafeRepresenter):
+    def ignore_aliases(self, data: Any) -> bool:
+        # Never `&id001`/`*id001`: a builder may reuse one dict in two places, and Kubernetes, Compose and
+        # people expect every value written out where it belongs.
+        return True
+
     def represent_str(self, data: str):
         style = None
         if _RETYPED.fullmatch(data) or data == "":

@@ -34,3 +34,12 @@ def explain(summary: Summary) -> dict[str, str]:
         if not steps.names
         else f"{steps.mechanism} {', '.join(steps.names)} run in order in every allocation before the app task",
     }
+
+
+def _prestart(summary: Summary) -> str:
+    steps = summary.steps
+    if not steps.names:
+        return "none"
+    if steps.once_per == "release":
+        return f"{steps.mechanism} runs {', '.join(steps.names)} in order, once per release; run it and wait for it before the service job"
+    return f"{steps.mechanism} runs {', '.join(steps.names)} in order in every allocation before the app task (Nomad starts prestart tasks at once, so the steps share one)"

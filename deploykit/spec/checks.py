@@ -28,6 +28,23 @@ def problems(profile: Profile) -> Iterator[Problem]:
         seen.add(step.name)
         if not step.command[0]:
             yield Problem(("prestart", index, "command", 0), "the program to run cannot be empty")
+    for field in ("processes", "cron"):
+        for name, entry in getattr(profile, field).items():
+            if name in seen:
+                owner = "the app" if name == profile.app else "another process, job or prestart step"
+                yield Problem(
+                    (field, name),
+                    f"{name!r} is also the name of {owner}: processes, jobs, steps and the app share one namespace",
+                )
+            seen.add(name)
+            if not entry.command[0]:
+                yield Problem((field, name, "command", 0), "the program to run cannot be empty")
+            for variable in entry.env:
+                if names.SECRET_LOOKING_ENV.search(variable):
+                    yield Problem(
+                        (field, name, "env", variable),
+                        f"{variable} looks like a credential; reference it under `secrets:` instead of writing its value",
+                    )
     for name in profile.env:
         if name in profile.secrets:
             yield Problem(("env", name), f"{name} is also defined in secrets; define it in one place")

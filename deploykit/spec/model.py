@@ -20,6 +20,7 @@ from deploykit.spec.base import (
     ImageReference,
     LabelKey,
     LabelValue,
+    LongSeconds,
     Seconds,
     SpecModel,
     TargetName,
@@ -29,6 +30,7 @@ from deploykit.spec.options.compose import ComposeOptions
 from deploykit.spec.options.k8s import K8sOptions
 from deploykit.spec.options.nomad import NomadOptions
 from deploykit.spec.quantities import parse_cpu, parse_memory
+from deploykit.spec.schedule import check_schedule, check_time_zone
 
 
 def _number_as_text(value: object) -> object:
@@ -168,6 +170,47 @@ _Cpu = Annotated[str, BeforeValidator(_number_as_text), AfterValidator(_cpu)]
 _Env = dict[EnvName, Annotated[str, Field(max_length=65536)]]
 
 
+Schedule = Annotated[str, Field(min_length=9, max_length=128), AfterValidator(check_schedule)]
+TimeZone = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(check_time_zone)]
+
+
+class Process(SpecModel):
+    """A long-running process beside the web server (a queue worker, a consumer): no port, no proxy.
+
+    It runs the app's image with the app's environment, secrets, labels and hardening; image, env,
+    memory and cpu may differ.
+    """
+
+    command: Command = Field(description="The command, exec form (e.g. [celery, -A, shop, worker, --concurrency, 2]).")
+    replicas: _Replicas = Field(
+        1, description="Instances of the process: containers on Compose, pods on Kubernetes, allocations on Nomad."
+    )
+    image: ImageReference | None = Field(None, description="Another image (default: the app's `image`).")
+    memory: _Memory | None = Field(None, description="Memory per instance (default: the app's `memory`).")
+    cpu: _Cpu | None = Field(None, description="CPU per instance (default: the app's `cpu`).")
+    env: _Env = Field({}, description="Variables added to (or replacing) the app's `env` for this process.")
+
+
+class CronJob(SpecModel):
+    """A command run to completion on a schedule, in the app's image with the app's environment and secrets."""
+
+    schedule: Schedule = Field(
+        description="Five-field cron schedule: minute hour day-of-month month day-of-week, e.g. '17 3 * * *'."
+    )
+    command: Command = Field(description="The command, exec form (e.g. [python, manage.py, clearsessions]).")
+    timezone: TimeZone = Field("UTC", description="IANA time zone the schedule is read in (e.g. Europe/Kyiv).")
+    timeout_seconds: LongSeconds | None = Field(
+        None,
+        description="Stop a run that takes longer than this (Kubernetes activeDeadlineSeconds, yacron executionTimeout).",
+    )
+    image: ImageReference | None = Field(
+        None, description="Another image (default: the app's `image`; Compose runs every job in the app's)."
+    )
+    memory: _Memory | None = Field(None, description="Memory of one run (default: the app's `memory`).")
+    cpu: _Cpu | None = Field(None, description="CPU of one run (default: the app's `cpu`).")
+    env: _Env = Field({}, description="Variables added to (or replacing) the app's `env` for this job.")
+
+
 class TargetOverride(SpecModel):
     """Fields one target sees differently; unset fields keep the profile's value."""
 
@@ -214,6 +257,14 @@ class Profile(SpecModel):
     health: Health = Field(Health(), description="Health checks.")
     prestart: Annotated[list[PrestartStep], Field(max_length=32)] = Field(
         [], description="Steps run in order before the app starts."
+    )
+    processes: Annotated[dict[DnsLabel, Process], Field(max_length=16)] = Field(
+        {},
+        description="Long-running processes beside the web server (queue workers), by name: no port, no proxy, "
+        "the app's image, env, secrets and hardening.",
+    )
+    cron: Annotated[dict[DnsLabel, CronJob], Field(max_length=32)] = Field(
+        {}, description="Scheduled jobs, by name: a command run to completion on a cron schedule."
     )
     env: _Env = Field({}, description="Plain environment variables (no credentials: use `secrets`).")
     secrets: dict[EnvName, SecretRef] = Field({}, description="Environment variables read from secrets, by reference.")

@@ -11,7 +11,9 @@ API server uses:
 - `PATCH` of a named object with `Content-Type: application/apply-patch+yaml` (server-side apply): records
   the field manager, `force` and `dryRun` query parameters, stores the object unless `dryRun=All`, and
   returns it with the fields a server sets (uid, resourceVersion, generation, creationTimestamp,
-  managedFields, a Deployment's `progressDeadlineSeconds` default and status).
+  managedFields, a Deployment's `progressDeadlineSeconds` default and status);
+- a Job's status as its controller would write it: running for `job_running_polls` reads, then the
+  condition `job_outcomes` names for it (Complete unless a test says Failed).
 
 What it does not do: merge with fields owned by other field managers, validate objects, or check
 namespaces and permissions. Errors (403, 422, ...) are injected per request with `refuse`.
@@ -63,7 +65,12 @@ RESOURCES: dict[str, list[dict]] = {
         _subresource("deployments/scale", "Scale"),
         _subresource("deployments/status", "Deployment"),
     ],
-    "batch/v1": [_resource("jobs", "Job", None, ["all"]), _subresource("jobs/status", "Job")],
+    "batch/v1": [
+        _resource("jobs", "Job", None, ["all"]),
+        _subresource("jobs/status", "Job"),
+        _resource("cronjobs", "CronJob", ["cj"], ["all"]),
+        _subresource("cronjobs/status", "CronJob"),
+    ],
     "networking.k8s.io/v1": [
         _resource("ingresses", "Ingress", ["ing"]),
         _subresource("ingresses/status", "Ingress"),
@@ -113,6 +120,9 @@ class StandinApiServer:
     applied: dict[str, dict] = field(default_factory=dict)  # the last applied body per path
     requests: list[Request] = field(default_factory=list)
     refusals: dict[tuple[str, str], Refusal] = field(default_factory=dict)
+    job_outcomes: dict[str, str] = field(default_factory=dict)  # Job name -> "Complete" (default) or "Failed"
+    job_running_polls: int = 0  # reads of a new Job that still find it running
+    _job_reads: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _resource_version: int = 0
 
@@ -217,7 +227,7 @@ def _handler(state: StandinApiServer) -> type[BaseHTTPRequestHandler]:
             if self.command == "GET":
                 found = _discovery(path) or state.objects.get(path)
                 if found is not None:
-                    return 200, found
+                    return 200, self._with_job_status(path, found)
             match = _OBJECT_PATH.match(path)
             if match is None:
                 return 404, _status(404, "NotFound", "the server could not find the requested resource")
@@ -273,6 +283,23 @@ def _handler(state: StandinApiServer) -> type[BaseHTTPRequestHandler]:
                 state.objects[path] = result
                 state.applied[path] = body
             return (201 if previous is None else 200), result
+
+        def _with_job_status(self, path: str, found: dict) -> dict:
+            """A stored Job as its controller would have it by now: running, then complete or failed."""
+            if found.get("kind") != "Job":
+                return found
+            reads = state._job_reads[path] = state._job_reads.get(path, 0) + 1
+            if reads <= state.job_running_polls:
+                return found | {"status": {"active": 1}}
+            outcome = state.job_outcomes.get(found["metadata"]["name"], "Complete")
+            message = "Job has reached the specified backoff limit" if outcome == "Failed" else ""
+            condition = {
+                "type": outcome,
+                "status": "True",
+                "reason": "BackoffLimitExceeded" if outcome == "Failed" else "",
+                "message": message,
+            }
+            return found | {"status": {"conditions": [condition]}}
 
         def _send(self, code: int, answer: dict) -> None:
             payload = json.dumps(answer).encode()

@@ -39,16 +39,16 @@ def launch(profile: Profile, trusted_subnet: str | None) -> Launch:
     return Launch(profile.port, per_container(profile), trusted_subnet, profile.shutdown_seconds)
 
 
-def environment(profile: Profile, server_variables: dict[str, str] | None = None) -> dict[str, str]:
-    """Plain values, the server's variables and the secrets' file paths, sorted by name; every `$` kept literal."""
-    variables = {name: literal(value) for name, value in {**profile.env, **(server_variables or {})}.items()}
-    variables |= secrets.file_variables(profile)
-    return dict(sorted(variables.items()))
+def environment(profile: Profile, variables: dict[str, str]) -> dict[str, str]:
+    """Plain `variables` and the secrets' file paths, sorted by name; every `$` kept literal."""
+    result = {name: literal(value) for name, value in variables.items()}
+    result |= secrets.file_variables(profile)
+    return dict(sorted(result.items()))
 
 
-def _common(profile: Profile, server_variables: dict[str, str] | None = None) -> dict:
-    """What the app and its steps share: identity, configuration and secrets."""
-    result: dict = {"environment": environment(profile, server_variables)}
+def common(profile: Profile, variables: dict[str, str]) -> dict:
+    """What every service running the app's code shares: configuration, secrets and state volumes."""
+    result: dict = {"environment": environment(profile, variables)}
     if profile.secrets:
         result["secrets"] = secrets.service_secrets(profile)
     if profile.compose.volumes:
@@ -100,7 +100,7 @@ def build_app_service(profile: Profile, traefik_labels: dict[str, str], trusted_
     service: dict = {
         "image": profile.image,
         "command": [literal(argument) for argument in [*profile.command, *server.arguments(unit)]],
-        **_common(profile, server.environment(unit)),
+        **common(profile, {**profile.env, **server.environment(unit)}),
         "healthcheck": healthcheck(profile),
         # Extra ports (metrics, admin) are for containers on the app's networks, never published.
         **({"expose": [str(extra.port) for extra in profile.ports]} if profile.ports else {}),
@@ -117,9 +117,15 @@ def build_app_service(profile: Profile, traefik_labels: dict[str, str], trusted_
     if trusted_subnet is not None:
         service["networks"] = [naming.PROXY_NETWORK]
     service |= metadata(profile, traefik_labels, annotations=True)
-    if profile.prestart:
-        service["depends_on"] = {profile.prestart[-1].name: {"condition": "service_completed_successfully"}}
+    service |= after_prestart(profile)
     return service
+
+
+def after_prestart(profile: Profile) -> dict:
+    """`depends_on` the last prestart step's success (each step waits for the one before it)."""
+    if not profile.prestart:
+        return {}
+    return {"depends_on": {profile.prestart[-1].name: {"condition": "service_completed_successfully"}}}
 
 
 def build_step_service(profile: Profile, index: int, step: PrestartStep) -> dict:
@@ -127,7 +133,7 @@ def build_step_service(profile: Profile, index: int, step: PrestartStep) -> dict
     service: dict = {
         "image": step.image or profile.image,
         "command": [literal(argument) for argument in step.command],
-        **_common(profile),
+        **common(profile, profile.env),
         "restart": "no",
         **hardening(run_as(profile)),
         **limits(profile.memory_bytes, profile.cpu_millicores, STEP_PIDS),

@@ -12,6 +12,7 @@ import posixpath
 from deploykit.rendering import RenderedFile, Rendering
 from deploykit.report import Report
 from deploykit.servers import Launch, detect
+from deploykit.spec.background import YACRON_HOME, YACRON_VERSION
 from deploykit.spec.model import Profile
 from deploykit.spec.options.build import package_name, package_version
 from deploykit.targets.dockerfile.text import environment
@@ -104,6 +105,8 @@ def template_context(profile: Profile) -> dict:
         "requirements_in_image": posixpath.join(build.workdir, build.requirements),
         "app_paths": [(path, posixpath.join(build.workdir, path)) for path in build.app_paths],
         "build_commands": [list(command) for command in build.commands],
+        "scheduler_home": YACRON_HOME if profile.cron else None,
+        "scheduler_version": YACRON_VERSION,
         "port": profile.port,
         "interval": health.interval_seconds,
         "timeout": health.timeout_seconds,

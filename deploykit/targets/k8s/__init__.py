@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from deploykit.rendering import RenderedFile, Rendering
 from deploykit.report import Report
+from deploykit.spec.background import background_processes, scheduled_jobs
 from deploykit.spec.model import Profile
 from deploykit.targets.k8s.availability import build_autoscaler, build_pod_disruption_budget, build_service_account
+from deploykit.targets.k8s.background import build_cron_job, build_process_deployment, build_process_disruption_budget
 from deploykit.targets.k8s.check import check
 from deploykit.targets.k8s.network import build_ingress, build_network_policy, build_service
 from deploykit.targets.k8s.summary import summarize
@@ -21,18 +23,17 @@ NAME = "k8s"
 
 
 def build_objects(profile: Profile) -> list[dict]:
-    """Every object, in apply order (identity, migrations, workload, traffic, policy)."""
+    """Every object, in apply order (identity, migrations, workloads, traffic, availability, policy, schedules)."""
+    processes = background_processes(profile)
     objects: list[dict | None] = [build_service_account(profile)]
     if profile.k8s.prestart == "job":
         objects += build_prestart_jobs(profile)
-    objects += [
-        build_deployment(profile),
-        build_service(profile),
-        build_ingress(profile),
-        build_pod_disruption_budget(profile),
-        build_autoscaler(profile),
-        build_network_policy(profile),
-    ]
+    objects.append(build_deployment(profile))
+    objects += [build_process_deployment(profile, process) for process in processes]
+    objects += [build_service(profile), build_ingress(profile), build_pod_disruption_budget(profile)]
+    objects += [build_process_disruption_budget(profile, process) for process in processes]
+    objects += [build_autoscaler(profile), build_network_policy(profile)]
+    objects += [build_cron_job(profile, job) for job in scheduled_jobs(profile)]
     return [obj for obj in objects if obj is not None]
 
 

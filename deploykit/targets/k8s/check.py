@@ -5,10 +5,20 @@ from __future__ import annotations
 from deploykit.report import Report
 from deploykit.spec.model import Profile
 
+# Pods are told apart by their `app.kubernetes.io/component` label: these values are taken.
+RESERVED_COMPONENTS = {"server": "the web server's pods", "prestart": "the prestart Jobs' pods"}
+
 
 def check(profile: Profile, report: Report) -> None:
     """Errors and warnings for `profile` on Kubernetes (see deploykit.targets.Target)."""
     options = profile.k8s
+    for field in ("processes", "cron"):
+        for name in getattr(profile, field):
+            if name in RESERVED_COMPONENTS:
+                report.error(
+                    (field, name),
+                    f"{name!r} labels {RESERVED_COMPONENTS[name]} (app.kubernetes.io/component); choose another name",
+                )
     if options.namespace == "default":
         report.error(("k8s", "namespace"), "do not deploy into the 'default' namespace; name one")
     autoscaling = options.autoscaling

@@ -43,9 +43,9 @@ def container_security_context(profile: Profile) -> dict:
     }
 
 
-def resources(profile: Profile, memory_bytes: int | None = None) -> dict:
-    """Resources of one container (`memory_bytes`, else one process's). CPU limit = request gives Guaranteed QoS."""
-    cpu = kubernetes_cpu(profile.cpu_millicores)
+def resources(profile: Profile, memory_bytes: int | None = None, cpu_millicores: int | None = None) -> dict:
+    """Resources of one container (the given ones, else one app process's). CPU limit = request gives Guaranteed QoS."""
+    cpu = kubernetes_cpu(profile.cpu_millicores if cpu_millicores is None else cpu_millicores)
     memory = kubernetes_memory(profile.memory_bytes if memory_bytes is None else memory_bytes)
     return {"requests": {"cpu": cpu, "memory": memory}, "limits": {"cpu": cpu, "memory": memory}}
 
@@ -60,7 +60,11 @@ def launch(profile: Profile) -> Launch:
 
 def env(profile: Profile) -> list[dict]:
     """Plain values, secret references and the server's variables (the proxy trust list...), sorted by name."""
-    variables = {**profile.env, **profile.web_server.environment(launch(profile))}
+    return env_entries(profile, {**profile.env, **profile.web_server.environment(launch(profile))})
+
+
+def env_entries(profile: Profile, variables: dict[str, str]) -> list[dict]:
+    """`variables` as plain values and the profile's secrets as references, sorted by name."""
     entries: list[dict] = [{"name": name, "value": literal(value)} for name, value in variables.items()]
     entries += [
         {"name": name, "valueFrom": {"secretKeyRef": {"name": ref.secret, "key": ref.key}}}
@@ -69,7 +73,7 @@ def env(profile: Profile) -> list[dict]:
     return sorted(entries, key=lambda entry: entry["name"])
 
 
-def _tmp_mount() -> list[dict]:
+def tmp_mount() -> list[dict]:
     return [{"name": TMP_VOLUME, "mountPath": "/tmp"}]
 
 
@@ -103,7 +107,7 @@ def app_container(profile: Profile) -> dict:
         "readinessProbe": _probe(profile, health.readiness, health.interval_seconds, health.failure_threshold),
         "livenessProbe": _probe(profile, health.liveness, health.interval_seconds, health.failure_threshold),
         "securityContext": container_security_context(profile),
-        "volumeMounts": _tmp_mount(),
+        "volumeMounts": tmp_mount(),
     }
 
 
@@ -117,7 +121,7 @@ def step_container(profile: Profile, step: PrestartStep) -> dict:
         "env": env(profile),
         "resources": resources(profile),
         "securityContext": container_security_context(profile),
-        "volumeMounts": _tmp_mount(),
+        "volumeMounts": tmp_mount(),
     }
 
 
@@ -149,6 +153,31 @@ def _spreads(profile: Profile) -> bool:
     return profile.replicas >= 2 or profile.k8s.autoscaling is not None
 
 
+def spread(spec: dict, selector: dict[str, str]) -> None:
+    """Prefer pods matching `selector` on different nodes and zones: a node or zone failure takes out one."""
+    spec["affinity"] = {
+        "podAntiAffinity": {
+            "preferredDuringSchedulingIgnoredDuringExecution": [
+                {
+                    "weight": 100,
+                    "podAffinityTerm": {
+                        "labelSelector": {"matchLabels": selector},
+                        "topologyKey": "kubernetes.io/hostname",
+                    },
+                }
+            ]
+        }
+    }
+    spec["topologySpreadConstraints"] = [
+        {
+            "maxSkew": 1,
+            "topologyKey": "topology.kubernetes.io/zone",
+            "whenUnsatisfiable": "ScheduleAnyway",
+            "labelSelector": {"matchLabels": selector},
+        }
+    ]
+
+
 def build_deployment(profile: Profile) -> dict:
     """The Deployment: `replicas` pods of one process each, prestart steps as init containers."""
     init_containers = []
@@ -156,27 +185,7 @@ def build_deployment(profile: Profile) -> dict:
         init_containers = [step_container(profile, step) for step in profile.prestart]
     spec = pod_spec(profile, [app_container(profile)], init_containers, "Always")
     if _spreads(profile):
-        spec["affinity"] = {
-            "podAntiAffinity": {
-                "preferredDuringSchedulingIgnoredDuringExecution": [
-                    {
-                        "weight": 100,
-                        "podAffinityTerm": {
-                            "labelSelector": {"matchLabels": selector_labels(profile)},
-                            "topologyKey": "kubernetes.io/hostname",
-                        },
-                    }
-                ]
-            }
-        }
-        spec["topologySpreadConstraints"] = [
-            {
-                "maxSkew": 1,
-                "topologyKey": "topology.kubernetes.io/zone",
-                "whenUnsatisfiable": "ScheduleAnyway",
-                "labelSelector": {"matchLabels": selector_labels(profile)},
-            }
-        ]
+        spread(spec, selector_labels(profile))
     template_metadata: dict = {"labels": labels(profile)}
     if profile.k8s.pod_annotations:
         template_metadata["annotations"] = dict(sorted(profile.k8s.pod_annotations.items()))

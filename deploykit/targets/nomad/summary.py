@@ -8,14 +8,15 @@ from deploykit.summary import Restarts, Route, Steps, Summary, Workload
 
 def summarize(profile: Profile, job: dict) -> Summary:
     """The Summary of `job`, the values `build_job` returned for `profile`."""
-    app = next(task for task in job["tasks"] if not task["prestart"])
-    restart, reschedule = job["restart"], job["reschedule"]
-    web = Workload(
+    web = job["groups"][0]
+    app = next(task for task in web["tasks"] if not task["prestart"])
+    restart, reschedule = web["restart"], web["reschedule"]
+    workload = Workload(
         name=app["name"],
         command=(app["command"], *app["args"]),
         server=profile.web_server.name,
         unit="allocation",
-        units=job["count"],
+        units=web["count"],
         max_units=None,
         processes_per_unit=1,
         supervisor=profile.web_server.processes(1) > 1,
@@ -30,13 +31,17 @@ def summarize(profile: Profile, job: dict) -> Summary:
             reschedule=f"{reschedule['delay_function']} from {reschedule['delay']}",
         ),
         shutdown_seconds=profile.shutdown_seconds,
-        check_path=job["service"]["checks"][0]["path"],
+        check_path=web["service"]["checks"][0]["path"],
         container_check=None,
         start_budget_seconds=None,
         liveness=None,
     )
-    steps = Steps(tuple(task["name"] for task in job["tasks"] if task["prestart"]), "prestart tasks", "allocation")
-    return Summary("nomad", _route(profile), f"service {job['service']['name']}", web, steps)
+    names = tuple(step.name for step in profile.prestart)
+    if profile.nomad.prestart == "job":
+        steps = Steps(names, f"the batch job {profile.app}-prestart", "release")
+    else:
+        steps = Steps(names, "one prestart task", "allocation")
+    return Summary("nomad", _route(profile), f"service {web['service']['name']}", workload, steps)
 
 
 def _route(profile: Profile) -> Route | None:

@@ -20,6 +20,7 @@ class Route:
     certificates: str | None  # where TLS certificates come from; None: plain HTTP
     redirects_http: bool  # plain HTTP is redirected to HTTPS
     tls_secret: str | None = None  # the Kubernetes Secret holding the certificate
+    redirected_by: str | None = None  # what answers plain HTTP with the redirect: "HTTPRoute items-api-redirect"
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class Workload:
     check_path: str  # what decides that a unit takes traffic
     start_budget_seconds: int | None  # how long a unit may take to start
     liveness: Probe | None
+    drain_seconds: int | None = None  # how long a stopping unit keeps serving before SIGTERM (a preStop delay)
 
 
 @dataclass(frozen=True)
@@ -81,3 +83,4 @@ class Summary:
     unrouted: str  # what reaches the app when there is no route: "the project's networks", "Service items-api"
     web: Workload
     steps: Steps
+    trusted_proxies: str | None = None  # whose X-Forwarded-* headers the app trusts, where the target says it

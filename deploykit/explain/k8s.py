@@ -8,16 +8,8 @@ from deploykit.summary import Summary
 
 def explain(summary: Summary) -> dict[str, str]:
     """One sentence per concept, from the Kubernetes target's summary."""
-    web, steps, route = summary.web, summary.steps, summary.route
-    if route is None:
-        https = f"no Ingress: reachable inside the cluster only, through {summary.unrouted}"
-    elif route.certificates is None:
-        https = f"{route.router} for {route.rule} over plain HTTP"
-    else:
-        source = (
-            f"issued by {route.certificates}" if route.certificates.startswith("cert-manager") else route.certificates
-        )
-        https = f"{route.router} terminates TLS for {route.rule} with Secret {route.tls_secret}, {source}"
+    web, steps = summary.web, summary.steps
+    https = _https(summary)
     liveness = web.liveness
     assert liveness is not None, "every pod has a liveness probe"
     per_pod = count(web.processes_per_unit, "process")
@@ -38,9 +30,51 @@ def explain(summary: Summary) -> dict[str, str]:
         "startup": f"the Deployment controller starts the pods; each may take {web.start_budget_seconds}s to answer {liveness.path}",
         "restarts": (
             f"restartPolicy {web.restarts.policy}; the kubelet restarts a container that fails {liveness.path} "
-            f"{liveness.failure_threshold} times {liveness.period_seconds}s apart; {web.shutdown_seconds}s to shut down"
+            f"{liveness.failure_threshold} times {liveness.period_seconds}s apart; {_shutdown(summary)}"
         ),
         "replication": replication,
         "memory": f"limit {web.memory_limit} per pod (one process), request {web.memory_request}; {count(web.max_units or web.units, 'pod')} at most",
         "prestart": prestart,
     }
+
+
+def _https(summary: Summary) -> str:
+    """Which object routes the host, who terminates TLS with whose certificate, what redirects plain
+    HTTP, and whose forwarded headers the app believes."""
+    route = summary.route
+    if route is None:
+        return f"no Ingress or HTTPRoute: reachable inside the cluster only, through {summary.unrouted}"
+    if route.certificates is None:
+        sentence = f"{route.router} routes {route.rule} over plain HTTP"
+    elif route.tls_secret is None:
+        sentence = f"{route.router} routes {route.rule}; TLS is terminated with the certificate of {route.certificates}"
+    else:
+        source = (
+            f"issued by {route.certificates}" if route.certificates.startswith("cert-manager") else route.certificates
+        )
+        sentence = f"{route.router} routes {route.rule} and terminates TLS with Secret {route.tls_secret}, {source}"
+    if route.redirected_by is not None:
+        sentence += f"; {route.redirected_by} redirects http to https"
+    return sentence + _trust(summary.trusted_proxies)
+
+
+def _trust(trusted: str | None) -> str:
+    if trusted is None:
+        return ""
+    if trusted == "*":
+        return (
+            "; the app trusts X-Forwarded-* from any address (*), which is safe only where the cluster enforces "
+            "NetworkPolicy: otherwise set k8s.forwarded_allow_ips to the pod CIDR"
+        )
+    return f"; the app trusts X-Forwarded-* from {trusted}"
+
+
+def _shutdown(summary: Summary) -> str:
+    web = summary.web
+    if web.drain_seconds is None:
+        return f"{web.shutdown_seconds}s to shut down"
+    drain = web.drain_seconds
+    return (
+        f"grace period {web.shutdown_seconds}s: a stopping pod keeps serving {drain}s (preStop) while routes drop it, "
+        f"then gets SIGTERM and {web.shutdown_seconds - drain}s to finish"
+    )

@@ -75,7 +75,7 @@ def _subresource(name: str, kind: str, namespaced: bool = True) -> dict:
 
 
 # The resource lists of the group versions deploykit uses, trimmed to the kinds it emits and the kinds
-# Traefik's Kubernetes Gateway provider reads.
+# Traefik's Kubernetes providers (Gateway, Ingress, CRD) read.
 RESOURCES: dict[str, list[dict]] = {
     "v1": [
         _resource("serviceaccounts", "ServiceAccount", ["sa"]),
@@ -84,6 +84,7 @@ RESOURCES: dict[str, list[dict]] = {
         _resource("namespaces", "Namespace", ["ns"], namespaced=False),
         _resource("secrets", "Secret"),
         _resource("configmaps", "ConfigMap", ["cm"]),
+        _resource("nodes", "Node", ["no"], namespaced=False),
     ],
     "discovery.k8s.io/v1": [_resource("endpointslices", "EndpointSlice")],
     "gateway.networking.k8s.io/v1": [
@@ -102,7 +103,21 @@ RESOURCES: dict[str, list[dict]] = {
     "gateway.networking.k8s.io/v1beta1": [
         _resource("referencegrants", "ReferenceGrant", ["refgrant"], ["gateway-api"])
     ],
-    "traefik.io/v1alpha1": [_resource("middlewares", "Middleware")],
+    "traefik.io/v1alpha1": [
+        _resource(plural, kind)
+        for plural, kind in [
+            ("middlewares", "Middleware"),
+            ("middlewaretcps", "MiddlewareTCP"),
+            ("ingressroutes", "IngressRoute"),
+            ("ingressroutetcps", "IngressRouteTCP"),
+            ("ingressrouteudps", "IngressRouteUDP"),
+            ("tlsoptions", "TLSOption"),
+            ("tlsstores", "TLSStore"),
+            ("traefikservices", "TraefikService"),
+            ("serverstransports", "ServersTransport"),
+            ("serverstransporttcps", "ServersTransportTCP"),
+        ]
+    ],
     "apps/v1": [
         _resource("deployments", "Deployment", ["deploy"], ["all"]),
         _subresource("deployments/scale", "Scale"),
@@ -113,6 +128,7 @@ RESOURCES: dict[str, list[dict]] = {
         _resource("ingresses", "Ingress", ["ing"]),
         _subresource("ingresses/status", "Ingress"),
         _resource("networkpolicies", "NetworkPolicy", ["netpol"]),
+        _resource("ingressclasses", "IngressClass", None, namespaced=False),
     ],
     "policy/v1": [
         _resource("poddisruptionbudgets", "PodDisruptionBudget", ["pdb"]),

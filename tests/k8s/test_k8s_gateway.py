@@ -173,3 +173,17 @@ def test_network_policy_admits_the_gateway_data_plane_by_its_standard_label():
 def test_no_proxy_host_means_no_routes():
     objects, _ = objects_of(variant("prod", proxy=None, k8s={"gateway": None, "cluster_issuer": None}))
     assert not find(objects, "HTTPRoute") and not find(objects, "ListenerSet")
+
+
+def test_init_scaffolds_gateway_routing(tmp_path):
+    from helpers import run_cli
+    from k8s_support import parse_stream
+
+    assert (
+        run_cli("init", "--app", "shop", "--image", "registry.example.com/team/shop:2.0.1", cwd=tmp_path).returncode
+        == 0
+    )
+    result = run_cli("render", "k8s", "--env", "prod", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    kinds = [document["kind"] for document in parse_stream(result.stdout)]
+    assert kinds.count("HTTPRoute") == 2 and "Ingress" not in kinds

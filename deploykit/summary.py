@@ -48,17 +48,20 @@ class Workload:
 
     name: str
     command: tuple[str, ...]  # the argv the target runs
+    server: str  # the server `command` starts (deploykit.servers), or "generic"
     unit: str  # what holds the processes: "container", "pod", "allocation"
     units: int  # how many (the autoscaler's minimum when autoscaled)
     max_units: int | None  # the autoscaler's maximum; None when the count is fixed
     processes_per_unit: int
     supervisor: bool  # one more process per unit that the memory limit covers
+    supervisor_loads_app: bool  # that process imports the app (a full process's memory), or only supervises
     memory_limit: str  # per unit
     memory_request: str | None
     cpu: str  # per unit
     restarts: Restarts
     shutdown_seconds: int
     check_path: str  # what decides that a unit takes traffic
+    container_check: tuple[str, ...] | None  # the probe the engine runs in the container, if any (Compose)
     start_budget_seconds: int | None  # how long a unit may take to start
     liveness: Probe | None
     drain_seconds: int | None = None  # how long a stopping unit keeps serving before SIGTERM (a preStop delay)

@@ -24,6 +24,8 @@ WEBSECURE = "websecure"
 # host's 80 and 443 (or the profile's ports) are mapped onto them.
 CONTAINER_PORTS = {WEB: 8080, WEBSECURE: 8443}
 HSTS_SECONDS = 31536000
+# Traefik's default idle timeout for connections to servers (serversTransport.forwardingTimeouts).
+TRAEFIK_IDLE_SECONDS = 90
 STAGING_CA = "https://acme-staging-v02.api.letsencrypt.org/directory"
 ACME_DIR = "/letsencrypt"
 
@@ -55,6 +57,9 @@ class StaticConfiguration:
     redirect_port: int  # the published HTTPS port plain HTTP is redirected to
     dynamic_file: str | None  # where the file provider reads TLS options; None: no file provider
     acme: Acme | None
+    # How long Traefik keeps an idle connection to the app: below the server's own keep-alive, so Traefik
+    # never reuses a connection the server is closing (deploykit.servers.Server.proxy_idle_seconds).
+    idle_seconds: int = TRAEFIK_IDLE_SECONDS
 
 
 def static_settings(profile: Profile, config: StaticConfiguration) -> list[Setting]:
@@ -79,6 +84,8 @@ def static_settings(profile: Profile, config: StaticConfiguration) -> list[Setti
             (f"entryPoints.{WEBSECURE}.address", f":{CONTAINER_PORTS[WEBSECURE]}"),
             (f"entryPoints.{WEBSECURE}.http.aliasHeadersStrategy", "delete"),
         ]
+    if config.idle_seconds != TRAEFIK_IDLE_SECONDS:
+        settings.append(("serversTransport.forwardingTimeouts.idleConnTimeout", f"{config.idle_seconds}s"))
     if config.dynamic_file is not None:
         settings.append(("providers.file.filename", config.dynamic_file))
     provider = f"providers.{config.provider}"

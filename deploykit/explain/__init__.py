@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-from deploykit.summary import Summary
+from deploykit.summary import Summary, Workload
 
 # The six deployment concepts of FastAPI's "FastAPI in Containers - Docker" page, in its order.
 CONCEPTS: tuple[str, ...] = ("https", "startup", "restarts", "replication", "memory", "prestart")
@@ -33,6 +33,22 @@ def count(number: int, noun: str) -> str:
     if number == 1:
         return f"{number} {noun}"
     return f"{number} {noun}es" if noun.endswith("s") else f"{number} {noun}s"
+
+
+def shell_words(command: tuple[str, ...]) -> str:
+    """An argv as one would type it in a shell, quoted where needed."""
+    import shlex
+
+    return shlex.join(command)
+
+
+def processes_in_unit(web: Workload) -> str:
+    """What one unit runs: `1 process`, `4 worker processes + 1 supervisor process`, `1 worker process + a master process (64 MiB)`."""
+    if not web.supervisor:
+        return count(web.processes_per_unit, "process")
+    workers = count(web.processes_per_unit, "worker process")
+    master = "1 supervisor process" if web.supervisor_loads_app else "a master process (64 MiB)"
+    return f"{workers} + {master}"
 
 
 def explain(summary: Summary) -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from deploykit.explain import count
+from deploykit.explain import count, processes_in_unit, shell_words
 from deploykit.summary import Summary
 
 
@@ -12,7 +12,7 @@ def explain(summary: Summary) -> dict[str, str]:
     https = _https(summary)
     liveness = web.liveness
     assert liveness is not None, "every pod has a liveness probe"
-    per_pod = count(web.processes_per_unit, "process")
+    per_pod = processes_in_unit(web)
     if web.max_units is not None:
         replication = f"{web.units}-{web.max_units} pods (autoscaled on CPU) x {per_pod}"
     else:
@@ -27,13 +27,19 @@ def explain(summary: Summary) -> dict[str, str]:
         prestart = f"{steps.mechanism} {', '.join(steps.names)} run in order in every pod before the app starts"
     return {
         "https": https,
-        "startup": f"the Deployment controller starts the pods; each may take {web.start_budget_seconds}s to answer {liveness.path}",
+        "startup": (
+            f"the Deployment controller starts the pods, each running `{shell_words(web.command)}`; "
+            f"each may take {web.start_budget_seconds}s to answer {liveness.path}"
+        ),
         "restarts": (
             f"restartPolicy {web.restarts.policy}; the kubelet restarts a container that fails {liveness.path} "
             f"{liveness.failure_threshold} times {liveness.period_seconds}s apart; {_shutdown(summary)}"
         ),
         "replication": replication,
-        "memory": f"limit {web.memory_limit} per pod (one process), request {web.memory_request}; {count(web.max_units or web.units, 'pod')} at most",
+        "memory": (
+            f"limit {web.memory_limit} per pod ({processes_in_unit(web)}), request {web.memory_request}; "
+            f"{count(web.max_units or web.units, 'pod')} at most"
+        ),
         "prestart": prestart,
     }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from deploykit.explain import count
+from deploykit.explain import count, processes_in_unit, shell_words
 from deploykit.summary import Summary
 
 
@@ -20,13 +20,16 @@ def explain(summary: Summary) -> dict[str, str]:
     allocations = count(web.units, "allocation")
     return {
         "https": https,
-        "startup": f"a service job; the scheduler places {allocations} and waits for check {web.check_path} before a deployment counts as healthy",
+        "startup": (
+            f"a service job running `{shell_words(web.command)}`; the scheduler places {allocations} and waits for check "
+            f"{web.check_path} before a deployment counts as healthy"
+        ),
         "restarts": (
             f"restart {restarts.attempts} times per {restarts.interval} on the same node, then reschedule elsewhere "
             f"({restarts.reschedule}); failed deployments auto-revert"
         ),
-        "replication": f"group count {web.units} x {count(web.processes_per_unit, 'process')}",
-        "memory": f"memory {web.memory_limit} and cpu {web.cpu} per allocation (one process); {allocations}",
+        "replication": f"group count {web.units} x {processes_in_unit(web)}",
+        "memory": f"memory {web.memory_limit} and cpu {web.cpu} per allocation ({processes_in_unit(web)}); {allocations}",
         "prestart": "none"
         if not steps.names
         else f"{steps.mechanism} {', '.join(steps.names)} run in order in every allocation before the app task",

@@ -74,7 +74,7 @@ def _translate(exc: ValidationError, source: MergedProfile) -> DeployKitError:
         error = next(
             (other for other in errors if other["type"] == "extra_forbidden" and other["loc"][:-1] == parent), error
         )
-    loc: FieldPath = tuple(part for part in error["loc"] if part != "[key]")
+    loc = _as_written(tuple(part for part in error["loc"] if part != "[key]"), source.data)
     kind = error["type"]
     value = error.get("input")
     if kind == "missing":
@@ -84,6 +84,24 @@ def _translate(exc: ValidationError, source: MergedProfile) -> DeployKitError:
     if kind == "extra_forbidden":
         return DeployKitError(_unknown_field_message(loc), source.location_of(loc), loc)
     return DeployKitError(_message(kind, error["msg"], value, error.get("ctx", {})), source.location_of(loc), loc)
+
+
+def _as_written(loc: FieldPath, data: Any) -> FieldPath:
+    """`loc` without list indexes the profile did not write: a field that accepts one value or a list
+    (`build.app_path: app`) is validated as a list, but the error is about the value as written."""
+    written: list[str | int] = []
+    current = data
+    for part in loc:
+        if isinstance(part, int) and not isinstance(current, list):
+            continue
+        written.append(part)
+        if isinstance(current, dict):
+            current = current.get(part)
+        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+            current = current[part]
+        else:
+            current = None
+    return tuple(written)
 
 
 def _message(kind: str, msg: str, value: Any, context: dict[str, Any]) -> str:

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
+from deploykit.servers import SERVERS, Server, ServerName, detect
 from deploykit.spec import names
 from deploykit.spec.base import (
     Command,
@@ -88,6 +89,12 @@ class Health(SpecModel):
     )
     startup_seconds: Annotated[int, Field(ge=1, le=3600)] = Field(
         60, description="How long the app may take to start before it is considered failed."
+    )
+    command: Command | None = Field(
+        None,
+        description="A probe the image carries, exec form (e.g. [/app/healthcheck, --ready]), run by Compose's "
+        "healthcheck instead of deploykit's python one-liner: give it for images without python (Node, Go). "
+        "Kubernetes and Nomad probe health paths over HTTP and need nothing in the image.",
     )
 
     @property
@@ -194,7 +201,15 @@ class Profile(SpecModel):
     app: DnsLabel = Field(description="Application name used by every target: a DNS-1035 label, at most 63 characters.")
     image: ImageReference = Field(description="Container image, pinned by tag (not `latest`) or digest.")
     command: Command = Field(
-        ["fastapi", "run", "app/main.py"], description="Server command; deploykit adds the port and worker flags."
+        ["fastapi", "run", "app/main.py"],
+        description="The command that starts the server, exec form. For a server deploykit knows, it appends "
+        "the flags that differ per target (port, workers, trusted proxies, timeouts); see `server`.",
+    )
+    server: ServerName | None = Field(
+        None,
+        description="The web server `command` starts: fastapi (fastapi run), uvicorn, gunicorn, granian, hypercorn, "
+        "or generic (any other program: deploykit adds no flags and sets PORT and WEB_CONCURRENCY in its "
+        "environment). Default: detected from `command`.",
     )
     port: Annotated[int, Field(ge=1024, le=65535)] = Field(
         8000, description="Port the app listens on inside its container (>= 1024: the app runs without privileges)."
@@ -249,3 +264,11 @@ class Profile(SpecModel):
     def image_tag(self) -> str | None:
         """The image's tag, or None for a digest-only reference (`name@sha256:...`)."""
         return names.image_tag(self.image)
+
+    @property
+    def web_server(self) -> Server:
+        """The server `command` starts: `server`, else the one detected (spec/checks.py refuses neither)."""
+        if self.server is not None:
+            return SERVERS[self.server]
+        detected = detect(self.command)
+        return SERVERS[detected.server if detected is not None else "generic"]

@@ -146,7 +146,17 @@ def test_free_text_is_refused_or_reaches_the_container_exactly(env_value, argume
     for container in (app, step):
         env = {entry["name"]: entry for entry in container["env"]}
         assert kubernetes_expand(env["GREETING"]["value"]) == env_value
-    assert [kubernetes_expand(arg) for arg in app["args"]] == ["fastapi", "run", argument, "--port", "8000"]
+    assert [kubernetes_expand(arg) for arg in app["args"]] == [
+        "fastapi",
+        "run",
+        argument,
+        "--port",
+        "8000",
+        "--workers",
+        "1",
+        "--forwarded-allow-ips",
+        "*",
+    ]
     assert [kubernetes_expand(arg) for arg in step["args"]] == ["python", step_argument]
 
 

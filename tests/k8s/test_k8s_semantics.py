@@ -5,7 +5,6 @@ from __future__ import annotations
 from k8s_support import INGRESS_ROUTING, bundled, find, objects_of, only, pod_spec, variant
 
 from deploykit.report import Finding
-from deploykit.spec.server import server_command
 
 HOOKS = {
     "argocd.argoproj.io/hook": "PreSync",
@@ -34,8 +33,18 @@ def test_replicas_are_pods_of_one_process_each():
     deployment = only(objects, "Deployment")
     assert deployment["spec"]["replicas"] == profile.profile.replicas == 4
     container = app_container(objects)
-    assert container["args"] == server_command(profile.profile) == ["fastapi", "run", "app/main.py", "--port", "8000"]
-    assert not any(arg.startswith("--workers") for arg in container["args"])
+    # One worker per pod, said explicitly (WEB_CONCURRENCY from anywhere cannot start more).
+    assert container["args"] == [
+        "fastapi",
+        "run",
+        "app/main.py",
+        "--port",
+        "8000",
+        "--workers",
+        "1",
+        "--forwarded-allow-ips",
+        "*",
+    ]
     assert container["ports"] == [{"name": "http", "containerPort": 8000, "protocol": "TCP"}]
 
 

@@ -91,7 +91,10 @@ def test_tasks_prestart_first_then_one_hardened_app_process(parse_hcl):
     assert "ports" not in migrate["config"][0]
     (config,) = app["config"]
     assert config["image"] == "registry.example.com/acme/items-api:1.4.2"
-    assert (config["command"], config["args"]) == ("fastapi", ["run", "app/main.py", "--port", "8000"])
+    assert (config["command"], config["args"]) == (
+        "fastapi",
+        ["run", "app/main.py", "--port", "8000", "--workers", "1", "--forwarded-allow-ips", "10.10.0.0/24"],
+    )
     assert config["ports"] == ["http"]
     for task in (migrate, app):
         (config,) = task["config"]

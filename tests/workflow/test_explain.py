@@ -35,7 +35,7 @@ def test_explain_follows_overrides():
     assert document["concepts"]["replication"]["k8s"] == "6 pods x 1 process"
     assert (
         document["concepts"]["memory"]["compose"]
-        == "limit 2g for the container (3 workers + 1 supervisor process), cpus 0.75"
+        == "limit 2g for the container (3 worker processes + 1 supervisor process), cpus 0.75"
     )
 
 

@@ -61,4 +61,4 @@ def render(profile: Profile, report: Report) -> Rendering:
     }
     stream = "".join(f"---\n{file.content}" for file in files)  # the same bytes as the files, dumped once
     files.append(RenderedFile("kustomization.yaml", dump(kustomization)))
-    return Rendering(tuple(files), stream, summarize(objects), tuple(objects))
+    return Rendering(tuple(files), stream, summarize(profile, objects), tuple(objects))

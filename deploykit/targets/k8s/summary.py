@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from deploykit.spec.model import Profile
 from deploykit.summary import Probe, Restarts, Route, Steps, Summary, Workload
+from deploykit.targets.k8s.workload import launch
 
 
-def summarize(objects: list[dict]) -> Summary:
-    """The Summary of the objects `build_objects` returned."""
+def summarize(profile: Profile, objects: list[dict]) -> Summary:
+    """The Summary of the objects `build_objects` returned for `profile`."""
     by_kind: dict[str, list[dict]] = {}
     for obj in objects:
         by_kind.setdefault(obj["kind"], []).append(obj)
@@ -21,18 +23,22 @@ def summarize(objects: list[dict]) -> Summary:
         units, max_units = deployment["spec"]["replicas"], None
     web = Workload(
         name=app["name"],
-        command=tuple(app["args"]),
+        # The argv the container runs (the object writes it with `$` doubled for Kubernetes' expansion).
+        command=(*profile.command, *profile.web_server.arguments(launch(profile))),
+        server=profile.web_server.name,
         unit="pod",
         units=units,
         max_units=max_units,
         processes_per_unit=1,
-        supervisor=False,
+        supervisor=profile.web_server.processes(1) > 1,
+        supervisor_loads_app=profile.web_server.master_loads_app,
         memory_limit=app["resources"]["limits"]["memory"],
         memory_request=app["resources"]["requests"]["memory"],
         cpu=app["resources"]["limits"]["cpu"],
         restarts=Restarts(pod["restartPolicy"]),
         shutdown_seconds=pod["terminationGracePeriodSeconds"],
         check_path=app["readinessProbe"]["httpGet"]["path"],
+        container_check=None,
         start_budget_seconds=startup["periodSeconds"] * startup["failureThreshold"],
         liveness=Probe(liveness["httpGet"]["path"], liveness["periodSeconds"], liveness["failureThreshold"]),
         drain_seconds=_pre_stop_seconds(app),
@@ -44,8 +50,7 @@ def summarize(objects: list[dict]) -> Summary:
         steps = Steps(tuple(container["name"] for container in pod.get("initContainers", [])), "init containers", "pod")
     service = by_kind["Service"][0]["metadata"]["name"]
     route = _gateway_route(by_kind) if "HTTPRoute" in by_kind else _ingress_route(by_kind.get("Ingress", []))
-    trusted = next(entry["value"] for entry in app["env"] if entry["name"] == "FORWARDED_ALLOW_IPS")
-    return Summary("k8s", route, f"Service {service}", web, steps, trusted_proxies=trusted)
+    return Summary("k8s", route, f"Service {service}", web, steps, trusted_proxies=launch(profile).trusted_proxies)
 
 
 def _pre_stop_seconds(container: dict) -> int | None:

@@ -6,9 +6,9 @@ import hashlib
 import json
 import math
 
+from deploykit.servers import Launch
 from deploykit.spec.model import PrestartStep, Profile
 from deploykit.spec.quantities import kubernetes_cpu, kubernetes_memory, parse_memory
-from deploykit.spec.server import server_command
 from deploykit.targets.k8s.lifecycle import lifecycle, resize_policy, termination_grace_seconds, user_namespace
 from deploykit.targets.k8s.meta import HTTP_PORT_NAME, bounded_name, labels, literal, metadata, selector_labels
 
@@ -44,22 +44,29 @@ def container_security_context(profile: Profile) -> dict:
     }
 
 
-def resources(profile: Profile) -> dict:
-    """Per-process resources: one process per container. CPU limit = request gives Guaranteed QoS."""
+def resources(profile: Profile, memory_bytes: int | None = None) -> dict:
+    """Resources of one container (`memory_bytes`, else one process's). CPU limit = request gives Guaranteed QoS."""
     cpu = kubernetes_cpu(profile.cpu_millicores)
-    memory = kubernetes_memory(profile.memory_bytes)
+    memory = kubernetes_memory(profile.memory_bytes if memory_bytes is None else memory_bytes)
     return {"requests": {"cpu": cpu, "memory": memory}, "limits": {"cpu": cpu, "memory": memory}}
 
 
+def launch(profile: Profile) -> Launch:
+    """What the app's server is told in each pod: one worker (pods are the replicas).
+
+    It trusts X-Forwarded-* from `k8s.forwarded_allow_ips`: the ingress controller is never 127.0.0.1.
+    """
+    return Launch(profile.port, 1, profile.k8s.forwarded_allow_ips, profile.shutdown_seconds)
+
+
 def env(profile: Profile) -> list[dict]:
-    """Plain values, secret references and the proxy trust list, sorted by name."""
-    entries: list[dict] = [{"name": name, "value": literal(value)} for name, value in profile.env.items()]
+    """Plain values, secret references and the server's variables (the proxy trust list...), sorted by name."""
+    variables = {**profile.env, **profile.web_server.environment(launch(profile))}
+    entries: list[dict] = [{"name": name, "value": literal(value)} for name, value in variables.items()]
     entries += [
         {"name": name, "valueFrom": {"secretKeyRef": {"name": ref.secret, "key": ref.key}}}
         for name, ref in profile.secrets.items()
     ]
-    # fastapi run trusts X-Forwarded-* only from these addresses; the ingress controller is never 127.0.0.1.
-    entries.append({"name": "FORWARDED_ALLOW_IPS", "value": literal(profile.k8s.forwarded_allow_ips)})
     return sorted(entries, key=lambda entry: entry["name"])
 
 
@@ -95,16 +102,17 @@ def _with_termination(profile: Profile, container: dict) -> dict:
 
 def _app_container(profile: Profile) -> dict:
     health = profile.health
+    server, unit = profile.web_server, launch(profile)
     return {
         "name": profile.app,
         "image": profile.image,
         "imagePullPolicy": "IfNotPresent",
         # args, not command: the image's ENTRYPOINT (if any) stays in charge, as with `docker run`.
-        "args": [literal(arg) for arg in server_command(profile)],
+        "args": [literal(arg) for arg in [*profile.command, *server.arguments(unit)]],
         "ports": [{"name": HTTP_PORT_NAME, "containerPort": profile.port, "protocol": "TCP"}]
         + [{"name": extra.name, "containerPort": extra.port, "protocol": "TCP"} for extra in profile.ports],
         "env": env(profile),
-        "resources": resources(profile),
+        "resources": resources(profile, server.unit_memory(profile.memory_bytes, unit.workers)),
         "startupProbe": _probe(
             profile, health.liveness, STARTUP_PERIOD_SECONDS, math.ceil(health.startup_seconds / STARTUP_PERIOD_SECONDS)
         ),

@@ -6,9 +6,9 @@ Nomad would interpolate at run time, and the template passes every value through
 
 from __future__ import annotations
 
+from deploykit.servers import Launch
 from deploykit.spec.model import Profile
 from deploykit.spec.quantities import mebibytes_rounded_up, nomad_cpu_mhz
-from deploykit.spec.server import server_command
 from deploykit.targets.nomad.secrets import DESTINATION, env_template
 from deploykit.targets.nomad.traefik_tags import canary_tags, service_tags
 
@@ -63,21 +63,32 @@ def _checks(profile: Profile) -> list[dict]:
     ]
 
 
+def launch(profile: Profile) -> Launch:
+    """What the app's server is told in each allocation: one worker (allocations are the replicas).
+
+    With a public host it trusts X-Forwarded-* from the Traefik nodes (`nomad.forwarded_allow_ips`).
+    """
+    exposed = profile.proxy is not None and profile.proxy.host is not None
+    return Launch(profile.port, 1, profile.nomad.forwarded_allow_ips if exposed else None, profile.shutdown_seconds)
+
+
 def _env(profile: Profile) -> list[tuple[str, str]]:
-    env = list(profile.env.items())
-    allowed = profile.nomad.forwarded_allow_ips
-    if profile.proxy is not None and profile.proxy.host is not None and allowed is not None:
-        env.append(("FORWARDED_ALLOW_IPS", allowed))
-    return sorted(env)
+    return sorted({**profile.env, **profile.web_server.environment(launch(profile))}.items())
 
 
-def _resources(profile: Profile) -> dict:
+def _resources(profile: Profile, memory_bytes: int) -> dict:
     cpu = profile.nomad.cpu_mhz or nomad_cpu_mhz(profile.cpu_millicores)
-    return {"cpu": cpu, "memory": mebibytes_rounded_up(profile.memory_bytes)}
+    return {"cpu": cpu, "memory": mebibytes_rounded_up(memory_bytes)}
 
 
 def _task(
-    profile: Profile, name: str, image: str, command: list[str], env: list[tuple[str, str]], prestart: bool
+    profile: Profile,
+    name: str,
+    image: str,
+    command: list[str],
+    env: list[tuple[str, str]],
+    prestart: bool,
+    memory_bytes: int | None = None,
 ) -> dict:
     """A hardened docker task running `command` as one process (`command` + `args`, the image's CMD replaced)."""
     return {
@@ -90,7 +101,7 @@ def _task(
         "env": env,
         "template": env_template(profile),
         "template_destination": DESTINATION,
-        "resources": _resources(profile),
+        "resources": _resources(profile, profile.memory_bytes if memory_bytes is None else memory_bytes),
         "user": f"{profile.build.uid}:{profile.build.uid}",
         "pids_limit": PIDS_LIMIT,
         "tmp_size": TMP_SIZE_BYTES,
@@ -104,7 +115,10 @@ def _tasks(profile: Profile) -> list[dict]:
         _task(profile, step.name, step.image or profile.image, list(step.command), env, prestart=True)
         for step in profile.prestart
     ]
-    tasks.append(_task(profile, profile.app, profile.image, server_command(profile), env, prestart=False))
+    server, unit = profile.web_server, launch(profile)
+    memory = server.unit_memory(profile.memory_bytes, unit.workers)
+    command = [*profile.command, *server.arguments(unit)]
+    tasks.append(_task(profile, profile.app, profile.image, command, env, prestart=False, memory_bytes=memory))
     return tasks
 
 

@@ -13,11 +13,13 @@ def summarize(profile: Profile, job: dict) -> Summary:
     web = Workload(
         name=app["name"],
         command=(app["command"], *app["args"]),
+        server=profile.web_server.name,
         unit="allocation",
         units=job["count"],
         max_units=None,
         processes_per_unit=1,
-        supervisor=False,
+        supervisor=profile.web_server.processes(1) > 1,
+        supervisor_loads_app=profile.web_server.master_loads_app,
         memory_limit=f"{app['resources']['memory']} MiB",
         memory_request=None,
         cpu=f"{app['resources']['cpu']} MHz",
@@ -29,6 +31,7 @@ def summarize(profile: Profile, job: dict) -> Summary:
         ),
         shutdown_seconds=profile.shutdown_seconds,
         check_path=job["service"]["checks"][0]["path"],
+        container_check=None,
         start_budget_seconds=None,
         liveness=None,
     )

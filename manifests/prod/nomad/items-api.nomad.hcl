@@ -139,7 +139,7 @@ job "items-api" {
       config {
         image   = "registry.example.com/acme/items-api:1.4.2"
         command = "fastapi"
-        args    = ["run", "app/main.py", "--port", "8000"]
+        args    = ["run", "app/main.py", "--port", "8000", "--workers", "1", "--forwarded-allow-ips", "10.10.0.0/24"]
         ports   = ["http"]
         readonly_rootfs = true
         cap_drop        = ["ALL"]

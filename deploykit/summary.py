@@ -14,13 +14,14 @@ from dataclasses import dataclass
 class Route:
     """How requests from outside reach the app."""
 
-    router: str  # who routes: "Traefik", "Ingress (class traefik)", "your Traefik (Nomad provider)"
+    router: str  # who routes: "Traefik", "Ingress items-api (class traefik)", "HTTPRoute items-api"
     rule: str  # what it matches: "Host(`api.example.com`)", or the Ingress hosts
     entrypoint: str | None  # the Traefik entry point serving the route, where there is one
     certificates: str | None  # where TLS certificates come from; None: plain HTTP
     redirects_http: bool  # plain HTTP is redirected to HTTPS
     tls_secret: str | None = None  # the Kubernetes Secret holding the certificate
     redirected_by: str | None = None  # what answers plain HTTP with the redirect: "HTTPRoute items-api-redirect"
+    via: str | None = None  # where the router attaches and TLS ends: "Gateway gateway-system/platform (listener https)"
 
 
 @dataclass(frozen=True)

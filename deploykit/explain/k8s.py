@@ -45,20 +45,25 @@ def explain(summary: Summary) -> dict[str, str]:
 
 
 def _https(summary: Summary) -> str:
-    """Which object routes the host, who terminates TLS with whose certificate, what redirects plain
-    HTTP, and whose forwarded headers the app believes."""
+    """Which object routes the host, which one terminates TLS with whose certificate, what redirects
+    plain HTTP, and whose forwarded headers the app believes."""
     route = summary.route
     if route is None:
-        return f"no Ingress or HTTPRoute: reachable inside the cluster only, through {summary.unrouted}"
+        reach = f"no Ingress or HTTPRoute: reachable inside the cluster only, through {summary.unrouted}"
+        return reach + _trust(summary.trusted_proxies)
+    sentence = f"{route.router} routes {route.rule}"
+    if route.via is not None:
+        sentence += f" through {route.via}"
+    terminator = ", which terminates TLS" if route.via is not None else " and terminates TLS"
     if route.certificates is None:
-        sentence = f"{route.router} routes {route.rule} over plain HTTP"
+        sentence += " over plain HTTP"
     elif route.tls_secret is None:
-        sentence = f"{route.router} routes {route.rule}; TLS is terminated with the certificate of {route.certificates}"
+        sentence += f"{terminator} with {route.certificates}"
     else:
-        source = (
-            f"issued by {route.certificates}" if route.certificates.startswith("cert-manager") else route.certificates
-        )
-        sentence = f"{route.router} routes {route.rule} and terminates TLS with Secret {route.tls_secret}, {source}"
+        source = route.certificates
+        if source.startswith("cert-manager"):
+            source = f"issued by {source}"
+        sentence += f"{terminator} with Secret {route.tls_secret}, {source}"
     if route.redirected_by is not None:
         sentence += f"; {route.redirected_by} redirects http to https"
     return sentence + _trust(summary.trusted_proxies)

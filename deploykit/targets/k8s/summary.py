@@ -95,29 +95,28 @@ def _gateway_route(by_kind: dict[str, list[dict]]) -> Route:
     if listener_sets:
         listener_set = listener_sets[0]
         gateway = listener_set["spec"]["parentRef"]
-        router = (
-            f"HTTPRoute {app_route['metadata']['name']} on ListenerSet {listener_set['metadata']['name']} "
-            f"(listener {parent['sectionName']}) of Gateway {gateway['namespace']}/{gateway['name']}"
+        via = (
+            f"ListenerSet {listener_set['metadata']['name']} (listener {parent['sectionName']}) "
+            f"on Gateway {gateway['namespace']}/{gateway['name']}"
         )
         issuer = _issuer(listener_set)
         certificates: str | None = f"cert-manager ClusterIssuer {issuer}" if issuer else "provided by you"
         tls_secret = listener_set["spec"]["listeners"][0]["tls"]["certificateRefs"][0]["name"]
     else:
         listener = f" (listener {parent['sectionName']})" if "sectionName" in parent else ""
-        router = (
-            f"HTTPRoute {app_route['metadata']['name']} on Gateway {parent['namespace']}/{parent['name']}{listener}"
-        )
+        via = f"Gateway {parent['namespace']}/{parent['name']}{listener}"
         # The headers filter sets HSTS only when the route serves HTTPS.
         headers = spec["rules"][0]["filters"][0]["responseHeaderModifier"]["set"]
         serves_tls = any(header["name"] == "Strict-Transport-Security" for header in headers)
-        certificates = "the Gateway's listener (the platform's certificate)" if serves_tls else None
+        certificates = "the certificate the platform gave that listener" if serves_tls else None
         tls_secret = None
     return Route(
-        router=router,
+        router=f"HTTPRoute {app_route['metadata']['name']}",
         rule=", ".join(spec["hostnames"]),
         entrypoint=None,
         certificates=certificates,
         redirects_http=bool(redirects),
         tls_secret=tls_secret,
         redirected_by=f"HTTPRoute {redirects[0]['metadata']['name']}" if redirects else None,
+        via=via,
     )

@@ -174,6 +174,9 @@ def router_settings(profile: Profile, resolver: str | None, server_port: int | N
         # Traefik's own check: it stops sending requests to an instance that fails readiness, on
         # every provider (Nomad's does not read Nomad's check status).
         (f"{service}.healthCheck.path", health.readiness),
+        # With the public host as Host header: frameworks that check it (Django's ALLOWED_HOSTS)
+        # would answer 400 to the instance's own address, and the app would never be routed.
+        (f"{service}.healthCheck.hostname", proxy.host),
         (f"{service}.healthCheck.interval", f"{health.interval_seconds}s"),
         (f"{service}.healthCheck.timeout", f"{health.timeout_seconds}s"),
     ]

@@ -50,6 +50,7 @@ job "items-api" {
         "traefik.http.routers.items-api.middlewares=items-api-headers",
         "traefik.http.routers.items-api.rule=Host(`items.localhost`)",
         "traefik.http.routers.items-api.service=items-api",
+        "traefik.http.services.items-api.loadbalancer.healthCheck.hostname=items.localhost",
         "traefik.http.services.items-api.loadbalancer.healthCheck.interval=10s",
         "traefik.http.services.items-api.loadbalancer.healthCheck.path=/readyz",
         "traefik.http.services.items-api.loadbalancer.healthCheck.timeout=2s",

@@ -56,6 +56,7 @@ job "items-api" {
         "traefik.http.routers.items-api.service=items-api",
         "traefik.http.routers.items-api.tls.certResolver=le",
         "traefik.http.routers.items-api.tls=true",
+        "traefik.http.services.items-api.loadbalancer.healthCheck.hostname=staging.api.example.com",
         "traefik.http.services.items-api.loadbalancer.healthCheck.interval=10s",
         "traefik.http.services.items-api.loadbalancer.healthCheck.path=/readyz",
         "traefik.http.services.items-api.loadbalancer.healthCheck.timeout=2s",

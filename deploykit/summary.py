@@ -14,12 +14,14 @@ from dataclasses import dataclass
 class Route:
     """How requests from outside reach the app."""
 
-    router: str  # who routes: "Traefik", "Ingress (class traefik)", "your Traefik (Nomad provider)"
+    router: str  # who routes: "Traefik", "Ingress items-api (class traefik)", "HTTPRoute items-api"
     rule: str  # what it matches: "Host(`api.example.com`)", or the Ingress hosts
     entrypoint: str | None  # the Traefik entry point serving the route, where there is one
     certificates: str | None  # where TLS certificates come from; None: plain HTTP
     redirects_http: bool  # plain HTTP is redirected to HTTPS
     tls_secret: str | None = None  # the Kubernetes Secret holding the certificate
+    redirected_by: str | None = None  # what answers plain HTTP with the redirect: "HTTPRoute items-api-redirect"
+    via: str | None = None  # where the router attaches and TLS ends: "Gateway gateway-system/platform (listener https)"
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class Workload:
     container_check: tuple[str, ...] | None  # the probe the engine runs in the container, if any (Compose)
     start_budget_seconds: int | None  # how long a unit may take to start
     liveness: Probe | None
+    drain_seconds: int | None = None  # how long a stopping unit keeps serving before SIGTERM (a preStop delay)
 
 
 @dataclass(frozen=True)
@@ -84,3 +87,4 @@ class Summary:
     unrouted: str  # what reaches the app when there is no route: "the project's networks", "Service items-api"
     web: Workload
     steps: Steps
+    trusted_proxies: str | None = None  # whose X-Forwarded-* headers the app trusts, where the target says it

@@ -45,6 +45,15 @@ def _memory(value: str) -> str:
     return value
 
 
+def _tmp_size(value: str) -> str:
+    try:
+        parse_memory(value)
+    except ValueError as exc:
+        # parse_memory speaks of memory per process; the range is the same, the subject is not.
+        raise ValueError(str(exc).replace("memory per process", "tmp_size")) from None
+    return value
+
+
 def _cpu(value: str) -> str:
     parse_cpu(value)
     return value
@@ -168,6 +177,7 @@ _Replicas = Annotated[int, Field(ge=1, le=1000)]
 _Memory = Annotated[str, BeforeValidator(_number_as_text), AfterValidator(_memory)]
 _Cpu = Annotated[str, BeforeValidator(_number_as_text), AfterValidator(_cpu)]
 _Env = dict[EnvName, Annotated[str, Field(max_length=65536)]]
+_TmpSize = Annotated[str, BeforeValidator(_number_as_text), AfterValidator(_tmp_size)]
 
 
 Schedule = Annotated[str, Field(min_length=9, max_length=128), AfterValidator(check_schedule)]
@@ -271,6 +281,10 @@ class Profile(SpecModel):
     proxy: Proxy | None = Field(None, description="Public HTTPS exposure through the TLS proxy.")
     shutdown_seconds: Seconds = Field(
         30, description="Graceful shutdown budget: time between SIGTERM and SIGKILL on every target."
+    )
+    tmp_size: _TmpSize = Field(
+        "1Gi",
+        description="Size of the writable /tmp of the app and its steps (uploads spool there: Starlette keeps files over 1 MiB on disk). Kubernetes: the emptyDir's sizeLimit; a pod that writes more is evicted.",
     )
     labels: dict[LabelKey, LabelValue] = Field({}, description="Extra labels on every object.")
     annotations: dict[LabelKey, Annotated[str, Field(max_length=65536)]] = Field(

@@ -36,8 +36,11 @@ def test_output_directory_drops_files_of_objects_that_disappeared(tmp_path):
     assert second.returncode == 0, second.stderr
     assert listing(tmp_path / "out") == [
         "deployment-items-api.yaml",
+        "ingress-items-api-redirect.yaml",
         "ingress-items-api.yaml",
         "kustomization.yaml",
+        "middleware-items-api-headers.yaml",
+        "middleware-items-api-redirect.yaml",
         "networkpolicy-items-api.yaml",
         "poddisruptionbudget-items-api.yaml",
         "service-items-api.yaml",

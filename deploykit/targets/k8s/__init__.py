@@ -1,4 +1,4 @@
-"""The Kubernetes target: one process per pod, `replicas` pods, behind an Ingress.
+"""The Kubernetes target: one process per pod, `replicas` pods, behind an Ingress or Gateway API routes.
 
 `render` returns one file per object plus a kustomization.yaml, and the whole YAML stream for stdout.
 """
@@ -12,7 +12,13 @@ from deploykit.spec.model import Profile
 from deploykit.targets.k8s.availability import build_autoscaler, build_pod_disruption_budget, build_service_account
 from deploykit.targets.k8s.background import build_cron_job, build_process_deployment, build_process_disruption_budget
 from deploykit.targets.k8s.check import check
-from deploykit.targets.k8s.network import build_ingress, build_network_policy, build_service
+from deploykit.targets.k8s.gateway import build_http_routes, build_listener_set
+from deploykit.targets.k8s.network import (
+    build_ingresses,
+    build_network_policy,
+    build_service,
+    build_traefik_middlewares,
+)
 from deploykit.targets.k8s.summary import summarize
 from deploykit.targets.k8s.workload import build_deployment, build_prestart_jobs
 from deploykit.yamldump import dump
@@ -30,7 +36,13 @@ def build_objects(profile: Profile) -> list[dict]:
         objects += build_prestart_jobs(profile)
     objects.append(build_deployment(profile))
     objects += [build_process_deployment(profile, process) for process in processes]
-    objects += [build_service(profile), build_ingress(profile), build_pod_disruption_budget(profile)]
+    objects.append(build_service(profile))
+    # Middlewares before the Ingresses that name them, the ListenerSet before the route attached to it.
+    objects += build_traefik_middlewares(profile)
+    objects += build_ingresses(profile)
+    objects += [build_listener_set(profile)]
+    objects += build_http_routes(profile)
+    objects.append(build_pod_disruption_budget(profile))
     objects += [build_process_disruption_budget(profile, process) for process in processes]
     objects += [build_autoscaler(profile), build_network_policy(profile)]
     objects += [build_cron_job(profile, job) for job in scheduled_jobs(profile)]

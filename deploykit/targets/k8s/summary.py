@@ -41,6 +41,7 @@ def summarize(profile: Profile, objects: list[dict]) -> Summary:
         container_check=None,
         start_budget_seconds=startup["periodSeconds"] * startup["failureThreshold"],
         liveness=Probe(liveness["httpGet"]["path"], liveness["periodSeconds"], liveness["failureThreshold"]),
+        drain_seconds=_pre_stop_seconds(app),
     )
     jobs = by_kind.get("Job", [])
     if jobs:
@@ -48,23 +49,74 @@ def summarize(profile: Profile, objects: list[dict]) -> Summary:
     else:
         steps = Steps(tuple(container["name"] for container in pod.get("initContainers", [])), "init containers", "pod")
     service = by_kind["Service"][0]["metadata"]["name"]
-    return Summary("k8s", _route(by_kind.get("Ingress", [None])[0]), f"Service {service}", web, steps)
+    route = _gateway_route(by_kind) if "HTTPRoute" in by_kind else _ingress_route(by_kind.get("Ingress", []))
+    return Summary("k8s", route, f"Service {service}", web, steps, trusted_proxies=launch(profile).trusted_proxies)
 
 
-def _route(ingress: dict | None) -> Route | None:
-    if ingress is None:
+def _pre_stop_seconds(container: dict) -> int | None:
+    pre_stop = container.get("lifecycle", {}).get("preStop")
+    if pre_stop is None:
         return None
+    if "sleep" in pre_stop:
+        return int(pre_stop["sleep"]["seconds"])
+    return int(pre_stop["exec"]["command"][-1])  # ["sleep", "N"]
+
+
+def _issuer(obj: dict) -> str | None:
+    return obj["metadata"].get("annotations", {}).get("cert-manager.io/cluster-issuer")
+
+
+def _ingress_route(ingresses: list[dict]) -> Route | None:
+    if not ingresses:
+        return None
+    ingress, redirects = ingresses[0], ingresses[1:]
     spec = ingress["spec"]
     tls = spec.get("tls")
-    issuer = ingress["metadata"].get("annotations", {}).get("cert-manager.io/cluster-issuer")
+    issuer = _issuer(ingress)
     certificates = None
     if tls:
         certificates = f"cert-manager ClusterIssuer {issuer}" if issuer else "provided by you"
     return Route(
-        router=f"Ingress (class {spec['ingressClassName']})",
+        router=f"Ingress {ingress['metadata']['name']} (class {spec['ingressClassName']})",
         rule=", ".join(rule["host"] for rule in spec["rules"]),
         entrypoint=None,
         certificates=certificates,
-        redirects_http=False,
+        redirects_http=bool(redirects),
         tls_secret=tls[0]["secretName"] if tls else None,
+        redirected_by=f"Ingress {redirects[0]['metadata']['name']}" if redirects else None,
+    )
+
+
+def _gateway_route(by_kind: dict[str, list[dict]]) -> Route:
+    app_route, *redirects = by_kind["HTTPRoute"]
+    spec = app_route["spec"]
+    (parent,) = spec["parentRefs"]
+    listener_sets = by_kind.get("ListenerSet", [])
+    if listener_sets:
+        listener_set = listener_sets[0]
+        gateway = listener_set["spec"]["parentRef"]
+        via = (
+            f"ListenerSet {listener_set['metadata']['name']} (listener {parent['sectionName']}) "
+            f"on Gateway {gateway['namespace']}/{gateway['name']}"
+        )
+        issuer = _issuer(listener_set)
+        certificates: str | None = f"cert-manager ClusterIssuer {issuer}" if issuer else "provided by you"
+        tls_secret = listener_set["spec"]["listeners"][0]["tls"]["certificateRefs"][0]["name"]
+    else:
+        listener = f" (listener {parent['sectionName']})" if "sectionName" in parent else ""
+        via = f"Gateway {parent['namespace']}/{parent['name']}{listener}"
+        # The headers filter sets HSTS only when the route serves HTTPS.
+        headers = spec["rules"][0]["filters"][0]["responseHeaderModifier"]["set"]
+        serves_tls = any(header["name"] == "Strict-Transport-Security" for header in headers)
+        certificates = "the certificate the platform gave that listener" if serves_tls else None
+        tls_secret = None
+    return Route(
+        router=f"HTTPRoute {app_route['metadata']['name']}",
+        rule=", ".join(spec["hostnames"]),
+        entrypoint=None,
+        certificates=certificates,
+        redirects_http=bool(redirects),
+        tls_secret=tls_secret,
+        redirected_by=f"HTTPRoute {redirects[0]['metadata']['name']}" if redirects else None,
+        via=via,
     )

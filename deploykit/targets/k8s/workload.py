@@ -8,7 +8,8 @@ import math
 
 from deploykit.servers import Launch
 from deploykit.spec.model import PrestartStep, Profile
-from deploykit.spec.quantities import kubernetes_cpu, kubernetes_memory
+from deploykit.spec.quantities import kubernetes_cpu, kubernetes_memory, parse_memory
+from deploykit.targets.k8s.lifecycle import lifecycle, resize_policy, termination_grace_seconds, user_namespace
 from deploykit.targets.k8s.meta import HTTP_PORT_NAME, bounded_name, labels, literal, metadata, selector_labels
 
 TMP_VOLUME = "tmp"
@@ -89,6 +90,21 @@ def _probe(profile: Profile, path: str, period: int, failures: int) -> dict:
 
 def app_container(profile: Profile) -> dict:
     """The app's container: server command, ports, env, resources, startup/readiness/liveness probes and hardening."""
+    return _with_termination(profile, _app_container(profile))
+
+
+def _with_termination(profile: Profile, container: dict) -> dict:
+    """The container with its preStop delay and resize policy, where the cluster version has them."""
+    hook = lifecycle(profile)
+    if hook is not None:
+        container["lifecycle"] = hook
+    policy = resize_policy(profile)
+    if policy is not None:
+        container["resizePolicy"] = policy
+    return container
+
+
+def _app_container(profile: Profile) -> dict:
     health = profile.health
     server, unit = profile.web_server, launch(profile)
     return {
@@ -140,12 +156,15 @@ def pod_spec(
         "terminationGracePeriodSeconds": profile.shutdown_seconds,
         "securityContext": pod_security_context(profile),
     }
+    spec |= user_namespace(profile)
     if profile.k8s.image_pull_secrets:
         spec["imagePullSecrets"] = [{"name": name} for name in profile.k8s.image_pull_secrets]
     if init_containers:
         spec["initContainers"] = init_containers
     spec["containers"] = containers
-    spec["volumes"] = [{"name": TMP_VOLUME, "emptyDir": {"sizeLimit": "64Mi"}}]
+    spec["volumes"] = [
+        {"name": TMP_VOLUME, "emptyDir": {"sizeLimit": kubernetes_memory(parse_memory(profile.tmp_size))}}
+    ]
     return spec
 
 
@@ -174,6 +193,9 @@ def spread(spec: dict, selector: dict[str, str]) -> None:
             "topologyKey": "topology.kubernetes.io/zone",
             "whenUnsatisfiable": "ScheduleAnyway",
             "labelSelector": {"matchLabels": selector},
+            # Spread each ReplicaSet's pods on their own: during a rollout the old pods would
+            # otherwise count, and the new ones could pile into one zone.
+            "matchLabelKeys": ["pod-template-hash"],
         }
     ]
 
@@ -184,6 +206,7 @@ def build_deployment(profile: Profile) -> dict:
     if profile.k8s.prestart == "init":
         init_containers = [step_container(profile, step) for step in profile.prestart]
     spec = pod_spec(profile, [app_container(profile)], init_containers, "Always")
+    spec["terminationGracePeriodSeconds"] = termination_grace_seconds(profile)
     if _spreads(profile):
         spread(spec, selector_labels(profile))
     template_metadata: dict = {"labels": labels(profile)}

@@ -270,3 +270,17 @@ def test_rolling_update_never_drops_below_the_replica_count():
         "type": "RollingUpdate",
         "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0},
     }
+
+
+def test_prestart_job_names_follow_every_change_to_their_immutable_spec():
+    """A Job's pod template is immutable: whatever changes in it must give the Job a new name."""
+
+    def job_names(**changes) -> list[str]:
+        objects, _ = objects_of(variant("staging", **changes))
+        return [obj["metadata"]["name"] for obj in find(objects, "Job")]
+
+    same = job_names()
+    assert same == job_names() and len(same) == 1
+    assert job_names(tmp_size="2Gi") != same
+    assert job_names(env={"LOG_LEVEL": "debug"}) != same
+    assert job_names(image="registry.example.com/acme/items-api:1.4.3") != same

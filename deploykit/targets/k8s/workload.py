@@ -231,11 +231,28 @@ def build_deployment(profile: Profile) -> dict:
 
 
 def build_prestart_jobs(profile: Profile) -> list[dict]:
-    """One Job per step, named per release so a new image or command gets a new (immutable) Job."""
+    """One Job per step, named per release: a hash of everything in its spec is part of the name.
+
+    A Job's pod template is immutable, so any change (image, command, env, /tmp size...) must be a new
+    Job, and an unchanged release keeps its name: applying it again finds the Job already complete
+    and runs nothing (until `ttlSecondsAfterFinished` removes it, after a day).
+    """
     jobs = []
     for index, step in enumerate(profile.prestart):
-        container = step_container(profile, step)
-        digest = hashlib.sha256(json.dumps(container, sort_keys=True).encode()).hexdigest()[:8]
+        job_labels = labels(profile, "prestart")
+        spec = {
+            "backoffLimit": 2,
+            "activeDeadlineSeconds": 1800,
+            "ttlSecondsAfterFinished": 86400,
+            # Hooks run before the sync creates the app's ServiceAccount (Argo CD PreSync, Helm
+            # pre-install): on a first install a Job naming it could never start a pod. It takes the
+            # namespace's default account instead, with no token mounted.
+            "template": {
+                "metadata": {"labels": job_labels},
+                "spec": pod_spec(profile, [step_container(profile, step)], [], "Never", own_account=False),
+            },
+        }
+        digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:8]
         hooks = {
             # Argo CD runs PreSync hooks before syncing the Deployment, waves in order.
             "argocd.argoproj.io/hook": "PreSync",
@@ -245,24 +262,12 @@ def build_prestart_jobs(profile: Profile) -> list[dict]:
             "helm.sh/hook-delete-policy": "before-hook-creation",
             "helm.sh/hook-weight": str(index),
         }
-        job_labels = labels(profile, "prestart")
         jobs.append(
             {
                 "apiVersion": "batch/v1",
                 "kind": "Job",
                 "metadata": metadata(profile, bounded_name(profile.app, step.name, digest), "prestart", hooks),
-                "spec": {
-                    "backoffLimit": 2,
-                    "activeDeadlineSeconds": 1800,
-                    "ttlSecondsAfterFinished": 86400,
-                    # Hooks run before the sync creates the app's ServiceAccount (Argo CD PreSync, Helm
-                    # pre-install): on a first install a Job naming it could never start a pod. It takes the
-                    # namespace's default account instead, with no token mounted.
-                    "template": {
-                        "metadata": {"labels": job_labels},
-                        "spec": pod_spec(profile, [container], [], "Never", own_account=False),
-                    },
-                },
+                "spec": spec,
             }
         )
     return jobs

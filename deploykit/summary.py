@@ -79,6 +79,22 @@ class Steps:
 
 
 @dataclass(frozen=True)
+class Background:
+    """A process or scheduled job beside the web server, as the target runs it."""
+
+    name: str
+    command: tuple[str, ...]
+    instances: int  # units running it at once (1 for a scheduled job's run)
+    unit: str  # "pod", "container", "allocation", "run"
+    memory_limit: str  # per unit, in the target's notation
+    schedule: str | None = None  # a scheduled job's cron schedule
+    timezone: str | None = None
+    runner: str | None = (
+        None  # what starts each run: "a CronJob", "the scheduler service (yacron)", "a periodic batch job"
+    )
+
+
+@dataclass(frozen=True)
 class Summary:
     """What one target's output does for the six deployment concepts."""
 
@@ -88,3 +104,4 @@ class Summary:
     web: Workload
     steps: Steps
     trusted_proxies: str | None = None  # whose X-Forwarded-* headers the app trusts, where the target says it
+    background: tuple[Background, ...] = ()  # processes and scheduled jobs, by name

@@ -51,6 +51,27 @@ def processes_in_unit(web: Workload) -> str:
     return f"{workers} + {master}"
 
 
+def background_replication(summary: Summary) -> str:
+    """`; processes: worker 2 pods; scheduled: clearsessions at 17 3 * * * (Europe/Kyiv) by a CronJob`, or nothing."""
+    processes = [item for item in summary.background if item.schedule is None]
+    jobs = [item for item in summary.background if item.schedule is not None]
+    text = ""
+    if processes:
+        text += "; processes: " + ", ".join(f"{item.name} {count(item.instances, item.unit)}" for item in processes)
+    if jobs:
+        text += "; scheduled: " + ", ".join(
+            f"{item.name} at {item.schedule} ({item.timezone}) by {item.runner}" for item in jobs
+        )
+    return text
+
+
+def background_memory(summary: Summary) -> str:
+    """`; worker 512Mi per pod, clearsessions 256Mi per run`, or nothing."""
+    if not summary.background:
+        return ""
+    return "; " + ", ".join(f"{item.name} {item.memory_limit} per {item.unit}" for item in summary.background)
+
+
 def explain(summary: Summary) -> dict[str, str]:
     """One sentence per concept for the target that produced `summary`."""
     module = importlib.import_module(EXPLAINERS[summary.target])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from deploykit.explain import count, processes_in_unit, shell_words
+from deploykit.explain import background_memory, background_replication, count, processes_in_unit, shell_words
 from deploykit.summary import Summary, Workload
 
 
@@ -25,11 +25,15 @@ def explain(summary: Summary) -> dict[str, str]:
             f"`{shell_words(web.command)}`; {_checked(web)}"
         ),
         "restarts": f"restart: {web.restarts.policy} for {web.name}; stop_grace_period {web.shutdown_seconds}s",
-        "replication": _replication(web),
-        "memory": _memory(web),
+        "replication": _replication(web) + background_replication(summary),
+        "memory": _memory(web) + background_memory(summary),
         "prestart": "none"
         if not steps.names
-        else f"{steps.mechanism} {', '.join(steps.names)} run in order; {web.name} waits for {awaited} to complete successfully",
+        else (
+            f"{steps.mechanism} {', '.join(steps.names)} run in order on every `up`; {web.name} waits for {awaited} to "
+            "complete successfully; steps must be idempotent (they run again on each up) and backward compatible "
+            "(the old containers still serve while they run)"
+        ),
     }
 
 

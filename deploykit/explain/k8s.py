@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from deploykit.explain import count, processes_in_unit, shell_words
+from deploykit.explain import background_memory, background_replication, count, processes_in_unit, shell_words
 from deploykit.summary import Summary
 
 
@@ -21,10 +21,16 @@ def explain(summary: Summary) -> dict[str, str]:
         prestart = "none"
     elif steps.mechanism == "Jobs":
         prestart = (
-            f"Jobs {', '.join(steps.names)}, run once per release as Argo CD PreSync / Helm pre-upgrade hooks, in order"
+            f"Jobs {', '.join(steps.names)}, run once per release, in order, before the Deployment changes "
+            "(deploykit apply waits for each; Argo CD PreSync / Helm pre-upgrade hooks); steps must be backward "
+            "compatible: the old pods still serve while they run"
         )
     else:
-        prestart = f"{steps.mechanism} {', '.join(steps.names)} run in order in every pod before the app starts"
+        prestart = (
+            f"{steps.mechanism} {', '.join(steps.names)} run in order in every pod before the app starts, concurrently "
+            "across pods and again on every pod start: steps must be idempotent and take a lock (e.g. a Postgres "
+            "advisory lock), or use k8s.prestart: job"
+        )
     return {
         "https": https,
         "startup": (
@@ -35,10 +41,10 @@ def explain(summary: Summary) -> dict[str, str]:
             f"restartPolicy {web.restarts.policy}; the kubelet restarts a container that fails {liveness.path} "
             f"{liveness.failure_threshold} times {liveness.period_seconds}s apart; {_shutdown(summary)}"
         ),
-        "replication": replication,
+        "replication": replication + background_replication(summary),
         "memory": (
             f"limit {web.memory_limit} per pod ({processes_in_unit(web)}), request {web.memory_request}; "
-            f"{count(web.max_units or web.units, 'pod')} at most"
+            f"{count(web.max_units or web.units, 'pod')} at most" + background_memory(summary)
         ),
         "prestart": prestart,
     }

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from deploykit.explain import count, processes_in_unit, shell_words
+from deploykit.explain import background_memory, background_replication, count, processes_in_unit, shell_words
 from deploykit.summary import Summary
 
 
 def explain(summary: Summary) -> dict[str, str]:
     """One sentence per concept, from the Nomad target's summary."""
-    web, steps, route = summary.web, summary.steps, summary.route
+    web, route = summary.web, summary.route
     if route is None:
         https = "no Traefik tags: the service is registered but not routed"
     else:
@@ -28,11 +28,10 @@ def explain(summary: Summary) -> dict[str, str]:
             f"restart {restarts.attempts} times per {restarts.interval} on the same node, then reschedule elsewhere "
             f"({restarts.reschedule}); failed deployments auto-revert"
         ),
-        "replication": f"group count {web.units} x {processes_in_unit(web)}",
-        "memory": f"memory {web.memory_limit} and cpu {web.cpu} per allocation ({processes_in_unit(web)}); {allocations}",
-        "prestart": "none"
-        if not steps.names
-        else f"{steps.mechanism} {', '.join(steps.names)} run in order in every allocation before the app task",
+        "replication": f"group count {web.units} x {processes_in_unit(web)}" + background_replication(summary),
+        "memory": f"memory {web.memory_limit} and cpu {web.cpu} per allocation ({processes_in_unit(web)}); {allocations}"
+        + background_memory(summary),
+        "prestart": _prestart(summary),
     }
 
 
@@ -41,5 +40,12 @@ def _prestart(summary: Summary) -> str:
     if not steps.names:
         return "none"
     if steps.once_per == "release":
-        return f"{steps.mechanism} runs {', '.join(steps.names)} in order, once per release; run it and wait for it before the service job"
-    return f"{steps.mechanism} runs {', '.join(steps.names)} in order in every allocation before the app task (Nomad starts prestart tasks at once, so the steps share one)"
+        return (
+            f"{steps.mechanism} runs {', '.join(steps.names)} in order, once per release: run it and wait for it "
+            "before the service job; steps must be backward compatible (the old allocations still serve)"
+        )
+    return (
+        f"{steps.mechanism} runs {', '.join(steps.names)} in order in every allocation before the app task (Nomad "
+        "starts prestart tasks at once, so the steps share one), concurrently across allocations: steps must be "
+        "idempotent and take a lock, or use nomad.prestart: job"
+    )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from deploykit.spec.background import background_processes, scheduled_jobs
 from deploykit.spec.model import Profile
-from deploykit.summary import Restarts, Route, Steps, Summary, Workload
+from deploykit.spec.quantities import compose_memory
+from deploykit.summary import Background, Restarts, Route, Steps, Summary, Workload
 from deploykit.targets.compose.check import is_exposed
 from deploykit.targets.compose.traefik import CERT_RESOLVER
 from deploykit.targets.compose.workload import launch
@@ -39,7 +41,28 @@ def summarize(profile: Profile, project: dict) -> Summary:
     )
     awaited = tuple((name, dependency["condition"]) for name, dependency in app.get("depends_on", {}).items())
     steps = Steps(tuple(step.name for step in profile.prestart), "one-shot services", "up", awaited)
-    return Summary("compose", _route(profile), "the project's networks", web, steps)
+    return Summary(
+        "compose", _route(profile), "the project's networks", web, steps, background=_background(profile, project)
+    )
+
+
+def _background(profile: Profile, project: dict) -> tuple[Background, ...]:
+    found = []
+    for process in background_processes(profile):
+        deploy = project["services"][process.name]["deploy"]
+        found.append(
+            Background(
+                process.name, process.command, deploy["replicas"], "container", deploy["resources"]["limits"]["memory"]
+            )
+        )
+    for job in scheduled_jobs(profile):
+        memory = compose_memory(job.memory_bytes)
+        found.append(
+            Background(
+                job.name, job.command, 1, "run", memory, job.schedule, job.timezone, "the scheduler service (yacron)"
+            )
+        )
+    return tuple(sorted(found, key=lambda item: item.name))
 
 
 def _route(profile: Profile) -> Route | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from deploykit.spec.model import Profile
-from deploykit.summary import Probe, Restarts, Route, Steps, Summary, Workload
+from deploykit.summary import Background, Probe, Restarts, Route, Steps, Summary, Workload
 from deploykit.targets.k8s.workload import launch
 
 
@@ -50,7 +50,45 @@ def summarize(profile: Profile, objects: list[dict]) -> Summary:
         steps = Steps(tuple(container["name"] for container in pod.get("initContainers", [])), "init containers", "pod")
     service = by_kind["Service"][0]["metadata"]["name"]
     route = _gateway_route(by_kind) if "HTTPRoute" in by_kind else _ingress_route(by_kind.get("Ingress", []))
-    return Summary("k8s", route, f"Service {service}", web, steps, trusted_proxies=launch(profile).trusted_proxies)
+    return Summary(
+        "k8s",
+        route,
+        f"Service {service}",
+        web,
+        steps,
+        trusted_proxies=launch(profile).trusted_proxies,
+        background=_background(objects),
+    )
+
+
+def _background(objects: list[dict]) -> tuple[Background, ...]:
+    """The processes' Deployments and the CronJobs, from the objects."""
+    found = []
+    for obj in objects:
+        component = obj["metadata"]["labels"].get("app.kubernetes.io/component")
+        if obj["kind"] == "Deployment" and component != "server":
+            container = obj["spec"]["template"]["spec"]["containers"][0]
+            memory = container["resources"]["limits"]["memory"]
+            found.append(
+                Background(container["name"], tuple(container["args"]), obj["spec"]["replicas"], "pod", memory)
+            )
+        elif obj["kind"] == "CronJob":
+            spec = obj["spec"]
+            container = spec["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+            memory = container["resources"]["limits"]["memory"]
+            found.append(
+                Background(
+                    container["name"],
+                    tuple(container["args"]),
+                    1,
+                    "run",
+                    memory,
+                    spec["schedule"],
+                    spec["timeZone"],
+                    "a CronJob",
+                )
+            )
+    return tuple(sorted(found, key=lambda item: item.name))
 
 
 def _pre_stop_seconds(container: dict) -> int | None:

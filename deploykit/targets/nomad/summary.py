@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from deploykit.spec.background import scheduled_jobs
 from deploykit.spec.model import Profile
-from deploykit.summary import Restarts, Route, Steps, Summary, Workload
+from deploykit.spec.quantities import mebibytes_rounded_up
+from deploykit.summary import Background, Restarts, Route, Steps, Summary, Workload
 
 
 def summarize(profile: Profile, job: dict) -> Summary:
@@ -41,7 +43,44 @@ def summarize(profile: Profile, job: dict) -> Summary:
         steps = Steps(names, f"the batch job {profile.app}-prestart", "release")
     else:
         steps = Steps(names, "one prestart task", "allocation")
-    return Summary("nomad", _route(profile), f"service {web['service']['name']}", workload, steps)
+    return Summary(
+        "nomad",
+        _route(profile),
+        f"service {web['service']['name']}",
+        workload,
+        steps,
+        background=_background(profile, job),
+    )
+
+
+def _background(profile: Profile, job: dict) -> tuple[Background, ...]:
+    found = []
+    for group in job["groups"][1:]:
+        task = group["tasks"][0]
+        found.append(
+            Background(
+                group["name"],
+                (task["command"], *task["args"]),
+                group["count"],
+                "allocation",
+                f"{task['resources']['memory']} MiB",
+            )
+        )
+    for scheduled in scheduled_jobs(profile):
+        memory = f"{mebibytes_rounded_up(scheduled.memory_bytes)} MiB"
+        found.append(
+            Background(
+                scheduled.name,
+                scheduled.command,
+                1,
+                "run",
+                memory,
+                scheduled.schedule,
+                scheduled.timezone,
+                "a periodic batch job",
+            )
+        )
+    return tuple(sorted(found, key=lambda item: item.name))
 
 
 def _route(profile: Profile) -> Route | None:

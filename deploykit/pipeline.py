@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from deploykit.errors import Problem
 from deploykit.loading.merge import MergedProfile
 from deploykit.loading.per_target import for_target
 from deploykit.loading.validation import LoadedProfile, validate
@@ -28,11 +29,13 @@ from deploykit.targets import get_target
 
 @dataclass(frozen=True)
 class TargetOutput:
-    """One target's rendering of one profile, with its warnings."""
+    """One target's rendering of one profile, with its warnings: those to show, and those the profile
+    accepts (`accept_warnings`)."""
 
     target: str
     rendering: Rendering
     findings: tuple[Finding, ...]
+    accepted: tuple[Finding, ...] = ()
 
 
 def load(path: Path, assignments: Sequence[str] = ()) -> LoadedProfile:
@@ -51,6 +54,11 @@ def load_data(data: Mapping[str, Any], name: str = "profile.yaml") -> LoadedProf
 def render(loaded: LoadedProfile, target: str) -> TargetOutput:
     """`target`'s output for a loaded profile; any error is a DeployKitError at the field's FILE:LINE:COL."""
     module = get_target(target)
+    if target not in loaded.profile.target_names:
+        listed = ", ".join(loaded.profile.target_names)
+        raise loaded.error(
+            Problem(("targets",), f"this environment runs on {listed} only; {target} is not among its targets")
+        )
     view = for_target(loaded.profile, target)
     report = Report(target)
     if view.overridden:  # an override may break a rule the profile itself kept
@@ -60,7 +68,11 @@ def render(loaded: LoadedProfile, target: str) -> TargetOutput:
     for problem in report.problems:
         raise loaded.error(view.in_source(problem))
     rendering = module.render(view.profile, report)
-    return TargetOutput(target, rendering, tuple(report.findings))
+    accepted = set(loaded.profile.accept_warnings)
+    shown = tuple(finding for finding in report.findings if finding.code not in accepted)
+    return TargetOutput(
+        target, rendering, shown, tuple(finding for finding in report.findings if finding.code in accepted)
+    )
 
 
 def render_profile(path: Path, target: str, assignments: Sequence[str] = ()) -> TargetOutput:

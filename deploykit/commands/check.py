@@ -15,7 +15,7 @@ EXIT_STALE = 1
 
 def run(choice: ManifestsChoice, strict: bool) -> int:
     """0 when manifests/ holds exactly what the profiles render now; else EXIT_STALE, with a diff or a line per difference."""
-    rendered = render_everything(choice, strict, show_warnings=False)
+    rendered = render_everything(choice, strict, show_warnings=True)
     stale = missing = extra = 0
     for entry in rendered:
         expected = {file.path: output.with_header(file) for file in entry.output.rendering.files}

@@ -17,7 +17,7 @@ def run(choice: ProfileChoice, output_format: str) -> int:
         raise DeployKitError(f"unknown format {output_format!r}; expected text or json")
     loaded = choice.load()
     answers: dict[str, dict[str, str]] = {}
-    for target in EXPLAINERS:
+    for target in (name for name in EXPLAINERS if name in loaded.profile.target_names):
         summary = pipeline.render(loaded, target).rendering.summary
         assert summary is not None, f"{target} renders a deployment, so it returns a summary"
         answers[target] = explain(summary)

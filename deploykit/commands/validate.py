@@ -6,13 +6,13 @@ import sys
 
 from deploykit import pipeline
 from deploykit.commands.common import ProfileChoice, show_findings
-from deploykit.targets import TARGETS
 
 
 def run(choice: ProfileChoice, strict: bool) -> int:
-    """Render every target in memory, writing nothing: a profile is valid only if all targets accept it."""
+    """Render every target the profile lists in memory, writing nothing: a profile is valid only if they all accept it."""
     loaded = choice.load()
-    outputs = [pipeline.render(loaded, target) for target in TARGETS]
+    targets = loaded.profile.target_names
+    outputs = [pipeline.render(loaded, target) for target in targets]
     show_findings(loaded, outputs, strict)
-    print(f"{loaded.source.file}: valid ({', '.join(TARGETS)})", file=sys.stderr)
+    print(f"{loaded.source.file}: valid ({', '.join(targets)})", file=sys.stderr)
     return 0

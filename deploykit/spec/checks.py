@@ -53,6 +53,13 @@ def problems(profile: Profile) -> Iterator[Problem]:
                 ("env", name),
                 f"{name} looks like a credential; reference it under `secrets:` instead of writing its value",
             )
+    for variable in profile.secret_files:
+        setter = _setter_of(profile, variable)
+        if setter is not None:
+            yield Problem(
+                ("secrets", variable.removesuffix("_FILE")),
+                f"with secrets_as: file the app finds this secret through {variable}, which {setter} also sets; rename one of them",
+            )
     port_names, port_numbers = {"http"}, {profile.port}
     for index, extra in enumerate(profile.ports):
         if extra.name in port_names:
@@ -76,6 +83,17 @@ def problems(profile: Profile) -> Iterator[Problem]:
             yield Problem(("proxy", "host"), f"required with tls: {proxy.tls}", ("proxy", "tls"))
         if proxy.tls != "provided" and proxy.certificate is not None:
             yield Problem(("proxy", "certificate"), "only used with tls: provided")
+
+
+def _setter_of(profile: Profile, variable: str) -> str | None:
+    """The field that sets `variable` in the app's, a process's or a job's environment, if any."""
+    if variable in profile.env or variable in profile.secrets:
+        return f"{'env' if variable in profile.env else 'secrets'}.{variable}"
+    for field in ("processes", "cron"):
+        for name, entry in getattr(profile, field).items():
+            if variable in entry.env:
+                return f"{field}.{name}.env.{variable}"
+    return None
 
 
 def _server_problems(profile: Profile) -> Iterator[Problem]:

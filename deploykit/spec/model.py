@@ -165,6 +165,16 @@ class SecretRef(SpecModel):
     )
     key: Annotated[str, AfterValidator(_secret_key)] = Field(description="Key within that secret.")
 
+    @property
+    def file_name(self) -> str:
+        """The file (and Compose secret) one key of one secret becomes, the same on every target.
+
+        Secret names are DNS subdomains (no `_`), so the first `__` always separates the secret from
+        its key: `db` + `a__b` and `db__a` + `b` cannot both exist, and distinct references never
+        share a file.
+        """
+        return f"{self.secret}__{self.key}"
+
 
 class Certificate(SpecModel):
     """A certificate and key provided by the operator (`proxy.tls: provided`)."""
@@ -309,6 +319,13 @@ class Profile(SpecModel):
     )
     env: _Env = Field({}, description="Plain environment variables (no credentials: use `secrets`).")
     secrets: dict[EnvName, SecretRef] = Field({}, description="Environment variables read from secrets, by reference.")
+    secrets_as: Literal["env", "file"] = Field(
+        "env",
+        description="How the app receives each secret, the same on every target. env: the variable holds the value "
+        "(Compose exports it from the mounted file in a /bin/sh entrypoint, so the value is never in the container's "
+        "configuration). file: `<NAME>_FILE` holds the path of a file with the value (for images without /bin/sh, or "
+        "apps that read files).",
+    )
     proxy: Proxy | None = Field(None, description="Public HTTPS exposure through the TLS proxy.")
     shutdown_seconds: Seconds = Field(
         30, description="Graceful shutdown budget: time between SIGTERM and SIGKILL on every target."
@@ -354,6 +371,13 @@ class Profile(SpecModel):
             return SERVERS[self.server]
         detected = detect(self.command)
         return SERVERS[detected.server if detected is not None else "generic"]
+
+    @property
+    def secret_files(self) -> dict[str, SecretRef]:
+        """With `secrets_as: file`, `<NAME>_FILE` -> the secret whose file's path that variable holds, by name."""
+        if self.secrets_as != "file":
+            return {}
+        return {f"{name}_FILE": self.secrets[name] for name in sorted(self.secrets)}
 
     @property
     def target_names(self) -> tuple[str, ...]:

@@ -107,9 +107,9 @@ def test_secret_names_reach_the_container_unchanged(variable: str, secret: str, 
             return
         assert project["secrets"][f"{secret}__{key}"]["file"] == str(directory / "out" / "secrets" / secret / key)
     app = project["services"]["items-api"]
-    assert app["environment"] == {
-        f"{variable}_FILE": f"/run/secrets/{secret}__{key}",
-        "FORWARDED_ALLOW_IPS": "172.30.0.0/24",
-    }
+    assert app["environment"] == {"FORWARDED_ALLOW_IPS": "172.30.0.0/24"}
+    # The entrypoint exports the variable from the file, under the names as given.
+    script = container_value(app["entrypoint"][2])
+    assert script.startswith(f'{variable}="$(cat /run/secrets/{secret}__{key})" && export {variable} && ')
     assert app["secrets"] == [{"source": f"{secret}__{key}", "target": f"/run/secrets/{secret}__{key}"}]
     assert sorted(project["services"]) == SERVICES

@@ -109,6 +109,28 @@ def test_migration_ran_and_finished_before_the_app_started(stack):
     assert https_get(stack, "/readyz").json() == {"status": "ok", "database": "ready"}
 
 
+def test_the_secret_is_a_variable_of_the_app_and_not_of_its_container(stack):
+    """secrets_as: env, as on Kubernetes and Nomad: the app's process has DATABASE_URL; the container's
+    configuration (what `inspect` shows to anyone who may inspect containers) has neither the value
+    nor a file path."""
+    app = stack.inspect(stack.profile.app)
+    configured = dict(entry.split("=", 1) for entry in app["Config"]["Env"])
+    assert "DATABASE_URL" not in configured and "DATABASE_URL_FILE" not in configured
+    assert DATABASE_URL not in json.dumps(app)
+    environ = stack.podman.run("exec", stack.container(stack.profile.app), "cat", "/proc/1/environ").stdout
+    variables = dict(entry.split("=", 1) for entry in environ.split("\0") if entry)
+    assert variables["DATABASE_URL"] == DATABASE_URL
+    # The entrypoint's shell replaced itself with the server: PID 1 is the command, which gets the signals.
+    cmdline = stack.podman.run("exec", stack.container(stack.profile.app), "cat", "/proc/1/cmdline").stdout
+    # (fastapi is a Python script: the kernel runs its interpreter with the script's path.)
+    interpreter, script, *arguments = cmdline.rstrip("\0").split("\0")
+    assert (interpreter, script.rsplit("/", 1)[-1], arguments) == (
+        "/usr/bin/python3",
+        *app["Config"]["Cmd"][:1],
+        app["Config"]["Cmd"][1:],
+    )
+
+
 def test_app_container_runs_the_configured_worker_processes(stack):
     workers = stack.profile.compose.workers or stack.profile.replicas
     rows = container_processes(stack, stack.profile.app)

@@ -118,6 +118,12 @@ def feature_rich(routing: str, version: str) -> dict[str, Any]:
                 "ingress_annotations": {"example.com/waf": "on"},
                 "prestart": "job",
             },
+            secrets={
+                "DATABASE_URL": {"secret": "items-db", "key": "url"},
+                "DATABASE_REPLICA_URL": {"secret": "items-db", "key": "replica.url"},
+                "API_TOKEN": {"secret": "items-api", "key": "token"},
+            },
+            secrets_as="file",
             **common,
         )
     return variant(

@@ -248,6 +248,41 @@ def test_secrets_are_secret_key_references_never_values():
     assert [entry["name"] for entry in container["env"]] == sorted(env)
 
 
+def test_secret_files_are_one_projected_volume_every_container_mounts():
+    objects = objects_of(
+        variant(
+            "prod",
+            secrets={
+                "DATABASE_URL": {"secret": "items-db", "key": "url"},
+                "DATABASE_URL_COPY": {"secret": "items-db", "key": "url"},
+                "API_TOKEN": {"secret": "items-api", "key": "token"},
+            },
+            secrets_as="file",
+        )
+    )[0]
+    deployment = only(objects, "Deployment")
+    spec = pod_spec(deployment)
+    assert spec["volumes"][1] == {
+        "name": "secrets",
+        "projected": {
+            "defaultMode": 0o440,
+            "sources": [
+                {"secret": {"name": "items-api", "items": [{"key": "token", "path": "items-api__token"}]}},
+                {"secret": {"name": "items-db", "items": [{"key": "url", "path": "items-db__url"}]}},
+            ],
+        },
+    }
+    # The files are the pod group's (fsGroup is the app's uid) and nobody else's.
+    assert spec["securityContext"]["fsGroup"] == 10001
+    for container in [*spec["initContainers"], *spec["containers"]]:
+        assert container["volumeMounts"][1] == {"name": "secrets", "mountPath": "/run/secrets", "readOnly": True}
+        env = env_of(container)
+        assert not any("valueFrom" in entry for entry in env.values())
+        assert env["API_TOKEN_FILE"]["value"] == "/run/secrets/items-api__token"
+        assert env["DATABASE_URL_FILE"]["value"] == env["DATABASE_URL_COPY_FILE"]["value"] == "/run/secrets/items-db__url"
+        assert "DATABASE_URL" not in env
+
+
 def test_the_app_trusts_forwarded_headers_from_the_proxy():
     assert env_of(app_container(objects_of(bundled("prod"))[0]))["FORWARDED_ALLOW_IPS"] == {
         "name": "FORWARDED_ALLOW_IPS",

@@ -139,6 +139,48 @@ def test_secrets_come_from_nomad_variables_never_literals(parse_hcl):
     assert set(app["env"][0]) == {"FORWARDED_ALLOW_IPS", "LOG_LEVEL"}
 
 
+def test_secret_files_are_one_template_per_key_owned_by_the_app_user(parse_hcl):
+    data = with_changes(
+        secrets={
+            "DATABASE_URL": {"secret": "items-db", "key": "url"},
+            "DATABASE_URL_COPY": {"secret": "items-db", "key": "url"},
+            "SMTP_PASSWORD": {"secret": "mail", "key": "password"},
+        },
+        secrets_as="file",
+    )
+    app = tasks(job_of(parse_hcl, data))["items-api"]
+    assert app["template"] == [
+        {
+            "data": '{{ with nomadVar "nomad/jobs/items-api/items-db" }}{{ index . "url" }}{{ end }}',
+            "destination": "secrets/items-db__url",
+            "env": False,
+            "change_mode": "restart",
+            "perms": "0400",
+            "uid": 10001,
+            "gid": 10001,
+        },
+        {
+            "data": '{{ with nomadVar "nomad/jobs/items-api/mail" }}{{ index . "password" }}{{ end }}',
+            "destination": "secrets/mail__password",
+            "env": False,
+            "change_mode": "restart",
+            "perms": "0400",
+            "uid": 10001,
+            "gid": 10001,
+        },
+    ]
+    # The docker driver mounts the task's secrets/ directory at /secrets.
+    assert app["env"] == [
+        {
+            "DATABASE_URL_COPY_FILE": "/secrets/items-db__url",
+            "DATABASE_URL_FILE": "/secrets/items-db__url",
+            "FORWARDED_ALLOW_IPS": "10.10.0.0/24",
+            "LOG_LEVEL": "info",
+            "SMTP_PASSWORD_FILE": "/secrets/mail__password",
+        }
+    ]
+
+
 def test_no_secrets_no_template_and_no_proxy_no_tags(parse_hcl):
     data = with_changes(secrets={}, proxy=None, nomad={}, health={"path": "/healthz"})
     group = only(job_of(parse_hcl, data)["group"])[1]

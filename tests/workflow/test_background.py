@@ -132,7 +132,10 @@ def test_compose_runs_processes_and_one_scheduler_that_the_real_cli_accepts(tmp_
     assert scheduler["command"] == ["/opt/deploykit/yacron/bin/yacron", "-c", "/etc/deploykit/cron.yaml"]
     assert scheduler["image"] == PROFILE["image"]
     assert scheduler["init"] is True
-    assert scheduler["environment"] == {"DATABASE_URL_FILE": "/run/secrets/shop-db__url", "LOG_LEVEL": "info"}
+    assert scheduler["environment"] == {"LOG_LEVEL": "info"}
+    # yacron runs with the secrets exported, as the app does, and its jobs inherit them.
+    assert scheduler["entrypoint"] == worker["entrypoint"] == project["services"]["shop"]["entrypoint"]
+    assert scheduler["secrets"] == [{"source": "shop-db__url", "target": "/run/secrets/shop-db__url"}]
     # Memory for yacron itself and every job running at once.
     assert scheduler["deploy"]["resources"]["limits"]["memory"] == str((64 + 256) * MEBIBYTE)
     assert "replicas" not in scheduler["deploy"]

@@ -6,7 +6,7 @@ from deploykit.errors import FieldPath
 from deploykit.report import Report
 from deploykit.spec.model import Profile
 from deploykit.spec.names import is_local_host
-from deploykit.targets.compose import naming, secrets
+from deploykit.targets.compose import naming
 from deploykit.targets.compose.background import SCHEDULER
 from deploykit.targets.compose.workload import MAX_WORKERS
 
@@ -28,13 +28,6 @@ def check(profile: Profile, report: Report) -> None:
         )
     _check_service_names(profile, report)
     _check_volumes(profile, report)
-    for variable, name in secrets.file_variable_owners(profile).items():
-        if variable in profile.env or variable in profile.secrets:
-            where = "env" if variable in profile.env else "secrets"
-            report.error(
-                ("secrets", name),
-                f"Compose passes this secret to the app as {variable} (the path of its file), which {where}.{variable} also sets; rename one of them",
-            )
     proxy = profile.proxy
     if proxy is None or proxy.host is None:
         report.warn(

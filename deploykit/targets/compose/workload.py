@@ -48,7 +48,11 @@ def environment(profile: Profile, variables: dict[str, str]) -> dict[str, str]:
 
 def common(profile: Profile, variables: dict[str, str]) -> dict:
     """What every service running the app's code shares: configuration, secrets and state volumes."""
-    result: dict = {"environment": environment(profile, variables)}
+    result: dict = {}
+    wrapper = secrets.entrypoint(profile)
+    if wrapper is not None:
+        result["entrypoint"] = wrapper
+    result["environment"] = environment(profile, variables)
     if profile.secrets:
         result["secrets"] = secrets.service_secrets(profile)
     if profile.compose.volumes:

@@ -16,7 +16,7 @@ from deploykit.targets.k8s.workload import (
     pod_spec,
     resources,
     spread,
-    tmp_mount,
+    volume_mounts,
 )
 
 # A CronJob's name leaves room for the 11 characters its Jobs append (Kubernetes refuses longer ones).
@@ -35,7 +35,7 @@ def _container(profile: Profile, item: Background) -> dict:
         "env": env_entries(profile, item.env),
         "resources": resources(profile, item.memory_bytes, item.cpu_millicores),
         "securityContext": container_security_context(profile),
-        "volumeMounts": tmp_mount(),
+        "volumeMounts": volume_mounts(profile),
     }
 
 

@@ -13,6 +13,10 @@ from deploykit.targets.k8s.lifecycle import lifecycle, resize_policy, terminatio
 from deploykit.targets.k8s.meta import HTTP_PORT_NAME, bounded_name, labels, literal, metadata, selector_labels
 
 TMP_VOLUME = "tmp"
+SECRETS_VOLUME = "secrets"
+SECRETS_DIR = "/run/secrets"
+# Secret files readable by the pod's group (fsGroup, the app's uid) and nobody else.
+SECRET_FILE_MODE = 0o440
 STARTUP_PERIOD_SECONDS = 5
 
 
@@ -65,17 +69,45 @@ def env(profile: Profile) -> list[dict]:
 
 
 def env_entries(profile: Profile, variables: dict[str, str]) -> list[dict]:
-    """`variables` as plain values and the profile's secrets as references, sorted by name."""
+    """`variables` as plain values and the profile's secrets, sorted by name: each secret as its value
+    (`secretKeyRef`), or with `secrets_as: file` as `<NAME>_FILE`, the path of its mounted file."""
     entries: list[dict] = [{"name": name, "value": literal(value)} for name, value in variables.items()]
-    entries += [
-        {"name": name, "valueFrom": {"secretKeyRef": {"name": ref.secret, "key": ref.key}}}
-        for name, ref in profile.secrets.items()
-    ]
+    if profile.secrets_as == "file":
+        entries += [
+            {"name": variable, "value": f"{SECRETS_DIR}/{ref.file_name}"}
+            for variable, ref in profile.secret_files.items()
+        ]
+    else:
+        entries += [
+            {"name": name, "valueFrom": {"secretKeyRef": {"name": ref.secret, "key": ref.key}}}
+            for name, ref in profile.secrets.items()
+        ]
     return sorted(entries, key=lambda entry: entry["name"])
 
 
-def tmp_mount() -> list[dict]:
-    return [{"name": TMP_VOLUME, "mountPath": "/tmp"}]
+def secrets_volume(profile: Profile) -> dict | None:
+    """With `secrets_as: file`, one projected volume holding every referenced key as a file."""
+    if profile.secrets_as != "file" or not profile.secrets:
+        return None
+    refs = sorted({ref.file_name: ref for ref in profile.secrets.values()}.items())
+    sources: dict[str, list[dict]] = {}
+    for file, ref in refs:
+        sources.setdefault(ref.secret, []).append({"key": ref.key, "path": file})
+    return {
+        "name": SECRETS_VOLUME,
+        "projected": {
+            "defaultMode": SECRET_FILE_MODE,
+            "sources": [{"secret": {"name": secret, "items": items}} for secret, items in sorted(sources.items())],
+        },
+    }
+
+
+def volume_mounts(profile: Profile) -> list[dict]:
+    """What every container mounts: /tmp, and the secret files with `secrets_as: file`."""
+    mounts: list[dict] = [{"name": TMP_VOLUME, "mountPath": "/tmp"}]
+    if secrets_volume(profile) is not None:
+        mounts.append({"name": SECRETS_VOLUME, "mountPath": SECRETS_DIR, "readOnly": True})
+    return mounts
 
 
 def _probe(profile: Profile, path: str, period: int, failures: int) -> dict:
@@ -123,7 +155,7 @@ def _app_container(profile: Profile) -> dict:
         "readinessProbe": _probe(profile, health.readiness, health.interval_seconds, health.failure_threshold),
         "livenessProbe": _probe(profile, health.liveness, health.interval_seconds, health.failure_threshold),
         "securityContext": container_security_context(profile),
-        "volumeMounts": tmp_mount(),
+        "volumeMounts": volume_mounts(profile),
     }
 
 
@@ -137,7 +169,7 @@ def step_container(profile: Profile, step: PrestartStep) -> dict:
         "env": env(profile),
         "resources": resources(profile),
         "securityContext": container_security_context(profile),
-        "volumeMounts": tmp_mount(),
+        "volumeMounts": volume_mounts(profile),
     }
 
 
@@ -165,6 +197,9 @@ def pod_spec(
     spec["volumes"] = [
         {"name": TMP_VOLUME, "emptyDir": {"sizeLimit": kubernetes_memory(parse_memory(profile.tmp_size))}}
     ]
+    secrets = secrets_volume(profile)
+    if secrets is not None:
+        spec["volumes"].append(secrets)
     return spec
 
 

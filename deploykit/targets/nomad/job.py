@@ -13,7 +13,7 @@ from deploykit.servers import Launch
 from deploykit.spec.background import Background, ScheduledJob, background_processes
 from deploykit.spec.model import Profile
 from deploykit.spec.quantities import mebibytes_rounded_up, nomad_cpu_mhz
-from deploykit.targets.nomad.secrets import DESTINATION, env_template
+from deploykit.targets.nomad.secrets import file_variables, templates
 from deploykit.targets.nomad.traefik_tags import canary_tags, service_tags
 
 PORT_LABEL = "http"
@@ -82,7 +82,7 @@ def launch(profile: Profile) -> Launch:
 
 
 def _env(profile: Profile) -> list[tuple[str, str]]:
-    return sorted({**profile.env, **profile.web_server.environment(launch(profile))}.items())
+    return sorted({**profile.env, **profile.web_server.environment(launch(profile)), **file_variables(profile)}.items())
 
 
 def _resources(profile: Profile, memory_bytes: int, cpu_millicores: int) -> dict:
@@ -114,8 +114,7 @@ def _task(
         if prestart
         else [PORT_LABEL, *(extra.name for extra in profile.ports)],
         "env": env,
-        "template": env_template(profile),
-        "template_destination": DESTINATION,
+        "templates": templates(profile),
         "resources": _resources(
             profile,
             profile.memory_bytes if memory_bytes is None else memory_bytes,
@@ -160,7 +159,7 @@ def _tasks(profile: Profile) -> list[dict]:
 
 
 def _background_task(profile: Profile, item: Background) -> dict:
-    env = sorted(item.env.items())
+    env = sorted({**item.env, **file_variables(profile)}.items())
     return _task(
         profile,
         item.name,

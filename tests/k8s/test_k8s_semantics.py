@@ -279,7 +279,9 @@ def test_secret_files_are_one_projected_volume_every_container_mounts():
         env = env_of(container)
         assert not any("valueFrom" in entry for entry in env.values())
         assert env["API_TOKEN_FILE"]["value"] == "/run/secrets/items-api__token"
-        assert env["DATABASE_URL_FILE"]["value"] == env["DATABASE_URL_COPY_FILE"]["value"] == "/run/secrets/items-db__url"
+        assert (
+            env["DATABASE_URL_FILE"]["value"] == env["DATABASE_URL_COPY_FILE"]["value"] == "/run/secrets/items-db__url"
+        )
         assert "DATABASE_URL" not in env
 
 

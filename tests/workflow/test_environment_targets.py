@@ -69,13 +69,19 @@ def test_options_of_unlisted_targets_are_still_checked_for_syntax(project: Path)
     (project / "profiles/staging.yaml").write_text(STAGING + "k8s: {clusterissuer: letsencrypt}\n")
     result = run_cli("validate", "--env", "staging", cwd=project)
     assert result.returncode == 2
-    assert result.stderr == "error: profiles/staging.yaml:4:7: k8s.clusterissuer: unknown field 'clusterissuer'; did you mean 'cluster_issuer'?\n"
+    assert (
+        result.stderr
+        == "error: profiles/staging.yaml:4:7: k8s.clusterissuer: unknown field 'clusterissuer'; did you mean 'cluster_issuer'?\n"
+    )
 
 
 @pytest.mark.parametrize(
     ("targets", "message"),
     [
-        ("[compose, k8ss]", "profiles/staging.yaml:3:20: targets[1]: 'k8ss' is not allowed; expected 'compose', 'dockerfile', 'k8s' or 'nomad'"),
+        (
+            "[compose, k8ss]",
+            "profiles/staging.yaml:3:20: targets[1]: 'k8ss' is not allowed; expected 'compose', 'dockerfile', 'k8s' or 'nomad'",
+        ),
         ("[compose, compose]", "profiles/staging.yaml:3:1: targets: 'compose' is listed more than once"),
         ("[]", "profiles/staging.yaml:3:1: targets: must have at least 1 item, got 0"),
     ],

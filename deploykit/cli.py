@@ -6,19 +6,15 @@ or usage; 3 unexpected error (a bug: please report it); 130 interrupted.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from deploykit.errors import DeployKitError
+from deploykit.entry import EXIT_BUG, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, run_guarded
 
-EXIT_OK = 0
-EXIT_USAGE = 2
-EXIT_BUG = 3
-EXIT_INTERRUPTED = 130
+__all__ = ["EXIT_BUG", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "app", "main"]
 
 app = typer.Typer(
     name="deploykit",
@@ -49,24 +45,8 @@ TargetsOption = Annotated[list[str] | None, typer.Option("--target", "-t", help=
 
 
 def _guarded(command: Callable[[], int]) -> None:
-    """Run a command: user errors are one line and exit 2, bugs exit 3 with details."""
-    try:
-        code = command()
-    except DeployKitError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        code = EXIT_USAGE
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        code = EXIT_INTERRUPTED
-    except BrokenPipeError:
-        code = EXIT_OK  # the reader (e.g. `| head`) went away: not an error of ours
-    except Exception:
-        import traceback
-
-        print("unexpected error (a bug in deploykit; please report it):", file=sys.stderr)
-        traceback.print_exc(file=sys.stderr)
-        code = EXIT_BUG
-    raise typer.Exit(code)
+    """Run a command: user errors are one line and exit 2, bugs exit 3 with details (see entry.run_guarded)."""
+    raise typer.Exit(run_guarded(command))
 
 
 @app.command()
@@ -98,33 +78,22 @@ def render(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="With `all`: print nothing but errors.")] = False,
 ) -> None:
     """Render a profile for one target (print it, or write it with -o DIR), or `all` into manifests/."""
-    from deploykit.commands.common import ManifestsChoice, ProfileChoice
+    from deploykit.commands.render import run_command
 
-    if target == "all":
-        from deploykit.commands import render_all as command
-
-        def run_all() -> int:
-            if profile is not None or output_dir is not None:
-                raise DeployKitError(
-                    "`render all` reads every profile in --profiles and writes into --manifests; -p and -o do not apply"
-                )
-            choice = ManifestsChoice(
-                profiles_dir, manifests_dir, tuple(env or ()), tuple(only_targets or ()), tuple(assignments or ())
-            )
-            return command.run(choice, strict, quiet)
-
-        _guarded(run_all)
-    from deploykit.commands import render as command_one
-
-    def run_one() -> int:
-        if only_targets:
-            raise DeployKitError("--target applies to `render all` only")
-        if env is not None and len(env) > 1:
-            raise DeployKitError("give one --env for a single target")
-        choice = ProfileChoice(profile, env[0] if env else None, profiles_dir, tuple(assignments or ()))
-        return command_one.run(target, choice, output_dir, strict)
-
-    _guarded(run_one)
+    _guarded(
+        lambda: run_command(
+            target,
+            profile=profile,
+            env=tuple(env or ()),
+            profiles_dir=profiles_dir,
+            output_dir=output_dir,
+            manifests_dir=manifests_dir,
+            only_targets=tuple(only_targets or ()),
+            assignments=tuple(assignments or ()),
+            strict=strict,
+            quiet=quiet,
+        )
+    )
 
 
 @app.command()
@@ -264,5 +233,7 @@ def apply(
 
 
 def main() -> None:
-    """Entry point of the `deploykit` console script and of `python -m deploykit`."""
-    app()
+    """The console script's entry point (see entry.main: render and check start without typer)."""
+    from deploykit.entry import main as entry_main
+
+    entry_main()

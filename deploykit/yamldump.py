@@ -34,8 +34,10 @@ _RETYPED = re.compile(
 _SURELY_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9._/-]*(?::[A-Za-z0-9._/-]+)*")
 # ruamel.yaml's emitter folds lines longer than its width (65536 here); strings this short never reach it.
 _MAX_FAST_LENGTH = 8192
-# Line breaks other than \n make ruamel.yaml split quoted scalars over lines: left to it.
-_OTHER_BREAKS = re.compile("[\x85\u2028\u2029]")
+# ruamel.yaml's emitter splits plain, single-quoted and block scalars at these (YAML 1.1 line breaks),
+# but its reader, like every YAML 1.2 reader, keeps them as text: the value would come back changed.
+# Double quotes escape them (\N, \L, \P), so text holding one is always double-quoted.
+_UNICODE_BREAKS = re.compile("[\x85\u2028\u2029]")
 # What a double-quoted scalar escapes, as ruamel.yaml's write_double_quoted (allow_unicode) does.
 _ESCAPES = {
     "\0": "0",
@@ -151,7 +153,7 @@ def _string(text: str, indent: int, out: list[str]) -> None:
     if _SURELY_PLAIN.fullmatch(text):
         out.append(f' "{text}"\n' if _RETYPED.fullmatch(text) else f" {text}\n")
         return
-    if len(text) > _MAX_FAST_LENGTH or _OTHER_BREAKS.search(text):
+    if len(text) > _MAX_FAST_LENGTH:
         raise _Unsupported
     style = _style(text)
     if style == "":
@@ -170,16 +172,25 @@ def _style(text: str) -> str:
     The first two steps are the representer's (`represent_str` below); the rest is the emitter's
     choose_scalar_style, with its own analysis and resolver.
     """
-    if text == "" or _RETYPED.fullmatch(text):
-        return '"'
-    if "\n" in text and not text.endswith((" ", "\t")) and not any(ord(c) < 32 and c != "\n" for c in text):
-        return "|"
+    representer_style = _representer_style(text)
+    if representer_style is not None:
+        return representer_style
     analysis = _analyze(text)
     if analysis.allow_block_plain and _resolves_to_string(text):
         return ""
     if "'" in text or "\n" in text:
         return '"'
     return "'" if analysis.allow_single_quoted else '"'
+
+
+def _representer_style(text: str) -> str | None:
+    """The style deploykit asks for: quoted when a YAML 1.1 reader would retype the text, a literal block for
+    multi-line text that one can hold exactly, else None (the emitter decides)."""
+    if text == "" or _RETYPED.fullmatch(text) or _UNICODE_BREAKS.search(text):
+        return '"'
+    if "\n" in text and not text.endswith((" ", "\t")) and not any(ord(c) < 32 and c != "\n" for c in text):
+        return "|"
+    return None
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -254,12 +265,7 @@ def _representer() -> Any:
 
     class Representer(SafeRepresenter):
         def represent_str(self, data: str) -> Any:
-            style = None
-            if _RETYPED.fullmatch(data) or data == "":
-                style = '"'
-            elif "\n" in data and not data.endswith((" ", "\t")) and not any(ord(c) < 32 and c != "\n" for c in data):
-                style = "|"
-            return self.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+            return self.represent_scalar("tag:yaml.org,2002:str", data, style=_representer_style(data))
 
     Representer.add_representer(str, Representer.represent_str)
     return Representer

@@ -6,10 +6,13 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from deploykit import pipeline
 from deploykit.errors import DeployKitError
-from deploykit.loading.validation import LoadedProfile
+
+if TYPE_CHECKING:  # the pipeline (pydantic, ruamel.yaml) is imported only by commands that load a profile
+    from deploykit import pipeline
+    from deploykit.loading.validation import LoadedProfile
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,8 @@ class ProfileChoice:
 
     def load(self) -> LoadedProfile:
         """The chosen profile, merged, overridden by `--set`, validated."""
+        from deploykit import pipeline
+
         return pipeline.load(self.path(), self.assignments)
 
 
@@ -48,16 +53,28 @@ class ManifestsChoice:
     assignments: tuple[str, ...] = ()
 
 
-def show_findings(
-    loaded: LoadedProfile, outputs: Sequence[pipeline.TargetOutput], strict: bool, quiet: bool = False
-) -> None:
-    """Print every warning on stderr (unless `quiet`), located in the profile; with `strict`, fail on any.
+def warning_lines(loaded: LoadedProfile, outputs: Sequence[pipeline.TargetOutput]) -> list[str]:
+    """Every warning of `outputs` as the line `warning: FILE:LINE:COL: field.path: message [target]`."""
+    return [
+        f"warning: {loaded.source.location_of(finding.path)}: {finding}"
+        for output in outputs
+        for finding in output.findings
+    ]
+
+
+def report_warnings(lines: Sequence[str], strict: bool, quiet: bool = False) -> None:
+    """Print warning lines on stderr (unless `quiet`); with `strict`, fail on any.
 
     Under `strict` the warnings are printed even when quiet: a failure must say what failed.
     """
-    findings = [finding for output in outputs for finding in output.findings]
-    for finding in findings if not quiet or strict else ():
-        location = loaded.source.location_of(finding.path)
-        print(f"warning: {location}: {finding}", file=sys.stderr)
-    if strict and findings:
-        raise DeployKitError(f"{len(findings)} warning(s) and --strict is set")
+    for line in lines if not quiet or strict else ():
+        print(line, file=sys.stderr)
+    if strict and lines:
+        raise DeployKitError(f"{len(lines)} warning(s) and --strict is set")
+
+
+def show_findings(
+    loaded: LoadedProfile, outputs: Sequence[pipeline.TargetOutput], strict: bool, quiet: bool = False
+) -> None:
+    """Print every warning on stderr (unless `quiet`), located in the profile; with `strict`, fail on any."""
+    report_warnings(warning_lines(loaded, outputs), strict, quiet)

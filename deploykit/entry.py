@@ -31,7 +31,8 @@ def run_guarded(command: Callable[[], int]) -> int:
     try:
         return command()
     except DeployKitError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        for line in exc.lines():
+            print(f"error: {line}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -77,9 +78,13 @@ _RENDER: _Spec = {
     "-q": ("quiet", "flag"),
 }
 _CHECK: _Spec = {
-    name: spec
-    for name, spec in _RENDER.items()
-    if spec[0] in ("env", "profiles_dir", "manifests_dir", "only_targets", "assignments", "strict")
+    **{
+        name: spec
+        for name, spec in _RENDER.items()
+        if spec[0] in ("env", "profiles_dir", "manifests_dir", "only_targets", "assignments", "strict")
+    },
+    "--output": ("output_format", "one"),
+    "-o": ("output_format", "one"),
 }
 
 
@@ -183,11 +188,11 @@ def _check(options: _Options) -> int:
     from deploykit.commands.check import run
     from deploykit.commands.common import ManifestsChoice
 
-    choice = ManifestsChoice(
-        options.path("profiles_dir") or Path("profiles"),
-        options.path("manifests_dir") or Path("manifests"),
+    choice = ManifestsChoice.found(
+        options.path("profiles_dir"),
+        options.path("manifests_dir"),
         options.values("env"),
         options.values("only_targets"),
         options.values("assignments"),
     )
-    return run(choice, "strict" in options.flags)
+    return run(choice, "strict" in options.flags, options.one.get("output_format", "text"))

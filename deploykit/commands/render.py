@@ -23,7 +23,6 @@ def run_command(
     quiet: bool,
 ) -> int:
     """`deploykit render` with its options as parsed (by typer, or by entry.py's fast path)."""
-    profiles_dir = profiles_dir or Path("profiles")
     if target == "all":
         from deploykit.commands import render_all
 
@@ -31,8 +30,9 @@ def run_command(
             raise DeployKitError(
                 "`render all` reads every profile in --profiles and writes into --manifests; -p and -o do not apply"
             )
-        choice = ManifestsChoice(profiles_dir, manifests_dir or Path("manifests"), env, only_targets, assignments)
-        return render_all.run(choice, strict, quiet)
+        return render_all.run(
+            ManifestsChoice.found(profiles_dir, manifests_dir, env, only_targets, assignments), strict, quiet
+        )
     if only_targets:
         raise DeployKitError("--target applies to `render all` only")
     if len(env) > 1:

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.completion import completion_init, get_completion_script
+from typer._completion_classes import completion_init
+from typer._completion_shared import get_completion_script
 from typer.core import TyperArgument, TyperCommand
 
 from deploykit import __version__
@@ -46,8 +47,8 @@ app = typer.Typer(
 class _Argument(TyperArgument):
     """An argument shown as it is typed: `render TARGET`, where typer writes `{TARGET}` and `TARGET <str>`."""
 
-    def display_type(self, ctx: Any) -> str | None:
-        return None
+    def display_type(self, ctx: Any) -> str:
+        return ""  # no type after the name
 
     def _usage_display_name(self) -> str:
         return self.display_name_raw + ("..." if self.nargs != 1 else "")
@@ -378,9 +379,10 @@ def apply(
 @app.command(
     cls=_Command,
     epilog=_example(
-        "source <(deploykit completion bash)                        # bash, now",
-        "deploykit completion zsh > ~/.zfunc/_deploykit              # zsh (with ~/.zfunc in fpath)",
+        "deploykit completion bash > ~/.local/share/bash-completion/completions/deploykit",
+        "deploykit completion zsh > ~/.zfunc/_deploykit      # with ~/.zfunc in zsh's fpath",
         "deploykit completion fish > ~/.config/fish/completions/deploykit.fish",
+        "source <(deploykit completion bash)                 # this bash session only",
     ),
 )
 def completion(

@@ -38,6 +38,9 @@ _MAX_FAST_LENGTH = 8192
 # but its reader, like every YAML 1.2 reader, keeps them as text: the value would come back changed.
 # Double quotes escape them (\N, \L, \P), so text holding one is always double-quoted.
 _UNICODE_BREAKS = re.compile("[\x85\u2028\u2029]")
+# Characters a block scalar cannot hold as they are (control characters other than \n, DEL, C1 controls,
+# surrogates, BOM and non-characters): YAML readers refuse them raw, so such text is double-quoted and escaped.
+_NOT_IN_BLOCK = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff]")
 # What a double-quoted scalar escapes, as ruamel.yaml's write_double_quoted (allow_unicode) does.
 _ESCAPES = {
     "\0": "0",
@@ -188,7 +191,7 @@ def _representer_style(text: str) -> str | None:
     multi-line text that one can hold exactly, else None (the emitter decides)."""
     if text == "" or _RETYPED.fullmatch(text) or _UNICODE_BREAKS.search(text):
         return '"'
-    if "\n" in text and not text.endswith((" ", "\t")) and not any(ord(c) < 32 and c != "\n" for c in text):
+    if "\n" in text and not text.endswith((" ", "\t")) and not _NOT_IN_BLOCK.search(text):
         return "|"
     return None
 

@@ -47,7 +47,9 @@ ENV_NAME_PATTERN = ENV_NAME.pattern
 _KEY_NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?"
 # prefix/name with a name of at most 63 characters.
 METADATA_KEY_PATTERN = (
-    r"^(?=([^/]*/)?[^/]{1,63}$)(?:[a-z0-9]([-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?" + _KEY_NAME + "$"
+    r"^(?=([^/]*/)?[^/]{1,63}$)(?:[a-z0-9]([-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+    + _KEY_NAME
+    + "$"
 )
 LABEL_KEY_PATTERN = r"^(?!app\.kubernetes\.io/|traefik\.|deploykit\.)" + METADATA_KEY_PATTERN[1:]
 LABEL_VALUE_PATTERN = LABEL_VALUE.pattern

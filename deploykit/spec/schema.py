@@ -9,9 +9,8 @@ on the app's command are added here. tests/cli/test_schema_gaps.py lists what on
 
 from __future__ import annotations
 
-from typing import Any
-
 import re
+from typing import Any
 
 from deploykit.spec import names
 from deploykit.spec.model import Profile

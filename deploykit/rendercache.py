@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -99,6 +100,9 @@ def _directory() -> Path | None:
 
 
 def _digest(path: Path) -> str:
+    """The SHA-256 of a regular file; anything else (a FIFO would block the read) never matches."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        return "not a regular file"
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 

@@ -180,6 +180,8 @@ def _declared_environments(profiles_dir: Path) -> dict[str, Path]:
 
 
 def _shown(path: Path) -> str:
+    if path.is_absolute():
+        return str(path)  # as given: a relative form of another tree would only confuse
     try:
         return os.path.relpath(path)
     except ValueError:  # another drive on Windows

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,7 +62,13 @@ def load_document(path: Path, display_name: str) -> Document:
     """Read `path` as a single YAML mapping; every problem is a DeployKitError at its location."""
     start = Location(display_name, 1, 1)
     try:
-        size = path.stat().st_size
+        status = path.stat()
+        if stat.S_ISDIR(status.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(status.st_mode):
+            # A FIFO or a device would block the read, or never end: a profile is a file.
+            raise DeployKitError("is not a regular file (a FIFO, socket or device); give a profile file", start)
+        size = status.st_size
         if size > MAX_FILE_BYTES:
             raise DeployKitError(f"file is {size} bytes; profiles are limited to {MAX_FILE_BYTES} bytes (1 MiB)", start)
         raw = path.read_bytes()

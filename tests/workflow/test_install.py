@@ -65,6 +65,7 @@ def test_readme_first_command_installs_renders_and_explains(installed):
     assert result.returncode == 0, result.stderr[-3000:]
     # pip reports its progress on stdout first; the command ends with the explanation.
     assert result.stdout.endswith("\n" + (REPO / "tests/golden/explain/prod.txt").read_text(encoding="utf-8"))
+
     def files(root: Path) -> dict[Path, bytes]:
         return {path.relative_to(root): path.read_bytes() for path in root.rglob("*") if path.is_file()}
 

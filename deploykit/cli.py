@@ -364,15 +364,26 @@ def apply(
     force_conflicts: Annotated[
         bool, typer.Option("--force-conflicts", help="Take over fields another field manager owns.")
     ] = False,
+    job_timeout: Annotated[
+        float,
+        typer.Option(
+            "--job-timeout",
+            help="Seconds to wait for each prestart Job (k8s.prestart: job) to complete.",
+            min=1,
+            metavar="SECONDS",
+        ),
+    ] = 600,
     strict: StrictOption = False,
 ) -> None:
-    """Server-side apply the rendered objects, as field manager `deploykit`."""
+    """Server-side apply the rendered objects, as field manager `deploykit`; prestart Jobs first, each waited for."""
     from deploykit.commands import cluster as command
     from deploykit.commands.common import ProfileChoice
 
     choice = ProfileChoice(profile, env, profiles_dir, tuple(assignments or ()))
     _guarded(
-        lambda: command.run_apply(choice, command.ClusterChoice(target, context, strict), dry_run, force_conflicts)
+        lambda: command.run_apply(
+            choice, command.ClusterChoice(target, context, strict), dry_run, force_conflicts, job_timeout
+        )
     )
 
 

@@ -267,6 +267,11 @@ def _representer() -> Any:
     from ruamel.yaml.representer import SafeRepresenter
 
     class Representer(SafeRepresenter):
+        def ignore_aliases(self, data: Any) -> bool:
+            # Never `&id001`/`*id001`: a builder may reuse one dict in two places, and Kubernetes, Compose and
+            # people expect every value written out where it belongs (the fast writer never writes aliases).
+            return True
+
         def represent_str(self, data: str) -> Any:
             return self.represent_scalar("tag:yaml.org,2002:str", data, style=_representer_style(data))
 

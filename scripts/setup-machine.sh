@@ -9,6 +9,9 @@ repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 python=${PYTHON:-python}
 checkov_venv=/opt/checkov
 checkov_version=3.3.30
+# The npm validators for the custom resources the k8s target renders (Gateway API, Traefik), pinned
+# by tests/k8s/npm/package-lock.json; the tests find them here (tests/tooling.py).
+npm_validators=/opt/deploykit-npm
 containers_conf=/etc/deploykit-ci/containers.conf
 export DEBIAN_FRONTEND=noninteractive
 
@@ -80,6 +83,26 @@ else
   log "installing checkov $checkov_version into $checkov_venv"
   "$python" -m venv --clear "$checkov_venv"
   "$checkov_venv/bin/pip" install -q --root-user-action=ignore "checkov==$checkov_version"
+fi
+
+# --- the custom-resource validators: `npm ci` from the committed lock, into a directory of their own.
+if ! command -v npm >/dev/null 2>&1; then
+  if [ "$apt_updated" = false ]; then
+    apt-get update -q
+    apt_updated=true
+  fi
+  log "apt-get install nodejs npm"
+  apt-get install -y -q nodejs npm
+fi
+# The lock is copied to .installed.lock only after `npm ci` succeeded, so an interrupted install is redone.
+if cmp -s "$repo_root/tests/k8s/npm/package-lock.json" "$npm_validators/.installed.lock"; then
+  log "npm validators already in $npm_validators"
+else
+  log "npm ci into $npm_validators"
+  mkdir -p "$npm_validators"
+  cp "$repo_root/tests/k8s/npm/package.json" "$repo_root/tests/k8s/npm/package-lock.json" "$npm_validators/"
+  npm ci --prefix "$npm_validators" --no-audit --no-fund --loglevel=error
+  cp "$npm_validators/package-lock.json" "$npm_validators/.installed.lock"
 fi
 
 # --- the project with its test and lint dependencies, into the interpreter the tests run with.

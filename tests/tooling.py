@@ -62,3 +62,22 @@ def checkov_binary() -> str:
     return require_tool(
         "checkov", f"install it into its own venv at {CHECKOV_VENV_BINARY} (scripts/setup-machine.sh does)"
     )
+
+
+NPM_VALIDATORS = Path(os.environ.get("DEPLOYKIT_NPM_DIR") or "/opt/deploykit-npm")
+_NPM_LOCK = Path(__file__).resolve().parent / "k8s" / "npm" / "package-lock.json"
+
+
+def npm_validators() -> Path:
+    """The directory where scripts/setup-machine.sh ran `npm ci` for tests/k8s/npm (DEPLOYKIT_NPM_DIR overrides).
+
+    It must hold exactly the committed lock: validators of other versions would check other schemas.
+    """
+    require_tool("node", "install Node.js (node 20 or later)")
+    installed = NPM_VALIDATORS / ".installed.lock"
+    if not installed.is_file() or installed.read_bytes() != _NPM_LOCK.read_bytes():
+        missing(
+            f"the npm validators of tests/k8s/npm are not installed in {NPM_VALIDATORS}: "
+            "run scripts/setup-machine.sh, or `npm ci` there and copy package-lock.json to .installed.lock"
+        )
+    return NPM_VALIDATORS

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
+from deploykit.servers import SERVERS, Server, ServerName, detect
 from deploykit.spec import names
 from deploykit.spec.base import (
     Command,
@@ -19,6 +20,7 @@ from deploykit.spec.base import (
     ImageReference,
     LabelKey,
     LabelValue,
+    LongSeconds,
     Seconds,
     SpecModel,
     TargetName,
@@ -38,6 +40,7 @@ from deploykit.spec.quantities import (
     parse_cpu,
     parse_memory,
 )
+from deploykit.spec.schedule import check_schedule, check_time_zone
 
 
 def _number_as_text(value: object) -> object:
@@ -49,6 +52,15 @@ def _number_as_text(value: object) -> object:
 
 def _memory(value: str) -> str:
     parse_memory(value)
+    return value
+
+
+def _tmp_size(value: str) -> str:
+    try:
+        parse_memory(value)
+    except ValueError as exc:
+        # parse_memory speaks of memory per process; the range is the same, the subject is not.
+        raise ValueError(str(exc).replace("memory per process", "tmp_size")) from None
     return value
 
 
@@ -89,6 +101,12 @@ class Health(SpecModel):
     )
     startup_seconds: Annotated[int, Field(ge=1, le=3600)] = Field(
         60, description="How long the app may take to start before it is considered failed."
+    )
+    command: Command | None = Field(
+        None,
+        description="A probe the image carries, exec form (e.g. [/app/healthcheck, --ready]), run by Compose's "
+        "healthcheck instead of deploykit's python one-liner: give it for images without python (Node, Go). "
+        "Kubernetes and Nomad probe health paths over HTTP and need nothing in the image.",
     )
 
     @property
@@ -196,6 +214,48 @@ _Cpu = Annotated[
     ),
 ]
 _Env = dict[EnvName, Annotated[str, Field(max_length=65536)]]
+_TmpSize = Annotated[str, BeforeValidator(_number_as_text), AfterValidator(_tmp_size)]
+
+
+Schedule = Annotated[str, Field(min_length=9, max_length=128), AfterValidator(check_schedule)]
+TimeZone = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(check_time_zone)]
+
+
+class Process(SpecModel):
+    """A long-running process beside the web server (a queue worker, a consumer): no port, no proxy.
+
+    It runs the app's image with the app's environment, secrets, labels and hardening; image, env,
+    memory and cpu may differ.
+    """
+
+    command: Command = Field(description="The command, exec form (e.g. [celery, -A, shop, worker, --concurrency, 2]).")
+    replicas: _Replicas = Field(
+        1, description="Instances of the process: containers on Compose, pods on Kubernetes, allocations on Nomad."
+    )
+    image: ImageReference | None = Field(None, description="Another image (default: the app's `image`).")
+    memory: _Memory | None = Field(None, description="Memory per instance (default: the app's `memory`).")
+    cpu: _Cpu | None = Field(None, description="CPU per instance (default: the app's `cpu`).")
+    env: _Env = Field({}, description="Variables added to (or replacing) the app's `env` for this process.")
+
+
+class CronJob(SpecModel):
+    """A command run to completion on a schedule, in the app's image with the app's environment and secrets."""
+
+    schedule: Schedule = Field(
+        description="Five-field cron schedule: minute hour day-of-month month day-of-week, e.g. '17 3 * * *'."
+    )
+    command: Command = Field(description="The command, exec form (e.g. [python, manage.py, clearsessions]).")
+    timezone: TimeZone = Field("UTC", description="IANA time zone the schedule is read in (e.g. Europe/Kyiv).")
+    timeout_seconds: LongSeconds | None = Field(
+        None,
+        description="Stop a run that takes longer than this (Kubernetes activeDeadlineSeconds, yacron executionTimeout).",
+    )
+    image: ImageReference | None = Field(
+        None, description="Another image (default: the app's `image`; Compose runs every job in the app's)."
+    )
+    memory: _Memory | None = Field(None, description="Memory of one run (default: the app's `memory`).")
+    cpu: _Cpu | None = Field(None, description="CPU of one run (default: the app's `cpu`).")
+    env: _Env = Field({}, description="Variables added to (or replacing) the app's `env` for this job.")
 
 
 class TargetOverride(SpecModel):
@@ -221,7 +281,15 @@ class Profile(SpecModel):
     app: DnsLabel = Field(description="Application name used by every target: a DNS-1035 label, at most 63 characters.")
     image: ImageReference = Field(description="Container image, pinned by tag (not `latest`) or digest.")
     command: Command = Field(
-        ["fastapi", "run", "app/main.py"], description="Server command; deploykit adds the port and worker flags."
+        ["fastapi", "run", "app/main.py"],
+        description="The command that starts the server, exec form. For a server deploykit knows, it appends "
+        "the flags that differ per target (port, workers, trusted proxies, timeouts); see `server`.",
+    )
+    server: ServerName | None = Field(
+        None,
+        description="The web server `command` starts: fastapi (fastapi run), uvicorn, gunicorn, granian, hypercorn, "
+        "or generic (any other program: deploykit adds no flags and sets PORT and WEB_CONCURRENCY in its "
+        "environment). Default: detected from `command`.",
     )
     port: Annotated[int, Field(ge=1024, le=65535)] = Field(
         8000, description="Port the app listens on inside its container (>= 1024: the app runs without privileges)."
@@ -237,11 +305,23 @@ class Profile(SpecModel):
     prestart: Annotated[list[PrestartStep], Field(max_length=32)] = Field(
         [], description="Steps run in order before the app starts."
     )
+    processes: Annotated[dict[DnsLabel, Process], Field(max_length=16)] = Field(
+        {},
+        description="Long-running processes beside the web server (queue workers), by name: no port, no proxy, "
+        "the app's image, env, secrets and hardening.",
+    )
+    cron: Annotated[dict[DnsLabel, CronJob], Field(max_length=32)] = Field(
+        {}, description="Scheduled jobs, by name: a command run to completion on a cron schedule."
+    )
     env: _Env = Field({}, description="Plain environment variables (no credentials: use `secrets`).")
     secrets: dict[EnvName, SecretRef] = Field({}, description="Environment variables read from secrets, by reference.")
     proxy: Proxy | None = Field(None, description="Public HTTPS exposure through the TLS proxy.")
     shutdown_seconds: Seconds = Field(
         30, description="Graceful shutdown budget: time between SIGTERM and SIGKILL on every target."
+    )
+    tmp_size: _TmpSize = Field(
+        "1Gi",
+        description="Size of the writable /tmp of the app and its steps (uploads spool there: Starlette keeps files over 1 MiB on disk). Kubernetes: the emptyDir's sizeLimit; a pod that writes more is evicted.",
     )
     labels: dict[LabelKey, LabelValue] = Field({}, description="Extra labels on every object.")
     annotations: dict[LabelKey, Annotated[str, Field(max_length=65536)]] = Field(
@@ -272,3 +352,11 @@ class Profile(SpecModel):
     def image_tag(self) -> str | None:
         """The image's tag, or None for a digest-only reference (`name@sha256:...`)."""
         return names.image_tag(self.image)
+
+    @property
+    def web_server(self) -> Server:
+        """The server `command` starts: `server`, else the one detected (spec/checks.py refuses neither)."""
+        if self.server is not None:
+            return SERVERS[self.server]
+        detected = detect(self.command)
+        return SERVERS[detected.server if detected is not None else "generic"]

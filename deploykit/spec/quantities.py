@@ -69,16 +69,6 @@ def mebibytes_rounded_up(value: int) -> int:
     return -(-value // MEBIBYTE)
 
 
-def worker_pool_memory(per_process: int, workers: int) -> int:
-    """Memory for one container running `workers` server processes of `per_process` bytes each.
-
-    With more than one worker, uvicorn's supervisor is a process of its own that also imports the
-    app (`fastapi run <path>`), and workers are spawned, not forked, so nothing is shared
-    copy-on-write: (workers + 1) x per-process. A single worker runs in the supervisor's process.
-    """
-    return per_process * (workers + 1 if workers > 1 else 1)
-
-
 def compose_memory(value: int) -> str:
     """Bytes as Compose writes sizes: the largest exact unit (`1g`, `768m`, `1536k`, or bytes `b`)."""
     for suffix, factor in (("g", 2**30), ("m", 2**20), ("k", 2**10)):

@@ -3,8 +3,9 @@
 A profile file is partial by design (a child sets only what differs from its parent), so the schema
 requires nothing; completeness, and every rule that spans fields (possibly of different files), is
 checked after merging. Everything else the loader refuses, the schema refuses too where JSON Schema can
-say it: the field types carry their patterns and lengths (spec/base.py, spec/names.py), and the rules
-on the app's command are added here. tests/cli/test_schema_gaps.py lists what only the loader catches.
+say it: the field types carry their patterns and lengths (spec/base.py, spec/names.py), and a few
+rules on names are added here. The rules on the app's command depend on `server`, which another file of
+the chain may set, so they stay the loader's. tests/cli/test_schema_gaps.py lists what only the loader catches.
 """
 
 from __future__ import annotations
@@ -12,22 +13,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from deploykit.servers import SERVERS
 from deploykit.spec import names
 from deploykit.spec.model import Profile
-from deploykit.spec.server import OWNED_FLAGS, SERVERS
-
-# `fastapi ...`, `/venv/bin/uvicorn ...` or `python -m uvicorn ...` (spec/server.py: server_name).
-_SERVER_COMMAND = {
-    "anyOf": [
-        {"prefixItems": [{"pattern": rf"^(.*/)?({'|'.join(SERVERS)})$"}]},
-        {
-            "prefixItems": [{"pattern": r"^(.*/)?python[^/]*$"}, {"const": "-m"}, {"enum": list(SERVERS)}],
-            "minItems": 3,
-        },
-    ]
-}
-# deploykit sets these flags per target (spec/server.py: owned_flag).
-_OWNED_FLAG = {"pattern": rf"^({'|'.join(flag for flag in OWNED_FLAGS)})(=.*)?$"}
 
 
 def _case_insensitive(pattern: str) -> str:
@@ -35,12 +23,14 @@ def _case_insensitive(pattern: str) -> str:
     return re.sub(r"[A-Za-z]", lambda match: f"[{match.group().upper()}{match.group().lower()}]", pattern)
 
 
-# Env names deploykit refuses in `env` (spec/checks.py): credentials belong in `secrets`, and
-# FORWARDED_ALLOW_IPS is set per target.
+# Variables deploykit sets for whatever server runs (servers.py: owned_env); the rest depend on `server`,
+# which another file of the chain may set.
+_SET_BY_DEPLOYKIT = sorted(set.intersection(*(set(server.owned_env) for server in SERVERS.values())))
+# Env names deploykit refuses in `env` (spec/checks.py): credentials belong in `secrets`.
 _REFUSED_ENV_NAMES = {
     "anyOf": [
         {"pattern": _case_insensitive(names.SECRET_LOOKING_ENV.pattern)},
-        {"const": "FORWARDED_ALLOW_IPS"},
+        {"enum": _SET_BY_DEPLOYKIT},
     ]
 }
 
@@ -51,11 +41,8 @@ def profile_schema() -> dict[str, Any]:
     _drop_required(schema)
     _keys_by_pattern(schema)
     properties = schema["properties"]
-    command = properties["command"]
-    command.update(_SERVER_COMMAND)
-    command["items"] = {**command["items"], "not": _OWNED_FLAG}
     properties["env"]["propertyNames"]["not"] = _REFUSED_ENV_NAMES
-    properties["secrets"]["propertyNames"]["not"] = {"const": "FORWARDED_ALLOW_IPS"}
+    properties["secrets"]["propertyNames"]["not"] = {"enum": _SET_BY_DEPLOYKIT}
     # k8s/check.py: never the `default` namespace.
     schema["$defs"]["K8sOptions"]["properties"]["namespace"]["anyOf"][0]["not"] = {"const": "default"}
     schema["properties"] = {

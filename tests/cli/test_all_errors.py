@@ -42,16 +42,16 @@ def test_eight_field_mistakes_are_eight_lines_in_one_run(tmp_path: Path):
 def test_every_cross_field_rule_a_profile_breaks_is_reported(tmp_path: Path):
     (tmp_path / "profile.yaml").write_text(
         "app: items-api\nimage: registry.example.com/acme/items-api:1.4.2\n"
-        "command: [gunicorn, app.main:app]\n"
+        "command: [uvicorn, app.main:app, --reload]\n"
         "env:\n  DB_PASSWORD: x\n  FORWARDED_ALLOW_IPS: '*'\n"
         "health:\n  interval_seconds: 5\n  timeout_seconds: 5\n"
     )
     result = run_cli("validate", "-p", "profile.yaml", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        "error: profile.yaml:3:11: command[0]: deploykit runs FastAPI apps with fastapi or uvicorn (it adds their --port and --workers flags); 'gunicorn' is neither: use e.g. [fastapi, run, app/main.py] or [uvicorn, app.main:app]",
+        "error: profile.yaml:3:34: command[2]: remove --reload: reloading on file changes is for development; containers are replaced, not reloaded",
+        "error: profile.yaml:6:3: env.FORWARDED_ALLOW_IPS: remove FORWARDED_ALLOW_IPS: deploykit sets the proxy's addresses for each target",
         "error: profile.yaml:5:3: env.DB_PASSWORD: DB_PASSWORD looks like a credential; reference it under `secrets:` instead of writing its value",
-        "error: profile.yaml:6:3: env.FORWARDED_ALLOW_IPS: deploykit sets FORWARDED_ALLOW_IPS per target to the proxy's addresses; remove it",
         "error: profile.yaml:9:3: health.timeout_seconds: must be less than health.interval_seconds",
     ]
 

@@ -181,12 +181,12 @@ CASES = [
     Case(
         "port-flag-in-command",
         extra("command: [fastapi, run, app/main.py, --port, '9000']\n"),
-        "profile.yaml:3:38: command[3]: remove --port: deploykit sets it for each target (see `port`, `compose.workers`)",
+        "profile.yaml:3:38: command[3]: remove --port: deploykit sets the port on every target (see `port`)",
     ),
     Case(
         "forwarded-allow-ips-in-env",
         extra("env:\n  FORWARDED_ALLOW_IPS: '*'\n"),
-        "profile.yaml:4:3: env.FORWARDED_ALLOW_IPS: deploykit sets FORWARDED_ALLOW_IPS per target to the proxy's addresses; remove it",
+        "profile.yaml:4:3: env.FORWARDED_ALLOW_IPS: remove FORWARDED_ALLOW_IPS: deploykit sets the proxy's addresses for each target",
     ),
     Case(
         "namespace-default",

@@ -108,6 +108,7 @@ def test_secret_files_are_mounted_and_announced_by_path(tmp_path: Path):
     assert app["environment"] == {
         "API_TOKEN_FILE": "/run/secrets/items-db__url",
         "DATABASE_URL_FILE": "/run/secrets/items-db__url",
+        "FORWARDED_ALLOW_IPS": "172.30.0.0/24",
     }
     assert app["secrets"] == [{"source": "items-db__url", "target": "/run/secrets/items-db__url"}]
     assert project["secrets"] == {

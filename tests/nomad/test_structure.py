@@ -63,6 +63,7 @@ def test_job_update_group_and_service(parse_hcl):
         "traefik.http.routers.items-api.service=items-api",
         "traefik.http.routers.items-api.tls.certResolver=le",
         "traefik.http.routers.items-api.tls=true",
+        "traefik.http.services.items-api.loadbalancer.healthCheck.hostname=api.example.com",
         "traefik.http.services.items-api.loadbalancer.healthCheck.interval=10s",
         "traefik.http.services.items-api.loadbalancer.healthCheck.path=/readyz",
         "traefik.http.services.items-api.loadbalancer.healthCheck.timeout=2s",
@@ -91,7 +92,10 @@ def test_tasks_prestart_first_then_one_hardened_app_process(parse_hcl):
     assert "ports" not in migrate["config"][0]
     (config,) = app["config"]
     assert config["image"] == "registry.example.com/acme/items-api:1.4.2"
-    assert (config["command"], config["args"]) == ("fastapi", ["run", "app/main.py", "--port", "8000"])
+    assert (config["command"], config["args"]) == (
+        "fastapi",
+        ["run", "app/main.py", "--port", "8000", "--workers", "1", "--forwarded-allow-ips", "10.10.0.0/24"],
+    )
     assert config["ports"] == ["http"]
     for task in (migrate, app):
         (config,) = task["config"]

@@ -216,6 +216,7 @@ def test_render_prints_only_manifests_on_stdout_for_plugins():
         "ServiceAccount",
         "Deployment",
         "Service",
+        "Middleware",
         "Ingress",
         "PodDisruptionBudget",
         "NetworkPolicy",

@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 import re
 import sys
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 # Plain scalars that any YAML 1.1 or 1.2 reader would read as a non-string.
@@ -169,6 +169,7 @@ def _string(text: str, indent: int, out: list[str]) -> None:
         out.append(_literal(text, indent))
 
 
+@lru_cache(maxsize=4096)  # the same image names, commands and hosts recur in every environment
 def _style(text: str) -> str:
     """The style ruamel.yaml's emitter chooses for `text` in block context: '', "'", '"' or '|'.
 

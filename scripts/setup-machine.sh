@@ -9,6 +9,7 @@ repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 python=${PYTHON:-python}
 checkov_venv=/opt/checkov
 checkov_version=3.3.30
+yacron_version=0.19.0
 # The npm validators for the custom resources the k8s target renders (Gateway API, Traefik), pinned
 # by tests/k8s/npm/package-lock.json; the tests find them here (tests/tooling.py).
 npm_validators=/opt/deploykit-npm
@@ -73,17 +74,22 @@ else
   log "$containers_conf is up to date"
 fi
 
-# --- checkov in a venv of its own: its pins clash with the project's test dependencies.
-# (Asking the package's metadata, not `checkov --version`, which takes seconds to start.)
-installed_checkov=$("$checkov_venv/bin/python" -c \
-  'import importlib.metadata as m; print(m.version("checkov"))' 2>/dev/null || true)
-if [ -x "$checkov_venv/bin/checkov" ] && [ "$installed_checkov" = "$checkov_version" ]; then
-  log "checkov $checkov_version already in $checkov_venv"
-else
-  log "installing checkov $checkov_version into $checkov_venv"
-  "$python" -m venv --clear "$checkov_venv"
-  "$checkov_venv/bin/pip" install -q --root-user-action=ignore "checkov==$checkov_version"
-fi
+# --- tools whose pinned dependencies clash with the project's, each in a venv of its own. (Asking the
+# package's metadata, not `<tool> --version`, which can take seconds to start.)
+install_tool_venv() { # package version venv
+  local package=$1 version=$2 venv=$3 installed
+  installed=$("$venv/bin/python" -c "import importlib.metadata as m; print(m.version('$package'))" 2>/dev/null || true)
+  if [ "$installed" = "$version" ]; then
+    log "$package $version already in $venv"
+    return
+  fi
+  log "installing $package $version into $venv"
+  "$python" -m venv --clear "$venv"
+  "$venv/bin/pip" install -q --root-user-action=ignore "$package==$version"
+}
+install_tool_venv checkov "$checkov_version" "$checkov_venv"
+# yacron, the scheduler the Compose target runs: the tests check rendered configurations with it.
+install_tool_venv yacron "$yacron_version" /opt/deploykit-yacron
 
 # --- the custom-resource validators: `npm ci` from the committed lock, into a directory of their own.
 if ! command -v npm >/dev/null 2>&1; then

@@ -217,7 +217,7 @@ _Env = dict[EnvName, Annotated[str, Field(max_length=65536)]]
 _TmpSize = Annotated[str, BeforeValidator(_number_as_text), AfterValidator(_tmp_size)]
 
 
-Schedule = Annotated[str, Field(min_length=9, max_length=128), AfterValidator(check_schedule)]
+Schedule = Annotated[str, Field(max_length=128), AfterValidator(check_schedule)]
 TimeZone = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(check_time_zone)]
 
 

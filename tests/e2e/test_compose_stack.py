@@ -11,6 +11,7 @@ import json
 import re
 
 import pytest
+from engine import wait_for
 from helpers import REPO
 from stacks import PROJECT_LABEL, container_processes, http_get, https_get, running_stack, timestamp
 
@@ -132,6 +133,42 @@ def test_memory_limit_restart_policy_and_read_only_root(stack):
         step_config = stack.inspect(step.name)["HostConfig"]
         assert step_config["ReadonlyRootfs"] is True
         assert step_config["Memory"] == profile.memory_bytes
+
+
+def test_the_worker_runs_beside_the_app_in_its_own_containers(stack):
+    """processes.worker: 2 containers of the app's image, with its secret and state volume, each
+    limited to the process's memory, each beating."""
+    for index in (1, 2):
+        worker = json.loads(stack.podman.run("container", "inspect", f"{stack.project}-worker-{index}").stdout)[0]
+        assert worker["State"]["Status"] == "running"
+        assert worker["HostConfig"]["Memory"] == 64 * 2**20
+        assert worker["HostConfig"]["ReadonlyRootfs"] is True
+
+    def beating() -> list[str] | None:
+        listed = stack.podman.run("exec", stack.container(stack.profile.app), "ls", f"{DATA_DIR}/workers", check=False)
+        names = listed.stdout.split()
+        return names if listed.returncode == 0 and len(names) == 2 else None
+
+    wait_for("both workers' heartbeats", beating, timeout=30, interval=1)
+
+
+def test_the_scheduler_runs_the_job_on_its_schedule(stack):
+    """cron.tick runs every minute in the scheduler container: the app's image, env and state volume."""
+    scheduler = stack.inspect("scheduler")
+    assert scheduler["State"]["Status"] == "running"
+    assert scheduler["Config"]["Cmd"] == ["/opt/deploykit/yacron/bin/yacron", "-c", "/etc/deploykit/cron.yaml"]
+
+    def ticked() -> str | None:
+        read = stack.podman.run("exec", stack.container(stack.profile.app), "cat", f"{DATA_DIR}/ticks.log", check=False)
+        return read.stdout if read.returncode == 0 and "from-the-scheduler" in read.stdout else None
+
+    # yacron wakes at each minute boundary: at most a minute and a little after the stack came up.
+    wait_for("the scheduled job's first run", ticked, timeout=90, interval=2)
+    logs = (
+        stack.podman.run("logs", stack.container("scheduler")).stdout
+        + stack.podman.run("logs", stack.container("scheduler")).stderr
+    )
+    assert "tick: /data/ticks.log" in logs
 
 
 def test_compose_down_removes_everything(stack):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from deploykit.errors import FieldPath
 from deploykit.report import Report
 from deploykit.spec.model import Profile
 from deploykit.spec.names import is_local_host
 from deploykit.targets.compose import naming, secrets
+from deploykit.targets.compose.background import SCHEDULER
 from deploykit.targets.compose.workload import MAX_WORKERS
 
 
@@ -71,22 +73,32 @@ def check(profile: Profile, report: Report) -> None:
 
 
 def _check_service_names(profile: Profile, report: Report) -> None:
-    """An app or prestart step whose service name is taken by another service."""
+    """An app, step, process or job whose service name is taken by a service deploykit adds, and jobs
+    the scheduler cannot run."""
     taken: dict[str, str] = {}
     if is_exposed(profile):
         taken[naming.TRAEFIK] = "Traefik"
         if profile.compose.socket_access == "proxy":
             taken[naming.SOCKET_PROXY] = "the Docker socket proxy"
+    if profile.cron:
+        taken[SCHEDULER] = "the scheduler that runs the cron jobs"
     if profile.app in taken:
         report.error(
             ("app",), f"app name {profile.app!r} is also the Compose service of {taken[profile.app]}; rename the app"
         )
-    taken[profile.app] = "the app"
-    for index, step in enumerate(profile.prestart):
-        if step.name in taken:
+    named: list[tuple[FieldPath, str]] = [
+        (("prestart", index, "name"), step.name) for index, step in enumerate(profile.prestart)
+    ]
+    named += [(("processes", name), name) for name in profile.processes]
+    for path, name in named:
+        if name in taken:
+            report.error(path, f"{name!r} is also the Compose service of {taken[name]}; rename it")
+    for name, job in profile.cron.items():
+        if job.image is not None and job.image != profile.image:
             report.error(
-                ("prestart", index, "name"),
-                f"step name {step.name!r} is also the Compose service of {taken[step.name]}; rename the step",
+                ("cron", name, "image"),
+                "Compose runs every scheduled job inside the scheduler container, which runs the app's image; "
+                "give the job the app's image (or run it from a process of its own)",
             )
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from deploykit.errors import DeployKitError, DeployKitErrors, combined
+from deploykit.errors import DeployKitError, DeployKitErrors, Problem, combined
 from deploykit.loading.merge import MergedProfile
 from deploykit.loading.per_target import for_target
 from deploykit.loading.validation import LoadedProfile, validate
@@ -29,11 +29,13 @@ from deploykit.targets import get_target
 
 @dataclass(frozen=True)
 class TargetOutput:
-    """One target's rendering of one profile, with its warnings."""
+    """One target's rendering of one profile, with its warnings: those to show, and those the profile
+    accepts (`accept_warnings`)."""
 
     target: str
     rendering: Rendering
     findings: tuple[Finding, ...]
+    accepted: tuple[Finding, ...] = ()
 
 
 def load(path: Path, assignments: Sequence[str] = ()) -> LoadedProfile:
@@ -55,6 +57,11 @@ def render(loaded: LoadedProfile, target: str) -> TargetOutput:
     Every problem the target finds is reported at once (DeployKitErrors when there are several).
     """
     module = get_target(target)
+    if target not in loaded.profile.target_names:
+        listed = ", ".join(loaded.profile.target_names)
+        raise loaded.error(
+            Problem(("targets",), f"this environment runs on {listed} only; {target} is not among its targets")
+        )
     view = for_target(loaded.profile, target)
     report = Report(target)
     if view.overridden:  # an override may break a rule the profile itself kept
@@ -65,7 +72,11 @@ def render(loaded: LoadedProfile, target: str) -> TargetOutput:
     if report.problems:
         raise combined([loaded.error(view.in_source(problem)) for problem in report.problems])
     rendering = module.render(view.profile, report)
-    return TargetOutput(target, rendering, tuple(report.findings))
+    accepted = set(loaded.profile.accept_warnings)
+    shown = tuple(finding for finding in report.findings if finding.code not in accepted)
+    return TargetOutput(
+        target, rendering, shown, tuple(finding for finding in report.findings if finding.code in accepted)
+    )
 
 
 def render_targets(loaded: LoadedProfile, targets: Sequence[str]) -> list[TargetOutput]:

@@ -34,6 +34,8 @@ def scaffold_profiles(app: str, image: str, domain: str, email: str, schema_path
             "extends": "base.yaml",
             "environment": "dev",
             "replicas": 1,
+            # A developer's machine or cluster: one process, plain HTTP on <app>.localhost.
+            "accept_warnings": ["plain-http", "single-replica"],
             "proxy": {"host": f"{app}.localhost", "tls": "none"},
             "compose": {"bind_address": "127.0.0.1"},
             # A dev Nomad agent runs Traefik in Docker: it connects from Docker's bridge networks.

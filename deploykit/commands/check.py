@@ -23,7 +23,7 @@ def run(choice: ManifestsChoice, strict: bool, output_format: str = "text") -> i
     check_output_format(output_format)
     as_json = output_format == "json"
     try:
-        rendered = render_everything(choice, strict, show_warnings=False)
+        rendered = render_everything(choice, strict, show_warnings=True)
     except DeployKitError as exc:
         if as_json:
             print_json({"current": False, "changed": [], "missing": [], "extra": [], "errors": error_records(exc)})

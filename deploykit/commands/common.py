@@ -130,7 +130,7 @@ def error_records(exc: DeployKitError) -> list[dict[str, object]]:
 
 
 def warning_records(loaded: LoadedProfile, outputs: Sequence[pipeline.TargetOutput]) -> list[dict[str, object]]:
-    """Each warning of `outputs` as a JSON record: file, line, column, field, message and target."""
+    """Each warning of `outputs` as a JSON record: file, line, column, field, message, target and code."""
     from deploykit.errors import format_path
 
     records: list[dict[str, object]] = []
@@ -145,6 +145,7 @@ def warning_records(loaded: LoadedProfile, outputs: Sequence[pipeline.TargetOutp
                     "field": format_path(finding.path) or None,
                     "message": finding.message,
                     "target": finding.target,
+                    "code": finding.code,
                 }
             )
     return records

@@ -10,15 +10,17 @@ from deploykit.commands.common import ManifestsChoice, check_output_format, prin
 def run(choice: ManifestsChoice, output_format: str) -> int:
     """Print one line (or JSON record) per environment profile, sorted by environment name."""
     from deploykit.loading.workspace import environment_profiles
-    from deploykit.targets import TARGETS
 
     check_output_format(output_format)
     records = [
         {
             "environment": entry.environment,
             "profile": entry.loaded.source.file,
-            "targets": list(TARGETS),
-            "directories": {target: str(choice.manifests_dir / entry.environment / target) for target in TARGETS},
+            "targets": list(entry.loaded.profile.target_names),
+            "directories": {
+                target: str(choice.manifests_dir / entry.environment / target)
+                for target in entry.loaded.profile.target_names
+            },
         }
         for entry in environment_profiles(choice.profiles_dir)
     ]
@@ -30,7 +32,7 @@ def run(choice: ManifestsChoice, output_format: str) -> int:
         (
             str(record["environment"]),
             str(record["profile"]),
-            ",".join(TARGETS),
+            ",".join(record["targets"]),
             f"{choice.manifests_dir / str(record['environment'])}/<target>/",
         )
         for record in records

@@ -19,7 +19,7 @@ def run(choice: ProfileChoice, output_format: str) -> int:
 
     try:
         loaded = choice.load()
-        outputs = pipeline.render_targets(loaded, list(EXPLAINERS))
+        outputs = pipeline.render_targets(loaded, [name for name in EXPLAINERS if name in loaded.profile.target_names])
     except DeployKitError as exc:
         if output_format == "json":
             print_json({"errors": error_records(exc)})

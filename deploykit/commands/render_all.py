@@ -11,9 +11,10 @@ from deploykit.commands.manifests import render_everything, stale_directories
 
 def run(choice: ManifestsChoice, strict: bool, quiet: bool) -> int:
     """Write every profile's targets to manifests/<env>/<target>/ and remove directories no profile renders any more."""
-    # Progress is for people: on a terminal only, and never with --quiet (pipelines want errors only).
+    # Warnings go to stderr wherever it goes (CI logs must show them), unless --quiet; progress lines
+    # are for people: on a terminal only.
     chatty = not quiet and sys.stderr.isatty()
-    rendered = render_everything(choice, strict, show_warnings=chatty)
+    rendered = render_everything(choice, strict, show_warnings=not quiet)
     # Every target was rendered before the first write: bad input leaves manifests/ untouched.
     for entry in rendered:
         output.check_writable(entry.directory)

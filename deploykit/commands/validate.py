@@ -17,27 +17,27 @@ from deploykit.errors import DeployKitError
 
 
 def run(choice: ProfileChoice, strict: bool, output_format: str = "text") -> int:
-    """Render every target in memory, writing nothing: a profile is valid only if all targets accept it.
+    """Render every target the profile lists in memory, writing nothing: a profile is valid only if they all accept it.
 
     Every problem is reported in one run. With `output_format` json, stdout holds one document
     (`profile`, `valid`, `targets`, `errors`, `warnings`) whatever the outcome; the exit code is the same.
     """
     from deploykit import pipeline
-    from deploykit.targets import TARGETS
 
     check_output_format(output_format)
-    targets = list(TARGETS)
     if output_format == "text":
         loaded = choice.load()
+        targets = list(loaded.profile.target_names)
         outputs = pipeline.render_targets(loaded, targets)
         show_findings(loaded, outputs, strict)
         print(f"{loaded.source.file}: valid ({', '.join(targets)})", file=sys.stderr)
         return 0
-    document: dict[str, object] = {"profile": None, "valid": False, "targets": targets, "errors": [], "warnings": []}
+    document: dict[str, object] = {"profile": None, "valid": False, "targets": [], "errors": [], "warnings": []}
     try:
         document["profile"] = str(choice.path())
         loaded = choice.load()
         document["profile"] = loaded.source.file
+        document["targets"] = targets = list(loaded.profile.target_names)
         outputs = pipeline.render_targets(loaded, targets)
         document["warnings"] = warning_records(loaded, outputs)
         if strict and warning_lines(loaded, outputs):

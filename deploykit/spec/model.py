@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
+from deploykit.report import WARNINGS
 from deploykit.servers import SERVERS, Server, ServerName, detect
 from deploykit.spec import names
 from deploykit.spec.base import (
@@ -82,6 +83,26 @@ def _secret_key(value: str) -> str:
         # Kubernetes refuses them, and as a file name (Compose mounts keys as files) `..` leaves the directory.
         raise ValueError(f"{value!r} cannot be a secret key: it is not a file name")
     return value
+
+
+def _unique_targets(value: list[str]) -> list[str]:
+    duplicates = sorted({name for name in value if value.count(name) > 1})
+    if duplicates:
+        raise ValueError(f"{duplicates[0]!r} is listed more than once")
+    return value
+
+
+def _warning_code(value: str) -> str:
+    if value not in WARNINGS:
+        import difflib
+
+        close = difflib.get_close_matches(value, WARNINGS, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else " (the code is printed at the end of each warning's line)"
+        raise ValueError(f"{value!r} is not a warning code{hint}")
+    return value
+
+
+WarningCode = Annotated[str, AfterValidator(_warning_code)]
 
 
 class Health(SpecModel):
@@ -278,6 +299,16 @@ class Profile(SpecModel):
         None,
         description="Environment name (dev, staging, prod). Profiles that declare one are rendered by `render all` into manifests/<environment>/.",
     )
+    targets: Annotated[list[TargetName], Field(min_length=1), AfterValidator(_unique_targets)] | None = Field(
+        None,
+        description="The targets this environment runs on (default: all). `render all` and `check` render only these; "
+        "options of other targets are checked for their syntax only, and their requirements do not apply.",
+    )
+    accept_warnings: Annotated[list[WarningCode], Field(max_length=64)] = Field(
+        [],
+        description="Warning codes (printed in each warning's line) this environment accepts on purpose: they are not "
+        "shown, and `--strict` does not fail on them.",
+    )
     app: DnsLabel = Field(description="Application name used by every target: a DNS-1035 label, at most 63 characters.")
     image: ImageReference = Field(description="Container image, pinned by tag (not `latest`) or digest.")
     command: Command = Field(
@@ -360,3 +391,10 @@ class Profile(SpecModel):
             return SERVERS[self.server]
         detected = detect(self.command)
         return SERVERS[detected.server if detected is not None else "generic"]
+
+    @property
+    def target_names(self) -> tuple[str, ...]:
+        """The targets this environment runs on, in the registry's order."""
+        from deploykit.targets import TARGETS
+
+        return tuple(name for name in TARGETS if self.targets is None or name in self.targets)

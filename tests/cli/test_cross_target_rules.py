@@ -102,7 +102,7 @@ def test_identical_probes_are_warned_about(tmp_path: Path):
     assert result.returncode == 0
     assert result.stderr == (
         "warning: profile.yaml:1:1: health: liveness and readiness probes use the same path: a failing dependency would "
-        "restart pods instead of taking them out of rotation; set health.readiness_path [k8s]\n"
+        "restart pods instead of taking them out of rotation; set health.readiness_path [k8s same-probe-path]\n"
     )
 
 

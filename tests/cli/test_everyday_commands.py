@@ -149,10 +149,20 @@ def test_validate_json_for_a_valid_profile():
     result = run_cli("validate", "--env", "prod", "-o", "json")
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
-    assert document["profile"] == "profiles/prod.yaml"
-    assert (document["valid"], document["errors"]) == (True, [])
-    assert document["targets"] == ["k8s", "compose", "nomad", "dockerfile"]
-    assert document["warnings"] == [
+    assert document == {
+        "profile": "profiles/prod.yaml",
+        "valid": True,
+        "targets": ["k8s", "compose", "nomad", "dockerfile"],
+        "errors": [],
+        "warnings": [],
+    }
+
+
+def test_validate_json_lists_warnings_with_their_codes():
+    # prod accepts the concurrent-prestart warning (accept_warnings in base.yaml); without that, it is reported.
+    result = run_cli("validate", "--env", "prod", "-o", "json", "--set", "accept_warnings=[]")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["warnings"] == [
         {
             "file": "profiles/base.yaml",
             "line": 12,
@@ -160,6 +170,7 @@ def test_validate_json_for_a_valid_profile():
             "field": "prestart",
             "message": "init containers run in every pod, concurrently: each step must take a lock (e.g. a Postgres advisory lock) or use k8s.prestart: job",
             "target": "k8s",
+            "code": "concurrent-prestart",
         },
         {
             "file": "profiles/base.yaml",
@@ -168,7 +179,13 @@ def test_validate_json_for_a_valid_profile():
             "field": "prestart",
             "message": "prestart tasks run in every allocation, concurrently: each step must take a lock (e.g. a Postgres advisory lock)",
             "target": "nomad",
+            "code": "concurrent-prestart",
         },
+    ]
+    strict = run_cli("validate", "--env", "prod", "-o", "json", "--set", "accept_warnings=[]", "--strict")
+    assert strict.returncode == 2
+    assert json.loads(strict.stdout)["errors"] == [
+        {"file": None, "line": None, "column": None, "field": None, "message": "2 warning(s) and --strict is set"}
     ]
 
 

@@ -131,11 +131,13 @@ def test_system_packages_are_sorted_and_unpinned_ones_reported():
             "dockerfile",
             ("build", "system_packages", 0),
             "tzdata is not pinned: each build may install another version (hadolint DL3008); write tzdata=VERSION",
+            "unpinned-package",
         ),
         Finding(
             "dockerfile",
             ("build", "system_packages", 2),
             "ca-certificates is not pinned: each build may install another version (hadolint DL3008); write ca-certificates=VERSION",
+            "unpinned-package",
         ),
     ]
 

@@ -61,7 +61,7 @@ def test_a_module_the_image_would_not_contain_is_reported():
     _, findings = render({**DJANGO, "build": {"app_path": ["manage.py", "templates"]}})
     assert [str(finding) for finding in findings] == [
         "build.app_path: the command serves shop/asgi.py, which is not in build.app_path (manage.py, templates): "
-        "the image would not contain it; add shop [dockerfile]"
+        "the image would not contain it; add shop [dockerfile module-not-copied]"
     ]
     _, findings = render({**DJANGO, "command": ["fastapi", "run", "src/main.py"], "build": {"app_path": "src"}})
     assert findings == []

@@ -53,9 +53,9 @@ def _output(source: Source) -> pipeline.TargetOutput:
 
 
 def objects_of(source: Source) -> tuple[list[dict], list[Finding]]:
-    """The objects and warnings of a loaded profile or of profile data."""
+    """The objects and every warning (those the profile accepts included) of a loaded profile or of profile data."""
     result = _output(source)
-    return list(result.rendering.objects), list(result.findings)
+    return list(result.rendering.objects), [*result.findings, *result.accepted]
 
 
 def rendering_of(source: Source) -> Rendering:

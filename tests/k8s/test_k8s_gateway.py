@@ -86,7 +86,7 @@ def test_plain_http_serves_the_app_on_the_http_listener_without_hsts_and_is_repo
     assert route["spec"]["parentRefs"] == [{**PARENT, "sectionName": "http"}]
     headers = route["spec"]["rules"][0]["filters"][0]["responseHeaderModifier"]["set"]
     assert [header["name"] for header in headers] == ["X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy"]
-    assert Finding("k8s", ("proxy", "tls"), "the HTTPRoute serves plain HTTP, without TLS") in findings
+    assert Finding("k8s", ("proxy", "tls"), "the HTTPRoute serves plain HTTP, without TLS", "plain-http") in findings
 
 
 def test_the_route_sends_the_headers_traefik_sends_on_compose_and_nomad():

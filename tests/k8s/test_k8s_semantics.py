@@ -131,6 +131,7 @@ def test_pdb_never_blocks_a_drain_and_a_single_pod_is_reported():
             "k8s",
             ("replicas",),
             "a single pod: every node drain or node restart takes the app down; use 2 or more for availability",
+            "single-replica",
         )
         in findings
     )
@@ -173,7 +174,7 @@ def test_ingress_without_tls_is_plain_http_and_reported():
     ingress = only(objects, "Ingress")
     assert "tls" not in ingress["spec"]
     assert not [key for key in ingress["metadata"].get("annotations", {}) if key.startswith("cert-manager.io/")]
-    assert Finding("k8s", ("proxy", "tls"), "the Ingress serves plain HTTP, without TLS") in findings
+    assert Finding("k8s", ("proxy", "tls"), "the Ingress serves plain HTTP, without TLS", "plain-http") in findings
 
 
 def test_no_proxy_host_means_no_ingress():

@@ -250,7 +250,7 @@ def test_schedules_and_time_zones_are_checked(field: str, value: str, message: s
         (
             "compose",
             "processes: {scheduler: {command: [celery, worker]}}\ncron: {tick: {schedule: '* * * * *', command: [tick]}}",
-            "profile.yaml:3:13: processes.scheduler: 'scheduler' is also the Compose service of the scheduler that runs the cron jobs; rename it",
+            "profile.yaml:3:13: processes.scheduler: process name 'scheduler' is also the Compose service of the scheduler that runs the cron jobs; rename the process",
         ),
         (
             "compose",

@@ -40,17 +40,20 @@ def check(profile: Profile, report: Report) -> None:
         report.warn(
             ("proxy",),
             "no proxy host: the app gets no route and no published port, so only containers on its network reach it",
+            code="no-route",
         )
     else:
         if proxy.tls == "none" and not is_local_host(proxy.host):
             report.warn(
                 ("proxy", "tls"),
                 f"tls: none serves {proxy.host} over plain HTTP; use acme or provided for a host outside this machine",
+                code="plain-http",
             )
         if options.socket_access == "mount":
             report.warn(
                 ("compose", "socket_access"),
                 "Traefik mounts the Docker socket: anyone who takes over Traefik controls the host (a read-only mount still lets every API call through); use socket_access: proxy",
+                code="docker-socket-mounted",
             )
         if proxy.tls == "provided":
             certificate = proxy.certificate
@@ -64,11 +67,13 @@ def check(profile: Profile, report: Report) -> None:
                 report.warn(
                     ("proxy", "certificate"),
                     "relative certificate paths are resolved from the directory holding compose.yaml",
+                    code="relative-certificate-path",
                 )
     if options.secrets_source == "external" and profile.secrets:
         report.warn(
             ("compose", "secrets_source"),
             "external secrets exist only in Swarm mode (`docker stack deploy`); `docker compose up` refuses them. Use secrets_source: file on a single server",
+            code="swarm-only-secrets",
         )
 
 
@@ -86,13 +91,13 @@ def _check_service_names(profile: Profile, report: Report) -> None:
         report.error(
             ("app",), f"app name {profile.app!r} is also the Compose service of {taken[profile.app]}; rename the app"
         )
-    named: list[tuple[FieldPath, str]] = [
-        (("prestart", index, "name"), step.name) for index, step in enumerate(profile.prestart)
+    named: list[tuple[FieldPath, str, str]] = [
+        (("prestart", index, "name"), step.name, "step") for index, step in enumerate(profile.prestart)
     ]
-    named += [(("processes", name), name) for name in profile.processes]
-    for path, name in named:
+    named += [(("processes", name), name, "process") for name in profile.processes]
+    for path, name, kind in named:
         if name in taken:
-            report.error(path, f"{name!r} is also the Compose service of {taken[name]}; rename it")
+            report.error(path, f"{kind} name {name!r} is also the Compose service of {taken[name]}; rename the {kind}")
     for name, job in profile.cron.items():
         if job.image is not None and job.image != profile.image:
             report.error(
@@ -114,4 +119,5 @@ def _check_volumes(profile: Profile, report: Report) -> None:
             report.warn(
                 ("compose", "volumes", name),
                 f"{path} is not in build.data_dirs: a new volume there is owned by root, so the app (uid {profile.build.uid}) cannot write it",
+                code="volume-not-owned",
             )

@@ -49,12 +49,14 @@ def check(profile: Profile, report: Report) -> None:
             ("build", "app_path"),
             f"the command serves {module}, which is not in build.app_path ({', '.join(profile.build.app_paths)}): "
             f"the image would not contain it; add {module.split('/', 1)[0]}",
+            code="module-not-copied",
         )
     for index, entry in enumerate(profile.build.system_packages):
         if package_version(entry) is None:
             report.warn(
                 ("build", "system_packages", index),
                 f"{entry} is not pinned: each build may install another version (hadolint DL3008); write {entry}=VERSION",
+                code="unpinned-package",
             )
 
 

@@ -29,11 +29,13 @@ def check(profile: Profile, report: Report) -> None:
         report.warn(
             ("health",),
             "liveness and readiness probes use the same path: a failing dependency would restart pods instead of taking them out of rotation; set health.readiness_path",
+            code="same-probe-path",
         )
     if options.prestart == "init" and profile.replicas > 1 and profile.prestart:
         report.warn(
             ("prestart",),
             "init containers run in every pod, concurrently: each step must take a lock (e.g. a Postgres advisory lock) or use k8s.prestart: job",
+            code="concurrent-prestart",
         )
     if options.routing == "gateway":
         _check_gateway_routing(profile, report)
@@ -45,6 +47,7 @@ def check(profile: Profile, report: Report) -> None:
         report.warn(
             ("replicas",),
             "a single pod: every node drain or node restart takes the app down; use 2 or more for availability",
+            code="single-replica",
         )
 
 
@@ -62,7 +65,7 @@ def _check_ingress_routing(profile: Profile, report: Report) -> None:
             because_of=("proxy", "tls"),
         )
     if proxy.tls == "none":
-        report.warn(("proxy", "tls"), "the Ingress serves plain HTTP, without TLS")
+        report.warn(("proxy", "tls"), "the Ingress serves plain HTTP, without TLS", code="plain-http")
 
 
 def _check_gateway_routing(profile: Profile, report: Report) -> None:
@@ -115,7 +118,7 @@ def _check_gateway_routing(profile: Profile, report: Report) -> None:
                 "set k8s.gateway.listener_set: true for a certificate of the app's own",
             )
     if proxy.tls == "none":
-        report.warn(("proxy", "tls"), "the HTTPRoute serves plain HTTP, without TLS")
+        report.warn(("proxy", "tls"), "the HTTPRoute serves plain HTTP, without TLS", code="plain-http")
 
 
 def _check_versioned_fields(profile: Profile, report: Report) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from deploykit.errors import Problem
+from deploykit.errors import DeployKitError, DeployKitErrors, Problem, combined
 from deploykit.loading.merge import MergedProfile
 from deploykit.loading.per_target import for_target
 from deploykit.loading.validation import LoadedProfile, validate
@@ -52,7 +52,10 @@ def load_data(data: Mapping[str, Any], name: str = "profile.yaml") -> LoadedProf
 
 
 def render(loaded: LoadedProfile, target: str) -> TargetOutput:
-    """`target`'s output for a loaded profile; any error is a DeployKitError at the field's FILE:LINE:COL."""
+    """`target`'s output for a loaded profile; any error is a DeployKitError at the field's FILE:LINE:COL.
+
+    Every problem the target finds is reported at once (DeployKitErrors when there are several).
+    """
     module = get_target(target)
     if target not in loaded.profile.target_names:
         listed = ", ".join(loaded.profile.target_names)
@@ -62,17 +65,34 @@ def render(loaded: LoadedProfile, target: str) -> TargetOutput:
     view = for_target(loaded.profile, target)
     report = Report(target)
     if view.overridden:  # an override may break a rule the profile itself kept
-        for problem in checks.problems(view.profile):
-            raise loaded.error(view.in_source(problem))
+        broken = [loaded.error(view.in_source(problem)) for problem in checks.problems(view.profile)]
+        if broken:
+            raise combined(broken)
     module.check(view.profile, report)
-    for problem in report.problems:
-        raise loaded.error(view.in_source(problem))
+    if report.problems:
+        raise combined([loaded.error(view.in_source(problem)) for problem in report.problems])
     rendering = module.render(view.profile, report)
     accepted = set(loaded.profile.accept_warnings)
     shown = tuple(finding for finding in report.findings if finding.code not in accepted)
     return TargetOutput(
         target, rendering, shown, tuple(finding for finding in report.findings if finding.code in accepted)
     )
+
+
+def render_targets(loaded: LoadedProfile, targets: Sequence[str]) -> list[TargetOutput]:
+    """`render` for each of `targets`; when some refuse the profile, every target's problems are raised together."""
+    outputs: list[TargetOutput] = []
+    errors: list[DeployKitError] = []
+    for target in targets:
+        try:
+            outputs.append(render(loaded, target))
+        except DeployKitErrors as exc:
+            errors += exc.errors
+        except DeployKitError as exc:
+            errors.append(exc)
+    if errors:
+        raise combined(errors)
+    return outputs
 
 
 def render_profile(path: Path, target: str, assignments: Sequence[str] = ()) -> TargetOutput:

@@ -24,8 +24,9 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 # --- Debian packages: podman and what it needs here, debootstrap for the base image, openssl for
-# test certificates, haproxy to check the rendered socket-proxy configuration.
-apt_packages=(podman uidmap slirp4netns fuse-overlayfs runc debootstrap openssl haproxy)
+# test certificates, haproxy to check the rendered socket-proxy configuration, zsh and fish to load the
+# completion scripts.
+apt_packages=(podman uidmap slirp4netns fuse-overlayfs runc debootstrap openssl haproxy zsh fish)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   if ! dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -qx 'install ok installed'; then
@@ -111,7 +112,7 @@ else
 fi
 
 # --- the project with its test and lint dependencies, into the interpreter the tests run with.
-log "$python -m pip install -e '.[test,lint]'"
+log "$python -m pip install -e '.[cluster,test,lint]'"
 cd "$repo_root"
-"$python" -m pip install -q --root-user-action=ignore -e '.[test,lint]'
+"$python" -m pip install -q --root-user-action=ignore -e '.[cluster,test,lint]'
 log "done"

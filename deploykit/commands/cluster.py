@@ -26,6 +26,7 @@ def run_diff(choice: ProfileChoice, cluster_choice: ClusterChoice) -> int:
     """Print a unified diff per object that applying would change; 1 when any would, 0 when none."""
     objects = _rendered_objects(choice, cluster_choice)
     # The kubernetes client costs about a second to import: only once the profile is known good.
+    _require_kubernetes_client("diff")
     from deploykit.cluster.client import connect
     from deploykit.cluster.diff import diff_object
 
@@ -56,6 +57,7 @@ def run_apply(
             f"--dry-run={dry_run} is not supported; use --dry-run=server (the API server checks everything and stores nothing)"
         )
     objects = _rendered_objects(choice, cluster_choice)
+    _require_kubernetes_client("apply")
     from deploykit.cluster.client import connect
     from deploykit.cluster.identity import describe
     from deploykit.cluster.jobs import wait_for_job
@@ -70,6 +72,17 @@ def run_apply(
                 wait_for_job(cluster, obj, job_timeout)
                 print(f"{describe(obj)}: completed")
     return 0
+
+
+def _require_kubernetes_client(command: str) -> None:
+    """diff and apply need the kubernetes client, an optional extra: say exactly how to install it."""
+    try:
+        import kubernetes  # noqa: F401
+    except ImportError:
+        raise DeployKitError(
+            f"`deploykit {command}` needs the kubernetes client, which is not installed: "
+            "pip install 'deploykit[cluster]' (or, in a checkout, pip install -e '.[cluster]')"
+        ) from None
 
 
 def _rendered_objects(choice: ProfileChoice, cluster_choice: ClusterChoice) -> tuple[dict, ...]:

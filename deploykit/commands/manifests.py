@@ -28,7 +28,7 @@ def render_everything(choice: ManifestsChoice, strict: bool, show_warnings: bool
     results: list[RenderedTarget] = []
     for entry in environment_profiles(choice.profiles_dir, choice.assignments, choice.environments):
         listed = entry.loaded.profile.target_names
-        outputs = [pipeline.render(entry.loaded, target) for target in chosen if target in listed]
+        outputs = pipeline.render_targets(entry.loaded, [target for target in chosen if target in listed])
         if show_warnings or strict:
             show_findings(entry.loaded, outputs, strict, quiet=not show_warnings)
         results += [

@@ -8,7 +8,9 @@ tools read as something other than what the author meant (`no` is false, `1.10` 
 
 from __future__ import annotations
 
+import functools
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,7 +62,13 @@ def load_document(path: Path, display_name: str) -> Document:
     """Read `path` as a single YAML mapping; every problem is a DeployKitError at its location."""
     start = Location(display_name, 1, 1)
     try:
-        size = path.stat().st_size
+        status = path.stat()
+        if stat.S_ISDIR(status.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(status.st_mode):
+            # A FIFO or a device would block the read, or never end: a profile is a file.
+            raise DeployKitError("is not a regular file (a FIFO, socket or device); give a profile file", start)
+        size = status.st_size
         if size > MAX_FILE_BYTES:
             raise DeployKitError(f"file is {size} bytes; profiles are limited to {MAX_FILE_BYTES} bytes (1 MiB)", start)
         raw = path.read_bytes()
@@ -72,6 +80,15 @@ def load_document(path: Path, display_name: str) -> Document:
         raise DeployKitError(f"cannot read file: {exc.strerror}", start) from None
     if len(raw) > MAX_FILE_BYTES:  # the file grew between stat and read
         raise DeployKitError(f"file is larger than {MAX_FILE_BYTES} bytes (1 MiB)", start)
+    data, positions = _parse(raw, display_name)
+    # The parse is shared by every profile that extends this file: each caller gets its own data to change.
+    return Document(_copied(data), dict(positions), display_name)
+
+
+@functools.lru_cache(maxsize=64)
+def _parse(raw: bytes, display_name: str) -> tuple[dict[str, Any], dict[FieldPath, Location]]:
+    """The data and positions of one file's bytes; `render all` and `check` read a shared base once, not once per environment."""
+    start = Location(display_name, 1, 1)
     text = _decode_utf8(raw, display_name)
     node = _compose(text, display_name)
     converter = _Converter(display_name, text)
@@ -82,7 +99,16 @@ def load_document(path: Path, display_name: str) -> Document:
         raise DeployKitError(
             "the profile must be a mapping of fields, not a list or a single value", converter.location(node)
         )
-    return Document(data, converter.positions, display_name)
+    return data, converter.positions
+
+
+def _copied(value: Any) -> Any:
+    """A copy of loaded data (mappings, lists and immutable scalars), faster than copy.deepcopy."""
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    return value
 
 
 def load_value(
@@ -115,7 +141,7 @@ def _compose(text: str, display_name: str, column_offset: int = 0):
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     _refuse_raw_controls(text, display_name, column_offset)
-    yaml = YAML(typ="rt", pure=True)
+    yaml = YAML(typ="safe", pure=True)
     try:
         return yaml.compose(text)
     except RecursionError:

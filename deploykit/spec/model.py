@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
 from deploykit.report import WARNINGS
 from deploykit.servers import SERVERS, Server, ServerName, detect
@@ -25,12 +25,22 @@ from deploykit.spec.base import (
     Seconds,
     SpecModel,
     TargetName,
+    text_schema,
 )
 from deploykit.spec.options.build import BuildOptions
 from deploykit.spec.options.compose import ComposeOptions
 from deploykit.spec.options.k8s import K8sOptions
 from deploykit.spec.options.nomad import NomadOptions
-from deploykit.spec.quantities import parse_cpu, parse_memory
+from deploykit.spec.quantities import (
+    CPU_PATTERN,
+    MAX_MEMORY_BYTES,
+    MAX_MILLICORES,
+    MEMORY_PATTERN,
+    MIN_MEMORY_BYTES,
+    MIN_MILLICORES,
+    parse_cpu,
+    parse_memory,
+)
 from deploykit.spec.schedule import check_schedule, check_time_zone
 
 
@@ -143,7 +153,7 @@ def _port_name(value: str) -> str:
 class ExtraPort(SpecModel):
     """Another port the app listens on (metrics, admin). Reachable inside the platform, never routed publicly."""
 
-    name: Annotated[str, AfterValidator(_port_name)] = Field(
+    name: Annotated[str, AfterValidator(_port_name), text_schema(names.PORT_NAME_PATTERN, 15)] = Field(
         description="Port name (an IANA service name, e.g. metrics); `http` is the app's port."
     )
     port: Annotated[int, Field(ge=1024, le=65535)] = Field(description="Port number inside the container.")
@@ -160,10 +170,12 @@ class PrestartStep(SpecModel):
 class SecretRef(SpecModel):
     """A reference to a secret held outside the profile; never its value."""
 
-    secret: Annotated[str, AfterValidator(_secret_name)] = Field(
+    secret: Annotated[str, AfterValidator(_secret_name), text_schema(names.DNS_SUBDOMAIN_PATTERN, 253)] = Field(
         description="Name of the secret (Kubernetes Secret, Compose secret, Nomad variable path suffix)."
     )
-    key: Annotated[str, AfterValidator(_secret_key)] = Field(description="Key within that secret.")
+    key: Annotated[str, AfterValidator(_secret_key), text_schema(names.SECRET_KEY_PATTERN, 253)] = Field(
+        description="Key within that secret."
+    )
 
     @property
     def file_name(self) -> str:
@@ -205,8 +217,33 @@ class Proxy(SpecModel):
 
 # The fields a target may override, with the same types and checks as in Profile.
 _Replicas = Annotated[int, Field(ge=1, le=1000)]
-_Memory = Annotated[str, BeforeValidator(_number_as_text), AfterValidator(_memory)]
-_Cpu = Annotated[str, BeforeValidator(_number_as_text), AfterValidator(_cpu)]
+# Quantities are text or plain numbers (`memory: 268435456`, `cpu: 0.5`): the schema says both.
+_Memory = Annotated[
+    str,
+    BeforeValidator(_number_as_text),
+    AfterValidator(_memory),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": MEMORY_PATTERN},
+                {"type": "integer", "minimum": MIN_MEMORY_BYTES, "maximum": MAX_MEMORY_BYTES},
+            ]
+        }
+    ),
+]
+_Cpu = Annotated[
+    str,
+    BeforeValidator(_number_as_text),
+    AfterValidator(_cpu),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": CPU_PATTERN},
+                {"type": "number", "minimum": MIN_MILLICORES / 1000, "maximum": MAX_MILLICORES / 1000},
+            ]
+        }
+    ),
+]
 _Env = dict[EnvName, Annotated[str, Field(max_length=65536)]]
 _TmpSize = Annotated[str, BeforeValidator(_number_as_text), AfterValidator(_tmp_size)]
 

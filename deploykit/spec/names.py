@@ -29,6 +29,33 @@ IMAGE_REFERENCE = re.compile(
     r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?"
     r"(?:@(?P<digest>sha256:[a-f0-9]{64}))?$"
 )
+# The same formats as JSON Schema patterns (ECMA-262: no named groups), so editors refuse what the loader
+# refuses. Rules a pattern cannot hold (numeric ranges inside text, `latest` with a digest) are the loader's.
+DNS_LABEL_PATTERN = r"^[a-z]([-a-z0-9]*[a-z0-9])?$"
+DNS_SUBDOMAIN_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+# Labels of at most 63 characters, and not an IP address (a last label of digits only).
+HOSTNAME_PATTERN = r"^(?!(.*\.)?[0-9]+$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$"
+_IMAGE_NAME = (
+    r"(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+    r"(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
+)
+_IMAGE_TAG = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
+# Pinned: a digest (any tag, even latest, beside it), or a tag other than `latest`.
+IMAGE_PATTERN = rf"^{_IMAGE_NAME}(?:(?::{_IMAGE_TAG})?@sha256:[a-f0-9]{{64}}|:(?!latest$){_IMAGE_TAG})$"
+HTTP_PATH_PATTERN = r"^(?!.*//)/[A-Za-z0-9._~!*+,;=:@%/-]*$"
+ENV_NAME_PATTERN = ENV_NAME.pattern
+_KEY_NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?"
+# prefix/name with a name of at most 63 characters.
+METADATA_KEY_PATTERN = (
+    r"^(?=([^/]*/)?[^/]{1,63}$)(?:[a-z0-9]([-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+    + _KEY_NAME
+    + "$"
+)
+LABEL_KEY_PATTERN = r"^(?!app\.kubernetes\.io/|traefik\.|deploykit\.)" + METADATA_KEY_PATTERN[1:]
+LABEL_VALUE_PATTERN = LABEL_VALUE.pattern
+SECRET_KEY_PATTERN = r"^(?!\.\.?$)[-._a-zA-Z0-9]+$"
+PORT_NAME_PATTERN = r"^(?=.*[a-z])(?!.*--)[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+
 # Env names that look like they hold a credential: these must come from `secrets:`, not `env:`.
 SECRET_LOOKING_ENV = re.compile(
     r"(?:^|_)(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|APIKEY|PRIVATE_KEY|CREDENTIALS?)(?:_|$)", re.IGNORECASE

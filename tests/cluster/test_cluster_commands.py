@@ -269,3 +269,16 @@ def test_invalid_profile_fails_before_contacting_the_cluster(project: Path, api)
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == "error: profiles/test.yaml:8:1: replicas: expected a whole number, got string 'two'\n"
     assert api.requests == []
+
+
+@pytest.mark.parametrize("command", ["diff", "apply"])
+def test_without_the_cluster_extra_diff_and_apply_say_what_to_install(command: str, monkeypatch):
+    # A None entry in sys.modules makes `import kubernetes` fail as it does where the extra is not installed;
+    # the fresh-install test (tests/workflow/test_install.py) sees the same message with no kubernetes at all.
+    monkeypatch.setitem(__import__("sys").modules, "kubernetes", None)
+    result = run_cli(command, "k8s", "--env", "prod")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.endswith(
+        f"error: `deploykit {command}` needs the kubernetes client, which is not installed: "
+        "pip install 'deploykit[cluster]' (or, in a checkout, pip install -e '.[cluster]')\n"
+    )

@@ -14,7 +14,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
-from deploykit.spec.base import Command, ImageReference, SpecModel
+from deploykit.spec.base import Command, ImageReference, SpecModel, text_schema
 
 # One path segment: no leading '.', so '.', '..' and hidden files are out; nothing a shell, a glob
 # (.dockerignore patterns) or Dockerfile variable expansion would read specially.
@@ -73,6 +73,7 @@ RelativePath = Annotated[
         )
     ),
     AfterValidator(lambda path: path.removeprefix("./")),
+    text_schema(_RELATIVE_PATH.pattern, 1024),
 ]
 AbsoluteDirectory = Annotated[
     str,
@@ -84,6 +85,7 @@ AbsoluteDirectory = Annotated[
             "'.', '_', '-' and '/', with no '..', hidden parts or trailing '/'",
         )
     ),
+    text_schema(_ABSOLUTE_PATH.pattern, 1024),
 ]
 AptPackage = Annotated[
     str,
@@ -94,6 +96,7 @@ AptPackage = Annotated[
             "is not a Debian package: write name or name=version (lowercase letters, digits, '+', '-', '.'; versions start with a digit)",
         )
     ),
+    text_schema(_APT_PACKAGE.pattern, 256),
 ]
 UserName = Annotated[
     str,
@@ -104,6 +107,7 @@ UserName = Annotated[
             "is not a user name for the app: use up to 32 lowercase letters, digits, '_' and '-', not root",
         )
     ),
+    text_schema(_USER_NAME.pattern, 32),
 ]
 
 
@@ -116,7 +120,7 @@ def _as_list(value: object) -> object:
     return [value] if isinstance(value, str) else value
 
 
-_PATH_SCHEMA = {"type": "string", "maxLength": 1024}
+_PATH_SCHEMA = {"type": "string", "maxLength": 1024, "pattern": _RELATIVE_PATH.pattern}
 # One path or several; a list inside, so nothing downstream handles two shapes.
 AppPaths = Annotated[
     list[RelativePath],

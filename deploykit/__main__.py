@@ -1,3 +1,3 @@
-from deploykit.cli import main
+from deploykit.entry import main
 
 main()

@@ -1,4 +1,7 @@
-"""The command line: argument parsing and the error handler around every command.
+"""The command line: argument parsing (typer) and the error handler around every command.
+
+The console script starts in deploykit/entry.py, which runs everyday `render` and `check` invocations
+without importing typer, and hands everything else to `app` here.
 
 Exit codes: 0 success; 1 `check` found stale manifests, or `diff` found differences; 2 invalid input
 or usage, or a file that cannot be read or written (permissions, a full disk); 3 unexpected error (a
@@ -10,34 +13,134 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer._completion_classes import completion_init
+from typer._completion_shared import get_completion_script
+from typer.core import TyperArgument, TyperCommand, TyperGroup
 
-from deploykit.cli_errors import OneLineUsageErrors, describe_os_error, one_line, silence_stdout
-from deploykit.errors import DeployKitError
+from deploykit import __version__
+from deploykit.cli_errors import one_line
+from deploykit.entry import EXIT_BUG, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, run_guarded
 
-EXIT_OK = 0
-EXIT_USAGE = 2
-EXIT_BUG = 3
-EXIT_INTERRUPTED = 130
+__all__ = ["EXIT_BUG", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "app", "main"]
+
+PROG = "deploykit"
+# The variable the completion scripts set when they ask deploykit for candidates.
+COMPLETE_VAR = "_DEPLOYKIT_COMPLETE"
+SHELLS = ("bash", "zsh", "fish")
+
+# typer registers its bash/zsh/fish completion classes only with its own --install-completion option;
+# `deploykit completion SHELL` prints the scripts instead, and the scripts' requests need the classes.
+completion_init()
+
+
+class _OneLineUsageErrors(TyperGroup):
+    """The deploykit command group: Click's usage errors (an unknown option, `-p DIR`, a missing argument)
+    as one `error:` line with exit code 2, like every other error, instead of Click's usage block. Help
+    (`--help`, or no arguments at all) is still printed whole.
+    """
+
+    def main(  # type: ignore[override]  # Click's signature; standalone mode is handled here
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except _CLICK_EXCEPTION as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # no arguments at all: the help is the answer
+                exc.show()  # type: ignore[attr-defined]
+            else:
+                context = getattr(exc, "ctx", None) if isinstance(exc, _USAGE_ERROR) else None
+                hint = f" (see `{context.command_path} --help`)" if context is not None else ""
+                message = exc.format_message()  # type: ignore[attr-defined]
+                print(f"error: {one_line(message)}{hint}", file=sys.stderr)
+            result = getattr(exc, "exit_code", EXIT_USAGE)
+        except typer.Abort:
+            print("interrupted", file=sys.stderr)
+            result = EXIT_INTERRUPTED
+        if not standalone_mode:
+            return result
+        sys.exit(result if isinstance(result, int) else EXIT_OK)
+
+
+# Typer ships its own copy of Click (typer._click) in recent versions and uses Click itself in older
+# ones: the classes are found through the exception typer exports rather than imported by module name.
+_USAGE_ERROR: type[Exception] = next(cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "UsageError")
+_CLICK_EXCEPTION: type[Exception] = next(cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "ClickException")
 
 app = typer.Typer(
-    name="deploykit",
+    name=PROG,
     help="Compile one deployment spec into Docker Compose, Kubernetes, Nomad and a Dockerfile.",
+    epilog="Start with `deploykit init`, then `deploykit render all`. Every command has an example in its --help.",
     add_completion=False,
     no_args_is_help=True,
-    cls=OneLineUsageErrors,
+    cls=_OneLineUsageErrors,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-ProfileOption = Annotated[Path | None, typer.Option("--profile", "-p", help="Profile file.", dir_okay=False)]
-EnvOption = Annotated[str | None, typer.Option("--env", "-e", help="Environment: uses <profiles>/<ENV>.yaml.")]
-ProfilesDirOption = Annotated[Path, typer.Option("--profiles", help="Directory holding the profiles.", file_okay=False)]
+
+class _Argument(TyperArgument):
+    """An argument shown as it is typed: `render TARGET`, where typer writes `{TARGET}` and `TARGET <str>`."""
+
+    def display_type(self, ctx: Any) -> str:
+        return ""  # no type after the name
+
+    def _usage_display_name(self) -> str:
+        return self.display_name_raw + ("..." if self.nargs != 1 else "")
+
+
+class _Command(TyperCommand):
+    """A typer command whose arguments are _Arguments."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if type(param) is TyperArgument:
+                param.__class__ = _Argument
+
+
+def _example(*lines: str) -> str:
+    # \b keeps click from re-wrapping the example lines into one paragraph.
+    return "\b\nExample:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+ProfileOption = Annotated[
+    Path | None, typer.Option("--profile", "-p", help="Profile file.", dir_okay=False, metavar="FILE")
+]
+EnvOption = Annotated[
+    str | None,
+    typer.Option(
+        "--env",
+        "-e",
+        help="Environment: the profile that declares `environment: ENV` (profiles/ENV.yaml).",
+        metavar="ENV",
+    ),
+]
+ProfilesDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--profiles",
+        help="Directory holding the profiles (default: profiles/ here or in the nearest parent directory).",
+        file_okay=False,
+        metavar="DIR",
+    ),
+]
 ManifestsDirOption = Annotated[
-    Path, typer.Option("--manifests", help="Directory of rendered manifests (<env>/<target>/).", file_okay=False)
+    Path | None,
+    typer.Option(
+        "--manifests",
+        help="Directory of rendered manifests, <env>/<target>/ (default: manifests/ beside the profiles).",
+        file_okay=False,
+        metavar="DIR",
+    ),
 ]
 StrictOption = Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")]
 SetOption = Annotated[
@@ -48,43 +151,49 @@ SetOption = Annotated[
         metavar="PATH=VALUE",
     ),
 ]
-TargetsOption = Annotated[list[str] | None, typer.Option("--target", "-t", help="Only this target (repeatable).")]
+TargetsOption = Annotated[
+    list[str] | None, typer.Option("--target", "-t", help="Only this target (repeatable).", metavar="TARGET")
+]
+FormatOption = Annotated[
+    str, typer.Option("--output", "-o", help="text, or json for machines (CI bots).", metavar="FORMAT")
+]
 
 
 def _guarded(command: Callable[[], int]) -> None:
-    """Run a command: user and environment errors are one line and exit 2, bugs exit 3 with details."""
-    try:
-        code = command()
-        sys.stdout.flush()  # a short output meets a full disk or a closed pipe only here
-    except DeployKitError as exc:
-        print(f"error: {one_line(str(exc))}", file=sys.stderr)
-        code = EXIT_USAGE
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        code = EXIT_INTERRUPTED
-    except BrokenPipeError:
-        silence_stdout()
-        code = EXIT_OK  # the reader (e.g. `| head`) went away: not an error of ours
-    except OSError as exc:  # the environment, not the input: a permission, a full disk, stdout on /dev/full
-        if exc.filename is None:
-            silence_stdout()
-        print(f"error: {one_line(describe_os_error(exc))}", file=sys.stderr)
-        code = EXIT_USAGE
-    except Exception:
-        import traceback
-
-        print("unexpected error (a bug in deploykit; please report it):", file=sys.stderr)
-        traceback.print_exc(file=sys.stderr)
-        code = EXIT_BUG
-    raise typer.Exit(code)
+    """Run a command: user errors are one line each and exit 2, bugs exit 3 with details (see entry.run_guarded)."""
+    raise typer.Exit(run_guarded(command))
 
 
-@app.command()
+def _print_version(value: bool) -> None:
+    if value:
+        print(f"{PROG} {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", help="Print deploykit's version and exit.", is_eager=True, callback=_print_version),
+    ] = False,
+) -> None:
+    pass
+
+
+@app.command(
+    cls=_Command,
+    epilog=_example(
+        "deploykit render k8s --env prod              # a YAML stream on stdout",
+        "deploykit render k8s --env prod -o out/k8s   # files, with a kustomization.yaml",
+        "deploykit render all                         # every environment and target into manifests/",
+    ),
+)
 def render(
     target: Annotated[
         str,
         typer.Argument(
-            help="k8s, compose, nomad, dockerfile, or `all` (every environment profile, every target, into manifests/)."
+            help="k8s, compose, nomad, dockerfile, or `all` (every environment profile, every target, into manifests/).",
+            metavar="TARGET",
         ),
     ],
     profile: ProfileOption = None,
@@ -93,15 +202,22 @@ def render(
         typer.Option(
             "--env",
             "-e",
-            help="Environment: uses <profiles>/<ENV>.yaml. With `all`: only these environments (repeatable).",
+            help="Environment: the profile that declares `environment: ENV` (profiles/ENV.yaml). With `all`: only these environments (repeatable).",
+            metavar="ENV",
         ),
     ] = None,
-    profiles_dir: ProfilesDirOption = Path("profiles"),
+    profiles_dir: ProfilesDirOption = None,
     output_dir: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write files into this directory instead of printing.", file_okay=False),
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write files into this directory instead of printing.",
+            file_okay=False,
+            metavar="DIR",
+        ),
     ] = None,
-    manifests_dir: ManifestsDirOption = Path("manifests"),
+    manifests_dir: ManifestsDirOption = None,
     only_targets: TargetsOption = None,
     assignments: SetOption = None,
     strict: StrictOption = False,
@@ -112,89 +228,110 @@ def render(
     ] = False,
 ) -> None:
     """Render a profile for one target (print it, or write it with -o DIR), or `all` into manifests/."""
-    from deploykit.commands.common import ManifestsChoice, ProfileChoice
+    from deploykit.commands.render import run_command
 
-    if target == "all":
-        from deploykit.commands import render_all as command
-
-        def run_all() -> int:
-            if profile is not None or output_dir is not None or replace_other_target:
-                raise DeployKitError(
-                    "`render all` reads every profile in --profiles and writes into --manifests; "
-                    "-p, -o and --replace-other-target do not apply"
-                )
-            choice = ManifestsChoice(
-                profiles_dir, manifests_dir, tuple(env or ()), tuple(only_targets or ()), tuple(assignments or ())
-            )
-            return command.run(choice, strict, quiet)
-
-        _guarded(run_all)
-    from deploykit.commands import render as command_one
-
-    def run_one() -> int:
-        if only_targets:
-            raise DeployKitError("--target applies to `render all` only")
-        if env is not None and len(env) > 1:
-            raise DeployKitError("give one --env for a single target")
-        choice = ProfileChoice(profile, env[0] if env else None, profiles_dir, tuple(assignments or ()))
-        return command_one.run(target, choice, output_dir, strict, replace_other_target)
-
-    _guarded(run_one)
+    _guarded(
+        lambda: run_command(
+            target,
+            profile=profile,
+            env=tuple(env or ()),
+            profiles_dir=profiles_dir,
+            output_dir=output_dir,
+            manifests_dir=manifests_dir,
+            only_targets=tuple(only_targets or ()),
+            assignments=tuple(assignments or ()),
+            strict=strict,
+            quiet=quiet,
+            replace_other_target=replace_other_target,
+        )
+    )
 
 
-@app.command()
+@app.command(cls=_Command, epilog=_example("deploykit check --strict          # in CI: fail when manifests/ is stale"))
 def check(
-    env: Annotated[list[str] | None, typer.Option("--env", "-e", help="Only these environments (repeatable).")] = None,
-    profiles_dir: ProfilesDirOption = Path("profiles"),
-    manifests_dir: ManifestsDirOption = Path("manifests"),
+    env: Annotated[
+        list[str] | None,
+        typer.Option("--env", "-e", help="Only these environments (repeatable).", metavar="ENV"),
+    ] = None,
+    profiles_dir: ProfilesDirOption = None,
+    manifests_dir: ManifestsDirOption = None,
     only_targets: TargetsOption = None,
     assignments: SetOption = None,
     strict: StrictOption = False,
+    output_format: FormatOption = "text",
 ) -> None:
     """Re-render in memory and compare with manifests/: exit 0 when identical, 1 with a diff when stale."""
     from deploykit.commands import check as command
     from deploykit.commands.common import ManifestsChoice
 
-    choice = ManifestsChoice(
-        profiles_dir, manifests_dir, tuple(env or ()), tuple(only_targets or ()), tuple(assignments or ())
-    )
-    _guarded(lambda: command.run(choice, strict))
+    def run() -> int:
+        choice = ManifestsChoice.found(
+            profiles_dir, manifests_dir, tuple(env or ()), tuple(only_targets or ()), tuple(assignments or ())
+        )
+        return command.run(choice, strict, output_format)
+
+    _guarded(run)
 
 
-@app.command()
+@app.command(cls=_Command, epilog=_example("deploykit validate --env prod -o json"))
 def validate(
     profile: ProfileOption = None,
     env: EnvOption = None,
-    profiles_dir: ProfilesDirOption = Path("profiles"),
+    profiles_dir: ProfilesDirOption = None,
     assignments: SetOption = None,
     strict: StrictOption = False,
+    output_format: FormatOption = "text",
 ) -> None:
-    """Check a profile (and that every target can render it) without writing anything."""
+    """Check a profile (and that every target can render it) without writing anything; every problem is reported."""
     from deploykit.commands import validate as command
     from deploykit.commands.common import ProfileChoice
 
-    _guarded(lambda: command.run(ProfileChoice(profile, env, profiles_dir, tuple(assignments or ())), strict))
+    choice = ProfileChoice(profile, env, profiles_dir, tuple(assignments or ()))
+    _guarded(lambda: command.run(choice, strict, output_format))
 
 
-@app.command()
+@app.command(cls=_Command, epilog=_example("deploykit explain --env prod"))
 def explain(
     profile: ProfileOption = None,
     env: EnvOption = None,
-    profiles_dir: ProfilesDirOption = Path("profiles"),
+    profiles_dir: ProfilesDirOption = None,
     assignments: SetOption = None,
-    output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    output_format: FormatOption = "text",
+    legacy_format: Annotated[
+        str | None, typer.Option("--format", "-f", help="The same as --output.", metavar="FORMAT")
+    ] = None,
 ) -> None:
     """Say what each target's output does for HTTPS, startup, restarts, replication, memory and steps before starting."""
     from deploykit.commands import explain as command
     from deploykit.commands.common import ProfileChoice
 
-    _guarded(lambda: command.run(ProfileChoice(profile, env, profiles_dir, tuple(assignments or ())), output_format))
+    choice = ProfileChoice(profile, env, profiles_dir, tuple(assignments or ()))
+    _guarded(lambda: command.run(choice, legacy_format or output_format))
 
 
-@app.command()
+@app.command(cls=_Command, epilog=_example("deploykit envs -o json"))
+def envs(
+    profiles_dir: ProfilesDirOption = None,
+    manifests_dir: ManifestsDirOption = None,
+    output_format: FormatOption = "text",
+) -> None:
+    """List the environments: each one's profile, its targets, and the directories `render all` writes."""
+    from deploykit.commands import envs as command
+    from deploykit.commands.common import ManifestsChoice
+
+    _guarded(lambda: command.run(ManifestsChoice.found(profiles_dir, manifests_dir), output_format))
+
+
+@app.command(
+    cls=_Command,
+    epilog=_example(
+        "deploykit schema > deploykit.schema.json", "deploykit schema --format markdown > docs/reference.md"
+    ),
+)
 def schema(
     output_format: Annotated[
-        str, typer.Option("--format", "-f", help="json (JSON Schema) or markdown (field reference).")
+        str,
+        typer.Option("--format", "-f", help="json (JSON Schema) or markdown (field reference).", metavar="FORMAT"),
     ] = "json",
 ) -> None:
     """Print the JSON Schema of the profile format (for editors: yaml-language-server), or its field reference."""
@@ -203,19 +340,28 @@ def schema(
     _guarded(lambda: command.run(output_format))
 
 
-@app.command()
+@app.command(cls=_Command, epilog=_example("deploykit init --app shop --image registry.example.com/team/shop:1.0.0"))
 def init(
     app_name: Annotated[
-        str | None, typer.Option("--app", help="Application name (asked for on a terminal when missing).")
+        str | None,
+        typer.Option("--app", help="Application name (asked for on a terminal when missing).", metavar="NAME"),
     ] = None,
     image: Annotated[
-        str | None, typer.Option("--image", help="Container image, pinned (asked for on a terminal when missing).")
+        str | None,
+        typer.Option(
+            "--image", help="Container image, pinned (asked for on a terminal when missing).", metavar="IMAGE"
+        ),
     ] = None,
     domain: Annotated[
-        str, typer.Option("--domain", help="Public domain; hosts become <app>.<domain> and <app>.staging.<domain>.")
+        str,
+        typer.Option(
+            "--domain", help="Public domain; hosts become <app>.<domain> and <app>.staging.<domain>.", metavar="DOMAIN"
+        ),
     ] = "example.com",
-    email: Annotated[str, typer.Option("--email", help="ACME account e-mail.")] = "ops@example.com",
-    profiles_dir: ProfilesDirOption = Path("profiles"),
+    email: Annotated[str, typer.Option("--email", help="ACME account e-mail.", metavar="EMAIL")] = "ops@example.com",
+    profiles_dir: Annotated[
+        Path, typer.Option("--profiles", help="Directory to create the profiles in.", file_okay=False, metavar="DIR")
+    ] = Path("profiles"),
 ) -> None:
     """Create profiles/base.yaml, dev.yaml, staging.yaml and prod.yaml for a new app (never overwrites)."""
     from deploykit.commands import init as command
@@ -223,18 +369,18 @@ def init(
     _guarded(lambda: command.run(profiles_dir, app_name, image, domain, email))
 
 
-ClusterTargetArgument = Annotated[str, typer.Argument(help="Target: only k8s.")]
+ClusterTargetArgument = Annotated[str, typer.Argument(help="Target: only k8s.", metavar="TARGET")]
 ContextOption = Annotated[
-    str | None, typer.Option("--context", help="kubeconfig context (default: the current context).")
+    str | None, typer.Option("--context", help="kubeconfig context (default: the current context).", metavar="NAME")
 ]
 
 
-@app.command()
+@app.command(cls=_Command, epilog=_example("deploykit diff k8s --env prod --context staging-cluster"))
 def diff(
     target: ClusterTargetArgument,
     profile: ProfileOption = None,
     env: EnvOption = None,
-    profiles_dir: ProfilesDirOption = Path("profiles"),
+    profiles_dir: ProfilesDirOption = None,
     assignments: SetOption = None,
     context: ContextOption = None,
     strict: StrictOption = False,
@@ -247,12 +393,12 @@ def diff(
     _guarded(lambda: command.run_diff(choice, command.ClusterChoice(target, context, strict)))
 
 
-@app.command()
+@app.command(cls=_Command, epilog=_example("deploykit apply k8s --env prod --dry-run=server"))
 def apply(
     target: ClusterTargetArgument,
     profile: ProfileOption = None,
     env: EnvOption = None,
-    profiles_dir: ProfilesDirOption = Path("profiles"),
+    profiles_dir: ProfilesDirOption = None,
     assignments: SetOption = None,
     context: ContextOption = None,
     dry_run: Annotated[
@@ -266,18 +412,62 @@ def apply(
     force_conflicts: Annotated[
         bool, typer.Option("--force-conflicts", help="Take over fields another field manager owns.")
     ] = False,
+    job_timeout: Annotated[
+        float,
+        typer.Option(
+            "--job-timeout",
+            help="Seconds to wait for each prestart Job (k8s.prestart: job) to complete.",
+            min=1,
+            metavar="SECONDS",
+        ),
+    ] = 600,
     strict: StrictOption = False,
 ) -> None:
-    """Server-side apply the rendered objects, as field manager `deploykit`."""
+    """Server-side apply the rendered objects, as field manager `deploykit`; prestart Jobs first, each waited for."""
     from deploykit.commands import cluster as command
     from deploykit.commands.common import ProfileChoice
 
     choice = ProfileChoice(profile, env, profiles_dir, tuple(assignments or ()))
     _guarded(
-        lambda: command.run_apply(choice, command.ClusterChoice(target, context, strict), dry_run, force_conflicts)
+        lambda: command.run_apply(
+            choice, command.ClusterChoice(target, context, strict), dry_run, force_conflicts, job_timeout
+        )
     )
 
 
+@app.command(
+    cls=_Command,
+    epilog=_example(
+        "deploykit completion bash > ~/.local/share/bash-completion/completions/deploykit",
+        "deploykit completion zsh > ~/.zfunc/_deploykit      # with ~/.zfunc in zsh's fpath",
+        "deploykit completion fish > ~/.config/fish/completions/deploykit.fish",
+        "source <(deploykit completion bash)                 # this bash session only",
+    ),
+)
+def completion(
+    shell: Annotated[str, typer.Argument(help="bash, zsh or fish.", metavar="SHELL")],
+) -> None:
+    """Print the shell completion script for bash, zsh or fish."""
+
+    def run() -> int:
+        from deploykit.errors import DeployKitError
+
+        if shell not in SHELLS:
+            raise DeployKitError(f"unknown shell {shell!r}; expected one of: {', '.join(SHELLS)}")
+        print(get_completion_script(prog_name=PROG, complete_var=COMPLETE_VAR, shell=shell))
+        return 0
+
+    _guarded(run)
+
+
+@app.command(cls=_Command, epilog=_example("deploykit version"))
+def version() -> None:
+    """Print deploykit's version (the same as --version)."""
+    print(f"{PROG} {__version__}")
+
+
 def main() -> None:
-    """Entry point of the `deploykit` console script and of `python -m deploykit`."""
-    app()
+    """The console script's entry point (see entry.main: render and check start without typer)."""
+    from deploykit.entry import main as entry_main
+
+    entry_main()

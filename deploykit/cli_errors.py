@@ -1,26 +1,15 @@
 """How the command line reports failures: one `error:` line each, whatever failed.
 
-Input errors arrive as DeployKitError, usage errors from Click, environment errors (permissions, a full
-disk, a closed stdout) as OSError; all of them become one line on stderr. Characters that would break
-the line (a newline in a key, a `--set` value, a file name) are written as escapes.
+Input errors arrive as DeployKitError, environment errors (permissions, a full disk, a closed stdout)
+as OSError, usage errors from Click (cli.py); each becomes one line on stderr. Characters that would
+break the line (a newline in a key, a `--set` value, a file name) are written as escapes. No typer
+here: entry.py's fast path uses this module too.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from typing import Any
-
-import typer
-from typer.core import TyperGroup
-
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
-
-# Typer ships its own copy of Click (typer._click) in recent versions and uses Click itself in older
-# ones: the classes are found through the exception Typer exports rather than imported by module name.
-_USAGE_ERROR: type[Exception] = next(cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "UsageError")
-_CLICK_EXCEPTION: type[Exception] = next(cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "ClickException")
 
 
 def one_line(text: str) -> str:
@@ -54,35 +43,3 @@ def silence_stdout() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, descriptor)
     os.close(devnull)
-
-
-class OneLineUsageErrors(TyperGroup):
-    """The deploykit command group: Click's usage errors (an unknown option, `-p DIR`, a missing
-    argument) as one `error:` line with exit code 2, like every other error, instead of Click's usage
-    block. Help (`--help`, or no arguments at all) is still printed whole.
-    """
-
-    def main(  # type: ignore[override]  # Click's signature, with standalone mode handled here
-        self,
-        args: Any = None,
-        prog_name: str | None = None,
-        complete_var: str | None = None,
-        standalone_mode: bool = True,
-        **extra: Any,
-    ) -> Any:
-        try:
-            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        except _CLICK_EXCEPTION as exc:
-            if type(exc).__name__ == "NoArgsIsHelpError":  # no arguments at all: the help is the answer
-                exc.show()  # type: ignore[attr-defined]
-            else:
-                context = getattr(exc, "ctx", None) if isinstance(exc, _USAGE_ERROR) else None
-                hint = f" (see `{context.command_path} --help`)" if context is not None else ""
-                print(f"error: {one_line(exc.format_message())}{hint}", file=sys.stderr)  # type: ignore[attr-defined]
-            result = getattr(exc, "exit_code", EXIT_USAGE)
-        except typer.Abort:
-            print("interrupted", file=sys.stderr)
-            result = EXIT_INTERRUPTED
-        if not standalone_mode:
-            return result
-        sys.exit(result if isinstance(result, int) else 0)

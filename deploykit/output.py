@@ -26,7 +26,7 @@ import shutil
 import stat
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from deploykit.errors import DeployKitError
@@ -328,7 +328,6 @@ def _check_replaceable(entry: _Resolved, replace_other_target: bool) -> None:
 class _Marker:
     target: str | None
     files: frozenset[str]
-    directories: frozenset[str] = field(default_factory=frozenset)
 
 
 def _read_marker(directory: Path) -> _Marker | None:
@@ -346,61 +345,39 @@ def _read_marker(directory: Path) -> _Marker | None:
             files.add(value)
         else:
             return None
-    directories = {str(Path(path).parent) for path in files} - {"."}
-    for path in list(directories):
-        directories.update(str(parent) for parent in Path(path).parents if str(parent) != ".")
-    return _Marker(target, frozenset(files), frozenset(directories))
+    return _Marker(target, frozenset(files))
 
 
 def _foreign_entries(directory: Path) -> list[str]:
     """Entries under `directory` deploykit did not write, in sorted order, the search stopping after a few.
 
-    A marked directory owns what its marker lists; in one without a marker (written before markers
-    existed, or a directory of rendered directories such as manifests/<env>/) regular files starting
-    with HEADER are deploykit's and subdirectories are judged on their own. Links, special files and
-    empty subdirectories are never deploykit's.
+    deploykit's own: the files a marker lists (in its directory's subtree), the marker, and regular
+    files starting with HEADER (written before markers existed, or merged in from another branch). A
+    directory of rendered directories (manifests/<env>/) is judged by what it holds. Links, special
+    files and empty subdirectories are never deploykit's, and are never followed or opened.
     """
     found: list[str] = []
 
-    def visit(path: Path, prefix: str, top: bool) -> None:
-        marker = _read_marker(path)
+    def visit(path: Path, shown: str, top: bool, marker: _Marker | None, inside: str) -> None:
+        if marker is None:
+            marker, inside = _read_marker(path), ""
         entries = sorted(os.scandir(path), key=lambda entry: entry.name)
         if not entries and not top:
-            found.append(prefix.rstrip("/") + "/")
+            found.append(shown)
         for entry in entries:
             if len(found) > _SHOWN_FOREIGN:
                 return
-            relative = prefix + entry.name
+            relative = f"{inside}/{entry.name}" if inside else entry.name
             if entry.is_dir(follow_symlinks=False):
-                if marker is not None:
-                    visit_marked(Path(entry.path), entry.name, marker, relative + "/")
-                else:
-                    visit(Path(entry.path), relative + "/", top=False)
+                visit(Path(entry.path), f"{shown}{entry.name}/", False, marker, relative)
             elif entry.is_file(follow_symlinks=False):
-                owned = (
-                    entry.name in marker.files or entry.name == MARKER_NAME
-                    if marker is not None
-                    else _starts_with_header(Path(entry.path))
-                )
-                if not owned:
-                    found.append(relative)
+                listed = marker is not None and (relative in marker.files or relative == MARKER_NAME)
+                if not listed and not _starts_with_header(Path(entry.path)):
+                    found.append(shown + entry.name)
             else:
-                found.append(relative)
+                found.append(shown + entry.name)
 
-    def visit_marked(path: Path, inside: str, marker: _Marker, prefix: str) -> None:
-        if inside not in marker.directories:
-            found.append(prefix)
-            return
-        for entry in sorted(os.scandir(path), key=lambda entry: entry.name):
-            if len(found) > _SHOWN_FOREIGN:
-                return
-            relative = f"{inside}/{entry.name}"
-            if entry.is_dir(follow_symlinks=False):
-                visit_marked(Path(entry.path), relative, marker, prefix + entry.name + "/")
-            elif not (entry.is_file(follow_symlinks=False) and relative in marker.files):
-                found.append(prefix + entry.name)
-
-    visit(directory, "", top=True)
+    visit(directory, "", True, None, "")
     return found
 
 

@@ -8,6 +8,9 @@ from deploykit.yamldump import dump
 SCHEMA_FILE = "deploykit.schema.json"
 # A placeholder the team must narrow: the app trusts X-Forwarded-* headers from these addresses on Nomad.
 TRAEFIK_NODES = "10.0.0.0/8"
+# Placeholders for the Gateway the platform runs (`kubectl get gateways -A` shows it). New projects
+# route through Gateway API: the Ingress API is frozen and ingress-nginx no longer gets fixes.
+GATEWAY = {"name": "platform", "namespace": "gateway-system"}
 
 
 def scaffold_profiles(app: str, image: str, domain: str, email: str, schema_path: str) -> tuple[RenderedFile, ...]:
@@ -24,12 +27,15 @@ def scaffold_profiles(app: str, image: str, domain: str, email: str, schema_path
         "prestart": [],
         "env": {"LOG_LEVEL": "info"},
         "secrets": {},
+        "k8s": {"routing": "gateway", "gateway": GATEWAY},
     }
     environments = {
         "dev": {
             "extends": "base.yaml",
             "environment": "dev",
             "replicas": 1,
+            # A developer's machine or cluster: one process, plain HTTP on <app>.localhost.
+            "accept_warnings": ["plain-http", "single-replica"],
             "proxy": {"host": f"{app}.localhost", "tls": "none"},
             "compose": {"bind_address": "127.0.0.1"},
             # A dev Nomad agent runs Traefik in Docker: it connects from Docker's bridge networks.
@@ -41,7 +47,7 @@ def scaffold_profiles(app: str, image: str, domain: str, email: str, schema_path
             "replicas": 2,
             "proxy": {"host": f"{app}.staging.{domain}", "tls": "acme", "email": email},
             "compose": {"acme_staging": True},
-            "k8s": {"namespace": f"{app}-staging", "cluster_issuer": "letsencrypt-staging"},
+            "k8s": {"namespace": f"{app}-staging"},
             "nomad": {"forwarded_allow_ips": TRAEFIK_NODES},
         },
         "prod": {
@@ -49,15 +55,16 @@ def scaffold_profiles(app: str, image: str, domain: str, email: str, schema_path
             "environment": "prod",
             "replicas": 3,
             "proxy": {"host": f"{app}.{domain}", "tls": "acme", "email": email},
-            "k8s": {"namespace": app, "cluster_issuer": "letsencrypt-prod"},
+            "k8s": {"namespace": app},
             "nomad": {"forwarded_allow_ips": TRAEFIK_NODES},
         },
     }
-    files = [
-        RenderedFile(
-            "base.yaml", header + "# Shared by every environment; each environment's profile extends it.\n" + dump(base)
-        )
-    ]
+    base_note = (
+        "# Shared by every environment; each environment's profile extends it.\n"
+        "# k8s.gateway: the Gateway your platform runs (kubectl get gateways -A); its HTTPS listener holds the\n"
+        "# certificate. For a certificate of the app's own, set k8s.gateway.listener_set and k8s.cluster_issuer.\n"
+    )
+    files = [RenderedFile("base.yaml", header + base_note + dump(base))]
     note = "# nomad.forwarded_allow_ips: replace with the addresses of your Traefik nodes.\n"
     files += [
         RenderedFile(f"{name}.yaml", header + (note if name != "dev" else "") + dump(data))

@@ -14,12 +14,14 @@ from dataclasses import dataclass
 class Route:
     """How requests from outside reach the app."""
 
-    router: str  # who routes: "Traefik", "Ingress (class traefik)", "your Traefik (Nomad provider)"
+    router: str  # who routes: "Traefik", "Ingress items-api (class traefik)", "HTTPRoute items-api"
     rule: str  # what it matches: "Host(`api.example.com`)", or the Ingress hosts
     entrypoint: str | None  # the Traefik entry point serving the route, where there is one
     certificates: str | None  # where TLS certificates come from; None: plain HTTP
     redirects_http: bool  # plain HTTP is redirected to HTTPS
     tls_secret: str | None = None  # the Kubernetes Secret holding the certificate
+    redirected_by: str | None = None  # what answers plain HTTP with the redirect: "HTTPRoute items-api-redirect"
+    via: str | None = None  # where the router attaches and TLS ends: "Gateway gateway-system/platform (listener https)"
 
 
 @dataclass(frozen=True)
@@ -47,19 +49,23 @@ class Workload:
 
     name: str
     command: tuple[str, ...]  # the argv the target runs
+    server: str  # the server `command` starts (deploykit.servers), or "generic"
     unit: str  # what holds the processes: "container", "pod", "allocation"
     units: int  # how many (the autoscaler's minimum when autoscaled)
     max_units: int | None  # the autoscaler's maximum; None when the count is fixed
     processes_per_unit: int
     supervisor: bool  # one more process per unit that the memory limit covers
+    supervisor_loads_app: bool  # that process imports the app (a full process's memory), or only supervises
     memory_limit: str  # per unit
     memory_request: str | None
     cpu: str  # per unit
     restarts: Restarts
     shutdown_seconds: int
     check_path: str  # what decides that a unit takes traffic
+    container_check: tuple[str, ...] | None  # the probe the engine runs in the container, if any (Compose)
     start_budget_seconds: int | None  # how long a unit may take to start
     liveness: Probe | None
+    drain_seconds: int | None = None  # how long a stopping unit keeps serving before SIGTERM (a preStop delay)
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,22 @@ class Steps:
 
 
 @dataclass(frozen=True)
+class Background:
+    """A process or scheduled job beside the web server, as the target runs it."""
+
+    name: str
+    command: tuple[str, ...]
+    instances: int  # units running it at once (1 for a scheduled job's run)
+    unit: str  # "pod", "container", "allocation", "run"
+    memory_limit: str  # per unit, in the target's notation
+    schedule: str | None = None  # a scheduled job's cron schedule
+    timezone: str | None = None
+    runner: str | None = (
+        None  # what starts each run: "a CronJob", "the scheduler service (yacron)", "a periodic batch job"
+    )
+
+
+@dataclass(frozen=True)
 class Summary:
     """What one target's output does for the six deployment concepts."""
 
@@ -81,3 +103,5 @@ class Summary:
     unrouted: str  # what reaches the app when there is no route: "the project's networks", "Service items-api"
     web: Workload
     steps: Steps
+    trusted_proxies: str | None = None  # whose X-Forwarded-* headers the app trusts, where the target says it
+    background: tuple[Background, ...] = ()  # processes and scheduled jobs, by name

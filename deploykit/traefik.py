@@ -5,6 +5,10 @@ with ACME or provided certificates, the security headers, and the app's router, 
 check. Each target only formats the result: Compose as command-line flags and container labels,
 Nomad as flags and service tags (`flags`, `labels`, `tags` below). Keys are written as Traefik's
 documentation spells them; Traefik itself reads them case-insensitively.
+
+The security headers are also given as data (`security_headers`, `security_response_headers`) for
+Kubernetes, where a Traefik Middleware object or a Gateway API filter carries them: every target sends
+the same headers.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ WEBSECURE = "websecure"
 # host's 80 and 443 (or the profile's ports) are mapped onto them.
 CONTAINER_PORTS = {WEB: 8080, WEBSECURE: 8443}
 HSTS_SECONDS = 31536000
+# Traefik's default idle timeout for connections to servers (serversTransport.forwardingTimeouts).
+TRAEFIK_IDLE_SECONDS = 90
 STAGING_CA = "https://acme-staging-v02.api.letsencrypt.org/directory"
 ACME_DIR = "/letsencrypt"
 
@@ -51,6 +57,9 @@ class StaticConfiguration:
     redirect_port: int  # the published HTTPS port plain HTTP is redirected to
     dynamic_file: str | None  # where the file provider reads TLS options; None: no file provider
     acme: Acme | None
+    # How long Traefik keeps an idle connection to the app: below the server's own keep-alive, so Traefik
+    # never reuses a connection the server is closing (deploykit.servers.Server.proxy_idle_seconds).
+    idle_seconds: int = TRAEFIK_IDLE_SECONDS
 
 
 def static_settings(profile: Profile, config: StaticConfiguration) -> list[Setting]:
@@ -75,6 +84,8 @@ def static_settings(profile: Profile, config: StaticConfiguration) -> list[Setti
             (f"entryPoints.{WEBSECURE}.address", f":{CONTAINER_PORTS[WEBSECURE]}"),
             (f"entryPoints.{WEBSECURE}.http.aliasHeadersStrategy", "delete"),
         ]
+    if config.idle_seconds != TRAEFIK_IDLE_SECONDS:
+        settings.append(("serversTransport.forwardingTimeouts.idleConnTimeout", f"{config.idle_seconds}s"))
     if config.dynamic_file is not None:
         settings.append(("providers.file.filename", config.dynamic_file))
     provider = f"providers.{config.provider}"
@@ -93,6 +104,50 @@ def static_settings(profile: Profile, config: StaticConfiguration) -> list[Setti
         if acme.staging:
             settings.append((f"{resolver}.caServer", STAGING_CA))
     return settings
+
+
+def security_headers(profile: Profile) -> dict[str, bool | int | str]:
+    """The security headers on the app's responses, as options of Traefik's headers middleware.
+
+    HSTS only with TLS: browsers ignore it over plain HTTP, and it would pin a plain-HTTP dev host.
+    """
+    headers: dict[str, bool | int | str] = {
+        "contentTypeNosniff": True,
+        "frameDeny": True,
+        "referrerPolicy": "strict-origin-when-cross-origin",
+    }
+    if uses_tls(profile):
+        headers |= {"stsSeconds": HSTS_SECONDS, "stsIncludeSubdomains": True}
+    return headers
+
+
+def security_response_headers(profile: Profile) -> list[tuple[str, str]]:
+    """The response headers Traefik's middleware sends for `security_headers`, by name, in that order.
+
+    For proxies that set headers by name (Gateway API's ResponseHeaderModifier filter). Traefik sends
+    Strict-Transport-Security over TLS only; a route that sets it serves HTTPS only.
+    """
+    options = security_headers(profile)
+    headers: list[tuple[str, str]] = []
+    if options.get("contentTypeNosniff"):
+        headers.append(("X-Content-Type-Options", "nosniff"))
+    if options.get("frameDeny"):
+        headers.append(("X-Frame-Options", "DENY"))
+    if "referrerPolicy" in options:
+        headers.append(("Referrer-Policy", str(options["referrerPolicy"])))
+    if "stsSeconds" in options:
+        value = f"max-age={options['stsSeconds']}" + (
+            "; includeSubDomains" if options.get("stsIncludeSubdomains") else ""
+        )
+        headers.append(("Strict-Transport-Security", value))
+    return headers
+
+
+def _setting_value(value: bool | int | str) -> str:
+    """A value as Traefik's flags, labels and tags spell it (`true`, `31536000`)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def router_settings(profile: Profile, resolver: str | None, server_port: int | None) -> list[Setting]:
@@ -115,12 +170,13 @@ def router_settings(profile: Profile, resolver: str | None, server_port: int | N
         (f"{router}.entryPoints", WEBSECURE if uses_tls(profile) else WEB),
         (f"{router}.middlewares", f"{name}-headers"),
         (f"{router}.service", name),
-        (f"{headers}.contentTypeNosniff", "true"),
-        (f"{headers}.frameDeny", "true"),
-        (f"{headers}.referrerPolicy", "strict-origin-when-cross-origin"),
+        *[(f"{headers}.{key}", _setting_value(value)) for key, value in security_headers(profile).items()],
         # Traefik's own check: it stops sending requests to an instance that fails readiness, on
         # every provider (Nomad's does not read Nomad's check status).
         (f"{service}.healthCheck.path", health.readiness),
+        # With the public host as Host header: frameworks that check it (Django's ALLOWED_HOSTS)
+        # would answer 400 to the instance's own address, and the app would never be routed.
+        (f"{service}.healthCheck.hostname", proxy.host),
         (f"{service}.healthCheck.interval", f"{health.interval_seconds}s"),
         (f"{service}.healthCheck.timeout", f"{health.timeout_seconds}s"),
     ]
@@ -128,8 +184,6 @@ def router_settings(profile: Profile, resolver: str | None, server_port: int | N
         settings.append((f"{service}.server.port", str(server_port)))
     if uses_tls(profile):
         settings.append((f"{router}.tls", "true"))
-        # Browsers ignore HSTS over plain HTTP, so it is only sent with TLS.
-        settings += [(f"{headers}.stsSeconds", str(HSTS_SECONDS)), (f"{headers}.stsIncludeSubdomains", "true")]
     if proxy.tls == "acme" and resolver is not None:
         settings.append((f"{router}.tls.certResolver", resolver))
     return sorted(settings)

@@ -1,42 +1,155 @@
-"""Cold-start benchmark of `deploykit render k8s --env prod`, and where its import time goes.
+"""Benchmarks of what GitOps pipelines pay: cold start against `kubectl kustomize`, and scaling with environments.
 
-Pipelines pay deploykit's start-up on every render, so this is the number that matters. Run from the
-repository root: `python scripts/benchmark.py [--runs 10]`. It prints the median, min and max wall
-time of fresh processes, and the ten most expensive imports from `python -X importtime`.
+Run from the repository root: `python scripts/benchmark.py` (about a minute). It prints one table:
 
-Loading section: the time to load profiles of 1k, 10k and 100k keys (a 100k-key profile is close to
-the 1 MiB limit). Loading must stay linear: the time per key must not grow with the key count.
-`--loading-only` prints just that section.
+- cold `deploykit render k8s --env prod` against `kubectl kustomize manifests/prod/k8s`, whole processes,
+  interleaved (one of each, in turn) so that both see the same machine load; medians. Twice: with the
+  render cache off (a profile never rendered before) and on (an unchanged profile, as on most syncs);
+- `render all` and `check` over 10, 50 and 200 generated environments (the bundled base plus prod-like
+  profiles, 4 targets each), medians, and the time per environment, which stays flat when cost is linear;
+- the peak resident memory of each command.
+
+It is a benchmark, not a test: nothing here asserts a time. CI runs it once with `--sizes 2 --runs 1` to
+prove it works. `--imports` adds the ten most expensive imports of an uncached render.
+
+A second table times loading profiles of 1k, 10k and 100k keys (`--loading-keys`; 100k keys come close
+to the 1 MiB limit) in this process: loading must stay linear, so the time per key stays flat.
+`--loading-only` prints just that table.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-COMMAND = [sys.executable, "-m", "deploykit", "render", "k8s", "--env", "prod"]
+REPO = Path(__file__).resolve().parent.parent
+RENDER = [sys.executable, "-m", "deploykit", "render", "k8s", "--env", "prod"]
+KUSTOMIZE = ["kubectl", "kustomize", "manifests/prod/k8s"]
 
 
-def wall_times(runs: int) -> list[float]:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(COMMAND, check=True, capture_output=True)
-        times.append(time.perf_counter() - start)
-    return times
+@dataclass(frozen=True)
+class Run:
+    """One whole process: wall seconds and peak resident memory in MiB."""
+
+    seconds: float
+    peak_mib: float
+
+
+def measure(command: list[str], cwd: Path, env: dict[str, str]) -> Run:
+    """Run `command` to completion, output discarded; fail loudly if it fails."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # wait4 reports the child's own peak memory (ru_maxrss, KiB on Linux), which subprocess.run does not.
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    stderr = process.stderr.read().decode() if process.stderr else ""
+    if process.returncode not in (0,):
+        raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{stderr}")
+    return Run(seconds, usage.ru_maxrss / 1024)
+
+
+def environment(**changes: str) -> dict[str, str]:
+    """This interpreter's environment with deploykit importable from this checkout."""
+    return {**os.environ, "PYTHONPATH": str(REPO), **changes}
+
+
+# --- cold start against kubectl kustomize --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ColdStart:
+    label: str
+    deploykit: list[Run]
+    kustomize: list[Run]
+
+    @property
+    def ratio(self) -> float:
+        return median(self.deploykit) / median(self.kustomize)
+
+
+def cold_start(runs: int, cache_dir: Path) -> list[ColdStart]:
+    """Interleaved medians of `render k8s --env prod` (cache off, then cache on) and `kubectl kustomize`."""
+    results = []
+    for label, env in (
+        ("render k8s --env prod (new profile: cache off)", environment(DEPLOYKIT_CACHE="off")),
+        ("render k8s --env prod (unchanged: cache hit)", environment(DEPLOYKIT_CACHE_DIR=str(cache_dir))),
+    ):
+        measure(RENDER, REPO, env)  # warms the OS file cache, and fills the render cache for the second case
+        ours, theirs = [], []
+        for _ in range(runs):
+            ours.append(measure(RENDER, REPO, env))
+            theirs.append(measure(KUSTOMIZE, REPO, env))
+        results.append(ColdStart(label, ours, theirs))
+    return results
+
+
+# --- scaling with the number of environments -----------------------------------------------------------
+
+
+def generate_profiles(root: Path, count: int) -> None:
+    """profiles/ with the bundled base and `count` prod-like environments (each its own host and namespace)."""
+    profiles = root / "profiles"
+    profiles.mkdir(parents=True)
+    shutil.copy(REPO / "profiles" / "base.yaml", profiles / "base.yaml")
+    prod = (REPO / "profiles" / "prod.yaml").read_text(encoding="utf-8")
+    for index in range(count):
+        name = f"env{index:03d}"
+        text = prod.replace("environment: prod", f"environment: {name}")
+        text = text.replace("host: api.example.com", f"host: {name}.example.com")
+        text = text.replace("namespace: items\n", f"namespace: items-{name}\n")
+        (profiles / f"{name}.yaml").write_text(text, encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Scaling:
+    environments: int
+    files: int
+    render_all: list[Run]
+    check: list[Run]
+
+
+def scaling(sizes: list[int], runs: int) -> list[Scaling]:
+    """`render all -q` and `check` over generated profiles of each size (cache irrelevant: neither uses it)."""
+    results = []
+    for size in sizes:
+        with tempfile.TemporaryDirectory(prefix="deploykit-bench-") as scratch:
+            root = Path(scratch)
+            generate_profiles(root, size)
+            render_all = [sys.executable, "-m", "deploykit", "render", "all", "-q"]
+            check = [sys.executable, "-m", "deploykit", "check"]
+            measure(render_all, root, environment())
+            files = sum(1 for path in (root / "manifests").rglob("*") if path.is_file())
+            renders, checks = [], []
+            for _ in range(runs):
+                renders.append(measure(render_all, root, environment()))
+                checks.append(measure(check, root, environment()))
+            results.append(Scaling(size, files, renders, checks))
+    return results
+
+
+# --- import breakdown (optional) -----------------------------------------------------------------------
 
 
 def import_breakdown(top: int) -> list[tuple[int, str]]:
-    """(cumulative microseconds, module) for the most expensive top-level imports."""
+    """(cumulative microseconds, module) for the most expensive top-level imports of an uncached render."""
     result = subprocess.run(
-        [sys.executable, "-X", "importtime", *COMMAND[1:]], check=True, capture_output=True, text=True
+        [sys.executable, "-X", "importtime", *RENDER[1:]],
+        cwd=REPO,
+        env=environment(DEPLOYKIT_CACHE="off"),
+        check=True,
+        capture_output=True,
+        text=True,
     )
     rows = []
     for line in result.stderr.splitlines():
@@ -46,7 +159,44 @@ def import_breakdown(top: int) -> list[tuple[int, str]]:
     return sorted(rows, reverse=True)[:top]
 
 
-LOADING_KEY_COUNTS = (1_000, 10_000, 100_000)
+# --- the table -----------------------------------------------------------------------------------------
+
+
+def median(runs: list[Run]) -> float:
+    return statistics.median(run.seconds for run in runs)
+
+
+def peak(runs: list[Run]) -> float:
+    return max(run.peak_mib for run in runs)
+
+
+def table(cold: list[ColdStart], scaled: list[Scaling], runs: int) -> str:
+    lines = [
+        f"runs per figure: {runs} (medians); {os.cpu_count()} CPUs; Python {sys.version.split()[0]}",
+        "",
+        "| measurement | deploykit | kubectl kustomize | ratio | peak RSS |",
+        "|---|---|---|---|---|",
+    ]
+    for result in cold:
+        lines.append(
+            f"| {result.label} | {median(result.deploykit) * 1000:.0f} ms | {median(result.kustomize) * 1000:.0f} ms "
+            f"| {result.ratio:.2f}x | {peak(result.deploykit):.0f} MiB |"
+        )
+    lines += [
+        "",
+        "| environments (files) | render all | per environment | check | per environment | peak RSS (all / check) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for result in scaled:
+        size = result.environments
+        lines.append(
+            f"| {size} ({result.files}) | {median(result.render_all):.2f} s | {median(result.render_all) / size * 1000:.1f} ms "
+            f"| {median(result.check):.2f} s | {median(result.check) / size * 1000:.1f} ms "
+            f"| {peak(result.render_all):.0f} / {peak(result.check):.0f} MiB |"
+        )
+    return "\n".join(lines)
+
+
 _BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
@@ -60,16 +210,17 @@ def _short_name(number: int) -> str:
             return "K" + digits
 
 
-def loading_times(counts: tuple[int, ...] = LOADING_KEY_COUNTS) -> list[tuple[str, int, int, float]]:
+def loading_times(counts: list[int], runs: int) -> list[tuple[str, int, int, float]]:
     """(shape, keys, bytes, seconds) for loading profiles of `counts` keys through `deploykit.pipeline.load`.
 
     Two shapes: every key at the top level of one file (refused as unknown fields once loaded, read and
     merged in full), and half the keys in a parent that the other half, in the child, extends and
-    overrides (the merge path). The fastest of three runs is kept.
+    overrides (the merge path). The fastest of `runs` runs is kept.
     """
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    sys.path.insert(0, str(REPO))
     from deploykit import pipeline
     from deploykit.errors import DeployKitError
+    from deploykit.loading import yamlfile
 
     base = "app: items-api\nimage: registry.example.com/acme/items-api:1.4.2\n"
     rows = []
@@ -91,7 +242,8 @@ def loading_times(counts: tuple[int, ...] = LOADING_KEY_COUNTS) -> list[tuple[st
                     (directory / name).write_text(text, encoding="utf-8")
                 size = max(len(text.encode()) for text in files.values())
                 best = float("inf")
-                for _ in range(3):
+                for _ in range(runs):
+                    yamlfile._parse.cache_clear()  # each run reads the files afresh, not from the parse cache
                     started = time.perf_counter()
                     with contextlib.suppress(DeployKitError):  # the top-level shape is refused, once loaded
                         pipeline.load(directory / "profile.yaml")
@@ -100,32 +252,48 @@ def loading_times(counts: tuple[int, ...] = LOADING_KEY_COUNTS) -> list[tuple[st
     return rows
 
 
-def print_loading_section() -> None:
-    """The loading table: time and time per key for 1k/10k/100k keys (linear: the last column stays flat)."""
-    print("profile loading (deploykit.pipeline.load, best of 3):")
-    print(f"  {'shape':<16} {'keys':>8} {'bytes':>9} {'seconds':>8} {'us/key':>7}")
-    for shape, keys, size, seconds in loading_times():
-        print(f"  {shape:<16} {keys:>8} {size:>9} {seconds:>8.3f} {seconds / keys * 1e6:>7.1f}")
+def loading_table(counts: list[int], runs: int) -> str:
+    """The loading table: time and time per key (linear: the last column stays flat as the keys grow)."""
+    lines = [
+        f"Profile loading (deploykit.pipeline.load, fastest of {runs}):",
+        "",
+        "| shape | keys | bytes | seconds | us per key |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for shape, keys, size, seconds in loading_times(counts, runs):
+        lines.append(f"| {shape} | {keys} | {size} | {seconds:.3f} | {seconds / keys * 1e6:.1f} |")
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--loading-only", action="store_true", help="print only the profile loading section")
-    args = parser.parse_args()
-    if args.loading_only:
-        print_loading_section()
-        return
-    times = wall_times(args.runs)
-    print(
-        f"{' '.join(COMMAND[1:])}: median {statistics.median(times) * 1000:.0f} ms, min {min(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms over {args.runs} runs"
+    parser.add_argument("--runs", type=int, default=11, help="processes per figure (default 11)")
+    parser.add_argument(
+        "--sizes", default="10,50,200", help="environment counts for render all and check (default 10,50,200)"
     )
-    print("import time (cumulative ms):")
-    for microseconds, module in import_breakdown(10):
-        print(f"  {microseconds / 1000:7.1f}  {module}")
-    loaded = subprocess.run([sys.executable, "-X", "importtime", *COMMAND[1:]], capture_output=True, text=True).stderr
-    print("kubernetes imported on the render path:", "yes" if re.search(r"\| +kubernetes$", loaded, re.M) else "no")
-    print_loading_section()
+    parser.add_argument("--imports", action="store_true", help="also list the most expensive imports")
+    parser.add_argument(
+        "--loading-keys", default="1000,10000,100000", help="key counts for profile loading (default 1000,10000,100000)"
+    )
+    parser.add_argument("--loading-only", action="store_true", help="print only the profile loading table")
+    args = parser.parse_args()
+    loading_keys = [int(count) for count in args.loading_keys.split(",") if count]
+    if args.loading_only:
+        print(loading_table(loading_keys, min(args.runs, 3)))
+        return
+    if shutil.which("kubectl") is None:
+        raise SystemExit("kubectl is not on PATH: the cold start is measured against `kubectl kustomize`")
+    sizes = [int(size) for size in args.sizes.split(",") if size]
+    with tempfile.TemporaryDirectory(prefix="deploykit-bench-cache-") as cache_dir:
+        cold = cold_start(args.runs, Path(cache_dir))
+    scaled = scaling(sizes, max(1, min(args.runs, 5)))
+    print(table(cold, scaled, args.runs))
+    if args.imports:
+        print("\nimport time of an uncached render (cumulative ms):")
+        for microseconds, module in import_breakdown(10):
+            print(f"  {microseconds / 1000:7.1f}  {module}")
+    print()
+    print(loading_table(loading_keys, min(args.runs, 3)))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,13 @@ repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 python=${PYTHON:-python}
 checkov_venv=/opt/checkov
 checkov_version=3.3.30
-npm_prefix=/opt/deploykit-npm
+yacron_version=0.19.0
+# The npm validators for the custom resources the k8s target renders (Gateway API, Traefik), pinned
+# by tests/k8s/npm/package-lock.json; the tests find them here (tests/tooling.py).
+npm_validators=/opt/deploykit-npm
+# HashiCorp's HCL parser (WASM), which the Nomad tests read the rendered jobs with, pinned by
+# tests/nomad/npm/package-lock.json; the tests find it here (tests/tooling.py).
+npm_hcl_reader=/opt/deploykit-hcl
 containers_conf=/etc/deploykit-ci/containers.conf
 export DEBIAN_FRONTEND=noninteractive
 
@@ -21,8 +27,9 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 # --- Debian packages: podman and what it needs here, debootstrap for the base image, openssl for
-# test certificates, haproxy to check the rendered socket-proxy configuration.
-apt_packages=(podman uidmap slirp4netns fuse-overlayfs runc debootstrap openssl haproxy)
+# test certificates, haproxy to check the rendered socket-proxy configuration, zsh and fish to load the
+# completion scripts.
+apt_packages=(podman uidmap slirp4netns fuse-overlayfs runc debootstrap openssl haproxy zsh fish)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   if ! dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -qx 'install ok installed'; then
@@ -70,21 +77,24 @@ else
   log "$containers_conf is up to date"
 fi
 
-# --- checkov in a venv of its own: its pins clash with the project's test dependencies.
-# (Asking the package's metadata, not `checkov --version`, which takes seconds to start.)
-installed_checkov=$("$checkov_venv/bin/python" -c \
-  'import importlib.metadata as m; print(m.version("checkov"))' 2>/dev/null || true)
-if [ -x "$checkov_venv/bin/checkov" ] && [ "$installed_checkov" = "$checkov_version" ]; then
-  log "checkov $checkov_version already in $checkov_venv"
-else
-  log "installing checkov $checkov_version into $checkov_venv"
-  "$python" -m venv --clear "$checkov_venv"
-  "$checkov_venv/bin/pip" install -q --root-user-action=ignore "checkov==$checkov_version"
-fi
+# --- tools whose pinned dependencies clash with the project's, each in a venv of its own. (Asking the
+# package's metadata, not `<tool> --version`, which can take seconds to start.)
+install_tool_venv() { # package version venv
+  local package=$1 version=$2 venv=$3 installed
+  installed=$("$venv/bin/python" -c "import importlib.metadata as m; print(m.version('$package'))" 2>/dev/null || true)
+  if [ "$installed" = "$version" ]; then
+    log "$package $version already in $venv"
+    return
+  fi
+  log "installing $package $version into $venv"
+  "$python" -m venv --clear "$venv"
+  "$venv/bin/pip" install -q --root-user-action=ignore "$package==$version"
+}
+install_tool_venv checkov "$checkov_version" "$checkov_venv"
+# yacron, the scheduler the Compose target runs: the tests check rendered configurations with it.
+install_tool_venv yacron "$yacron_version" /opt/deploykit-yacron
 
-# --- node tools the tests run, pinned by scripts/npm/package-lock.json and installed with `npm ci`
-# into a fixed directory (tests/tooling.py looks there): HashiCorp's own HCL parser (hashicorp/hcl/v2,
-# compiled to WASM as @cdktf/hcl2json) reads the rendered Nomad jobs exactly as Nomad does.
+# --- the custom-resource validators: `npm ci` from the committed lock, into a directory of their own.
 if ! command -v npm >/dev/null 2>&1; then
   if [ "$apt_updated" = false ]; then
     apt-get update -q
@@ -93,18 +103,30 @@ if ! command -v npm >/dev/null 2>&1; then
   log "apt-get install nodejs npm"
   apt-get install -y -q nodejs npm
 fi
-if cmp -s "$repo_root/scripts/npm/package-lock.json" "$npm_prefix/package-lock.json" \
-  && [ -f "$npm_prefix/node_modules/@cdktf/hcl2json/package.json" ]; then
-  log "node test tools already installed in $npm_prefix"
+# The lock is copied to .installed.lock only after `npm ci` succeeded, so an interrupted install is redone.
+if cmp -s "$repo_root/tests/k8s/npm/package-lock.json" "$npm_validators/.installed.lock"; then
+  log "npm validators already in $npm_validators"
 else
-  log "npm ci in $npm_prefix"
-  mkdir -p "$npm_prefix"
-  cp "$repo_root/scripts/npm/package.json" "$repo_root/scripts/npm/package-lock.json" "$npm_prefix/"
-  (cd "$npm_prefix" && npm ci --no-audit --no-fund --loglevel=error)
+  log "npm ci into $npm_validators"
+  mkdir -p "$npm_validators"
+  cp "$repo_root/tests/k8s/npm/package.json" "$repo_root/tests/k8s/npm/package-lock.json" "$npm_validators/"
+  npm ci --prefix "$npm_validators" --no-audit --no-fund --loglevel=error
+  cp "$npm_validators/package-lock.json" "$npm_validators/.installed.lock"
+fi
+
+# --- HashiCorp's HCL parser for the Nomad tests, the same way, into a directory of its own.
+if cmp -s "$repo_root/tests/nomad/npm/package-lock.json" "$npm_hcl_reader/.installed.lock"; then
+  log "HCL reader already in $npm_hcl_reader"
+else
+  log "npm ci into $npm_hcl_reader"
+  mkdir -p "$npm_hcl_reader"
+  cp "$repo_root/tests/nomad/npm/package.json" "$repo_root/tests/nomad/npm/package-lock.json" "$npm_hcl_reader/"
+  npm ci --prefix "$npm_hcl_reader" --no-audit --no-fund --loglevel=error
+  cp "$npm_hcl_reader/package-lock.json" "$npm_hcl_reader/.installed.lock"
 fi
 
 # --- the project with its test and lint dependencies, into the interpreter the tests run with.
-log "$python -m pip install -e '.[test,lint]'"
+log "$python -m pip install -e '.[cluster,test,lint]'"
 cd "$repo_root"
-"$python" -m pip install -q --root-user-action=ignore -e '.[test,lint]'
+"$python" -m pip install -q --root-user-action=ignore -e '.[cluster,test,lint]'
 log "done"

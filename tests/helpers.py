@@ -37,19 +37,30 @@ class CliResult:
     stderr: str
 
 
-def run_cli(*args: str, cwd: Path = REPO, env: Mapping[str, str] | None = None, stdin: str | None = None) -> CliResult:
+def run_cli(
+    *args: str,
+    cwd: Path = REPO,
+    env: Mapping[str, str] | None = None,
+    stdin: str | None = None,
+    via_typer: bool = False,
+) -> CliResult:
     """`deploykit ARGS` in this process, in `cwd`, with `env` added to the environment.
 
-    The same code path as the console script (argument parsing, the error handler, exit codes), without
-    a Python start-up per call; `run_installed` covers the entry point itself.
+    The same code path as the console script (the fast path for render and check, else typer's argument
+    parsing; the error handler, exit codes), without a Python start-up per call; `run_installed` covers
+    the entry point itself. `via_typer` skips the fast path, to prove both read arguments alike.
     """
     from deploykit.cli import app
+    from deploykit.entry import main
 
     stdout, stderr = io.StringIO(), io.StringIO()
     code = 0
     with _redirected(stdout, stderr, io.StringIO(stdin or "")), _working_directory(cwd), _environment(env or {}):
         try:
-            app(args=list(args), prog_name="deploykit", standalone_mode=True)
+            if via_typer:
+                app(args=list(args), prog_name="deploykit", standalone_mode=True)
+            else:
+                main(list(args))
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     return CliResult(code, stdout.getvalue(), stderr.getvalue())

@@ -64,14 +64,38 @@ def checkov_binary() -> str:
     )
 
 
-# Node tools pinned by scripts/npm/package-lock.json; scripts/setup-machine.sh installs them here (npm ci).
-NPM_PREFIX = Path("/opt/deploykit-npm")
+NPM_VALIDATORS = Path(os.environ.get("DEPLOYKIT_NPM_DIR") or "/opt/deploykit-npm")
+_NPM_LOCK = Path(__file__).resolve().parent / "k8s" / "npm" / "package-lock.json"
 
 
-def node_package(name: str) -> tuple[str, Path]:
-    """`node` and the directory of the npm package `name` installed under NPM_PREFIX (skip, or fail under CI)."""
-    node = require_tool("node", "install Node.js (scripts/setup-machine.sh does)")
-    package = NPM_PREFIX / "node_modules" / name
-    if not (package / "package.json").is_file():
-        missing(f"{name} is not installed in {NPM_PREFIX}: run scripts/setup-machine.sh (npm ci from scripts/npm/)")
-    return node, package
+def npm_validators() -> Path:
+    """The directory where scripts/setup-machine.sh ran `npm ci` for tests/k8s/npm (DEPLOYKIT_NPM_DIR overrides).
+
+    It must hold exactly the committed lock: validators of other versions would check other schemas.
+    """
+    require_tool("node", "install Node.js (node 20 or later)")
+    installed = NPM_VALIDATORS / ".installed.lock"
+    if not installed.is_file() or installed.read_bytes() != _NPM_LOCK.read_bytes():
+        missing(
+            f"the npm validators of tests/k8s/npm are not installed in {NPM_VALIDATORS}: "
+            "run scripts/setup-machine.sh, or `npm ci` there and copy package-lock.json to .installed.lock"
+        )
+    return NPM_VALIDATORS
+
+
+HCL_READER = Path(os.environ.get("DEPLOYKIT_HCL_DIR") or "/opt/deploykit-hcl")
+_HCL_LOCK = Path(__file__).resolve().parent / "nomad" / "npm" / "package-lock.json"
+
+
+def hcl_reader() -> tuple[str, Path]:
+    """`node`, and HashiCorp's HCL parser (@cdktf/hcl2json) as scripts/setup-machine.sh installed it from
+    tests/nomad/npm (DEPLOYKIT_HCL_DIR overrides the directory); skip, or fail under CI, when missing.
+    """
+    node = require_tool("node", "install Node.js (node 20 or later)")
+    installed = HCL_READER / ".installed.lock"
+    if not installed.is_file() or installed.read_bytes() != _HCL_LOCK.read_bytes():
+        missing(
+            f"the HCL reader of tests/nomad/npm is not installed in {HCL_READER}: "
+            "run scripts/setup-machine.sh, or `npm ci` there and copy package-lock.json to .installed.lock"
+        )
+    return node, HCL_READER / "node_modules" / "@cdktf" / "hcl2json"

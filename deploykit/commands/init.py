@@ -14,7 +14,6 @@ from deploykit.rendering import RenderedFile
 from deploykit.scaffold import SCHEMA_FILE, scaffold_profiles
 from deploykit.spec import names
 from deploykit.spec.schema import profile_schema
-from deploykit.targets import TARGETS
 
 
 def run(profiles_dir: Path, app: str | None, image: str | None, domain: str, email: str) -> int:
@@ -66,7 +65,7 @@ def _check_scaffold(files: tuple[RenderedFile, ...]) -> None:
         for file in files:
             try:
                 loaded = pipeline.load(Path(scratch) / file.path)
-                for target in TARGETS:
+                for target in loaded.profile.target_names:
                     pipeline.render(loaded, target)
             except DeployKitError as exc:
                 raise DeployKitError(

@@ -27,7 +27,8 @@ def render_everything(choice: ManifestsChoice, strict: bool, show_warnings: bool
     chosen = choice.targets or tuple(TARGETS)
     results: list[RenderedTarget] = []
     for entry in environment_profiles(choice.profiles_dir, choice.assignments, choice.environments):
-        outputs = [pipeline.render(entry.loaded, target) for target in chosen]
+        listed = entry.loaded.profile.target_names
+        outputs = pipeline.render_targets(entry.loaded, [target for target in chosen if target in listed])
         if show_warnings or strict:
             show_findings(entry.loaded, outputs, strict, quiet=not show_warnings)
         results += [

@@ -1,12 +1,46 @@
-"""`deploykit render TARGET`: print a target's output, or write it to a directory."""
+"""`deploykit render TARGET`: print a target's output, or write it to a directory; `render all` is render_all.py."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-from deploykit import pipeline
-from deploykit.commands.common import ProfileChoice, show_findings
+from deploykit.commands.common import ManifestsChoice, ProfileChoice, report_warnings
+from deploykit.errors import DeployKitError
+
+
+def run_command(
+    target: str,
+    *,
+    profile: Path | None,
+    env: tuple[str, ...],
+    profiles_dir: Path | None,
+    output_dir: Path | None,
+    manifests_dir: Path | None,
+    only_targets: tuple[str, ...],
+    assignments: tuple[str, ...],
+    strict: bool,
+    quiet: bool,
+    replace_other_target: bool = False,
+) -> int:
+    """`deploykit render` with its options as parsed (by typer, or by entry.py's fast path)."""
+    if target == "all":
+        from deploykit.commands import render_all
+
+        if profile is not None or output_dir is not None or replace_other_target:
+            raise DeployKitError(
+                "`render all` reads every profile in --profiles and writes into --manifests; "
+                "-p, -o and --replace-other-target do not apply"
+            )
+        return render_all.run(
+            ManifestsChoice.found(profiles_dir, manifests_dir, env, only_targets, assignments), strict, quiet
+        )
+    if only_targets:
+        raise DeployKitError("--target applies to `render all` only")
+    if len(env) > 1:
+        raise DeployKitError("give one --env for a single target")
+    choice = ProfileChoice(profile, env[0] if env else None, profiles_dir, assignments)
+    return run(target, choice, output_dir, strict, replace_other_target)
 
 
 def run(
@@ -14,15 +48,32 @@ def run(
 ) -> int:
     """Render one target to stdout, or as files into `output_dir`; warnings go to stderr.
 
+    An unchanged profile is answered from the render cache (rendercache.py) without loading the spec.
     `output_dir` is refused when it holds another target's rendering, unless `replace_other_target`.
     """
-    loaded = choice.load()
-    result = pipeline.render(loaded, target)
-    show_findings(loaded, [result], strict)
+    from deploykit import rendercache
+    from deploykit.rendering import RenderedFile
+
+    question = rendercache.Question(choice.path(), target, choice.assignments)
+    answer = rendercache.lookup(question)
+    if answer is None:
+        from deploykit import pipeline
+        from deploykit.commands.common import warning_lines
+
+        loaded = choice.load()
+        result = pipeline.render(loaded, target)
+        answer = rendercache.CachedRender(
+            result.rendering.stdout,
+            tuple((file.path, file.content) for file in result.rendering.files),
+            tuple(warning_lines(loaded, [result])),
+        )
+        rendercache.store(question, loaded.source.chain, answer)
+    report_warnings(answer.warnings, strict)
     if output_dir is None:
-        sys.stdout.write(result.rendering.stdout)
+        sys.stdout.write(answer.stdout)
     else:
         from deploykit import output  # only when writing: stdout renders skip its imports
 
-        output.write_directory(output_dir, result.rendering.files, target, replace_other_target)
+        files = tuple(RenderedFile(path, content) for path, content in answer.files)
+        output.write_directory(output_dir, files, target, replace_other_target)
     return 0

@@ -23,9 +23,10 @@ def run(choice: ManifestsChoice, strict: bool, quiet: bool) -> int:
     bad input or a failing write leaves manifests/ as it was. An exclusive lock on manifests/ keeps two
     runs (and `check`) from seeing each other's half-done work.
     """
-    # Progress is for people: on a terminal only, and never with --quiet (pipelines want errors only).
+    # Warnings go to stderr wherever it goes (CI logs must show them), unless --quiet; progress lines
+    # are for people: on a terminal only.
     chatty = not quiet and sys.stderr.isatty()
-    rendered = render_everything(choice, strict, show_warnings=chatty)
+    rendered = render_everything(choice, strict, show_warnings=not quiet)
     plans = [
         output.PlannedDirectory(entry.directory, entry.output.target, entry.output.rendering.files)
         for entry in rendered

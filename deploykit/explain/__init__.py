@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-from deploykit.summary import Summary
+from deploykit.summary import Summary, Workload
 
 # The six deployment concepts of FastAPI's "FastAPI in Containers - Docker" page, in its order.
 CONCEPTS: tuple[str, ...] = ("https", "startup", "restarts", "replication", "memory", "prestart")
@@ -33,6 +33,43 @@ def count(number: int, noun: str) -> str:
     if number == 1:
         return f"{number} {noun}"
     return f"{number} {noun}es" if noun.endswith("s") else f"{number} {noun}s"
+
+
+def shell_words(command: tuple[str, ...]) -> str:
+    """An argv as one would type it in a shell, quoted where needed."""
+    import shlex
+
+    return shlex.join(command)
+
+
+def processes_in_unit(web: Workload) -> str:
+    """What one unit runs: `1 process`, `4 worker processes + 1 supervisor process`, `1 worker process + a master process (64 MiB)`."""
+    if not web.supervisor:
+        return count(web.processes_per_unit, "process")
+    workers = count(web.processes_per_unit, "worker process")
+    master = "1 supervisor process" if web.supervisor_loads_app else "a master process (64 MiB)"
+    return f"{workers} + {master}"
+
+
+def background_replication(summary: Summary) -> str:
+    """`; processes: worker 2 pods; scheduled: clearsessions at 17 3 * * * (Europe/Kyiv) by a CronJob`, or nothing."""
+    processes = [item for item in summary.background if item.schedule is None]
+    jobs = [item for item in summary.background if item.schedule is not None]
+    text = ""
+    if processes:
+        text += "; processes: " + ", ".join(f"{item.name} {count(item.instances, item.unit)}" for item in processes)
+    if jobs:
+        text += "; scheduled: " + ", ".join(
+            f"{item.name} at {item.schedule} ({item.timezone}) by {item.runner}" for item in jobs
+        )
+    return text
+
+
+def background_memory(summary: Summary) -> str:
+    """`; worker 512Mi per pod, clearsessions 256Mi per run`, or nothing."""
+    if not summary.background:
+        return ""
+    return "; " + ", ".join(f"{item.name} {item.memory_limit} per {item.unit}" for item in summary.background)
 
 
 def explain(summary: Summary) -> dict[str, str]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from deploykit.explain import count
-from deploykit.summary import Summary
+from deploykit.explain import background_memory, background_replication, count, processes_in_unit, shell_words
+from deploykit.summary import Summary, Workload
 
 
 def explain(summary: Summary) -> dict[str, str]:
@@ -16,17 +16,54 @@ def explain(summary: Summary) -> dict[str, str]:
         if route.certificates is not None:
             how = f"TLS {'certificates from ' if route.certificates.startswith('ACME') else 'with '}{route.certificates}, http redirected to https"
         https = f"{route.router} routes {route.rule} to the app: {how}"
-    workers = web.processes_per_unit
-    # With one worker the server runs the app in its own process: no supervisor to budget for.
-    processes = f"{workers} workers + 1 supervisor process" if web.supervisor else "one process"
     awaited = ", ".join(f"{name} ({condition})" for name, condition in steps.awaited) or "nothing"
+    units = count(web.units, "container") + (" runs" if web.units == 1 else " run")
     return {
         "https": https,
-        "startup": f"the container engine starts the project on boot (restart: {web.restarts.policy}); Traefik routes to {web.name} once its healthcheck passes",
+        "startup": (
+            f"the container engine starts the project on boot (restart: {web.restarts.policy}); {units} "
+            f"`{shell_words(web.command)}`; {_checked(web)}"
+        ),
         "restarts": f"restart: {web.restarts.policy} for {web.name}; stop_grace_period {web.shutdown_seconds}s",
-        "replication": f"1 container x {count(workers, 'worker process')} ({' '.join(web.command[:2])} --workers {workers})",
-        "memory": f"limit {web.memory_limit} for the container ({processes}), cpus {web.cpu}",
+        "replication": _replication(web) + background_replication(summary),
+        "memory": _memory(web) + background_memory(summary),
         "prestart": "none"
         if not steps.names
-        else f"{steps.mechanism} {', '.join(steps.names)} run in order; {web.name} waits for {awaited} to complete successfully",
+        else (
+            f"{steps.mechanism} {', '.join(steps.names)} run in order on every `up`; {web.name} waits for {awaited} to "
+            "complete successfully; steps must be idempotent (they run again on each up) and backward compatible "
+            "(the old containers still serve while they run)"
+        ),
     }
+
+
+def _checked(web: Workload) -> str:
+    if web.container_check is None:
+        return (
+            f"Traefik routes to {web.name} while its own check of {web.check_path} succeeds "
+            "(no container healthcheck: the image may have no python; give health.command for one)"
+        )
+    probe = (
+        "a python probe of " + web.check_path
+        if web.container_check[:2] == ("python", "-c")
+        else f"`{shell_words(web.container_check)}`"
+    )
+    return f"Traefik routes to {web.name} once its healthcheck ({probe}) passes, and while its own check of {web.check_path} succeeds"
+
+
+def _replication(web: Workload) -> str:
+    if web.units > 1 or web.server == "generic":
+        return (
+            f"{count(web.units, 'container')} x 1 process (deploy.replicas {web.units}: the {web.server} server forks no workers, "
+            "so Traefik balances across containers)"
+        )
+    label = "fastapi run" if web.server == "fastapi" else web.server
+    return (
+        f"1 container x {count(web.processes_per_unit, 'worker process')} ({label} --workers {web.processes_per_unit})"
+    )
+
+
+def _memory(web: Workload) -> str:
+    if web.units > 1:
+        return f"limit {web.memory_limit} per container (one process), cpus {web.cpu} each; {count(web.units, 'container')}"
+    return f"limit {web.memory_limit} for the container ({processes_in_unit(web)}), cpus {web.cpu}"

@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from deploykit.explain import count
+from deploykit.explain import background_memory, background_replication, count, processes_in_unit, shell_words
 from deploykit.summary import Summary
 
 
 def explain(summary: Summary) -> dict[str, str]:
     """One sentence per concept, from the Kubernetes target's summary."""
-    web, steps, route = summary.web, summary.steps, summary.route
-    if route is None:
-        https = f"no Ingress: reachable inside the cluster only, through {summary.unrouted}"
-    elif route.certificates is None:
-        https = f"{route.router} for {route.rule} over plain HTTP"
-    else:
-        source = (
-            f"issued by {route.certificates}" if route.certificates.startswith("cert-manager") else route.certificates
-        )
-        https = f"{route.router} terminates TLS for {route.rule} with Secret {route.tls_secret}, {source}"
+    web, steps = summary.web, summary.steps
+    https = _https(summary)
     liveness = web.liveness
     assert liveness is not None, "every pod has a liveness probe"
-    per_pod = count(web.processes_per_unit, "process")
+    per_pod = processes_in_unit(web)
     if web.max_units is not None:
         replication = f"{web.units}-{web.max_units} pods (autoscaled on CPU) x {per_pod}"
     else:
@@ -29,18 +21,77 @@ def explain(summary: Summary) -> dict[str, str]:
         prestart = "none"
     elif steps.mechanism == "Jobs":
         prestart = (
-            f"Jobs {', '.join(steps.names)}, run once per release as Argo CD PreSync / Helm pre-upgrade hooks, in order"
+            f"Jobs {', '.join(steps.names)}, run once per release, in order, before the Deployment changes "
+            "(deploykit apply waits for each; Argo CD PreSync / Helm pre-upgrade hooks); steps must be backward "
+            "compatible: the old pods still serve while they run"
         )
     else:
-        prestart = f"{steps.mechanism} {', '.join(steps.names)} run in order in every pod before the app starts"
+        prestart = (
+            f"{steps.mechanism} {', '.join(steps.names)} run in order in every pod before the app starts, concurrently "
+            "across pods and again on every pod start: steps must be idempotent and take a lock (e.g. a Postgres "
+            "advisory lock), or use k8s.prestart: job"
+        )
     return {
         "https": https,
-        "startup": f"the Deployment controller starts the pods; each may take {web.start_budget_seconds}s to answer {liveness.path}",
+        "startup": (
+            f"the Deployment controller starts the pods, each running `{shell_words(web.command)}`; "
+            f"each may take {web.start_budget_seconds}s to answer {liveness.path}"
+        ),
         "restarts": (
             f"restartPolicy {web.restarts.policy}; the kubelet restarts a container that fails {liveness.path} "
-            f"{liveness.failure_threshold} times {liveness.period_seconds}s apart; {web.shutdown_seconds}s to shut down"
+            f"{liveness.failure_threshold} times {liveness.period_seconds}s apart; {_shutdown(summary)}"
         ),
-        "replication": replication,
-        "memory": f"limit {web.memory_limit} per pod (one process), request {web.memory_request}; {count(web.max_units or web.units, 'pod')} at most",
+        "replication": replication + background_replication(summary),
+        "memory": (
+            f"limit {web.memory_limit} per pod ({processes_in_unit(web)}), request {web.memory_request}; "
+            f"{count(web.max_units or web.units, 'pod')} at most" + background_memory(summary)
+        ),
         "prestart": prestart,
     }
+
+
+def _https(summary: Summary) -> str:
+    """Which object routes the host, which one terminates TLS with whose certificate, what redirects
+    plain HTTP, and whose forwarded headers the app believes."""
+    route = summary.route
+    if route is None:
+        reach = f"no Ingress or HTTPRoute: reachable inside the cluster only, through {summary.unrouted}"
+        return reach + _trust(summary.trusted_proxies)
+    sentence = f"{route.router} routes {route.rule}"
+    if route.via is not None:
+        sentence += f" through {route.via}"
+    terminator = ", which terminates TLS" if route.via is not None else " and terminates TLS"
+    if route.certificates is None:
+        sentence += " over plain HTTP"
+    elif route.tls_secret is None:
+        sentence += f"{terminator} with {route.certificates}"
+    else:
+        source = route.certificates
+        if source.startswith("cert-manager"):
+            source = f"issued by {source}"
+        sentence += f"{terminator} with Secret {route.tls_secret}, {source}"
+    if route.redirected_by is not None:
+        sentence += f"; {route.redirected_by} redirects http to https"
+    return sentence + _trust(summary.trusted_proxies)
+
+
+def _trust(trusted: str | None) -> str:
+    if trusted is None:
+        return ""
+    if trusted == "*":
+        return (
+            "; the app trusts X-Forwarded-* from any address (*), which is safe only where the cluster enforces "
+            "NetworkPolicy: otherwise set k8s.forwarded_allow_ips to the pod CIDR"
+        )
+    return f"; the app trusts X-Forwarded-* from {trusted}"
+
+
+def _shutdown(summary: Summary) -> str:
+    web = summary.web
+    if web.drain_seconds is None:
+        return f"{web.shutdown_seconds}s to shut down"
+    drain = web.drain_seconds
+    return (
+        f"grace period {web.shutdown_seconds}s: a stopping pod keeps serving {drain}s (preStop) while routes drop it, "
+        f"then gets SIGTERM and {web.shutdown_seconds - drain}s to finish"
+    )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from deploykit.explain import count
+from deploykit.explain import background_memory, background_replication, count, processes_in_unit, shell_words
 from deploykit.summary import Summary
 
 
 def explain(summary: Summary) -> dict[str, str]:
     """One sentence per concept, from the Nomad target's summary."""
-    web, steps, route = summary.web, summary.steps, summary.route
+    web, route = summary.web, summary.route
     if route is None:
         https = "no Traefik tags: the service is registered but not routed"
     else:
@@ -20,14 +20,32 @@ def explain(summary: Summary) -> dict[str, str]:
     allocations = count(web.units, "allocation")
     return {
         "https": https,
-        "startup": f"a service job; the scheduler places {allocations} and waits for check {web.check_path} before a deployment counts as healthy",
+        "startup": (
+            f"a service job running `{shell_words(web.command)}`; the scheduler places {allocations} and waits for check "
+            f"{web.check_path} before a deployment counts as healthy"
+        ),
         "restarts": (
             f"restart {restarts.attempts} times per {restarts.interval} on the same node, then reschedule elsewhere "
             f"({restarts.reschedule}); failed deployments auto-revert"
         ),
-        "replication": f"group count {web.units} x {count(web.processes_per_unit, 'process')}",
-        "memory": f"memory {web.memory_limit} and cpu {web.cpu} per allocation (one process); {allocations}",
-        "prestart": "none"
-        if not steps.names
-        else f"{steps.mechanism} {', '.join(steps.names)} run in order in every allocation before the app task",
+        "replication": f"group count {web.units} x {processes_in_unit(web)}" + background_replication(summary),
+        "memory": f"memory {web.memory_limit} and cpu {web.cpu} per allocation ({processes_in_unit(web)}); {allocations}"
+        + background_memory(summary),
+        "prestart": _prestart(summary),
     }
+
+
+def _prestart(summary: Summary) -> str:
+    steps = summary.steps
+    if not steps.names:
+        return "none"
+    if steps.once_per == "release":
+        return (
+            f"{steps.mechanism} runs {', '.join(steps.names)} in order, once per release: run it and wait for it "
+            "before the service job; steps must be backward compatible (the old allocations still serve)"
+        )
+    return (
+        f"{steps.mechanism} runs {', '.join(steps.names)} in order in every allocation before the app task (Nomad "
+        "starts prestart tasks at once, so the steps share one), concurrently across allocations: steps must be "
+        "idempotent and take a lock, or use nomad.prestart: job"
+    )

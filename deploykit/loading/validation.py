@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from deploykit.errors import DeployKitError, FieldPath, Problem
+from deploykit.errors import DeployKitError, FieldPath, Problem, combined
 from deploykit.loading.merge import MergedProfile
 from deploykit.spec import checks
 from deploykit.spec.introspect import is_model, unwrap
@@ -54,27 +54,38 @@ class LoadedProfile:
 
 
 def validate(source: MergedProfile) -> LoadedProfile:
-    """Validate merged profile data (after `--set` overrides, if any): field types, then cross-field rules."""
+    """Validate merged profile data (after `--set` overrides, if any): field types, then cross-field rules.
+
+    Every problem found is reported at once (DeployKitErrors): all field errors, or, when every field is
+    valid, every cross-field rule the profile breaks.
+    """
     try:
         profile = Profile.model_validate(source.data)
     except ValidationError as exc:
-        raise _translate(exc, source) from None
+        raise combined(_translate(exc, source)) from None
     loaded = LoadedProfile(profile, source)
-    for problem in checks.problems(profile):
-        raise loaded.error(problem)
+    broken = [loaded.error(problem) for problem in checks.problems(profile)]
+    if broken:
+        raise combined(broken)
     return loaded
 
 
-def _translate(exc: ValidationError, source: MergedProfile) -> DeployKitError:
+def _translate(exc: ValidationError, source: MergedProfile) -> list[DeployKitError]:
     errors = exc.errors(include_url=False)
-    error = errors[0]
-    if error["type"] == "missing":
-        # A misspelt key shows up as a missing field plus an unknown one: the unknown one says why.
-        parent = error["loc"][:-1]
-        error = next(
-            (other for other in errors if other["type"] == "extra_forbidden" and other["loc"][:-1] == parent), error
-        )
-    loc: FieldPath = tuple(part for part in error["loc"] if part != "[key]")
+    # A misspelt key shows up as a missing field plus an unknown one: the unknown one says why.
+    unknown_parents = {tuple(error["loc"][:-1]) for error in errors if error["type"] == "extra_forbidden"}
+    translated: dict[FieldPath, DeployKitError] = {}
+    for error in errors:
+        if error["type"] == "missing" and tuple(error["loc"][:-1]) in unknown_parents:
+            continue
+        one = _translate_one(error, source)
+        # One error per field: a field that takes a value or a list fails once per form, for one reason.
+        translated.setdefault(one.path, one)
+    return list(translated.values())
+
+
+def _translate_one(error: Any, source: MergedProfile) -> DeployKitError:
+    loc = _as_written(tuple(part for part in error["loc"] if part != "[key]"), source.data)
     kind = error["type"]
     value = error.get("input")
     if kind == "missing":
@@ -84,6 +95,24 @@ def _translate(exc: ValidationError, source: MergedProfile) -> DeployKitError:
     if kind == "extra_forbidden":
         return DeployKitError(_unknown_field_message(loc), source.location_of(loc), loc)
     return DeployKitError(_message(kind, error["msg"], value, error.get("ctx", {})), source.location_of(loc), loc)
+
+
+def _as_written(loc: FieldPath, data: Any) -> FieldPath:
+    """`loc` without list indexes the profile did not write: a field that accepts one value or a list
+    (`build.app_path: app`) is validated as a list, but the error is about the value as written."""
+    written: list[str | int] = []
+    current = data
+    for part in loc:
+        if isinstance(part, int) and not isinstance(current, list):
+            continue
+        written.append(part)
+        if isinstance(current, dict):
+            current = current.get(part)
+        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+            current = current[part]
+        else:
+            current = None
+    return tuple(written)
 
 
 def _message(kind: str, msg: str, value: Any, context: dict[str, Any]) -> str:

@@ -101,15 +101,6 @@ def _os_error(exc: OSError) -> UnreadableFile:
     return UnreadableFile(f"cannot read file: {exc.strerror}", detail=exc.strerror)
 
 
-_FILE_KINDS = (
-    (stat.S_ISDIR, "a directory"),
-    (stat.S_ISFIFO, "a FIFO"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
-
-
 def read_profile_file(path: Path) -> ProfileFile:
     """The bytes of `path` (links followed) if it is a regular file of at most MAX_FILE_BYTES; else UnreadableFile.
 
@@ -125,11 +116,11 @@ def read_profile_file(path: Path) -> ProfileFile:
         raise _os_error(exc) from None
     try:
         info = os.fstat(descriptor)
+        if stat.S_ISDIR(info.st_mode):
+            raise UnreadableFile("is a directory, not a profile file")
         if not stat.S_ISREG(info.st_mode):
-            kind = next((name for test, name in _FILE_KINDS if test(info.st_mode)), "not a file")
-            if kind == "a directory":
-                raise UnreadableFile("is a directory, not a profile file")
-            raise UnreadableFile(f"is {kind}, not a regular file; profiles are read from regular files only")
+            # A FIFO or a device would block the read, or never end: a profile is a file.
+            raise UnreadableFile("is not a regular file (a FIFO, socket or device); give a profile file")
         if info.st_size > MAX_FILE_BYTES:
             raise UnreadableFile(
                 f"file is {info.st_size} bytes; profiles are limited to {MAX_FILE_BYTES} bytes (1 MiB)"
@@ -167,6 +158,14 @@ def load_document(path: Path, display_name: str) -> Document:
 
 def parse_document(raw: bytes, display_name: str) -> Document:
     """The bytes of one profile file as a single YAML mapping; every problem is a DeployKitError at its location."""
+    data, positions = _parse(raw, display_name)
+    # The parse is shared by every profile that extends this file: each caller gets its own data to change.
+    return Document(_copied(data), dict(positions), display_name)
+
+
+@functools.lru_cache(maxsize=64)
+def _parse(raw: bytes, display_name: str) -> tuple[dict[str, Any], dict[FieldPath, Location]]:
+    """The data and positions of one file's bytes; `render all` and `check` read a shared base once, not once per environment."""
     start = Location(display_name, 1, 1)
     text = _decode_utf8(raw, display_name)
     node = _compose(text, display_name)
@@ -178,7 +177,16 @@ def parse_document(raw: bytes, display_name: str) -> Document:
         raise DeployKitError(
             "the profile must be a mapping of fields, not a list or a single value", converter.location(node)
         )
-    return Document(data, converter.positions, display_name)
+    return data, converter.positions
+
+
+def _copied(value: Any) -> Any:
+    """A copy of loaded data (mappings, lists and immutable scalars), faster than copy.deepcopy."""
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    return value
 
 
 def load_value(
@@ -216,13 +224,13 @@ class _TooDeep(Exception):
 
 @functools.cache
 def _bounded_scanner() -> type:
-    """ruamel.yaml's round-trip scanner, refusing to open more than MAX_SCANNER_DEPTH levels.
+    """ruamel.yaml's scanner, refusing to open more than MAX_SCANNER_DEPTH levels.
 
     Built on first use: ruamel.yaml is imported only when a file is read.
     """
-    from ruamel.yaml.scanner import RoundTripScanner
+    from ruamel.yaml.scanner import Scanner
 
-    class BoundedScanner(RoundTripScanner):
+    class BoundedScanner(Scanner):
         def _refuse_deeper(self, line: int, column: int) -> None:
             if self.flow_level + len(self.indents) >= MAX_SCANNER_DEPTH:
                 raise _TooDeep(line, column)
@@ -245,7 +253,7 @@ def _compose(text: str, display_name: str, column_offset: int = 0):
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     _refuse_raw_controls(text, display_name, column_offset)
-    yaml = YAML(typ="rt", pure=True)
+    yaml = YAML(typ="safe", pure=True)
     yaml.Scanner = _bounded_scanner()
     try:
         return yaml.compose(text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
 from deploykit.spec import names
 from deploykit.targets import TARGETS
@@ -49,15 +49,23 @@ def _check_env_name(value: str) -> str:
     return value
 
 
-DnsLabel = Annotated[str, AfterValidator(names.check_dns_label)]
-Hostname = Annotated[str, AfterValidator(names.check_hostname)]
-ImageReference = Annotated[str, AfterValidator(names.check_image)]
-HttpPath = Annotated[str, AfterValidator(names.check_http_path)]
-EnvName = Annotated[str, AfterValidator(_check_env_name)]
-LabelKey = Annotated[str, AfterValidator(_check_label_key)]
+def text_schema(pattern: str, max_length: int | None = None) -> WithJsonSchema:
+    """The JSON Schema of a validated text type: its pattern and length, so editors refuse what the loader refuses."""
+    schema: dict[str, object] = {"type": "string", "pattern": pattern}
+    if max_length is not None:
+        schema["maxLength"] = max_length
+    return WithJsonSchema(schema)
+
+
+DnsLabel = Annotated[str, AfterValidator(names.check_dns_label), text_schema(names.DNS_LABEL_PATTERN, 63)]
+Hostname = Annotated[str, AfterValidator(names.check_hostname), text_schema(names.HOSTNAME_PATTERN, 253)]
+ImageReference = Annotated[str, AfterValidator(names.check_image), text_schema(names.IMAGE_PATTERN, 255)]
+HttpPath = Annotated[str, AfterValidator(names.check_http_path), text_schema(names.HTTP_PATH_PATTERN, 1024)]
+EnvName = Annotated[str, AfterValidator(_check_env_name), text_schema(names.ENV_NAME_PATTERN)]
+LabelKey = Annotated[str, AfterValidator(_check_label_key), text_schema(names.LABEL_KEY_PATTERN, 316)]
 # A label key as it may appear in a selector for objects deploykit does not make (reserved prefixes allowed).
-SelectorKey = Annotated[str, AfterValidator(_check_selector_key)]
-LabelValue = Annotated[str, AfterValidator(_check_label_value)]
+SelectorKey = Annotated[str, AfterValidator(_check_selector_key), text_schema(names.METADATA_KEY_PATTERN, 316)]
+LabelValue = Annotated[str, AfterValidator(_check_label_value), text_schema(names.LABEL_VALUE_PATTERN, 63)]
 Command = Annotated[list[Annotated[str, Field(max_length=4096)]], Field(min_length=1, max_length=256)]
 # Durations: up to an hour (graceful shutdown, probes), or up to a day (deployment deadlines).
 Seconds = Annotated[int, Field(ge=1, le=3600)]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
-from deploykit.errors import Problem
+from deploykit.errors import FieldPath, Problem
+from deploykit.servers import detect, flag_of
 from deploykit.spec import names
 from deploykit.spec.model import Profile
-from deploykit.spec.server import owned_flag, server_name
 
 
 def problems(profile: Profile) -> Iterator[Problem]:
@@ -15,14 +15,7 @@ def problems(profile: Profile) -> Iterator[Problem]:
 
     Rules that only one target has live in that target's `check` (deploykit/targets/<target>/check.py).
     """
-    if server_name(list(profile.command)) is None:
-        yield Problem(
-            ("command", 0),
-            (
-                f"deploykit runs FastAPI apps with fastapi or uvicorn (it adds their --port and --workers flags); "
-                f"{profile.command[0]!r} is neither: use e.g. [fastapi, run, app/main.py] or [uvicorn, app.main:app]"
-            ),
-        )
+    yield from _server_problems(profile)
     seen: set[str] = {profile.app}
     for index, step in enumerate(profile.prestart):
         if step.name in seen:
@@ -35,19 +28,28 @@ def problems(profile: Profile) -> Iterator[Problem]:
         seen.add(step.name)
         if not step.command[0]:
             yield Problem(("prestart", index, "command", 0), "the program to run cannot be empty")
+    for field in ("processes", "cron"):
+        for name, entry in getattr(profile, field).items():
+            if name in seen:
+                owner = "the app" if name == profile.app else "another process, job or prestart step"
+                yield Problem(
+                    (field, name),
+                    f"{name!r} is also the name of {owner}: processes, jobs, steps and the app share one namespace",
+                )
+            seen.add(name)
+            if not entry.command[0]:
+                yield Problem((field, name, "command", 0), "the program to run cannot be empty")
+            yield from _plain_env_problems(profile, (field, name, "env"), entry.env)
     for name in profile.env:
         if name in profile.secrets:
             yield Problem(("env", name), f"{name} is also defined in secrets; define it in one place")
-        if name not in profile.env_not_secret and names.looks_like_credential(name):
+    yield from _plain_env_problems(profile, ("env",), profile.env)
+    for variable in profile.secret_files:
+        setter = _setter_of(profile, variable)
+        if setter is not None:
             yield Problem(
-                ("env", name),
-                f"{name} looks like a credential; reference it under `secrets:` instead of writing its value "
-                "(or list it in `env_not_secret` if it holds no secret)",
-            )
-        if names.URL_WITH_PASSWORD.match(profile.env[name]):
-            yield Problem(
-                ("env", name),
-                "the value holds a password in its URL (user:password@host); reference it under `secrets:` instead of writing it",
+                ("secrets", variable.removesuffix("_FILE")),
+                f"with secrets_as: file the app finds this secret through {variable}, which {setter} also sets; rename one of them",
             )
     port_names, port_numbers = {"http"}, {profile.port}
     for index, extra in enumerate(profile.ports):
@@ -61,18 +63,6 @@ def problems(profile: Profile) -> Iterator[Problem]:
             )
         port_names.add(extra.name)
         port_numbers.add(extra.port)
-    for index, argument in enumerate(profile.command):
-        flag = owned_flag(argument)
-        if flag is not None:
-            yield Problem(
-                ("command", index), f"remove {flag}: deploykit sets it for each target (see `port`, `compose.workers`)"
-            )
-    if "FORWARDED_ALLOW_IPS" in profile.env or "FORWARDED_ALLOW_IPS" in profile.secrets:
-        where = "env" if "FORWARDED_ALLOW_IPS" in profile.env else "secrets"
-        yield Problem(
-            (where, "FORWARDED_ALLOW_IPS"),
-            "deploykit sets FORWARDED_ALLOW_IPS per target to the proxy's addresses; remove it",
-        )
     health = profile.health
     if health.timeout_seconds >= health.interval_seconds:
         yield Problem(("health", "timeout_seconds"), "must be less than health.interval_seconds")
@@ -84,3 +74,84 @@ def problems(profile: Profile) -> Iterator[Problem]:
             yield Problem(("proxy", "host"), f"required with tls: {proxy.tls}", ("proxy", "tls"))
         if proxy.tls != "provided" and proxy.certificate is not None:
             yield Problem(("proxy", "certificate"), "only used with tls: provided")
+
+
+def _setter_of(profile: Profile, variable: str) -> str | None:
+    """The field that sets `variable` in the app's, a process's or a job's environment, if any."""
+    if variable in profile.env or variable in profile.secrets:
+        return f"{'env' if variable in profile.env else 'secrets'}.{variable}"
+    for field in ("processes", "cron"):
+        for name, entry in getattr(profile, field).items():
+            if variable in entry.env:
+                return f"{field}.{name}.env.{variable}"
+    return None
+
+
+def _server_problems(profile: Profile) -> Iterator[Problem]:
+    """The command must start the server it names, with none of the flags or variables deploykit owns
+    and none of those that break in a container."""
+    command = profile.command
+    detected = detect(command)
+    if profile.server is None and detected is None:
+        program = command[0]
+        if command[1:2] == ["dev"] and program.rsplit("/", 1)[-1] == "fastapi":
+            yield Problem(
+                ("command", 1),
+                "`fastapi dev` is the development server (it reloads on file changes and listens on 127.0.0.1 only); use `fastapi run`",
+            )
+            return
+        yield Problem(
+            ("command", 0),
+            f"{program!r} is not a server deploykit knows (fastapi run, uvicorn, gunicorn, granian, hypercorn, or python -m one of them); "
+            "set `server: generic` to run the command as given, with PORT and WEB_CONCURRENCY in its environment",
+        )
+        return
+    server = profile.web_server
+    if (
+        profile.server is not None
+        and profile.server != "generic"
+        and (detected is None or detected.server != profile.server)
+    ):
+        starts = f"starts {detected.server}" if detected is not None else f"starts {command[0]!r}"
+        yield Problem(
+            ("server",),
+            f"the command {starts}, not {profile.server}: deploykit appends {profile.server}'s flags to the command, "
+            f"so it must run {profile.server} itself (exec form, no shell)",
+        )
+        return
+    first = detected.first_argument if detected is not None and server.name != "generic" else len(command)
+    for index in range(first, len(command)):
+        flag = flag_of(command[index])
+        if flag in server.owned_flags:
+            yield Problem(("command", index), f"remove {flag}: {server.owned_flags[flag]}")
+        elif flag in server.refused_flags:
+            yield Problem(("command", index), f"remove {flag}: {server.refused_flags[flag]}")
+    if server.name == "granian" and not any(flag_of(argument) == "--interface" for argument in command[first:]):
+        yield Problem(
+            ("command",),
+            "granian serves RSGI unless told otherwise, and answers an ASGI or WSGI app with HTTP 500: add --interface asgi (or wsgi)",
+        )
+    for where in ("env", "secrets"):
+        for name in getattr(profile, where):
+            reason = server.owned_env.get(name) or next(
+                (hint for prefix, hint in server.owned_env_prefixes.items() if name.startswith(prefix)), None
+            )
+            if reason is not None:
+                yield Problem((where, name), f"remove {name}: {reason}")
+
+
+def _plain_env_problems(profile: Profile, path: FieldPath, env: Mapping[str, str]) -> Iterator[Problem]:
+    """Credentials written as plain values: a credential-looking name (unless acknowledged in `env_not_secret`),
+    or a password inside a URL whatever the name."""
+    for name, value in env.items():
+        if name not in profile.env_not_secret and names.looks_like_credential(name):
+            yield Problem(
+                (*path, name),
+                f"{name} looks like a credential; reference it under `secrets:` instead of writing its value "
+                "(or list it in `env_not_secret` if it holds no secret)",
+            )
+        if names.URL_WITH_PASSWORD.match(value):
+            yield Problem(
+                (*path, name),
+                "the value holds a password in its URL (user:password@host); reference it under `secrets:` instead of writing it",
+            )

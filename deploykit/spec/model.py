@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
+from deploykit.report import WARNINGS
+from deploykit.servers import SERVERS, Server, ServerName, detect
 from deploykit.spec import names
 from deploykit.spec.base import (
     Command,
@@ -19,15 +21,27 @@ from deploykit.spec.base import (
     ImageReference,
     LabelKey,
     LabelValue,
+    LongSeconds,
     Seconds,
     SpecModel,
     TargetName,
+    text_schema,
 )
 from deploykit.spec.options.build import BuildOptions
 from deploykit.spec.options.compose import ComposeOptions
 from deploykit.spec.options.k8s import K8sOptions
 from deploykit.spec.options.nomad import NomadOptions
-from deploykit.spec.quantities import parse_cpu, parse_memory
+from deploykit.spec.quantities import (
+    CPU_PATTERN,
+    MAX_MEMORY_BYTES,
+    MAX_MILLICORES,
+    MEMORY_PATTERN,
+    MIN_MEMORY_BYTES,
+    MIN_MILLICORES,
+    parse_cpu,
+    parse_memory,
+)
+from deploykit.spec.schedule import check_schedule, check_time_zone
 
 
 def _number_as_text(value: object) -> object:
@@ -39,6 +53,15 @@ def _number_as_text(value: object) -> object:
 
 def _memory(value: str) -> str:
     parse_memory(value)
+    return value
+
+
+def _tmp_size(value: str) -> str:
+    try:
+        parse_memory(value)
+    except ValueError as exc:
+        # parse_memory speaks of memory per process; the range is the same, the subject is not.
+        raise ValueError(str(exc).replace("memory per process", "tmp_size")) from None
     return value
 
 
@@ -62,6 +85,26 @@ def _secret_key(value: str) -> str:
     return value
 
 
+def _unique_targets(value: list[str]) -> list[str]:
+    duplicates = sorted({name for name in value if value.count(name) > 1})
+    if duplicates:
+        raise ValueError(f"{duplicates[0]!r} is listed more than once")
+    return value
+
+
+def _warning_code(value: str) -> str:
+    if value not in WARNINGS:
+        import difflib
+
+        close = difflib.get_close_matches(value, WARNINGS, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else " (the code is printed at the end of each warning's line)"
+        raise ValueError(f"{value!r} is not a warning code{hint}")
+    return value
+
+
+WarningCode = Annotated[str, AfterValidator(_warning_code)]
+
+
 class Health(SpecModel):
     """HTTP health checks. Every target probes the app's port over plain HTTP."""
 
@@ -79,6 +122,12 @@ class Health(SpecModel):
     )
     startup_seconds: Annotated[int, Field(ge=1, le=3600)] = Field(
         60, description="How long the app may take to start before it is considered failed."
+    )
+    command: Command | None = Field(
+        None,
+        description="A probe the image carries, exec form (e.g. [/app/healthcheck, --ready]), run by Compose's "
+        "healthcheck instead of deploykit's python one-liner: give it for images without python (Node, Go). "
+        "Kubernetes and Nomad probe health paths over HTTP and need nothing in the image.",
     )
 
     @property
@@ -104,7 +153,7 @@ def _port_name(value: str) -> str:
 class ExtraPort(SpecModel):
     """Another port the app listens on (metrics, admin). Reachable inside the platform, never routed publicly."""
 
-    name: Annotated[str, AfterValidator(_port_name)] = Field(
+    name: Annotated[str, AfterValidator(_port_name), text_schema(names.PORT_NAME_PATTERN, 15)] = Field(
         description="Port name (an IANA service name, e.g. metrics); `http` is the app's port."
     )
     port: Annotated[int, Field(ge=1024, le=65535)] = Field(description="Port number inside the container.")
@@ -121,10 +170,22 @@ class PrestartStep(SpecModel):
 class SecretRef(SpecModel):
     """A reference to a secret held outside the profile; never its value."""
 
-    secret: Annotated[str, AfterValidator(_secret_name)] = Field(
+    secret: Annotated[str, AfterValidator(_secret_name), text_schema(names.DNS_SUBDOMAIN_PATTERN, 253)] = Field(
         description="Name of the secret (Kubernetes Secret, Compose secret, Nomad variable path suffix)."
     )
-    key: Annotated[str, AfterValidator(_secret_key)] = Field(description="Key within that secret.")
+    key: Annotated[str, AfterValidator(_secret_key), text_schema(names.SECRET_KEY_PATTERN, 253)] = Field(
+        description="Key within that secret."
+    )
+
+    @property
+    def file_name(self) -> str:
+        """The file (and Compose secret) one key of one secret becomes, the same on every target.
+
+        Secret names are DNS subdomains (no `_`), so the first `__` always separates the secret from
+        its key: `db` + `a__b` and `db__a` + `b` cannot both exist, and distinct references never
+        share a file.
+        """
+        return f"{self.secret}__{self.key}"
 
 
 class Certificate(SpecModel):
@@ -156,9 +217,76 @@ class Proxy(SpecModel):
 
 # The fields a target may override, with the same types and checks as in Profile.
 _Replicas = Annotated[int, Field(ge=1, le=1000)]
-_Memory = Annotated[str, BeforeValidator(_number_as_text), AfterValidator(_memory)]
-_Cpu = Annotated[str, BeforeValidator(_number_as_text), AfterValidator(_cpu)]
+# Quantities are text or plain numbers (`memory: 268435456`, `cpu: 0.5`): the schema says both.
+_Memory = Annotated[
+    str,
+    BeforeValidator(_number_as_text),
+    AfterValidator(_memory),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": MEMORY_PATTERN},
+                {"type": "integer", "minimum": MIN_MEMORY_BYTES, "maximum": MAX_MEMORY_BYTES},
+            ]
+        }
+    ),
+]
+_Cpu = Annotated[
+    str,
+    BeforeValidator(_number_as_text),
+    AfterValidator(_cpu),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": CPU_PATTERN},
+                {"type": "number", "minimum": MIN_MILLICORES / 1000, "maximum": MAX_MILLICORES / 1000},
+            ]
+        }
+    ),
+]
 _Env = dict[EnvName, Annotated[str, Field(max_length=65536)]]
+_TmpSize = Annotated[str, BeforeValidator(_number_as_text), AfterValidator(_tmp_size)]
+
+
+Schedule = Annotated[str, Field(max_length=128), AfterValidator(check_schedule)]
+TimeZone = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(check_time_zone)]
+
+
+class Process(SpecModel):
+    """A long-running process beside the web server (a queue worker, a consumer): no port, no proxy.
+
+    It runs the app's image with the app's environment, secrets, labels and hardening; image, env,
+    memory and cpu may differ.
+    """
+
+    command: Command = Field(description="The command, exec form (e.g. [celery, -A, shop, worker, --concurrency, 2]).")
+    replicas: _Replicas = Field(
+        1, description="Instances of the process: containers on Compose, pods on Kubernetes, allocations on Nomad."
+    )
+    image: ImageReference | None = Field(None, description="Another image (default: the app's `image`).")
+    memory: _Memory | None = Field(None, description="Memory per instance (default: the app's `memory`).")
+    cpu: _Cpu | None = Field(None, description="CPU per instance (default: the app's `cpu`).")
+    env: _Env = Field({}, description="Variables added to (or replacing) the app's `env` for this process.")
+
+
+class CronJob(SpecModel):
+    """A command run to completion on a schedule, in the app's image with the app's environment and secrets."""
+
+    schedule: Schedule = Field(
+        description="Five-field cron schedule: minute hour day-of-month month day-of-week, e.g. '17 3 * * *'."
+    )
+    command: Command = Field(description="The command, exec form (e.g. [python, manage.py, clearsessions]).")
+    timezone: TimeZone = Field("UTC", description="IANA time zone the schedule is read in (e.g. Europe/Kyiv).")
+    timeout_seconds: LongSeconds | None = Field(
+        None,
+        description="Stop a run that takes longer than this (Kubernetes activeDeadlineSeconds, yacron executionTimeout).",
+    )
+    image: ImageReference | None = Field(
+        None, description="Another image (default: the app's `image`; Compose runs every job in the app's)."
+    )
+    memory: _Memory | None = Field(None, description="Memory of one run (default: the app's `memory`).")
+    cpu: _Cpu | None = Field(None, description="CPU of one run (default: the app's `cpu`).")
+    env: _Env = Field({}, description="Variables added to (or replacing) the app's `env` for this job.")
 
 
 class TargetOverride(SpecModel):
@@ -181,10 +309,28 @@ class Profile(SpecModel):
         None,
         description="Environment name (dev, staging, prod). Profiles that declare one are rendered by `render all` into manifests/<environment>/.",
     )
+    targets: Annotated[list[TargetName], Field(min_length=1), AfterValidator(_unique_targets)] | None = Field(
+        None,
+        description="The targets this environment runs on (default: all). `render all` and `check` render only these; "
+        "options of other targets are checked for their syntax only, and their requirements do not apply.",
+    )
+    accept_warnings: Annotated[list[WarningCode], Field(max_length=64)] = Field(
+        [],
+        description="Warning codes (printed in each warning's line) this environment accepts on purpose: they are not "
+        "shown, and `--strict` does not fail on them.",
+    )
     app: DnsLabel = Field(description="Application name used by every target: a DNS-1035 label, at most 63 characters.")
     image: ImageReference = Field(description="Container image, pinned by tag (not `latest`) or digest.")
     command: Command = Field(
-        ["fastapi", "run", "app/main.py"], description="Server command; deploykit adds the port and worker flags."
+        ["fastapi", "run", "app/main.py"],
+        description="The command that starts the server, exec form. For a server deploykit knows, it appends "
+        "the flags that differ per target (port, workers, trusted proxies, timeouts); see `server`.",
+    )
+    server: ServerName | None = Field(
+        None,
+        description="The web server `command` starts: fastapi (fastapi run), uvicorn, gunicorn, granian, hypercorn, "
+        "or generic (any other program: deploykit adds no flags and sets PORT and WEB_CONCURRENCY in its "
+        "environment). Default: detected from `command`.",
     )
     port: Annotated[int, Field(ge=1024, le=65535)] = Field(
         8000, description="Port the app listens on inside its container (>= 1024: the app runs without privileges)."
@@ -200,6 +346,14 @@ class Profile(SpecModel):
     prestart: Annotated[list[PrestartStep], Field(max_length=32)] = Field(
         [], description="Steps run in order before the app starts."
     )
+    processes: Annotated[dict[DnsLabel, Process], Field(max_length=16)] = Field(
+        {},
+        description="Long-running processes beside the web server (queue workers), by name: no port, no proxy, "
+        "the app's image, env, secrets and hardening.",
+    )
+    cron: Annotated[dict[DnsLabel, CronJob], Field(max_length=32)] = Field(
+        {}, description="Scheduled jobs, by name: a command run to completion on a cron schedule."
+    )
     env: _Env = Field({}, description="Plain environment variables (no credentials: use `secrets`).")
     secrets: dict[EnvName, SecretRef] = Field({}, description="Environment variables read from secrets, by reference.")
     env_not_secret: Annotated[list[EnvName], Field(max_length=256)] = Field(
@@ -208,9 +362,20 @@ class Profile(SpecModel):
         "A plain value for a name such as *_PASSWORD, *_PASS, *_TOKEN, *_SECRET, *_KEY, *_AUTH or *_DSN is refused "
         "unless the name is listed here; a password inside a URL (user:password@host) is refused whatever the name.",
     )
+    secrets_as: Literal["env", "file"] = Field(
+        "env",
+        description="How the app receives each secret, the same on every target. env: the variable holds the value "
+        "(Compose exports it from the mounted file in a /bin/sh entrypoint, so the value is never in the container's "
+        "configuration). file: `<NAME>_FILE` holds the path of a file with the value (for images without /bin/sh, or "
+        "apps that read files).",
+    )
     proxy: Proxy | None = Field(None, description="Public HTTPS exposure through the TLS proxy.")
     shutdown_seconds: Seconds = Field(
         30, description="Graceful shutdown budget: time between SIGTERM and SIGKILL on every target."
+    )
+    tmp_size: _TmpSize = Field(
+        "1Gi",
+        description="Size of the writable /tmp of the app and its steps (uploads spool there: Starlette keeps files over 1 MiB on disk). Kubernetes: the emptyDir's sizeLimit; a pod that writes more is evicted.",
     )
     labels: dict[LabelKey, LabelValue] = Field({}, description="Extra labels on every object.")
     annotations: dict[LabelKey, Annotated[str, Field(max_length=65536)]] = Field(
@@ -241,3 +406,25 @@ class Profile(SpecModel):
     def image_tag(self) -> str | None:
         """The image's tag, or None for a digest-only reference (`name@sha256:...`)."""
         return names.image_tag(self.image)
+
+    @property
+    def web_server(self) -> Server:
+        """The server `command` starts: `server`, else the one detected (spec/checks.py refuses neither)."""
+        if self.server is not None:
+            return SERVERS[self.server]
+        detected = detect(self.command)
+        return SERVERS[detected.server if detected is not None else "generic"]
+
+    @property
+    def secret_files(self) -> dict[str, SecretRef]:
+        """With `secrets_as: file`, `<NAME>_FILE` -> the secret whose file's path that variable holds, by name."""
+        if self.secrets_as != "file":
+            return {}
+        return {f"{name}_FILE": self.secrets[name] for name in sorted(self.secrets)}
+
+    @property
+    def target_names(self) -> tuple[str, ...]:
+        """The targets this environment runs on, in the registry's order."""
+        from deploykit.targets import TARGETS
+
+        return tuple(name for name in TARGETS if self.targets is None or name in self.targets)

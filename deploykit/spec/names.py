@@ -29,43 +29,57 @@ IMAGE_REFERENCE = re.compile(
     r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?"
     r"(?:@(?P<digest>sha256:[a-f0-9]{64}))?$"
 )
-# Env names that look like they hold a credential: these must come from `secrets:`, not `env:`.
-# Words that name a credential wherever they stand (`SECRET_KEY_BASE`, `API_TOKEN`, `DB_PASSWORD`).
-_CREDENTIAL_WORDS = frozenset(
-    {"PASSWORD", "PASSWORDS", "PASSWD", "PASSPHRASE", "SECRET", "SECRETS", "TOKEN", "TOKENS"}
-    | {"CREDENTIAL", "CREDENTIALS", "APIKEY", "APIKEYS"}
+# The same formats as JSON Schema patterns (ECMA-262: no named groups), so editors refuse what the loader
+# refuses. Rules a pattern cannot hold (numeric ranges inside text, `latest` with a digest) are the loader's.
+DNS_LABEL_PATTERN = r"^[a-z]([-a-z0-9]*[a-z0-9])?$"
+DNS_SUBDOMAIN_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+# Labels of at most 63 characters, and not an IP address (a last label of digits only).
+HOSTNAME_PATTERN = r"^(?!(.*\.)?[0-9]+$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$"
+_IMAGE_NAME = (
+    r"(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+    r"(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
 )
-# Words that name a credential as the last word only: `SSH_KEY` but not `KEY_ID`, `BASIC_AUTH` but not
-# `AUTH_URL`, `SENTRY_DSN` but not `DSN_TIMEOUT`, `DB_PASS` but not `PASS_RATE`.
-_CREDENTIAL_LAST_WORDS = frozenset({"PASS", "PWD", "KEY", "KEYS", "AUTH", "DSN", "CREDS", "SALT"})
-_CREDENTIAL_ENDINGS = frozenset({("CONNECTION", "STRING")})  # Azure's connection strings carry the account key
-# Credential words glued to others, as in `PGPASSWORD` or `MYAPIKEY` (camelCase is split into words first).
-_CREDENTIAL_FRAGMENTS: tuple[str, ...] = (
-    *("PASSWORD", "PASSWD", "PASSPHRASE", "APIKEY", "PRIVATEKEY", "SECRETKEY", "ACCESSKEY"),
-    *("AUTHTOKEN", "ACCESSTOKEN", "CLIENTSECRET"),
+_IMAGE_TAG = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
+# Pinned: a digest (any tag, even latest, beside it), or a tag other than `latest`.
+IMAGE_PATTERN = rf"^{_IMAGE_NAME}(?:(?::{_IMAGE_TAG})?@sha256:[a-f0-9]{{64}}|:(?!latest$){_IMAGE_TAG})$"
+HTTP_PATH_PATTERN = r"^(?!.*//)/[A-Za-z0-9._~!*+,;=:@%/-]*$"
+ENV_NAME_PATTERN = ENV_NAME.pattern
+_KEY_NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?"
+# prefix/name with a name of at most 63 characters.
+METADATA_KEY_PATTERN = (
+    r"^(?=([^/]*/)?[^/]{1,63}$)(?:[a-z0-9]([-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+    + _KEY_NAME
+    + "$"
 )
-# Names of where a secret is, not of the secret itself: `POSTGRES_PASSWORD_FILE` (the Docker images'
-# convention), `SECRETS_DIR`, `TLS_KEY_PATH`.
-_LOCATION_LAST_WORDS = frozenset({"FILE", "PATH", "DIR"})
-_CAMEL_CASE_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+LABEL_KEY_PATTERN = r"^(?!app\.kubernetes\.io/|traefik\.|deploykit\.)" + METADATA_KEY_PATTERN[1:]
+LABEL_VALUE_PATTERN = LABEL_VALUE.pattern
+SECRET_KEY_PATTERN = r"^(?!\.\.?$)[-._a-zA-Z0-9]+$"
+PORT_NAME_PATTERN = r"^(?=.*[a-z])(?!.*--)[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+
+# Env names that look like they hold a credential: these must come from `secrets:`, not `env:`. One
+# pattern, case-insensitive, for the loader and the editor schema (spec/schema.py); the names it must
+# and must not catch are listed in tests/spec/test_credential_names.py.
+_CREDENTIAL_WORDS = "PASSWORDS?|PASSWD|PASSPHRASE|SECRETS?|TOKENS?|CREDENTIALS?|APIKEYS?"
+# Credentials as the last word only: `SSH_KEY` but not `KEY_ID`, `BASIC_AUTH` but not `AUTH_URL`,
+# `SENTRY_DSN` but not `DSN_TIMEOUT`, `DB_PASS` but not `PASS_RATE`; Azure's connection strings carry the key.
+_CREDENTIAL_LAST_WORDS = "PASS|PWD|KEYS?|AUTH|DSN|CREDS|SALT|CONNECTION_STRING"
+# Credential words glued to others: `PGPASSWORD`, `dbPassword`, `apiKey`, `clientSecret`.
+_CREDENTIAL_FRAGMENTS = (
+    "PASSWORD|PASSWD|PASSPHRASE|APIKEY|PRIVATEKEY|SECRETKEY|ACCESSKEY|SSHKEY|AUTHTOKEN|ACCESSTOKEN|CLIENTSECRET"
+)
+SECRET_LOOKING_ENV = re.compile(
+    # Not the name of where a secret is: `POSTGRES_PASSWORD_FILE` (the Docker images' convention), `SECRETS_DIR`.
+    r"^(?!.*_(?:FILE|PATH|DIR)$)"
+    rf"(?:.*(?:^|_)(?:{_CREDENTIAL_WORDS})(?:_|$)|.*(?:^|_)(?:{_CREDENTIAL_LAST_WORDS})$|.*(?:{_CREDENTIAL_FRAGMENTS}))",
+    re.IGNORECASE,
+)
 # A URL with a password in it (`postgresql://user:password@host/db`, `redis://:password@host`).
 URL_WITH_PASSWORD = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s:]*:[^/?#@\s]+@")
 
 
 def looks_like_credential(name: str) -> bool:
-    """Whether an environment variable called `name` most likely holds a credential.
-
-    A heuristic over common names (tests/spec/test_credential_names.py lists the ones it must catch
-    and the ones it must not); `env_not_secret` acknowledges a false positive.
-    """
-    words = [word for word in _CAMEL_CASE_BOUNDARY.sub("_", name).upper().split("_") if word]
-    if not words or words[-1] in _LOCATION_LAST_WORDS:
-        return False
-    if any(word in _CREDENTIAL_WORDS for word in words) or words[-1] in _CREDENTIAL_LAST_WORDS:
-        return True
-    if tuple(words[-2:]) in _CREDENTIAL_ENDINGS:
-        return True
-    return any(fragment in word for word in words for fragment in _CREDENTIAL_FRAGMENTS)
+    """Whether an environment variable called `name` most likely holds a credential (`env_not_secret` overrides it)."""
+    return SECRET_LOOKING_ENV.search(name) is not None
 
 
 def check_dns_label(value: str, what: str = "name") -> str:
@@ -127,6 +141,12 @@ def check_http_path(value: str) -> str:
             f"{value!r} is not a valid HTTP path: start with '/' and use letters, digits and ._~!*+,;=:@%/- only"
         )
     return value
+
+
+# For the editor schema: the characters an address or a CIDR network is written with (no zone `%`, no
+# `$`); the loader parses them fully (check_ip_address, check_ip_network).
+IP_ADDRESS_PATTERN = r"^[0-9A-Fa-f:.]+$"
+IP_NETWORK_PATTERN = r"^[0-9A-Fa-f:.]+/[0-9]{1,3}$"
 
 
 def check_ip_address(value: str) -> str:

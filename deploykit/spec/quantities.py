@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-_MEMORY = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$")
+MEMORY_PATTERN = r"^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$"
+_MEMORY = re.compile(MEMORY_PATTERN)
 _MEMORY_FACTORS = {
     None: 1,
     "k": 10**3,
@@ -21,11 +22,13 @@ _MEMORY_FACTORS = {
     "Gi": 2**30,
     "Ti": 2**40,
 }
-_CPU = re.compile(r"^(?:([0-9]+)m|([0-9]+(?:\.[0-9]{1,3})?))$")
+CPU_PATTERN = r"^(?:([0-9]+)m|([0-9]+(?:\.[0-9]{1,3})?))$"
+_CPU = re.compile(CPU_PATTERN)
 
 MEBIBYTE = 2**20
 MIN_MEMORY_BYTES = 10 * MEBIBYTE  # Nomad refuses less than 10 MB, Docker less than 6 MB
 MIN_MILLICORES = 10  # Docker refuses `cpus` below 0.01
+MAX_MILLICORES = 256_000
 MAX_MEMORY_BYTES = 2**40
 
 
@@ -56,7 +59,7 @@ def parse_cpu(text: str) -> int:
     if not match:
         raise ValueError(f"{text!r} is not a CPU quantity; use millicores such as 250m, or cores such as 0.5 or 2")
     millicores = int(match.group(1)) if match.group(1) is not None else int(Decimal(match.group(2)) * 1000)
-    if not MIN_MILLICORES <= millicores <= 256_000:
+    if not MIN_MILLICORES <= millicores <= MAX_MILLICORES:
         raise ValueError(f"{text!r} is out of range; CPU per process must be between 10m and 256")
     return millicores
 
@@ -64,16 +67,6 @@ def parse_cpu(text: str) -> int:
 def mebibytes_rounded_up(value: int) -> int:
     """Bytes -> whole MiB, rounding up so a limit never shrinks (Nomad takes integer MB = MiB)."""
     return -(-value // MEBIBYTE)
-
-
-def worker_pool_memory(per_process: int, workers: int) -> int:
-    """Memory for one container running `workers` server processes of `per_process` bytes each.
-
-    With more than one worker, uvicorn's supervisor is a process of its own that also imports the
-    app (`fastapi run <path>`), and workers are spawned, not forked, so nothing is shared
-    copy-on-write: (workers + 1) x per-process. A single worker runs in the supervisor's process.
-    """
-    return per_process * (workers + 1 if workers > 1 else 1)
 
 
 def compose_memory(value: int) -> str:

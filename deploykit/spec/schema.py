@@ -1,20 +1,56 @@
 """The JSON Schema of one profile file, generated from the spec models.
 
 A profile file is partial by design (a child sets only what differs from its parent), so the schema
-requires nothing; completeness is checked after merging. It adds `extends`, which the loader consumes.
+requires nothing; completeness, and every rule that spans fields (possibly of different files), is
+checked after merging. Everything else the loader refuses, the schema refuses too where JSON Schema can
+say it: the field types carry their patterns and lengths (spec/base.py, spec/names.py), and a few
+rules on names are added here. The rules on the app's command depend on `server`, which another file of
+the chain may set, so they stay the loader's. tests/cli/test_schema_gaps.py lists what only the loader catches.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from deploykit.servers import SERVERS
+from deploykit.spec import names
 from deploykit.spec.model import Profile
+
+
+def _case_insensitive(pattern: str) -> str:
+    """`pattern` matching either case, written out (`[Aa]`): ECMA-262 patterns have no inline (?i) flag."""
+    return re.sub(r"[A-Za-z]", lambda match: f"[{match.group().upper()}{match.group().lower()}]", pattern)
+
+
+# Variables deploykit sets for whatever server runs (servers.py: owned_env); the rest depend on `server`,
+# which another file of the chain may set.
+_SET_BY_DEPLOYKIT = sorted(set.intersection(*(set(server.owned_env) for server in SERVERS.values())))
+# Env names deploykit refuses in `env` (spec/checks.py): credentials belong in `secrets`. A file that
+# lists names in `env_not_secret` may use them, and JSON Schema cannot match keys against that list:
+# there the loader alone decides.
+_CREDENTIAL_NAMES_UNLESS_ACKNOWLEDGED = {
+    "if": {"not": {"required": ["env_not_secret"]}},
+    "then": {
+        "properties": {
+            "env": {"propertyNames": {"not": {"pattern": _case_insensitive(names.SECRET_LOOKING_ENV.pattern)}}}
+        }
+    },
+}
 
 
 def profile_schema() -> dict[str, Any]:
     """The JSON Schema of one profile file: every field optional, plus `extends`."""
     schema = Profile.model_json_schema(mode="validation")
     _drop_required(schema)
+    _keys_by_pattern(schema)
+    properties = schema["properties"]
+    properties["env"]["propertyNames"]["not"] = {"enum": _SET_BY_DEPLOYKIT}
+    properties["env"]["additionalProperties"]["not"] = {"pattern": names.URL_WITH_PASSWORD.pattern}
+    schema["allOf"] = [_CREDENTIAL_NAMES_UNLESS_ACKNOWLEDGED]
+    properties["secrets"]["propertyNames"]["not"] = {"enum": _SET_BY_DEPLOYKIT}
+    # k8s/check.py: never the `default` namespace.
+    schema["$defs"]["K8sOptions"]["properties"]["namespace"]["anyOf"][0]["not"] = {"const": "default"}
     schema["properties"] = {
         "extends": {
             "type": "string",
@@ -33,3 +69,20 @@ def _drop_required(node: Any) -> None:
     elif isinstance(node, list):
         for value in node:
             _drop_required(value)
+
+
+def _keys_by_pattern(node: Any) -> None:
+    """pydantic writes a mapping with validated keys as `patternProperties`, which lets any other key through;
+    `propertyNames` refuses them."""
+    if isinstance(node, dict):
+        patterns = node.get("patternProperties")
+        if isinstance(patterns, dict) and len(patterns) == 1 and "additionalProperties" not in node:
+            ((pattern, values),) = patterns.items()
+            del node["patternProperties"]
+            node["propertyNames"] = {"pattern": pattern}
+            node["additionalProperties"] = values
+        for value in node.values():
+            _keys_by_pattern(value)
+    elif isinstance(node, list):
+        for value in node:
+            _keys_by_pattern(value)

@@ -181,12 +181,12 @@ CASES = [
     Case(
         "port-flag-in-command",
         extra("command: [fastapi, run, app/main.py, --port, '9000']\n"),
-        "profile.yaml:3:38: command[3]: remove --port: deploykit sets it for each target (see `port`, `compose.workers`)",
+        "profile.yaml:3:38: command[3]: remove --port: deploykit sets the port on every target (see `port`)",
     ),
     Case(
         "forwarded-allow-ips-in-env",
         extra("env:\n  FORWARDED_ALLOW_IPS: '*'\n"),
-        "profile.yaml:4:3: env.FORWARDED_ALLOW_IPS: deploykit sets FORWARDED_ALLOW_IPS per target to the proxy's addresses; remove it",
+        "profile.yaml:4:3: env.FORWARDED_ALLOW_IPS: remove FORWARDED_ALLOW_IPS: deploykit sets the proxy's addresses for each target",
     ),
     Case(
         "namespace-default",
@@ -306,7 +306,7 @@ CASES = [
     Case(
         "dockerfile-cmd-line-over-buildkit-limit",
         extra("command: [fastapi, run, " + ", ".join(["x" * 4096] * 16) + "]\n"),
-        "profile.yaml:3:1: command: the Dockerfile's CMD line would be 65,640 bytes; BuildKit reads lines of at most 65,535 bytes: shorten the command",
+        "profile.yaml:3:1: command: the Dockerfile's CMD line would be 65,658 bytes; BuildKit reads lines of at most 65,535 bytes: shorten it",
         args=("render", "dockerfile", "-p", "profile.yaml", "-o", "out"),
     ),
     # Secret values in plain env (item 9).
@@ -356,7 +356,7 @@ CASES = [
     Case(
         "missing-argument",
         BASE,
-        "Missing argument 'target'. (see `deploykit render --help`)",
+        "Missing argument 'TARGET'. (see `deploykit render --help`)",
         args=("render",),
     ),
 ]

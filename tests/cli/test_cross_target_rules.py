@@ -26,8 +26,8 @@ PUBLIC = "proxy: {host: web.example.com, tls: acme, email: ops@example.com}\nk8s
         ),
         (
             "k8s",
-            "command: [gunicorn, app:app]\n",
-            "profile.yaml:4:11: command[0]: deploykit runs FastAPI apps with fastapi or uvicorn (it adds their --port and --workers flags); 'gunicorn' is neither: use e.g. [fastapi, run, app/main.py] or [uvicorn, app.main:app]",
+            "command: [node, server.js]\n",
+            "profile.yaml:4:11: command[0]: 'node' is not a server deploykit knows (fastapi run, uvicorn, gunicorn, granian, hypercorn, or python -m one of them); set `server: generic` to run the command as given, with PORT and WEB_CONCURRENCY in its environment",
         ),
         (
             "k8s",
@@ -91,7 +91,7 @@ def test_python_dash_m_uvicorn_listens_on_all_interfaces(tmp_path: Path):
     result = run_cli("render", "k8s", "-p", "profile.yaml", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (
-        '- python\n            - -m\n            - uvicorn\n            - app.main:app\n            - --port\n            - "8000"\n            - --host\n            - 0.0.0.0\n'
+        '- python\n            - -m\n            - uvicorn\n            - app.main:app\n            - --host\n            - 0.0.0.0\n            - --port\n            - "8000"\n'
         in result.stdout
     )
 
@@ -102,7 +102,7 @@ def test_identical_probes_are_warned_about(tmp_path: Path):
     assert result.returncode == 0
     assert result.stderr == (
         "warning: profile.yaml:1:1: health: liveness and readiness probes use the same path: a failing dependency would "
-        "restart pods instead of taking them out of rotation; set health.readiness_path [k8s]\n"
+        "restart pods instead of taking them out of rotation; set health.readiness_path [k8s same-probe-path]\n"
     )
 
 

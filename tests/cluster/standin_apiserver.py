@@ -11,11 +11,24 @@ API server uses:
 - `PATCH` of a named object with `Content-Type: application/apply-patch+yaml` (server-side apply): records
   the field manager, `force` and `dryRun` query parameters, stores the object unless `dryRun=All`, and
   returns it with the fields a server sets (uid, resourceVersion, generation, creationTimestamp,
-  managedFields, a Deployment's `progressDeadlineSeconds` default and status).
+  managedFields, a Deployment's `progressDeadlineSeconds` default and status);
+- a Job's status as its controller would write it: running for `job_running_polls` reads, then the
+  condition `job_outcomes` names for it (Complete unless a test says Failed).
 
-What it does not do: merge with fields owned by other field managers, validate objects, or check
-namespaces and permissions. Errors (403, 422, ...) are injected per request with `refuse`.
-Everything else gets a 404 `Status`, and every request is recorded, so a test sees what the client asked.
+For controllers that read the API (Traefik's Kubernetes providers), objects a test `put`s are also served
+the way client-go's informers read them:
+
+- `GET` of a collection (`/api/v1/services`, `/apis/GROUP/VERSION/namespaces/NS/RESOURCE`): a typed list
+  (`kind: ServiceList`), as client-go refuses a generic `List`;
+- the same with `watch=true`: a chunked stream of watch events. With `sendInitialEvents=true` (client-go's
+  WatchList, on by default from 0.35) it starts with an ADDED event per object and a BOOKMARK annotated
+  `k8s.io/initial-events-end`, so the client needs no LIST; the stream then stays open until shutdown;
+- `PUT` of a `status` subresource: answered with the object as sent (status updates are not stored).
+
+What it does not do: merge with fields owned by other field managers, validate objects, select by label
+or field, send events for changes made after a watch started, or check namespaces and permissions.
+Errors (403, 422, ...) are injected per request with `refuse`. Everything else gets a 404 `Status`, and
+every request is recorded, so a test sees what the client asked.
 """
 
 from __future__ import annotations
@@ -37,9 +50,21 @@ _ALL_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "u
 _STATUS_VERBS = ["get", "patch", "update"]
 
 
-def _resource(name: str, kind: str, short_names: list[str] | None = None, categories: list[str] | None = None) -> dict:
-    """One APIResource entry as the server lists it (all of deploykit's kinds are namespaced)."""
-    entry: dict = {"name": name, "singularName": kind.lower(), "namespaced": True, "kind": kind, "verbs": _ALL_VERBS}
+def _resource(
+    name: str,
+    kind: str,
+    short_names: list[str] | None = None,
+    categories: list[str] | None = None,
+    namespaced: bool = True,
+) -> dict:
+    """One APIResource entry as the server lists it."""
+    entry: dict = {
+        "name": name,
+        "singularName": kind.lower(),
+        "namespaced": namespaced,
+        "kind": kind,
+        "verbs": _ALL_VERBS,
+    }
     if short_names:
         entry["shortNames"] = short_names
     if categories:
@@ -47,27 +72,70 @@ def _resource(name: str, kind: str, short_names: list[str] | None = None, catego
     return entry
 
 
-def _subresource(name: str, kind: str) -> dict:
-    return {"name": name, "singularName": "", "namespaced": True, "kind": kind, "verbs": _STATUS_VERBS}
+def _subresource(name: str, kind: str, namespaced: bool = True) -> dict:
+    return {"name": name, "singularName": "", "namespaced": namespaced, "kind": kind, "verbs": _STATUS_VERBS}
 
 
-# The resource lists of the group versions deploykit uses, trimmed to the kinds it emits.
+# The resource lists of the group versions deploykit uses, trimmed to the kinds it emits and the kinds
+# Traefik's Kubernetes providers (Gateway, Ingress, CRD) read.
 RESOURCES: dict[str, list[dict]] = {
     "v1": [
         _resource("serviceaccounts", "ServiceAccount", ["sa"]),
         _resource("services", "Service", ["svc"], ["all"]),
         _subresource("services/status", "Service"),
+        _resource("namespaces", "Namespace", ["ns"], namespaced=False),
+        _resource("secrets", "Secret"),
+        _resource("configmaps", "ConfigMap", ["cm"]),
+        _resource("nodes", "Node", ["no"], namespaced=False),
+    ],
+    "discovery.k8s.io/v1": [_resource("endpointslices", "EndpointSlice")],
+    "gateway.networking.k8s.io/v1": [
+        _resource("gatewayclasses", "GatewayClass", ["gc"], ["gateway-api"], namespaced=False),
+        _subresource("gatewayclasses/status", "GatewayClass", namespaced=False),
+        _resource("gateways", "Gateway", ["gtw"], ["gateway-api"]),
+        _subresource("gateways/status", "Gateway"),
+        _resource("httproutes", "HTTPRoute", None, ["gateway-api"]),
+        _subresource("httproutes/status", "HTTPRoute"),
+        _resource("grpcroutes", "GRPCRoute", None, ["gateway-api"]),
+        _resource("tlsroutes", "TLSRoute", None, ["gateway-api"]),
+        _resource("backendtlspolicies", "BackendTLSPolicy", ["btlspolicy"], ["gateway-api"]),
+        _resource("listenersets", "ListenerSet", ["lset"], ["gateway-api"]),
+        _subresource("listenersets/status", "ListenerSet"),
+    ],
+    "gateway.networking.k8s.io/v1beta1": [
+        _resource("referencegrants", "ReferenceGrant", ["refgrant"], ["gateway-api"])
+    ],
+    "traefik.io/v1alpha1": [
+        _resource(plural, kind)
+        for plural, kind in [
+            ("middlewares", "Middleware"),
+            ("middlewaretcps", "MiddlewareTCP"),
+            ("ingressroutes", "IngressRoute"),
+            ("ingressroutetcps", "IngressRouteTCP"),
+            ("ingressrouteudps", "IngressRouteUDP"),
+            ("tlsoptions", "TLSOption"),
+            ("tlsstores", "TLSStore"),
+            ("traefikservices", "TraefikService"),
+            ("serverstransports", "ServersTransport"),
+            ("serverstransporttcps", "ServersTransportTCP"),
+        ]
     ],
     "apps/v1": [
         _resource("deployments", "Deployment", ["deploy"], ["all"]),
         _subresource("deployments/scale", "Scale"),
         _subresource("deployments/status", "Deployment"),
     ],
-    "batch/v1": [_resource("jobs", "Job", None, ["all"]), _subresource("jobs/status", "Job")],
+    "batch/v1": [
+        _resource("jobs", "Job", None, ["all"]),
+        _subresource("jobs/status", "Job"),
+        _resource("cronjobs", "CronJob", ["cj"], ["all"]),
+        _subresource("cronjobs/status", "CronJob"),
+    ],
     "networking.k8s.io/v1": [
         _resource("ingresses", "Ingress", ["ing"]),
         _subresource("ingresses/status", "Ingress"),
         _resource("networkpolicies", "NetworkPolicy", ["netpol"]),
+        _resource("ingressclasses", "IngressClass", None, namespaced=False),
     ],
     "policy/v1": [
         _resource("poddisruptionbudgets", "PodDisruptionBudget", ["pdb"]),
@@ -113,8 +181,12 @@ class StandinApiServer:
     applied: dict[str, dict] = field(default_factory=dict)  # the last applied body per path
     requests: list[Request] = field(default_factory=list)
     refusals: dict[tuple[str, str], Refusal] = field(default_factory=dict)
+    job_outcomes: dict[str, str] = field(default_factory=dict)  # Job name -> "Complete" (default) or "Failed"
+    job_running_polls: int = 0  # reads of a new Job that still find it running
+    _job_reads: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _resource_version: int = 0
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     def refuse(self, method: str, path: str, code: int, reason: str, message: str) -> None:
         """Answer every `method` request for `path` with this error Status."""
@@ -126,6 +198,66 @@ class StandinApiServer:
     def next_resource_version(self) -> str:
         self._resource_version += 1
         return str(self._resource_version)
+
+    def put(self, obj: dict) -> None:
+        """Store `obj` as if it had been created, for clients that list and watch (see the module docstring)."""
+        with self._lock:
+            stored = copy.deepcopy(obj)
+            stored["metadata"]["resourceVersion"] = self.next_resource_version()
+            stored["metadata"].setdefault("uid", f"00000000-0000-4000-8000-{len(self.objects):012d}")
+            self.objects[object_path(stored)] = stored
+            self.applied[object_path(stored)] = obj
+
+
+def object_path(obj: dict) -> str:
+    """The URL path of `obj`: `/apis/GROUP/VERSION[/namespaces/NS]/RESOURCE/NAME` (`/api/v1/...` for core)."""
+    group_version = obj["apiVersion"]
+    (resource,) = [
+        entry for entry in RESOURCES[group_version] if entry["kind"] == obj["kind"] and "/" not in entry["name"]
+    ]
+    prefix = f"/apis/{group_version}" if "/" in group_version else f"/api/{group_version}"
+    if resource["namespaced"]:
+        prefix += f"/namespaces/{obj['metadata']['namespace']}"
+    return f"{prefix}/{resource['name']}/{obj['metadata']['name']}"
+
+
+@dataclass(frozen=True)
+class _Address:
+    """What a path names: a collection (name None) or an object, maybe in a namespace, maybe a subresource."""
+
+    group_version: str
+    namespace: str | None
+    resource: str
+    name: str | None
+    subresource: str | None
+
+
+def _address(path: str) -> _Address | None:
+    parts = path.strip("/").split("/")
+    if parts[0] == "api" and len(parts) >= 3:
+        group_version, rest = parts[1], parts[2:]
+    elif parts[0] == "apis" and len(parts) >= 4:
+        group_version, rest = f"{parts[1]}/{parts[2]}", parts[3:]
+    else:
+        return None
+    if group_version not in RESOURCES:
+        return None
+    namespace = None
+    # `/namespaces/NAME` alone is the Namespace object; `/namespaces/NS/RESOURCE...` is inside NS.
+    if len(rest) >= 3 and rest[0] == "namespaces":
+        namespace, rest = rest[1], rest[2:]
+    if not 1 <= len(rest) <= 3:
+        return None
+    return _Address(
+        group_version, namespace, rest[0], rest[1] if len(rest) > 1 else None, rest[2] if len(rest) > 2 else None
+    )
+
+
+def _kind_of(group_version: str, resource: str) -> str | None:
+    for entry in RESOURCES[group_version]:
+        if entry["name"] == resource:
+            return entry["kind"]
+    return None
 
 
 def _group_list() -> dict:
@@ -198,6 +330,9 @@ def _handler(state: StandinApiServer) -> type[BaseHTTPRequestHandler]:
         def do_PATCH(self) -> None:
             self._serve()
 
+        def do_PUT(self) -> None:
+            self._serve()
+
         def _serve(self) -> None:
             url = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
@@ -205,10 +340,77 @@ def _handler(state: StandinApiServer) -> type[BaseHTTPRequestHandler]:
             # The client sends apply patches as JSON, which is valid YAML: read it as YAML like the server.
             body = YAML(typ="safe", pure=True).load(raw.decode()) if raw else None
             query = parse_qs(url.query)
+            address = _address(url.path)
             with state._lock:
                 state.requests.append(Request(self.command, url.path, query, self.headers.get("Content-Type"), body))
-                code, answer = self._answer(url.path, query, body)
-            self._send(code, answer)
+                if self.command == "GET" and address is not None and address.name is None:
+                    if query.get("watch", ["false"])[0] in ("true", "1"):
+                        events = self._initial_events(address, query)
+                    else:
+                        self._send(200, self._list(address))
+                        return
+                elif self.command == "PUT" and address is not None and address.subresource == "status":
+                    self._send(200, body or {})
+                    return
+                else:
+                    code, answer = self._answer(url.path, query, body)
+                    self._send(code, answer)
+                    return
+            self._watch(events)
+
+        def _items(self, address: _Address) -> list[dict]:
+            found = []
+            for path in sorted(state.objects):
+                stored = _address(path)
+                if (
+                    stored is not None
+                    and (stored.group_version, stored.resource) == (address.group_version, address.resource)
+                    and address.namespace in (None, stored.namespace)
+                ):
+                    found.append(state.objects[path])
+            return found
+
+        def _list(self, address: _Address) -> dict:
+            kind = _kind_of(address.group_version, address.resource) or "Unknown"
+            return {
+                "kind": f"{kind}List",
+                "apiVersion": address.group_version,
+                "metadata": {"resourceVersion": str(state._resource_version)},
+                "items": self._items(address),
+            }
+
+        def _initial_events(self, address: _Address, query: dict[str, list[str]]) -> list[dict]:
+            if query.get("sendInitialEvents", ["false"])[0] != "true":
+                return []
+            events = [{"type": "ADDED", "object": obj} for obj in self._items(address)]
+            kind = _kind_of(address.group_version, address.resource) or "Unknown"
+            bookmark = {
+                "kind": kind,
+                "apiVersion": address.group_version,
+                "metadata": {
+                    "resourceVersion": str(state._resource_version),
+                    "annotations": {"k8s.io/initial-events-end": "true"},
+                },
+            }
+            return [*events, {"type": "BOOKMARK", "object": bookmark}]
+
+        def _watch(self, events: list[dict]) -> None:
+            """Send `events`, then hold the stream open (nothing changes later) until the server stops."""
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            try:
+                for event in events:
+                    line = (json.dumps(event) + "\n").encode()
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(line), line))
+                self.wfile.flush()
+                while not state.stopping.wait(0.2):
+                    pass
+                self.wfile.write(b"0\r\n\r\n")
+            except OSError:
+                pass  # the client went away
+            self.close_connection = True
 
         def _answer(self, path: str, query: dict[str, list[str]], body: dict | None) -> tuple[int, dict]:
             refusal = state.refusals.get((self.command, path))
@@ -217,7 +419,7 @@ def _handler(state: StandinApiServer) -> type[BaseHTTPRequestHandler]:
             if self.command == "GET":
                 found = _discovery(path) or state.objects.get(path)
                 if found is not None:
-                    return 200, found
+                    return 200, self._with_job_status(path, found)
             match = _OBJECT_PATH.match(path)
             if match is None:
                 return 404, _status(404, "NotFound", "the server could not find the requested resource")
@@ -274,6 +476,23 @@ def _handler(state: StandinApiServer) -> type[BaseHTTPRequestHandler]:
                 state.applied[path] = body
             return (201 if previous is None else 200), result
 
+        def _with_job_status(self, path: str, found: dict) -> dict:
+            """A stored Job as its controller would have it by now: running, then complete or failed."""
+            if found.get("kind") != "Job":
+                return found
+            reads = state._job_reads[path] = state._job_reads.get(path, 0) + 1
+            if reads <= state.job_running_polls:
+                return found | {"status": {"active": 1}}
+            outcome = state.job_outcomes.get(found["metadata"]["name"], "Complete")
+            message = "Job has reached the specified backoff limit" if outcome == "Failed" else ""
+            condition = {
+                "type": outcome,
+                "status": "True",
+                "reason": "BackoffLimitExceeded" if outcome == "Failed" else "",
+                "message": message,
+            }
+            return found | {"status": {"conditions": [condition]}}
+
         def _send(self, code: int, answer: dict) -> None:
             payload = json.dumps(answer).encode()
             self.send_response(code)
@@ -297,6 +516,7 @@ def running() -> Iterator[StandinApiServer]:
         state.url = f"http://127.0.0.1:{server.server_address[1]}"
         yield state
     finally:
+        state.stopping.set()
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)

@@ -42,10 +42,14 @@ OBJECTS = [
     "ServiceAccount shop/shop",
     "Deployment shop/shop",
     "Service shop/shop",
+    "Middleware shop/shop-headers",
+    "Middleware shop/shop-redirect",
     "Ingress shop/shop",
+    "Ingress shop/shop-redirect",
     "PodDisruptionBudget shop/shop",
     "NetworkPolicy shop/shop",
 ]
+COUNT = len(OBJECTS)
 DEPLOYMENT_PATH = "/apis/apps/v1/namespaces/shop/deployments/shop"
 FORBIDDEN = 'deployments.apps "shop" is forbidden: User "dev" cannot patch resource "deployments" in API group "apps" in the namespace "shop"'
 
@@ -91,8 +95,8 @@ def test_apply_creates_every_object_by_server_side_apply(project: Path, api):
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout == "".join(f"{name}: applied\n" for name in OBJECTS)
     applies = api.applies()
-    assert [request.content_type for request in applies] == ["application/apply-patch+yaml"] * 6
-    assert [request.query for request in applies] == [{"fieldManager": ["deploykit"]}] * 6
+    assert [request.content_type for request in applies] == ["application/apply-patch+yaml"] * COUNT
+    assert [request.query for request in applies] == [{"fieldManager": ["deploykit"]}] * COUNT
     assert [request.body for request in applies] == rendered(project)
     assert sorted(api.objects) == sorted(request.path for request in applies)
 
@@ -100,14 +104,14 @@ def test_apply_creates_every_object_by_server_side_apply(project: Path, api):
 def test_force_conflicts_is_sent_only_when_asked_for(project: Path, api):
     result = deploykit(project, "apply", "k8s", "--env", "test", "--force-conflicts")
     assert result.returncode == 0, result.stderr
-    assert [request.query for request in api.applies()] == [{"fieldManager": ["deploykit"], "force": ["true"]}] * 6
+    assert [request.query for request in api.applies()] == [{"fieldManager": ["deploykit"], "force": ["true"]}] * COUNT
 
 
 def test_server_dry_run_sends_dry_run_all_and_stores_nothing(project: Path, api):
     result = deploykit(project, "apply", "k8s", "--env", "test", "--dry-run=server")
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout == "".join(f"{name}: applied (server dry run)\n" for name in OBJECTS)
-    assert [request.query for request in api.applies()] == [{"dryRun": ["All"], "fieldManager": ["deploykit"]}] * 6
+    assert [request.query for request in api.applies()] == [{"dryRun": ["All"], "fieldManager": ["deploykit"]}] * COUNT
     assert api.objects == {}
 
 
@@ -116,12 +120,13 @@ def test_diff_against_an_empty_cluster_shows_every_object_as_created(project: Pa
     assert result.returncode == 1
     assert (
         result.stderr
-        == "".join(f"{name}: would be created\n" for name in OBJECTS) + "6 of 6 object(s) would be created or changed\n"
+        == "".join(f"{name}: would be created\n" for name in OBJECTS)
+        + f"{COUNT} of {COUNT} object(s) would be created or changed\n"
     )
     assert result.stdout.startswith(
         "--- live/ServiceAccount/shop/shop\n+++ rendered/ServiceAccount/shop/shop\n@@ -0,0 +1,12 @@\n+apiVersion: v1\n"
     )
-    assert result.stdout.count("\n--- live/") == 5
+    assert result.stdout.count("\n--- live/") == COUNT - 1
     assert api.applies() == [], "an absent object needs no dry run: the rendered object is what would be created"
 
 
@@ -132,10 +137,10 @@ def test_diff_after_apply_reports_no_difference(project: Path, api):
     assert (result.returncode, result.stdout, result.stderr) == (
         0,
         "",
-        "0 of 6 object(s) would be created or changed\n",
+        f"0 of {COUNT} object(s) would be created or changed\n",
     )
-    diff_applies = api.applies()[6:]
-    assert [request.query for request in diff_applies] == [{"dryRun": ["All"], "fieldManager": ["deploykit"]}] * 6
+    diff_applies = api.applies()[COUNT:]
+    assert [request.query for request in diff_applies] == [{"dryRun": ["All"], "fieldManager": ["deploykit"]}] * COUNT
     assert {path: obj["metadata"]["resourceVersion"] for path, obj in api.objects.items()} == stored
 
 
@@ -158,7 +163,7 @@ def test_diff_after_a_profile_change_shows_the_change(project: Path, api):
         "   selector:\n"
         "     matchLabels:\n"
     )
-    assert result.stderr == "Deployment shop/shop: would change\n1 of 6 object(s) would be created or changed\n"
+    assert result.stderr == f"Deployment shop/shop: would change\n1 of {COUNT} object(s) would be created or changed\n"
     assert api.objects[DEPLOYMENT_PATH]["spec"]["replicas"] == 2, "diff never changes the cluster"
 
 
@@ -207,7 +212,7 @@ def test_context_option_selects_the_cluster(project: Path, api):
     write_kubeconfig(project / "two-clusters", {"elsewhere": "http://127.0.0.1:9", "standin": api.url}, "elsewhere")
     result = deploykit(project, "apply", "k8s", "--env", "test", "--context", "standin", kubeconfig="two-clusters")
     assert result.returncode == 0, result.stderr
-    assert len(api.objects) == 6
+    assert len(api.objects) == COUNT
 
 
 def test_unreachable_server_is_a_one_line_error(project: Path):
@@ -264,3 +269,16 @@ def test_invalid_profile_fails_before_contacting_the_cluster(project: Path, api)
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == "error: profiles/test.yaml:8:1: replicas: expected a whole number, got string 'two'\n"
     assert api.requests == []
+
+
+@pytest.mark.parametrize("command", ["diff", "apply"])
+def test_without_the_cluster_extra_diff_and_apply_say_what_to_install(command: str, monkeypatch):
+    # A None entry in sys.modules makes `import kubernetes` fail as it does where the extra is not installed;
+    # the fresh-install test (tests/workflow/test_install.py) sees the same message with no kubernetes at all.
+    monkeypatch.setitem(__import__("sys").modules, "kubernetes", None)
+    result = run_cli(command, "k8s", "--env", "prod")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.endswith(
+        f"error: `deploykit {command}` needs the kubernetes client, which is not installed: "
+        "pip install 'deploykit[cluster]' (or, in a checkout, pip install -e '.[cluster]')\n"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -13,6 +14,7 @@ def imported_modules(*args: str) -> list[str]:
     result = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "deploykit", *args],
         cwd=REPO,
+        env={**os.environ, "DEPLOYKIT_CACHE": "off"},  # the whole render path, not a cached answer
         capture_output=True,
         text=True,
         timeout=60,

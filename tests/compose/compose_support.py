@@ -46,6 +46,7 @@ VARIANTS = {
         "secrets": {"DATABASE_URL": {"secret": "db", "key": "url"}},
         "compose": {"secrets_source": "external"},
     },
+    "file-secrets": {"secrets": {"DATABASE_URL": {"secret": "db", "key": "url"}}, "secrets_as": "file"},
     "steps-and-workers": {
         "replicas": 3,
         "memory": "300Mi",

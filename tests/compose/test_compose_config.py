@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from compose_support import GOLDEN_FILES, PROVIDED_TLS, VARIANTS, compose_config, profile_of, render, resolved, write
+from compose_support import (
+    GOLDEN_FILES,
+    PROVIDED_TLS,
+    VARIANTS,
+    compose_config,
+    container_value,
+    profile_of,
+    render,
+    resolved,
+    write,
+)
 from helpers import REPO
 
 
@@ -94,20 +107,56 @@ def test_provided_certificates_are_mounted_read_only(tmp_path: Path):
     ]
 
 
-def test_secret_files_are_mounted_and_announced_by_path(tmp_path: Path):
-    rendering, _ = render(
-        profile_of(
-            secrets={
-                "DATABASE_URL": {"secret": "items-db", "key": "url"},
-                "API_TOKEN": {"secret": "items-db", "key": "url"},
-            }
-        )
+TWO_NAMES_ONE_SECRET = {
+    "DATABASE_URL": {"secret": "items-db", "key": "url"},
+    "API_TOKEN": {"secret": "items-db", "key": "url"},
+}
+
+
+def _run_entrypoint(entrypoint: list[str], secrets_dir: Path) -> subprocess.CompletedProcess[str]:
+    """Runs the resolved entrypoint with the real /bin/sh, its files read from `secrets_dir`, and a
+    command that prints what it received."""
+    script = container_value(entrypoint[2]).replace("/run/secrets/", f"{secrets_dir}/")
+    show = "import json, os, sys; print(json.dumps([sys.argv[1:], os.environ.get('DATABASE_URL'), os.environ.get('API_TOKEN')]))"
+    command = [sys.executable, "-c", show, "first arg", "$HOME"]
+    return subprocess.run(
+        [*entrypoint[:2], script, entrypoint[3], *command], capture_output=True, text=True, check=False
     )
+
+
+def test_secrets_reach_the_app_as_variables_and_never_the_configuration(tmp_path: Path):
+    project = resolved(write(render(profile_of(secrets=TWO_NAMES_ONE_SECRET))[0], tmp_path / "out"))
+    app = project["services"]["items-api"]
+    assert app["environment"] == {"FORWARDED_ALLOW_IPS": "172.30.0.0/24"}
+    assert app["secrets"] == [{"source": "items-db__url", "target": "/run/secrets/items-db__url"}]
+    assert app["entrypoint"][0] == "/bin/sh"
+
+    secrets_dir = tmp_path / "secrets"
+    secrets_dir.mkdir()
+    value = 'postgresql://u:it\'s "$quoted" `x`;@db/items\nsecond line'
+    (secrets_dir / "items-db__url").write_text(value + "\n", encoding="utf-8")
+    result = _run_entrypoint(app["entrypoint"], secrets_dir)
+    # The command runs with its arguments untouched; the file's final newline is not part of the value.
+    assert (result.returncode, result.stderr) == (0, "")
+    assert json.loads(result.stdout) == [["first arg", "$HOME"], value, value]
+
+    (secrets_dir / "items-db__url").unlink()
+    result = _run_entrypoint(app["entrypoint"], secrets_dir)
+    # A missing file stops the container before the command starts.
+    assert result.returncode != 0
+    assert result.stdout == ""
+    assert "items-db__url" in result.stderr
+
+
+def test_secret_files_are_mounted_and_announced_by_path(tmp_path: Path):
+    rendering, _ = render(profile_of(secrets=TWO_NAMES_ONE_SECRET, secrets_as="file"))
     project = resolved(write(rendering, tmp_path / "out"))
     app = project["services"]["items-api"]
+    assert app.get("entrypoint") is None
     assert app["environment"] == {
         "API_TOKEN_FILE": "/run/secrets/items-db__url",
         "DATABASE_URL_FILE": "/run/secrets/items-db__url",
+        "FORWARDED_ALLOW_IPS": "172.30.0.0/24",
     }
     assert app["secrets"] == [{"source": "items-db__url", "target": "/run/secrets/items-db__url"}]
     assert project["secrets"] == {

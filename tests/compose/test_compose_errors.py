@@ -40,9 +40,15 @@ CASES = {
         "profile.yaml:3:5: prestart[0].name: step name 'traefik' is also the Compose service of Traefik; rename the step",
     ),
     "file-variable-taken": (
-        "env:\n  DATABASE_URL_FILE: /x\nsecrets:\n  DATABASE_URL: {secret: db, key: url}\n",
-        "profile.yaml:5:3: secrets.DATABASE_URL: Compose passes this secret to the app as DATABASE_URL_FILE "
-        "(the path of its file), which env.DATABASE_URL_FILE also sets; rename one of them",
+        "secrets_as: file\nenv:\n  DATABASE_URL_FILE: /x\nsecrets:\n  DATABASE_URL: {secret: db, key: url}\n",
+        "profile.yaml:6:3: secrets.DATABASE_URL: with secrets_as: file the app finds this secret through "
+        "DATABASE_URL_FILE, which env.DATABASE_URL_FILE also sets; rename one of them",
+    ),
+    "file-variable-taken-by-a-process": (
+        "secrets_as: file\nsecrets:\n  DATABASE_URL: {secret: db, key: url}\n"
+        "processes:\n  worker:\n    command: [python, -m, app.worker]\n    env: {DATABASE_URL_FILE: /x}\n",
+        "profile.yaml:4:3: secrets.DATABASE_URL: with secrets_as: file the app finds this secret through "
+        "DATABASE_URL_FILE, which processes.worker.env.DATABASE_URL_FILE also sets; rename one of them",
     ),
 }
 

@@ -92,7 +92,8 @@ def test_env_values_and_arguments_reach_the_container_unchanged(value: str, argu
         return
     app = project["services"]["items-api"]
     assert [container_value(part) for part in app["command"][:3]] == ["fastapi", "run", argument]
-    assert {name: container_value(text) for name, text in app["environment"].items()} == {"NOTE": value}
+    environment = {name: container_value(text) for name, text in app["environment"].items()}
+    assert environment == {"NOTE": value, "FORWARDED_ALLOW_IPS": "172.30.0.0/24"}
     assert sorted(project["services"]) == SERVICES
 
 
@@ -106,6 +107,9 @@ def test_secret_names_reach_the_container_unchanged(variable: str, secret: str, 
             return
         assert project["secrets"][f"{secret}__{key}"]["file"] == str(directory / "out" / "secrets" / secret / key)
     app = project["services"]["items-api"]
-    assert app["environment"] == {f"{variable}_FILE": f"/run/secrets/{secret}__{key}"}
+    assert app["environment"] == {"FORWARDED_ALLOW_IPS": "172.30.0.0/24"}
+    # The entrypoint exports the variable from the file, under the names as given.
+    script = container_value(app["entrypoint"][2])
+    assert script.startswith(f'{variable}="$(cat /run/secrets/{secret}__{key})" && export {variable} && ')
     assert app["secrets"] == [{"source": f"{secret}__{key}", "target": f"/run/secrets/{secret}__{key}"}]
     assert sorted(project["services"]) == SERVICES

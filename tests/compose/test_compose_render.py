@@ -79,19 +79,19 @@ def test_warnings():
     assert _warnings() == []
     assert _warnings(proxy={"host": "items.localhost", "tls": "none"}) == []
     assert _warnings(proxy={"host": "api.example.com", "tls": "none"}) == [
-        "proxy.tls: tls: none serves api.example.com over plain HTTP; use acme or provided for a host outside this machine [compose]"
+        "proxy.tls: tls: none serves api.example.com over plain HTTP; use acme or provided for a host outside this machine [compose plain-http]"
     ]
     assert _warnings(compose={"socket_access": "mount"}) == [
         "compose.socket_access: Traefik mounts the Docker socket: anyone who takes over Traefik controls the host "
-        "(a read-only mount still lets every API call through); use socket_access: proxy [compose]"
+        "(a read-only mount still lets every API call through); use socket_access: proxy [compose docker-socket-mounted]"
     ]
     assert _warnings(proxy=PROVIDED_TLS) == [
-        "proxy.certificate: relative certificate paths are resolved from the directory holding compose.yaml [compose]"
+        "proxy.certificate: relative certificate paths are resolved from the directory holding compose.yaml [compose relative-certificate-path]"
     ]
     assert _warnings(proxy=None) == [
-        "proxy: no proxy host: the app gets no route and no published port, so only containers on its network reach it [compose]"
+        "proxy: no proxy host: the app gets no route and no published port, so only containers on its network reach it [compose no-route]"
     ]
     assert _warnings(**VARIANTS["external-secrets"]) == [
         "compose.secrets_source: external secrets exist only in Swarm mode (`docker stack deploy`); `docker compose up` "
-        "refuses them. Use secrets_source: file on a single server [compose]"
+        "refuses them. Use secrets_source: file on a single server [compose swarm-only-secrets]"
     ]

@@ -23,7 +23,7 @@ def test_volumes_are_mounted_in_steps_and_app_and_declared(tmp_path):
 def test_a_mount_point_the_image_does_not_prepare_is_warned_about():
     _, findings = render(profile_of(compose={"volumes": {"data": "/data"}}))
     assert [str(finding) for finding in findings] == [
-        "compose.volumes.data: /data is not in build.data_dirs: a new volume there is owned by root, so the app (uid 10001) cannot write it [compose]"
+        "compose.volumes.data: /data is not in build.data_dirs: a new volume there is owned by root, so the app (uid 10001) cannot write it [compose volume-not-owned]"
     ]
 
 

@@ -101,7 +101,7 @@ def test_unpinned_packages_warn_and_strict_makes_them_fatal(tmp_path):
     (tmp_path / "profile.yaml").write_text(PROFILE.format(field="system_packages: [curl]"), encoding="utf-8")
     warning = (
         "warning: profile.yaml:4:21: build.system_packages[0]: curl is not pinned: each build may install "
-        "another version (hadolint DL3008); write curl=VERSION [dockerfile]\n"
+        "another version (hadolint DL3008); write curl=VERSION [dockerfile unpinned-package]\n"
     )
     result = run_cli("render", "dockerfile", "-p", "profile.yaml", "-o", "out", cwd=tmp_path)
     assert (result.returncode, result.stderr) == (0, warning)

@@ -9,11 +9,9 @@ import threading
 
 import pytest
 from dockerfile_support import DEFAULT_ORDER, files, parse, profile, render
-from helpers import load_data
 
 from deploykit.output import HEADER
 from deploykit.report import Finding
-from deploykit.spec.server import server_command
 
 
 def instructions(value):
@@ -42,15 +40,12 @@ def test_layers_follow_fastapis_page_requirements_before_code():
     assert not by_name(parsed, "ADD")
 
 
-def test_cmd_is_exec_form_with_the_port_and_no_workers():
+def test_cmd_is_exec_form_with_the_port_and_one_worker():
+    """The image's default command runs one process; every target passes its own worker count."""
     value = profile(port=8080, replicas=4)
     cmd = by_name(instructions(value), "CMD")[0]
     assert cmd.json is True
-    assert (
-        list(cmd.value)
-        == server_command(load_data(value).profile)
-        == ["fastapi", "run", "app/main.py", "--port", "8080"]
-    )
+    assert list(cmd.value) == ["fastapi", "run", "app/main.py", "--port", "8080", "--workers", "1"]
 
 
 def test_runs_as_the_numeric_non_root_user_it_creates():
@@ -136,11 +131,13 @@ def test_system_packages_are_sorted_and_unpinned_ones_reported():
             "dockerfile",
             ("build", "system_packages", 0),
             "tzdata is not pinned: each build may install another version (hadolint DL3008); write tzdata=VERSION",
+            "unpinned-package",
         ),
         Finding(
             "dockerfile",
             ("build", "system_packages", 2),
             "ca-certificates is not pinned: each build may install another version (hadolint DL3008); write ca-certificates=VERSION",
+            "unpinned-package",
         ),
     ]
 

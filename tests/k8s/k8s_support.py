@@ -15,10 +15,15 @@ from deploykit.rendering import Rendering
 from deploykit.report import Finding
 
 BUNDLED = BUNDLED_ENVIRONMENTS
+# The oldest version k8s.version accepts and the newest kubernetes-validate knows.
 KUBERNETES_VERSIONS = ("1.29", "1.37")
+# The kinds Kubernetes itself serves (kubernetes-validate has their schemas); the rest are custom resources.
+BUILTIN_API_GROUPS = ("v1", "apps/v1", "batch/v1", "policy/v1", "autoscaling/v2", "networking.k8s.io/v1")
+# The bundled prod profile routes through Gateway API; this is the same profile behind an Ingress.
+INGRESS_ROUTING = {"routing": "ingress", "gateway": None, "ingress_class": "traefik"}
 Source = LoadedProfile | dict[str, Any]
 
-__all__ = ["BUNDLED", "KUBERNETES_VERSIONS", "REPO", "bundled"]
+__all__ = ["BUNDLED", "INGRESS_ROUTING", "KUBERNETES_VERSIONS", "REPO", "bundled"]
 
 
 def variant(environment: str, **changes: Any) -> dict[str, Any]:
@@ -32,15 +37,25 @@ def variant(environment: str, **changes: Any) -> dict[str, Any]:
     return data
 
 
+def builtin(objects: list[dict]) -> list[dict]:
+    """The objects of kinds Kubernetes serves itself."""
+    return [obj for obj in objects if obj["apiVersion"] in BUILTIN_API_GROUPS]
+
+
+def custom(objects: list[dict]) -> list[dict]:
+    """The custom resources (Gateway API, Traefik)."""
+    return [obj for obj in objects if obj["apiVersion"] not in BUILTIN_API_GROUPS]
+
+
 def _output(source: Source) -> pipeline.TargetOutput:
     loaded = source if isinstance(source, LoadedProfile) else load_data(source)
     return pipeline.render(loaded, "k8s")
 
 
 def objects_of(source: Source) -> tuple[list[dict], list[Finding]]:
-    """The objects and warnings of a loaded profile or of profile data."""
+    """The objects and every warning (those the profile accepts included) of a loaded profile or of profile data."""
     result = _output(source)
-    return list(result.rendering.objects), list(result.findings)
+    return list(result.rendering.objects), [*result.findings, *result.accepted]
 
 
 def rendering_of(source: Source) -> Rendering:
@@ -59,6 +74,72 @@ def only(objects: list[dict], kind: str) -> dict:
 
 def pod_spec(obj: dict) -> dict:
     return obj["spec"]["template"]["spec"]
+
+
+def feature_rich(routing: str, version: str) -> dict[str, Any]:
+    """Everything optional switched on, so objects the bundled profiles never produce are checked too.
+
+    `routing` is ingress (traefik class, provided certificate, prestart Jobs) or gateway (ListenerSet
+    with a cert-manager certificate, init containers); the output is rendered for Kubernetes `version`.
+    """
+    common: dict[str, Any] = {
+        "prestart": [
+            {"name": "migrate", "command": ["python", "-m", "app.migrate"]},
+            {
+                "name": "seed",
+                "command": ["python", "seed.py", "$(HOME)"],
+                "image": "registry.example.com/acme/seeder@sha256:" + "b" * 64,
+            },
+        ],
+        "ports": [{"name": "metrics", "port": 9090}],
+        "labels": {"example.com/team": "items"},
+        "annotations": {"example.com/owner": "ops@example.com"},
+        "tmp_size": "2Gi",
+    }
+    k8s: dict[str, Any] = {
+        "namespace": "items",
+        "version": version,
+        "image_pull_secrets": ["registry-creds"],
+        "autoscaling": {"min_replicas": 2, "max_replicas": 6, "cpu_utilization": 60},
+        "pod_annotations": {"example.com/scrape": "true"},
+        "network_policy": {"extra_ports_from": ["monitoring"]},
+        # hostUsers is GA from 1.36 only (check.py refuses it before).
+        "user_namespace": tuple(map(int, version.split("."))) >= (1, 36),
+    }
+    if routing == "ingress":
+        return variant(
+            "prod",
+            proxy={"host": "api.example.com", "tls": "provided", "email": None},
+            k8s={
+                **k8s,
+                **INGRESS_ROUTING,
+                "cluster_issuer": None,
+                "tls_secret": "items-api-cert",
+                "ingress_annotations": {"example.com/waf": "on"},
+                "prestart": "job",
+            },
+            secrets={
+                "DATABASE_URL": {"secret": "items-db", "key": "url"},
+                "DATABASE_REPLICA_URL": {"secret": "items-db", "key": "replica.url"},
+                "API_TOKEN": {"secret": "items-api", "key": "token"},
+            },
+            secrets_as="file",
+            **common,
+        )
+    return variant(
+        "prod",
+        k8s={**k8s, "gateway": {"name": "platform", "namespace": "gateway-system", "listener_set": True}},
+        **common,
+    )
+
+
+def rendered_cases(version: str) -> dict[str, list[dict]]:
+    """The objects of every bundled profile and both feature-rich ones, rendered for Kubernetes `version`."""
+    sources: dict[str, Source] = {
+        environment: variant(environment, k8s={"version": version}) for environment in BUNDLED
+    }
+    sources |= {f"feature-rich-{routing}": feature_rich(routing, version) for routing in ("ingress", "gateway")}
+    return {name: objects_of(source)[0] for name, source in sources.items()}
 
 
 def write_rendering(source: Source, directory: Path) -> Path:

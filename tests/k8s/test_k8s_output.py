@@ -34,15 +34,18 @@ def test_output_directory_drops_files_of_objects_that_disappeared(tmp_path):
     first = render_cli("-p", staging_child(tmp_path, "job"), "-o", "out", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     jobs = [name for name in listing(tmp_path / "out") if name.startswith("job-")]
-    assert jobs == ["job-items-api-migrate-4126a261.yaml"]
+    assert jobs == ["job-items-api-migrate-21363b49.yaml"]
 
     second = render_cli("-p", staging_child(tmp_path, "init"), "-o", "out", cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     assert listing(tmp_path / "out") == [
         output.MARKER_NAME,
         "deployment-items-api.yaml",
+        "ingress-items-api-redirect.yaml",
         "ingress-items-api.yaml",
         "kustomization.yaml",
+        "middleware-items-api-headers.yaml",
+        "middleware-items-api-redirect.yaml",
         "networkpolicy-items-api.yaml",
         "poddisruptionbudget-items-api.yaml",
         "service-items-api.yaml",

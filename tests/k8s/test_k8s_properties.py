@@ -146,7 +146,17 @@ def test_free_text_is_refused_or_reaches_the_container_exactly(env_value, argume
     for container in (app, step):
         env = {entry["name"]: entry for entry in container["env"]}
         assert kubernetes_expand(env["GREETING"]["value"]) == env_value
-    assert [kubernetes_expand(arg) for arg in app["args"]] == ["fastapi", "run", argument, "--port", "8000"]
+    assert [kubernetes_expand(arg) for arg in app["args"]] == [
+        "fastapi",
+        "run",
+        argument,
+        "--port",
+        "8000",
+        "--workers",
+        "1",
+        "--forwarded-allow-ips",
+        "*",
+    ]
     assert [kubernetes_expand(arg) for arg in step["args"]] == ["python", step_argument]
 
 
@@ -167,6 +177,7 @@ def test_host_is_refused_or_appears_unchanged_in_the_ingress(host):
         objects = render_text(data, Path(workdir))
     if objects is None:
         return
-    ingress = only(objects, "Ingress")
-    assert [rule["host"] for rule in ingress["spec"]["rules"]] == [host]
-    assert ingress["spec"]["tls"] == [{"hosts": [host], "secretName": "items-api-tls"}]
+    main, redirect = find(objects, "Ingress")
+    for ingress in (main, redirect):
+        assert [rule["host"] for rule in ingress["spec"]["rules"]] == [host]
+    assert main["spec"]["tls"] == [{"hosts": [host], "secretName": "items-api-tls"}]

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from k8s_support import bundled, find, objects_of, only, pod_spec, variant
+from k8s_support import INGRESS_ROUTING, bundled, find, objects_of, only, pod_spec, variant
 
 from deploykit.report import Finding
-from deploykit.spec.server import server_command
 
 HOOKS = {
     "argocd.argoproj.io/hook": "PreSync",
@@ -34,8 +33,18 @@ def test_replicas_are_pods_of_one_process_each():
     deployment = only(objects, "Deployment")
     assert deployment["spec"]["replicas"] == profile.profile.replicas == 4
     container = app_container(objects)
-    assert container["args"] == server_command(profile.profile) == ["fastapi", "run", "app/main.py", "--port", "8000"]
-    assert not any(arg.startswith("--workers") for arg in container["args"])
+    # One worker per pod, said explicitly (WEB_CONCURRENCY from anywhere cannot start more).
+    assert container["args"] == [
+        "fastapi",
+        "run",
+        "app/main.py",
+        "--port",
+        "8000",
+        "--workers",
+        "1",
+        "--forwarded-allow-ips",
+        "*",
+    ]
     assert container["ports"] == [{"name": "http", "containerPort": 8000, "protocol": "TCP"}]
 
 
@@ -104,9 +113,10 @@ def test_job_names_are_per_release():
     assert all(name.startswith(f"items-api-{step}-") for name, step in zip(first, ["migrate", "seed"], strict=False))
     assert job_names() == first
     changed = job_names(image="registry.example.com/acme/items-api:1.4.3")
-    # The app image changes the first step's image; the second names its own image and keeps its name.
+    # A new release is a new Job for every step: the first runs the new image, and the second, which
+    # names its own image, still carries the release's version label in its (immutable) template.
     assert changed[0] != first[0]
-    assert changed[1] == first[1]
+    assert changed[1] != first[1]
     assert job_names(env={"LOG_LEVEL": "debug"})[0] != first[0]
 
 
@@ -121,6 +131,7 @@ def test_pdb_never_blocks_a_drain_and_a_single_pod_is_reported():
             "k8s",
             ("replicas",),
             "a single pod: every node drain or node restart takes the app down; use 2 or more for availability",
+            "single-replica",
         )
         in findings
     )
@@ -131,8 +142,14 @@ def test_no_single_pod_warning_with_several_replicas():
     assert not [finding for finding in findings if finding.path == ("replicas",)]
 
 
+def ingress_prod(**changes) -> dict:
+    """The prod profile routed by an Ingress of the traefik class."""
+    k8s = {**INGRESS_ROUTING, **changes.pop("k8s", {})}
+    return variant("prod", k8s=k8s, **changes)
+
+
 def test_ingress_for_acme_has_a_tls_secret_and_the_cert_manager_issuer():
-    ingress = only(objects_of(bundled("prod"))[0], "Ingress")
+    ingress = find(objects_of(ingress_prod())[0], "Ingress")[0]
     assert ingress["spec"]["ingressClassName"] == "traefik"
     assert ingress["spec"]["tls"] == [{"hosts": ["api.example.com"], "secretName": "items-api-tls"}]
     assert ingress["metadata"]["annotations"]["cert-manager.io/cluster-issuer"] == "letsencrypt-prod"
@@ -144,10 +161,10 @@ def test_ingress_for_acme_has_a_tls_secret_and_the_cert_manager_issuer():
 
 
 def test_ingress_for_provided_tls_uses_the_given_secret_and_no_issuer():
-    profile = variant(
-        "prod", proxy={"tls": "provided", "email": None}, k8s={"tls_secret": "items-api-cert", "cluster_issuer": None}
+    profile = ingress_prod(
+        proxy={"tls": "provided", "email": None}, k8s={"tls_secret": "items-api-cert", "cluster_issuer": None}
     )
-    ingress = only(objects_of(profile)[0], "Ingress")
+    ingress = find(objects_of(profile)[0], "Ingress")[0]
     assert ingress["spec"]["tls"] == [{"hosts": ["api.example.com"], "secretName": "items-api-cert"}]
     assert not [key for key in ingress["metadata"].get("annotations", {}) if key.startswith("cert-manager.io/")]
 
@@ -157,7 +174,7 @@ def test_ingress_without_tls_is_plain_http_and_reported():
     ingress = only(objects, "Ingress")
     assert "tls" not in ingress["spec"]
     assert not [key for key in ingress["metadata"].get("annotations", {}) if key.startswith("cert-manager.io/")]
-    assert Finding("k8s", ("proxy", "tls"), "the Ingress serves plain HTTP, without TLS") in findings
+    assert Finding("k8s", ("proxy", "tls"), "the Ingress serves plain HTTP, without TLS", "plain-http") in findings
 
 
 def test_no_proxy_host_means_no_ingress():
@@ -165,7 +182,7 @@ def test_no_proxy_host_means_no_ingress():
 
 
 def test_network_policy_admits_only_the_ingress_controller_and_allows_dns_and_declared_egress():
-    policy = only(objects_of(bundled("prod"))[0], "NetworkPolicy")["spec"]
+    policy = only(objects_of(ingress_prod())[0], "NetworkPolicy")["spec"]
     assert policy["podSelector"] == {
         "matchLabels": {"app.kubernetes.io/name": "items-api", "app.kubernetes.io/instance": "items-api"}
     }
@@ -231,6 +248,43 @@ def test_secrets_are_secret_key_references_never_values():
     assert [entry["name"] for entry in container["env"]] == sorted(env)
 
 
+def test_secret_files_are_one_projected_volume_every_container_mounts():
+    objects = objects_of(
+        variant(
+            "prod",
+            secrets={
+                "DATABASE_URL": {"secret": "items-db", "key": "url"},
+                "DATABASE_URL_COPY": {"secret": "items-db", "key": "url"},
+                "API_TOKEN": {"secret": "items-api", "key": "token"},
+            },
+            secrets_as="file",
+        )
+    )[0]
+    deployment = only(objects, "Deployment")
+    spec = pod_spec(deployment)
+    assert spec["volumes"][1] == {
+        "name": "secrets",
+        "projected": {
+            "defaultMode": 0o440,
+            "sources": [
+                {"secret": {"name": "items-api", "items": [{"key": "token", "path": "items-api__token"}]}},
+                {"secret": {"name": "items-db", "items": [{"key": "url", "path": "items-db__url"}]}},
+            ],
+        },
+    }
+    # The files are the pod group's (fsGroup is the app's uid) and nobody else's.
+    assert spec["securityContext"]["fsGroup"] == 10001
+    for container in [*spec["initContainers"], *spec["containers"]]:
+        assert container["volumeMounts"][1] == {"name": "secrets", "mountPath": "/run/secrets", "readOnly": True}
+        env = env_of(container)
+        assert not any("valueFrom" in entry for entry in env.values())
+        assert env["API_TOKEN_FILE"]["value"] == "/run/secrets/items-api__token"
+        assert (
+            env["DATABASE_URL_FILE"]["value"] == env["DATABASE_URL_COPY_FILE"]["value"] == "/run/secrets/items-db__url"
+        )
+        assert "DATABASE_URL" not in env
+
+
 def test_the_app_trusts_forwarded_headers_from_the_proxy():
     assert env_of(app_container(objects_of(bundled("prod"))[0]))["FORWARDED_ALLOW_IPS"] == {
         "name": "FORWARDED_ALLOW_IPS",
@@ -255,4 +309,17 @@ def test_rolling_update_never_drops_below_the_replica_count():
         "type": "RollingUpdate",
         "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0},
     }
-    assert pod_spec(deployment)["terminationGracePeriodSeconds"] == 30
+
+
+def test_prestart_job_names_follow_every_change_to_their_immutable_spec():
+    """A Job's pod template is immutable: whatever changes in it must give the Job a new name."""
+
+    def job_names(**changes) -> list[str]:
+        objects, _ = objects_of(variant("staging", **changes))
+        return [obj["metadata"]["name"] for obj in find(objects, "Job")]
+
+    same = job_names()
+    assert same == job_names() and len(same) == 1
+    assert job_names(tmp_size="2Gi") != same
+    assert job_names(env={"LOG_LEVEL": "debug"}) != same
+    assert job_names(image="registry.example.com/acme/items-api:1.4.3") != same

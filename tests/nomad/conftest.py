@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from hcl_reader import HclReader, as_blocks
-from tooling import node_package
+from tooling import hcl_reader as installed_hcl_reader
 
 from deploykit.output import HEADER
 
@@ -14,8 +14,7 @@ from deploykit.output import HEADER
 @pytest.fixture(scope="session")
 def hcl_reader() -> Iterator[HclReader]:
     """One node process running hashicorp/hcl/v2 (WASM) for the session; missing: skip, or fail under CI."""
-    node, package = node_package("@cdktf/hcl2json")
-    reader = HclReader(node, package)
+    reader = HclReader(*installed_hcl_reader())
     try:
         yield reader
     finally:

@@ -1,7 +1,7 @@
 """Reading rendered HCL with HashiCorp's own parser: the Nomad tests' consumer of record.
 
 hashicorp/hcl/v2 is what Nomad parses job files with; its WASM build (@cdktf/hcl2json, pinned in
-scripts/npm/) turns a document into HCL's JSON syntax. One node process serves the whole session
+tests/nomad/npm/) turns a document into HCL's JSON syntax. One node process serves the whole session
 (start-up and loading the WASM module cost about half a second), each document one round trip.
 
 The JSON is reshaped the way the tests read jobs (python-hcl2's shape): a block type holds a list

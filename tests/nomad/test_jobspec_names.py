@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 import pytest
-from helpers import bundled
+from helpers import bundled, load_data
 
 from deploykit import pipeline
 
@@ -54,6 +54,7 @@ JOBSPEC: dict[str, BlockSpec] = {
         f"{DOCS}/job-specification/network#port-parameters", "static to host_network ignore_collision", labelled=True
     ),
     "restart": spec(f"{DOCS}/job-specification/restart", "attempts delay interval mode render_templates"),
+    "periodic": spec(f"{DOCS}/job-specification/periodic", "cron crons prohibit_overlap time_zone enabled"),
     "reschedule": spec(
         f"{DOCS}/job-specification/reschedule", "attempts interval delay delay_function max_delay unlimited"
     ),
@@ -140,12 +141,27 @@ def _children(kind: str, value: object, where: str) -> list[str]:
     return problems
 
 
+# Background processes, scheduled jobs and the prestart batch job: the blocks the bundled profiles lack.
+BACKGROUND = {
+    "app": "shop",
+    "image": "registry.example.com/acme/shop:2.1.0",
+    "prestart": [
+        {"name": "migrate", "command": ["python", "-m", "migrate"]},
+        {"name": "seed", "command": ["python", "-m", "seed"]},
+    ],
+    "processes": {"worker": {"command": ["celery", "worker"], "replicas": 2}},
+    "cron": {"digest": {"schedule": "0 7 * * 1-5", "command": ["python", "-m", "digest"], "timezone": "Europe/Kyiv"}},
+    "nomad": {"prestart": "job"},
+}
+
+
 def rendered_jobs(env: str) -> list[str]:
-    rendering = pipeline.render(bundled(env), "nomad").rendering
+    loaded = load_data(BACKGROUND) if env == "background" else bundled(env)
+    rendering = pipeline.render(loaded, "nomad").rendering
     return [file.content for file in rendering.files]
 
 
-@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+@pytest.mark.parametrize("env", ["dev", "staging", "prod", "background"])
 def test_every_name_is_in_the_jobspec(env, parse_hcl):
     for text in rendered_jobs(env):
         parsed = parse_hcl(text)

@@ -21,14 +21,14 @@ def test_labels_and_annotations_are_reported_as_not_rendered():
         }
     )
     assert found == [
-        "labels: Nomad jobs have no labels: not rendered [nomad]",
-        "annotations: Nomad jobs have no annotations: not rendered [nomad]",
+        "labels: Nomad jobs have no labels: not rendered [nomad not-rendered]",
+        "annotations: Nomad jobs have no annotations: not rendered [nomad not-rendered]",
     ]
 
 
 def test_plain_http_on_a_public_host_is_warned_about_but_not_on_a_local_one():
     public = {**BASE, "replicas": 1, "prestart": [], "proxy": {"host": "api.example.com", "tls": "none"}}
     assert messages(public) == [
-        "proxy.tls: tls: none serves api.example.com over plain HTTP; use acme or provided for a public host [nomad]"
+        "proxy.tls: tls: none serves api.example.com over plain HTTP; use acme or provided for a public host [nomad plain-http]"
     ]
     assert messages({**public, "proxy": {"host": "items.localhost", "tls": "none"}}) == []

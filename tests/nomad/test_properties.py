@@ -92,7 +92,16 @@ def test_app_arguments(parse_hcl, baseline, text):
         return
     assert shape(job) == baseline
     args = tasks(job)["items-api"]["config"][0]["args"]
-    assert [hcl_literal(arg) for arg in args] == ["run", text, "--port", "8000"]
+    assert [hcl_literal(arg) for arg in args] == [
+        "run",
+        text,
+        "--port",
+        "8000",
+        "--workers",
+        "1",
+        "--forwarded-allow-ips",
+        "10.10.0.0/24",
+    ]
 
 
 @SETTINGS

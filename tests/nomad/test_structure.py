@@ -64,6 +64,7 @@ def test_job_update_group_and_service(parse_hcl):
         "traefik.http.routers.items-api.service=items-api",
         "traefik.http.routers.items-api.tls.certResolver=le",
         "traefik.http.routers.items-api.tls=true",
+        "traefik.http.services.items-api.loadbalancer.healthCheck.hostname=api.example.com",
         "traefik.http.services.items-api.loadbalancer.healthCheck.interval=10s",
         "traefik.http.services.items-api.loadbalancer.healthCheck.path=/readyz",
         "traefik.http.services.items-api.loadbalancer.healthCheck.timeout=2s",
@@ -93,7 +94,10 @@ def test_tasks_prestart_first_then_one_hardened_app_process(parse_hcl):
     assert "ports" not in migrate["config"][0]
     (config,) = app["config"]
     assert config["image"] == "registry.example.com/acme/items-api:1.4.2"
-    assert (config["command"], config["args"]) == ("fastapi", ["run", "app/main.py", "--port", "8000"])
+    assert (config["command"], config["args"]) == (
+        "fastapi",
+        ["run", "app/main.py", "--port", "8000", "--workers", "1", "--forwarded-allow-ips", "10.10.0.0/24"],
+    )
     assert config["ports"] == ["http"]
     for task in (migrate, app):
         (config,) = task["config"]
@@ -135,6 +139,48 @@ def test_secrets_come_from_nomad_variables_never_literals(parse_hcl):
         }
     ]
     assert set(app["env"][0]) == {"FORWARDED_ALLOW_IPS", "LOG_LEVEL"}
+
+
+def test_secret_files_are_one_template_per_key_owned_by_the_app_user(parse_hcl):
+    data = with_changes(
+        secrets={
+            "DATABASE_URL": {"secret": "items-db", "key": "url"},
+            "DATABASE_URL_COPY": {"secret": "items-db", "key": "url"},
+            "SMTP_PASSWORD": {"secret": "mail", "key": "password"},
+        },
+        secrets_as="file",
+    )
+    app = tasks(job_of(parse_hcl, data))["items-api"]
+    assert app["template"] == [
+        {
+            "data": '{{ with nomadVar "nomad/jobs/items-api/items-db" }}{{ index . "url" }}{{ end }}',
+            "destination": "secrets/items-db__url",
+            "env": False,
+            "change_mode": "restart",
+            "perms": "0400",
+            "uid": 10001,
+            "gid": 10001,
+        },
+        {
+            "data": '{{ with nomadVar "nomad/jobs/items-api/mail" }}{{ index . "password" }}{{ end }}',
+            "destination": "secrets/mail__password",
+            "env": False,
+            "change_mode": "restart",
+            "perms": "0400",
+            "uid": 10001,
+            "gid": 10001,
+        },
+    ]
+    # The docker driver mounts the task's secrets/ directory at /secrets.
+    assert app["env"] == [
+        {
+            "DATABASE_URL_COPY_FILE": "/secrets/items-db__url",
+            "DATABASE_URL_FILE": "/secrets/items-db__url",
+            "FORWARDED_ALLOW_IPS": "10.10.0.0/24",
+            "LOG_LEVEL": "info",
+            "SMTP_PASSWORD_FILE": "/secrets/mail__password",
+        }
+    ]
 
 
 def test_no_secrets_no_template_and_no_proxy_no_tags(parse_hcl):
@@ -247,8 +293,8 @@ def test_cli_errors_name_file_line_and_field(tmp_path, profile, message):
 def test_warnings():
     _, findings = render(with_changes(shutdown_seconds=45))
     assert [str(finding) for finding in findings] == [
-        "shutdown_seconds: Nomad clients cap kill_timeout at their max_kill_timeout (30s unless raised in the client configuration) [nomad]",
-        "prestart: prestart tasks run in every allocation, concurrently: each step must take a lock (e.g. a Postgres advisory lock) [nomad]",
+        "shutdown_seconds: Nomad clients cap kill_timeout at their max_kill_timeout (30s unless raised in the client configuration) [nomad kill-timeout-capped]",
+        "prestart: prestart tasks run in every allocation, concurrently: each step must take a lock (e.g. a Postgres advisory lock) [nomad concurrent-prestart]",
     ]
 
 

@@ -2,7 +2,8 @@
 
 The bounds are generous (several times what this takes on a busy two-core machine) and still far
 below what the quadratic forms took: 16,000 keys under an unknown field took 63 s, 2,000 nested `[`
-8.4 s, a 40 KB `1_1_..._x` value 10 s. Shapes that cost little per byte are tried at the full 1 MiB
+8.4 s, a 40 KB `1_1_..._x` value 10 s, 10,000 unknown top-level keys 48 s (each error compared with
+every earlier one). Profiles refused for thousands of reasons are here too: every error is collected. Shapes that cost little per byte are tried at the full 1 MiB
 size limit; shapes dense in keys and items at about 10,000 of them, because the pure-Python YAML
 reader spends about 100 microseconds per key (`python scripts/benchmark.py --loading` prints the
 1k/10k/100k-key figures).
@@ -39,6 +40,14 @@ SHAPES: dict[str, tuple[dict[str, str], str | None]] = {
     "top-level-keys": (
         {"profile.yaml": BASE + "".join(f"k{index}: 1\n" for index in range(KEYS))},
         "profile.yaml:3:1: k0: unknown field 'k0'",
+    ),
+    "env-values-each-refused": (
+        {"profile.yaml": BASE + "env:\n" + "".join(f"  K{index}: {index}\n" for index in range(KEYS))},
+        "profile.yaml:4:3: env.K0: expected a string, got number 0; quote it",
+    ),
+    "env-names-each-a-credential": (
+        {"profile.yaml": BASE + "env:\n" + "".join(f"  K{index}_TOKEN: x\n" for index in range(KEYS))},
+        "profile.yaml:4:3: env.K0_TOKEN: K0_TOKEN looks like a credential",
     ),
     "env-keys-merged-over-a-parent": (
         {

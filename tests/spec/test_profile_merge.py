@@ -257,7 +257,7 @@ def test_a_parent_that_is_a_fifo_is_refused_without_reading_it(profiles, tmp_pat
     path = profiles("prod.yaml", "app: items\nextends: base.yaml\n")
     assert error_of(path) == (
         "prod.yaml:2:1: extends: parent profile 'base.yaml' cannot be read: "
-        "is a FIFO, not a regular file; profiles are read from regular files only"
+        "is not a regular file (a FIFO, socket or device); give a profile file"
     )
 
 

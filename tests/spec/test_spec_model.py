@@ -11,7 +11,6 @@ from pydantic import ValidationError
 from deploykit.errors import DeployKitError, Location, format_path
 from deploykit.spec.model import Profile
 from deploykit.spec.quantities import kubernetes_cpu, kubernetes_memory, parse_cpu, parse_memory
-from deploykit.spec.server import server_command
 
 MINIMAL = {"app": "items-api", "image": "registry.example.com/acme/items-api:1.4.2"}
 
@@ -67,7 +66,7 @@ def test_image_pinned_by_digest_has_no_tag():
         ),
         (
             {"k8s": {"autoscaling": {"max": 3}}},
-            "k8s.autoscaling.max: unknown field 'max'; expected one of: cpu_utilization, max_replicas, min_replicas",
+            "k8s.autoscaling.max: unknown field 'max'; expected one of: cpu_utilization, max_replicas, min_replicas, scale_down_percent_per_minute, scale_down_stabilization_seconds",
         ),
         (
             {"k8s": {"network_policy": {"egress": [{"cidr": "10.0.0.0/8", "port": [1]}]}}},
@@ -164,20 +163,6 @@ def test_memory_quantities(text, value, canonical):
 def test_cpu_quantities(text, millicores, canonical):
     assert parse_cpu(text) == millicores
     assert kubernetes_cpu(millicores) == canonical
-
-
-def test_server_command_adds_port_and_only_requested_workers():
-    profile = validated()
-    assert server_command(profile) == ["fastapi", "run", "app/main.py", "--port", "8000"]
-    assert server_command(profile, workers=3)[-2:] == ["--workers", "3"]
-    assert server_command(validated(command=["uvicorn", "app.main:app"])) == [
-        "uvicorn",
-        "app.main:app",
-        "--port",
-        "8000",
-        "--host",
-        "0.0.0.0",
-    ]
 
 
 def test_error_format():

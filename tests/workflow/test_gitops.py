@@ -245,19 +245,21 @@ def test_render_prints_only_manifests_on_stdout_for_plugins():
     """Argo CD's plugin reads stdout as the manifests: warnings must go to stderr only."""
     from ruamel.yaml import YAML
 
-    result = run_cli("render", "k8s", "--env", "dev")
+    # With the dev profile's accepted warnings shown again, so stderr has something to keep apart.
+    result = run_cli("render", "k8s", "--env", "dev", "--set", "accept_warnings=[]")
     assert result.returncode == 0
     documents = list(YAML(typ="safe", pure=True).load_all(result.stdout))
     assert [document["kind"] for document in documents] == [
         "ServiceAccount",
         "Deployment",
         "Service",
+        "Middleware",
         "Ingress",
         "PodDisruptionBudget",
         "NetworkPolicy",
     ]
     assert result.stderr.startswith("warning: profiles/")
-    strict = run_cli("render", "k8s", "--env", "dev", "--strict")
+    strict = run_cli("render", "k8s", "--env", "dev", "--strict", "--set", "accept_warnings=[]")
     assert strict.returncode == 2
     assert strict.stdout == ""
     assert strict.stderr.splitlines()[-1] == "error: 2 warning(s) and --strict is set"
@@ -282,10 +284,30 @@ def test_directories_no_profile_renders_are_reported_and_removed(project: Path):
 
 
 def test_strict_check_names_the_warnings_it_fails_on(project: Path):
-    result = run_cli("check", "--strict", "--env", "dev", "--target", "k8s", cwd=project)
+    result = run_cli(
+        "check", "--strict", "--env", "dev", "--target", "k8s", "--set", "accept_warnings=[plain-http]", cwd=project
+    )
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        "warning: profiles/dev.yaml:7:3: proxy.tls: the Ingress serves plain HTTP, without TLS [k8s]",
-        "warning: profiles/dev.yaml:4:1: replicas: a single pod: every node drain or node restart takes the app down; use 2 or more for availability [k8s]",
-        "error: 2 warning(s) and --strict is set",
+        "warning: profiles/dev.yaml:4:1: replicas: a single pod: every node drain or node restart takes the app down; use 2 or more for availability [k8s single-replica]",
+        "error: 1 warning(s) and --strict is set",
     ]
+
+
+def test_strict_check_passes_on_the_bundled_profiles_which_accept_their_warnings():
+    result = run_cli("check", "--strict")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_warnings_reach_stderr_off_a_terminal(project: Path):
+    """CI logs must show warnings: render all prints them whatever stderr is (progress lines stay off)."""
+    result = run_cli("render", "all", "--set", "accept_warnings=[]", cwd=project)
+    assert result.returncode == 0
+    lines = result.stderr.splitlines()
+    assert lines and all(line.startswith("warning: ") for line in lines)
+    assert (
+        "warning: profiles/dev.yaml:4:1: replicas: a single pod: every node drain or node restart takes the app down; use 2 or more for availability [k8s single-replica]"
+        in lines
+    )
+    quiet = run_cli("render", "all", "--quiet", "--set", "accept_warnings=[]", cwd=project)
+    assert (quiet.returncode, quiet.stderr) == (0, "")

@@ -12,9 +12,9 @@ import re
 from collections.abc import Callable
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
-from deploykit.spec.base import ImageReference, SpecModel
+from deploykit.spec.base import Command, ImageReference, SpecModel, text_schema
 
 # One path segment: no leading '.', so '.', '..' and hidden files are out; nothing a shell, a glob
 # (.dockerignore patterns) or Dockerfile variable expansion would read specially.
@@ -73,6 +73,7 @@ RelativePath = Annotated[
         )
     ),
     AfterValidator(lambda path: path.removeprefix("./")),
+    text_schema(_RELATIVE_PATH.pattern, 1024),
 ]
 AbsoluteDirectory = Annotated[
     str,
@@ -84,6 +85,7 @@ AbsoluteDirectory = Annotated[
             "'.', '_', '-' and '/', with no '..', hidden parts or trailing '/'",
         )
     ),
+    text_schema(_ABSOLUTE_PATH.pattern, 1024),
 ]
 AptPackage = Annotated[
     str,
@@ -94,6 +96,7 @@ AptPackage = Annotated[
             "is not a Debian package: write name or name=version (lowercase letters, digits, '+', '-', '.'; versions start with a digit)",
         )
     ),
+    text_schema(_APT_PACKAGE.pattern, 256),
 ]
 UserName = Annotated[
     str,
@@ -104,6 +107,26 @@ UserName = Annotated[
             "is not a user name for the app: use up to 32 lowercase letters, digits, '_' and '-', not root",
         )
     ),
+    text_schema(_USER_NAME.pattern, 32),
+]
+
+
+# A build-time command: exec form, so no shell reads it; one Dockerfile RUN line each.
+BuildCommand = Command
+
+
+def _as_list(value: object) -> object:
+    """`app_path: app` means `[app]`."""
+    return [value] if isinstance(value, str) else value
+
+
+_PATH_SCHEMA = {"type": "string", "maxLength": 1024, "pattern": _RELATIVE_PATH.pattern}
+# One path or several; a list inside, so nothing downstream handles two shapes.
+AppPaths = Annotated[
+    list[RelativePath],
+    BeforeValidator(_as_list),
+    Field(min_length=1, max_length=32),
+    WithJsonSchema({"anyOf": [_PATH_SCHEMA, {"type": "array", "items": _PATH_SCHEMA, "minItems": 1, "maxItems": 32}]}),
 ]
 
 
@@ -120,10 +143,16 @@ class BuildOptions(SpecModel):
         description="Requirements file, relative to the build context. It is copied and installed before the code, "
         "so dependency layers stay cached while only the code changes. It cannot include other files (`-r other.txt`).",
     )
-    app_path: RelativePath = Field(
-        "app",
-        description="File or directory holding the application code, relative to the build context; copied to the "
-        "same path under `workdir` (e.g. `app` -> /code/app, which `fastapi run app/main.py` serves).",
+    app_path: AppPaths = Field(
+        ["app"],
+        description="File or directory holding the application code, or a list of them (a Django project: "
+        "[manage.py, shop, templates]), relative to the build context; each is copied to the same path under "
+        "`workdir` (e.g. `app` -> /code/app, which `fastapi run app/main.py` serves).",
+    )
+    commands: Annotated[list[BuildCommand], Field(max_length=16)] = Field(
+        [],
+        description="Commands run once while building, after the code is copied, in exec form, e.g. "
+        "[[python, manage.py, collectstatic, --noinput]]. They run as root, before the image switches to `user`.",
     )
     workdir: AbsoluteDirectory = Field(
         "/code",
@@ -148,3 +177,8 @@ class BuildOptions(SpecModel):
         "The default matches the Kubernetes target's runAsUser; ids below 1000 belong to Debian's system accounts, "
         "and rootless engines map only 65536 ids by default.",
     )
+
+    @property
+    def app_paths(self) -> list[str]:
+        """`app_path`, in the order given."""
+        return list(self.app_path)

@@ -101,6 +101,7 @@ class ComposeOptions(SpecModel):
     bind_address: Annotated[str, AfterValidator(names.check_ip_address)] = Field(
         "0.0.0.0",
         description="Host address Traefik's ports are published on (0.0.0.0: every interface; 127.0.0.1: this host only).",
+        json_schema_extra={"pattern": names.IP_ADDRESS_PATTERN},
     )
     traefik_image: ImageReference = Field(
         "traefik:v3.7.15",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
@@ -10,6 +11,37 @@ from deploykit.spec import names
 from deploykit.spec.base import DnsLabel, LabelValue, SelectorKey, SpecModel
 
 Port = Annotated[int, Field(ge=1, le=65535)]
+# The oldest Kubernetes minor version deploykit renders for (kubernetes-validate checks output from it on).
+OLDEST_KUBERNETES_MINOR = 29
+DEFAULT_KUBERNETES_VERSION = "1.31"
+
+
+def _kubernetes_version(value: str) -> str:
+    match = re.fullmatch(r"1\.([1-9][0-9]{0,2})", value)
+    if match is None or int(match.group(1)) < OLDEST_KUBERNETES_MINOR:
+        raise ValueError(
+            f"{value!r} is not a Kubernetes version deploykit renders for: "
+            f'write a minor version from 1.{OLDEST_KUBERNETES_MINOR} on, quoted, e.g. "{DEFAULT_KUBERNETES_VERSION}"'
+        )
+    return value
+
+
+def _object_name(value: str) -> str:
+    # A Gateway's name is a DNS-1123 subdomain (ObjectName in Gateway API).
+    if len(value) > 253 or not names.DNS_SUBDOMAIN.fullmatch(value):
+        raise ValueError(f"{value!r} is not a valid object name (lowercase letters, digits, '-' and '.')")
+    return value
+
+
+def _section_name(value: str) -> str:
+    # Gateway API's SectionName: a DNS-1123 subdomain of at most 253 characters.
+    if len(value) > 253 or not names.DNS_SUBDOMAIN.fullmatch(value):
+        raise ValueError(f"{value!r} is not a valid listener name (lowercase letters, digits, '-' and '.')")
+    return value
+
+
+ObjectName = Annotated[str, AfterValidator(_object_name)]
+SectionName = Annotated[str, AfterValidator(_section_name)]
 
 
 class Autoscaling(SpecModel):
@@ -20,13 +52,20 @@ class Autoscaling(SpecModel):
     cpu_utilization: Annotated[int, Field(ge=1, le=100)] = Field(
         70, description="Target average CPU use, percent of the request."
     )
+    scale_down_stabilization_seconds: Annotated[int, Field(ge=0, le=3600)] = Field(
+        300,
+        description="Scale down only to the highest recommendation of this many past seconds, so a short lull does not remove pods that the next burst needs.",
+    )
+    scale_down_percent_per_minute: Annotated[int, Field(ge=1, le=100)] = Field(
+        50, description="At most this share of the pods is removed per minute when scaling down."
+    )
 
 
 class EgressRule(SpecModel):
     """A destination the pods may connect to (besides DNS)."""
 
     cidr: Annotated[str, AfterValidator(names.check_ip_network)] = Field(
-        description="Destination network, e.g. 10.0.0.0/8."
+        description="Destination network, e.g. 10.0.0.0/8.", json_schema_extra={"pattern": names.IP_NETWORK_PATTERN}
     )
     ports: Annotated[list[Port], Field(min_length=1, max_length=64)] = Field(description="TCP ports allowed.")
 
@@ -35,10 +74,10 @@ class NetworkPolicyOptions(SpecModel):
     """Who may reach the pods and what they may reach."""
 
     ingress_namespace: DnsLabel = Field(
-        "traefik", description="Namespace of the ingress controller allowed to reach the pods."
+        "traefik", description="Namespace of the ingress controller allowed to reach the pods (routing: ingress)."
     )
     ingress_pod_labels: dict[SelectorKey, LabelValue] = Field(
-        {"app.kubernetes.io/name": "traefik"}, description="Labels of the ingress controller's pods."
+        {"app.kubernetes.io/name": "traefik"}, description="Labels of the ingress controller's pods (routing: ingress)."
     )
     egress: Annotated[list[EgressRule], Field(max_length=64)] = Field(
         [], description="Allowed destinations besides cluster DNS (databases, APIs)."
@@ -48,18 +87,62 @@ class NetworkPolicyOptions(SpecModel):
     )
 
 
+class GatewayOptions(SpecModel):
+    """The Gateway, owned by the platform, that routes to the app with `routing: gateway`."""
+
+    name: ObjectName = Field(description="Name of the Gateway.")
+    namespace: DnsLabel = Field(description="Namespace of the Gateway.")
+    section_name: SectionName = Field(
+        "https",
+        description="The Gateway's listener that serves the app: its HTTPS listener (with proxy.tls: none, its plain-HTTP one).",
+    )
+    http_section_name: SectionName | None = Field(
+        "http",
+        description="The Gateway's plain-HTTP listener, where a second HTTPRoute redirects the host to HTTPS; null when the platform redirects by itself.",
+    )
+    listener_set: bool = Field(
+        False,
+        description="Emit a ListenerSet with an HTTPS listener for proxy.host and the app's own certificate (Secret k8s.tls_secret; cert-manager issues it with tls: acme). Needs Gateway API 1.5 or later, a Gateway whose allowedListeners admits the app's namespace, and, for tls: acme, cert-manager 1.20 or later with its ListenerSets feature gate.",
+    )
+    https_port: Port = Field(443, description="Port of the ListenerSet's HTTPS listener (one of the Gateway's ports).")
+    data_plane_namespace: DnsLabel | None = Field(
+        None,
+        description="Namespace of the pods that carry the Gateway's traffic, which the NetworkPolicy admits (default: the Gateway's namespace).",
+    )
+    data_plane_pod_labels: dict[SelectorKey, LabelValue] | None = Field(
+        None,
+        description="Labels of those pods (default: gateway.networking.k8s.io/gateway-name: <name>, the label Gateway API implementations put on the pods they deploy for a Gateway).",
+    )
+
+
 class K8sOptions(SpecModel):
     """Kubernetes-only settings."""
 
+    version: Annotated[str, AfterValidator(_kubernetes_version)] = Field(
+        DEFAULT_KUBERNETES_VERSION,
+        description='Oldest Kubernetes minor version the output must run on (e.g. "1.31"). Fields that became GA later are left out: the preStop sleep action (1.34), in-place resize policies (1.35), user namespaces (1.36).',
+    )
+    routing: Literal["ingress", "gateway"] = Field(
+        "ingress",
+        description="How traffic for proxy.host reaches the Service: ingress: a networking.k8s.io Ingress; gateway: Gateway API HTTPRoutes attached to the platform's Gateway (k8s.gateway).",
+    )
+    gateway: GatewayOptions | None = Field(
+        None, description="The Gateway the HTTPRoutes attach to (required with routing: gateway and a proxy.host)."
+    )
     namespace: DnsLabel | None = Field(
         None, description="Namespace of every object (default: the app name; never `default`)."
     )
-    ingress_class: DnsLabel = Field("traefik", description="IngressClass that serves the Ingress.")
+    ingress_class: DnsLabel = Field(
+        "traefik",
+        description="IngressClass that serves the Ingress (routing: ingress). With traefik, deploykit adds Traefik Middlewares for the security headers and the http->https redirect.",
+    )
     cluster_issuer: DnsLabel | None = Field(
-        None, description="cert-manager ClusterIssuer (required with proxy.tls: acme)."
+        None,
+        description="cert-manager ClusterIssuer that issues the app's certificate (required with proxy.tls: acme on an Ingress or a ListenerSet).",
     )
     tls_secret: DnsLabel | None = Field(
-        None, description="Secret holding the TLS certificate (default: <app>-tls; with tls: provided you create it)."
+        None,
+        description="Secret holding the TLS certificate of an Ingress or a ListenerSet (default: <app>-tls; with tls: provided you create it).",
     )
     prestart: Literal["init", "job"] = Field(
         "init",
@@ -71,7 +154,19 @@ class K8sOptions(SpecModel):
         AfterValidator(names.check_address_list),
     ] = Field(
         "*",
-        description="Addresses whose X-Forwarded-* headers the app trusts. `*` is safe because the NetworkPolicy admits only the ingress controller; set your pod CIDR to be stricter.",
+        description="Addresses whose X-Forwarded-* headers the app trusts. `*` is safe only where the cluster enforces NetworkPolicy (the policy admits only the proxy's pods); otherwise set the pod CIDR (e.g. 10.244.0.0/16).",
+    )
+    pre_stop_seconds: Annotated[int, Field(ge=0, le=300)] = Field(
+        5,
+        description="Seconds a terminating pod keeps serving before it gets SIGTERM, while endpoints and the proxy stop sending it requests (0: none). The grace period is this plus shutdown_seconds.",
+    )
+    pre_stop: Literal["sleep", "exec"] | None = Field(
+        None,
+        description="How the pod waits: sleep: the kubelet's sleep action (Kubernetes 1.34 or later); exec: runs `sleep N` in the container (older clusters; the image needs a sleep executable). Default: sleep from k8s.version 1.34 on, else exec.",
+    )
+    user_namespace: bool = Field(
+        False,
+        description="Run the pods in a user namespace (hostUsers: false): root in the container is not root on the node. Needs k8s.version 1.36 or later and a node runtime that supports it.",
     )
     image_pull_secrets: Annotated[list[DnsLabel], Field(max_length=16)] = Field(
         [], description="Secrets used to pull the images."
@@ -84,7 +179,7 @@ class K8sOptions(SpecModel):
     )
     ingress_annotations: dict[SelectorKey, Annotated[str, Field(max_length=65536)]] = Field(
         {},
-        description="Extra annotations on the Ingress (controller settings such as traefik.ingress.kubernetes.io/router.middlewares); they take precedence over the ones deploykit sets.",
+        description="Extra annotations on the Ingress (routing: ingress; controller settings such as traefik.ingress.kubernetes.io/router.middlewares); they take precedence over the ones deploykit sets.",
     )
     pod_annotations: dict[SelectorKey, Annotated[str, Field(max_length=65536)]] = Field(
         {}, description="Extra annotations on the pods."

@@ -90,6 +90,12 @@ class NomadOptions(SpecModel):
     cert_resolver: Annotated[str, Field(min_length=1, max_length=63, pattern=r"^[A-Za-z0-9_-]+$")] = Field(
         "le", description="Traefik certificate resolver named in the router tags with proxy.tls: acme."
     )
+    prestart: Literal["task", "job"] = Field(
+        "task",
+        description="task: the prestart steps run in order as one prestart task in every allocation of the web group, "
+        "before the app (so once per allocation, concurrently across allocations); job: they run as a batch job of "
+        "their own (<app>-prestart.nomad.hcl), once per release, which you run and wait for before the service job.",
+    )
     proxy: Literal["none", "job"] = Field(
         "none",
         description="none: an existing Traefik reads the service tags; job: also render a Traefik system job (traefik.nomad.hcl), one per cluster.",

@@ -9,8 +9,16 @@ from __future__ import annotations
 
 from deploykit.rendering import RenderedFile, Rendering
 from deploykit.report import Report
+from deploykit.spec.background import background_processes, scheduled_jobs
 from deploykit.spec.model import Profile
 from deploykit.targets.compose import naming, secrets, socket_proxy, traefik
+from deploykit.targets.compose.background import (
+    CRON_FILE,
+    SCHEDULER,
+    build_process_service,
+    build_scheduler_service,
+    cron_configuration,
+)
 from deploykit.targets.compose.check import check, is_exposed
 from deploykit.targets.compose.summary import summarize
 from deploykit.targets.compose.workload import build_app_service, build_step_service
@@ -53,6 +61,11 @@ def build_project(profile: Profile) -> dict:
     labels = traefik.router_labels(profile) if exposed else {}
     subnet = profile.compose.proxy_subnet if exposed else None
     services[profile.app] = build_app_service(profile, labels, subnet)
+    for process in background_processes(profile):
+        services[process.name] = build_process_service(profile, process)
+    jobs = scheduled_jobs(profile)
+    if jobs:
+        services[SCHEDULER] = build_scheduler_service(profile, jobs)
     document: dict = {"name": naming.project(profile), "services": services}
     volumes: dict = {}
     if exposed:
@@ -77,6 +90,9 @@ def render(profile: Profile, report: Report) -> Rendering:
         dynamic = traefik.dynamic_configuration(profile)
         if dynamic is not None:
             files.append(RenderedFile(traefik.DYNAMIC_FILE, dump(dynamic)))
+    jobs = scheduled_jobs(profile)
+    if jobs:
+        files.append(RenderedFile(CRON_FILE, dump(cron_configuration(profile, jobs))))
     summary = summarize(profile, project)
     if len(files) == 1:
         return Rendering(tuple(files), files[0].content, summary)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from deploykit.errors import FieldPath
 from deploykit.report import Report
 from deploykit.spec.model import Profile
 from deploykit.spec.names import is_local_host
-from deploykit.targets.compose import naming, secrets
+from deploykit.targets.compose import naming
+from deploykit.targets.compose.background import SCHEDULER
 from deploykit.targets.compose.workload import MAX_WORKERS
 
 
@@ -26,29 +28,25 @@ def check(profile: Profile, report: Report) -> None:
         )
     _check_service_names(profile, report)
     _check_volumes(profile, report)
-    for variable, name in secrets.file_variable_owners(profile).items():
-        if variable in profile.env or variable in profile.secrets:
-            where = "env" if variable in profile.env else "secrets"
-            report.error(
-                ("secrets", name),
-                f"Compose passes this secret to the app as {variable} (the path of its file), which {where}.{variable} also sets; rename one of them",
-            )
     proxy = profile.proxy
     if proxy is None or proxy.host is None:
         report.warn(
             ("proxy",),
             "no proxy host: the app gets no route and no published port, so only containers on its network reach it",
+            code="no-route",
         )
     else:
         if proxy.tls == "none" and not is_local_host(proxy.host):
             report.warn(
                 ("proxy", "tls"),
                 f"tls: none serves {proxy.host} over plain HTTP; use acme or provided for a host outside this machine",
+                code="plain-http",
             )
         if options.socket_access == "mount":
             report.warn(
                 ("compose", "socket_access"),
                 "Traefik mounts the Docker socket: anyone who takes over Traefik controls the host (a read-only mount still lets every API call through); use socket_access: proxy",
+                code="docker-socket-mounted",
             )
         if proxy.tls == "provided":
             certificate = proxy.certificate
@@ -62,31 +60,43 @@ def check(profile: Profile, report: Report) -> None:
                 report.warn(
                     ("proxy", "certificate"),
                     "relative certificate paths are resolved from the directory holding compose.yaml",
+                    code="relative-certificate-path",
                 )
     if options.secrets_source == "external" and profile.secrets:
         report.warn(
             ("compose", "secrets_source"),
             "external secrets exist only in Swarm mode (`docker stack deploy`); `docker compose up` refuses them. Use secrets_source: file on a single server",
+            code="swarm-only-secrets",
         )
 
 
 def _check_service_names(profile: Profile, report: Report) -> None:
-    """An app or prestart step whose service name is taken by another service."""
+    """An app, step, process or job whose service name is taken by a service deploykit adds, and jobs
+    the scheduler cannot run."""
     taken: dict[str, str] = {}
     if is_exposed(profile):
         taken[naming.TRAEFIK] = "Traefik"
         if profile.compose.socket_access == "proxy":
             taken[naming.SOCKET_PROXY] = "the Docker socket proxy"
+    if profile.cron:
+        taken[SCHEDULER] = "the scheduler that runs the cron jobs"
     if profile.app in taken:
         report.error(
             ("app",), f"app name {profile.app!r} is also the Compose service of {taken[profile.app]}; rename the app"
         )
-    taken[profile.app] = "the app"
-    for index, step in enumerate(profile.prestart):
-        if step.name in taken:
+    named: list[tuple[FieldPath, str, str]] = [
+        (("prestart", index, "name"), step.name, "step") for index, step in enumerate(profile.prestart)
+    ]
+    named += [(("processes", name), name, "process") for name in profile.processes]
+    for path, name, kind in named:
+        if name in taken:
+            report.error(path, f"{kind} name {name!r} is also the Compose service of {taken[name]}; rename the {kind}")
+    for name, job in profile.cron.items():
+        if job.image is not None and job.image != profile.image:
             report.error(
-                ("prestart", index, "name"),
-                f"step name {step.name!r} is also the Compose service of {taken[step.name]}; rename the step",
+                ("cron", name, "image"),
+                "Compose runs every scheduled job inside the scheduler container, which runs the app's image; "
+                "give the job the app's image (or run it from a process of its own)",
             )
 
 
@@ -102,4 +112,5 @@ def _check_volumes(profile: Profile, report: Report) -> None:
             report.warn(
                 ("compose", "volumes", name),
                 f"{path} is not in build.data_dirs: a new volume there is owned by root, so the app (uid {profile.build.uid}) cannot write it",
+                code="volume-not-owned",
             )

@@ -17,16 +17,13 @@ def hardening(user: str | None) -> dict:
     return result
 
 
-def limits(memory_bytes: int, cpu_millicores: int, pids: int) -> dict:
-    """Memory, CPU and process-count limits.
+def limits(memory_bytes: int, cpu_millicores: int, pids: int, replicas: int | None = None) -> dict:
+    """Memory, CPU and process-count limits of each container (and how many containers, if several).
 
     Said once, in `deploy.resources.limits`: Compose refuses `mem_limit` or `pids_limit` next to a
     `deploy` limit with another value, and an absent `deploy` pids limit counts as another value.
     """
-    return {
-        "deploy": {
-            "resources": {
-                "limits": {"cpus": compose_cpus(cpu_millicores), "memory": compose_memory(memory_bytes), "pids": pids}
-            }
-        },
-    }
+    deploy: dict = {} if replicas is None else {"replicas": replicas}
+    memory = compose_memory(memory_bytes)
+    deploy["resources"] = {"limits": {"cpus": compose_cpus(cpu_millicores), "memory": memory, "pids": pids}}
+    return {"deploy": deploy}

@@ -2,39 +2,67 @@
 
 from __future__ import annotations
 
+from deploykit.spec.background import background_processes, scheduled_jobs
 from deploykit.spec.model import Profile
-from deploykit.summary import Restarts, Route, Steps, Summary, Workload
+from deploykit.spec.quantities import compose_memory
+from deploykit.summary import Background, Restarts, Route, Steps, Summary, Workload
 from deploykit.targets.compose.check import is_exposed
 from deploykit.targets.compose.traefik import CERT_RESOLVER
-from deploykit.targets.compose.workload import workers
+from deploykit.targets.compose.workload import launch
 
 
 def summarize(profile: Profile, project: dict) -> Summary:
     """The Summary of `project`, the document `build_project` returned for `profile`."""
     app = project["services"][profile.app]
     limits = app["deploy"]["resources"]["limits"]
-    count = workers(profile)
+    server = profile.web_server
+    unit = launch(profile, profile.compose.proxy_subnet if is_exposed(profile) else None)
+    healthcheck = app["healthcheck"]
     web = Workload(
         name=profile.app,
-        command=tuple(app["command"]),
+        # The argv the container runs (the compose file writes it with `$` doubled for Compose).
+        command=(*profile.command, *server.arguments(unit)),
+        server=server.name,
         unit="container",
-        units=1,
+        units=app["deploy"].get("replicas", 1),
         max_units=None,
-        processes_per_unit=count,
-        # With one worker uvicorn runs the app in its own process: no supervisor to budget for.
-        supervisor=count > 1,
+        processes_per_unit=unit.workers,
+        supervisor=server.processes(unit.workers) > unit.workers,
+        supervisor_loads_app=server.master_loads_app,
         memory_limit=limits["memory"],
         memory_request=None,
         cpu=limits["cpus"],
         restarts=Restarts(app["restart"]),
         shutdown_seconds=profile.shutdown_seconds,
         check_path=profile.health.readiness,
+        container_check=None if healthcheck.get("disable") else tuple(healthcheck["test"][1:]),
         start_budget_seconds=profile.health.startup_seconds,
         liveness=None,
     )
     awaited = tuple((name, dependency["condition"]) for name, dependency in app.get("depends_on", {}).items())
     steps = Steps(tuple(step.name for step in profile.prestart), "one-shot services", "up", awaited)
-    return Summary("compose", _route(profile), "the project's networks", web, steps)
+    return Summary(
+        "compose", _route(profile), "the project's networks", web, steps, background=_background(profile, project)
+    )
+
+
+def _background(profile: Profile, project: dict) -> tuple[Background, ...]:
+    found = []
+    for process in background_processes(profile):
+        deploy = project["services"][process.name]["deploy"]
+        found.append(
+            Background(
+                process.name, process.command, deploy["replicas"], "container", deploy["resources"]["limits"]["memory"]
+            )
+        )
+    for job in scheduled_jobs(profile):
+        memory = compose_memory(job.memory_bytes)
+        found.append(
+            Background(
+                job.name, job.command, 1, "run", memory, job.schedule, job.timezone, "the scheduler service (yacron)"
+            )
+        )
+    return tuple(sorted(found, key=lambda item: item.name))
 
 
 def _route(profile: Profile) -> Route | None:

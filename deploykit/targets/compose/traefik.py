@@ -38,6 +38,7 @@ def static_arguments(profile: Profile) -> list[str]:
         redirect_port=options.https_port,
         dynamic_file=DYNAMIC_PATH if traefik.uses_tls(profile) else None,
         acme=acme,
+        idle_seconds=profile.web_server.proxy_idle_seconds,
     )
     return [literal(argument) for argument in traefik.flags(traefik.static_settings(profile, config))]
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from deploykit.servers import Launch
 from deploykit.spec.model import PrestartStep, Profile
-from deploykit.spec.quantities import worker_pool_memory
-from deploykit.spec.server import server_command
 from deploykit.targets.compose import naming, secrets
 from deploykit.targets.compose.escaping import literal
 from deploykit.targets.compose.hardening import hardening, limits
@@ -22,20 +21,38 @@ def run_as(profile: Profile) -> str:
 
 
 def workers(profile: Profile) -> int:
-    """Worker processes in the app container: `compose.workers`, else all of `replicas`."""
+    """Processes serving the app: `compose.workers`, else all of `replicas`.
+
+    They are worker processes of one container, or one container each for a server that forks no
+    workers (`server: generic`).
+    """
     return profile.compose.workers or profile.replicas
 
 
-def environment(profile: Profile) -> dict[str, str]:
-    """Plain values and the secrets' file paths, sorted by name; every `$` kept literal."""
-    variables = {name: literal(value) for name, value in profile.env.items()}
-    variables |= secrets.file_variables(profile)
-    return dict(sorted(variables.items()))
+def per_container(profile: Profile) -> int:
+    """Server processes in each app container: all workers, or one for a server that forks none."""
+    return workers(profile) if profile.web_server.forks_workers else 1
 
 
-def _common(profile: Profile) -> dict:
-    """What the app and its steps share: identity, configuration and secrets."""
-    result: dict = {"environment": environment(profile)}
+def launch(profile: Profile, trusted_subnet: str | None) -> Launch:
+    """What the app's server is told in each container."""
+    return Launch(profile.port, per_container(profile), trusted_subnet, profile.shutdown_seconds)
+
+
+def environment(profile: Profile, variables: dict[str, str]) -> dict[str, str]:
+    """Plain `variables` and the secrets' file paths, sorted by name; every `$` kept literal."""
+    result = {name: literal(value) for name, value in variables.items()}
+    result |= secrets.file_variables(profile)
+    return dict(sorted(result.items()))
+
+
+def common(profile: Profile, variables: dict[str, str]) -> dict:
+    """What every service running the app's code shares: configuration, secrets and state volumes."""
+    result: dict = {}
+    wrapper = secrets.entrypoint(profile)
+    if wrapper is not None:
+        result["entrypoint"] = wrapper
+    result["environment"] = environment(profile, variables)
     if profile.secrets:
         result["secrets"] = secrets.service_secrets(profile)
     if profile.compose.volumes:
@@ -46,12 +63,24 @@ def _common(profile: Profile) -> dict:
 
 
 def healthcheck(profile: Profile) -> dict:
-    """A probe with the image's own python (slim images have no curl): exit 1 on any non-2xx/3xx.
+    """The container's health check on readiness: `health.command` when the image carries one, else a
+    probe with the image's own python (slim images have no curl) for Python servers; none for other
+    servers, whose images may have no python (Traefik's own health check on `health.path` covers them).
 
-    It checks readiness: Traefik routes only to containers whose health is `healthy`, so this is
-    the signal that decides whether the app takes traffic.
+    Traefik routes only to containers whose health is `healthy` (or that have no health check), so
+    this is a signal that decides whether the app takes traffic.
     """
     health = profile.health
+    timing = {
+        "interval": f"{health.interval_seconds}s",
+        "timeout": f"{health.timeout_seconds}s",
+        "retries": health.failure_threshold,
+        "start_period": f"{health.startup_seconds}s",
+    }
+    if health.command is not None:
+        return {"test": ["CMD", *(literal(argument) for argument in health.command)], **timing}
+    if not profile.web_server.forks_workers:
+        return {"disable": True}
     url = f"http://127.0.0.1:{profile.port}{health.readiness}"
     # No white space in any argument: Podman's Docker-compatible API (Debian 12's 4.3 and later
     # releases until containers/podman#26519 was fixed) joins the test with spaces and splits it
@@ -59,27 +88,23 @@ def healthcheck(profile: Profile) -> dict:
     # become healthy. The URL holds none either: HTTP paths are checked to have no white space.
     # Hence __import__: `import x` needs a space.
     probe = f"__import__('urllib.request').request.urlopen({url!r},timeout={health.timeout_seconds})"
-    return {
-        "test": ["CMD", "python", "-c", literal(probe)],
-        "interval": f"{health.interval_seconds}s",
-        "timeout": f"{health.timeout_seconds}s",
-        "retries": health.failure_threshold,
-        "start_period": f"{health.startup_seconds}s",
-    }
+    return {"test": ["CMD", "python", "-c", literal(probe)], **timing}
 
 
 def build_app_service(profile: Profile, traefik_labels: dict[str, str], trusted_subnet: str | None) -> dict:
-    """The app: `--workers N` in one container; memory for every worker and the supervisor."""
-    count = workers(profile)
-    command = server_command(profile, count)
-    if trusted_subnet is not None:
-        # Only the proxy network may set X-Forwarded-*; never `*`, which would let anything that
-        # reaches the app directly claim any client address or scheme.
-        command += ["--forwarded-allow-ips", trusted_subnet]
+    """The app: N workers in one container (memory for every worker and the master), or N containers
+    of one process each for a server that forks no workers.
+
+    Only the proxy network (`trusted_subnet`) may set X-Forwarded-*; never `*`, which would let anything
+    that reaches the app directly claim any client address or scheme.
+    """
+    server = profile.web_server
+    unit = launch(profile, trusted_subnet)
+    count = unit.workers
     service: dict = {
         "image": profile.image,
-        "command": [literal(argument) for argument in command],
-        **_common(profile),
+        "command": [literal(argument) for argument in [*profile.command, *server.arguments(unit)]],
+        **common(profile, {**profile.env, **server.environment(unit)}),
         "healthcheck": healthcheck(profile),
         # Extra ports (metrics, admin) are for containers on the app's networks, never published.
         **({"expose": [str(extra.port) for extra in profile.ports]} if profile.ports else {}),
@@ -87,17 +112,24 @@ def build_app_service(profile: Profile, traefik_labels: dict[str, str], trusted_
         "stop_grace_period": f"{profile.shutdown_seconds}s",
         **hardening(run_as(profile)),
         **limits(
-            worker_pool_memory(profile.memory_bytes, count),
+            server.unit_memory(profile.memory_bytes, count),
             profile.cpu_millicores * count,
             PIDS_PER_WORKER * (count + 1),
+            replicas=None if server.forks_workers else workers(profile),
         ),
     }
     if trusted_subnet is not None:
         service["networks"] = [naming.PROXY_NETWORK]
     service |= metadata(profile, traefik_labels, annotations=True)
-    if profile.prestart:
-        service["depends_on"] = {profile.prestart[-1].name: {"condition": "service_completed_successfully"}}
+    service |= after_prestart(profile)
     return service
+
+
+def after_prestart(profile: Profile) -> dict:
+    """`depends_on` the last prestart step's success (each step waits for the one before it)."""
+    if not profile.prestart:
+        return {}
+    return {"depends_on": {profile.prestart[-1].name: {"condition": "service_completed_successfully"}}}
 
 
 def build_step_service(profile: Profile, index: int, step: PrestartStep) -> dict:
@@ -105,7 +137,7 @@ def build_step_service(profile: Profile, index: int, step: PrestartStep) -> dict
     service: dict = {
         "image": step.image or profile.image,
         "command": [literal(argument) for argument in step.command],
-        **_common(profile),
+        **common(profile, profile.env),
         "restart": "no",
         **hardening(run_as(profile)),
         **limits(profile.memory_bytes, profile.cpu_millicores, STEP_PIDS),

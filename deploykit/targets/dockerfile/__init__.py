@@ -11,10 +11,11 @@ import posixpath
 
 from deploykit.rendering import RenderedFile, Rendering
 from deploykit.report import Report
+from deploykit.servers import Launch, detect
+from deploykit.spec.background import YACRON_HOME, YACRON_VERSION
 from deploykit.spec.model import Profile
-from deploykit.spec.options.build import package_name
-from deploykit.spec.server import server_command
-from deploykit.targets.dockerfile.check import check
+from deploykit.spec.options.build import package_name, package_version
+from deploykit.targets.dockerfile.check import check_line_lengths
 from deploykit.targets.dockerfile.text import environment
 
 __all__ = ["NAME", "check", "render"]
@@ -33,6 +34,65 @@ def health_probe(profile: Profile) -> list[str]:
     return ["python", "-c", code]
 
 
+def check(profile: Profile, report: Report) -> None:
+    """Errors and warnings for `profile`'s image (see deploykit.targets.Target)."""
+    if not profile.web_server.forks_workers:
+        report.error(
+            ("server",),
+            "deploykit writes Dockerfiles for Python servers only (fastapi, uvicorn, gunicorn, granian, hypercorn); "
+            "an app with `server: generic` brings its own Dockerfile (leave dockerfile out of the environment's targets)",
+            because_of=("server",) if profile.server is not None else ("command",),
+        )
+        return
+    module = app_reference(profile.command)
+    if module is not None and not any(_covers(path, module) for path in profile.build.app_paths):
+        report.warn(
+            ("build", "app_path"),
+            f"the command serves {module}, which is not in build.app_path ({', '.join(profile.build.app_paths)}): "
+            f"the image would not contain it; add {module.split('/', 1)[0]}",
+            code="module-not-copied",
+        )
+    for index, entry in enumerate(profile.build.system_packages):
+        if package_version(entry) is None:
+            report.warn(
+                ("build", "system_packages", index),
+                f"{entry} is not pinned: each build may install another version (hadolint DL3008); write {entry}=VERSION",
+                code="unpinned-package",
+            )
+    check_line_lengths(template_context(profile), report)
+
+
+def app_reference(command: list[str]) -> str | None:
+    """The file the server's command serves, as a path relative to the working directory, if it names one.
+
+    `fastapi run app/main.py` -> `app/main.py`; `gunicorn shop.wsgi:application` -> `shop/wsgi.py`
+    (a module given as `package.module:attribute`, the form every other server takes).
+    """
+    detected = detect(command)
+    if detected is None:
+        return None
+    for argument in command[detected.first_argument :]:
+        if argument.startswith("-"):
+            continue
+        if detected.server == "fastapi":
+            return argument.removeprefix("./") if argument.endswith(".py") else None
+        module, colon, attribute = argument.partition(":")
+        if colon and attribute and all(part.isidentifier() for part in module.split(".")):
+            return module.replace(".", "/") + ".py"
+    return None
+
+
+def _covers(copied: str, module_file: str) -> bool:
+    """Whether copying `copied` (a file or directory) brings `module_file`, or its package, into the image."""
+    package_dir = module_file.removesuffix(".py")
+    return (
+        module_file == copied
+        or module_file.startswith(copied + "/")
+        or package_dir == copied
+        or package_dir.startswith(copied + "/")
+    )
+
+
 def template_context(profile: Profile) -> dict:
     """Every value the templates use, each passed through the `dockerfile` filter there."""
     build = profile.build
@@ -47,16 +107,21 @@ def template_context(profile: Profile) -> dict:
         "data_dirs": sorted(build.data_dirs),
         "requirements": build.requirements,
         "requirements_in_image": posixpath.join(build.workdir, build.requirements),
-        "app_path": build.app_path,
-        "app_in_image": posixpath.join(build.workdir, build.app_path),
+        "app_paths": [(path, posixpath.join(build.workdir, path)) for path in build.app_paths],
+        "build_commands": [list(command) for command in build.commands],
+        "scheduler_home": YACRON_HOME if profile.cron else None,
+        "scheduler_version": YACRON_VERSION,
         "port": profile.port,
         "interval": health.interval_seconds,
         "timeout": health.timeout_seconds,
         "start_period": health.startup_seconds,
         "retries": health.failure_threshold,
         "probe": health_probe(profile),
-        # No --workers: Compose adds it at run time; Kubernetes and Nomad run one process per container.
-        "command": server_command(profile),
+        # One worker and no proxy trust: the image's default command; every target passes its own.
+        "command": [
+            *profile.command,
+            *profile.web_server.arguments(Launch(profile.port, 1, None, profile.shutdown_seconds)),
+        ],
     }
 
 

@@ -1,11 +1,11 @@
-"""The Dockerfile target's rules: what it refuses, and what it warns about, before rendering."""
+"""The Dockerfile target's limits that only the rendered text shows: BuildKit's line length."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from deploykit.errors import FieldPath
 from deploykit.report import Report
-from deploykit.spec.model import Profile
-from deploykit.spec.options.build import package_version
-from deploykit.spec.server import server_command
 from deploykit.targets.dockerfile.text import dockerfile_value
 
 # BuildKit reads a Dockerfile with Go's bufio.Scanner, whose token limit (bufio.MaxScanTokenSize,
@@ -14,20 +14,21 @@ from deploykit.targets.dockerfile.text import dockerfile_value
 MAX_LINE_BYTES = 65_535
 
 
-def check(profile: Profile, report: Report) -> None:
-    """Errors and warnings for `profile`'s image (see deploykit.targets.Target)."""
-    for index, entry in enumerate(profile.build.system_packages):
-        if package_version(entry) is None:
-            report.warn(
-                ("build", "system_packages", index),
-                f"{entry} is not pinned: each build may install another version (hadolint DL3008); write {entry}=VERSION",
+def check_line_lengths(context: dict[str, Any], report: Report) -> None:
+    """Refuse an exec-form line the image's build would fail on, at the field that makes it long.
+
+    Only the exec-form instructions can grow that long: `CMD` holds the whole command (256 arguments
+    of up to 4,096 characters, each up to six bytes once JSON-escaped) and each `RUN` of
+    build.commands its own; every other line is built from short, validated fields. `context` is the
+    template's (targets/dockerfile: template_context), so the lengths are those of the written lines.
+    """
+    lines: list[tuple[FieldPath, str, Any]] = [(("command",), "CMD", context["command"])]
+    lines += [(("build", "commands", index), "RUN", command) for index, command in enumerate(context["build_commands"])]
+    for path, instruction, value in lines:
+        size = len(f"{instruction} {dockerfile_value(value)}".encode())
+        if size > MAX_LINE_BYTES:
+            report.error(
+                path,
+                f"the Dockerfile's {instruction} line would be {size:,} bytes; "
+                f"BuildKit reads lines of at most {MAX_LINE_BYTES:,} bytes: shorten it",
             )
-    # Only the CMD line can grow that long: it holds the whole command (256 arguments of up to 4,096
-    # characters, each up to six bytes once JSON-escaped); every other line is built from short fields.
-    cmd_line = f"CMD {dockerfile_value(server_command(profile))}"
-    size = len(cmd_line.encode("utf-8"))
-    if size > MAX_LINE_BYTES:
-        report.error(
-            ("command",),
-            f"the Dockerfile's CMD line would be {size:,} bytes; BuildKit reads lines of at most {MAX_LINE_BYTES:,} bytes: shorten the command",
-        )

@@ -1,4 +1,4 @@
-"""The Kubernetes target: one process per pod, `replicas` pods, behind an Ingress.
+"""The Kubernetes target: one process per pod, `replicas` pods, behind an Ingress or Gateway API routes.
 
 `render` returns one file per object plus a kustomization.yaml, and the whole YAML stream for stdout.
 """
@@ -7,10 +7,18 @@ from __future__ import annotations
 
 from deploykit.rendering import RenderedFile, Rendering
 from deploykit.report import Report
+from deploykit.spec.background import background_processes, scheduled_jobs
 from deploykit.spec.model import Profile
 from deploykit.targets.k8s.availability import build_autoscaler, build_pod_disruption_budget, build_service_account
+from deploykit.targets.k8s.background import build_cron_job, build_process_deployment, build_process_disruption_budget
 from deploykit.targets.k8s.check import check
-from deploykit.targets.k8s.network import build_ingress, build_network_policy, build_service
+from deploykit.targets.k8s.gateway import build_http_routes, build_listener_set
+from deploykit.targets.k8s.network import (
+    build_ingresses,
+    build_network_policy,
+    build_service,
+    build_traefik_middlewares,
+)
 from deploykit.targets.k8s.summary import summarize
 from deploykit.targets.k8s.workload import build_deployment, build_prestart_jobs
 from deploykit.yamldump import dump
@@ -21,18 +29,23 @@ NAME = "k8s"
 
 
 def build_objects(profile: Profile) -> list[dict]:
-    """Every object, in apply order (identity, migrations, workload, traffic, policy)."""
+    """Every object, in apply order (identity, migrations, workloads, traffic, availability, policy, schedules)."""
+    processes = background_processes(profile)
     objects: list[dict | None] = [build_service_account(profile)]
     if profile.k8s.prestart == "job":
         objects += build_prestart_jobs(profile)
-    objects += [
-        build_deployment(profile),
-        build_service(profile),
-        build_ingress(profile),
-        build_pod_disruption_budget(profile),
-        build_autoscaler(profile),
-        build_network_policy(profile),
-    ]
+    objects.append(build_deployment(profile))
+    objects += [build_process_deployment(profile, process) for process in processes]
+    objects.append(build_service(profile))
+    # Middlewares before the Ingresses that name them, the ListenerSet before the route attached to it.
+    objects += build_traefik_middlewares(profile)
+    objects += build_ingresses(profile)
+    objects += [build_listener_set(profile)]
+    objects += build_http_routes(profile)
+    objects.append(build_pod_disruption_budget(profile))
+    objects += [build_process_disruption_budget(profile, process) for process in processes]
+    objects += [build_autoscaler(profile), build_network_policy(profile)]
+    objects += [build_cron_job(profile, job) for job in scheduled_jobs(profile)]
     return [obj for obj in objects if obj is not None]
 
 
@@ -52,4 +65,4 @@ def render(profile: Profile, report: Report) -> Rendering:
     }
     stream = "".join(f"---\n{file.content}" for file in files)  # the same bytes as the files, dumped once
     files.append(RenderedFile("kustomization.yaml", dump(kustomization)))
-    return Rendering(tuple(files), stream, summarize(objects), tuple(objects))
+    return Rendering(tuple(files), stream, summarize(profile, objects), tuple(objects))

@@ -34,7 +34,11 @@ def build_pod_disruption_budget(profile: Profile) -> dict:
 
 
 def build_autoscaler(profile: Profile) -> dict | None:
-    """A HorizontalPodAutoscaler on CPU utilization, or None without `k8s.autoscaling`."""
+    """A HorizontalPodAutoscaler on CPU utilization, or None without `k8s.autoscaling`.
+
+    It owns the replica count: the Deployment leaves `spec.replicas` out (workload.py), or every apply
+    would reset the count the autoscaler chose.
+    """
     autoscaling = profile.k8s.autoscaling
     if autoscaling is None:
         return None
@@ -55,5 +59,23 @@ def build_autoscaler(profile: Profile) -> dict | None:
                     },
                 }
             ],
+            "behavior": _behavior(profile),
         },
+    }
+
+
+def _behavior(profile: Profile) -> dict:
+    """Scale up at the autoscaler's default pace; scale down only after a stable window, a share per minute.
+
+    CPU use of a web app swings with traffic: without a window, a lull removes pods that the next burst
+    needs, and the new pods then spend their startup time out of rotation.
+    """
+    autoscaling = profile.k8s.autoscaling
+    assert autoscaling is not None
+    return {
+        "scaleDown": {
+            "stabilizationWindowSeconds": autoscaling.scale_down_stabilization_seconds,
+            "selectPolicy": "Max",
+            "policies": [{"type": "Percent", "value": autoscaling.scale_down_percent_per_minute, "periodSeconds": 60}],
+        }
     }

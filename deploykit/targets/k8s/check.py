@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from deploykit.report import Report
 from deploykit.spec.model import Profile
+from deploykit.targets.k8s.versions import requirement, supports
+
+# Pods are told apart by their `app.kubernetes.io/component` label: these values are taken.
+RESERVED_COMPONENTS = {"server": "the web server's pods", "prestart": "the prestart Jobs' pods"}
 
 
 def check(profile: Profile, report: Report) -> None:
     """Errors and warnings for `profile` on Kubernetes (see deploykit.targets.Target)."""
     options = profile.k8s
+    for field in ("processes", "cron"):
+        for name in getattr(profile, field):
+            if name in RESERVED_COMPONENTS:
+                report.error(
+                    (field, name),
+                    f"{name!r} labels {RESERVED_COMPONENTS[name]} (app.kubernetes.io/component); choose another name",
+                )
     if options.namespace == "default":
         report.error(("k8s", "namespace"), "do not deploy into the 'default' namespace; name one")
     autoscaling = options.autoscaling
@@ -18,25 +29,117 @@ def check(profile: Profile, report: Report) -> None:
         report.warn(
             ("health",),
             "liveness and readiness probes use the same path: a failing dependency would restart pods instead of taking them out of rotation; set health.readiness_path",
+            code="same-probe-path",
         )
     if options.prestart == "init" and profile.replicas > 1 and profile.prestart:
         report.warn(
             ("prestart",),
             "init containers run in every pod, concurrently: each step must take a lock (e.g. a Postgres advisory lock) or use k8s.prestart: job",
+            code="concurrent-prestart",
         )
-    proxy = profile.proxy
-    if proxy is not None and proxy.host is not None:
-        if proxy.tls == "acme" and options.cluster_issuer is None:
-            # Without it the Ingress would carry a null issuer: no certificate, and no error until traffic fails.
-            report.error(
-                ("k8s", "cluster_issuer"),
-                "required with proxy.tls: acme (the cert-manager ClusterIssuer that issues the certificate)",
-                because_of=("proxy", "tls"),
-            )
-        if proxy.tls == "none":
-            report.warn(("proxy", "tls"), "the Ingress serves plain HTTP, without TLS")
+    if options.routing == "gateway":
+        _check_gateway_routing(profile, report)
+    else:
+        _check_ingress_routing(profile, report)
+    _check_versioned_fields(profile, report)
+    _check_unique_keys(profile, report)
     if profile.replicas == 1 and autoscaling is None:
         report.warn(
             ("replicas",),
             "a single pod: every node drain or node restart takes the app down; use 2 or more for availability",
+            code="single-replica",
         )
+
+
+def _check_ingress_routing(profile: Profile, report: Report) -> None:
+    options, proxy = profile.k8s, profile.proxy
+    if options.gateway is not None:
+        report.error(("k8s", "gateway"), "only used with k8s.routing: gateway")
+    if proxy is None or proxy.host is None:
+        return
+    if proxy.tls == "acme" and options.cluster_issuer is None:
+        # Without it the Ingress would carry a null issuer: no certificate, and no error until traffic fails.
+        report.error(
+            ("k8s", "cluster_issuer"),
+            "required with proxy.tls: acme (the cert-manager ClusterIssuer that issues the certificate)",
+            because_of=("proxy", "tls"),
+        )
+    if proxy.tls == "none":
+        report.warn(("proxy", "tls"), "the Ingress serves plain HTTP, without TLS", code="plain-http")
+
+
+def _check_gateway_routing(profile: Profile, report: Report) -> None:
+    options, proxy = profile.k8s, profile.proxy
+    # Settings of the other routing mode would be silently ignored: refuse them where they are written.
+    for field in ("ingress_class", "ingress_annotations"):
+        if field in options.model_fields_set:
+            report.error(("k8s", field), "only used with k8s.routing: ingress")
+    for field in ("ingress_namespace", "ingress_pod_labels"):
+        if field in options.network_policy.model_fields_set:
+            report.error(
+                ("k8s", "network_policy", field),
+                "only used with k8s.routing: ingress; with gateway the NetworkPolicy admits the Gateway's "
+                "data plane (k8s.gateway.data_plane_namespace, k8s.gateway.data_plane_pod_labels)",
+            )
+    if proxy is None or proxy.host is None:
+        return
+    gateway = options.gateway
+    if gateway is None:
+        report.error(
+            ("k8s", "gateway"),
+            "required with k8s.routing: gateway (the name and namespace of the Gateway the app's HTTPRoute attaches to)",
+            because_of=("k8s", "routing"),
+        )
+        return
+    if gateway.http_section_name is not None and gateway.http_section_name == gateway.section_name:
+        report.error(
+            ("k8s", "gateway", "http_section_name"),
+            "must differ from k8s.gateway.section_name: the plain-HTTP listener redirects, the HTTPS one serves",
+        )
+    if gateway.listener_set:
+        if proxy.tls == "none":
+            report.error(
+                ("k8s", "gateway", "listener_set"),
+                "a ListenerSet carries the app's certificate: it needs proxy.tls acme or provided",
+            )
+        elif proxy.tls == "acme" and options.cluster_issuer is None:
+            report.error(
+                ("k8s", "cluster_issuer"),
+                "required with proxy.tls: acme and k8s.gateway.listener_set (the cert-manager ClusterIssuer that issues the ListenerSet's certificate)",
+                because_of=("k8s", "gateway", "listener_set"),
+            )
+        return
+    # Without a ListenerSet the Gateway's own listener holds the certificate: nothing of the app's names one.
+    for field in ("cluster_issuer", "tls_secret"):
+        if getattr(options, field) is not None:
+            report.error(
+                ("k8s", field),
+                "not used with k8s.routing: gateway: the Gateway's listener holds the certificate; "
+                "set k8s.gateway.listener_set: true for a certificate of the app's own",
+            )
+    if proxy.tls == "none":
+        report.warn(("proxy", "tls"), "the HTTPRoute serves plain HTTP, without TLS", code="plain-http")
+
+
+def _check_versioned_fields(profile: Profile, report: Report) -> None:
+    options = profile.k8s
+    if options.pre_stop == "sleep" and options.pre_stop_seconds > 0 and not supports(profile, "pre-stop sleep action"):
+        report.error(
+            ("k8s", "pre_stop"),
+            f"the sleep action needs k8s.version {requirement('pre-stop sleep action')} or later "
+            f"(k8s.version is {options.version}); use exec, or raise k8s.version",
+        )
+    if options.user_namespace and not supports(profile, "user namespaces"):
+        report.error(
+            ("k8s", "user_namespace"),
+            f"user namespaces need k8s.version {requirement('user namespaces')} or later (k8s.version is {options.version})",
+        )
+
+
+def _check_unique_keys(profile: Profile, report: Report) -> None:
+    # Server-side apply refuses a list-map with two entries of one key (imagePullSecrets by name).
+    seen: set[str] = set()
+    for index, name in enumerate(profile.k8s.image_pull_secrets):
+        if name in seen:
+            report.error(("k8s", "image_pull_secrets", index), f"{name!r} is listed twice")
+        seen.add(name)

@@ -1,11 +1,18 @@
-"""How traffic reaches the pods: Service, Ingress and NetworkPolicy."""
+"""How traffic reaches the pods: Service, Ingress (with Traefik's Middlewares) and NetworkPolicy.
+
+Gateway API routing (`routing: gateway`) lives in gateway.py.
+"""
 
 from __future__ import annotations
 
+from deploykit import traefik
 from deploykit.spec.model import Profile
-from deploykit.targets.k8s.meta import HTTP_PORT_NAME, metadata, selector_labels
+from deploykit.targets.k8s.meta import HTTP_PORT_NAME, bounded_name, metadata, namespace, selector_labels
 
 SERVICE_PORT = 80
+TRAEFIK_MIDDLEWARE_API = "traefik.io/v1alpha1"
+# Gateway API implementations label the pods they deploy for a Gateway with its name (GEP-1762).
+GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name"
 
 
 def build_service(profile: Profile) -> dict:
@@ -26,26 +33,57 @@ def build_service(profile: Profile) -> dict:
     }
 
 
-def build_ingress(profile: Profile) -> dict | None:
-    """The Ingress for `proxy.host`, or None without one (check.py ensures `k8s.cluster_issuer` with `tls: acme`)."""
+def _routes_by_ingress(profile: Profile) -> bool:
     proxy = profile.proxy
-    if proxy is None or proxy.host is None:
-        return None
-    options = profile.k8s
-    annotations: dict[str, str] = {}
-    if proxy.tls == "acme" and options.cluster_issuer is not None:
-        annotations["cert-manager.io/cluster-issuer"] = options.cluster_issuer
-    if options.ingress_class == "traefik" and proxy.tls != "none":
-        # Serve only on the TLS entrypoint; Traefik's own http->https redirect covers port 80.
-        annotations["traefik.ingress.kubernetes.io/router.entrypoints"] = "websecure"
-        annotations["traefik.ingress.kubernetes.io/router.tls"] = "true"
-    annotations |= options.ingress_annotations  # the user's settings win over deploykit's defaults
-    spec: dict = {"ingressClassName": options.ingress_class}
-    if proxy.tls != "none":
-        spec["tls"] = [{"hosts": [proxy.host], "secretName": options.tls_secret or f"{profile.app}-tls"}]
-    spec["rules"] = [
+    return profile.k8s.routing == "ingress" and proxy is not None and proxy.host is not None
+
+
+def _traefik_class(profile: Profile) -> bool:
+    return _routes_by_ingress(profile) and profile.k8s.ingress_class == "traefik"
+
+
+def _headers_middleware(profile: Profile) -> str:
+    return bounded_name(profile.app, "headers")
+
+
+def _redirect_middleware(profile: Profile) -> str:
+    return bounded_name(profile.app, "redirect")
+
+
+def _middleware_reference(profile: Profile, name: str) -> str:
+    # How an Ingress names a Middleware object of its namespace (Traefik's kubernetescrd provider).
+    return f"{namespace(profile)}-{name}@kubernetescrd"
+
+
+def build_traefik_middlewares(profile: Profile) -> list[dict]:
+    """With the traefik IngressClass: the security headers of every target (deploykit/traefik.py) and,
+    with TLS, the permanent redirect to https, as Traefik Middleware objects the Ingresses name."""
+    if not _traefik_class(profile):
+        return []
+    middlewares = [
         {
-            "host": proxy.host,
+            "apiVersion": TRAEFIK_MIDDLEWARE_API,
+            "kind": "Middleware",
+            "metadata": metadata(profile, _headers_middleware(profile)),
+            "spec": {"headers": traefik.security_headers(profile)},
+        }
+    ]
+    if traefik.uses_tls(profile):
+        middlewares.append(
+            {
+                "apiVersion": TRAEFIK_MIDDLEWARE_API,
+                "kind": "Middleware",
+                "metadata": metadata(profile, _redirect_middleware(profile)),
+                "spec": {"redirectScheme": {"scheme": "https", "permanent": True}},
+            }
+        )
+    return middlewares
+
+
+def _ingress_rules(profile: Profile, host: str) -> list[dict]:
+    return [
+        {
+            "host": host,
             "http": {
                 "paths": [
                     {
@@ -57,16 +95,81 @@ def build_ingress(profile: Profile) -> dict | None:
             },
         }
     ]
+
+
+def build_ingresses(profile: Profile) -> list[dict]:
+    """The Ingress for `proxy.host` and, with the traefik class and TLS, the one that redirects plain HTTP.
+
+    check.py ensures `k8s.cluster_issuer` with `tls: acme`. Traefik's Ingress provider makes a TLS
+    router only from the router.tls annotation and serves it on the TLS entry point alone: without a
+    second router on the `web` entry point, plain HTTP would get 404s instead of a redirect.
+    """
+    proxy = profile.proxy
+    if not _routes_by_ingress(profile):
+        return []
+    assert proxy is not None and proxy.host is not None
+    options = profile.k8s
+    annotations: dict[str, str] = {}
+    if proxy.tls == "acme" and options.cluster_issuer is not None:
+        annotations["cert-manager.io/cluster-issuer"] = options.cluster_issuer
+    if _traefik_class(profile):
+        annotations["traefik.ingress.kubernetes.io/router.middlewares"] = _middleware_reference(
+            profile, _headers_middleware(profile)
+        )
+        if proxy.tls != "none":
+            annotations["traefik.ingress.kubernetes.io/router.entrypoints"] = traefik.WEBSECURE
+            annotations["traefik.ingress.kubernetes.io/router.tls"] = "true"
+    annotations |= options.ingress_annotations  # the user's settings win over deploykit's defaults
+    spec: dict = {"ingressClassName": options.ingress_class}
+    if proxy.tls != "none":
+        spec["tls"] = [{"hosts": [proxy.host], "secretName": options.tls_secret or f"{profile.app}-tls"}]
+    spec["rules"] = _ingress_rules(profile, proxy.host)
+    ingresses = [
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "Ingress",
+            "metadata": metadata(profile, profile.app, annotations=dict(sorted(annotations.items()))),
+            "spec": spec,
+        }
+    ]
+    if _traefik_class(profile) and proxy.tls != "none":
+        redirect = {
+            "traefik.ingress.kubernetes.io/router.entrypoints": traefik.WEB,
+            "traefik.ingress.kubernetes.io/router.middlewares": _middleware_reference(
+                profile, _redirect_middleware(profile)
+            ),
+        }
+        ingresses.append(
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "Ingress",
+                "metadata": metadata(profile, bounded_name(profile.app, "redirect"), annotations=redirect),
+                # The backend is never reached: the middleware answers first. An Ingress needs one.
+                "spec": {"ingressClassName": options.ingress_class, "rules": _ingress_rules(profile, proxy.host)},
+            }
+        )
+    return ingresses
+
+
+def _proxy_pods(profile: Profile) -> dict:
+    """The NetworkPolicy peer of the pods that forward public traffic: the Gateway's data plane with
+    `routing: gateway`, else the ingress controller."""
+    gateway = profile.k8s.gateway
+    if profile.k8s.routing == "gateway" and gateway is not None:
+        pod_namespace = gateway.data_plane_namespace or gateway.namespace
+        pod_labels = gateway.data_plane_pod_labels or {GATEWAY_NAME_LABEL: gateway.name}
+    else:
+        policy = profile.k8s.network_policy
+        pod_namespace, pod_labels = policy.ingress_namespace, policy.ingress_pod_labels
     return {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "Ingress",
-        "metadata": metadata(profile, profile.app, annotations=dict(sorted(annotations.items()))),
-        "spec": spec,
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": pod_namespace}},
+        "podSelector": {"matchLabels": dict(sorted(pod_labels.items()))},
     }
 
 
 def build_network_policy(profile: Profile) -> dict:
-    """Ingress only from the ingress controller; egress only to cluster DNS and declared backends."""
+    """Ingress only from the proxy's pods (ingress controller or Gateway data plane); egress only to
+    cluster DNS and declared backends."""
     policy = profile.k8s.network_policy
     egress: list[dict] = [
         {
@@ -83,17 +186,7 @@ def build_network_policy(profile: Profile) -> dict:
         {"to": [{"ipBlock": {"cidr": rule.cidr}}], "ports": [{"protocol": "TCP", "port": port} for port in rule.ports]}
         for rule in policy.egress
     ]
-    ingress: list[dict] = [
-        {
-            "from": [
-                {
-                    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": policy.ingress_namespace}},
-                    "podSelector": {"matchLabels": dict(sorted(policy.ingress_pod_labels.items()))},
-                }
-            ],
-            "ports": [{"protocol": "TCP", "port": HTTP_PORT_NAME}],
-        }
-    ]
+    ingress: list[dict] = [{"from": [_proxy_pods(profile)], "ports": [{"protocol": "TCP", "port": HTTP_PORT_NAME}]}]
     if profile.ports:
         # Extra ports (metrics, admin) serve the platform, not the public: pods of the app's own
         # namespace and of the namespaces listed in extra_ports_from (e.g. monitoring).

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from deploykit.summary import Probe, Restarts, Route, Steps, Summary, Workload
+from deploykit.spec.model import Profile
+from deploykit.summary import Background, Probe, Restarts, Route, Steps, Summary, Workload
+from deploykit.targets.k8s.workload import launch
 
 
-def summarize(objects: list[dict]) -> Summary:
-    """The Summary of the objects `build_objects` returned."""
+def summarize(profile: Profile, objects: list[dict]) -> Summary:
+    """The Summary of the objects `build_objects` returned for `profile`."""
     by_kind: dict[str, list[dict]] = {}
     for obj in objects:
         by_kind.setdefault(obj["kind"], []).append(obj)
@@ -21,20 +23,25 @@ def summarize(objects: list[dict]) -> Summary:
         units, max_units = deployment["spec"]["replicas"], None
     web = Workload(
         name=app["name"],
-        command=tuple(app["args"]),
+        # The argv the container runs (the object writes it with `$` doubled for Kubernetes' expansion).
+        command=(*profile.command, *profile.web_server.arguments(launch(profile))),
+        server=profile.web_server.name,
         unit="pod",
         units=units,
         max_units=max_units,
         processes_per_unit=1,
-        supervisor=False,
+        supervisor=profile.web_server.processes(1) > 1,
+        supervisor_loads_app=profile.web_server.master_loads_app,
         memory_limit=app["resources"]["limits"]["memory"],
         memory_request=app["resources"]["requests"]["memory"],
         cpu=app["resources"]["limits"]["cpu"],
         restarts=Restarts(pod["restartPolicy"]),
         shutdown_seconds=pod["terminationGracePeriodSeconds"],
         check_path=app["readinessProbe"]["httpGet"]["path"],
+        container_check=None,
         start_budget_seconds=startup["periodSeconds"] * startup["failureThreshold"],
         liveness=Probe(liveness["httpGet"]["path"], liveness["periodSeconds"], liveness["failureThreshold"]),
+        drain_seconds=_pre_stop_seconds(app),
     )
     jobs = by_kind.get("Job", [])
     if jobs:
@@ -42,23 +49,112 @@ def summarize(objects: list[dict]) -> Summary:
     else:
         steps = Steps(tuple(container["name"] for container in pod.get("initContainers", [])), "init containers", "pod")
     service = by_kind["Service"][0]["metadata"]["name"]
-    return Summary("k8s", _route(by_kind.get("Ingress", [None])[0]), f"Service {service}", web, steps)
+    route = _gateway_route(by_kind) if "HTTPRoute" in by_kind else _ingress_route(by_kind.get("Ingress", []))
+    return Summary(
+        "k8s",
+        route,
+        f"Service {service}",
+        web,
+        steps,
+        trusted_proxies=launch(profile).trusted_proxies,
+        background=_background(objects),
+    )
 
 
-def _route(ingress: dict | None) -> Route | None:
-    if ingress is None:
+def _background(objects: list[dict]) -> tuple[Background, ...]:
+    """The processes' Deployments and the CronJobs, from the objects."""
+    found = []
+    for obj in objects:
+        component = obj["metadata"]["labels"].get("app.kubernetes.io/component")
+        if obj["kind"] == "Deployment" and component != "server":
+            container = obj["spec"]["template"]["spec"]["containers"][0]
+            memory = container["resources"]["limits"]["memory"]
+            found.append(
+                Background(container["name"], tuple(container["args"]), obj["spec"]["replicas"], "pod", memory)
+            )
+        elif obj["kind"] == "CronJob":
+            spec = obj["spec"]
+            container = spec["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+            memory = container["resources"]["limits"]["memory"]
+            found.append(
+                Background(
+                    container["name"],
+                    tuple(container["args"]),
+                    1,
+                    "run",
+                    memory,
+                    spec["schedule"],
+                    spec["timeZone"],
+                    "a CronJob",
+                )
+            )
+    return tuple(sorted(found, key=lambda item: item.name))
+
+
+def _pre_stop_seconds(container: dict) -> int | None:
+    pre_stop = container.get("lifecycle", {}).get("preStop")
+    if pre_stop is None:
         return None
+    if "sleep" in pre_stop:
+        return int(pre_stop["sleep"]["seconds"])
+    return int(pre_stop["exec"]["command"][-1])  # ["sleep", "N"]
+
+
+def _issuer(obj: dict) -> str | None:
+    return obj["metadata"].get("annotations", {}).get("cert-manager.io/cluster-issuer")
+
+
+def _ingress_route(ingresses: list[dict]) -> Route | None:
+    if not ingresses:
+        return None
+    ingress, redirects = ingresses[0], ingresses[1:]
     spec = ingress["spec"]
     tls = spec.get("tls")
-    issuer = ingress["metadata"].get("annotations", {}).get("cert-manager.io/cluster-issuer")
+    issuer = _issuer(ingress)
     certificates = None
     if tls:
         certificates = f"cert-manager ClusterIssuer {issuer}" if issuer else "provided by you"
     return Route(
-        router=f"Ingress (class {spec['ingressClassName']})",
+        router=f"Ingress {ingress['metadata']['name']} (class {spec['ingressClassName']})",
         rule=", ".join(rule["host"] for rule in spec["rules"]),
         entrypoint=None,
         certificates=certificates,
-        redirects_http=False,
+        redirects_http=bool(redirects),
         tls_secret=tls[0]["secretName"] if tls else None,
+        redirected_by=f"Ingress {redirects[0]['metadata']['name']}" if redirects else None,
+    )
+
+
+def _gateway_route(by_kind: dict[str, list[dict]]) -> Route:
+    app_route, *redirects = by_kind["HTTPRoute"]
+    spec = app_route["spec"]
+    (parent,) = spec["parentRefs"]
+    listener_sets = by_kind.get("ListenerSet", [])
+    if listener_sets:
+        listener_set = listener_sets[0]
+        gateway = listener_set["spec"]["parentRef"]
+        via = (
+            f"ListenerSet {listener_set['metadata']['name']} (listener {parent['sectionName']}) "
+            f"on Gateway {gateway['namespace']}/{gateway['name']}"
+        )
+        issuer = _issuer(listener_set)
+        certificates: str | None = f"cert-manager ClusterIssuer {issuer}" if issuer else "provided by you"
+        tls_secret = listener_set["spec"]["listeners"][0]["tls"]["certificateRefs"][0]["name"]
+    else:
+        listener = f" (listener {parent['sectionName']})" if "sectionName" in parent else ""
+        via = f"Gateway {parent['namespace']}/{parent['name']}{listener}"
+        # The headers filter sets HSTS only when the route serves HTTPS.
+        headers = spec["rules"][0]["filters"][0]["responseHeaderModifier"]["set"]
+        serves_tls = any(header["name"] == "Strict-Transport-Security" for header in headers)
+        certificates = "the certificate the platform gave that listener" if serves_tls else None
+        tls_secret = None
+    return Route(
+        router=f"HTTPRoute {app_route['metadata']['name']}",
+        rule=", ".join(spec["hostnames"]),
+        entrypoint=None,
+        certificates=certificates,
+        redirects_http=bool(redirects),
+        tls_secret=tls_secret,
+        redirected_by=f"HTTPRoute {redirects[0]['metadata']['name']}" if redirects else None,
+        via=via,
     )

@@ -6,12 +6,17 @@ import hashlib
 import json
 import math
 
+from deploykit.servers import Launch
 from deploykit.spec.model import PrestartStep, Profile
-from deploykit.spec.quantities import kubernetes_cpu, kubernetes_memory
-from deploykit.spec.server import server_command
+from deploykit.spec.quantities import kubernetes_cpu, kubernetes_memory, parse_memory
+from deploykit.targets.k8s.lifecycle import lifecycle, resize_policy, termination_grace_seconds, user_namespace
 from deploykit.targets.k8s.meta import HTTP_PORT_NAME, bounded_name, labels, literal, metadata, selector_labels
 
 TMP_VOLUME = "tmp"
+SECRETS_VOLUME = "secrets"
+SECRETS_DIR = "/run/secrets"
+# Secret files readable by the pod's group (fsGroup, the app's uid) and nobody else.
+SECRET_FILE_MODE = 0o440
 STARTUP_PERIOD_SECONDS = 5
 
 
@@ -43,27 +48,66 @@ def container_security_context(profile: Profile) -> dict:
     }
 
 
-def resources(profile: Profile) -> dict:
-    """Per-process resources: one process per container. CPU limit = request gives Guaranteed QoS."""
-    cpu = kubernetes_cpu(profile.cpu_millicores)
-    memory = kubernetes_memory(profile.memory_bytes)
+def resources(profile: Profile, memory_bytes: int | None = None, cpu_millicores: int | None = None) -> dict:
+    """Resources of one container (the given ones, else one app process's). CPU limit = request gives Guaranteed QoS."""
+    cpu = kubernetes_cpu(profile.cpu_millicores if cpu_millicores is None else cpu_millicores)
+    memory = kubernetes_memory(profile.memory_bytes if memory_bytes is None else memory_bytes)
     return {"requests": {"cpu": cpu, "memory": memory}, "limits": {"cpu": cpu, "memory": memory}}
 
 
+def launch(profile: Profile) -> Launch:
+    """What the app's server is told in each pod: one worker (pods are the replicas).
+
+    It trusts X-Forwarded-* from `k8s.forwarded_allow_ips`: the ingress controller is never 127.0.0.1.
+    """
+    return Launch(profile.port, 1, profile.k8s.forwarded_allow_ips, profile.shutdown_seconds)
+
+
 def env(profile: Profile) -> list[dict]:
-    """Plain values, secret references and the proxy trust list, sorted by name."""
-    entries: list[dict] = [{"name": name, "value": literal(value)} for name, value in profile.env.items()]
-    entries += [
-        {"name": name, "valueFrom": {"secretKeyRef": {"name": ref.secret, "key": ref.key}}}
-        for name, ref in profile.secrets.items()
-    ]
-    # fastapi run trusts X-Forwarded-* only from these addresses; the ingress controller is never 127.0.0.1.
-    entries.append({"name": "FORWARDED_ALLOW_IPS", "value": literal(profile.k8s.forwarded_allow_ips)})
+    """Plain values, secret references and the server's variables (the proxy trust list...), sorted by name."""
+    return env_entries(profile, {**profile.env, **profile.web_server.environment(launch(profile))})
+
+
+def env_entries(profile: Profile, variables: dict[str, str]) -> list[dict]:
+    """`variables` as plain values and the profile's secrets, sorted by name: each secret as its value
+    (`secretKeyRef`), or with `secrets_as: file` as `<NAME>_FILE`, the path of its mounted file."""
+    entries: list[dict] = [{"name": name, "value": literal(value)} for name, value in variables.items()]
+    if profile.secrets_as == "file":
+        entries += [
+            {"name": variable, "value": f"{SECRETS_DIR}/{ref.file_name}"}
+            for variable, ref in profile.secret_files.items()
+        ]
+    else:
+        entries += [
+            {"name": name, "valueFrom": {"secretKeyRef": {"name": ref.secret, "key": ref.key}}}
+            for name, ref in profile.secrets.items()
+        ]
     return sorted(entries, key=lambda entry: entry["name"])
 
 
-def _tmp_mount() -> list[dict]:
-    return [{"name": TMP_VOLUME, "mountPath": "/tmp"}]
+def secrets_volume(profile: Profile) -> dict | None:
+    """With `secrets_as: file`, one projected volume holding every referenced key as a file."""
+    if profile.secrets_as != "file" or not profile.secrets:
+        return None
+    refs = sorted({ref.file_name: ref for ref in profile.secrets.values()}.items())
+    sources: dict[str, list[dict]] = {}
+    for file, ref in refs:
+        sources.setdefault(ref.secret, []).append({"key": ref.key, "path": file})
+    return {
+        "name": SECRETS_VOLUME,
+        "projected": {
+            "defaultMode": SECRET_FILE_MODE,
+            "sources": [{"secret": {"name": secret, "items": items}} for secret, items in sorted(sources.items())],
+        },
+    }
+
+
+def volume_mounts(profile: Profile) -> list[dict]:
+    """What every container mounts: /tmp, and the secret files with `secrets_as: file`."""
+    mounts: list[dict] = [{"name": TMP_VOLUME, "mountPath": "/tmp"}]
+    if secrets_volume(profile) is not None:
+        mounts.append({"name": SECRETS_VOLUME, "mountPath": SECRETS_DIR, "readOnly": True})
+    return mounts
 
 
 def _probe(profile: Profile, path: str, period: int, failures: int) -> dict:
@@ -78,24 +122,40 @@ def _probe(profile: Profile, path: str, period: int, failures: int) -> dict:
 
 def app_container(profile: Profile) -> dict:
     """The app's container: server command, ports, env, resources, startup/readiness/liveness probes and hardening."""
+    return _with_termination(profile, _app_container(profile))
+
+
+def _with_termination(profile: Profile, container: dict) -> dict:
+    """The container with its preStop delay and resize policy, where the cluster version has them."""
+    hook = lifecycle(profile)
+    if hook is not None:
+        container["lifecycle"] = hook
+    policy = resize_policy(profile)
+    if policy is not None:
+        container["resizePolicy"] = policy
+    return container
+
+
+def _app_container(profile: Profile) -> dict:
     health = profile.health
+    server, unit = profile.web_server, launch(profile)
     return {
         "name": profile.app,
         "image": profile.image,
         "imagePullPolicy": "IfNotPresent",
         # args, not command: the image's ENTRYPOINT (if any) stays in charge, as with `docker run`.
-        "args": [literal(arg) for arg in server_command(profile)],
+        "args": [literal(arg) for arg in [*profile.command, *server.arguments(unit)]],
         "ports": [{"name": HTTP_PORT_NAME, "containerPort": profile.port, "protocol": "TCP"}]
         + [{"name": extra.name, "containerPort": extra.port, "protocol": "TCP"} for extra in profile.ports],
         "env": env(profile),
-        "resources": resources(profile),
+        "resources": resources(profile, server.unit_memory(profile.memory_bytes, unit.workers)),
         "startupProbe": _probe(
             profile, health.liveness, STARTUP_PERIOD_SECONDS, math.ceil(health.startup_seconds / STARTUP_PERIOD_SECONDS)
         ),
         "readinessProbe": _probe(profile, health.readiness, health.interval_seconds, health.failure_threshold),
         "livenessProbe": _probe(profile, health.liveness, health.interval_seconds, health.failure_threshold),
         "securityContext": container_security_context(profile),
-        "volumeMounts": _tmp_mount(),
+        "volumeMounts": volume_mounts(profile),
     }
 
 
@@ -109,7 +169,7 @@ def step_container(profile: Profile, step: PrestartStep) -> dict:
         "env": env(profile),
         "resources": resources(profile),
         "securityContext": container_security_context(profile),
-        "volumeMounts": _tmp_mount(),
+        "volumeMounts": volume_mounts(profile),
     }
 
 
@@ -128,17 +188,51 @@ def pod_spec(
         "terminationGracePeriodSeconds": profile.shutdown_seconds,
         "securityContext": pod_security_context(profile),
     }
+    spec |= user_namespace(profile)
     if profile.k8s.image_pull_secrets:
         spec["imagePullSecrets"] = [{"name": name} for name in profile.k8s.image_pull_secrets]
     if init_containers:
         spec["initContainers"] = init_containers
     spec["containers"] = containers
-    spec["volumes"] = [{"name": TMP_VOLUME, "emptyDir": {"sizeLimit": "64Mi"}}]
+    spec["volumes"] = [
+        {"name": TMP_VOLUME, "emptyDir": {"sizeLimit": kubernetes_memory(parse_memory(profile.tmp_size))}}
+    ]
+    secrets = secrets_volume(profile)
+    if secrets is not None:
+        spec["volumes"].append(secrets)
     return spec
 
 
 def _spreads(profile: Profile) -> bool:
     return profile.replicas >= 2 or profile.k8s.autoscaling is not None
+
+
+def spread(spec: dict, selector: dict[str, str]) -> None:
+    """Prefer pods matching `selector` on different nodes and zones: a node or zone failure takes out one."""
+    spec["affinity"] = {
+        "podAntiAffinity": {
+            "preferredDuringSchedulingIgnoredDuringExecution": [
+                {
+                    "weight": 100,
+                    "podAffinityTerm": {
+                        "labelSelector": {"matchLabels": selector},
+                        "topologyKey": "kubernetes.io/hostname",
+                    },
+                }
+            ]
+        }
+    }
+    spec["topologySpreadConstraints"] = [
+        {
+            "maxSkew": 1,
+            "topologyKey": "topology.kubernetes.io/zone",
+            "whenUnsatisfiable": "ScheduleAnyway",
+            "labelSelector": {"matchLabels": selector},
+            # Spread each ReplicaSet's pods on their own: during a rollout the old pods would
+            # otherwise count, and the new ones could pile into one zone.
+            "matchLabelKeys": ["pod-template-hash"],
+        }
+    ]
 
 
 def build_deployment(profile: Profile) -> dict:
@@ -147,28 +241,9 @@ def build_deployment(profile: Profile) -> dict:
     if profile.k8s.prestart == "init":
         init_containers = [step_container(profile, step) for step in profile.prestart]
     spec = pod_spec(profile, [app_container(profile)], init_containers, "Always")
+    spec["terminationGracePeriodSeconds"] = termination_grace_seconds(profile)
     if _spreads(profile):
-        spec["affinity"] = {
-            "podAntiAffinity": {
-                "preferredDuringSchedulingIgnoredDuringExecution": [
-                    {
-                        "weight": 100,
-                        "podAffinityTerm": {
-                            "labelSelector": {"matchLabels": selector_labels(profile)},
-                            "topologyKey": "kubernetes.io/hostname",
-                        },
-                    }
-                ]
-            }
-        }
-        spec["topologySpreadConstraints"] = [
-            {
-                "maxSkew": 1,
-                "topologyKey": "topology.kubernetes.io/zone",
-                "whenUnsatisfiable": "ScheduleAnyway",
-                "labelSelector": {"matchLabels": selector_labels(profile)},
-            }
-        ]
+        spread(spec, selector_labels(profile))
     template_metadata: dict = {"labels": labels(profile)}
     if profile.k8s.pod_annotations:
         template_metadata["annotations"] = dict(sorted(profile.k8s.pod_annotations.items()))
@@ -191,11 +266,28 @@ def build_deployment(profile: Profile) -> dict:
 
 
 def build_prestart_jobs(profile: Profile) -> list[dict]:
-    """One Job per step, named per release so a new image or command gets a new (immutable) Job."""
+    """One Job per step, named per release: a hash of everything in its spec is part of the name.
+
+    A Job's pod template is immutable, so any change (image, command, env, /tmp size...) must be a new
+    Job, and an unchanged release keeps its name: applying it again finds the Job already complete
+    and runs nothing (until `ttlSecondsAfterFinished` removes it, after a day).
+    """
     jobs = []
     for index, step in enumerate(profile.prestart):
-        container = step_container(profile, step)
-        digest = hashlib.sha256(json.dumps(container, sort_keys=True).encode()).hexdigest()[:8]
+        job_labels = labels(profile, "prestart")
+        spec = {
+            "backoffLimit": 2,
+            "activeDeadlineSeconds": 1800,
+            "ttlSecondsAfterFinished": 86400,
+            # Hooks run before the sync creates the app's ServiceAccount (Argo CD PreSync, Helm
+            # pre-install): on a first install a Job naming it could never start a pod. It takes the
+            # namespace's default account instead, with no token mounted.
+            "template": {
+                "metadata": {"labels": job_labels},
+                "spec": pod_spec(profile, [step_container(profile, step)], [], "Never", own_account=False),
+            },
+        }
+        digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:8]
         hooks = {
             # Argo CD runs PreSync hooks before syncing the Deployment, waves in order.
             "argocd.argoproj.io/hook": "PreSync",
@@ -205,24 +297,12 @@ def build_prestart_jobs(profile: Profile) -> list[dict]:
             "helm.sh/hook-delete-policy": "before-hook-creation",
             "helm.sh/hook-weight": str(index),
         }
-        job_labels = labels(profile, "prestart")
         jobs.append(
             {
                 "apiVersion": "batch/v1",
                 "kind": "Job",
                 "metadata": metadata(profile, bounded_name(profile.app, step.name, digest), "prestart", hooks),
-                "spec": {
-                    "backoffLimit": 2,
-                    "activeDeadlineSeconds": 1800,
-                    "ttlSecondsAfterFinished": 86400,
-                    # Hooks run before the sync creates the app's ServiceAccount (Argo CD PreSync, Helm
-                    # pre-install): on a first install a Job naming it could never start a pod. It takes the
-                    # namespace's default account instead, with no token mounted.
-                    "template": {
-                        "metadata": {"labels": job_labels},
-                        "spec": pod_spec(profile, [container], [], "Never", own_account=False),
-                    },
-                },
+                "spec": spec,
             }
         )
     return jobs

@@ -1,7 +1,8 @@
 """The Nomad target: one `service` job, `replicas` allocations of one process each, behind Traefik.
 
-`render` returns `<app>.nomad.hcl` (and `traefik.nomad.hcl` with `nomad.proxy: job`); stdout holds
-the same job(s). HCL is written from jinja2 templates, every value through one escaping filter
+`render` returns `<app>.nomad.hcl` (with a group per process), one periodic batch job per scheduled
+job (`<app>-<job>.nomad.hcl`), the prestart batch job with `nomad.prestart: job`, and
+`traefik.nomad.hcl` with `nomad.proxy: job`; stdout holds the same jobs. HCL is written from jinja2 templates, every value through one escaping filter
 (`hcl.hcl_value`); see docs/targets/nomad.md.
 """
 
@@ -9,10 +10,11 @@ from __future__ import annotations
 
 from deploykit.rendering import RenderedFile, Rendering
 from deploykit.report import Report
+from deploykit.spec.background import scheduled_jobs
 from deploykit.spec.model import Profile
 from deploykit.targets.nomad.check import check
 from deploykit.targets.nomad.hcl import environment
-from deploykit.targets.nomad.job import build_job
+from deploykit.targets.nomad.job import build_cron_job, build_job, build_prestart_job
 from deploykit.targets.nomad.summary import summarize
 from deploykit.targets.nomad.traefik_job import FILE_NAME as TRAEFIK_FILE_NAME
 from deploykit.targets.nomad.traefik_job import build_traefik_job
@@ -25,8 +27,15 @@ NAME = "nomad"
 def render(profile: Profile, report: Report) -> Rendering:
     """`<app>.nomad.hcl`, plus `traefik.nomad.hcl` with `nomad.proxy: job`; stdout holds every job."""
     templates = environment()
+    job_template = templates.get_template("job.nomad.hcl.j2")
     job = build_job(profile)
-    files = [RenderedFile(f"{profile.app}.nomad.hcl", templates.get_template("job.nomad.hcl.j2").render(job=job))]
+    files = [RenderedFile(f"{profile.app}.nomad.hcl", job_template.render(job=job))]
+    if profile.prestart and profile.nomad.prestart == "job":
+        prestart = build_prestart_job(profile)
+        files.append(RenderedFile(f"{prestart['name']}.nomad.hcl", job_template.render(job=prestart)))
+    for scheduled in scheduled_jobs(profile):
+        periodic = build_cron_job(profile, scheduled)
+        files.append(RenderedFile(f"{periodic['name']}.nomad.hcl", job_template.render(job=periodic)))
     if profile.nomad.proxy == "job":
         traefik_job = build_traefik_job(profile)
         files.append(

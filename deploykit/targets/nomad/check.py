@@ -43,6 +43,20 @@ def check(profile: Profile, report: Report) -> None:
                 f"{path!r} is not a valid Nomad variable path (letters, digits, '-', '_', '~' and '/', at most 128 characters); "
                 "rename the secret or set nomad.variables_path",
             )
+    images = {step.image or profile.image for step in profile.prestart}
+    if len(images) > 1:
+        report.error(
+            ("prestart",),
+            "Nomad starts every prestart task at once, so the steps run in order inside one task, which needs one image; "
+            "give every step the same image",
+        )
+    for name, job in profile.cron.items():
+        if job.timeout_seconds is not None:
+            report.warn(
+                ("cron", name, "timeout_seconds"),
+                "Nomad has no run-time limit for batch tasks: a run that hangs is not stopped",
+                code="no-run-time-limit",
+            )
     if options.proxy == "job":
         if proxy is not None and proxy.tls == "provided" and proxy.certificate is None:
             report.error(
@@ -69,17 +83,21 @@ def _warn(profile: Profile, report: Report) -> None:
         report.warn(
             ("shutdown_seconds",),
             f"Nomad clients cap kill_timeout at their max_kill_timeout ({DEFAULT_MAX_KILL_TIMEOUT}s unless raised in the client configuration)",
+            code="kill-timeout-capped",
         )
-    if profile.prestart and profile.replicas > 1:
+    if profile.prestart and profile.replicas > 1 and profile.nomad.prestart == "task":
         report.warn(
             ("prestart",),
             "prestart tasks run in every allocation, concurrently: each step must take a lock (e.g. a Postgres advisory lock)",
+            code="concurrent-prestart",
         )
     for field in ("labels", "annotations"):
         if getattr(profile, field):
-            report.warn((field,), f"Nomad jobs have no {field}: not rendered")
+            report.warn((field,), f"Nomad jobs have no {field}: not rendered", code="not-rendered")
     proxy = profile.proxy
     if proxy is not None and proxy.host is not None and proxy.tls == "none" and not is_local_host(proxy.host):
         report.warn(
-            ("proxy", "tls"), f"tls: none serves {proxy.host} over plain HTTP; use acme or provided for a public host"
+            ("proxy", "tls"),
+            f"tls: none serves {proxy.host} over plain HTTP; use acme or provided for a public host",
+            code="plain-http",
         )

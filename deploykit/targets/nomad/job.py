@@ -1,4 +1,5 @@
-"""The app's job: one group of `replicas` allocations, one process each, behind Traefik's Nomad provider.
+"""The app's job (a group of `replicas` web allocations behind Traefik's Nomad provider, and a group per
+process), the periodic batch job of each scheduled job, and the prestart batch job (`nomad.prestart: job`).
 
 `build_job` returns the values `job.nomad.hcl.j2` writes; check.py has refused every user value that
 Nomad would interpolate at run time, and the template passes every value through `hcl_value`.
@@ -6,10 +7,13 @@ Nomad would interpolate at run time, and the template passes every value through
 
 from __future__ import annotations
 
+import shlex
+
+from deploykit.servers import Launch
+from deploykit.spec.background import Background, ScheduledJob, background_processes
 from deploykit.spec.model import Profile
 from deploykit.spec.quantities import mebibytes_rounded_up, nomad_cpu_mhz
-from deploykit.spec.server import server_command
-from deploykit.targets.nomad.secrets import DESTINATION, env_template
+from deploykit.targets.nomad.secrets import file_variables, templates
 from deploykit.targets.nomad.traefik_tags import canary_tags, service_tags
 
 PORT_LABEL = "http"
@@ -17,6 +21,11 @@ PIDS_LIMIT = 1024
 TMP_SIZE_BYTES = 64 * 2**20
 RESTART = {"attempts": 3, "interval": "5m", "delay": "15s", "mode": "fail"}
 RESCHEDULE = {"delay": "30s", "delay_function": "exponential", "max_delay": "1h", "unlimited": True}
+# A batch run that fails is retried once in place, then left failed: the next run comes on schedule,
+# and a step that failed must not run again behind the operator's back.
+BATCH_RESTART = {"attempts": 1, "interval": "24h", "delay": "15s", "mode": "fail"}
+BATCH_RESCHEDULE = {"attempts": 0, "unlimited": False}
+PRESTART_TASK = "prestart"
 
 
 def _seconds(value: int) -> str:
@@ -63,21 +72,34 @@ def _checks(profile: Profile) -> list[dict]:
     ]
 
 
+def launch(profile: Profile) -> Launch:
+    """What the app's server is told in each allocation: one worker (allocations are the replicas).
+
+    With a public host it trusts X-Forwarded-* from the Traefik nodes (`nomad.forwarded_allow_ips`).
+    """
+    exposed = profile.proxy is not None and profile.proxy.host is not None
+    return Launch(profile.port, 1, profile.nomad.forwarded_allow_ips if exposed else None, profile.shutdown_seconds)
+
+
 def _env(profile: Profile) -> list[tuple[str, str]]:
-    env = list(profile.env.items())
-    allowed = profile.nomad.forwarded_allow_ips
-    if profile.proxy is not None and profile.proxy.host is not None and allowed is not None:
-        env.append(("FORWARDED_ALLOW_IPS", allowed))
-    return sorted(env)
+    return sorted({**profile.env, **profile.web_server.environment(launch(profile)), **file_variables(profile)}.items())
 
 
-def _resources(profile: Profile) -> dict:
-    cpu = profile.nomad.cpu_mhz or nomad_cpu_mhz(profile.cpu_millicores)
-    return {"cpu": cpu, "memory": mebibytes_rounded_up(profile.memory_bytes)}
+def _resources(profile: Profile, memory_bytes: int, cpu_millicores: int) -> dict:
+    cpu = profile.nomad.cpu_mhz or nomad_cpu_mhz(cpu_millicores)
+    return {"cpu": cpu, "memory": mebibytes_rounded_up(memory_bytes)}
 
 
 def _task(
-    profile: Profile, name: str, image: str, command: list[str], env: list[tuple[str, str]], prestart: bool
+    profile: Profile,
+    name: str,
+    image: str,
+    command: list[str],
+    env: list[tuple[str, str]],
+    prestart: bool,
+    memory_bytes: int | None = None,
+    cpu_millicores: int | None = None,
+    ports: list[str] | None = None,
 ) -> dict:
     """A hardened docker task running `command` as one process (`command` + `args`, the image's CMD replaced)."""
     return {
@@ -86,11 +108,18 @@ def _task(
         "image": image,
         "command": command[0],
         "args": command[1:],
-        "ports": [] if prestart else [PORT_LABEL, *(extra.name for extra in profile.ports)],
+        "ports": ports
+        if ports is not None
+        else []
+        if prestart
+        else [PORT_LABEL, *(extra.name for extra in profile.ports)],
         "env": env,
-        "template": env_template(profile),
-        "template_destination": DESTINATION,
-        "resources": _resources(profile),
+        "templates": templates(profile),
+        "resources": _resources(
+            profile,
+            profile.memory_bytes if memory_bytes is None else memory_bytes,
+            profile.cpu_millicores if cpu_millicores is None else cpu_millicores,
+        ),
         "user": f"{profile.build.uid}:{profile.build.uid}",
         "pids_limit": PIDS_LIMIT,
         "tmp_size": TMP_SIZE_BYTES,
@@ -98,29 +127,76 @@ def _task(
     }
 
 
+def prestart_command(profile: Profile) -> list[str]:
+    """The prestart steps as one command, run in order, stopping at the first that fails.
+
+    Nomad starts every prestart task of a group at once (its lifecycle documentation): one step per
+    task would run migrations concurrently with the steps meant to follow them. A single step runs as
+    it is; several run under `sh -e` with every argument quoted, so none is read by the shell.
+    check.py requires the steps to share one image.
+    """
+    if len(profile.prestart) == 1:
+        return list(profile.prestart[0].command)
+    script = "; ".join(shlex.join(step.command) for step in profile.prestart)
+    return ["/bin/sh", "-e", "-c", script]
+
+
+def prestart_task(profile: Profile, env: list[tuple[str, str]]) -> dict:
+    """The task that runs the steps: named after the step, or `prestart` for several."""
+    name = profile.prestart[0].name if len(profile.prestart) == 1 else PRESTART_TASK
+    image = profile.prestart[0].image or profile.image
+    return _task(profile, name, image, prestart_command(profile), env, prestart=True)
+
+
 def _tasks(profile: Profile) -> list[dict]:
     env = _env(profile)
-    tasks = [
-        _task(profile, step.name, step.image or profile.image, list(step.command), env, prestart=True)
-        for step in profile.prestart
-    ]
-    tasks.append(_task(profile, profile.app, profile.image, server_command(profile), env, prestart=False))
+    tasks = [prestart_task(profile, env)] if profile.prestart and profile.nomad.prestart == "task" else []
+    server, unit = profile.web_server, launch(profile)
+    memory = server.unit_memory(profile.memory_bytes, unit.workers)
+    command = [*profile.command, *server.arguments(unit)]
+    tasks.append(_task(profile, profile.app, profile.image, command, env, prestart=False, memory_bytes=memory))
     return tasks
 
 
-def build_job(profile: Profile) -> dict:
-    """The values of the app's job, in the order the template writes them."""
+def _background_task(profile: Profile, item: Background) -> dict:
+    env = sorted({**item.env, **file_variables(profile)}.items())
+    return _task(
+        profile,
+        item.name,
+        item.image,
+        list(item.command),
+        env,
+        prestart=False,
+        memory_bytes=item.memory_bytes,
+        cpu_millicores=item.cpu_millicores,
+        ports=[],
+    )
+
+
+def _group(name: str, count: int, tasks: list[dict], restart: dict, reschedule: dict) -> dict:
     return {
-        "name": profile.app,
-        **_job_placement(profile),
-        "update": _update(profile),
-        "count": profile.replicas,
+        "name": name,
+        "count": count,
+        "shutdown_delay": None,
+        "network": None,
+        "service": None,
+        "restart": restart,
+        "reschedule": reschedule,
+        "tasks": tasks,
+    }
+
+
+def build_job(profile: Profile) -> dict:
+    """The values of the app's job, in the order the template writes them: the web group, then one
+    group per process (Nomad replaces groups independently, each with its own count)."""
+    web = _group(profile.app, profile.replicas, _tasks(profile), RESTART, RESCHEDULE)
+    web |= {
         "shutdown_delay": _seconds(profile.nomad.shutdown_delay_seconds),
-        "port_label": PORT_LABEL,
-        "port": profile.port,
-        "extra_ports": [{"label": extra.name, "to": extra.port} for extra in profile.ports],
-        "restart": RESTART,
-        "reschedule": RESCHEDULE,
+        "network": {
+            "port_label": PORT_LABEL,
+            "port": profile.port,
+            "extra_ports": [{"label": extra.name, "to": extra.port} for extra in profile.ports],
+        },
         "service": {
             "name": profile.app,
             "port": PORT_LABEL,
@@ -128,5 +204,42 @@ def build_job(profile: Profile) -> dict:
             "canary_tags": canary_tags(profile),
             "checks": _checks(profile),
         },
-        "tasks": _tasks(profile),
+    }
+    groups = [web] + [
+        _group(process.name, process.replicas, [_background_task(profile, process)], RESTART, RESCHEDULE)
+        for process in background_processes(profile)
+    ]
+    return {
+        "name": profile.app,
+        "type": "service",
+        **_job_placement(profile),
+        "update": _update(profile),
+        "periodic": None,
+        "groups": groups,
+    }
+
+
+def build_cron_job(profile: Profile, job: ScheduledJob) -> dict:
+    """A periodic batch job: never two runs at once, read in the job's time zone."""
+    task = _background_task(profile, job)
+    return {
+        "name": f"{profile.app}-{job.name}",
+        "type": "batch",
+        **_job_placement(profile),
+        "update": None,
+        "periodic": {"crons": [job.schedule], "prohibit_overlap": True, "time_zone": job.timezone},
+        "groups": [_group(job.name, 1, [task], BATCH_RESTART, BATCH_RESCHEDULE)],
+    }
+
+
+def build_prestart_job(profile: Profile) -> dict:
+    """`nomad.prestart: job`: the steps as a batch job of their own, run once before the service job."""
+    task = prestart_task(profile, _env(profile)) | {"prestart": False}
+    return {
+        "name": f"{profile.app}-{PRESTART_TASK}",
+        "type": "batch",
+        **_job_placement(profile),
+        "update": None,
+        "periodic": None,
+        "groups": [_group(PRESTART_TASK, 1, [task], BATCH_RESTART, BATCH_RESCHEDULE)],
     }

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+from deploykit.spec.background import scheduled_jobs
 from deploykit.spec.model import Profile
-from deploykit.summary import Restarts, Route, Steps, Summary, Workload
+from deploykit.spec.quantities import mebibytes_rounded_up
+from deploykit.summary import Background, Restarts, Route, Steps, Summary, Workload
 
 
 def summarize(profile: Profile, job: dict) -> Summary:
     """The Summary of `job`, the values `build_job` returned for `profile`."""
-    app = next(task for task in job["tasks"] if not task["prestart"])
-    restart, reschedule = job["restart"], job["reschedule"]
-    web = Workload(
+    web = job["groups"][0]
+    app = next(task for task in web["tasks"] if not task["prestart"])
+    restart, reschedule = web["restart"], web["reschedule"]
+    workload = Workload(
         name=app["name"],
         command=(app["command"], *app["args"]),
+        server=profile.web_server.name,
         unit="allocation",
-        units=job["count"],
+        units=web["count"],
         max_units=None,
         processes_per_unit=1,
-        supervisor=False,
+        supervisor=profile.web_server.processes(1) > 1,
+        supervisor_loads_app=profile.web_server.master_loads_app,
         memory_limit=f"{app['resources']['memory']} MiB",
         memory_request=None,
         cpu=f"{app['resources']['cpu']} MHz",
@@ -28,12 +33,54 @@ def summarize(profile: Profile, job: dict) -> Summary:
             reschedule=f"{reschedule['delay_function']} from {reschedule['delay']}",
         ),
         shutdown_seconds=profile.shutdown_seconds,
-        check_path=job["service"]["checks"][0]["path"],
+        check_path=web["service"]["checks"][0]["path"],
+        container_check=None,
         start_budget_seconds=None,
         liveness=None,
     )
-    steps = Steps(tuple(task["name"] for task in job["tasks"] if task["prestart"]), "prestart tasks", "allocation")
-    return Summary("nomad", _route(profile), f"service {job['service']['name']}", web, steps)
+    names = tuple(step.name for step in profile.prestart)
+    if profile.nomad.prestart == "job":
+        steps = Steps(names, f"the batch job {profile.app}-prestart", "release")
+    else:
+        steps = Steps(names, "one prestart task", "allocation")
+    return Summary(
+        "nomad",
+        _route(profile),
+        f"service {web['service']['name']}",
+        workload,
+        steps,
+        background=_background(profile, job),
+    )
+
+
+def _background(profile: Profile, job: dict) -> tuple[Background, ...]:
+    found = []
+    for group in job["groups"][1:]:
+        task = group["tasks"][0]
+        found.append(
+            Background(
+                group["name"],
+                (task["command"], *task["args"]),
+                group["count"],
+                "allocation",
+                f"{task['resources']['memory']} MiB",
+            )
+        )
+    for scheduled in scheduled_jobs(profile):
+        memory = f"{mebibytes_rounded_up(scheduled.memory_bytes)} MiB"
+        found.append(
+            Background(
+                scheduled.name,
+                scheduled.command,
+                1,
+                "run",
+                memory,
+                scheduled.schedule,
+                scheduled.timezone,
+                "a periodic batch job",
+            )
+        )
+    return tuple(sorted(found, key=lambda item: item.name))
 
 
 def _route(profile: Profile) -> Route | None:

@@ -44,6 +44,7 @@ def static_args(profile: Profile) -> list[str]:
         redirect_port=HOST_PORTS[traefik.WEBSECURE],
         dynamic_file=f"/{DYNAMIC_CONFIG}",
         acme=acme,
+        idle_seconds=profile.web_server.proxy_idle_seconds,
     )
     return traefik.flags(traefik.static_settings(profile, config))
 

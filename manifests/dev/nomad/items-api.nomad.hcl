@@ -50,6 +50,7 @@ job "items-api" {
         "traefik.http.routers.items-api.middlewares=items-api-headers",
         "traefik.http.routers.items-api.rule=Host(`items.localhost`)",
         "traefik.http.routers.items-api.service=items-api",
+        "traefik.http.services.items-api.loadbalancer.healthCheck.hostname=items.localhost",
         "traefik.http.services.items-api.loadbalancer.healthCheck.interval=10s",
         "traefik.http.services.items-api.loadbalancer.healthCheck.path=/readyz",
         "traefik.http.services.items-api.loadbalancer.healthCheck.timeout=2s",
@@ -134,7 +135,7 @@ job "items-api" {
       config {
         image   = "registry.example.com/acme/items-api:1.4.2"
         command = "fastapi"
-        args    = ["run", "app/main.py", "--port", "8000"]
+        args    = ["run", "app/main.py", "--port", "8000", "--workers", "1", "--forwarded-allow-ips", "172.16.0.0/12"]
         ports   = ["http"]
         readonly_rootfs = true
         cap_drop        = ["ALL"]

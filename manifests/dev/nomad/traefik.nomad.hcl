@@ -37,6 +37,7 @@ job "traefik" {
           "--accessLog=true",
           "--entryPoints.web.address=:8080",
           "--entryPoints.web.http.aliasHeadersStrategy=delete",
+          "--serversTransport.forwardingTimeouts.idleConnTimeout=4s",
           "--providers.file.filename=/local/dynamic.yaml",
           "--providers.nomad=true",
           "--providers.nomad.endpoint.address=http://$${attr.unique.network.ip-address}:4646",

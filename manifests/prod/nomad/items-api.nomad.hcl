@@ -55,6 +55,7 @@ job "items-api" {
         "traefik.http.routers.items-api.service=items-api",
         "traefik.http.routers.items-api.tls.certResolver=le",
         "traefik.http.routers.items-api.tls=true",
+        "traefik.http.services.items-api.loadbalancer.healthCheck.hostname=api.example.com",
         "traefik.http.services.items-api.loadbalancer.healthCheck.interval=10s",
         "traefik.http.services.items-api.loadbalancer.healthCheck.path=/readyz",
         "traefik.http.services.items-api.loadbalancer.healthCheck.timeout=2s",
@@ -139,7 +140,7 @@ job "items-api" {
       config {
         image   = "registry.example.com/acme/items-api:1.4.2"
         command = "fastapi"
-        args    = ["run", "app/main.py", "--port", "8000"]
+        args    = ["run", "app/main.py", "--port", "8000", "--workers", "1", "--forwarded-allow-ips", "10.10.0.0/24"]
         ports   = ["http"]
         readonly_rootfs = true
         cap_drop        = ["ALL"]

@@ -53,6 +53,7 @@ job "traefik" {
           "--entryPoints.web.http.redirections.entryPoint.permanent=true",
           "--entryPoints.websecure.address=:8443",
           "--entryPoints.websecure.http.aliasHeadersStrategy=delete",
+          "--serversTransport.forwardingTimeouts.idleConnTimeout=4s",
           "--providers.file.filename=/local/dynamic.yaml",
           "--providers.nomad=true",
           "--providers.nomad.endpoint.address=http://$${attr.unique.network.ip-address}:4646",

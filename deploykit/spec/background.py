@@ -1,0 +1,81 @@
+"""Processes and scheduled jobs with the app's values filled in, as every target runs them.
+
+A process or job inherits the app's image, environment, memory and CPU unless it sets its own; `env`
+merges key by key over the app's. Targets read these, never the raw `processes`/`cron` entries, so
+every target inherits the same way. Both lists are sorted by name: output order must not depend on
+the order of a mapping in the profile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from deploykit.spec.model import CronJob, Process, Profile
+from deploykit.spec.quantities import parse_cpu, parse_memory
+
+# The scheduler that runs `cron` jobs where the platform has none (Compose): yacron, pinned, in a virtual
+# environment of its own inside the app's image, so its dependencies never meet the app's. The
+# Dockerfile target installs it there and the Compose target runs it from there.
+YACRON_VERSION = "0.19.0"
+YACRON_HOME = "/opt/deploykit/yacron"
+YACRON = f"{YACRON_HOME}/bin/yacron"
+
+
+@dataclass(frozen=True)
+class Background:
+    """What a process and a job share: what runs, where, with what."""
+
+    name: str
+    command: tuple[str, ...]
+    image: str
+    env: dict[str, str]
+    memory_bytes: int
+    cpu_millicores: int
+
+
+@dataclass(frozen=True)
+class BackgroundProcess(Background):
+    """A long-running process and how many instances run."""
+
+    replicas: int
+
+
+@dataclass(frozen=True)
+class ScheduledJob(Background):
+    """A job and when it runs."""
+
+    schedule: str
+    timezone: str
+    timeout_seconds: int | None
+
+
+def _common(profile: Profile, name: str, entry: Process | CronJob) -> dict:
+    return {
+        "name": name,
+        "command": tuple(entry.command),
+        "image": entry.image or profile.image,
+        "env": {**profile.env, **entry.env},
+        "memory_bytes": parse_memory(entry.memory) if entry.memory is not None else profile.memory_bytes,
+        "cpu_millicores": parse_cpu(entry.cpu) if entry.cpu is not None else profile.cpu_millicores,
+    }
+
+
+def background_processes(profile: Profile) -> list[BackgroundProcess]:
+    """The profile's `processes`, by name."""
+    return [
+        BackgroundProcess(**_common(profile, name, entry), replicas=entry.replicas)
+        for name, entry in sorted(profile.processes.items())
+    ]
+
+
+def scheduled_jobs(profile: Profile) -> list[ScheduledJob]:
+    """The profile's `cron` jobs, by name."""
+    return [
+        ScheduledJob(
+            **_common(profile, name, entry),
+            schedule=entry.schedule,
+            timezone=entry.timezone,
+            timeout_seconds=entry.timeout_seconds,
+        )
+        for name, entry in sorted(profile.cron.items())
+    ]

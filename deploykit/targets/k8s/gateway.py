@@ -1,0 +1,150 @@
+"""Gateway API routing (`k8s.routing: gateway`): HTTPRoutes on the platform's Gateway, and a
+ListenerSet when the app brings its own certificate.
+
+The Gateway belongs to the platform team (its listeners, addresses and, usually, a wildcard
+certificate); the app's namespace holds only what routes its host:
+- HTTPRoute `<app>`: proxy.host to the Service, with the security headers every target sends, on the
+  Gateway's HTTPS listener (`k8s.gateway.section_name`) or on the app's ListenerSet;
+- HTTPRoute `<app>-redirect`: proxy.host on the plain-HTTP listener, answered with a 301 to https,
+  as Gateway API's own redirect guide does it (the Location keeps the host and path, and drops :443);
+- ListenerSet `<app>` (`k8s.gateway.listener_set`): an HTTPS listener for proxy.host with the app's
+  certificate Secret, which cert-manager issues from the ListenerSet's annotation.
+"""
+
+from __future__ import annotations
+
+from deploykit import traefik
+from deploykit.spec.model import Profile
+from deploykit.spec.options.k8s import GatewayOptions
+from deploykit.targets.k8s.meta import bounded_name, metadata
+from deploykit.targets.k8s.network import SERVICE_PORT
+
+API_VERSION = "gateway.networking.k8s.io/v1"
+GROUP = "gateway.networking.k8s.io"
+LISTENER_NAME = "https"
+
+
+def _gateway(profile: Profile) -> GatewayOptions | None:
+    """The Gateway to attach to, or None when this profile routes nothing through Gateway API."""
+    proxy = profile.proxy
+    if profile.k8s.routing != "gateway" or proxy is None or proxy.host is None:
+        return None
+    return profile.k8s.gateway  # check.py requires it in that case
+
+
+def _uses_listener_set(profile: Profile) -> bool:
+    gateway = _gateway(profile)
+    return gateway is not None and gateway.listener_set and traefik.uses_tls(profile)
+
+
+def tls_secret(profile: Profile) -> str:
+    """The Secret of the ListenerSet's certificate: `k8s.tls_secret`, else `<app>-tls`."""
+    return profile.k8s.tls_secret or f"{profile.app}-tls"
+
+
+def _gateway_parent(gateway: GatewayOptions, section_name: str | None) -> dict:
+    parent = {"group": GROUP, "kind": "Gateway", "name": gateway.name, "namespace": gateway.namespace}
+    if section_name is not None:
+        parent["sectionName"] = section_name
+    return parent
+
+
+def _app_parent(profile: Profile, gateway: GatewayOptions) -> dict:
+    """Where the app's route attaches: its ListenerSet's listener, or one listener of the Gateway.
+
+    A route that names a Gateway attaches only to the Gateway's own listeners, never to a
+    ListenerSet's (GEP-1713), so with a ListenerSet the route names the ListenerSet.
+    """
+    if _uses_listener_set(profile):
+        return {"group": GROUP, "kind": "ListenerSet", "name": profile.app, "sectionName": LISTENER_NAME}
+    if traefik.uses_tls(profile):
+        return _gateway_parent(gateway, gateway.section_name)
+    # Plain HTTP (proxy.tls: none): the app is served where the redirect would otherwise be.
+    return _gateway_parent(gateway, gateway.http_section_name)
+
+
+def _headers_filter(profile: Profile) -> dict:
+    headers = [{"name": name, "value": value} for name, value in traefik.security_response_headers(profile)]
+    return {"type": "ResponseHeaderModifier", "responseHeaderModifier": {"set": headers}}
+
+
+def build_http_routes(profile: Profile) -> list[dict]:
+    """The app's HTTPRoute and, with TLS and a plain-HTTP listener, the one that redirects to https."""
+    gateway = _gateway(profile)
+    proxy = profile.proxy
+    if gateway is None or proxy is None or proxy.host is None:
+        return []
+    app_route = {
+        "apiVersion": API_VERSION,
+        "kind": "HTTPRoute",
+        "metadata": metadata(profile, profile.app),
+        "spec": {
+            "parentRefs": [_app_parent(profile, gateway)],
+            "hostnames": [proxy.host],
+            "rules": [
+                {
+                    "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
+                    "filters": [_headers_filter(profile)],
+                    # Gateway API names a Service port by number only (PortNumber): the Service's, not the pod's.
+                    "backendRefs": [{"group": "", "kind": "Service", "name": profile.app, "port": SERVICE_PORT}],
+                }
+            ],
+        },
+    }
+    routes = [app_route]
+    if traefik.uses_tls(profile) and gateway.http_section_name is not None:
+        routes.append(
+            {
+                "apiVersion": API_VERSION,
+                "kind": "HTTPRoute",
+                "metadata": metadata(profile, bounded_name(profile.app, "redirect")),
+                "spec": {
+                    "parentRefs": [_gateway_parent(gateway, gateway.http_section_name)],
+                    "hostnames": [proxy.host],
+                    "rules": [
+                        {
+                            "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
+                            "filters": [
+                                {"type": "RequestRedirect", "requestRedirect": {"scheme": "https", "statusCode": 301}}
+                            ],
+                        }
+                    ],
+                },
+            }
+        )
+    return routes
+
+
+def build_listener_set(profile: Profile) -> dict | None:
+    """The app's ListenerSet (HTTPS for proxy.host, its own certificate), or None when not asked for."""
+    gateway = _gateway(profile)
+    proxy = profile.proxy
+    if gateway is None or proxy is None or proxy.host is None or not _uses_listener_set(profile):
+        return None
+    annotations: dict[str, str] = {}
+    if proxy.tls == "acme" and profile.k8s.cluster_issuer is not None:
+        # cert-manager (1.20+, ListenerSets feature gate) reads the issuer from the ListenerSet itself
+        # and issues a Certificate for each listener's hostname into the named Secret.
+        annotations["cert-manager.io/cluster-issuer"] = profile.k8s.cluster_issuer
+    return {
+        "apiVersion": API_VERSION,
+        "kind": "ListenerSet",
+        "metadata": metadata(profile, profile.app, annotations=annotations),
+        "spec": {
+            # A ListenerSet's parent is a whole Gateway: ParentGatewayReference has no sectionName.
+            "parentRef": {"group": GROUP, "kind": "Gateway", "name": gateway.name, "namespace": gateway.namespace},
+            "listeners": [
+                {
+                    "name": LISTENER_NAME,
+                    "hostname": proxy.host,
+                    "port": gateway.https_port,
+                    "protocol": "HTTPS",
+                    "tls": {
+                        "mode": "Terminate",
+                        "certificateRefs": [{"group": "", "kind": "Secret", "name": tls_secret(profile)}],
+                    },
+                    "allowedRoutes": {"namespaces": {"from": "Same"}},
+                }
+            ],
+        },
+    }

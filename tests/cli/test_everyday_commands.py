@@ -1,0 +1,260 @@
+"""The commands people reach for first: --version, help with examples, shell completion, envs, JSON output."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+from helpers import REPO, run_cli
+from tooling import require_tool
+
+COMMANDS = [
+    "render",
+    "check",
+    "validate",
+    "explain",
+    "envs",
+    "schema",
+    "init",
+    "diff",
+    "apply",
+    "completion",
+    "version",
+]
+
+
+def test_version_flag_and_command_print_the_package_version():
+    version = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    for args in (("--version",), ("version",)):
+        result = run_cli(*args)
+        assert (result.returncode, result.stdout, result.stderr) == (0, f"deploykit {version}\n", "")
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_has_an_example_and_no_type_placeholders(command: str):
+    result = run_cli(command, "--help")
+    assert result.returncode == 0, result.stderr
+    assert re.search(rf"\n  Example:\n    deploykit {command}\b", result.stdout), result.stdout
+    # typer's defaults would show `{TARGET}`, `TARGET <str>`, `--env <list[str]>`, `--profile <file>`.
+    assert not re.search(
+        r"\{[A-Za-z_]+\}|<(?:str|int|float|bool|text|file|dir|path|list\[[a-z]+\])[^>]*>", result.stdout
+    ), result.stdout
+
+
+def test_the_top_level_help_lists_every_command():
+    result = run_cli("--help")
+    listed = re.findall(r"^  ([a-z]+)  +[A-Z]", result.stdout.split("Commands:", 1)[1], re.MULTILINE)
+    assert sorted(listed) == sorted(COMMANDS)
+
+
+# --- completion, loaded into the real shells ---------------------------------------------------------
+
+
+@pytest.fixture
+def shell_env(tmp_path: Path) -> dict[str, str]:
+    """An environment whose PATH has a `deploykit` that runs this checkout, as an installed script would."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    script = bin_dir / "deploykit"
+    script.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m deploykit "$@"\n')
+    script.chmod(0o755)
+    return {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "PYTHONPATH": str(REPO), "HOME": str(tmp_path)}
+
+
+def _shell(shell: str, script: str, env: dict[str, str]) -> str:
+    result = subprocess.run([shell, "-c", script], env=env, cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_bash_completion_script_registers_and_completes(shell_env: dict[str, str]):
+    bash = require_tool("bash", "apt-get install bash")
+    out = _shell(
+        bash,
+        "source <(deploykit completion bash)\n"
+        "complete -p deploykit\n"
+        "COMP_WORDS=(deploykit ren); COMP_CWORD=1; _deploykit_completion deploykit; printf '%s\\n' \"${COMPREPLY[@]}\"\n"
+        "COMP_WORDS=(deploykit render k8s --en); COMP_CWORD=3; _deploykit_completion deploykit\n"
+        "printf '%s\\n' \"${COMPREPLY[@]}\"\n",
+        shell_env,
+    )
+    assert out == "complete -o default -F _deploykit_completion deploykit\nrender\n--env\n"
+
+
+def test_zsh_completion_script_defines_its_function_and_completes(shell_env: dict[str, str]):
+    zsh = require_tool("zsh", "apt-get install zsh (scripts/setup-machine.sh does)")
+    out = _shell(
+        zsh,
+        "autoload -Uz compinit && compinit -u\n"
+        "source <(deploykit completion zsh)\n"
+        "whence -w _deploykit_completion\n"
+        '_TYPER_COMPLETE_ARGS="deploykit ren" _DEPLOYKIT_COMPLETE=complete_zsh deploykit\n',
+        shell_env,
+    )
+    assert out.startswith("_deploykit_completion: function\n_arguments ")
+    assert '"render":"Render a profile' in out
+
+
+def test_fish_completion_script_completes(shell_env: dict[str, str]):
+    fish = require_tool("fish", "apt-get install fish (scripts/setup-machine.sh does)")
+    out = _shell(fish, 'deploykit completion fish | source; complete -C "deploykit ren"', shell_env)
+    assert out.startswith("render\tRender a profile for one target")
+
+
+def test_completion_for_an_unknown_shell_is_a_usage_error():
+    result = run_cli("completion", "tcsh")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == "error: unknown shell 'tcsh'; expected one of: bash, zsh, fish\n"
+
+
+# --- envs ---------------------------------------------------------------------------------------------
+
+
+def test_envs_lists_environments_profiles_targets_and_directories():
+    result = run_cli("envs")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "ENVIRONMENT  PROFILE                TARGETS                       RENDERS INTO",
+        "dev          profiles/dev.yaml      k8s,compose,nomad,dockerfile  manifests/dev/<target>/",
+        "prod         profiles/prod.yaml     k8s,compose,nomad,dockerfile  manifests/prod/<target>/",
+        "staging      profiles/staging.yaml  k8s,compose,nomad,dockerfile  manifests/staging/<target>/",
+    ]
+    records = json.loads(run_cli("envs", "-o", "json").stdout)
+    assert [record["environment"] for record in records] == ["dev", "prod", "staging"]
+    assert records[1] == {
+        "environment": "prod",
+        "profile": "profiles/prod.yaml",
+        "targets": ["k8s", "compose", "nomad", "dockerfile"],
+        "directories": {
+            "k8s": "manifests/prod/k8s",
+            "compose": "manifests/prod/compose",
+            "nomad": "manifests/prod/nomad",
+            "dockerfile": "manifests/prod/dockerfile",
+        },
+    }
+
+
+# --- -o json ------------------------------------------------------------------------------------------
+
+BROKEN = "app: Shop\nimage: registry.example.com/shop\nreplica: 2\nport: 80\n"
+
+
+def test_validate_json_for_a_valid_profile():
+    result = run_cli("validate", "--env", "prod", "-o", "json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document == {
+        "profile": "profiles/prod.yaml",
+        "valid": True,
+        "targets": ["k8s", "compose", "nomad", "dockerfile"],
+        "errors": [],
+        "warnings": [],
+    }
+
+
+def test_validate_json_lists_warnings_with_their_codes():
+    # prod accepts the concurrent-prestart warning (accept_warnings in base.yaml); without that, it is reported.
+    result = run_cli("validate", "--env", "prod", "-o", "json", "--set", "accept_warnings=[]")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["warnings"] == [
+        {
+            "file": "profiles/base.yaml",
+            "line": 12,
+            "column": 1,
+            "field": "prestart",
+            "message": "init containers run in every pod, concurrently: each step must take a lock (e.g. a Postgres advisory lock) or use k8s.prestart: job",
+            "target": "k8s",
+            "code": "concurrent-prestart",
+        },
+        {
+            "file": "profiles/base.yaml",
+            "line": 12,
+            "column": 1,
+            "field": "prestart",
+            "message": "prestart tasks run in every allocation, concurrently: each step must take a lock (e.g. a Postgres advisory lock)",
+            "target": "nomad",
+            "code": "concurrent-prestart",
+        },
+    ]
+    strict = run_cli("validate", "--env", "prod", "-o", "json", "--set", "accept_warnings=[]", "--strict")
+    assert strict.returncode == 2
+    assert json.loads(strict.stdout)["errors"] == [
+        {"file": None, "line": None, "column": None, "field": None, "message": "2 warning(s) and --strict is set"}
+    ]
+
+
+def test_validate_json_for_a_broken_profile_lists_every_error(tmp_path: Path):
+    (tmp_path / "profile.yaml").write_text(BROKEN)
+    result = run_cli("validate", "-p", "profile.yaml", "--output", "json", cwd=tmp_path)
+    assert result.returncode == 2
+    document = json.loads(result.stdout)
+    assert document["valid"] is False
+    assert [(error["line"], error["field"]) for error in document["errors"]] == [
+        (1, "app"),
+        (2, "image"),
+        (4, "port"),
+        (3, "replica"),
+    ]
+    assert document["errors"][2] == {
+        "file": "profile.yaml",
+        "line": 4,
+        "column": 1,
+        "field": "port",
+        "message": "must be at least 1024, got 80",
+    }
+    assert len(result.stderr.splitlines()) == 4  # and the same errors, one line each, for people
+
+
+def test_check_json_when_current_and_when_stale(tmp_path: Path):
+    import shutil
+
+    shutil.copytree(REPO / "profiles", tmp_path / "profiles")
+    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
+    current = run_cli("check", "-o", "json", cwd=tmp_path)
+    assert current.returncode == 0, current.stderr
+    assert json.loads(current.stdout) == {"current": True, "changed": [], "missing": [], "extra": [], "errors": []}
+    edited = tmp_path / "manifests/prod/k8s/service-items-api.yaml"
+    edited.write_text(edited.read_text() + "# hand edit\n")
+    (tmp_path / "manifests/prod/k8s/kustomization.yaml").unlink()
+    stale = run_cli("check", "-o", "json", cwd=tmp_path)
+    assert stale.returncode == 1
+    assert json.loads(stale.stdout) == {
+        "current": False,
+        "changed": ["manifests/prod/k8s/service-items-api.yaml"],
+        "missing": ["manifests/prod/k8s/kustomization.yaml"],
+        "extra": [],
+        "errors": [],
+    }
+
+
+def test_check_json_for_a_broken_profile(tmp_path: Path):
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles/prod.yaml").write_text("environment: prod\n" + BROKEN)
+    result = run_cli("check", "-o", "json", cwd=tmp_path)
+    assert result.returncode == 2
+    document = json.loads(result.stdout)
+    assert document["current"] is False
+    assert [error["field"] for error in document["errors"]] == ["app", "image", "port", "replica"]
+
+
+def test_explain_json_with_output_and_on_errors(tmp_path: Path):
+    with_output = run_cli("explain", "--env", "prod", "-o", "json")
+    assert with_output.stdout == run_cli("explain", "--env", "prod", "--format", "json").stdout
+    assert json.loads(with_output.stdout)["environment"] == "prod"
+    (tmp_path / "profile.yaml").write_text(BROKEN)
+    broken = run_cli("explain", "-p", "profile.yaml", "-o", "json", cwd=tmp_path)
+    assert broken.returncode == 2
+    assert [error["field"] for error in json.loads(broken.stdout)["errors"]] == ["app", "image", "port", "replica"]
+
+
+@pytest.mark.parametrize("command", ["validate", "check", "explain"])
+def test_an_unknown_output_format_is_refused(command: str):
+    args = (command, "-o", "yaml") if command == "check" else (command, "--env", "prod", "-o", "yaml")
+    result = run_cli(*args)
+    assert (result.returncode, result.stderr) == (2, "error: unknown format 'yaml'; expected text or json\n")

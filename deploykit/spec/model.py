@@ -369,7 +369,7 @@ class Profile(SpecModel):
     )
     tmp_size: _TmpSize = Field(
         "1Gi",
-        description="Size of the writable /tmp of the app and its steps (uploads spool there: Starlette keeps files over 1 MiB on disk). Kubernetes: the emptyDir's sizeLimit; a pod that writes more is evicted.",
+        description="Size of the writable /tmp of the app, its steps, processes and jobs (uploads spool there: Starlette keeps files over 1 MiB on disk). Kubernetes: the emptyDir's sizeLimit, a pod that writes more is evicted; Compose and Nomad: a tmpfs of that size, memory charged to the container's limit as it fills.",
     )
     labels: dict[LabelKey, LabelValue] = Field({}, description="Extra labels on every object.")
     annotations: dict[LabelKey, Annotated[str, Field(max_length=65536)]] = Field(
@@ -390,6 +390,11 @@ class Profile(SpecModel):
     def memory_bytes(self) -> int:
         """Memory per process in bytes."""
         return parse_memory(self.memory)
+
+    @property
+    def tmp_bytes(self) -> int:
+        """The size of /tmp in bytes."""
+        return parse_memory(self.tmp_size)
 
     @property
     def cpu_millicores(self) -> int:

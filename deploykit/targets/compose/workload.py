@@ -110,7 +110,7 @@ def build_app_service(profile: Profile, traefik_labels: dict[str, str], trusted_
         **({"expose": [str(extra.port) for extra in profile.ports]} if profile.ports else {}),
         "restart": "unless-stopped",
         "stop_grace_period": f"{profile.shutdown_seconds}s",
-        **hardening(run_as(profile)),
+        **hardening(run_as(profile), profile.tmp_bytes),
         **limits(
             server.unit_memory(profile.memory_bytes, count),
             profile.cpu_millicores * count,
@@ -139,7 +139,7 @@ def build_step_service(profile: Profile, index: int, step: PrestartStep) -> dict
         "command": [literal(argument) for argument in step.command],
         **common(profile, profile.env),
         "restart": "no",
-        **hardening(run_as(profile)),
+        **hardening(run_as(profile), profile.tmp_bytes),
         **limits(profile.memory_bytes, profile.cpu_millicores, STEP_PIDS),
     }
     service |= metadata(profile, annotations=True)

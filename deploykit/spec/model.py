@@ -27,6 +27,7 @@ from deploykit.spec.base import (
     TargetName,
     text_schema,
 )
+from deploykit.spec.network import Network
 from deploykit.spec.options.build import BuildOptions
 from deploykit.spec.options.compose import ComposeOptions
 from deploykit.spec.options.k8s import K8sOptions
@@ -364,6 +365,7 @@ class Profile(SpecModel):
         "apps that read files).",
     )
     proxy: Proxy | None = Field(None, description="Public HTTPS exposure through the TLS proxy.")
+    network: Network = Field(Network(), description="Who may call the app besides the proxy, and where it may connect.")
     shutdown_seconds: Seconds = Field(
         30, description="Graceful shutdown budget: time between SIGTERM and SIGKILL on every target."
     )

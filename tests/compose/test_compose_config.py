@@ -109,6 +109,30 @@ def test_traefik_is_published_on_ipv4_and_ipv6_and_tmp_is_sized(tmp_path: Path):
     assert services["traefik"]["tmpfs"] == services["socket-proxy"]["tmpfs"] == [f"/tmp:size={64 * 2**20}"]
 
 
+def test_the_app_joins_its_callers_networks(tmp_path: Path):
+    callers = {
+        "callers": [{"compose_network": "storefront"}, {"namespace": "k8s-only"}, {"compose_network": "reports"}]
+    }
+    exposed = resolved(write(render(profile_of(network=callers))[0], tmp_path / "exposed"))
+    assert exposed["services"]["items-api"]["networks"] == {
+        "proxy": None,
+        "callers-reports": None,
+        "callers-storefront": None,
+    }
+    assert {key: exposed["networks"][key] for key in ("callers-reports", "callers-storefront")} == {
+        "callers-reports": {"name": "reports", "external": True, "ipam": {}},
+        "callers-storefront": {"name": "storefront", "external": True, "ipam": {}},
+    }
+    # An internal app stays on the project's default network, where its steps and processes are.
+    internal = resolved(write(render(profile_of(proxy=None, network=callers))[0], tmp_path / "internal"))
+    assert internal["services"]["items-api"]["networks"] == {
+        "default": None,
+        "callers-reports": None,
+        "callers-storefront": None,
+    }
+    assert sorted(internal["networks"]) == ["callers-reports", "callers-storefront", "default"]
+
+
 def test_provided_certificates_are_mounted_read_only(tmp_path: Path):
     rendering, _ = render(profile_of(proxy=PROVIDED_TLS))
     compose_file = write(rendering, tmp_path / "out")

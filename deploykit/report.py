@@ -29,7 +29,6 @@ WARNINGS: dict[str, str] = {
     "kill-timeout-capped": "a shutdown budget above what Nomad clients allow by default",
     "no-run-time-limit": "a job timeout the target cannot enforce",
     "same-node-trust": "forwarded headers trusted from Traefik on the same node only",
-    "prestart-in-deadline": "prestart steps that count against Nomad's healthy deadline",
     "startup-beyond-deadline": "a start-up budget longer than the deployment's healthy deadline",
     "database-egress": "a database secret while the NetworkPolicy allows no egress besides DNS",
 }

@@ -26,6 +26,8 @@ CONTAINER_PORTS = {WEB: 8080, WEBSECURE: 8443}
 HSTS_SECONDS = 31536000
 # Traefik's default idle timeout for connections to servers (serversTransport.forwardingTimeouts).
 TRAEFIK_IDLE_SECONDS = 90
+RETRY_ATTEMPTS = 3
+RETRY_INTERVAL = "100ms"
 STAGING_CA = "https://acme-staging-v02.api.letsencrypt.org/directory"
 ACME_DIR = "/letsencrypt"
 
@@ -162,15 +164,21 @@ def router_settings(profile: Profile, resolver: str | None, server_port: int | N
     name = profile.app
     router = f"http.routers.{name}"
     headers = f"http.middlewares.{name}-headers.headers"
+    retry = f"http.middlewares.{name}-retry.retry"
     service = f"http.services.{name}.loadbalancer"
     health = profile.health
     settings = [
         # The host is an RFC 1123 name (checked by the spec), so it cannot close the backticks.
         (f"{router}.rule", f"Host(`{proxy.host}`)"),
         (f"{router}.entryPoints", WEBSECURE if uses_tls(profile) else WEB),
-        (f"{router}.middlewares", f"{name}-headers"),
+        (f"{router}.middlewares", f"{name}-headers,{name}-retry"),
         (f"{router}.service", name),
         *[(f"{headers}.{key}", _setting_value(value)) for key, value in security_headers(profile).items()],
+        # A request an instance does not answer at the TCP level (it is stopping, or crashed) is sent
+        # again, to another instance where there is one. Once an instance answers, whatever the
+        # status, it is not retried; nor, by Traefik's default, is a non-idempotent one (POST, PATCH).
+        (f"{retry}.attempts", str(RETRY_ATTEMPTS)),
+        (f"{retry}.initialInterval", RETRY_INTERVAL),
         # Traefik's own check: it stops sending requests to an instance that fails readiness, on
         # every provider (Nomad's does not read Nomad's check status).
         (f"{service}.healthCheck.path", health.readiness),

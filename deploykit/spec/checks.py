@@ -8,6 +8,7 @@ from deploykit.errors import FieldPath, Problem
 from deploykit.servers import detect, flag_of
 from deploykit.spec import names
 from deploykit.spec.model import Profile
+from deploykit.spec.network import Destination
 
 
 def problems(profile: Profile) -> Iterator[Problem]:
@@ -51,6 +52,7 @@ def problems(profile: Profile) -> Iterator[Problem]:
                 ("secrets", variable.removesuffix("_FILE")),
                 f"with secrets_as: file the app finds this secret through {variable}, which {setter} also sets; rename one of them",
             )
+    yield from _network_problems(profile)
     port_names, port_numbers = {"http"}, {profile.port}
     for index, extra in enumerate(profile.ports):
         if extra.name in port_names:
@@ -74,6 +76,29 @@ def problems(profile: Profile) -> Iterator[Problem]:
             yield Problem(("proxy", "host"), f"required with tls: {proxy.tls}", ("proxy", "tls"))
         if proxy.tls != "provided" and proxy.certificate is not None:
             yield Problem(("proxy", "certificate"), "only used with tls: provided")
+
+
+def _network_problems(profile: Profile) -> Iterator[Problem]:
+    """A caller that names nobody, and a destination that is both a network and pods, or neither."""
+    for index, caller in enumerate(profile.network.callers):
+        if caller.namespace is None and not caller.pod_labels and caller.compose_network is None:
+            yield Problem(
+                ("network", "callers", index),
+                "name the callers: namespace and/or pod_labels (Kubernetes), compose_network (Compose)",
+            )
+    destinations: list[tuple[tuple[str, ...], list[Destination]]] = [
+        (("network", "egress"), profile.network.egress),
+        (("k8s", "network_policy", "egress"), profile.k8s.network_policy.egress),
+    ]
+    for path, entries in destinations:
+        for index, destination in enumerate(entries):
+            if destination.cidr is not None and destination.in_cluster:
+                yield Problem(
+                    (*path, index, "cidr"),
+                    "a destination is a network (cidr) or pods (namespace, pod_labels), not both",
+                )
+            elif destination.cidr is None and not destination.in_cluster:
+                yield Problem((*path, index), "name the destination: cidr, or namespace and/or pod_labels")
 
 
 def _setter_of(profile: Profile, variable: str) -> str | None:

@@ -27,6 +27,7 @@ from deploykit.spec.base import (
     TargetName,
     text_schema,
 )
+from deploykit.spec.network import Network
 from deploykit.spec.options.build import BuildOptions
 from deploykit.spec.options.compose import ComposeOptions
 from deploykit.spec.options.k8s import K8sOptions
@@ -370,12 +371,13 @@ class Profile(SpecModel):
         "apps that read files).",
     )
     proxy: Proxy | None = Field(None, description="Public HTTPS exposure through the TLS proxy.")
+    network: Network = Field(Network(), description="Who may call the app besides the proxy, and where it may connect.")
     shutdown_seconds: Seconds = Field(
         30, description="Graceful shutdown budget: time between SIGTERM and SIGKILL on every target."
     )
     tmp_size: _TmpSize = Field(
         "1Gi",
-        description="Size of the writable /tmp of the app and its steps (uploads spool there: Starlette keeps files over 1 MiB on disk). Kubernetes: the emptyDir's sizeLimit; a pod that writes more is evicted.",
+        description="Size of the writable /tmp of the app, its steps, processes and jobs (uploads spool there: Starlette keeps files over 1 MiB on disk). Kubernetes: the emptyDir's sizeLimit, a pod that writes more is evicted; Compose and Nomad: a tmpfs of that size, memory charged to the container's limit as it fills.",
     )
     labels: dict[LabelKey, LabelValue] = Field({}, description="Extra labels on every object.")
     annotations: dict[LabelKey, Annotated[str, Field(max_length=65536)]] = Field(
@@ -396,6 +398,11 @@ class Profile(SpecModel):
     def memory_bytes(self) -> int:
         """Memory per process in bytes."""
         return parse_memory(self.memory)
+
+    @property
+    def tmp_bytes(self) -> int:
+        """The size of /tmp in bytes."""
+        return parse_memory(self.tmp_size)
 
     @property
     def cpu_millicores(self) -> int:

@@ -61,6 +61,7 @@ def test_validate_reports_the_problems_of_every_target_together(tmp_path: Path):
         "app: items-api\nimage: registry.example.com/acme/items-api:1.4.2\n"
         "proxy:\n  host: api.example.com\n  tls: acme\n  email: ops@example.com\n"
         "k8s:\n  namespace: default\n"
+        "nomad:\n  healthy_deadline_seconds: 900\n"
     )
     result = run_cli("validate", "-p", "profile.yaml", cwd=tmp_path)
     assert result.returncode == 2
@@ -70,8 +71,11 @@ def test_validate_reports_the_problems_of_every_target_together(tmp_path: Path):
         "error: profile.yaml:5:3: k8s.cluster_issuer: required with proxy.tls: acme (the cert-manager ClusterIssuer that issues the certificate)"
         in lines
     )
-    nomad = [line for line in lines if "nomad" in line]
-    assert nomad, lines  # Nomad's own requirement (forwarded_allow_ips with a public host) in the same run
+    # A target's own refusals come in the same run (Nomad refuses a progress deadline below the healthy one).
+    assert (
+        "error: profile.yaml:10:3: nomad.healthy_deadline_seconds: must be less than nomad.progress_deadline_seconds"
+        in lines
+    )
     assert all(line.startswith("error: profile.yaml:") for line in lines)
 
 

@@ -199,6 +199,26 @@ CASES = [
         "profile.yaml:5:5: k8s.autoscaling.min_replicas: must not exceed k8s.autoscaling.max_replicas",
     ),
     Case(
+        "caller-names-nobody",
+        extra("network:\n  callers:\n    - pod_labels: {}\n"),
+        "profile.yaml:5:7: network.callers[0]: name the callers: namespace and/or pod_labels (Kubernetes), compose_network (Compose)",
+    ),
+    Case(
+        "destination-network-and-pods",
+        extra("network:\n  egress:\n    - {cidr: 10.0.0.0/8, namespace: db, ports: [5432]}\n"),
+        "profile.yaml:5:8: network.egress[0].cidr: a destination is a network (cidr) or pods (namespace, pod_labels), not both",
+    ),
+    Case(
+        "destination-names-nothing",
+        extra("k8s:\n  network_policy:\n    egress:\n      - ports: [443]\n"),
+        "profile.yaml:6:9: k8s.network_policy.egress[0]: name the destination: cidr, or namespace and/or pod_labels",
+    ),
+    Case(
+        "egress-not-a-network",
+        extra("network:\n  egress:\n    - {cidr: 10.0.0.1/8, ports: [5432]}\n"),
+        "profile.yaml:5:8: network.egress[0].cidr: '10.0.0.1/8' is not a network in CIDR notation (10.0.0.1/8 has host bits set)",
+    ),
+    Case(
         "missing-app",
         "image: registry.example.com/acme/items-api:1.4.2\n",
         "profile.yaml:1:1: app: required field is missing",

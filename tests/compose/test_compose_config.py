@@ -11,6 +11,7 @@ import pytest
 from compose_support import (
     GOLDEN_FILES,
     PROVIDED_TLS,
+    TWO_STEPS,
     VARIANTS,
     compose_config,
     container_value,
@@ -93,6 +94,43 @@ def test_two_steps_run_in_order_before_the_app(tmp_path: Path):
     ]
     assert "--entryPoints.web.http.redirections.entryPoint.to=:8443" in services["traefik"]["command"]
     assert "--providers.docker.network=shop_proxy" in services["traefik"]["command"]
+
+
+def test_traefik_is_published_on_ipv4_and_ipv6_and_tmp_is_sized(tmp_path: Path):
+    project = resolved(write(render(profile_of(tmp_size="512Mi", prestart=TWO_STEPS[:1]))[0], tmp_path / "out"))
+    services = project["services"]
+    # No host_ip: the engine publishes on every IPv4 and IPv6 address.
+    assert services["traefik"]["ports"] == [
+        {"mode": "ingress", "target": 8080, "published": "80", "protocol": "tcp"},
+        {"mode": "ingress", "target": 8443, "published": "443", "protocol": "tcp"},
+    ]
+    # /tmp is a tmpfs of tmp_size for every service running the app's code, 64 MiB for the proxy's.
+    assert services["items-api"]["tmpfs"] == services["migrate"]["tmpfs"] == [f"/tmp:size={512 * 2**20}"]
+    assert services["traefik"]["tmpfs"] == services["socket-proxy"]["tmpfs"] == [f"/tmp:size={64 * 2**20}"]
+
+
+def test_the_app_joins_its_callers_networks(tmp_path: Path):
+    callers = {
+        "callers": [{"compose_network": "storefront"}, {"namespace": "k8s-only"}, {"compose_network": "reports"}]
+    }
+    exposed = resolved(write(render(profile_of(network=callers))[0], tmp_path / "exposed"))
+    assert exposed["services"]["items-api"]["networks"] == {
+        "proxy": None,
+        "callers-reports": None,
+        "callers-storefront": None,
+    }
+    assert {key: exposed["networks"][key] for key in ("callers-reports", "callers-storefront")} == {
+        "callers-reports": {"name": "reports", "external": True, "ipam": {}},
+        "callers-storefront": {"name": "storefront", "external": True, "ipam": {}},
+    }
+    # An internal app stays on the project's default network, where its steps and processes are.
+    internal = resolved(write(render(profile_of(proxy=None, network=callers))[0], tmp_path / "internal"))
+    assert internal["services"]["items-api"]["networks"] == {
+        "default": None,
+        "callers-reports": None,
+        "callers-storefront": None,
+    }
+    assert sorted(internal["networks"]) == ["callers-reports", "callers-storefront", "default"]
 
 
 def test_provided_certificates_are_mounted_read_only(tmp_path: Path):

@@ -91,6 +91,23 @@ def test_warnings():
     assert _warnings(proxy=None) == [
         "proxy: no proxy host: the app gets no route and no published port, so only containers on its network reach it [compose no-route]"
     ]
+    # Let's Encrypt validates on 443 (TLS-ALPN) or 80 (HTTP), whatever port Traefik is published on.
+    assert _warnings(compose={"https_port": 8443}) == [
+        "compose.https_port: Let's Encrypt checks the tls-alpn challenge on port 443, and Traefik is published on 8443: "
+        "certificates are only issued if something forwards port 443 to it [compose acme-nonstandard-ports]"
+    ]
+    assert _warnings(compose={"acme_challenge": "http", "https_port": 8443}) == []
+    assert _warnings(compose={"acme_challenge": "http", "http_port": 8080}) == [
+        "compose.http_port: Let's Encrypt checks the http challenge on port 80, and Traefik is published on 8080: "
+        "certificates are only issued if something forwards port 80 to it [compose acme-nonstandard-ports]"
+    ]
+    assert (
+        _warnings(
+            proxy={**PROVIDED_TLS, "certificate": {"cert_file": "/a.crt", "key_file": "/a.key"}},
+            compose={"https_port": 8443},
+        )
+        == []
+    )
     assert _warnings(**VARIANTS["external-secrets"]) == [
         "compose.secrets_source: external secrets exist only in Swarm mode (`docker stack deploy`); `docker compose up` "
         "refuses them. Use secrets_source: file on a single server [compose swarm-only-secrets]"

@@ -144,6 +144,13 @@ def test_traefik_accepts_the_rendered_configuration_and_routes(case: str, tmp_pa
         assert router["entryPoints"] == (["websecure"] if tls != "none" else ["web"])
         middleware = _api(api_port, f"http/middlewares/{app_name}-headers@file")
         assert (middleware["status"], middleware["type"]) == ("enabled", "headers")
+        retry = _api(api_port, f"http/middlewares/{app_name}-retry@file")
+        assert (retry["status"], retry["retry"]["attempts"], retry["retry"]["initialInterval"]) == (
+            "enabled",
+            3,
+            "100ms",
+        )
+        assert router["middlewares"] == [f"{app_name}-headers@file", f"{app_name}-retry@file"]
         if tls == "acme":
             assert router["tls"]["certResolver"] == "le"
     finally:

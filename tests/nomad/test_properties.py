@@ -100,7 +100,7 @@ def test_app_arguments(parse_hcl, baseline, text):
         "--workers",
         "1",
         "--forwarded-allow-ips",
-        "10.10.0.0/24",
+        "10.10.0.0/24,172.17.0.0/16",
     ]
 
 
@@ -123,7 +123,7 @@ def test_host(parse_hcl, baseline, host):
     if job is None:
         return
     assert shape(job) == baseline
-    tags = only(job["group"])[1]["service"][0]["tags"]
+    tags = tasks(job)["items-api"]["service"][0]["tags"]
     assert f"traefik.http.routers.items-api.rule=Host(`{host}`)" in tags
 
 

@@ -6,7 +6,7 @@ import copy
 
 import pytest
 from hcl_reader import hcl_literal
-from helpers import run_cli
+from helpers import render_data, run_cli
 from nomad_support import BASE, only, render, tasks
 
 from deploykit.errors import DeployKitError
@@ -42,13 +42,17 @@ def test_job_update_group_and_service(parse_hcl):
     name, group = only(job["group"])
     assert name == "items-api"
     assert group["count"] == 3
-    assert group["shutdown_delay"] == "15s"
+    assert "shutdown_delay" not in group and "service" not in group
     assert group["network"] == [{"port": [{"http": {"to": 8000}}]}]
     assert group["restart"] == [{"attempts": 3, "interval": "5m", "delay": "15s", "mode": "fail"}]
     assert group["reschedule"] == [
         {"delay": "30s", "delay_function": "exponential", "max_delay": "1h", "unlimited": True}
     ]
-    (service,) = group["service"]
+    # The app's task owns the service: its check_restart grace starts when the app starts, after the
+    # prestart steps, and shutdown_delay deregisters it before the task is signalled.
+    app = tasks(job)["items-api"]
+    assert app["shutdown_delay"] == "15s"
+    (service,) = app["service"]
     assert (service["name"], service["provider"], service["port"]) == ("items-api", "nomad", "http")
     assert service["canary_tags"] == ["traefik.enable=false"]
     assert service["tags"] == [
@@ -58,8 +62,10 @@ def test_job_update_group_and_service(parse_hcl):
         "traefik.http.middlewares.items-api-headers.headers.referrerPolicy=strict-origin-when-cross-origin",
         "traefik.http.middlewares.items-api-headers.headers.stsIncludeSubdomains=true",
         "traefik.http.middlewares.items-api-headers.headers.stsSeconds=31536000",
+        "traefik.http.middlewares.items-api-retry.retry.attempts=3",
+        "traefik.http.middlewares.items-api-retry.retry.initialInterval=100ms",
         "traefik.http.routers.items-api.entryPoints=websecure",
-        "traefik.http.routers.items-api.middlewares=items-api-headers",
+        "traefik.http.routers.items-api.middlewares=items-api-headers,items-api-retry",
         "traefik.http.routers.items-api.rule=Host(`api.example.com`)",
         "traefik.http.routers.items-api.service=items-api",
         "traefik.http.routers.items-api.tls.certResolver=le",
@@ -96,7 +102,17 @@ def test_tasks_prestart_first_then_one_hardened_app_process(parse_hcl):
     assert config["image"] == "registry.example.com/acme/items-api:1.4.2"
     assert (config["command"], config["args"]) == (
         "fastapi",
-        ["run", "app/main.py", "--port", "8000", "--workers", "1", "--forwarded-allow-ips", "10.10.0.0/24"],
+        # The Traefik nodes, and the Docker bridge a Traefik on the same node connects from.
+        [
+            "run",
+            "app/main.py",
+            "--port",
+            "8000",
+            "--workers",
+            "1",
+            "--forwarded-allow-ips",
+            "10.10.0.0/24,172.17.0.0/16",
+        ],
     )
     assert config["ports"] == ["http"]
     for task in (migrate, app):
@@ -105,14 +121,15 @@ def test_tasks_prestart_first_then_one_hardened_app_process(parse_hcl):
         assert config["cap_drop"] == ["ALL"]
         assert config["security_opt"] == ["no-new-privileges"]
         assert config["pids_limit"] == 1024
+        # tmp_size, 1Gi by default.
         assert config["mount"] == [
-            {"type": "tmpfs", "target": "/tmp", "readonly": False, "tmpfs_options": [{"size": 67108864}]}
+            {"type": "tmpfs", "target": "/tmp", "readonly": False, "tmpfs_options": [{"size": 1073741824}]}
         ]
         assert "privileged" not in config and "network_mode" not in config
         assert (task["driver"], task["user"], task["kill_timeout"]) == ("docker", "10001:10001", "30s")
         # 300M = 286.1 MiB, rounded up; 1.5 cores at 1000 MHz per core.
         assert task["resources"] == [{"cpu": 1500, "memory": 287}]
-        assert task["env"] == [{"FORWARDED_ALLOW_IPS": "10.10.0.0/24", "LOG_LEVEL": "info"}]
+        assert task["env"] == [{"FORWARDED_ALLOW_IPS": "10.10.0.0/24,172.17.0.0/16", "LOG_LEVEL": "info"}]
 
 
 def test_secrets_come_from_nomad_variables_never_literals(parse_hcl):
@@ -176,7 +193,7 @@ def test_secret_files_are_one_template_per_key_owned_by_the_app_user(parse_hcl):
         {
             "DATABASE_URL_COPY_FILE": "/secrets/items-db__url",
             "DATABASE_URL_FILE": "/secrets/items-db__url",
-            "FORWARDED_ALLOW_IPS": "10.10.0.0/24",
+            "FORWARDED_ALLOW_IPS": "10.10.0.0/24,172.17.0.0/16",
             "LOG_LEVEL": "info",
             "SMTP_PASSWORD_FILE": "/secrets/mail__password",
         }
@@ -185,8 +202,7 @@ def test_secret_files_are_one_template_per_key_owned_by_the_app_user(parse_hcl):
 
 def test_no_secrets_no_template_and_no_proxy_no_tags(parse_hcl):
     data = with_changes(secrets={}, proxy=None, nomad={}, health={"path": "/healthz"})
-    group = only(job_of(parse_hcl, data)["group"])[1]
-    (service,) = group["service"]
+    (service,) = tasks(job_of(parse_hcl, data))["items-api"]["service"]
     assert service["tags"] == [] and service["canary_tags"] == []
     assert service["check"] == [
         {
@@ -234,11 +250,11 @@ def test_placement_canaries_and_cpu_override(parse_hcl):
 
 def test_plain_http_router_for_tls_none(parse_hcl):
     data = with_changes(proxy={"host": "items.localhost", "tls": "none", "email": None})
-    tags = only(job_of(parse_hcl, data)["group"])[1]["service"][0]["tags"]
+    tags = tasks(job_of(parse_hcl, data))["items-api"]["service"][0]["tags"]
     assert "traefik.http.routers.items-api.entryPoints=web" in tags
     # The same security headers as over TLS, except HSTS, which browsers ignore over plain HTTP.
     assert not [tag for tag in tags if ".tls" in tag or ".sts" in tag]
-    assert "traefik.http.routers.items-api.middlewares=items-api-headers" in tags
+    assert "traefik.http.routers.items-api.middlewares=items-api-headers,items-api-retry" in tags
 
 
 def test_runtime_interpolation_is_refused():
@@ -274,11 +290,6 @@ def test_secret_names_nomad_cannot_store_are_refused():
     ("profile", "message"),
     [
         (
-            "proxy:\n  host: api.example.com\n  tls: none\n",
-            "p.yaml:4:3: nomad.forwarded_allow_ips: required with proxy.host: the addresses or CIDR of the Traefik nodes, "
-            "whose X-Forwarded-* headers the app may trust",
-        ),
-        (
             "nomad:\n  healthy_deadline_seconds: 600\n",
             "p.yaml:4:3: nomad.healthy_deadline_seconds: must be less than nomad.progress_deadline_seconds",
         ),
@@ -296,6 +307,37 @@ def test_warnings():
         "shutdown_seconds: Nomad clients cap kill_timeout at their max_kill_timeout (30s unless raised in the client configuration) [nomad kill-timeout-capped]",
         "prestart: prestart tasks run in every allocation, concurrently: each step must take a lock (e.g. a Postgres advisory lock) [nomad concurrent-prestart]",
     ]
+
+
+def test_without_the_traefik_nodes_only_traefik_on_the_same_node_is_trusted(parse_hcl):
+    data = with_changes(nomad={}, proxy={"host": "items.localhost", "tls": "none"})
+    output = render_data(data, "nomad")
+    (app,) = [task for name, task in tasks(job_of(parse_hcl, data)).items() if name == "items-api"]
+    assert app["env"][0]["FORWARDED_ALLOW_IPS"] == "172.17.0.0/16"
+    assert [str(finding) for finding in output.findings if finding.code == "same-node-trust"] == [
+        "nomad.forwarded_allow_ips: not set: only Traefik on the allocation's own node (172.17.0.0/16) is trusted, so "
+        "requests Traefik routes from other nodes reach the app as plain HTTP from the node's address; set it to the "
+        "Traefik nodes' addresses or CIDR [nomad same-node-trust]"
+    ]
+    # A bridge that is not Docker's default, or none.
+    bridged = with_changes(nomad={"forwarded_allow_ips": "10.0.0.0/8", "docker_bridge": "172.18.0.0/16"})
+    assert tasks(job_of(parse_hcl, bridged))["items-api"]["env"][0]["FORWARDED_ALLOW_IPS"] == "10.0.0.0/8,172.18.0.0/16"
+    alone = with_changes(nomad={"forwarded_allow_ips": "10.0.0.0/8", "docker_bridge": None})
+    assert tasks(job_of(parse_hcl, alone))["items-api"]["env"][0]["FORWARDED_ALLOW_IPS"] == "10.0.0.0/8"
+    assert all(finding.code != "same-node-trust" for finding in render_data(alone, "nomad").findings)
+
+
+def test_a_startup_budget_beyond_the_healthy_deadline_is_warned():
+    data = with_changes(health={**BASE["health"], "startup_seconds": 300})
+    assert [str(finding) for finding in render(data)[1] if finding.code == "startup-beyond-deadline"] == [
+        "health.startup_seconds: 300s is not less than nomad.healthy_deadline_seconds (300s), which counts the app's "
+        "start and the prestart steps before it: a deployment fails allocations that are still starting; raise "
+        "healthy_deadline_seconds [nomad startup-beyond-deadline]"
+    ]
+    longer = with_changes(
+        health={**BASE["health"], "startup_seconds": 300}, nomad={**BASE["nomad"], "healthy_deadline_seconds": 400}
+    )
+    assert all(finding.code != "startup-beyond-deadline" for finding in render(longer)[1])
 
 
 def test_output_files_and_stdout(parse_hcl, tmp_path):

@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from hcl_reader import hcl_literal
 from helpers import free_port, stop
-from nomad_support import BASE, only, render
+from nomad_support import BASE, only, render, tasks
 from tooling import require_tool
 
 STARTUP_TIMEOUT = 30.0
@@ -43,7 +43,8 @@ def registrations(service: dict) -> list[dict]:
     entries = [(port, service["tags"]) for port in INSTANCE_PORTS] + [(CANARY_PORT, service["canary_tags"])]
     return [
         {
-            "ID": f"_nomad-task-{index}-group-{service['name']}-{service['name']}-http",
+            # A task service's ID: _nomad-task-<alloc>-<task>-<service>-<port label>.
+            "ID": f"_nomad-task-{index}-{service['name']}-{service['name']}-http",
             "ServiceName": service["name"],
             "Namespace": "default",
             "NodeID": f"node-{index}",
@@ -136,7 +137,7 @@ def test_traefik_builds_the_intended_router_and_service(parse_hcl, tmp_path):
     binary = traefik_binary()
     rendering, _ = render({**BASE, "nomad": {**BASE["nomad"], "proxy": "job"}})
     app_job, traefik_job = (only(parse_hcl(file.content)["job"])[1] for file in rendering.files)
-    service = only(app_job["group"])[1]["service"][0]
+    service = tasks(app_job)["items-api"]["service"][0]
     traefik_task = only(only(traefik_job["group"])[1]["task"])[1]
     StandInNomad.instances = registrations(service)
     dynamic = tmp_path / "dynamic.yaml"
@@ -170,6 +171,7 @@ def test_traefik_builds_the_intended_router_and_service(parse_hcl, tmp_path):
         wait_for(f"{api}/routers/items-api@nomad", process, log)
         router = get_json(f"{api}/routers/items-api@nomad")
         middleware = get_json(f"{api}/middlewares/items-api-headers@nomad")
+        retry = get_json(f"{api}/middlewares/items-api-retry@nomad")
         built = get_json(f"{api}/services/items-api@nomad")
     finally:
         stop(process)
@@ -181,7 +183,9 @@ def test_traefik_builds_the_intended_router_and_service(parse_hcl, tmp_path):
     assert router["entryPoints"] == ["websecure"]
     assert router["tls"] == {"certResolver": "le", "options": "default"}
     assert router["service"] == "items-api"
-    assert router["middlewares"] == ["items-api-headers@nomad"]
+    assert router["middlewares"] == ["items-api-headers@nomad", "items-api-retry@nomad"]
+    # Traefik reads the retry middleware as deploykit means it (a bad key would leave it out).
+    assert (retry["status"], retry["retry"]["attempts"], retry["retry"]["initialInterval"]) == ("enabled", 3, "100ms")
     assert middleware["headers"] == {
         "stsSeconds": 31536000,
         "stsIncludeSubdomains": True,

@@ -1,8 +1,8 @@
 """Every server deploykit knows, started for real with the argv a target renders.
 
 For each server form, the Compose command (one container, 3 workers, trusting only the proxy's
-subnet) and the Kubernetes args (one worker per pod, trusting `k8s.forwarded_allow_ips`) are taken
-from the rendered output and run on a free port with tiny apps (tests/servers/apps). The server must
+subnet), the Kubernetes args (one worker per pod, trusting `k8s.forwarded_allow_ips`) and the Nomad
+task's (one worker per allocation, trusting a list) are taken from the rendered output and run on a free port with tiny apps (tests/servers/apps). The server must
 accept every flag (an unknown one makes it exit), answer HTTP 200 on 127.0.0.1, run exactly the
 processes deploykit budgets memory for (`Server.processes`), and trust X-Forwarded-* only where the
 target says so.
@@ -22,11 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from helpers import free_port, render_data, stop
+from helpers import free_port, load_data, render_data, stop
 from ruamel.yaml import YAML
 from tooling import missing
 
+from deploykit.loading.per_target import for_target
 from deploykit.servers import SERVERS, detect
+from deploykit.targets.nomad.job import build_job
 
 APPS = Path(__file__).parent / "apps"
 IMAGE = "registry.example.com/acme/servers:1.0.0"
@@ -43,6 +45,7 @@ class Case:
     trusts_headers: bool = True
 
 
+TARGETS = ("compose", "k8s", "nomad")
 CASES = {
     "fastapi": Case(("fastapi", "run", "fastapi_app.py"), rewrites_client=True),
     "uvicorn": Case(("uvicorn", "asgi_app:app"), rewrites_client=True),
@@ -79,6 +82,15 @@ def _profile(case: Case, port: int) -> dict:
 
 def rendered(case: Case, target: str, port: int) -> tuple[list[str], dict[str, str]]:
     """The argv and server variables `target` renders for `case` (Compose's `$$` and k8s' `$$` undone)."""
+    if target == "nomad":
+        # The values the job template writes into the task's `command`, `args` and `env`.
+        (task,) = [
+            task
+            for task in build_job(for_target(load_data(_profile(case, port)).profile, "nomad").profile)["groups"][0][
+                "tasks"
+            ]
+        ]
+        return [task["command"], *task["args"]], dict(task["env"])
     rendering = render_data(_profile(case, port), target).rendering
     if target == "compose":
         service = YAML(typ="safe").load(rendering.files[0].content)["services"]["servers"]
@@ -180,7 +192,7 @@ def outcomes(tmp_path_factory) -> dict[tuple[str, str], Outcome]:
     """Every case on both targets, started together (servers spend their start-up waiting), then stopped."""
     running = {}
     for name in CASES:
-        for target in ("compose", "k8s"):
+        for target in TARGETS:
             directory = tmp_path_factory.mktemp(f"{name}-{target}")
             running[(name, target)] = (*_launch(name, target, directory), directory)
     deadline = time.monotonic() + STARTUP_TIMEOUT
@@ -200,15 +212,18 @@ def outcomes(tmp_path_factory) -> dict[tuple[str, str], Outcome]:
     return results
 
 
-@pytest.mark.parametrize("target", ["compose", "k8s"])
+@pytest.mark.parametrize("target", TARGETS)
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_server_accepts_the_rendered_argv_and_runs_the_budgeted_processes(outcomes, name: str, target: str):
     case, outcome = CASES[name], outcomes[(name, target)]
     assert outcome.seen is not None, f"{name} never answered:\n{outcome.log}"
     assert outcome.workers == (3 if target == "compose" else 1)
+    if target == "nomad" and case.trusts_headers:
+        assert "127.0.0.1,172.17.0.0/16" in outcome.argv
     assert len(outcome.processes) == outcome.expected_processes, outcome.processes
     # Compose trusts only the proxy's subnet: a request from 127.0.0.1 is taken at face value.
-    # The k8s args trust 127.0.0.1 (`k8s.forwarded_allow_ips`), so the headers count.
-    trusted = target == "k8s" and case.trusts_headers
+    # The k8s args trust 127.0.0.1 (`k8s.forwarded_allow_ips`), so the headers count; so do Nomad's,
+    # which trust a list: 127.0.0.1 (`nomad.forwarded_allow_ips`) and the Docker bridge.
+    trusted = target != "compose" and case.trusts_headers
     assert outcome.seen["scheme"] == ("https" if trusted else "http"), outcome.seen
     assert outcome.seen["client"] == ("203.0.113.7" if trusted and case.rewrites_client else "127.0.0.1"), outcome.seen

@@ -98,9 +98,9 @@ class ComposeOptions(SpecModel):
         80, description="Host port published for plain HTTP (redirects to HTTPS unless proxy.tls is none)."
     )
     https_port: HostPort = Field(443, description="Host port published for HTTPS.")
-    bind_address: Annotated[str, AfterValidator(names.check_ip_address)] = Field(
-        "0.0.0.0",
-        description="Host address Traefik's ports are published on (0.0.0.0: every interface; 127.0.0.1: this host only).",
+    bind_address: Annotated[str, AfterValidator(names.check_ip_address)] | None = Field(
+        None,
+        description="Host address Traefik's ports are published on (default: every IPv4 and IPv6 interface; 127.0.0.1: this host only over IPv4; ::1 over IPv6).",
         json_schema_extra={"pattern": names.IP_ADDRESS_PATTERN},
     )
     traefik_image: ImageReference = Field(

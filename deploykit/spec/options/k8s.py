@@ -9,8 +9,8 @@ from pydantic import AfterValidator, Field
 
 from deploykit.spec import names
 from deploykit.spec.base import DnsLabel, LabelValue, SelectorKey, SpecModel
+from deploykit.spec.network import Destination, Port
 
-Port = Annotated[int, Field(ge=1, le=65535)]
 # The oldest Kubernetes minor version deploykit renders for (kubernetes-validate checks output from it on).
 OLDEST_KUBERNETES_MINOR = 29
 DEFAULT_KUBERNETES_VERSION = "1.31"
@@ -61,15 +61,6 @@ class Autoscaling(SpecModel):
     )
 
 
-class EgressRule(SpecModel):
-    """A destination the pods may connect to (besides DNS)."""
-
-    cidr: Annotated[str, AfterValidator(names.check_ip_network)] = Field(
-        description="Destination network, e.g. 10.0.0.0/8.", json_schema_extra={"pattern": names.IP_NETWORK_PATTERN}
-    )
-    ports: Annotated[list[Port], Field(min_length=1, max_length=64)] = Field(description="TCP ports allowed.")
-
-
 class NetworkPolicyOptions(SpecModel):
     """Who may reach the pods and what they may reach."""
 
@@ -79,8 +70,8 @@ class NetworkPolicyOptions(SpecModel):
     ingress_pod_labels: dict[SelectorKey, LabelValue] = Field(
         {"app.kubernetes.io/name": "traefik"}, description="Labels of the ingress controller's pods (routing: ingress)."
     )
-    egress: Annotated[list[EgressRule], Field(max_length=64)] = Field(
-        [], description="Allowed destinations besides cluster DNS (databases, APIs)."
+    egress: Annotated[list[Destination], Field(max_length=64)] = Field(
+        [], description="Destinations only the Kubernetes pods may reach, besides `network.egress` and cluster DNS."
     )
     extra_ports_from: Annotated[list[DnsLabel], Field(max_length=16)] = Field(
         [], description="Namespaces (besides the app's own) allowed to reach the extra `ports`, e.g. monitoring."

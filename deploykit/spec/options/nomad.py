@@ -51,8 +51,17 @@ class NomadOptions(SpecModel):
     forwarded_allow_ips: Annotated[str, Field(min_length=1, max_length=1024, pattern=r"^[0-9a-fA-F:.,/ ]+$")] | None = (
         Field(
             None,
-            description="Addresses or CIDRs of the Traefik nodes, whose X-Forwarded-* headers the app trusts (FORWARDED_ALLOW_IPS). "
-            "Required when proxy.host is set: Traefik connects from another node or container, never from 127.0.0.1.",
+            description="Addresses or CIDRs of the nodes Traefik runs on, whose X-Forwarded-* headers the app trusts "
+            "(FORWARDED_ALLOW_IPS) when Traefik on another node routes to it. Without it only Traefik on the "
+            "allocation's own node is trusted (nomad.docker_bridge), with a warning.",
+        )
+    )
+    docker_bridge: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9a-fA-F:.]+/[0-9]{1,3}$")] | None = (
+        Field(
+            "172.17.0.0/16",
+            description="The nodes' Docker bridge network. Traefik on the allocation's own node reaches the app from "
+            "it (its gateway for a Traefik on the host network, a container address for one in a container), so the "
+            "app trusts it too. Containers of other jobs on that bridge are trusted as well; null trusts it not.",
         )
     )
     cpu_mhz: Annotated[int, Field(ge=1, le=1_000_000)] | None = Field(

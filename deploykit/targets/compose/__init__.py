@@ -31,15 +31,19 @@ COMPOSE_FILE = "compose.yaml"
 
 
 def build_networks(profile: Profile) -> dict:
-    """The proxy network on its pinned subnet, plus the internal socket network with `socket_access: proxy`."""
-    networks: dict[str, dict] = {
-        naming.PROXY_NETWORK: {
+    """With a public host, the proxy network on its pinned subnet, plus the internal socket network
+    with `socket_access: proxy`; the callers' existing networks the app joins."""
+    networks: dict[str, dict] = {}
+    if is_exposed(profile):
+        networks[naming.PROXY_NETWORK] = {
             "name": naming.network_name(profile, naming.PROXY_NETWORK),
             # Pinned, because the app trusts forwarded headers from exactly this subnet.
             "ipam": {"config": [{"subnet": profile.compose.proxy_subnet}]},
         }
-    }
-    if profile.compose.socket_access == "proxy":
+    for name in naming.caller_networks(profile):
+        # Created outside the project (`docker network create`), by whoever runs the callers.
+        networks[naming.caller_network_key(name)] = {"name": name, "external": True}
+    if is_exposed(profile) and profile.compose.socket_access == "proxy":
         # internal: no route out and no published port; only Traefik and the socket proxy are on it.
         networks[naming.SOCKET_NETWORK] = {
             "name": naming.network_name(profile, naming.SOCKET_NETWORK),
@@ -68,10 +72,11 @@ def build_project(profile: Profile) -> dict:
         services[SCHEDULER] = build_scheduler_service(profile, jobs)
     document: dict = {"name": naming.project(profile), "services": services}
     volumes: dict = {}
-    if exposed:
-        document["networks"] = build_networks(profile)
-        if profile.proxy is not None and profile.proxy.tls == "acme":
-            volumes[naming.ACME_VOLUME] = {}
+    networks = build_networks(profile)
+    if networks:
+        document["networks"] = networks
+    if exposed and profile.proxy is not None and profile.proxy.tls == "acme":
+        volumes[naming.ACME_VOLUME] = {}
     volumes |= {name: {} for name in profile.compose.volumes}
     if volumes:
         document["volumes"] = dict(sorted(volumes.items()))

@@ -42,6 +42,8 @@ def check(profile: Profile, report: Report) -> None:
                 f"tls: none serves {proxy.host} over plain HTTP; use acme or provided for a host outside this machine",
                 code="plain-http",
             )
+        if proxy.tls == "acme":
+            _check_acme_port(profile, report)
         if options.socket_access == "mount":
             report.warn(
                 ("compose", "socket_access"),
@@ -67,6 +69,23 @@ def check(profile: Profile, report: Report) -> None:
             ("compose", "secrets_source"),
             "external secrets exist only in Swarm mode (`docker stack deploy`); `docker compose up` refuses them. Use secrets_source: file on a single server",
             code="swarm-only-secrets",
+        )
+
+
+def _check_acme_port(profile: Profile, report: Report) -> None:
+    """Let's Encrypt validates on the standard port of its challenge, whatever port Traefik is published on."""
+    options = profile.compose
+    field, standard, published = (
+        ("https_port", 443, options.https_port)
+        if options.acme_challenge == "tls-alpn"
+        else ("http_port", 80, options.http_port)
+    )
+    if published != standard:
+        report.warn(
+            ("compose", field),
+            f"Let's Encrypt checks the {options.acme_challenge} challenge on port {standard}, and Traefik is published on "
+            f"{published}: certificates are only issued if something forwards port {standard} to it",
+            code="acme-nonstandard-ports",
         )
 
 

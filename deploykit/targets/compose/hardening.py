@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from deploykit.spec.quantities import compose_cpus, compose_memory
 
+# /tmp of the proxy's own containers, which write nothing large there.
+PROXY_TMP_BYTES = 64 * 2**20
 
-def hardening(user: str | None) -> dict:
-    """Non-root `user` (when given), read-only root with a writable /tmp, no capabilities, no setuid gains."""
+
+def hardening(user: str | None, tmp_bytes: int) -> dict:
+    """Non-root `user` (when given), read-only root with a writable /tmp of `tmp_bytes` at most, no
+    capabilities, no setuid gains.
+
+    /tmp is a tmpfs: memory, charged to the container's memory limit as it fills, never more than its size.
+    """
     result: dict = {"user": user} if user is not None else {}
     result |= {
         "read_only": True,
-        "tmpfs": ["/tmp"],
+        "tmpfs": [f"/tmp:size={tmp_bytes}"],
         "cap_drop": ["ALL"],
         "security_opt": ["no-new-privileges:true"],
     }

@@ -17,7 +17,7 @@ from deploykit.spec.model import Profile
 from deploykit.spec.quantities import MEBIBYTE
 from deploykit.targets.compose import naming
 from deploykit.targets.compose.escaping import literal
-from deploykit.targets.compose.hardening import hardening, limits
+from deploykit.targets.compose.hardening import PROXY_TMP_BYTES, hardening, limits
 
 CONFIG_FILE = "socket-proxy.cfg"
 CONFIG_PATH = "/usr/local/etc/haproxy/haproxy.cfg"
@@ -54,7 +54,7 @@ def build_socket_proxy_service(profile: Profile) -> dict:
         "stop_signal": "SIGTERM",
         # root, with no capabilities: the engine's socket is root:docker 0660 and the docker group's
         # ID differs per host, so the file's owner is the one identity that can always connect.
-        **hardening("0:0"),
+        **hardening("0:0", PROXY_TMP_BYTES),
         **limits(64 * MEBIBYTE, 250, 64),
         "volumes": [
             {

@@ -13,7 +13,7 @@ from deploykit.spec.model import Profile
 from deploykit.spec.quantities import MEBIBYTE
 from deploykit.targets.compose import naming
 from deploykit.targets.compose.escaping import literal
-from deploykit.targets.compose.hardening import hardening, limits
+from deploykit.targets.compose.hardening import PROXY_TMP_BYTES, hardening, limits
 from deploykit.targets.compose.meta import metadata
 from deploykit.targets.compose.socket_proxy import ENDPOINT, SOCKET_PATH
 
@@ -48,9 +48,10 @@ def _ports(profile: Profile) -> list[dict]:
     published = [(traefik.CONTAINER_PORTS[traefik.WEB], options.http_port)]
     if traefik.uses_tls(profile):
         published.append((traefik.CONTAINER_PORTS[traefik.WEBSECURE], options.https_port))
+    # Without host_ip the engine publishes on every IPv4 and IPv6 address.
+    address = {} if options.bind_address is None else {"host_ip": options.bind_address}
     return [
-        {"target": target, "published": str(host_port), "host_ip": options.bind_address, "protocol": "tcp"}
-        for target, host_port in published
+        {"target": target, "published": str(host_port), **address, "protocol": "tcp"} for target, host_port in published
     ]
 
 
@@ -84,7 +85,7 @@ def build_traefik_service(profile: Profile) -> dict:
         "restart": "unless-stopped",
         # root without capabilities: it must write acme.json to a volume that Docker creates root-owned,
         # and read the operator's key file, typically root-only.
-        **hardening(None),
+        **hardening(None, PROXY_TMP_BYTES),
         **limits(256 * MEBIBYTE, 500, 256),
         "ports": _ports(profile),
     }

@@ -110,7 +110,7 @@ def build_app_service(profile: Profile, traefik_labels: dict[str, str], trusted_
         **({"expose": [str(extra.port) for extra in profile.ports]} if profile.ports else {}),
         "restart": "unless-stopped",
         "stop_grace_period": f"{profile.shutdown_seconds}s",
-        **hardening(run_as(profile)),
+        **hardening(run_as(profile), profile.tmp_bytes),
         **limits(
             server.unit_memory(profile.memory_bytes, count),
             profile.cpu_millicores * count,
@@ -118,8 +118,12 @@ def build_app_service(profile: Profile, traefik_labels: dict[str, str], trusted_
             replicas=None if server.forks_workers else workers(profile),
         ),
     }
-    if trusted_subnet is not None:
-        service["networks"] = [naming.PROXY_NETWORK]
+    # Exposed, the app is on the proxy network only; otherwise on the project's default network.
+    # Either way it joins the callers' networks too.
+    own = naming.PROXY_NETWORK if trusted_subnet is not None else naming.DEFAULT_NETWORK
+    joined = [naming.caller_network_key(name) for name in naming.caller_networks(profile)]
+    if trusted_subnet is not None or joined:
+        service["networks"] = [own, *joined]
     service |= metadata(profile, traefik_labels, annotations=True)
     service |= after_prestart(profile)
     return service
@@ -139,7 +143,7 @@ def build_step_service(profile: Profile, index: int, step: PrestartStep) -> dict
         "command": [literal(argument) for argument in step.command],
         **common(profile, profile.env),
         "restart": "no",
-        **hardening(run_as(profile)),
+        **hardening(run_as(profile), profile.tmp_bytes),
         **limits(profile.memory_bytes, profile.cpu_millicores, STEP_PIDS),
     }
     service |= metadata(profile, annotations=True)

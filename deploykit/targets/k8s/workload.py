@@ -8,7 +8,7 @@ import math
 
 from deploykit.servers import Launch
 from deploykit.spec.model import PrestartStep, Profile
-from deploykit.spec.quantities import kubernetes_cpu, kubernetes_memory, parse_memory
+from deploykit.spec.quantities import kubernetes_cpu, kubernetes_memory
 from deploykit.targets.k8s.lifecycle import lifecycle, resize_policy, termination_grace_seconds, user_namespace
 from deploykit.targets.k8s.meta import HTTP_PORT_NAME, bounded_name, labels, literal, metadata, selector_labels
 
@@ -194,9 +194,7 @@ def pod_spec(
     if init_containers:
         spec["initContainers"] = init_containers
     spec["containers"] = containers
-    spec["volumes"] = [
-        {"name": TMP_VOLUME, "emptyDir": {"sizeLimit": kubernetes_memory(parse_memory(profile.tmp_size))}}
-    ]
+    spec["volumes"] = [{"name": TMP_VOLUME, "emptyDir": {"sizeLimit": kubernetes_memory(profile.tmp_bytes)}}]
     secrets = secrets_volume(profile)
     if secrets is not None:
         spec["volumes"].append(secrets)

@@ -21,14 +21,29 @@ def check(profile: Profile, report: Report) -> None:
         report.error(("nomad", "min_healthy_seconds"), "must be less than nomad.healthy_deadline_seconds")
     if options.healthy_deadline_seconds >= options.progress_deadline_seconds:
         report.error(("nomad", "healthy_deadline_seconds"), "must be less than nomad.progress_deadline_seconds")
+    if profile.health.startup_seconds >= options.healthy_deadline_seconds:
+        steps = " and the prestart steps before it" if profile.prestart and options.prestart == "task" else ""
+        report.warn(
+            ("health", "startup_seconds"),
+            f"{profile.health.startup_seconds}s is not less than nomad.healthy_deadline_seconds "
+            f"({options.healthy_deadline_seconds}s), which counts the app's start{steps}: a deployment fails "
+            "allocations that are still starting; raise healthy_deadline_seconds",
+            code="startup-beyond-deadline",
+        )
     for name, value in profile.env.items():
         _refuse_runtime_reference(report, value, ("env", name))
     proxy = profile.proxy
     if proxy is not None and proxy.host is not None and options.forwarded_allow_ips is None:
-        report.error(
+        trusted = (
+            f"only Traefik on the allocation's own node ({options.docker_bridge}) is trusted"
+            if options.docker_bridge
+            else "no proxy is trusted"
+        )
+        report.warn(
             ("nomad", "forwarded_allow_ips"),
-            "required with proxy.host: the addresses or CIDR of the Traefik nodes, whose X-Forwarded-* headers the app may trust",
-            because_of=("proxy", "host"),
+            f"not set: {trusted}, so requests Traefik routes from other nodes reach the app as plain HTTP from the "
+            "node's address; set it to the Traefik nodes' addresses or CIDR",
+            code="same-node-trust",
         )
     for index, step in enumerate(profile.prestart):
         for position, argument in enumerate(step.command):

@@ -18,7 +18,8 @@ from deploykit.targets.nomad.traefik_tags import canary_tags, service_tags
 
 PORT_LABEL = "http"
 PIDS_LIMIT = 1024
-TMP_SIZE_BYTES = 64 * 2**20
+# /tmp of Traefik's task, which writes nothing large there.
+PROXY_TMP_BYTES = 64 * 2**20
 RESTART = {"attempts": 3, "interval": "5m", "delay": "15s", "mode": "fail"}
 RESCHEDULE = {"delay": "30s", "delay_function": "exponential", "max_delay": "1h", "unlimited": True}
 # A batch run that fails is retried once in place, then left failed: the next run comes on schedule,
@@ -72,13 +73,19 @@ def _checks(profile: Profile) -> list[dict]:
     ]
 
 
-def launch(profile: Profile) -> Launch:
-    """What the app's server is told in each allocation: one worker (allocations are the replicas).
+def trusted_proxies(profile: Profile) -> str | None:
+    """Whose X-Forwarded-* headers the app trusts: with a public host, the Traefik nodes
+    (`nomad.forwarded_allow_ips`) and the Docker bridge Traefik on the same node connects from."""
+    if profile.proxy is None or profile.proxy.host is None:
+        return None
+    options = profile.nomad
+    trusted = [value for value in (options.forwarded_allow_ips, options.docker_bridge) if value is not None]
+    return ",".join(trusted) or None
 
-    With a public host it trusts X-Forwarded-* from the Traefik nodes (`nomad.forwarded_allow_ips`).
-    """
-    exposed = profile.proxy is not None and profile.proxy.host is not None
-    return Launch(profile.port, 1, profile.nomad.forwarded_allow_ips if exposed else None, profile.shutdown_seconds)
+
+def launch(profile: Profile) -> Launch:
+    """What the app's server is told in each allocation: one worker (allocations are the replicas)."""
+    return Launch(profile.port, 1, trusted_proxies(profile), profile.shutdown_seconds)
 
 
 def _env(profile: Profile) -> list[tuple[str, str]]:
@@ -122,8 +129,10 @@ def _task(
         ),
         "user": f"{profile.build.uid}:{profile.build.uid}",
         "pids_limit": PIDS_LIMIT,
-        "tmp_size": TMP_SIZE_BYTES,
+        "tmp_size": profile.tmp_bytes,
         "kill_timeout": _seconds(profile.shutdown_seconds),
+        "shutdown_delay": None,
+        "service": None,
     }
 
 
@@ -154,7 +163,20 @@ def _tasks(profile: Profile) -> list[dict]:
     server, unit = profile.web_server, launch(profile)
     memory = server.unit_memory(profile.memory_bytes, unit.workers)
     command = [*profile.command, *server.arguments(unit)]
-    tasks.append(_task(profile, profile.app, profile.image, command, env, prestart=False, memory_bytes=memory))
+    app = _task(profile, profile.app, profile.image, command, env, prestart=False, memory_bytes=memory)
+    # The service belongs to the app's task, not the group: a group service is registered, and its
+    # check_restart grace starts, when the allocation starts, so prestart steps (migrations) would use
+    # up the grace; a task service is registered once the app's task runs. Its shutdown_delay likewise
+    # deregisters the app before the task is signalled.
+    app["shutdown_delay"] = _seconds(profile.nomad.shutdown_delay_seconds)
+    app["service"] = {
+        "name": profile.app,
+        "port": PORT_LABEL,
+        "tags": service_tags(profile),
+        "canary_tags": canary_tags(profile),
+        "checks": _checks(profile),
+    }
+    tasks.append(app)
     return tasks
 
 
@@ -177,9 +199,7 @@ def _group(name: str, count: int, tasks: list[dict], restart: dict, reschedule: 
     return {
         "name": name,
         "count": count,
-        "shutdown_delay": None,
         "network": None,
-        "service": None,
         "restart": restart,
         "reschedule": reschedule,
         "tasks": tasks,
@@ -190,20 +210,10 @@ def build_job(profile: Profile) -> dict:
     """The values of the app's job, in the order the template writes them: the web group, then one
     group per process (Nomad replaces groups independently, each with its own count)."""
     web = _group(profile.app, profile.replicas, _tasks(profile), RESTART, RESCHEDULE)
-    web |= {
-        "shutdown_delay": _seconds(profile.nomad.shutdown_delay_seconds),
-        "network": {
-            "port_label": PORT_LABEL,
-            "port": profile.port,
-            "extra_ports": [{"label": extra.name, "to": extra.port} for extra in profile.ports],
-        },
-        "service": {
-            "name": profile.app,
-            "port": PORT_LABEL,
-            "tags": service_tags(profile),
-            "canary_tags": canary_tags(profile),
-            "checks": _checks(profile),
-        },
+    web["network"] = {
+        "port_label": PORT_LABEL,
+        "port": profile.port,
+        "extra_ports": [{"label": extra.name, "to": extra.port} for extra in profile.ports],
     }
     groups = [web] + [
         _group(process.name, process.replicas, [_background_task(profile, process)], RESTART, RESCHEDULE)

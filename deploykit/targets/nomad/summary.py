@@ -33,7 +33,7 @@ def summarize(profile: Profile, job: dict) -> Summary:
             reschedule=f"{reschedule['delay_function']} from {reschedule['delay']}",
         ),
         shutdown_seconds=profile.shutdown_seconds,
-        check_path=web["service"]["checks"][0]["path"],
+        check_path=app["service"]["checks"][0]["path"],
         container_check=None,
         start_budget_seconds=None,
         liveness=None,
@@ -46,7 +46,7 @@ def summarize(profile: Profile, job: dict) -> Summary:
     return Summary(
         "nomad",
         _route(profile),
-        f"service {web['service']['name']}",
+        f"service {app['service']['name']}",
         workload,
         steps,
         background=_background(profile, job),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from deploykit import traefik
 from deploykit.spec.model import Profile
 from deploykit.targets.nomad.check import TRAEFIK_JOB
-from deploykit.targets.nomad.job import PIDS_LIMIT, RESTART, TMP_SIZE_BYTES
+from deploykit.targets.nomad.job import PIDS_LIMIT, PROXY_TMP_BYTES
 from deploykit.yamldump import dump
 
 # Traefik runs unprivileged: it listens on high ports inside the container (traefik.CONTAINER_PORTS).
@@ -23,6 +23,9 @@ DYNAMIC_CONFIG = "local/dynamic.yaml"
 CERT_FILE = "/certs/tls.crt"
 KEY_FILE = "/certs/tls.key"
 HOST_PORTS = {traefik.WEB: 80, traefik.WEBSECURE: 443}
+# A system job is never rescheduled: with `mode = "fail"` three crashes would leave the node without
+# ingress for good, so Traefik keeps being restarted, every `delay`, after its attempts are used up.
+RESTART = {"attempts": 3, "interval": "5m", "delay": "15s", "mode": "delay"}
 # One Traefik per node; MHz and MB as Nomad counts them.
 RESOURCES = {"cpu": 500, "memory": 256}
 
@@ -80,7 +83,7 @@ def build_traefik_job(profile: Profile) -> dict:
         "dynamic_config_destination": DYNAMIC_CONFIG,
         "user": TRAEFIK_USER,
         "pids_limit": PIDS_LIMIT,
-        "tmp_size": TMP_SIZE_BYTES,
+        "tmp_size": PROXY_TMP_BYTES,
         "kill_timeout": f"{profile.shutdown_seconds}s",
         "resources": RESOURCES,
     }

@@ -14,8 +14,7 @@ job "items-api" {
   }
 
   group "items-api" {
-    count          = 1
-    shutdown_delay = "15s"
+    count = 1
 
     network {
       port "http" {
@@ -35,48 +34,6 @@ job "items-api" {
       delay_function = "exponential"
       max_delay = "1h"
       unlimited = true
-    }
-
-    service {
-      name        = "items-api"
-      provider    = "nomad"
-      port        = "http"
-      tags        = [
-        "traefik.enable=true",
-        "traefik.http.middlewares.items-api-headers.headers.contentTypeNosniff=true",
-        "traefik.http.middlewares.items-api-headers.headers.frameDeny=true",
-        "traefik.http.middlewares.items-api-headers.headers.referrerPolicy=strict-origin-when-cross-origin",
-        "traefik.http.routers.items-api.entryPoints=web",
-        "traefik.http.routers.items-api.middlewares=items-api-headers",
-        "traefik.http.routers.items-api.rule=Host(`items.localhost`)",
-        "traefik.http.routers.items-api.service=items-api",
-        "traefik.http.services.items-api.loadbalancer.healthCheck.hostname=items.localhost",
-        "traefik.http.services.items-api.loadbalancer.healthCheck.interval=10s",
-        "traefik.http.services.items-api.loadbalancer.healthCheck.path=/readyz",
-        "traefik.http.services.items-api.loadbalancer.healthCheck.timeout=2s",
-      ]
-      canary_tags = ["traefik.enable=false"]
-
-      check {
-        name     = "ready"
-        type     = "http"
-        path     = "/readyz"
-        interval = "10s"
-        timeout  = "2s"
-      }
-
-      check {
-        name     = "alive"
-        type     = "http"
-        path     = "/healthz"
-        interval = "10s"
-        timeout  = "2s"
-
-        check_restart {
-          limit = 3
-          grace = "60s"
-        }
-      }
     }
 
     task "migrate" {
@@ -104,13 +61,13 @@ job "items-api" {
           readonly = false
 
           tmpfs_options {
-            size = 67108864
+            size = 1073741824
           }
         }
       }
 
       env {
-        FORWARDED_ALLOW_IPS = "172.16.0.0/12"
+        FORWARDED_ALLOW_IPS = "172.16.0.0/12,172.17.0.0/16"
         LOG_LEVEL = "debug"
       }
 
@@ -132,10 +89,12 @@ job "items-api" {
       user         = "10001:10001"
       kill_timeout = "30s"
 
+      shutdown_delay = "15s"
+
       config {
         image   = "registry.example.com/acme/items-api:1.4.2"
         command = "fastapi"
-        args    = ["run", "app/main.py", "--port", "8000", "--workers", "1", "--forwarded-allow-ips", "172.16.0.0/12"]
+        args    = ["run", "app/main.py", "--port", "8000", "--workers", "1", "--forwarded-allow-ips", "172.16.0.0/12,172.17.0.0/16"]
         ports   = ["http"]
         readonly_rootfs = true
         cap_drop        = ["ALL"]
@@ -148,13 +107,13 @@ job "items-api" {
           readonly = false
 
           tmpfs_options {
-            size = 67108864
+            size = 1073741824
           }
         }
       }
 
       env {
-        FORWARDED_ALLOW_IPS = "172.16.0.0/12"
+        FORWARDED_ALLOW_IPS = "172.16.0.0/12,172.17.0.0/16"
         LOG_LEVEL = "debug"
       }
 
@@ -168,6 +127,50 @@ job "items-api" {
       resources {
         cpu    = 250
         memory = 256
+      }
+
+      service {
+        name        = "items-api"
+        provider    = "nomad"
+        port        = "http"
+        tags        = [
+          "traefik.enable=true",
+          "traefik.http.middlewares.items-api-headers.headers.contentTypeNosniff=true",
+          "traefik.http.middlewares.items-api-headers.headers.frameDeny=true",
+          "traefik.http.middlewares.items-api-headers.headers.referrerPolicy=strict-origin-when-cross-origin",
+          "traefik.http.middlewares.items-api-retry.retry.attempts=3",
+          "traefik.http.middlewares.items-api-retry.retry.initialInterval=100ms",
+          "traefik.http.routers.items-api.entryPoints=web",
+          "traefik.http.routers.items-api.middlewares=items-api-headers,items-api-retry",
+          "traefik.http.routers.items-api.rule=Host(`items.localhost`)",
+          "traefik.http.routers.items-api.service=items-api",
+          "traefik.http.services.items-api.loadbalancer.healthCheck.hostname=items.localhost",
+          "traefik.http.services.items-api.loadbalancer.healthCheck.interval=10s",
+          "traefik.http.services.items-api.loadbalancer.healthCheck.path=/readyz",
+          "traefik.http.services.items-api.loadbalancer.healthCheck.timeout=2s",
+        ]
+        canary_tags = ["traefik.enable=false"]
+
+        check {
+          name     = "ready"
+          type     = "http"
+          path     = "/readyz"
+          interval = "10s"
+          timeout  = "2s"
+        }
+
+        check {
+          name     = "alive"
+          type     = "http"
+          path     = "/healthz"
+          interval = "10s"
+          timeout  = "2s"
+
+          check_restart {
+            limit = 3
+            grace = "60s"
+          }
+        }
       }
     }
   }

@@ -15,7 +15,7 @@ job "traefik" {
       attempts = 3
       interval = "5m"
       delay    = "15s"
-      mode     = "fail"
+      mode     = "delay"
     }
 
     task "traefik" {

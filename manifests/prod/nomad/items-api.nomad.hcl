@@ -15,8 +15,7 @@ job "items-api" {
   }
 
   group "items-api" {
-    count          = 4
-    shutdown_delay = "15s"
+    count = 4
 
     network {
       port "http" {
@@ -36,52 +35,6 @@ job "items-api" {
       delay_function = "exponential"
       max_delay = "1h"
       unlimited = true
-    }
-
-    service {
-      name        = "items-api"
-      provider    = "nomad"
-      port        = "http"
-      tags        = [
-        "traefik.enable=true",
-        "traefik.http.middlewares.items-api-headers.headers.contentTypeNosniff=true",
-        "traefik.http.middlewares.items-api-headers.headers.frameDeny=true",
-        "traefik.http.middlewares.items-api-headers.headers.referrerPolicy=strict-origin-when-cross-origin",
-        "traefik.http.middlewares.items-api-headers.headers.stsIncludeSubdomains=true",
-        "traefik.http.middlewares.items-api-headers.headers.stsSeconds=31536000",
-        "traefik.http.routers.items-api.entryPoints=websecure",
-        "traefik.http.routers.items-api.middlewares=items-api-headers",
-        "traefik.http.routers.items-api.rule=Host(`api.example.com`)",
-        "traefik.http.routers.items-api.service=items-api",
-        "traefik.http.routers.items-api.tls.certResolver=le",
-        "traefik.http.routers.items-api.tls=true",
-        "traefik.http.services.items-api.loadbalancer.healthCheck.hostname=api.example.com",
-        "traefik.http.services.items-api.loadbalancer.healthCheck.interval=10s",
-        "traefik.http.services.items-api.loadbalancer.healthCheck.path=/readyz",
-        "traefik.http.services.items-api.loadbalancer.healthCheck.timeout=2s",
-      ]
-      canary_tags = ["traefik.enable=false"]
-
-      check {
-        name     = "ready"
-        type     = "http"
-        path     = "/readyz"
-        interval = "10s"
-        timeout  = "2s"
-      }
-
-      check {
-        name     = "alive"
-        type     = "http"
-        path     = "/healthz"
-        interval = "10s"
-        timeout  = "2s"
-
-        check_restart {
-          limit = 3
-          grace = "60s"
-        }
-      }
     }
 
     task "migrate" {
@@ -109,13 +62,13 @@ job "items-api" {
           readonly = false
 
           tmpfs_options {
-            size = 67108864
+            size = 1073741824
           }
         }
       }
 
       env {
-        FORWARDED_ALLOW_IPS = "10.10.0.0/24"
+        FORWARDED_ALLOW_IPS = "10.10.0.0/24,172.17.0.0/16"
         LOG_LEVEL = "info"
       }
 
@@ -137,10 +90,12 @@ job "items-api" {
       user         = "10001:10001"
       kill_timeout = "30s"
 
+      shutdown_delay = "15s"
+
       config {
         image   = "registry.example.com/acme/items-api:1.4.2"
         command = "fastapi"
-        args    = ["run", "app/main.py", "--port", "8000", "--workers", "1", "--forwarded-allow-ips", "10.10.0.0/24"]
+        args    = ["run", "app/main.py", "--port", "8000", "--workers", "1", "--forwarded-allow-ips", "10.10.0.0/24,172.17.0.0/16"]
         ports   = ["http"]
         readonly_rootfs = true
         cap_drop        = ["ALL"]
@@ -153,13 +108,13 @@ job "items-api" {
           readonly = false
 
           tmpfs_options {
-            size = 67108864
+            size = 1073741824
           }
         }
       }
 
       env {
-        FORWARDED_ALLOW_IPS = "10.10.0.0/24"
+        FORWARDED_ALLOW_IPS = "10.10.0.0/24,172.17.0.0/16"
         LOG_LEVEL = "info"
       }
 
@@ -173,6 +128,54 @@ job "items-api" {
       resources {
         cpu    = 250
         memory = 512
+      }
+
+      service {
+        name        = "items-api"
+        provider    = "nomad"
+        port        = "http"
+        tags        = [
+          "traefik.enable=true",
+          "traefik.http.middlewares.items-api-headers.headers.contentTypeNosniff=true",
+          "traefik.http.middlewares.items-api-headers.headers.frameDeny=true",
+          "traefik.http.middlewares.items-api-headers.headers.referrerPolicy=strict-origin-when-cross-origin",
+          "traefik.http.middlewares.items-api-headers.headers.stsIncludeSubdomains=true",
+          "traefik.http.middlewares.items-api-headers.headers.stsSeconds=31536000",
+          "traefik.http.middlewares.items-api-retry.retry.attempts=3",
+          "traefik.http.middlewares.items-api-retry.retry.initialInterval=100ms",
+          "traefik.http.routers.items-api.entryPoints=websecure",
+          "traefik.http.routers.items-api.middlewares=items-api-headers,items-api-retry",
+          "traefik.http.routers.items-api.rule=Host(`api.example.com`)",
+          "traefik.http.routers.items-api.service=items-api",
+          "traefik.http.routers.items-api.tls.certResolver=le",
+          "traefik.http.routers.items-api.tls=true",
+          "traefik.http.services.items-api.loadbalancer.healthCheck.hostname=api.example.com",
+          "traefik.http.services.items-api.loadbalancer.healthCheck.interval=10s",
+          "traefik.http.services.items-api.loadbalancer.healthCheck.path=/readyz",
+          "traefik.http.services.items-api.loadbalancer.healthCheck.timeout=2s",
+        ]
+        canary_tags = ["traefik.enable=false"]
+
+        check {
+          name     = "ready"
+          type     = "http"
+          path     = "/readyz"
+          interval = "10s"
+          timeout  = "2s"
+        }
+
+        check {
+          name     = "alive"
+          type     = "http"
+          path     = "/healthz"
+          interval = "10s"
+          timeout  = "2s"
+
+          check_restart {
+            limit = 3
+            grace = "60s"
+          }
+        }
       }
     }
   }

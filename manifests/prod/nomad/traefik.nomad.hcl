@@ -20,7 +20,7 @@ job "traefik" {
       attempts = 3
       interval = "5m"
       delay    = "15s"
-      mode     = "fail"
+      mode     = "delay"
     }
 
     volume "traefik-acme" {

@@ -340,6 +340,14 @@ def test_a_startup_budget_beyond_the_healthy_deadline_is_warned():
     assert all(finding.code != "startup-beyond-deadline" for finding in render(longer)[1])
 
 
+def test_the_traefik_system_job_keeps_restarting_instead_of_failing(parse_hcl):
+    rendering, _ = render(with_changes(nomad={"forwarded_allow_ips": "10.10.0.0/24", "proxy": "job"}))
+    traefik = only(parse_hcl(rendering.files[1].content)["job"])[1]
+    assert traefik["type"] == "system"
+    # A system job is never rescheduled: "fail" would leave the node without ingress after 3 crashes.
+    assert only(traefik["group"])[1]["restart"] == [{"attempts": 3, "interval": "5m", "delay": "15s", "mode": "delay"}]
+
+
 def test_output_files_and_stdout(parse_hcl, tmp_path):
     data = with_changes(nomad={"forwarded_allow_ips": "10.10.0.0/24", "proxy": "job"})
     rendering, _ = render(data)

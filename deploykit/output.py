@@ -6,10 +6,11 @@ a mix, and files of objects that no longer exist disappear with the old director
 (`render all`) are all staged before the first is swapped: a failure while writing changes none.
 
 Each written directory holds a marker file (MARKER_NAME) naming the target and listing the files.
-deploykit replaces a directory only when everything in it is its own: listed by the marker (or, in a
-directory written before markers existed, a regular file starting with HEADER). Deciding that never
-follows a link and never opens anything but regular files, so a FIFO cannot hang it and `-o /usr/lib`
-is refused at once.
+deploykit replaces a directory only when everything in it is its own: listed by the marker, or a
+regular file starting with HEADER (written before markers existed, or merged in from another branch).
+Deciding that never follows a link and never opens anything but regular files, so a FIFO cannot hang
+it and `-o /usr/lib` is refused at once; the marker's target keeps one target's rendering from
+silently replacing another's.
 
 Writers hold an exclusive lock (flock) on the parent of each directory they replace, so two runs never
 remove each other's staging directories; under that lock a staging directory left in the parent belongs
@@ -235,7 +236,13 @@ class _Resolved:
 
     @property
     def shown_parent(self) -> str:
-        return os.path.dirname(self.shown.rstrip("/")) or "."
+        # As written (`manifests/prod` for manifests/prod/k8s); `-o .` and `-o out` name no parent.
+        written = os.path.dirname(self.shown.rstrip("/"))
+        return (
+            written
+            if written not in ("", ".") and os.path.basename(self.shown) not in (".", "..")
+            else _relative(self.parent)
+        )
 
     @staticmethod
     def of(plan: PlannedDirectory) -> _Resolved:

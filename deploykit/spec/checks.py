@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
-from deploykit.errors import Problem
+from deploykit.errors import FieldPath, Problem
 from deploykit.servers import detect, flag_of
 from deploykit.spec import names
 from deploykit.spec.model import Profile
@@ -40,20 +40,11 @@ def problems(profile: Profile) -> Iterator[Problem]:
             seen.add(name)
             if not entry.command[0]:
                 yield Problem((field, name, "command", 0), "the program to run cannot be empty")
-            for variable in entry.env:
-                if names.SECRET_LOOKING_ENV.search(variable):
-                    yield Problem(
-                        (field, name, "env", variable),
-                        f"{variable} looks like a credential; reference it under `secrets:` instead of writing its value",
-                    )
+            yield from _plain_env_problems(profile, (field, name, "env"), entry.env)
     for name in profile.env:
         if name in profile.secrets:
             yield Problem(("env", name), f"{name} is also defined in secrets; define it in one place")
-        if names.SECRET_LOOKING_ENV.search(name):
-            yield Problem(
-                ("env", name),
-                f"{name} looks like a credential; reference it under `secrets:` instead of writing its value",
-            )
+    yield from _plain_env_problems(profile, ("env",), profile.env)
     for variable in profile.secret_files:
         setter = _setter_of(profile, variable)
         if setter is not None:
@@ -172,3 +163,20 @@ def _server_problems(profile: Profile) -> Iterator[Problem]:
             )
             if reason is not None:
                 yield Problem((where, name), f"remove {name}: {reason}")
+
+
+def _plain_env_problems(profile: Profile, path: FieldPath, env: Mapping[str, str]) -> Iterator[Problem]:
+    """Credentials written as plain values: a credential-looking name (unless acknowledged in `env_not_secret`),
+    or a password inside a URL whatever the name."""
+    for name, value in env.items():
+        if name not in profile.env_not_secret and names.looks_like_credential(name):
+            yield Problem(
+                (*path, name),
+                f"{name} looks like a credential; reference it under `secrets:` instead of writing its value "
+                "(or list it in `env_not_secret` if it holds no secret)",
+            )
+        if names.URL_WITH_PASSWORD.match(value):
+            yield Problem(
+                (*path, name),
+                "the value holds a password in its URL (user:password@host); reference it under `secrets:` instead of writing it",
+            )

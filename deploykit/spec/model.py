@@ -357,6 +357,12 @@ class Profile(SpecModel):
     )
     env: _Env = Field({}, description="Plain environment variables (no credentials: use `secrets`).")
     secrets: dict[EnvName, SecretRef] = Field({}, description="Environment variables read from secrets, by reference.")
+    env_not_secret: Annotated[list[EnvName], Field(max_length=256)] = Field(
+        [],
+        description="Names in `env` (and `overrides.<target>.env`) that look like credentials but hold none, e.g. SORT_KEY. "
+        "A plain value for a name such as *_PASSWORD, *_PASS, *_TOKEN, *_SECRET, *_KEY, *_AUTH or *_DSN is refused "
+        "unless the name is listed here; a password inside a URL (user:password@host) is refused whatever the name.",
+    )
     secrets_as: Literal["env", "file"] = Field(
         "env",
         description="How the app receives each secret, the same on every target. env: the variable holds the value "

@@ -8,24 +8,16 @@ docs say so, and the operator's firewall or service mesh does.
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
+from deploykit.spec import names
 from deploykit.spec.base import DnsLabel, LabelValue, SelectorKey, SpecModel, text_schema
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 # A Docker network name, as the engine accepts it (daemon/names.go: RestrictedNamePattern).
 COMPOSE_NETWORK_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$"
-
-
-def _network(value: str) -> str:
-    try:
-        network = ipaddress.ip_network(value, strict=True)
-    except ValueError as exc:
-        raise ValueError(f"{value!r} is not a network in CIDR notation ({exc})") from None
-    return str(network)
 
 
 def _compose_network(value: str) -> str:
@@ -36,7 +28,8 @@ def _compose_network(value: str) -> str:
     return value
 
 
-CidrText = Annotated[str, AfterValidator(_network)]
+# Parsed strictly (no IPv6 zone: `fe80::%eth0/64` is no Kubernetes ipBlock), and normalised.
+CidrText = Annotated[str, AfterValidator(names.check_ip_network), text_schema(names.IP_NETWORK_PATTERN)]
 ComposeNetwork = Annotated[str, AfterValidator(_compose_network), text_schema(COMPOSE_NETWORK_PATTERN, 128)]
 
 

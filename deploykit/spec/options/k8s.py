@@ -139,7 +139,11 @@ class K8sOptions(SpecModel):
         "init",
         description="init: one init container per step in every pod; job: one batch/v1 Job per step, run as an Argo CD PreSync / Helm pre-install,pre-upgrade hook.",
     )
-    forwarded_allow_ips: Annotated[str, Field(min_length=1, max_length=1024, pattern=r"^[0-9a-fA-F:.,/* ]+$")] = Field(
+    forwarded_allow_ips: Annotated[
+        str,
+        Field(min_length=1, max_length=1024, pattern=r"^[0-9a-fA-F:.,/* ]+$"),
+        AfterValidator(names.check_address_list),
+    ] = Field(
         "*",
         description="Addresses whose X-Forwarded-* headers the app trusts. `*` is safe only where the cluster enforces NetworkPolicy (the policy admits only the proxy's pods); otherwise set the pod CIDR (e.g. 10.244.0.0/16).",
     )

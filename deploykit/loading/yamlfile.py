@@ -27,6 +27,12 @@ MAX_DEPTH = 32
 # The scanner keeps state per open level and rescans it for every token (2,000 nested `[` took 8 s),
 # so it stops well before that; up to this depth the converter names the field that is too deep.
 MAX_SCANNER_DEPTH = 2 * MAX_DEPTH
+# Tokens the YAML scanner may fetch (it fetches about 3 per `key: value` line): some 5,000 pairs, far
+# beyond any real profile (the bundled ones hold under 100), and few enough that a 1 MiB file of tiny
+# keys is refused in a fraction of a second instead of being parsed for 10 s by the pure-Python reader.
+MAX_TOKENS = 16_384
+# Lines a file may hold (comments and blank lines included): the scanner pays for each.
+MAX_LINES = 20_000
 # No field takes a number anywhere near this long; Python refuses to convert integers over 4,300
 # digits (fewer when PYTHONINTMAXSTRDIGITS says so, 640 at least), so longer ones never reach int().
 MAX_INTEGER_DIGITS = 64
@@ -222,6 +228,10 @@ class _TooDeep(Exception):
         self.column = column
 
 
+class _TooManyTokens(_TooDeep):
+    """Raised by the bounded scanner at the token past MAX_TOKENS."""
+
+
 @functools.cache
 def _bounded_scanner() -> type:
     """ruamel.yaml's scanner, refusing to open more than MAX_SCANNER_DEPTH levels.
@@ -231,6 +241,14 @@ def _bounded_scanner() -> type:
     from ruamel.yaml.scanner import Scanner
 
     class BoundedScanner(Scanner):
+        tokens_fetched = 0
+
+        def fetch_more_tokens(self) -> Any:
+            self.tokens_fetched += 1
+            if self.tokens_fetched > MAX_TOKENS:
+                raise _TooManyTokens(self.reader.line + 1, self.reader.column + 1)
+            return super().fetch_more_tokens()
+
         def _refuse_deeper(self, line: int, column: int) -> None:
             if self.flow_level + len(self.indents) >= MAX_SCANNER_DEPTH:
                 raise _TooDeep(line, column)
@@ -253,10 +271,19 @@ def _compose(text: str, display_name: str, column_offset: int = 0):
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     _refuse_raw_controls(text, display_name, column_offset)
+    if text.count("\n") > MAX_LINES:
+        raise DeployKitError(
+            f"more lines than any profile needs (at most {MAX_LINES})", Location(display_name, MAX_LINES + 1, 1)
+        )
     yaml = YAML(typ="safe", pure=True)
     yaml.Scanner = _bounded_scanner()
     try:
         return yaml.compose(text)
+    except _TooManyTokens as exc:
+        raise DeployKitError(
+            "more keys and values than any profile needs (some 5,000 `key: value` pairs at most)",
+            Location(display_name, exc.line, exc.column + column_offset),
+        ) from None
     except _TooDeep as exc:
         raise DeployKitError(
             f"nesting is deeper than any profile needs (at most {MAX_DEPTH} levels)",

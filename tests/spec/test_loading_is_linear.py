@@ -1,12 +1,12 @@
 """Loading costs time in proportion to the profile, whatever its shape: accepted or refused, never stuck.
 
-The bounds are generous (several times what this takes on a busy two-core machine) and still far
-below what the quadratic forms took: 16,000 keys under an unknown field took 63 s, 2,000 nested `[`
-8.4 s, a 40 KB `1_1_..._x` value 10 s, 10,000 unknown top-level keys 48 s (each error compared with
-every earlier one). Profiles refused for thousands of reasons are here too: every error is collected. Shapes that cost little per byte are tried at the full 1 MiB
-size limit; shapes dense in keys and items at about 10,000 of them, because the pure-Python YAML
-reader spends about 100 microseconds per key (`python scripts/benchmark.py --loading` prints the
-1k/10k/100k-key figures).
+A file of up to 1 MiB (the size limit) is accepted or refused well under a second: the YAML reader,
+pure Python, spends about 100 microseconds per key, so files are also bounded in lines (MAX_LINES)
+and YAML tokens (MAX_TOKENS, some 5,000 key-value pairs, far beyond any real profile). Below those
+bounds, the cost stays linear: the quadratic forms found before took 63 s for 16,000 keys under an
+unknown field, 8.4 s for 2,000 nested `[`, 10 s for a 40 KB `1_1_..._x` value and 48 s for 10,000
+unknown top-level keys (each error compared with every earlier one); at KEYS keys they would still
+take seconds. Profiles refused for thousands of reasons are here too: every error is collected.
 """
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ import pytest
 
 from deploykit import pipeline
 from deploykit.errors import DeployKitError
-from deploykit.loading.yamlfile import MAX_FILE_BYTES
+from deploykit.loading.yamlfile import MAX_FILE_BYTES, MAX_LINES
 
 BASE = "app: items-api\nimage: registry.example.com/acme/items-api:1.4.2\n"
-KEYS = 10_000
-BOUND_SECONDS = 6.0
+# Dense shapes stay under the token bound (about 3 tokens per `key: value`), so they are read whole.
+KEYS = 3_000
+BOUND_SECONDS = 2.0
 
 
 def filled(prefix: str, unit: str, suffix: str = "") -> str:
@@ -58,7 +59,7 @@ SHAPES: dict[str, tuple[dict[str, str], str | None]] = {
     ),
     "list-items": (
         {"profile.yaml": BASE + "command: [fastapi, run" + ", a" * KEYS + "]\n"},
-        "profile.yaml:3:1: command: must have at most 256 items, got 10002",
+        "profile.yaml:3:1: command: must have at most 256 items, got 3002",
     ),
     "flow-nesting": (
         {"profile.yaml": filled("env: ", "[", "")},
@@ -84,7 +85,29 @@ SHAPES: dict[str, tuple[dict[str, str], str | None]] = {
         {"profile.yaml": filled("env:\n  A: ", "1_", "x\n")},
         "profile.yaml:4:3: env.A: must have at most 65536 characters",
     ),
-    "comments": ({"profile.yaml": filled("", "# a comment that goes on and on\n")}, None),
+    "long-comment-lines": ({"profile.yaml": filled("", "#" + "a comment that goes on and on " * 4 + "\n")}, None),
+    # 1 MiB of what costs most per byte: refused at the bounds, in a fraction of a second.
+    "key-lines-filling-the-file": (
+        {"profile.yaml": BASE + "".join(f"k{index}: 1\n" for index in range(120_000))[: MAX_FILE_BYTES - len(BASE)]},
+        f"profile.yaml:{MAX_LINES + 1}:1: more lines than any profile needs (at most {MAX_LINES})",
+    ),
+    "keys-in-one-line-filling-the-file": (
+        {
+            "profile.yaml": BASE
+            + "env: {"
+            + ", ".join(f"K{index}: a" for index in range(90_000))[: MAX_FILE_BYTES - len(BASE) - 8]
+            + "}\n"
+        },
+        "profile.yaml:3:39835: more keys and values than any profile needs (some 5,000 `key: value` pairs at most)",
+    ),
+    "flow-items-filling-the-file": (
+        {"profile.yaml": filled("command: [fastapi", ", a", "]\n")},
+        "profile.yaml:3:24579: more keys and values than any profile needs (some 5,000 `key: value` pairs at most)",
+    ),
+    "short-lines-filling-the-file": (
+        {"profile.yaml": filled("", "#\n")},
+        f"profile.yaml:{MAX_LINES + 1}:1: more lines than any profile needs (at most {MAX_LINES})",
+    ),
 }
 
 

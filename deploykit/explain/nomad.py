@@ -15,7 +15,7 @@ def explain(summary: Summary) -> dict[str, str]:
         tls = "plain HTTP"
         if route.certificates is not None:
             tls = f"TLS {'from' if route.certificates.startswith('certificate resolver') else 'with'} {route.certificates}"
-        https = f"{route.router} routes {route.rule} on entrypoint {route.entrypoint}, {tls}"
+        https = f"{route.router} routes {route.rule} on entrypoint {route.entrypoint}, {tls}" + _trust(summary)
     restarts = web.restarts
     allocations = count(web.units, "allocation")
     return {
@@ -49,3 +49,11 @@ def _prestart(summary: Summary) -> str:
         "starts prestart tasks at once, so the steps share one), concurrently across allocations: steps must be "
         "idempotent and take a lock, or use nomad.prestart: job"
     )
+
+
+def _trust(summary: Summary) -> str:
+    """Whose X-Forwarded-* headers the app believes (nomad.forwarded_allow_ips, nomad.docker_bridge)."""
+    trusted = summary.trusted_proxies
+    if trusted is None:
+        return "; the app trusts no proxy's X-Forwarded-* headers"
+    return f"; the app trusts X-Forwarded-* from {trusted.replace(',', ', ')}"

@@ -6,6 +6,7 @@ from deploykit.spec.background import scheduled_jobs
 from deploykit.spec.model import Profile
 from deploykit.spec.quantities import mebibytes_rounded_up
 from deploykit.summary import Background, Restarts, Route, Steps, Summary, Workload
+from deploykit.targets.nomad.job import trusted_proxies
 
 
 def summarize(profile: Profile, job: dict) -> Summary:
@@ -49,6 +50,7 @@ def summarize(profile: Profile, job: dict) -> Summary:
         f"service {app['service']['name']}",
         workload,
         steps,
+        trusted_proxies=trusted_proxies(profile),
         background=_background(profile, job),
     )
 

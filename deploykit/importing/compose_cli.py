@@ -123,6 +123,10 @@ _VALIDATING = re.compile(r"^validating (?P<file>.+?): (?P<path>[A-Za-z0-9_.\-\[\
 _INTERPOLATING = re.compile(r"^error while interpolating (?P<path>\S+): (?P<message>.+)$")
 _DECODING = re.compile(r"'(?P<path>[A-Za-z0-9_.\-\[\]]+)' (?P<message>.+)$")
 _UNDEFINED = re.compile(r'^service "(?P<service>[^"]+)" depends on undefined service "(?P<dependency>[^"]+)"')
+_UNDEFINED_RESOURCE = re.compile(
+    r'^service "(?P<service>[^"]+)" refers to undefined (?P<kind>secret|config|volume|network) (?P<name>[^:\s]+)'
+)
+_INVALID_INTERPOLATION = re.compile(r"^invalid interpolation format for (?P<path>[^\s]+?)\. (?P<message>.+)$")
 _CONFLICT = re.compile(r"^(?P<path>(?:services|volumes|networks|secrets|configs)\.\S+) conflicts with")
 
 
@@ -137,6 +141,10 @@ def compose_error(stderr: str, files: Sequence[SourceFile]) -> ComposeProblem:
         return ComposeProblem(f"error while interpolating: {match['message']}", _compose_path(match["path"]))
     if match := _UNDEFINED.match(text):
         return ComposeProblem(text, ("services", match["service"], "depends_on", match["dependency"]))
+    if match := _UNDEFINED_RESOURCE.match(text):
+        return ComposeProblem(text, ("services", match["service"], f"{match['kind']}s"))
+    if match := _INVALID_INTERPOLATION.match(text):
+        return ComposeProblem(f"invalid interpolation format: {match['message']}", _compose_path(match["path"]))
     if match := _CONFLICT.match(text):
         return ComposeProblem(text, _compose_path(match["path"]))
     if text.startswith("decoding failed") and (match := _DECODING.search(text)):

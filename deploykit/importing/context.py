@@ -21,6 +21,7 @@ class Context:
     locator: Locator
     app: str
     environment: str
+    image: str = ""  # the app's image, once chosen
     notes: list[Note] = field(default_factory=list)
 
     @property

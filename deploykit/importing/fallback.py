@@ -85,7 +85,7 @@ def read_project(files: Sequence[SourceFile], profiles: Sequence[str], environ: 
         if isinstance(spec, dict):
             reader.apply_env_files(name, spec)
     merged["services"] = _active(services, profiles, variables.values)
-    _check_dependencies(merged["services"])
+    _check_dependencies(merged["services"], merged.get("secrets"))
     merged["name"] = _project_name(merged.get("name"), project_dir, variables.values)
     return FallbackReading(merged, reader.warnings + variables.warnings)
 
@@ -118,7 +118,10 @@ class _Reader:
                 )
                 del document["version"]
             budget = [MAX_VALUES]
-            document = _interpolate(document, self.variables, (), budget)
+            try:
+                document = _interpolate(document, self.variables, (), budget)
+            except RecursionError:  # an alias inside its own anchor: `a: &a [*a]`
+                raise ComposeProblem(f"{source.shown}: a YAML alias refers to the value that contains it") from None
             services = document.get("services") or {}
             if not isinstance(services, dict):
                 raise ComposeProblem("must be a mapping of service names to services", ("services",))
@@ -128,13 +131,23 @@ class _Reader:
                 services[name] = self._extended(source, name, ())
         return copy.deepcopy(self._files[key])
 
-    def _extended(self, source: SourceFile, name: str, seen: tuple[tuple[Path, str], ...]) -> dict[str, Any]:
-        """Service `name` of `source` with its `extends` chain merged in (base first), env_file paths absolute."""
+    def _extended(
+        self,
+        source: SourceFile,
+        name: str,
+        seen: tuple[tuple[Path, str], ...],
+        referrer: tuple[str | int, ...] | None = None,
+    ) -> dict[str, Any]:
+        """Service `name` of `source` with its `extends` chain merged in (base first), env_file paths absolute.
+
+        `referrer` is the `extends` that asked for it, where a missing service is reported."""
         document = self._files[source.path.resolve()]
-        spec = document["services"].get(name)
         path = ("services", name)
-        if spec is None:
-            raise ComposeProblem(f'cannot extend service "{name}" in {source.shown}: service not found', path)
+        if name not in document["services"]:
+            raise ComposeProblem(
+                f'cannot extend service "{name}" in {source.shown}: service not found', referrer or path
+            )
+        spec = document["services"][name]
         if not isinstance(spec, dict):
             raise ComposeProblem("must be a mapping", path)
         spec = _normalized_service(copy.deepcopy(spec), source.path.parent, path)
@@ -149,11 +162,18 @@ class _Reader:
         if extends.get("file"):
             base_path = source.path.parent / str(extends["file"])
             base_source = SourceFile(os.path.relpath(base_path), base_path)
-            self.file(base_source)
+            try:
+                self.file(base_source)
+            except ComposeProblem as problem:
+                if problem.path or problem.location:
+                    raise
+                raise ComposeProblem(problem.message, (*path, "extends", "file")) from None
         marker = (base_source.path.resolve(), str(extends["service"]))
         if marker in seen or marker == (source.path.resolve(), name):
             raise ComposeProblem(f"circular reference with extends: {name}", (*path, "extends"))
-        base = self._extended(base_source, str(extends["service"]), (*seen, (source.path.resolve(), name)))
+        base = self._extended(
+            base_source, str(extends["service"]), (*seen, (source.path.resolve(), name)), (*path, "extends", "service")
+        )
         _merge_mapping(base, spec, ())
         return base
 
@@ -207,8 +227,11 @@ class _Reader:
                 text, self.variables, ("services", name, "env_file", index), entry.get("format") != "raw"
             )
             values.update(parsed)
+        environment = spec.get("environment") or {}
+        if not isinstance(environment, dict):
+            raise ComposeProblem("must be a mapping or a list", ("services", name, "environment"))
         if values or "environment" in spec:
-            spec["environment"] = {**values, **(spec.get("environment") or {})}
+            spec["environment"] = {**values, **environment}
 
 
 def _read_text(source: SourceFile) -> str:
@@ -374,10 +397,18 @@ def _active(services: dict[str, Any], profiles: Sequence[str], variables: Mappin
     }
 
 
-def _check_dependencies(services: dict[str, Any]) -> None:
+def _check_dependencies(services: dict[str, Any], secrets: Any) -> None:
+    """Services named in `depends_on` and secrets granted must exist, as the Compose CLI requires."""
     for name, spec in services.items():
         if not isinstance(spec, dict):
             continue
+        for index, item in enumerate(model._list(spec.get("secrets"), ("services", name, "secrets"))):
+            source = model._secret(item, ("services", name, "secrets", index)).source
+            if not isinstance(secrets, dict) or source not in secrets:
+                raise ComposeProblem(
+                    f'service "{name}" refers to undefined secret {source}: invalid compose project',
+                    ("services", name, "secrets", index),
+                )
         for dependency in model._depends_on(spec.get("depends_on"), ("services", name, "depends_on")):
             if dependency not in services:
                 raise ComposeProblem(

@@ -121,11 +121,10 @@ def builds(ctx: Context) -> None:
     """A note for each `build:` of the app's image: deploykit deploys a pushed image."""
     for service in (ctx.web, *ctx.roles.prestart, *ctx.roles.processes):
         if service.build is not None:
-            image = service.image or ctx.web.image or "the image"
             ctx.note(
                 "not imported",
                 (*service.path, "build"),
-                f"deploykit deploys the pushed image {image}: build and push it in CI "
+                f"deploykit deploys the pushed image {service.image or ctx.image}: build and push it in CI "
                 "(`deploykit render dockerfile` writes a Dockerfile if you want one)",
             )
 
@@ -149,11 +148,12 @@ def _service_reason(
         )
     category, product = kind
     if category == "proxy":
+        replaced = "deploykit runs its own Traefik" + ("" if product == "Traefik" else f" instead of {product}")
         if proxy_imported:
-            return f"deploykit's Traefik replaces {product} (TLS, HTTP to HTTPS, routing); its route to the app became proxy"
+            return f"{replaced} (TLS, HTTP to HTTPS, routing); the host it routed to the app became proxy"
         return (
-            f"deploykit's Traefik replaces {product} (TLS, HTTP to HTTPS, routing to the app): set proxy.host, "
-            f"proxy.tls and proxy.email in profiles/{ctx.environment}.yaml"
+            f"{replaced} (TLS, HTTP to HTTPS, routing to the app): set proxy.host, proxy.tls and proxy.email "
+            f"in profiles/{ctx.environment}.yaml"
         )
     if category == "certificates":
         return f"deploykit's Traefik obtains and renews certificates itself (proxy.tls: acme) instead of {product}"

@@ -22,6 +22,7 @@ from deploykit.importing.proxy import proxy
 from deploykit.importing.resources import app_resources
 from deploykit.importing.roles import assign
 from deploykit.importing.web import WebCommand, web_command
+from deploykit.scaffold import GATEWAY
 from deploykit.spec import names
 from deploykit.targets import TARGETS
 
@@ -53,6 +54,7 @@ def import_project(project: Project, locator: Locator, choices: Choices) -> Impo
     ctx = Context(project, roles, locator, _app_name(project, choices), choices.environment)
     web = ctx.web
     base: list[Entry] = [_app_entry(ctx, project, choices), _image_entry(ctx, choices)]
+    ctx.image = str(base[1].value)
     launch = web_command(ctx)
     base += launch.entries
     base += app_resources(ctx, launch.command.server, launch.workers)
@@ -158,4 +160,12 @@ def _environment_entries(ctx: Context, launch: WebCommand, proxy_entry: Entry | 
         )
     if proxy_entry is not None:
         entries.append(proxy_entry)
+        entries.append(
+            field(
+                "k8s",
+                {"routing": "gateway", "gateway": dict(GATEWAY)},
+                "check: the Gateway your cluster runs (kubectl get gateways -A), as `deploykit init` writes it; its",
+                "HTTPS listener holds the certificate (k8s.gateway.listener_set and k8s.cluster_issuer for the app's own).",
+            )
+        )
     return entries

@@ -125,7 +125,9 @@ def _web_service(project: Project, chosen: str | None) -> Service:
             continue
         known = service.argv is not None and server_of(service.argv) is not None
         published = any(port.published for port in service.ports)
-        rank = 3 if known and (published or service.expose) else 2 if known else 1 if published else 0
+        # `expose` counts as a port too: behind a proxy the app publishes nothing.
+        listens = published or bool(service.expose)
+        rank = 3 if known and listens else 2 if known else 1 if listens else 0
         if rank:
             ranked.setdefault(rank, []).append(service)
     if not ranked:

@@ -139,7 +139,15 @@ def _port(ctx: Context, parsed: ServerCommand, command_path: tuple[str, ...]) ->
     owned_env = SERVERS[parsed.server].owned_env
     tcp_targets = list(dict.fromkeys(p.target for p in web.ports if p.protocol == "tcp"))
     port_flag = parsed.value_of("--port")
-    bind_port = _bind_port(parsed.value_of("--bind", "-b", "--insecure-bind"))
+    bind = parsed.value_of("--bind", "-b", "--insecure-bind")
+    bind_port = _bind_port(bind)
+    if bind is not None and bind_port is None:
+        ctx.note(
+            "warning",
+            command_path,
+            f"the server listened on {bind}; the proxy and the probes reach the app over TCP, so deploykit makes it "
+            "listen on `port`: anything that connected to the socket must connect to the port",
+        )
     if port_flag is not None and port_flag.isdigit():
         port, source = int(port_flag), f"--port in {ctx.source(command_path)}"
     elif bind_port is not None and bind_port.isdigit():

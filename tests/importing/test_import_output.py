@@ -84,8 +84,8 @@ def test_the_notes_list_what_has_no_place_in_a_profile(tmp_path: Path):
         "its own on every target: make sure the image works as any user",
         "not imported: docker-compose.yml:69:3: services.db: PostgreSQL runs outside the app (a managed service, or a "
         "server of its own); reference it through secrets.DATABASE_URL",
-        "not imported: docker-compose.yml:3:3: services.nginx: deploykit's Traefik replaces nginx (TLS, HTTP to HTTPS, "
-        "routing to the app): set proxy.host, proxy.tls and proxy.email in profiles/prod.yaml",
+        "not imported: docker-compose.yml:3:3: services.nginx: deploykit runs its own Traefik instead of nginx (TLS, "
+        "HTTP to HTTPS, routing to the app): set proxy.host, proxy.tls and proxy.email in profiles/prod.yaml",
         "not imported: docker-compose.yml:78:3: services.redis: Redis runs outside the app (a managed service, or a "
         "server of its own); env.CELERY_BROKER_URL points at it: set the address each environment uses",
         "note: profiles/prod.yaml accepts warnings concurrent-prestart, no-route, same-probe-path, volume-not-owned: "

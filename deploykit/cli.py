@@ -4,11 +4,13 @@ The console script starts in deploykit/entry.py, which runs everyday `render` an
 without importing typer, and hands everything else to `app` here.
 
 Exit codes: 0 success; 1 `check` found stale manifests, or `diff` found differences; 2 invalid input
-or usage; 3 unexpected error (a bug: please report it); 130 interrupted.
+or usage, or a file that cannot be read or written (permissions, a full disk); 3 unexpected error (a
+bug: please report it); 130 interrupted.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,9 +18,10 @@ from typing import Annotated, Any
 import typer
 from typer._completion_classes import completion_init
 from typer._completion_shared import get_completion_script
-from typer.core import TyperArgument, TyperCommand
+from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from deploykit import __version__
+from deploykit.cli_errors import one_line
 from deploykit.entry import EXIT_BUG, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, run_guarded
 
 __all__ = ["EXIT_BUG", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "app", "main"]
@@ -32,12 +35,52 @@ SHELLS = ("bash", "zsh", "fish")
 # `deploykit completion SHELL` prints the scripts instead, and the scripts' requests need the classes.
 completion_init()
 
+
+class _OneLineUsageErrors(TyperGroup):
+    """The deploykit command group: Click's usage errors (an unknown option, `-p DIR`, a missing argument)
+    as one `error:` line with exit code 2, like every other error, instead of Click's usage block. Help
+    (`--help`, or no arguments at all) is still printed whole.
+    """
+
+    def main(  # type: ignore[override]  # Click's signature; standalone mode is handled here
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except _CLICK_EXCEPTION as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # no arguments at all: the help is the answer
+                exc.show()  # type: ignore[attr-defined]
+            else:
+                context = getattr(exc, "ctx", None) if isinstance(exc, _USAGE_ERROR) else None
+                hint = f" (see `{context.command_path} --help`)" if context is not None else ""
+                message = exc.format_message()  # type: ignore[attr-defined]
+                print(f"error: {one_line(message)}{hint}", file=sys.stderr)
+            result = getattr(exc, "exit_code", EXIT_USAGE)
+        except typer.Abort:
+            print("interrupted", file=sys.stderr)
+            result = EXIT_INTERRUPTED
+        if not standalone_mode:
+            return result
+        sys.exit(result if isinstance(result, int) else EXIT_OK)
+
+
+# Typer ships its own copy of Click (typer._click) in recent versions and uses Click itself in older
+# ones: the classes are found through the exception typer exports rather than imported by module name.
+_USAGE_ERROR: type[Exception] = next(cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "UsageError")
+_CLICK_EXCEPTION: type[Exception] = next(cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "ClickException")
+
 app = typer.Typer(
     name=PROG,
     help="Compile one deployment spec into Docker Compose, Kubernetes, Nomad and a Dockerfile.",
     epilog="Start with `deploykit init`, then `deploykit render all`. Every command has an example in its --help.",
     add_completion=False,
     no_args_is_help=True,
+    cls=_OneLineUsageErrors,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -179,6 +222,10 @@ def render(
     assignments: SetOption = None,
     strict: StrictOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="With `all`: print nothing but errors.")] = False,
+    replace_other_target: Annotated[
+        bool,
+        typer.Option("--replace-other-target", help="With -o: replace a directory holding another target's rendering."),
+    ] = False,
 ) -> None:
     """Render a profile for one target (print it, or write it with -o DIR), or `all` into manifests/."""
     from deploykit.commands.render import run_command
@@ -195,6 +242,7 @@ def render(
             assignments=tuple(assignments or ()),
             strict=strict,
             quiet=quiet,
+            replace_other_target=replace_other_target,
         )
     )
 

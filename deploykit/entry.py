@@ -7,7 +7,8 @@ combined short flag, an option it does not know, a value that looks like an opti
 would refuse) goes to the typer app in cli.py, which owns every message and every other command.
 
 Exit codes: 0 success; 1 `check` found stale manifests, or `diff` found differences; 2 invalid input
-or usage; 3 unexpected error (a bug: please report it); 130 interrupted.
+or usage, or a file that cannot be read or written (permissions, a full disk); 3 unexpected error (a
+bug: please report it); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -27,18 +28,28 @@ EXIT_INTERRUPTED = 130
 
 
 def run_guarded(command: Callable[[], int]) -> int:
-    """Run a command and return its exit code: user errors are one line and 2, bugs 3 with details."""
+    """Run a command and return its exit code: user and environment errors are one line each and 2, bugs 3 with details."""
+    from deploykit.cli_errors import describe_os_error, one_line, silence_stdout
+
     try:
-        return command()
+        code = command()
+        sys.stdout.flush()  # a short output meets a full disk or a closed pipe only here
+        return code
     except DeployKitError as exc:
         for line in exc.lines():
-            print(f"error: {line}", file=sys.stderr)
+            print(f"error: {one_line(line)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
+        silence_stdout()
         return EXIT_OK  # the reader (e.g. `| head`) went away: not an error of ours
+    except OSError as exc:  # the environment, not the input: a permission, a full disk, stdout on /dev/full
+        if exc.filename is None:
+            silence_stdout()
+        print(f"error: {one_line(describe_os_error(exc))}", file=sys.stderr)
+        return EXIT_USAGE
     except Exception:
         import traceback
 

@@ -11,11 +11,16 @@ Run from the repository root: `python scripts/benchmark.py` (about a minute). It
 
 It is a benchmark, not a test: nothing here asserts a time. CI runs it once with `--sizes 2 --runs 1` to
 prove it works. `--imports` adds the ten most expensive imports of an uncached render.
+
+A second table times loading profiles of 1k, 10k and 100k keys (`--loading-keys`; 100k keys come close
+to the 1 MiB limit) in this process: loading must stay linear, so the time per key stays flat.
+`--loading-only` prints just that table.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
@@ -192,6 +197,74 @@ def table(cold: list[ColdStart], scaled: list[Scaling], runs: int) -> str:
     return "\n".join(lines)
 
 
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def _short_name(number: int) -> str:
+    """K plus `number` in base 36: 100,000 distinct keys in at most 5 characters each."""
+    digits = ""
+    while True:
+        number, digit = divmod(number, 36)
+        digits = _BASE36[digit] + digits
+        if number == 0:
+            return "K" + digits
+
+
+def loading_times(counts: list[int], runs: int) -> list[tuple[str, int, int, float]]:
+    """(shape, keys, bytes, seconds) for loading profiles of `counts` keys through `deploykit.pipeline.load`.
+
+    Two shapes: every key at the top level of one file (refused as unknown fields once loaded, read and
+    merged in full), and half the keys in a parent that the other half, in the child, extends and
+    overrides (the merge path). The fastest of `runs` runs is kept.
+    """
+    sys.path.insert(0, str(REPO))
+    from deploykit import pipeline
+    from deploykit.errors import DeployKitError
+    from deploykit.loading import yamlfile
+
+    base = "app: items-api\nimage: registry.example.com/acme/items-api:1.4.2\n"
+    rows = []
+    with tempfile.TemporaryDirectory() as scratch:
+        directory = Path(scratch)
+        for count in counts:
+            shapes = {
+                "top-level keys": {"profile.yaml": base + "".join(f"{_short_name(n)}: v\n" for n in range(count))},
+                "parent + child": {
+                    "parent.yaml": base + "env:\n" + "".join(f" {_short_name(n)}: a\n" for n in range(count // 2)),
+                    "profile.yaml": "extends: parent.yaml\nenv:\n"
+                    + "".join(f" {_short_name(n)}: b\n" for n in range(0, count, 2)),
+                },
+            }
+            for shape, files in shapes.items():
+                for name in ("parent.yaml", "profile.yaml"):
+                    (directory / name).unlink(missing_ok=True)
+                for name, text in files.items():
+                    (directory / name).write_text(text, encoding="utf-8")
+                size = max(len(text.encode()) for text in files.values())
+                best = float("inf")
+                for _ in range(runs):
+                    yamlfile._parse.cache_clear()  # each run reads the files afresh, not from the parse cache
+                    started = time.perf_counter()
+                    with contextlib.suppress(DeployKitError):  # the top-level shape is refused, once loaded
+                        pipeline.load(directory / "profile.yaml")
+                    best = min(best, time.perf_counter() - started)
+                rows.append((shape, count, size, best))
+    return rows
+
+
+def loading_table(counts: list[int], runs: int) -> str:
+    """The loading table: time and time per key (linear: the last column stays flat as the keys grow)."""
+    lines = [
+        f"Profile loading (deploykit.pipeline.load, fastest of {runs}):",
+        "",
+        "| shape | keys | bytes | seconds | us per key |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for shape, keys, size, seconds in loading_times(counts, runs):
+        lines.append(f"| {shape} | {keys} | {size} | {seconds:.3f} | {seconds / keys * 1e6:.1f} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=11, help="processes per figure (default 11)")
@@ -199,7 +272,15 @@ def main() -> None:
         "--sizes", default="10,50,200", help="environment counts for render all and check (default 10,50,200)"
     )
     parser.add_argument("--imports", action="store_true", help="also list the most expensive imports")
+    parser.add_argument(
+        "--loading-keys", default="1000,10000,100000", help="key counts for profile loading (default 1000,10000,100000)"
+    )
+    parser.add_argument("--loading-only", action="store_true", help="print only the profile loading table")
     args = parser.parse_args()
+    loading_keys = [int(count) for count in args.loading_keys.split(",") if count]
+    if args.loading_only:
+        print(loading_table(loading_keys, min(args.runs, 3)))
+        return
     if shutil.which("kubectl") is None:
         raise SystemExit("kubectl is not on PATH: the cold start is measured against `kubectl kustomize`")
     sizes = [int(size) for size in args.sizes.split(",") if size]
@@ -211,6 +292,8 @@ def main() -> None:
         print("\nimport time of an uncached render (cumulative ms):")
         for microseconds, module in import_breakdown(10):
             print(f"  {microseconds / 1000:7.1f}  {module}")
+    print()
+    print(loading_table(loading_keys, min(args.runs, 3)))
 
 
 if __name__ == "__main__":

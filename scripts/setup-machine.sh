@@ -13,6 +13,9 @@ yacron_version=0.19.0
 # The npm validators for the custom resources the k8s target renders (Gateway API, Traefik), pinned
 # by tests/k8s/npm/package-lock.json; the tests find them here (tests/tooling.py).
 npm_validators=/opt/deploykit-npm
+# HashiCorp's HCL parser (WASM), which the Nomad tests read the rendered jobs with, pinned by
+# tests/nomad/npm/package-lock.json; the tests find it here (tests/tooling.py).
+npm_hcl_reader=/opt/deploykit-hcl
 containers_conf=/etc/deploykit-ci/containers.conf
 export DEBIAN_FRONTEND=noninteractive
 
@@ -109,6 +112,17 @@ else
   cp "$repo_root/tests/k8s/npm/package.json" "$repo_root/tests/k8s/npm/package-lock.json" "$npm_validators/"
   npm ci --prefix "$npm_validators" --no-audit --no-fund --loglevel=error
   cp "$npm_validators/package-lock.json" "$npm_validators/.installed.lock"
+fi
+
+# --- HashiCorp's HCL parser for the Nomad tests, the same way, into a directory of its own.
+if cmp -s "$repo_root/tests/nomad/npm/package-lock.json" "$npm_hcl_reader/.installed.lock"; then
+  log "HCL reader already in $npm_hcl_reader"
+else
+  log "npm ci into $npm_hcl_reader"
+  mkdir -p "$npm_hcl_reader"
+  cp "$repo_root/tests/nomad/npm/package.json" "$repo_root/tests/nomad/npm/package-lock.json" "$npm_hcl_reader/"
+  npm ci --prefix "$npm_hcl_reader" --no-audit --no-fund --loglevel=error
+  cp "$npm_hcl_reader/package-lock.json" "$npm_hcl_reader/.installed.lock"
 fi
 
 # --- the project with its test and lint dependencies, into the interpreter the tests run with.

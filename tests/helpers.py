@@ -16,7 +16,7 @@ import socket
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,13 +67,21 @@ def run_cli(
 
 
 def run_installed(
-    *args: str, cwd: Path = REPO, env: Mapping[str, str] | None = None, timeout: float = 120, stdin: str | None = None
+    *args: str,
+    cwd: Path = REPO,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 120,
+    stdin: str | None = None,
+    prefix: Sequence[str] = (),
 ) -> subprocess.CompletedProcess[str]:
-    """`python -m deploykit ARGS` as a separate process, as users and pipelines run it."""
+    """`python -m deploykit ARGS` as a separate process, as users and pipelines run it.
+
+    `prefix` runs it through another program first (e.g. `setpriv ...` to drop privileges).
+    """
     environment = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
     environment.pop("COLUMNS", None)
     return subprocess.run(
-        [sys.executable, "-m", "deploykit", *args],
+        [*prefix, sys.executable, "-m", "deploykit", *args],
         cwd=cwd,
         env=environment,
         capture_output=True,

@@ -81,3 +81,21 @@ def npm_validators() -> Path:
             "run scripts/setup-machine.sh, or `npm ci` there and copy package-lock.json to .installed.lock"
         )
     return NPM_VALIDATORS
+
+
+HCL_READER = Path(os.environ.get("DEPLOYKIT_HCL_DIR") or "/opt/deploykit-hcl")
+_HCL_LOCK = Path(__file__).resolve().parent / "nomad" / "npm" / "package-lock.json"
+
+
+def hcl_reader() -> tuple[str, Path]:
+    """`node`, and HashiCorp's HCL parser (@cdktf/hcl2json) as scripts/setup-machine.sh installed it from
+    tests/nomad/npm (DEPLOYKIT_HCL_DIR overrides the directory); skip, or fail under CI, when missing.
+    """
+    node = require_tool("node", "install Node.js (node 20 or later)")
+    installed = HCL_READER / ".installed.lock"
+    if not installed.is_file() or installed.read_bytes() != _HCL_LOCK.read_bytes():
+        missing(
+            f"the HCL reader of tests/nomad/npm is not installed in {HCL_READER}: "
+            "run scripts/setup-machine.sh, or `npm ci` there and copy package-lock.json to .installed.lock"
+        )
+    return node, HCL_READER / "node_modules" / "@cdktf" / "hcl2json"

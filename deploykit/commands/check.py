@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import sys
-from pathlib import Path
 
 from deploykit import output
 from deploykit.commands.common import ManifestsChoice, check_output_format, error_records, print_json
@@ -31,36 +31,45 @@ def run(choice: ManifestsChoice, strict: bool, output_format: str = "text") -> i
     changed: list[str] = []
     missing: list[str] = []
     extra: list[str] = []
-    for entry in rendered:
-        expected = {file.path: output.with_header(file) for file in entry.output.rendering.files}
-        present = _files_under(entry.directory)
-        for path in sorted(expected):
-            actual_file = entry.directory / path
-            if path not in present:
-                missing.append(str(actual_file))
-                if not as_json:
-                    print(f"missing: {actual_file}", file=sys.stderr)
-                continue
-            actual = actual_file.read_text(encoding="utf-8", errors="replace")
-            if actual != expected[path]:
-                changed.append(str(actual_file))
-                if not as_json:
-                    sys.stdout.writelines(
-                        difflib.unified_diff(
-                            actual.splitlines(keepends=True),
-                            expected[path].splitlines(keepends=True),
-                            fromfile=f"{actual_file} (committed)",
-                            tofile=f"{actual_file} (rendered)",
+    # A shared lock: `render all` (exclusive) never swaps directories while they are being compared.
+    lock = (
+        output.locked(choice.manifests_dir, shared=True) if choice.manifests_dir.is_dir() else contextlib.nullcontext()
+    )
+    with lock:
+        for entry in rendered:
+            expected = output.directory_contents(entry.output.target, entry.output.rendering.files)
+            present = output.files_under(entry.directory)
+            for path in sorted(expected):
+                actual_file = entry.directory / path
+                if path not in present:
+                    missing.append(str(actual_file))
+                    if not as_json:
+                        print(f"missing: {actual_file}", file=sys.stderr)
+                    continue
+                actual = output.read_regular_file(actual_file)
+                if actual is None:  # a link, a FIFO or a device: never opened
+                    changed.append(str(actual_file))
+                    if not as_json:
+                        print(f"changed: {actual_file} is not a regular file", file=sys.stderr)
+                elif actual != expected[path]:
+                    changed.append(str(actual_file))
+                    if not as_json:
+                        sys.stdout.writelines(
+                            difflib.unified_diff(
+                                actual.splitlines(keepends=True),
+                                expected[path].splitlines(keepends=True),
+                                fromfile=f"{actual_file} (committed)",
+                                tofile=f"{actual_file} (rendered)",
+                            )
                         )
-                    )
-        for path in sorted(present - expected.keys()):
-            extra.append(str(entry.directory / path))
+            for path in sorted(present - expected.keys()):
+                extra.append(str(entry.directory / path))
+                if not as_json:
+                    print(f"extra: {entry.directory / path} (no longer rendered)", file=sys.stderr)
+        for directory in stale_directories(choice, rendered):
+            extra.append(f"{directory}/")
             if not as_json:
-                print(f"extra: {entry.directory / path} (no longer rendered)", file=sys.stderr)
-    for directory in stale_directories(choice, rendered):
-        extra.append(f"{directory}/")
-        if not as_json:
-            print(f"extra: {directory}/ (no profile renders it any more)", file=sys.stderr)
+                print(f"extra: {directory}/ (no profile renders it any more)", file=sys.stderr)
     stale = bool(changed or missing or extra)
     if as_json:
         print_json({"current": not stale, "changed": changed, "missing": missing, "extra": extra, "errors": []})
@@ -71,9 +80,3 @@ def run(choice: ManifestsChoice, strict: bool, output_format: str = "text") -> i
         )
         return EXIT_STALE
     return 0
-
-
-def _files_under(directory: Path) -> set[str]:
-    if not directory.is_dir():
-        return set()
-    return {path.relative_to(directory).as_posix() for path in directory.rglob("*") if path.is_file()}

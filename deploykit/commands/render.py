@@ -21,14 +21,16 @@ def run_command(
     assignments: tuple[str, ...],
     strict: bool,
     quiet: bool,
+    replace_other_target: bool = False,
 ) -> int:
     """`deploykit render` with its options as parsed (by typer, or by entry.py's fast path)."""
     if target == "all":
         from deploykit.commands import render_all
 
-        if profile is not None or output_dir is not None:
+        if profile is not None or output_dir is not None or replace_other_target:
             raise DeployKitError(
-                "`render all` reads every profile in --profiles and writes into --manifests; -p and -o do not apply"
+                "`render all` reads every profile in --profiles and writes into --manifests; "
+                "-p, -o and --replace-other-target do not apply"
             )
         return render_all.run(
             ManifestsChoice.found(profiles_dir, manifests_dir, env, only_targets, assignments), strict, quiet
@@ -37,13 +39,17 @@ def run_command(
         raise DeployKitError("--target applies to `render all` only")
     if len(env) > 1:
         raise DeployKitError("give one --env for a single target")
-    return run(target, ProfileChoice(profile, env[0] if env else None, profiles_dir, assignments), output_dir, strict)
+    choice = ProfileChoice(profile, env[0] if env else None, profiles_dir, assignments)
+    return run(target, choice, output_dir, strict, replace_other_target)
 
 
-def run(target: str, choice: ProfileChoice, output_dir: Path | None, strict: bool) -> int:
+def run(
+    target: str, choice: ProfileChoice, output_dir: Path | None, strict: bool, replace_other_target: bool = False
+) -> int:
     """Render one target to stdout, or as files into `output_dir`; warnings go to stderr.
 
     An unchanged profile is answered from the render cache (rendercache.py) without loading the spec.
+    `output_dir` is refused when it holds another target's rendering, unless `replace_other_target`.
     """
     from deploykit import rendercache
     from deploykit.rendering import RenderedFile
@@ -68,5 +74,6 @@ def run(target: str, choice: ProfileChoice, output_dir: Path | None, strict: boo
     else:
         from deploykit import output  # only when writing: stdout renders skip its imports
 
-        output.write_directory(output_dir, tuple(RenderedFile(path, content) for path, content in answer.files))
+        files = tuple(RenderedFile(path, content) for path, content in answer.files)
+        output.write_directory(output_dir, files, target, replace_other_target)
     return 0

@@ -15,6 +15,7 @@ from deploykit.loading.yamlfile import load_value
 
 # `a.b`, `prestart[0].name`, `labels[example.com/team]`: brackets for keys that contain dots.
 _SEGMENT = re.compile(r"([^.\[\]]+)|\[([^\]]+)\]")
+_SHOWN_ARGUMENT = 80
 
 
 def apply_overrides(source: MergedProfile, assignments: list[str]) -> MergedProfile:
@@ -22,7 +23,7 @@ def apply_overrides(source: MergedProfile, assignments: list[str]) -> MergedProf
     data = source.data
     positions = dict(source.positions)
     for assignment in assignments:
-        argument = f"--set {assignment}"
+        argument = _argument_name(assignment)
         field, separator, text = assignment.partition("=")
         if not separator or not field:
             raise DeployKitError("expected PATH=VALUE, e.g. --set replicas=6", Location(argument, 1, 1))
@@ -37,6 +38,15 @@ def apply_overrides(source: MergedProfile, assignments: list[str]) -> MergedProf
             if depth == len(path) or path[:depth] not in positions:
                 positions[path[:depth]] = Location(argument, 1, len("--set ") + 1)
     return replace(source, data=data, positions=positions)
+
+
+def _argument_name(assignment: str) -> str:
+    """`--set ASSIGNMENT` as errors name it, in place of a file name: a long value is cut short.
+
+    Columns still count in the whole argument; a 5,000-digit value is not worth repeating in full.
+    """
+    shown = assignment if len(assignment) <= _SHOWN_ARGUMENT else assignment[: _SHOWN_ARGUMENT - 3] + "..."
+    return f"--set {shown}"
 
 
 def _parse_path(field: str, argument: str) -> FieldPath:

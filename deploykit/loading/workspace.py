@@ -128,7 +128,7 @@ def environment_profiles(
     found: dict[str, EnvironmentProfile] = {}
     bases: list[Path] = []
     extended: set[str] = set()
-    for path in sorted(profiles_dir.glob("*.yaml")):
+    for path in _profile_files(profiles_dir):
         source = load_merged(path)
         extended.update(source.chain[:-1])
         if "environment" not in source.data:
@@ -169,7 +169,7 @@ def _declared_environments(profiles_dir: Path) -> dict[str, Path]:
     from deploykit.loading.merge import load_merged
 
     declared: dict[str, Path] = {}
-    for path in sorted(profiles_dir.glob("*.yaml")):
+    for path in _profile_files(profiles_dir):
         try:
             environment = load_merged(path).data.get("environment")
         except DeployKitError:
@@ -186,3 +186,10 @@ def _shown(path: Path) -> str:
         return os.path.relpath(path)
     except ValueError:  # another drive on Windows
         return str(path)
+
+
+def _profile_files(profiles_dir: Path) -> list[Path]:
+    """The *.yaml files of `profiles_dir`, sorted. An unreadable directory is an OSError naming it (Path.glob
+    would quietly find nothing, and the run would say no profile declares an environment)."""
+    with os.scandir(profiles_dir) as entries:
+        return sorted(profiles_dir / entry.name for entry in entries if entry.name.endswith(".yaml"))

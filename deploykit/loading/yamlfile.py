@@ -4,11 +4,16 @@ The file is composed into nodes by ruamel.yaml and converted here by hand, so th
 decides what a plain scalar means. That closes the classic YAML traps before the spec model sees them:
 duplicate keys, anchors and aliases (billion laughs), custom tags, and plain scalars that YAML 1.1
 tools read as something other than what the author meant (`no` is false, `1.10` is 1.1, `0755` is 493).
+
+Reading is bounded whatever the input: only regular files are opened, at most MAX_FILE_BYTES are read,
+the scanner stops at twice MAX_DEPTH levels of nesting (its cost grows with the nesting), and every
+pattern applied to a value runs in linear time.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import re
 import stat
 from dataclasses import dataclass
@@ -19,6 +24,12 @@ from deploykit.errors import DeployKitError, FieldPath, Location
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 32
+# The scanner keeps state per open level and rescans it for every token (2,000 nested `[` took 8 s),
+# so it stops well before that; up to this depth the converter names the field that is too deep.
+MAX_SCANNER_DEPTH = 2 * MAX_DEPTH
+# No field takes a number anywhere near this long; Python refuses to convert integers over 4,300
+# digits (fewer when PYTHONINTMAXSTRDIGITS says so, 640 at least), so longer ones never reach int().
+MAX_INTEGER_DIGITS = 64
 
 _TAG_PREFIX = "tag:yaml.org,2002:"
 
@@ -35,11 +46,17 @@ _AMBIGUOUS = re.compile(
     r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|=|<<"
     r"|[-+]?0[0-7_]+|[-+]?0b[01_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?0o[0-7_]+"
     r"|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?"
-    r"|[-+]?[0-9][0-9_]*_[0-9_]*(?:\.[0-9_]*)?"
+    # (at least one `_` in the integer part; the lookahead keeps this linear where `[0-9_]*_[0-9_]*`
+    # backtracked quadratically: a 40 KB `1_1_1_..._x` took 10 s)
+    r"|[-+]?[0-9](?=[0-9_]*_)[0-9_]*(?:\.[0-9_]*)?"
     r"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?)$"
 )
 # C0 controls other than tab and newline, DEL, and the C1 range: never meaningful in a profile.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# In keys not even tab and newline: no field, env name or label key holds them.
+_KEY_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Half of a UTF-16 pair, written as a `\ud800` escape: not a character, and no UTF-8 file can hold it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # The same, as raw characters in the file, where a carriage return is only part of a CRLF line end.
 _RAW_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # A decimal whose fraction ends in a zero after another digit: `1.10` reads as 1.1, the classic
@@ -58,28 +75,89 @@ class Document:
     file: str
 
 
+@dataclass(frozen=True)
+class ProfileFile:
+    """The bytes of a profile file, and which file it is (device and inode: two paths, one file)."""
+
+    raw: bytes
+    identity: tuple[int, int]
+
+
+class UnreadableFile(Exception):
+    """Why a path cannot be read as a profile; the caller says where the path came from.
+
+    `reason` is the whole sentence ("cannot read file: Permission denied"); `detail` is the part
+    after "cannot read file: " when the OS said why.
+    """
+
+    def __init__(self, reason: str, missing: bool = False, detail: str | None = None):
+        self.reason = reason
+        self.missing = missing
+        self.detail = detail or reason
+        super().__init__(reason)
+
+
+def _os_error(exc: OSError) -> UnreadableFile:
+    return UnreadableFile(f"cannot read file: {exc.strerror}", detail=exc.strerror)
+
+
+def read_profile_file(path: Path) -> ProfileFile:
+    """The bytes of `path` (links followed) if it is a regular file of at most MAX_FILE_BYTES; else UnreadableFile.
+
+    Nothing but a regular file is read: a FIFO would block forever and `/dev/zero` never ends. The
+    open itself cannot block (O_NONBLOCK: opening a FIFO waits for a writer otherwise), and the read
+    stops one byte past the limit whatever the size claimed beforehand.
+    """
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise UnreadableFile("file not found", missing=True) from None
+    except OSError as exc:
+        raise _os_error(exc) from None
+    try:
+        info = os.fstat(descriptor)
+        if stat.S_ISDIR(info.st_mode):
+            raise UnreadableFile("is a directory, not a profile file")
+        if not stat.S_ISREG(info.st_mode):
+            # A FIFO or a device would block the read, or never end: a profile is a file.
+            raise UnreadableFile("is not a regular file (a FIFO, socket or device); give a profile file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise UnreadableFile(
+                f"file is {info.st_size} bytes; profiles are limited to {MAX_FILE_BYTES} bytes (1 MiB)"
+            )
+        raw = _read_at_most(descriptor, MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise _os_error(exc) from None
+    finally:
+        os.close(descriptor)
+    if len(raw) > MAX_FILE_BYTES:  # the file grew between fstat and read
+        raise UnreadableFile(f"file is larger than {MAX_FILE_BYTES} bytes (1 MiB)")
+    return ProfileFile(raw, (info.st_dev, info.st_ino))
+
+
+def _read_at_most(descriptor: int, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    remaining = limit
+    while remaining > 0:
+        chunk = os.read(descriptor, min(remaining, 1024 * 1024))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
 def load_document(path: Path, display_name: str) -> Document:
     """Read `path` as a single YAML mapping; every problem is a DeployKitError at its location."""
-    start = Location(display_name, 1, 1)
     try:
-        status = path.stat()
-        if stat.S_ISDIR(status.st_mode):
-            raise IsADirectoryError
-        if not stat.S_ISREG(status.st_mode):
-            # A FIFO or a device would block the read, or never end: a profile is a file.
-            raise DeployKitError("is not a regular file (a FIFO, socket or device); give a profile file", start)
-        size = status.st_size
-        if size > MAX_FILE_BYTES:
-            raise DeployKitError(f"file is {size} bytes; profiles are limited to {MAX_FILE_BYTES} bytes (1 MiB)", start)
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise DeployKitError("file not found", start) from None
-    except IsADirectoryError:
-        raise DeployKitError("is a directory, not a profile file", start) from None
-    except OSError as exc:
-        raise DeployKitError(f"cannot read file: {exc.strerror}", start) from None
-    if len(raw) > MAX_FILE_BYTES:  # the file grew between stat and read
-        raise DeployKitError(f"file is larger than {MAX_FILE_BYTES} bytes (1 MiB)", start)
+        raw = read_profile_file(path).raw
+    except UnreadableFile as exc:
+        raise DeployKitError(exc.reason, Location(display_name, 1, 1)) from None
+    return parse_document(raw, display_name)
+
+
+def parse_document(raw: bytes, display_name: str) -> Document:
+    """The bytes of one profile file as a single YAML mapping; every problem is a DeployKitError at its location."""
     data, positions = _parse(raw, display_name)
     # The parse is shared by every profile that extends this file: each caller gets its own data to change.
     return Document(_copied(data), dict(positions), display_name)
@@ -136,18 +214,53 @@ def _decode_utf8(raw: bytes, display_name: str) -> str:
         ) from None
 
 
+class _TooDeep(Exception):
+    """Raised by the bounded scanner at the token that opens one level too many."""
+
+    def __init__(self, line: int, column: int):
+        self.line = line
+        self.column = column
+
+
+@functools.cache
+def _bounded_scanner() -> type:
+    """ruamel.yaml's scanner, refusing to open more than MAX_SCANNER_DEPTH levels.
+
+    Built on first use: ruamel.yaml is imported only when a file is read.
+    """
+    from ruamel.yaml.scanner import Scanner
+
+    class BoundedScanner(Scanner):
+        def _refuse_deeper(self, line: int, column: int) -> None:
+            if self.flow_level + len(self.indents) >= MAX_SCANNER_DEPTH:
+                raise _TooDeep(line, column)
+
+        def fetch_flow_collection_start(self, TokenClass: Any, to_push: str) -> None:
+            self._refuse_deeper(self.reader.line + 1, self.reader.column + 1)
+            super().fetch_flow_collection_start(TokenClass, to_push)
+
+        def add_indent(self, column: int) -> bool:
+            if self.indent < column:
+                # `column` is where the new level's key or `-` starts: point there, not at the `:` after it.
+                self._refuse_deeper(self.reader.line + 1, column + 1)
+            return super().add_indent(column)
+
+    return BoundedScanner
+
+
 def _compose(text: str, display_name: str, column_offset: int = 0):
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     _refuse_raw_controls(text, display_name, column_offset)
     yaml = YAML(typ="safe", pure=True)
+    yaml.Scanner = _bounded_scanner()
     try:
         return yaml.compose(text)
-    except RecursionError:
-        # ruamel composes nested collections recursively: a few hundred levels exhaust the stack.
+    except _TooDeep as exc:
         raise DeployKitError(
-            f"nesting is deeper than any profile needs (at most {MAX_DEPTH} levels)", Location(display_name, 1, 1)
+            f"nesting is deeper than any profile needs (at most {MAX_DEPTH} levels)",
+            Location(display_name, exc.line, exc.column + column_offset),
         ) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -223,8 +336,9 @@ class _Converter:
                 )
             self._refuse_written_tag(key_node, path)
             key = str(key_node.value)
-            if _CONTROL.search(key):
+            if _KEY_CONTROL.search(key):
                 raise DeployKitError("control characters are not allowed in keys", self.location(key_node), path)
+            self._refuse_surrogates(key, key_node, path)
             child = (*path, key)
             if key in result:
                 first = self.positions[child]
@@ -234,6 +348,13 @@ class _Converter:
             self.positions[child] = self.location(key_node)
             result[key] = self.convert(value_node, child)
         return result
+
+    def _refuse_surrogates(self, text: str, node, path: FieldPath) -> None:
+        found = _SURROGATE.search(text)
+        if found is not None:
+            raise DeployKitError(
+                f"lone surrogate U+{ord(found.group()):04X} is not Unicode text", self.location(node), path
+            )
 
     def _refuse_written_tag(self, node, path: FieldPath) -> None:
         """Refuse any tag written in the file, `!!str` included: the converter alone decides what a value means.
@@ -252,6 +373,7 @@ class _Converter:
         text = str(node.value)
         if _CONTROL.search(text):
             raise DeployKitError("control characters are not allowed in values", self.location(node), path)
+        self._refuse_surrogates(text, node, path)
         if node.style is not None:  # quoted or block scalar: always a string
             return text
         if _NULL.match(text):
@@ -276,6 +398,14 @@ class _Converter:
                 path,
             )
         if _INT_DECIMAL.match(text):
+            digits = len(text.lstrip("+-"))
+            if digits > MAX_INTEGER_DIGITS:
+                raise DeployKitError(
+                    f"the plain number {text[:20]}... ({digits} digits) is longer than any field takes "
+                    f"(at most {MAX_INTEGER_DIGITS} digits); quote it if it is text",
+                    self.location(node),
+                    path,
+                )
             return int(text)
         if _FLOAT.match(text) or _FLOAT_SPECIAL.match(text):
             return float(text.lower().replace(".inf", "inf").replace(".nan", "nan"))

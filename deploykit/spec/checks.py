@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
-from deploykit.errors import Problem
+from deploykit.errors import FieldPath, Problem
 from deploykit.servers import detect, flag_of
 from deploykit.spec import names
 from deploykit.spec.model import Profile
+from deploykit.spec.network import Destination
 
 
 def problems(profile: Profile) -> Iterator[Problem]:
@@ -39,20 +40,11 @@ def problems(profile: Profile) -> Iterator[Problem]:
             seen.add(name)
             if not entry.command[0]:
                 yield Problem((field, name, "command", 0), "the program to run cannot be empty")
-            for variable in entry.env:
-                if names.SECRET_LOOKING_ENV.search(variable):
-                    yield Problem(
-                        (field, name, "env", variable),
-                        f"{variable} looks like a credential; reference it under `secrets:` instead of writing its value",
-                    )
+            yield from _plain_env_problems(profile, (field, name, "env"), entry.env)
     for name in profile.env:
         if name in profile.secrets:
             yield Problem(("env", name), f"{name} is also defined in secrets; define it in one place")
-        if names.SECRET_LOOKING_ENV.search(name):
-            yield Problem(
-                ("env", name),
-                f"{name} looks like a credential; reference it under `secrets:` instead of writing its value",
-            )
+    yield from _plain_env_problems(profile, ("env",), profile.env)
     for variable in profile.secret_files:
         setter = _setter_of(profile, variable)
         if setter is not None:
@@ -60,6 +52,7 @@ def problems(profile: Profile) -> Iterator[Problem]:
                 ("secrets", variable.removesuffix("_FILE")),
                 f"with secrets_as: file the app finds this secret through {variable}, which {setter} also sets; rename one of them",
             )
+    yield from _network_problems(profile)
     port_names, port_numbers = {"http"}, {profile.port}
     for index, extra in enumerate(profile.ports):
         if extra.name in port_names:
@@ -83,6 +76,29 @@ def problems(profile: Profile) -> Iterator[Problem]:
             yield Problem(("proxy", "host"), f"required with tls: {proxy.tls}", ("proxy", "tls"))
         if proxy.tls != "provided" and proxy.certificate is not None:
             yield Problem(("proxy", "certificate"), "only used with tls: provided")
+
+
+def _network_problems(profile: Profile) -> Iterator[Problem]:
+    """A caller that names nobody, and a destination that is both a network and pods, or neither."""
+    for index, caller in enumerate(profile.network.callers):
+        if caller.namespace is None and not caller.pod_labels and caller.compose_network is None:
+            yield Problem(
+                ("network", "callers", index),
+                "name the callers: namespace and/or pod_labels (Kubernetes), compose_network (Compose)",
+            )
+    destinations: list[tuple[tuple[str, ...], list[Destination]]] = [
+        (("network", "egress"), profile.network.egress),
+        (("k8s", "network_policy", "egress"), profile.k8s.network_policy.egress),
+    ]
+    for path, entries in destinations:
+        for index, destination in enumerate(entries):
+            if destination.cidr is not None and destination.in_cluster:
+                yield Problem(
+                    (*path, index, "cidr"),
+                    "a destination is a network (cidr) or pods (namespace, pod_labels), not both",
+                )
+            elif destination.cidr is None and not destination.in_cluster:
+                yield Problem((*path, index), "name the destination: cidr, or namespace and/or pod_labels")
 
 
 def _setter_of(profile: Profile, variable: str) -> str | None:
@@ -147,3 +163,20 @@ def _server_problems(profile: Profile) -> Iterator[Problem]:
             )
             if reason is not None:
                 yield Problem((where, name), f"remove {name}: {reason}")
+
+
+def _plain_env_problems(profile: Profile, path: FieldPath, env: Mapping[str, str]) -> Iterator[Problem]:
+    """Credentials written as plain values: a credential-looking name (unless acknowledged in `env_not_secret`),
+    or a password inside a URL whatever the name."""
+    for name, value in env.items():
+        if name not in profile.env_not_secret and names.looks_like_credential(name):
+            yield Problem(
+                (*path, name),
+                f"{name} looks like a credential; reference it under `secrets:` instead of writing its value "
+                "(or list it in `env_not_secret` if it holds no secret)",
+            )
+        if names.URL_WITH_PASSWORD.match(value):
+            yield Problem(
+                (*path, name),
+                "the value holds a password in its URL (user:password@host); reference it under `secrets:` instead of writing it",
+            )

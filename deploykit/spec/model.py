@@ -27,6 +27,7 @@ from deploykit.spec.base import (
     TargetName,
     text_schema,
 )
+from deploykit.spec.network import Network
 from deploykit.spec.options.build import BuildOptions
 from deploykit.spec.options.compose import ComposeOptions
 from deploykit.spec.options.k8s import K8sOptions
@@ -356,6 +357,12 @@ class Profile(SpecModel):
     )
     env: _Env = Field({}, description="Plain environment variables (no credentials: use `secrets`).")
     secrets: dict[EnvName, SecretRef] = Field({}, description="Environment variables read from secrets, by reference.")
+    env_not_secret: Annotated[list[EnvName], Field(max_length=256)] = Field(
+        [],
+        description="Names in `env` (and `overrides.<target>.env`) that look like credentials but hold none, e.g. SORT_KEY. "
+        "A plain value for a name such as *_PASSWORD, *_PASS, *_TOKEN, *_SECRET, *_KEY, *_AUTH or *_DSN is refused "
+        "unless the name is listed here; a password inside a URL (user:password@host) is refused whatever the name.",
+    )
     secrets_as: Literal["env", "file"] = Field(
         "env",
         description="How the app receives each secret, the same on every target. env: the variable holds the value "
@@ -364,6 +371,7 @@ class Profile(SpecModel):
         "apps that read files).",
     )
     proxy: Proxy | None = Field(None, description="Public HTTPS exposure through the TLS proxy.")
+    network: Network = Field(Network(), description="Who may call the app besides the proxy, and where it may connect.")
     shutdown_seconds: Seconds = Field(
         30, description="Graceful shutdown budget: time between SIGTERM and SIGKILL on every target."
     )

@@ -56,10 +56,30 @@ LABEL_VALUE_PATTERN = LABEL_VALUE.pattern
 SECRET_KEY_PATTERN = r"^(?!\.\.?$)[-._a-zA-Z0-9]+$"
 PORT_NAME_PATTERN = r"^(?=.*[a-z])(?!.*--)[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 
-# Env names that look like they hold a credential: these must come from `secrets:`, not `env:`.
-SECRET_LOOKING_ENV = re.compile(
-    r"(?:^|_)(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|APIKEY|PRIVATE_KEY|CREDENTIALS?)(?:_|$)", re.IGNORECASE
+# Env names that look like they hold a credential: these must come from `secrets:`, not `env:`. One
+# pattern, case-insensitive, for the loader and the editor schema (spec/schema.py); the names it must
+# and must not catch are listed in tests/spec/test_credential_names.py.
+_CREDENTIAL_WORDS = "PASSWORDS?|PASSWD|PASSPHRASE|SECRETS?|TOKENS?|CREDENTIALS?|APIKEYS?"
+# Credentials as the last word only: `SSH_KEY` but not `KEY_ID`, `BASIC_AUTH` but not `AUTH_URL`,
+# `SENTRY_DSN` but not `DSN_TIMEOUT`, `DB_PASS` but not `PASS_RATE`; Azure's connection strings carry the key.
+_CREDENTIAL_LAST_WORDS = "PASS|PWD|KEYS?|AUTH|DSN|CREDS|SALT|CONNECTION_STRING"
+# Credential words glued to others: `PGPASSWORD`, `dbPassword`, `apiKey`, `clientSecret`.
+_CREDENTIAL_FRAGMENTS = (
+    "PASSWORD|PASSWD|PASSPHRASE|APIKEY|PRIVATEKEY|SECRETKEY|ACCESSKEY|SSHKEY|AUTHTOKEN|ACCESSTOKEN|CLIENTSECRET"
 )
+SECRET_LOOKING_ENV = re.compile(
+    # Not the name of where a secret is: `POSTGRES_PASSWORD_FILE` (the Docker images' convention), `SECRETS_DIR`.
+    r"^(?!.*_(?:FILE|PATH|DIR)$)"
+    rf"(?:.*(?:^|_)(?:{_CREDENTIAL_WORDS})(?:_|$)|.*(?:^|_)(?:{_CREDENTIAL_LAST_WORDS})$|.*(?:{_CREDENTIAL_FRAGMENTS}))",
+    re.IGNORECASE,
+)
+# A URL with a password in it (`postgresql://user:password@host/db`, `redis://:password@host`).
+URL_WITH_PASSWORD = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s:]*:[^/?#@\s]+@")
+
+
+def looks_like_credential(name: str) -> bool:
+    """Whether an environment variable called `name` most likely holds a credential (`env_not_secret` overrides it)."""
+    return SECRET_LOOKING_ENV.search(name) is not None
 
 
 def check_dns_label(value: str, what: str = "name") -> str:
@@ -120,4 +140,60 @@ def check_http_path(value: str) -> str:
         raise ValueError(
             f"{value!r} is not a valid HTTP path: start with '/' and use letters, digits and ._~!*+,;=:@%/- only"
         )
+    return value
+
+
+# For the editor schema: the characters an address or a CIDR network is written with (no zone `%`, no
+# `$`); the loader parses them fully (check_ip_address, check_ip_network).
+IP_ADDRESS_PATTERN = r"^[0-9A-Fa-f:.]+$"
+IP_NETWORK_PATTERN = r"^[0-9A-Fa-f:.]+/[0-9]{1,3}$"
+
+
+def check_ip_address(value: str) -> str:
+    """`value` if it is an IPv4 or IPv6 address written without a zone ID, else a ValueError.
+
+    Python accepts `fe80::1%eth0` (and `::1%${HOME}`); no target can use a zone, and whatever follows
+    the `%` would reach the output as written.
+    """
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an IP address (e.g. 0.0.0.0, 127.0.0.1 or ::1)") from None
+    if "%" in value:
+        raise ValueError(f"{value!r} has an IPv6 zone ID (%...); write the address alone")
+    return value
+
+
+def check_ip_network(value: str) -> str:
+    """`value` normalised, if it is an IPv4 or IPv6 network in CIDR notation, without host bits or a zone ID."""
+    import ipaddress
+
+    try:
+        network = ipaddress.ip_network(value, strict=True)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a network in CIDR notation ({exc})") from None
+    if "%" in value:
+        raise ValueError(f"{value!r} has an IPv6 zone ID (%...); write the network alone, e.g. fe80::/64")
+    return str(network)
+
+
+def check_address_list(value: str) -> str:
+    """`value` if it is `*` or a comma-separated list of IP addresses and CIDR networks (uvicorn's
+    --forwarded-allow-ips), else a ValueError naming the entry that is neither.
+
+    uvicorn keeps an entry it cannot parse as a literal host name that never matches a peer address,
+    so a typo would silently trust nobody, or the wrong network.
+    """
+    for entry in (part.strip() for part in value.split(",")):
+        if entry == "*":
+            continue
+        try:
+            if "/" in entry:
+                check_ip_network(entry)
+            else:
+                check_ip_address(entry)
+        except ValueError as exc:
+            raise ValueError(f"{value!r}: {exc}") from None
     return value

@@ -26,12 +26,16 @@ def _case_insensitive(pattern: str) -> str:
 # Variables deploykit sets for whatever server runs (servers.py: owned_env); the rest depend on `server`,
 # which another file of the chain may set.
 _SET_BY_DEPLOYKIT = sorted(set.intersection(*(set(server.owned_env) for server in SERVERS.values())))
-# Env names deploykit refuses in `env` (spec/checks.py): credentials belong in `secrets`.
-_REFUSED_ENV_NAMES = {
-    "anyOf": [
-        {"pattern": _case_insensitive(names.SECRET_LOOKING_ENV.pattern)},
-        {"enum": _SET_BY_DEPLOYKIT},
-    ]
+# Env names deploykit refuses in `env` (spec/checks.py): credentials belong in `secrets`. A file that
+# lists names in `env_not_secret` may use them, and JSON Schema cannot match keys against that list:
+# there the loader alone decides.
+_CREDENTIAL_NAMES_UNLESS_ACKNOWLEDGED = {
+    "if": {"not": {"required": ["env_not_secret"]}},
+    "then": {
+        "properties": {
+            "env": {"propertyNames": {"not": {"pattern": _case_insensitive(names.SECRET_LOOKING_ENV.pattern)}}}
+        }
+    },
 }
 
 
@@ -41,7 +45,9 @@ def profile_schema() -> dict[str, Any]:
     _drop_required(schema)
     _keys_by_pattern(schema)
     properties = schema["properties"]
-    properties["env"]["propertyNames"]["not"] = _REFUSED_ENV_NAMES
+    properties["env"]["propertyNames"]["not"] = {"enum": _SET_BY_DEPLOYKIT}
+    properties["env"]["additionalProperties"]["not"] = {"pattern": names.URL_WITH_PASSWORD.pattern}
+    schema["allOf"] = [_CREDENTIAL_NAMES_UNLESS_ACKNOWLEDGED]
     properties["secrets"]["propertyNames"]["not"] = {"enum": _SET_BY_DEPLOYKIT}
     # k8s/check.py: never the `default` namespace.
     schema["$defs"]["K8sOptions"]["properties"]["namespace"]["anyOf"][0]["not"] = {"const": "default"}

@@ -51,7 +51,7 @@ def test_every_cross_field_rule_a_profile_breaks_is_reported(tmp_path: Path):
     assert result.stderr.splitlines() == [
         "error: profile.yaml:3:34: command[2]: remove --reload: reloading on file changes is for development; containers are replaced, not reloaded",
         "error: profile.yaml:6:3: env.FORWARDED_ALLOW_IPS: remove FORWARDED_ALLOW_IPS: deploykit sets the proxy's addresses for each target",
-        "error: profile.yaml:5:3: env.DB_PASSWORD: DB_PASSWORD looks like a credential; reference it under `secrets:` instead of writing its value",
+        "error: profile.yaml:5:3: env.DB_PASSWORD: DB_PASSWORD looks like a credential; reference it under `secrets:` instead of writing its value (or list it in `env_not_secret` if it holds no secret)",
         "error: profile.yaml:9:3: health.timeout_seconds: must be less than health.interval_seconds",
     ]
 

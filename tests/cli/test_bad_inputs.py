@@ -171,7 +171,7 @@ CASES = [
     Case(
         "credential-in-env",
         extra("env:\n  DB_PASSWORD: hunter2\n"),
-        "profile.yaml:4:3: env.DB_PASSWORD: DB_PASSWORD looks like a credential; reference it under `secrets:` instead of writing its value",
+        "profile.yaml:4:3: env.DB_PASSWORD: DB_PASSWORD looks like a credential; reference it under `secrets:` instead of writing its value (or list it in `env_not_secret` if it holds no secret)",
     ),
     Case(
         "env-and-secret-overlap",
@@ -197,6 +197,26 @@ CASES = [
         "autoscaling-min-above-max",
         extra("k8s:\n  autoscaling:\n    min_replicas: 5\n    max_replicas: 3\n"),
         "profile.yaml:5:5: k8s.autoscaling.min_replicas: must not exceed k8s.autoscaling.max_replicas",
+    ),
+    Case(
+        "caller-names-nobody",
+        extra("network:\n  callers:\n    - pod_labels: {}\n"),
+        "profile.yaml:5:7: network.callers[0]: name the callers: namespace and/or pod_labels (Kubernetes), compose_network (Compose)",
+    ),
+    Case(
+        "destination-network-and-pods",
+        extra("network:\n  egress:\n    - {cidr: 10.0.0.0/8, namespace: db, ports: [5432]}\n"),
+        "profile.yaml:5:8: network.egress[0].cidr: a destination is a network (cidr) or pods (namespace, pod_labels), not both",
+    ),
+    Case(
+        "destination-names-nothing",
+        extra("k8s:\n  network_policy:\n    egress:\n      - ports: [443]\n"),
+        "profile.yaml:6:9: k8s.network_policy.egress[0]: name the destination: cidr, or namespace and/or pod_labels",
+    ),
+    Case(
+        "egress-not-a-network",
+        extra("network:\n  egress:\n    - {cidr: 10.0.0.1/8, ports: [5432]}\n"),
+        "profile.yaml:5:8: network.egress[0].cidr: '10.0.0.1/8' is not a network in CIDR notation (10.0.0.1/8 has host bits set)",
     ),
     Case(
         "missing-app",
@@ -252,6 +272,112 @@ CASES = [
         BASE,
         "give exactly one of -p/--profile FILE or --env NAME",
         args=("render", "k8s", "-o", "out"),
+    ),
+    # Exit 3 instead of 2 (issue 17, item 7): each refused where the input is read, with its location.
+    Case(
+        "integer-over-4300-digits",
+        extra(f"replicas: {'1' * 5000}\n"),
+        "profile.yaml:3:11: replicas: the plain number 11111111111111111111... (5000 digits) is longer than any field takes (at most 64 digits); quote it if it is text",
+    ),
+    Case(
+        "integer-over-4300-digits-in-set",
+        BASE,
+        f"--set replicas={'1' * 68}...:1:16: replicas: the plain number 11111111111111111111... (5000 digits) is longer than any field takes (at most 64 digits); quote it if it is text",
+        args=("render", "k8s", "-p", "profile.yaml", "-o", "out", "--set", f"replicas={'1' * 5000}"),
+    ),
+    Case(
+        "extends-name-too-long",
+        f"extends: {'a' * 300}.yaml\n" + BASE,
+        f"profile.yaml:1:1: extends: parent profile '{'a' * 60}...' cannot be read: File name too long",
+    ),
+    Case(
+        "extends-lone-surrogate",
+        'extends: "\\ud800"\n' + BASE,
+        "profile.yaml:1:10: extends: lone surrogate U+D800 is not Unicode text",
+    ),
+    Case(
+        "extends-outside-the-repository",
+        "extends: /etc/passwd\n" + BASE,
+        "profile.yaml:1:1: extends: parent profile '/etc/passwd' is outside the profile's directory (.); profiles extend only profiles inside their repository, or inside the first profile's directory outside one",
+    ),
+    # Invalid output with exit 0 (item 8).
+    Case(
+        "bind-address-with-zone-id",
+        extra('compose:\n  bind_address: "::1%${HOME}"\n'),
+        "profile.yaml:4:3: compose.bind_address: '::1%${HOME}' has an IPv6 zone ID (%...); write the address alone",
+        args=("render", "compose", "-p", "profile.yaml", "-o", "out"),
+    ),
+    Case(
+        "bind-address-not-an-address",
+        extra('compose:\n  bind_address: "0.0.0.0:80"\n'),
+        "profile.yaml:4:3: compose.bind_address: '0.0.0.0:80' is not an IP address (e.g. 0.0.0.0, 127.0.0.1 or ::1)",
+        args=("render", "compose", "-p", "profile.yaml", "-o", "out"),
+    ),
+    Case(
+        "egress-cidr-with-zone-id",
+        extra('k8s:\n  network_policy:\n    egress:\n      - cidr: "fe80::%eth0/64"\n        ports: [5432]\n'),
+        "profile.yaml:6:9: k8s.network_policy.egress[0].cidr: 'fe80::%eth0/64' has an IPv6 zone ID (%...); write the network alone, e.g. fe80::/64",
+    ),
+    Case(
+        "forwarded-allow-ips-not-addresses",
+        extra('k8s:\n  forwarded_allow_ips: "10.0.0.0/8, 10.1.2.3.4"\n'),
+        "profile.yaml:4:3: k8s.forwarded_allow_ips: '10.0.0.0/8, 10.1.2.3.4': '10.1.2.3.4' is not an IP address (e.g. 0.0.0.0, 127.0.0.1 or ::1)",
+    ),
+    Case(
+        "dockerfile-cmd-line-over-buildkit-limit",
+        extra("command: [fastapi, run, " + ", ".join(["x" * 4096] * 16) + "]\n"),
+        "profile.yaml:3:1: command: the Dockerfile's CMD line would be 65,658 bytes; BuildKit reads lines of at most 65,535 bytes: shorten it",
+        args=("render", "dockerfile", "-p", "profile.yaml", "-o", "out"),
+    ),
+    # Secret values in plain env (item 9).
+    *[
+        Case(
+            f"credential-{name.lower().replace('_', '-')}-in-env",
+            extra(f"env:\n  {name}: hunter2\n"),
+            f"profile.yaml:4:3: env.{name}: {name} looks like a credential; reference it under `secrets:` instead of writing its value (or list it in `env_not_secret` if it holds no secret)",
+        )
+        for name in ("DB_PASS", "PWD", "SSH_KEY", "AUTH", "SENTRY_DSN")
+    ],
+    Case(
+        "password-in-a-url-in-env",
+        extra("env:\n  DATABASE_URL: postgresql://items:hunter2@db/items\n"),
+        "profile.yaml:4:3: env.DATABASE_URL: the value holds a password in its URL (user:password@host); reference it under `secrets:` instead of writing it",
+    ),
+    # One line, always (item 10): what is quoted is escaped, and Click's usage errors are one line too.
+    Case(
+        "key-with-a-newline",
+        extra('"replicas\\nimage": 2\n'),
+        "profile.yaml:3:1: control characters are not allowed in keys",
+    ),
+    Case(
+        "set-value-with-a-newline",
+        BASE,
+        "--set replicas=two\\nlines:1:7: replicas: expected a whole number, got string 'two lines'",
+        args=("render", "k8s", "-p", "profile.yaml", "-o", "out", "--set", "replicas=two\nlines"),
+    ),
+    Case(
+        "profile-is-a-directory",
+        BASE,
+        "Invalid value for '--profile' / '-p': file '.' is a directory. (see `deploykit render --help`)",
+        args=("render", "k8s", "-p", ".", "-o", "out"),
+    ),
+    Case(
+        "output-is-a-file",
+        BASE,
+        "Invalid value for '--output' / '-o': dir 'profile.yaml' is a file. (see `deploykit render --help`)",
+        args=("render", "k8s", "-p", "profile.yaml", "-o", "profile.yaml"),
+    ),
+    Case(
+        "unknown-option",
+        BASE,
+        "No such option: --replica (see `deploykit render --help`)",
+        args=("render", "k8s", "-p", "profile.yaml", "-o", "out", "--replica", "2"),
+    ),
+    Case(
+        "missing-argument",
+        BASE,
+        "Missing argument 'TARGET'. (see `deploykit render --help`)",
+        args=("render",),
     ),
 ]
 

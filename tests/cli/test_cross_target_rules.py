@@ -72,7 +72,7 @@ PUBLIC = "proxy: {host: web.example.com, tls: acme, email: ops@example.com}\nk8s
         (
             "k8s",
             "env: " + "[" * 600 + "]" * 600 + "\n",
-            "profile.yaml:1:1: nesting is deeper than any profile needs (at most 32 levels)",
+            "profile.yaml:4:69: nesting is deeper than any profile needs (at most 32 levels)",
         ),
     ],
 )

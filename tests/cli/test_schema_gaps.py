@@ -58,7 +58,7 @@ def caught_by_editor(text: str | bytes, validator: jsonschema.Draft202012Validat
     try:
         raw = text.decode("utf-8") if isinstance(text, bytes) else text
         data = YAML(typ="safe", pure=True).load(raw)
-    except (YAMLError, UnicodeDecodeError):
+    except (YAMLError, UnicodeDecodeError, ValueError):  # ValueError: an integer over Python's 4,300 digits
         return True
     return next(validator.iter_errors(data), None) is not None
 

@@ -21,6 +21,7 @@ from compose_support import (
     write,
 )
 from helpers import REPO
+from tooling import compose_binary
 
 
 @pytest.mark.parametrize("compose_file", GOLDEN_FILES, ids=[path.parent.parent.name for path in GOLDEN_FILES])
@@ -109,16 +110,77 @@ def test_traefik_is_published_on_ipv4_and_ipv6_and_tmp_is_sized(tmp_path: Path):
     assert services["traefik"]["tmpfs"] == services["socket-proxy"]["tmpfs"] == [f"/tmp:size={64 * 2**20}"]
 
 
+def test_the_app_joins_its_callers_networks(tmp_path: Path):
+    callers = {
+        "callers": [{"compose_network": "storefront"}, {"namespace": "k8s-only"}, {"compose_network": "reports"}]
+    }
+    exposed = resolved(write(render(profile_of(network=callers))[0], tmp_path / "exposed"))
+    assert exposed["services"]["items-api"]["networks"] == {
+        "proxy": None,
+        "callers-reports": None,
+        "callers-storefront": None,
+    }
+    assert {key: exposed["networks"][key] for key in ("callers-reports", "callers-storefront")} == {
+        "callers-reports": {"name": "reports", "external": True, "ipam": {}},
+        "callers-storefront": {"name": "storefront", "external": True, "ipam": {}},
+    }
+    # An internal app stays on the project's default network, where its steps and processes are.
+    internal = resolved(write(render(profile_of(proxy=None, network=callers))[0], tmp_path / "internal"))
+    assert internal["services"]["items-api"]["networks"] == {
+        "default": None,
+        "callers-reports": None,
+        "callers-storefront": None,
+    }
+    assert sorted(internal["networks"]) == ["callers-reports", "callers-storefront", "default"]
+
+
+STANDALONE_CASES = {
+    "acme": {},
+    "provided": {"proxy": PROVIDED_TLS},
+    # A `$` in a job's command reaches the inlined cron.yaml doubled, and the container single.
+    "cron": {"cron": {"report": {"schedule": "0 3 * * *", "command": ["sh", "-c", "echo $HOME ${USER} $$"]}}},
+}
+
+
+@pytest.mark.parametrize("case", sorted(STANDALONE_CASES))
+def test_stdout_is_one_compose_document_with_the_files_inlined(case: str, tmp_path: Path):
+    rendering, _ = render(profile_of(**STANDALONE_CASES[case]))
+    written = resolved(write(rendering, tmp_path))
+    result = subprocess.run(
+        [str(compose_binary()), "-f", "-", "config", "--format", "json"],
+        input=rendering.stdout,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    standalone = json.loads(result.stdout)
+    # The same project, service for service; only where each config's text comes from differs.
+    assert standalone["services"] == written["services"]
+    files = {file.path: file.content for file in rendering.files}
+    assert sorted(standalone["configs"]) == sorted(written["configs"])
+    for key, config in written["configs"].items():
+        inlined = standalone["configs"][key]["content"]
+        assert container_value(inlined) == files[Path(config["file"]).name]
+
+
 def test_provided_certificates_are_mounted_read_only(tmp_path: Path):
     rendering, _ = render(profile_of(proxy=PROVIDED_TLS))
     compose_file = write(rendering, tmp_path / "out")
     volumes = resolved(compose_file)["services"]["traefik"]["volumes"]
     assert [(volume["source"], volume["target"], volume.get("read_only")) for volume in volumes] == [
-        (str(tmp_path / "out" / "traefik-dynamic.yaml"), "/etc/traefik/dynamic.yaml", True),
         ("/srv/tls/api.crt", "/etc/traefik/certs/tls.crt", True),
         # Relative paths are resolved from compose.yaml's directory; a ':' is safe in the long syntax.
         (str(tmp_path / "out" / "certs" / "api:key.pem"), "/etc/traefik/certs/tls.key", True),
     ]
+    # The dynamic file that declares them is a config, a bind mount of the file beside compose.yaml.
+    project = resolved(compose_file)
+    assert project["services"]["traefik"]["configs"] == [
+        {"source": "traefik-dynamic", "target": "/etc/traefik/dynamic.yaml"}
+    ]
+    assert project["configs"]["traefik-dynamic"]["file"] == str(tmp_path / "out" / "traefik-dynamic.yaml")
 
 
 TWO_NAMES_ONE_SECRET = {

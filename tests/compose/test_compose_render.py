@@ -27,9 +27,10 @@ def test_files_per_tls_mode():
     assert paths(proxy=None) == ["compose.yaml"]
 
 
-def test_stdout_names_each_file_before_its_content():
-    rendering, _ = render(profile_of())
-    assert rendering.stdout == "".join(f"# ==> {file.path} <==\n{file.content}" for file in rendering.files)
+def test_stdout_is_compose_yaml_alone_when_no_service_reads_a_file():
+    rendering, _ = render(profile_of(proxy=None))
+    assert [file.path for file in rendering.files] == ["compose.yaml"]
+    assert rendering.stdout == rendering.files[0].content
 
 
 def test_provided_certificate_is_declared_in_the_dynamic_file():

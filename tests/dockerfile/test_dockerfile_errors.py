@@ -105,7 +105,7 @@ def test_unpinned_packages_warn_and_strict_makes_them_fatal(tmp_path):
     )
     result = run_cli("render", "dockerfile", "-p", "profile.yaml", "-o", "out", cwd=tmp_path)
     assert (result.returncode, result.stderr) == (0, warning)
-    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == [".dockerignore", "Dockerfile"]
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == [".deploykit", ".dockerignore", "Dockerfile"]
     strict = run_cli("render", "dockerfile", "-p", "profile.yaml", "-o", "strict-out", "--strict", cwd=tmp_path)
     assert (strict.returncode, strict.stderr) == (2, warning + "error: 1 warning(s) and --strict is set\n")
     assert not (tmp_path / "strict-out").exists()

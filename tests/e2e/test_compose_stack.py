@@ -151,6 +151,8 @@ def test_memory_limit_restart_policy_and_read_only_root(stack):
     assert host_config["Memory"] == (workers + 1) * profile.memory_bytes
     assert host_config["RestartPolicy"]["Name"] == "unless-stopped"
     assert host_config["ReadonlyRootfs"] is True
+    # The only writable place, /tmp, is a tmpfs of tmp_size.
+    assert host_config["Tmpfs"]["/tmp"].split(",")[0] == f"size={profile.tmp_bytes}"
     for step in profile.prestart:
         step_config = stack.inspect(step.name)["HostConfig"]
         assert step_config["ReadonlyRootfs"] is True

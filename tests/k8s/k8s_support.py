@@ -95,6 +95,13 @@ def feature_rich(routing: str, version: str) -> dict[str, Any]:
         "labels": {"example.com/team": "items"},
         "annotations": {"example.com/owner": "ops@example.com"},
         "tmp_size": "2Gi",
+        "network": {
+            "callers": [{"namespace": "storefront", "pod_labels": {"app.kubernetes.io/name": "web"}}],
+            "egress": [
+                {"cidr": "10.20.0.0/16", "ports": [5432]},
+                {"namespace": "cache", "pod_labels": {"app.kubernetes.io/name": "redis"}, "ports": [6379]},
+            ],
+        },
     }
     k8s: dict[str, Any] = {
         "namespace": "items",

@@ -7,7 +7,7 @@ from pathlib import Path
 from helpers import CliResult, run_cli
 from k8s_support import REPO, bundled, parse_stream, rendering_of
 
-from deploykit import pipeline
+from deploykit import output, pipeline
 from deploykit.output import HEADER
 
 
@@ -16,8 +16,12 @@ def render_cli(*args: str, cwd: Path) -> CliResult:
 
 
 def staging_child(tmp_path: Path, prestart: str) -> str:
+    # A copy: `extends` stays inside the first profile's directory (or repository).
+    (tmp_path / "bundled").mkdir(exist_ok=True)
+    for name in ("base.yaml", "staging.yaml"):
+        (tmp_path / "bundled" / name).write_text((REPO / "profiles" / name).read_text(encoding="utf-8"))
     (tmp_path / "staging.yaml").write_text(
-        f"extends: {REPO / 'profiles' / 'staging.yaml'}\nk8s:\n  prestart: {prestart}\n", encoding="utf-8"
+        f"extends: bundled/staging.yaml\nk8s:\n  prestart: {prestart}\n", encoding="utf-8"
     )
     return "staging.yaml"
 
@@ -35,6 +39,7 @@ def test_output_directory_drops_files_of_objects_that_disappeared(tmp_path):
     second = render_cli("-p", staging_child(tmp_path, "init"), "-o", "out", cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     assert listing(tmp_path / "out") == [
+        output.MARKER_NAME,
         "deployment-items-api.yaml",
         "ingress-items-api-redirect.yaml",
         "ingress-items-api.yaml",
@@ -48,17 +53,18 @@ def test_output_directory_drops_files_of_objects_that_disappeared(tmp_path):
     ]
     kustomization = parse_stream((tmp_path / "out" / "kustomization.yaml").read_text(encoding="utf-8"))[0]
     assert sorted(kustomization["resources"]) == [
-        name for name in listing(tmp_path / "out") if name != "kustomization.yaml"
+        name for name in listing(tmp_path / "out") if name not in ("kustomization.yaml", output.MARKER_NAME)
     ]
     # Nothing left beside it: no staging or backup directory.
-    assert listing(tmp_path) == ["out", "staging.yaml"]
+    assert listing(tmp_path) == ["bundled", "out", "staging.yaml"]
 
 
 def test_every_written_file_is_marked_and_matches_the_rendering(tmp_path):
     result = render_cli("-p", staging_child(tmp_path, "job"), "-o", "out", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     profile = pipeline.load(tmp_path / "staging.yaml")
-    expected = {file.path: HEADER + file.content for file in rendering_of(profile).files}
+    expected = output.directory_contents("k8s", rendering_of(profile).files)
+    assert all(expected[file.path] == HEADER + file.content for file in rendering_of(profile).files)
     assert {path.name: path.read_text(encoding="utf-8") for path in (tmp_path / "out").iterdir()} == expected
 
 

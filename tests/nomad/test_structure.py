@@ -1,12 +1,13 @@
-"""The rendered job, parsed back with python-hcl2: what each block holds, and the errors users get."""
+"""The rendered job, read back with HashiCorp's HCL parser: what each block holds, and the errors users get."""
 
 from __future__ import annotations
 
 import copy
 
 import pytest
+from hcl_reader import hcl_literal
 from helpers import render_data, run_cli
-from nomad_support import BASE, decode_template_escapes, only, render, tasks
+from nomad_support import BASE, only, render, tasks
 
 from deploykit.errors import DeployKitError
 
@@ -89,7 +90,8 @@ def test_job_update_group_and_service(parse_hcl):
 
 def test_tasks_prestart_first_then_one_hardened_app_process(parse_hcl):
     found = tasks(job_of(parse_hcl, with_changes(memory="300M", cpu="1.5")))
-    assert list(found) == ["migrate", "items-api"]
+    # Task order means nothing to Nomad (HCL's JSON syntax does not keep it): the lifecycle hook runs migrate first.
+    assert sorted(found) == ["items-api", "migrate"]
     migrate, app = found["migrate"], found["items-api"]
     assert migrate["lifecycle"] == [{"hook": "prestart", "sidecar": False}]
     assert "lifecycle" not in app
@@ -272,7 +274,7 @@ def test_runtime_interpolation_is_refused():
 def test_other_dollar_braces_reach_the_task_literally(parse_hcl):
     value = "${not a reference} %{if x} $$ 100% {{ x }}"
     app = tasks(job_of(parse_hcl, with_changes(env={"TEXT": value})))["items-api"]
-    assert decode_template_escapes(app["env"][0]["TEXT"]) == value
+    assert hcl_literal(app["env"][0]["TEXT"]) == value
 
 
 def test_secret_names_nomad_cannot_store_are_refused():
@@ -336,6 +338,14 @@ def test_a_startup_budget_beyond_the_healthy_deadline_is_warned():
         health={**BASE["health"], "startup_seconds": 300}, nomad={**BASE["nomad"], "healthy_deadline_seconds": 400}
     )
     assert all(finding.code != "startup-beyond-deadline" for finding in render(longer)[1])
+
+
+def test_the_traefik_system_job_keeps_restarting_instead_of_failing(parse_hcl):
+    rendering, _ = render(with_changes(nomad={"forwarded_allow_ips": "10.10.0.0/24", "proxy": "job"}))
+    traefik = only(parse_hcl(rendering.files[1].content)["job"])[1]
+    assert traefik["type"] == "system"
+    # A system job is never rescheduled: "fail" would leave the node without ingress after 3 crashes.
+    assert only(traefik["group"])[1]["restart"] == [{"attempts": 3, "interval": "5m", "delay": "15s", "mode": "delay"}]
 
 
 def test_output_files_and_stdout(parse_hcl, tmp_path):

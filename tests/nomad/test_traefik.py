@@ -22,8 +22,9 @@ from typing import ClassVar
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from hcl_reader import hcl_literal
 from helpers import free_port, stop
-from nomad_support import BASE, decode_template_escapes, only, render, tasks
+from nomad_support import BASE, only, render, tasks
 from tooling import require_tool
 
 STARTUP_TIMEOUT = 30.0
@@ -99,16 +100,18 @@ class StandInNomad(BaseHTTPRequestHandler):
 def local_args(args: list[str], nomad_url: str, ports: dict[str, int], dynamic: Path, storage: Path) -> list[str]:
     """The rendered static arguments, with what Nomad would supply on a node replaced by local stand-ins."""
     result = []
-    for arg in (decode_template_escapes(arg) for arg in args):
+    for arg in args:
         key, _, value = arg.partition("=")
         if key == "--providers.nomad.endpoint.address":
-            value = nomad_url
+            value = nomad_url  # the only value Nomad interpolates (the node's address)
         elif key.lower().startswith("--entrypoints.") and key.endswith(".address"):
             value = f"127.0.0.1:{ports[key.split('.')[1]]}"
         elif key == "--providers.file.filename":
             value = str(dynamic)
         elif key.endswith(".acme.storage"):
             value = str(storage)
+        else:
+            value = hcl_literal(value)
         result.append(f"{key}={value}")
     return result
 

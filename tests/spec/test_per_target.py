@@ -41,7 +41,7 @@ def test_override_is_checked_like_the_profile():
         render_data(data, "nomad")
     assert (
         str(caught.value)
-        == "profile.yaml:1:1: overrides.nomad.env.DB_PASSWORD: DB_PASSWORD looks like a credential; reference it under `secrets:` instead of writing its value"
+        == "profile.yaml:1:1: overrides.nomad.env.DB_PASSWORD: DB_PASSWORD looks like a credential; reference it under `secrets:` instead of writing its value (or list it in `env_not_secret` if it holds no secret)"
     )
 
 

@@ -201,3 +201,107 @@ def test_too_deep_a_chain_is_refused(profiles):
     for level in range(1, 18):
         profiles(f"p{level}.yaml", f"extends: p{level - 1}.yaml\n")
     assert error_of(Path("p17.yaml")) == "p2.yaml:1:1: extends: more than 16 levels of extends"
+
+
+def test_positions_of_many_merged_keys_come_from_the_file_that_set_each(profiles):
+    """(tests/spec/test_loading_is_linear.py times the same shape with 10,000 keys.)"""
+    keys = 200
+    profiles("base.yaml", "app: items\nenv:\n" + "".join(f"  K{index}: a\n" for index in range(keys)))
+    leaf = profiles(
+        "prod.yaml", "extends: base.yaml\nenv:\n" + "".join(f"  K{index}: b\n" for index in range(0, keys, 2))
+    )
+    merged = load_merged(leaf)
+    assert len(merged.data["env"]) == keys
+    assert merged.data["env"]["K2"] == "b" and merged.data["env"]["K3"] == "a"
+    assert merged.location_of(("env", "K2")) == Location("prod.yaml", 4, 3)
+    assert merged.location_of(("env", "K3")) == Location("base.yaml", 6, 3)
+
+
+def test_positions_of_a_replaced_list_are_the_replacing_files_only(profiles):
+    profiles(
+        "base.yaml",
+        "app: items\nprestart:\n  - name: a\n    command: [one, two, three]\n  - name: b\n    command: [four]\n",
+    )
+    leaf = profiles("prod.yaml", "extends: base.yaml\nprestart:\n  - name: c\n    command: [v]\n")
+    merged = load_merged(leaf)
+    assert {path: str(location) for path, location in merged.positions.items() if path[:1] == ("prestart",)} == {
+        ("prestart",): "prod.yaml:2:1",
+        ("prestart", 0): "prod.yaml:3:5",
+        ("prestart", 0, "name"): "prod.yaml:3:5",
+        ("prestart", 0, "command"): "prod.yaml:4:5",
+        ("prestart", 0, "command", 0): "prod.yaml:4:15",
+    }
+
+
+def test_a_parent_name_too_long_for_the_file_system_is_a_located_error(profiles):
+    name = "a" * 300 + ".yaml"
+    path = profiles("prod.yaml", f"app: items\nextends: {name}\n")
+    assert error_of(path) == (
+        f"prod.yaml:2:1: extends: parent profile '{name[:60]}...' cannot be read: File name too long"
+    )
+
+
+def test_a_parent_in_a_symlink_loop_is_a_located_error(profiles, tmp_path):
+    (tmp_path / "a.yaml").symlink_to(tmp_path / "b.yaml")
+    (tmp_path / "b.yaml").symlink_to(tmp_path / "a.yaml")
+    path = profiles("prod.yaml", "app: items\nextends: a.yaml\n")
+    assert error_of(path) == (
+        "prod.yaml:2:1: extends: parent profile 'a.yaml' cannot be read: Too many levels of symbolic links"
+    )
+
+
+def test_a_parent_that_is_a_fifo_is_refused_without_reading_it(profiles, tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "base.yaml")
+    path = profiles("prod.yaml", "app: items\nextends: base.yaml\n")
+    assert error_of(path) == (
+        "prod.yaml:2:1: extends: parent profile 'base.yaml' cannot be read: "
+        "is not a regular file (a FIFO, socket or device); give a profile file"
+    )
+
+
+def test_a_cycle_through_a_link_is_found_by_file_identity(profiles, tmp_path):
+    profiles("a.yaml", "app: items\nextends: b.yaml\n")
+    (tmp_path / "b.yaml").symlink_to(tmp_path / "a.yaml")
+    assert error_of(Path("a.yaml")) == ("a.yaml:2:1: extends: profiles extend each other in a cycle: a.yaml -> b.yaml")
+
+
+@pytest.mark.parametrize(
+    ("parent", "shown"),
+    [
+        ("/etc/passwd", "/etc/passwd"),
+        ("../outside.yaml", "../outside.yaml"),
+        ("sub/../../outside.yaml", "sub/../../outside.yaml"),
+        ("escape.yaml", "escape.yaml"),  # a link inside the directory, to a file outside it
+    ],
+)
+def test_extends_outside_the_repository_is_refused(tmp_path, monkeypatch, parent, shown):
+    """Without a git repository around it, a profile extends only files in its own directory tree."""
+    project = tmp_path / "project"
+    (project / "sub").mkdir(parents=True)
+    (tmp_path / "outside.yaml").write_text("app: items\n")
+    (project / "escape.yaml").symlink_to(tmp_path / "outside.yaml")
+    (project / "prod.yaml").write_text(f"app: items\nextends: {parent}\n")
+    monkeypatch.chdir(project)
+    assert error_of(Path("prod.yaml")) == (
+        f"prod.yaml:2:1: extends: parent profile {shown!r} is outside the profile's directory (.); "
+        "profiles extend only profiles inside their repository, or inside the first profile's directory outside one"
+    )
+
+
+def test_extends_anywhere_inside_the_git_repository_is_allowed(tmp_path, monkeypatch):
+    repository = tmp_path / "repo"
+    (repository / ".git").mkdir(parents=True)
+    (repository / "shared").mkdir()
+    (repository / "shared/base.yaml").write_text("app: items\nreplicas: 2\n")
+    (repository / "deploy/profiles").mkdir(parents=True)
+    (repository / "deploy/profiles/prod.yaml").write_text("extends: ../../shared/base.yaml\n")
+    (tmp_path / "elsewhere.yaml").write_text("app: items\n")
+    monkeypatch.chdir(repository)
+    assert load_merged(Path("deploy/profiles/prod.yaml")).data == {"app": "items", "replicas": 2}
+    (repository / "deploy/profiles/prod.yaml").write_text("extends: ../../../elsewhere.yaml\n")
+    assert error_of(Path("deploy/profiles/prod.yaml")) == (
+        "deploy/profiles/prod.yaml:1:1: extends: parent profile '../../../elsewhere.yaml' is outside the repository (.); "
+        "profiles extend only profiles inside their repository, or inside the first profile's directory outside one"
+    )

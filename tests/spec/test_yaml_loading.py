@@ -261,3 +261,114 @@ def test_missing_file_and_directory(tmp_path):
     with pytest.raises(DeployKitError) as caught:
         load_document(tmp_path, "dir")
     assert str(caught.value) == "dir:1:1: is a directory, not a profile file"
+
+
+def test_special_files_are_refused_without_reading_them(tmp_path):
+    """A FIFO or a device would be read without end (`-p /dev/zero` grew past 20 GB): only regular files are opened."""
+    import os
+
+    fifo = tmp_path / "profile.yaml"
+    os.mkfifo(fifo)
+    started = time.perf_counter()
+    with pytest.raises(DeployKitError) as caught:
+        load_document(fifo, "profile.yaml")
+    assert (
+        str(caught.value) == "profile.yaml:1:1: is not a regular file (a FIFO, socket or device); give a profile file"
+    )
+    for device in ("/dev/zero", "/dev/urandom"):
+        with pytest.raises(DeployKitError) as caught:
+            load_document(Path(device), device)
+        assert (
+            str(caught.value) == f"{device}:1:1: is not a regular file (a FIFO, socket or device); give a profile file"
+        )
+    assert time.perf_counter() - started < 1.0
+
+
+def test_a_link_to_a_regular_file_is_read_and_a_link_to_a_device_is_not(tmp_path):
+    (tmp_path / "real.yaml").write_text("app: items\n")
+    (tmp_path / "link.yaml").symlink_to(tmp_path / "real.yaml")
+    assert load_document(tmp_path / "link.yaml", "link.yaml").data == {"app": "items"}
+    (tmp_path / "zero.yaml").symlink_to("/dev/zero")
+    with pytest.raises(DeployKitError) as caught:
+        load_document(tmp_path / "zero.yaml", "zero.yaml")
+    assert str(caught.value) == "zero.yaml:1:1: is not a regular file (a FIFO, socket or device); give a profile file"
+
+
+def test_a_symlink_loop_is_a_located_error(tmp_path):
+    (tmp_path / "a.yaml").symlink_to(tmp_path / "b.yaml")
+    (tmp_path / "b.yaml").symlink_to(tmp_path / "a.yaml")
+    with pytest.raises(DeployKitError) as caught:
+        load_document(tmp_path / "a.yaml", "a.yaml")
+    assert str(caught.value) == "a.yaml:1:1: cannot read file: Too many levels of symbolic links"
+
+
+@pytest.mark.parametrize(
+    ("depth", "opener", "closer"),
+    [(2000, "[", "]"), (2000, "{a: ", "}"), (100_000, "[", "]")],
+    ids=["2k-lists", "2k-maps", "100k-lists"],
+)
+def test_deep_flow_nesting_is_refused_quickly_where_it_gets_too_deep(tmp_path, depth, opener, closer):
+    """2,000 nested `[` (4 KB) took 8.4 s: the scanner's cost grows with the nesting, so it stops at twice the limit."""
+    content = ("value: " + opener * depth + closer * depth + "\n").encode()
+    started = time.perf_counter()
+    message = error_of(tmp_path, content)
+    assert time.perf_counter() - started < 2.0
+    column = 8 + 63 * len(opener)  # the 65th open level, counting the top-level mapping
+    assert message == f"profile.yaml:1:{column}: nesting is deeper than any profile needs (at most 32 levels)"
+
+
+def test_deep_block_nesting_is_refused_where_it_gets_too_deep(tmp_path):
+    lines = [" " * level + f"k{level}:" for level in range(1000)]
+    content = ("\n".join(lines) + " 1\n").encode()
+    started = time.perf_counter()
+    message = error_of(tmp_path, content)
+    assert time.perf_counter() - started < 2.0
+    assert message == "profile.yaml:65:65: nesting is deeper than any profile needs (at most 32 levels)"
+
+
+def test_nesting_just_past_the_limit_still_names_the_field(tmp_path):
+    content = ("value: " + "[" * 40 + "]" * 40 + "\n").encode()
+    message = error_of(tmp_path, content)
+    assert message.startswith("profile.yaml:1:40: value" + "[0]" * 32 + ": nesting is deeper than any profile needs")
+
+
+@pytest.mark.parametrize(
+    "text", ["1_" * 20_000 + "x", "0" + "_" * 100_000 + "x"], ids=["underscores", "zero-underscores"]
+)
+def test_plain_values_are_classified_in_linear_time(tmp_path, text):
+    started = time.perf_counter()
+    assert load_bytes(tmp_path, f"value: {text}\n".encode()).data == {"value": text}
+    assert time.perf_counter() - started < 1.0
+
+
+def test_an_integer_longer_than_any_field_takes_is_refused_where_it_is_written(tmp_path):
+    """Python refuses to convert integers over 4,300 digits (a ValueError that ended in exit 3)."""
+    for digits in (65, 4301, 100_000):
+        assert error_of(tmp_path, f"app: items\nreplicas: {'1' * digits}\n".encode()) == (
+            f"profile.yaml:2:11: replicas: the plain number 11111111111111111111... ({digits} digits) is longer than any field takes "
+            "(at most 64 digits); quote it if it is text"
+        )
+    assert load_bytes(tmp_path, f"value: {'9' * 64}\n".encode()).data == {"value": int("9" * 64)}
+    assert load_bytes(tmp_path, f"value: '{'9' * 5000}'\n".encode()).data == {"value": "9" * 5000}
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b'extends: "\\ud800"\n', "profile.yaml:1:10: extends: lone surrogate U+D800 is not Unicode text"),
+        (b'env:\n  A: "ok \\udfff"\n', "profile.yaml:2:6: env.A: lone surrogate U+DFFF is not Unicode text"),
+        (b'"\\ud83d": 1\n', "profile.yaml:1:1: lone surrogate U+D83D is not Unicode text"),
+    ],
+)
+def test_lone_surrogates_are_refused(tmp_path, content, expected):
+    """A `\\ud800` escape is not a character: no file can hold it as UTF-8, and writing it failed with exit 3."""
+    assert error_of(tmp_path, content) == expected
+
+
+@pytest.mark.parametrize("key", ['"a\\nb"', '"a\\tb"', '"a\\rb"'])
+def test_keys_with_line_breaks_or_tabs_are_refused(tmp_path, key):
+    """No key in a profile holds white space other than a space; a newline in one split the error line in two."""
+    assert (
+        error_of(tmp_path, f"app: items\n{key}: 1\n".encode())
+        == "profile.yaml:2:1: control characters are not allowed in keys"
+    )

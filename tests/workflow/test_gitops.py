@@ -16,6 +16,7 @@ from helpers import REPO, run_cli
 from deploykit import output
 from deploykit.commands import render_all
 from deploykit.commands.common import ManifestsChoice
+from deploykit.errors import DeployKitError
 
 
 @pytest.fixture
@@ -145,27 +146,62 @@ def test_invalid_profile_writes_nothing(project: Path):
     assert snapshot(project / "manifests") == before
 
 
-def test_fault_while_writing_leaves_previous_manifests(project: Path, monkeypatch: pytest.MonkeyPatch):
-    """Fault injection: the third file write fails; every target directory stays as it was."""
-    prod = project / "profiles/prod.yaml"
-    prod.write_text(prod.read_text().replace("replicas: 4", "replicas: 7"))
+@pytest.mark.parametrize("failing_write", [3, 40], ids=["in-the-first-directory", "in-the-last-directories"])
+def test_fault_while_writing_leaves_previous_manifests(project: Path, monkeypatch: pytest.MonkeyPatch, failing_write):
+    """Fault injection: one file write fails (disk full); no directory changes, not even those staged before.
+
+    Every directory is staged before the first is swapped in: a failure in the last one used to leave
+    dev and prod already replaced.
+    """
+    change_every_profile(project)
     before = snapshot(project / "manifests")
-    real_write = Path.write_text
     calls = {"count": 0}
 
-    def failing_write(self: Path, *args, **kwargs):
-        calls["count"] += 1
-        if calls["count"] == 3:
-            raise OSError(28, "No space left on device")
-        return real_write(self, *args, **kwargs)
+    def failing_open(file, mode="r", *args, **kwargs):
+        if "w" in mode:
+            calls["count"] += 1
+            if calls["count"] == failing_write:
+                raise OSError(28, "No space left on device")
+        return open(file, mode, *args, **kwargs)
 
     monkeypatch.chdir(project)
-    monkeypatch.setattr(Path, "write_text", failing_write)
-    with pytest.raises(OSError):
+    monkeypatch.setattr(output, "open", failing_open, raising=False)
+    with pytest.raises(DeployKitError) as caught:
         render_all.run(ManifestsChoice(Path("profiles"), Path("manifests")), strict=False, quiet=True)
     monkeypatch.undo()
+    assert str(caught.value).endswith(": No space left on device")
+    assert calls["count"] == failing_write
     assert snapshot(project / "manifests") == before
-    assert not [p for p in (project / "manifests").rglob("*.new")]
+    assert not [p for p in (project / "manifests").rglob("*") if p.name.endswith(output.STAGING_SUFFIX)]
+
+
+def test_a_failed_swap_puts_back_the_directories_already_swapped(project: Path, monkeypatch: pytest.MonkeyPatch):
+    """Fault injection: the fifth of twelve swaps fails; the four done are swapped back."""
+    change_every_profile(project)
+    before = snapshot(project / "manifests")
+    real_swap = output._swap_in
+    calls = {"count": 0}
+
+    def failing_swap(item):
+        calls["count"] += 1
+        if calls["count"] == 5:
+            raise OSError(5, "Input/output error")
+        real_swap(item)
+
+    monkeypatch.chdir(project)
+    monkeypatch.setattr(output, "_swap_in", failing_swap)
+    with pytest.raises(DeployKitError) as caught:
+        render_all.run(ManifestsChoice(Path("profiles"), Path("manifests")), strict=False, quiet=True)
+    monkeypatch.undo()
+    assert str(caught.value) == "cannot replace manifests/prod/k8s: Input/output error"
+    assert snapshot(project / "manifests") == before
+    assert not [p for p in (project / "manifests").rglob("*") if p.name.endswith(output.STAGING_SUFFIX)]
+
+
+def change_every_profile(project: Path) -> None:
+    for name in ("dev", "prod", "staging"):
+        profile = project / f"profiles/{name}.yaml"
+        profile.write_text(profile.read_text() + "labels:\n  team: items\n")
 
 
 def test_killed_render_never_leaves_a_mix(project: Path):

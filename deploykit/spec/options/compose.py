@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
+from deploykit.spec import names
 from deploykit.spec.base import DnsLabel, ImageReference, SpecModel
 
 # Docker's default bridge (docker0). Other automatically allocated networks come from 172.17-31/16
@@ -36,14 +37,6 @@ def _check_subnet(value: str) -> str:
 def _check_socket_path(value: str) -> str:
     if not value.startswith("/") or len(value) > 1024 or any(char in value for char in " \t\n$'\"`\\:,"):
         raise ValueError(f"{value!r} is not an absolute socket path (no spaces, quotes, '$', ':' or ',')")
-    return value
-
-
-def _check_address(value: str) -> str:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not an IP address (e.g. 0.0.0.0 or 127.0.0.1)") from None
     return value
 
 
@@ -105,9 +98,10 @@ class ComposeOptions(SpecModel):
         80, description="Host port published for plain HTTP (redirects to HTTPS unless proxy.tls is none)."
     )
     https_port: HostPort = Field(443, description="Host port published for HTTPS.")
-    bind_address: Annotated[str, AfterValidator(_check_address)] | None = Field(
+    bind_address: Annotated[str, AfterValidator(names.check_ip_address)] | None = Field(
         None,
         description="Host address Traefik's ports are published on (default: every IPv4 and IPv6 interface; 127.0.0.1: this host only over IPv4; ::1 over IPv6).",
+        json_schema_extra={"pattern": names.IP_ADDRESS_PATTERN},
     )
     traefik_image: ImageReference = Field(
         "traefik:v3.7.15",

@@ -9,8 +9,8 @@ from pydantic import AfterValidator, Field
 
 from deploykit.spec import names
 from deploykit.spec.base import DnsLabel, LabelValue, SelectorKey, SpecModel
+from deploykit.spec.network import Destination, Port
 
-Port = Annotated[int, Field(ge=1, le=65535)]
 # The oldest Kubernetes minor version deploykit renders for (kubernetes-validate checks output from it on).
 OLDEST_KUBERNETES_MINOR = 29
 DEFAULT_KUBERNETES_VERSION = "1.31"
@@ -61,23 +61,6 @@ class Autoscaling(SpecModel):
     )
 
 
-def _network(value: str) -> str:
-    import ipaddress
-
-    try:
-        network = ipaddress.ip_network(value, strict=True)
-    except ValueError as exc:
-        raise ValueError(f"{value!r} is not a network in CIDR notation ({exc})") from None
-    return str(network)
-
-
-class EgressRule(SpecModel):
-    """A destination the pods may connect to (besides DNS)."""
-
-    cidr: Annotated[str, AfterValidator(_network)] = Field(description="Destination network, e.g. 10.0.0.0/8.")
-    ports: Annotated[list[Port], Field(min_length=1, max_length=64)] = Field(description="TCP ports allowed.")
-
-
 class NetworkPolicyOptions(SpecModel):
     """Who may reach the pods and what they may reach."""
 
@@ -87,8 +70,8 @@ class NetworkPolicyOptions(SpecModel):
     ingress_pod_labels: dict[SelectorKey, LabelValue] = Field(
         {"app.kubernetes.io/name": "traefik"}, description="Labels of the ingress controller's pods (routing: ingress)."
     )
-    egress: Annotated[list[EgressRule], Field(max_length=64)] = Field(
-        [], description="Allowed destinations besides cluster DNS (databases, APIs)."
+    egress: Annotated[list[Destination], Field(max_length=64)] = Field(
+        [], description="Destinations only the Kubernetes pods may reach, besides `network.egress` and cluster DNS."
     )
     extra_ports_from: Annotated[list[DnsLabel], Field(max_length=16)] = Field(
         [], description="Namespaces (besides the app's own) allowed to reach the extra `ports`, e.g. monitoring."
@@ -156,7 +139,11 @@ class K8sOptions(SpecModel):
         "init",
         description="init: one init container per step in every pod; job: one batch/v1 Job per step, run as an Argo CD PreSync / Helm pre-install,pre-upgrade hook.",
     )
-    forwarded_allow_ips: Annotated[str, Field(min_length=1, max_length=1024, pattern=r"^[0-9a-fA-F:.,/* ]+$")] = Field(
+    forwarded_allow_ips: Annotated[
+        str,
+        Field(min_length=1, max_length=1024, pattern=r"^[0-9a-fA-F:.,/* ]+$"),
+        AfterValidator(names.check_address_list),
+    ] = Field(
         "*",
         description="Addresses whose X-Forwarded-* headers the app trusts. `*` is safe only where the cluster enforces NetworkPolicy (the policy admits only the proxy's pods); otherwise set the pod CIDR (e.g. 10.244.0.0/16).",
     )

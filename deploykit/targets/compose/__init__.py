@@ -1,8 +1,8 @@
 """The Docker Compose target: one server, one app container with several workers, behind Traefik.
 
-`render` returns compose.yaml plus the files it mounts: the socket proxy's haproxy configuration and
-Traefik's dynamic configuration (when TLS is on). Without `-o`, the files are printed one after the
-other, each after a `# ==> NAME <==` comment line.
+`render` returns compose.yaml plus the files its services read (configs.py): the socket proxy's
+haproxy configuration, Traefik's dynamic configuration (when TLS is on) and the scheduler's
+cron.yaml. Without `-o` it prints one Compose document with those files inlined.
 """
 
 from __future__ import annotations
@@ -11,13 +11,11 @@ from deploykit.rendering import RenderedFile, Rendering
 from deploykit.report import Report
 from deploykit.spec.background import background_processes, scheduled_jobs
 from deploykit.spec.model import Profile
-from deploykit.targets.compose import naming, secrets, socket_proxy, traefik
+from deploykit.targets.compose import configs, naming, secrets, socket_proxy, traefik
 from deploykit.targets.compose.background import (
-    CRON_FILE,
     SCHEDULER,
     build_process_service,
     build_scheduler_service,
-    cron_configuration,
 )
 from deploykit.targets.compose.check import check, is_exposed
 from deploykit.targets.compose.summary import summarize
@@ -31,15 +29,19 @@ COMPOSE_FILE = "compose.yaml"
 
 
 def build_networks(profile: Profile) -> dict:
-    """The proxy network on its pinned subnet, plus the internal socket network with `socket_access: proxy`."""
-    networks: dict[str, dict] = {
-        naming.PROXY_NETWORK: {
+    """With a public host, the proxy network on its pinned subnet, plus the internal socket network
+    with `socket_access: proxy`; the callers' existing networks the app joins."""
+    networks: dict[str, dict] = {}
+    if is_exposed(profile):
+        networks[naming.PROXY_NETWORK] = {
             "name": naming.network_name(profile, naming.PROXY_NETWORK),
             # Pinned, because the app trusts forwarded headers from exactly this subnet.
             "ipam": {"config": [{"subnet": profile.compose.proxy_subnet}]},
         }
-    }
-    if profile.compose.socket_access == "proxy":
+    for name in naming.caller_networks(profile):
+        # Created outside the project (`docker network create`), by whoever runs the callers.
+        networks[naming.caller_network_key(name)] = {"name": name, "external": True}
+    if is_exposed(profile) and profile.compose.socket_access == "proxy":
         # internal: no route out and no published port; only Traefik and the socket proxy are on it.
         networks[naming.SOCKET_NETWORK] = {
             "name": naming.network_name(profile, naming.SOCKET_NETWORK),
@@ -68,10 +70,11 @@ def build_project(profile: Profile) -> dict:
         services[SCHEDULER] = build_scheduler_service(profile, jobs)
     document: dict = {"name": naming.project(profile), "services": services}
     volumes: dict = {}
-    if exposed:
-        document["networks"] = build_networks(profile)
-        if profile.proxy is not None and profile.proxy.tls == "acme":
-            volumes[naming.ACME_VOLUME] = {}
+    networks = build_networks(profile)
+    if networks:
+        document["networks"] = networks
+    if exposed and profile.proxy is not None and profile.proxy.tls == "acme":
+        volumes[naming.ACME_VOLUME] = {}
     volumes |= {name: {} for name in profile.compose.volumes}
     if volumes:
         document["volumes"] = dict(sorted(volumes.items()))
@@ -81,20 +84,14 @@ def build_project(profile: Profile) -> dict:
 
 
 def render(profile: Profile, report: Report) -> Rendering:
-    """compose.yaml plus the files it mounts; stdout is each file after a `# ==> NAME <==` line, or compose.yaml alone."""
+    """compose.yaml plus the files its services read; stdout is one document with those files inlined."""
+    files = configs.config_files(profile)
     project = build_project(profile)
-    files = [RenderedFile(COMPOSE_FILE, dump(project))]
-    if is_exposed(profile):
-        if profile.compose.socket_access == "proxy":
-            files.append(RenderedFile(socket_proxy.CONFIG_FILE, socket_proxy.render_config()))
-        dynamic = traefik.dynamic_configuration(profile)
-        if dynamic is not None:
-            files.append(RenderedFile(traefik.DYNAMIC_FILE, dump(dynamic)))
-    jobs = scheduled_jobs(profile)
-    if jobs:
-        files.append(RenderedFile(CRON_FILE, dump(cron_configuration(profile, jobs))))
+    configs.attach(project, files, inline=False)
+    rendered = [RenderedFile(COMPOSE_FILE, dump(project)), *(RenderedFile(file.path, file.content) for file in files)]
     summary = summarize(profile, project)
-    if len(files) == 1:
-        return Rendering(tuple(files), files[0].content, summary)
-    stdout = "".join(f"# ==> {file.path} <==\n{file.content}" for file in files)
-    return Rendering(tuple(files), stdout, summary)
+    if not files:
+        return Rendering(tuple(rendered), rendered[0].content, summary)
+    standalone = build_project(profile)
+    configs.attach(standalone, files, inline=True)
+    return Rendering(tuple(rendered), configs.STDOUT_NOTE + dump(standalone), summary)

@@ -71,10 +71,6 @@ def build_scheduler_service(profile: Profile, jobs: list[ScheduledJob]) -> dict:
             PIDS_PER_PROCESS * (len(jobs) + 1),
         ),
     }
-    service["volumes"] = [
-        *service.get("volumes", []),
-        {"type": "bind", "source": f"./{CRON_FILE}", "target": CRON_PATH, "read_only": True},
-    ]
     service |= metadata(profile, annotations=True)
     service |= after_prestart(profile)
     return service

@@ -63,7 +63,6 @@ def build_socket_proxy_service(profile: Profile) -> dict:
                 "target": SOCKET_PATH,
                 "read_only": True,
             },
-            {"type": "bind", "source": f"./{CONFIG_FILE}", "target": CONFIG_PATH, "read_only": True},
         ],
         "networks": [naming.SOCKET_NETWORK],
     }

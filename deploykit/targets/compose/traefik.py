@@ -58,8 +58,6 @@ def _ports(profile: Profile) -> list[dict]:
 def _volumes(profile: Profile) -> list[dict]:
     proxy = profile.proxy
     volumes: list[dict] = []
-    if traefik.uses_tls(profile):
-        volumes.append({"type": "bind", "source": f"./{DYNAMIC_FILE}", "target": DYNAMIC_PATH, "read_only": True})
     if proxy is not None and proxy.tls == "provided" and proxy.certificate is not None:
         volumes += [
             {"type": "bind", "source": literal(proxy.certificate.cert_file), "target": CERT_PATH, "read_only": True},

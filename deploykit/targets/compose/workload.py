@@ -118,8 +118,12 @@ def build_app_service(profile: Profile, traefik_labels: dict[str, str], trusted_
             replicas=None if server.forks_workers else workers(profile),
         ),
     }
-    if trusted_subnet is not None:
-        service["networks"] = [naming.PROXY_NETWORK]
+    # Exposed, the app is on the proxy network only; otherwise on the project's default network.
+    # Either way it joins the callers' networks too.
+    own = naming.PROXY_NETWORK if trusted_subnet is not None else naming.DEFAULT_NETWORK
+    joined = [naming.caller_network_key(name) for name in naming.caller_networks(profile)]
+    if trusted_subnet is not None or joined:
+        service["networks"] = [own, *joined]
     service |= metadata(profile, traefik_labels, annotations=True)
     service |= after_prestart(profile)
     return service

@@ -15,6 +15,7 @@ from deploykit.servers import Launch, detect
 from deploykit.spec.background import YACRON_HOME, YACRON_VERSION
 from deploykit.spec.model import Profile
 from deploykit.spec.options.build import package_name, package_version
+from deploykit.targets.dockerfile.check import check_line_lengths
 from deploykit.targets.dockerfile.text import environment
 
 __all__ = ["NAME", "check", "render"]
@@ -58,6 +59,7 @@ def check(profile: Profile, report: Report) -> None:
                 f"{entry} is not pinned: each build may install another version (hadolint DL3008); write {entry}=VERSION",
                 code="unpinned-package",
             )
+    check_line_lengths(template_context(profile), report)
 
 
 def app_reference(command: list[str]) -> str | None:

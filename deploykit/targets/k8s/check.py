@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from deploykit.report import Report
 from deploykit.spec.model import Profile
 from deploykit.targets.k8s.versions import requirement, supports
 
+# Variables that usually hold the address of a database, cache or broker the app connects to.
+DATABASE_VARIABLE = re.compile(
+    r"(^|_)(DATABASE|DB|POSTGRES(QL)?|PG|MYSQL|MARIADB|MONGO(DB)?|REDIS|BROKER|AMQP|RABBITMQ)_(URL|URI|DSN)$"
+)
 # Pods are told apart by their `app.kubernetes.io/component` label: these values are taken.
 RESERVED_COMPONENTS = {"server": "the web server's pods", "prestart": "the prestart Jobs' pods"}
 
@@ -43,12 +49,28 @@ def check(profile: Profile, report: Report) -> None:
         _check_ingress_routing(profile, report)
     _check_versioned_fields(profile, report)
     _check_unique_keys(profile, report)
+    _check_database_egress(profile, report)
     if profile.replicas == 1 and autoscaling is None:
         report.warn(
             ("replicas",),
             "a single pod: every node drain or node restart takes the app down; use 2 or more for availability",
             code="single-replica",
         )
+
+
+def _check_database_egress(profile: Profile, report: Report) -> None:
+    """A secret that reads like a database address, while the NetworkPolicy lets the pods reach
+    nothing but DNS: the migration and the app would time out connecting to it."""
+    if profile.network.egress or profile.k8s.network_policy.egress:
+        return
+    for name in sorted(profile.secrets):
+        if DATABASE_VARIABLE.search(name):
+            report.warn(
+                ("secrets", name),
+                f"{name} reads like a database address, and the NetworkPolicy lets the pods reach only cluster DNS: "
+                "add the database's network (cidr) or pods (namespace, pod_labels) and port to network.egress",
+                code="database-egress",
+            )
 
 
 def _check_ingress_routing(profile: Profile, report: Report) -> None:

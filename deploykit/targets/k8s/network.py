@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from deploykit import traefik
 from deploykit.spec.model import Profile
+from deploykit.spec.network import Destination
 from deploykit.targets.k8s.meta import HTTP_PORT_NAME, bounded_name, metadata, namespace, selector_labels
 
 SERVICE_PORT = 80
@@ -167,9 +168,40 @@ def _proxy_pods(profile: Profile) -> dict:
     }
 
 
+def _pods(pod_namespace: str | None, pod_labels: dict[str, str]) -> dict:
+    """A NetworkPolicy peer: pods with `pod_labels` (all, without) in `pod_namespace` (the policy's own, without)."""
+    peer: dict = {}
+    if pod_namespace is not None:
+        peer["namespaceSelector"] = {"matchLabels": {"kubernetes.io/metadata.name": pod_namespace}}
+    peer["podSelector"] = {"matchLabels": dict(sorted(pod_labels.items()))} if pod_labels else {}
+    return peer
+
+
+def _callers(profile: Profile) -> list[dict]:
+    """Who may call the HTTP port: the proxy's pods with a public host, and `network.callers`. An app
+    without a host and without callers admits its own namespace: otherwise nothing could reach it."""
+    callers = [
+        _pods(caller.namespace, caller.pod_labels)
+        for caller in profile.network.callers
+        if caller.namespace or caller.pod_labels
+    ]
+    if profile.proxy is not None and profile.proxy.host is not None:
+        return [_proxy_pods(profile), *callers]
+    return callers or [_pods(None, {})]
+
+
+def _destination(destination: Destination) -> dict:
+    to = (
+        {"ipBlock": {"cidr": destination.cidr}}
+        if destination.cidr is not None
+        else _pods(destination.namespace, destination.pod_labels)
+    )
+    return {"to": [to], "ports": [{"protocol": "TCP", "port": port} for port in destination.ports]}
+
+
 def build_network_policy(profile: Profile) -> dict:
-    """Ingress only from the proxy's pods (ingress controller or Gateway data plane); egress only to
-    cluster DNS and declared backends."""
+    """Ingress only from the proxy's pods (ingress controller or Gateway data plane) and the declared
+    callers; egress only to cluster DNS and the declared destinations."""
     policy = profile.k8s.network_policy
     egress: list[dict] = [
         {
@@ -182,11 +214,8 @@ def build_network_policy(profile: Profile) -> dict:
             "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
         }
     ]
-    egress += [
-        {"to": [{"ipBlock": {"cidr": rule.cidr}}], "ports": [{"protocol": "TCP", "port": port} for port in rule.ports]}
-        for rule in policy.egress
-    ]
-    ingress: list[dict] = [{"from": [_proxy_pods(profile)], "ports": [{"protocol": "TCP", "port": HTTP_PORT_NAME}]}]
+    egress += [_destination(destination) for destination in [*profile.network.egress, *policy.egress]]
+    ingress: list[dict] = [{"from": _callers(profile), "ports": [{"protocol": "TCP", "port": HTTP_PORT_NAME}]}]
     if profile.ports:
         # Extra ports (metrics, admin) serve the platform, not the public: pods of the app's own
         # namespace and of the namespaces listed in extra_ports_from (e.g. monitoring).

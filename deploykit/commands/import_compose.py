@@ -32,6 +32,8 @@ ACCEPTED_BECAUSE = {
     "volume-not-owned": "list the volumes' paths in build.data_dirs (or create them in your image for any user), then remove this",
     "kill-timeout-capped": "Compose gave the app this long to stop; raise the Nomad clients' max_kill_timeout (or "
     "lower shutdown_seconds), then remove this",
+    "database-egress": "the app reaches its database outside the cluster: add the database's network or pods and "
+    "port to network.egress, then remove this",
     "same-node-trust": "on Nomad the app trusts X-Forwarded-* only from a Traefik on its own node: set "
     "nomad.forwarded_allow_ips to your Traefik nodes' addresses, then remove this",
     "not-rendered": "compose.volumes hold state on the one Compose server only: plan storage for the other targets, then remove this",

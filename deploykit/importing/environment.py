@@ -1,7 +1,7 @@
 """The web service's environment as `env` and `secrets`, never a secret's value.
 
-- A variable whose name looks like a credential (deploykit.spec.names.SECRET_LOOKING_ENV, the rule
-  the loader enforces) or whose value is a URL with a password becomes a reference,
+- A variable whose name looks like a credential or whose value is a URL with a password (the rule the
+  loader enforces: spec/names.py `looks_like_credential`, `URL_WITH_PASSWORD`) becomes a reference,
   `{secret: APP, key: NAME-IN-KEBAB-CASE}`, with a warning to move the value into that secret.
 - Compose `secrets` granted to the service become references to the same names. An app that read
   one through `NAME_FILE=/run/secrets/...` keeps doing so with `secrets_as: file` (deploykit sets
@@ -24,8 +24,6 @@ from deploykit.importing.model import SecretUse, Service
 from deploykit.servers import SERVERS, ServerName
 from deploykit.spec import names
 
-# `scheme://user:password@host`: a credential inside a connection URL (postgres, redis, amqp...).
-_URL_WITH_PASSWORD = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/@\s:]*:[^/@\s]+@")
 _SECRET_KEY = re.compile(r"[^-._a-zA-Z0-9]")
 
 
@@ -68,8 +66,9 @@ class Environment:
 
 
 def looks_like_credential(name: str, value: str | None) -> bool:
-    """A variable that must come from a secret: a credential-looking name, or a URL holding a password."""
-    return bool(names.SECRET_LOOKING_ENV.search(name)) or bool(value and _URL_WITH_PASSWORD.match(value))
+    """A variable that must come from a secret, by the loader's own rule: a credential-looking name, or a
+    URL holding a password (spec/names.py)."""
+    return names.looks_like_credential(name) or bool(value and names.URL_WITH_PASSWORD.match(value))
 
 
 def interpolation_problem(value: str) -> str | None:

@@ -308,12 +308,10 @@ def _depends_on(value: Any, path: tuple) -> dict[str, str]:
     if isinstance(value, list):
         return {str(name): "service_started" for name in value}
     if isinstance(value, Mapping):
-        return {
-            str(name): str((spec or {}).get("condition") or "service_started")
-            if isinstance(spec or {}, Mapping)
-            else "service_started"
-            for name, spec in value.items()
+        conditions = {
+            name: spec.get("condition") if isinstance(spec, Mapping) else None for name, spec in value.items()
         }
+        return {str(name): str(condition or "service_started") for name, condition in conditions.items()}
     raise ComposeProblem("must be a list or a mapping", path)
 
 

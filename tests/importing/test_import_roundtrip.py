@@ -32,6 +32,7 @@ class Expected:
     left_out: set[str] = field(default_factory=set)  # original variables deploykit sets itself (now fields)
     arguments: tuple[str, ...] = ()
     processes: set[str] = field(default_factory=set)  # other services of the rendered project
+    never: tuple[str, ...] = ()  # credentials in the Compose files, which no profile may contain
 
 
 CASES = [
@@ -47,6 +48,7 @@ CASES = [
         environment={"LOG_LEVEL": "info", "REDIS_URL": "redis://redis:6379/0", "SENTRY_ENVIRONMENT": "production"},
         secrets={"DATABASE_URL": "shop-api__database-url", "JWT_SECRET": "shop-api__jwt-secret"},
         processes={"migrate", "worker", "scheduler"},
+        never=("s3cr3t-pw", "dev-only-change-me"),
     ),
     Expected(
         fixture="blog",
@@ -67,6 +69,7 @@ CASES = [
         secrets={"DATABASE_URL": "blog__database-url", "DJANGO_SECRET_KEY": "blog__django-secret-key"},
         health="/health/",
         processes={"migrate", "collectstatic", "celery", "celery-beat"},
+        never=("hunter2", "7f#k!q2z"),
     ),
     Expected(
         fixture="notes-api",
@@ -105,6 +108,7 @@ CASES = [
         secrets={"AMQP_URL": "orders__amqp-url", "SENTRY_DSN": "orders__sentry-dsn"},
         arguments=("-f", "compose.yaml", "-f", "compose.prod.yaml"),
         processes={"consumer"},
+        never=("guest", "4f1c2a"),
     ),
     Expected(
         fixture="vault",
@@ -123,6 +127,7 @@ CASES = [
             "UPSTREAM_TOKEN_FILE": "vault-api__upstream_token",
         },
         health="/livez",
+        never=("pw-from-file-never-copied",),
     ),
 ]
 
@@ -146,6 +151,8 @@ def test_import_validate_render_and_compose_accepts_it(case: Expected, tmp_path:
     validated = run_cli("validate", "--env", "prod", "--strict", cwd=imported.directory)
     assert (validated.returncode, validated.stderr) == (0, "profiles/prod.yaml: valid (k8s, compose, nomad)\n")
 
+    for secret in case.never:
+        assert secret not in imported.text("base.yaml") + imported.text("prod.yaml")
     original = _original(case)
     project = rendered_compose(imported)
     app = project["services"][case.app]

@@ -369,6 +369,96 @@ def init(
     _guarded(lambda: command.run(profiles_dir, app_name, image, domain, email))
 
 
+import_app = typer.Typer(
+    name="import",
+    help="Create profiles from what a team already runs.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(
+    import_app,
+    name="import",
+    help="Create profiles from what a team already runs (a docker-compose.yml).",
+    epilog=_example("deploykit import compose -f docker-compose.yml"),
+)
+
+
+@import_app.command(
+    "compose",
+    cls=_Command,
+    epilog=_example(
+        "deploykit import compose                                  # compose.yaml or docker-compose.yml here",
+        "deploykit import compose -f docker-compose.yml -f docker-compose.prod.yml --service api",
+    ),
+)
+def import_compose(
+    files: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--file",
+            "-f",
+            help="Compose file, merged in order like `docker compose -f` (default: the file Compose picks here).",
+            dir_okay=False,
+            metavar="FILE",
+        ),
+    ] = None,
+    service: Annotated[
+        str | None,
+        typer.Option(
+            "--service", help="The web app's service (default: the one that looks like a web server).", metavar="NAME"
+        ),
+    ] = None,
+    output_dir: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", help="Directory to write base.yaml and ENV.yaml into.", file_okay=False, metavar="DIR"
+        ),
+    ] = Path("profiles"),
+    env: Annotated[
+        str, typer.Option("--env", "-e", help="Name of the environment profile to write.", metavar="ENV")
+    ] = "prod",
+    app_name: Annotated[
+        str | None,
+        typer.Option("--app", help="Application name (default: the Compose project's name).", metavar="NAME"),
+    ] = None,
+    image: Annotated[
+        str | None,
+        typer.Option("--image", help="The app's image, pinned (default: the web service's `image`).", metavar="IMAGE"),
+    ] = None,
+    profiles: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--profile", help="Enable a Compose profile, as `docker compose --profile` (repeatable).", metavar="PROFILE"
+        ),
+    ] = None,
+    reader: Annotated[
+        str,
+        typer.Option(
+            "--reader",
+            help="auto: the Compose CLI when installed, else deploykit's own reader; compose: the CLI only; python: deploykit's reader only.",
+            metavar="READER",
+        ),
+    ] = "auto",
+    force: Annotated[bool, typer.Option("--force", help="Replace existing profiles.")] = False,
+) -> None:
+    """Write profiles/base.yaml and profiles/ENV.yaml from Compose files (see docs/import.md), never overwriting without --force."""
+    from deploykit.commands import import_compose as command
+
+    options = command.ImportOptions(
+        files=tuple(files or ()),
+        output_dir=output_dir,
+        environment=env,
+        service=service,
+        app=app_name,
+        image=image,
+        profiles=tuple(profiles or ()),
+        reader=reader,
+        force=force,
+    )
+    _guarded(lambda: command.run(options))
+
+
 ClusterTargetArgument = Annotated[str, typer.Argument(help="Target: only k8s.", metavar="TARGET")]
 ContextOption = Annotated[
     str | None, typer.Option("--context", help="kubeconfig context (default: the current context).", metavar="NAME")

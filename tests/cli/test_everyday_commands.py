@@ -26,6 +26,7 @@ COMMANDS = [
     "apply",
     "completion",
     "version",
+    "import",
 ]
 
 

@@ -1,0 +1,171 @@
+"""What each Compose service is to deploykit: the web app, a step before it, a process beside it, or
+something a profile has no place for (a database, a cache, a proxy deploykit replaces, another app).
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Literal
+
+from deploykit.importing.commandline import server_of
+from deploykit.importing.model import Project, Service
+from deploykit.importing.problems import ComposeProblem
+
+# Images a profile never runs, by the last part of their repository name, with what they are.
+# Matching is on the name alone (`postgres`, `bitnami/postgresql`, `docker.io/library/redis`).
+INFRASTRUCTURE: dict[str, tuple[str, str]] = {
+    **{name: ("database", "PostgreSQL") for name in ("postgres", "postgresql", "postgis", "timescaledb", "pgvector")},
+    **{name: ("database", "MySQL") for name in ("mysql", "percona-server")},
+    "mariadb": ("database", "MariaDB"),
+    **{name: ("database", "MongoDB") for name in ("mongo", "mongodb")},
+    "cockroach": ("database", "CockroachDB"),
+    "clickhouse-server": ("database", "ClickHouse"),
+    "couchdb": ("database", "CouchDB"),
+    "cassandra": ("database", "Cassandra"),
+    "neo4j": ("database", "Neo4j"),
+    "influxdb": ("database", "InfluxDB"),
+    "mssql/server": ("database", "SQL Server"),  # mcr.microsoft.com/mssql/server: `server` alone says nothing
+    **{name: ("cache", "Redis") for name in ("redis", "redis-stack", "redis-stack-server")},
+    "valkey": ("cache", "Valkey"),
+    "keydb": ("cache", "KeyDB"),
+    "memcached": ("cache", "Memcached"),
+    "rabbitmq": ("broker", "RabbitMQ"),
+    **{name: ("broker", "Kafka") for name in ("kafka", "cp-kafka")},
+    "nats": ("broker", "NATS"),
+    **{name: ("broker", "ZooKeeper") for name in ("zookeeper", "cp-zookeeper")},
+    "elasticsearch": ("search", "Elasticsearch"),
+    "opensearch": ("search", "OpenSearch"),
+    "meilisearch": ("search", "Meilisearch"),
+    "typesense": ("search", "Typesense"),
+    "minio": ("storage", "MinIO"),
+    "localstack": ("storage", "LocalStack"),
+    **{name: ("mail", "a mail catcher") for name in ("mailhog", "mailpit", "maildev")},
+    **{name: ("proxy", "nginx") for name in ("nginx", "nginx-unprivileged", "openresty", "nginx-proxy")},
+    "caddy": ("proxy", "Caddy"),
+    "traefik": ("proxy", "Traefik"),
+    "haproxy": ("proxy", "HAProxy"),
+    "envoy": ("proxy", "Envoy"),
+    "httpd": ("proxy", "Apache httpd"),
+    **{name: ("certificates", "certificate renewal") for name in ("certbot", "acme-companion", "letsencrypt-nginx-proxy-companion")},
+    "ofelia": ("scheduler", "Ofelia"),
+}  # fmt: skip
+
+Role = Literal["web", "prestart", "process", "left-out"]
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Every service of the project by role; `prestart` in the order the steps must run."""
+
+    web: Service
+    prestart: tuple[Service, ...]
+    processes: tuple[Service, ...]
+    left_out: tuple[Service, ...]
+
+
+def infrastructure(service: Service) -> tuple[str, str] | None:
+    """(kind, product) when the service runs a well-known image a profile never runs, else None."""
+    if service.image is None:
+        return None
+    repository = _repository(service.image)
+    last = repository.rsplit("/", 1)[-1]
+    return INFRASTRUCTURE.get(last) or INFRASTRUCTURE.get("/".join(repository.split("/")[-2:]))
+
+
+def _repository(image: str) -> str:
+    """`docker.io/library/postgres:16@sha256:...` -> `docker.io/library/postgres`, lowercase."""
+    without_digest = image.split("@", 1)[0].lower()
+    head, _, last = without_digest.rpartition("/")
+    return f"{head}/{last.split(':', 1)[0]}" if head else last.split(":", 1)[0]
+
+
+def same_image(first: Service, second: Service) -> bool:
+    """Whether two services run the same image: the same `image`, or (both built) the same build."""
+    if first.image is not None and second.image is not None:
+        return first.image == second.image
+    return first.build is not None and first.build == second.build
+
+
+def assign(project: Project, chosen: str | None) -> Roles:
+    """The web service (`chosen`, else the one that looks like one), its prestart steps, processes, and the rest."""
+    web = _web_service(project, chosen)
+    steps = _prestart(project, web)
+    processes, left_out = [], []
+    for service in project.services.values():
+        if service is web or service in steps:
+            continue
+        if same_image(service, web) and infrastructure(service) is None and is_process(service):
+            processes.append(service)
+        else:
+            left_out.append(service)
+    return Roles(web, steps, tuple(processes), tuple(left_out))
+
+
+def is_process(service: Service) -> bool:
+    """Whether a service of the app's image can run as a `processes` entry: it has a command, runs on
+    (not `restart: "no"`, a one-off the app does not wait for), and is not a second web server."""
+    argv = service.argv
+    return argv is not None and service.restart != "no" and server_of(argv) is None
+
+
+def _web_service(project: Project, chosen: str | None) -> Service:
+    if not project.services:
+        raise ComposeProblem("the project has no services", ("services",))
+    if chosen is not None:
+        if chosen not in project.services:
+            close = difflib.get_close_matches(chosen, project.services, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f" (services: {', '.join(project.services)})"
+            raise ComposeProblem(f"--service {chosen!r}: no such service{hint}", ("services",))
+        return project.services[chosen]
+    # Best first: a known server with a port, a known server, a published port; proxies and databases never.
+    ranked: dict[int, list[Service]] = {}
+    for service in project.services.values():
+        if infrastructure(service) is not None or (service.argv is None and service.image is None):
+            continue
+        known = service.argv is not None and server_of(service.argv) is not None
+        published = any(port.published for port in service.ports)
+        # `expose` counts as a port too: behind a proxy the app publishes nothing.
+        listens = published or bool(service.expose)
+        rank = 3 if known and listens else 2 if known else 1 if listens else 0
+        if rank:
+            ranked.setdefault(rank, []).append(service)
+    if not ranked:
+        raise ComposeProblem(
+            "no service looks like the web app (a known server command such as gunicorn or uvicorn, or a "
+            "published port); name it with --service NAME",
+            ("services",),
+        )
+    best = ranked[max(ranked)]
+    if len(best) > 1:
+        names = ", ".join(service.name for service in best)
+        raise ComposeProblem(
+            f"several services could be the web app ({names}); name one with --service NAME", ("services",)
+        )
+    return best[0]
+
+
+def _prestart(project: Project, web: Service) -> tuple[Service, ...]:
+    """The one-shot services the web service waits for (`service_completed_successfully`), directly or
+    through each other, each after the steps it waits for itself (ties in name order)."""
+    wanted: dict[str, Service] = {}
+    pending = [web]
+    while pending:
+        service = pending.pop()
+        for name, condition in sorted(service.depends_on.items()):
+            if condition == "service_completed_successfully" and name in project.services and name not in wanted:
+                wanted[name] = project.services[name]
+                pending.append(project.services[name])
+    ordered: list[Service] = []
+    while len(ordered) < len(wanted):
+        ready = [
+            service
+            for name, service in sorted(wanted.items())
+            if service not in ordered
+            and all(dependency not in wanted or wanted[dependency] in ordered for dependency in service.depends_on)
+        ]
+        if not ready:
+            cycle = ", ".join(sorted(name for name, service in wanted.items() if service not in ordered))
+            raise ComposeProblem(f"the one-shot services {cycle} wait for each other", ("services",))
+        ordered.append(ready[0])
+    return tuple(ordered)

@@ -1,0 +1,122 @@
+"""Bad input: a file Compose rejects gives Compose's own message, located, exit 2, and nothing written;
+and so do Compose files the import cannot turn into a profile."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from import_support import run_import
+from tooling import compose_binary
+
+# (compose.yaml, extra arguments, the error line with the Compose CLI reading, and with the fallback reader)
+CASES = {
+    "unknown-key": (
+        "services:\n  web:\n    imagee: ghcr.io/acme/web:1.0\n",
+        (),
+        "error: compose.yaml:2:3: services.web: additional properties 'imagee' not allowed",
+        # The fallback does not validate the Compose schema (docs/import.md): it finds no web service.
+        "error: compose.yaml:1:1: services: no service looks like the web app (a known server command such as "
+        "gunicorn or uvicorn, or a published port); name it with --service NAME",
+    ),
+    "yaml-syntax": (
+        "services:\n  web:\n    image: ghcr.io/acme/web:1.0\n   ports: 1\n",
+        (),
+        "error: compose.yaml:4:4: yaml: did not find expected key",
+        "error: compose.yaml:4:4: yaml: expected <block end>, but found '<block mapping start>'",
+    ),
+    "required-variable": (
+        "services:\n  web:\n    image: ghcr.io/acme/web:${TAG:?set TAG first}\n    command: [gunicorn, web.wsgi]\n",
+        (),
+        "error: compose.yaml:3:5: services.web.image: error while interpolating: required variable TAG is missing a value: set TAG first",
+        "error: compose.yaml:3:5: services.web.image: error while interpolating: required variable TAG is missing a value: set TAG first",
+    ),
+    "undefined-dependency": (
+        "services:\n  web:\n    image: ghcr.io/acme/web:1.0\n    command: [gunicorn, web.wsgi]\n    depends_on: [db]\n",
+        (),
+        'error: compose.yaml:5:18: services.web.depends_on.db: service "web" depends on undefined service "db": invalid compose project',
+        'error: compose.yaml:5:18: services.web.depends_on.db: service "web" depends on undefined service "db": invalid compose project',
+    ),
+    "bad-size": (
+        "services:\n  web:\n    image: ghcr.io/acme/web:1.0\n    command: [gunicorn, web.wsgi]\n    mem_limit: 1Q\n",
+        (),
+        "error: compose.yaml:5:5: services.web.mem_limit: invalid suffix: 'q'",
+        "error: compose.yaml:5:5: services.web.mem_limit: '1Q' is not a size (e.g. 512m, 1g)",
+    ),
+    "no-command": (
+        "services:\n  web:\n    image: ghcr.io/acme/web:1.0\n    ports: ['8000:8000']\n",
+        (),
+        "error: compose.yaml:2:3: services.web: has no `command`, so the image's CMD starts it; deploykit appends the "
+        "server's flags to the command, so the profile needs it: add `command:` to the service (e.g. [gunicorn, app.wsgi])",
+        None,
+    ),
+    "unpinned-image": (
+        "services:\n  web:\n    image: ghcr.io/acme/web:latest\n    command: [gunicorn, web.wsgi]\n",
+        (),
+        "error: compose.yaml:3:5: services.web.image: 'ghcr.io/acme/web:latest' uses the tag 'latest'; pin a version "
+        "tag or a digest; give a pinned one with --image",
+        None,
+    ),
+    "built-only": (
+        "services:\n  web:\n    build: .\n    command: [gunicorn, web.wsgi]\n",
+        (),
+        "error: compose.yaml:2:3: services.web: has no `image` (Compose builds it from `build:`); deploykit deploys a "
+        "pushed image: name it with --image REGISTRY/NAME:TAG",
+        None,
+    ),
+    "no-web-service": (
+        "services:\n  db:\n    image: postgres:16\n  cache:\n    image: redis:7\n",
+        (),
+        "error: compose.yaml:1:1: services: no service looks like the web app (a known server command such as "
+        "gunicorn or uvicorn, or a published port); name it with --service NAME",
+        None,
+    ),
+    "two-web-services": (
+        "services:\n  web:\n    image: ghcr.io/acme/web:1.0\n    command: [gunicorn, web.wsgi]\n    ports: ['8000:8000']\n"
+        "  api:\n    image: ghcr.io/acme/api:1.0\n    command: [uvicorn, api:app]\n    ports: ['8001:8000']\n",
+        (),
+        "error: compose.yaml:1:1: services: several services could be the web app (api, web); name one with --service NAME",
+        None,
+    ),
+    "unknown-service": (
+        "services:\n  web:\n    image: ghcr.io/acme/web:1.0\n    command: [gunicorn, web.wsgi]\n",
+        ("--service", "wbe"),
+        "error: compose.yaml:1:1: services: --service 'wbe': no such service; did you mean 'web'?",
+        None,
+    ),
+    "bad-environment-name": (
+        "services:\n  web:\n    image: ghcr.io/acme/web:1.0\n    command: [gunicorn, web.wsgi]\n",
+        ("--env", "Prod"),
+        "error: --env: 'Prod' is not a valid environment name: use at most 63 lowercase letters, digits and '-', starting with a letter and ending with a letter or digit (a DNS-1035 label)",
+        None,
+    ),
+}
+
+
+@pytest.mark.parametrize("reader", ["compose", "python"])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_is_one_located_line_and_nothing_is_written(case: str, reader: str, tmp_path: Path):
+    if reader == "compose":
+        compose_binary()  # skip on a laptop without the CLI, fail in CI
+    text, arguments, with_cli, with_fallback = CASES[case]
+    expected = with_cli if reader == "compose" else (with_fallback or with_cli)
+    (tmp_path / "compose.yaml").write_text(text, encoding="utf-8")
+    result = run_import(tmp_path, "--reader", reader, *arguments)
+    assert (result.returncode, result.stderr, result.stdout) == (2, expected + "\n", "")
+    assert not (tmp_path / "profiles").exists()
+
+
+def test_a_missing_file_is_named(tmp_path: Path):
+    result = run_import(tmp_path, "-f", "docker-compose.prod.yml")
+    assert (result.returncode, result.stderr) == (2, "error: docker-compose.prod.yml: no such Compose file\n")
+    result = run_import(tmp_path)
+    assert (result.returncode, result.stderr) == (
+        2,
+        "error: no Compose file here (compose.yaml, compose.yml, docker-compose.yml, docker-compose.yaml); name one with -f FILE\n",
+    )
+
+
+def test_an_unknown_reader_is_refused(tmp_path: Path):
+    (tmp_path / "compose.yaml").write_text("services: {}\n", encoding="utf-8")
+    result = run_import(tmp_path, "--reader", "go")
+    assert (result.returncode, result.stderr) == (2, "error: --reader must be one of auto, compose, python, not 'go'\n")

@@ -141,11 +141,19 @@ def bundled(environment: str) -> LoadedProfile:
     return pipeline.load(REPO / "profiles" / f"{environment}.yaml")
 
 
+_GIVEN_PORTS: set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A TCP port on 127.0.0.1 that nothing listens on right now, and that this session has not handed
+    out before: servers started together must not be given the port another is about to bind."""
+    while True:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        if port not in _GIVEN_PORTS:
+            _GIVEN_PORTS.add(port)
+            return port
 
 
 def stop(process: subprocess.Popen, grace: float = 10) -> None:

@@ -26,18 +26,7 @@ from deploykit.importing.model import Service
 from deploykit.importing.resources import service_resources
 from deploykit.importing.roles import same_image
 from deploykit.spec import names
-from deploykit.spec.schedule import check_schedule
-
-# Ofelia's schedule macros as five fields (deploykit refuses macros; spec/schedule.py).
-_MACROS = {
-    "@yearly": "0 0 1 1 *",
-    "@annually": "0 0 1 1 *",
-    "@monthly": "0 0 1 * *",
-    "@weekly": "0 0 * * 0",
-    "@daily": "0 0 * * *",
-    "@midnight": "0 0 * * *",
-    "@hourly": "0 * * * *",
-}
+from deploykit.spec.schedule import MACROS, check_schedule
 
 
 class StepNames:
@@ -230,8 +219,8 @@ def _ofelia_jobs(service: Service) -> dict[tuple[str, str], dict[str, str]]:
 def five_fields(schedule: str) -> str | None:
     """An Ofelia schedule as the five cron fields deploykit reads, or None (`@every 5m`, seconds other than 0)."""
     text = schedule.strip()
-    if text in _MACROS:
-        return _MACROS[text]
+    if text in MACROS:
+        return MACROS[text]
     fields = text.split()
     if len(fields) == 6 and fields[0] == "0":  # Ofelia's seconds-first format
         fields = fields[1:]

@@ -35,7 +35,8 @@ _FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
         {name: number for number, name in enumerate(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])},
     ),
 )
-_MACROS = {
+# Cron's macros as the five fields they stand for.
+MACROS = {
     "@yearly": "0 0 1 1 *",
     "@annually": "0 0 1 1 *",
     "@monthly": "0 0 1 * *",
@@ -50,8 +51,8 @@ _ITEM = re.compile(r"^(?P<range>\*|[0-9A-Za-z]+(?:-[0-9A-Za-z]+)?)(?:/(?P<step>[
 def check_schedule(text: str) -> str:
     """`text` if it is a valid five-field cron schedule, else a ValueError that says how to write it."""
     stripped = text.strip()
-    if stripped in _MACROS:
-        raise ValueError(f"write {stripped} as its five fields, {_MACROS[stripped]!r}, which every target reads alike")
+    if stripped in MACROS:
+        raise ValueError(f"write {stripped} as its five fields, {MACROS[stripped]!r}, which every target reads alike")
     if stripped.startswith("@"):
         raise ValueError(
             f"{text!r} is not a cron schedule; write the five fields minute hour day-of-month month day-of-week, e.g. '*/5 * * * *'"

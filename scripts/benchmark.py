@@ -240,7 +240,7 @@ def loading_times(counts: list[int], runs: int) -> list[tuple[str, int, int, flo
                     try:
                         pipeline.load(directory / "profile.yaml")
                     except DeployKitError as exc:  # the top-level shape is refused, once loaded
-                        outcome = "refused: " + str(exc).split(": ", 2)[-1].split(";")[0][:60]
+                        outcome = "refused: " + exc.message.split(";")[0].split(" (")[0]
                     best = min(best, time.perf_counter() - started)
                 rows.append((shape, count, size, best, outcome))
     return rows

@@ -8,6 +8,7 @@ docs say so, and the operator's firewall or service mesh does.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
@@ -21,8 +22,6 @@ COMPOSE_NETWORK_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$"
 
 
 def _compose_network(value: str) -> str:
-    import re
-
     if len(value) > 128 or not re.fullmatch(COMPOSE_NETWORK_PATTERN, value):
         raise ValueError(f"{value!r} is not a Docker network name (letters, digits, '_', '.' and '-', at most 128)")
     return value

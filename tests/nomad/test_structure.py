@@ -293,6 +293,10 @@ def test_secret_names_nomad_cannot_store_are_refused():
             "nomad:\n  healthy_deadline_seconds: 600\n",
             "p.yaml:4:3: nomad.healthy_deadline_seconds: must be less than nomad.progress_deadline_seconds",
         ),
+        (
+            "nomad:\n  docker_bridge: 172.17.0.1/16\n",
+            "p.yaml:4:3: nomad.docker_bridge: '172.17.0.1/16' is not a network in CIDR notation (172.17.0.1/16 has host bits set)",
+        ),
     ],
 )
 def test_cli_errors_name_file_line_and_field(tmp_path, profile, message):
@@ -322,9 +326,19 @@ def test_without_the_traefik_nodes_only_traefik_on_the_same_node_is_trusted(pars
     # A bridge that is not Docker's default, or none.
     bridged = with_changes(nomad={"forwarded_allow_ips": "10.0.0.0/8", "docker_bridge": "172.18.0.0/16"})
     assert tasks(job_of(parse_hcl, bridged))["items-api"]["env"][0]["FORWARDED_ALLOW_IPS"] == "10.0.0.0/8,172.18.0.0/16"
-    alone = with_changes(nomad={"forwarded_allow_ips": "10.0.0.0/8", "docker_bridge": None})
+    alone = with_changes(nomad={"forwarded_allow_ips": "10.0.0.0/8", "docker_bridge": "none"})
     assert tasks(job_of(parse_hcl, alone))["items-api"]["env"][0]["FORWARDED_ALLOW_IPS"] == "10.0.0.0/8"
     assert all(finding.code != "same-node-trust" for finding in render_data(alone, "nomad").findings)
+
+
+def test_a_profile_file_turns_the_bridge_trust_off_with_none(tmp_path):
+    (tmp_path / "p.yaml").write_text(
+        "app: items-api\nimage: registry.example.com/items-api:1.0.0\nproxy: {host: items.localhost, tls: none}\n"
+        "nomad: {forwarded_allow_ips: 10.0.0.0/8, docker_bridge: none}\n"
+    )
+    result = run_cli("render", "nomad", "-p", "p.yaml", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert 'FORWARDED_ALLOW_IPS = "10.0.0.0/8"' in result.stdout
 
 
 def test_a_startup_budget_beyond_the_healthy_deadline_is_warned():

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
-from deploykit.spec.base import ImageReference, LongSeconds, SpecModel
+from deploykit.spec import names
+from deploykit.spec.base import ImageReference, LongSeconds, SpecModel, text_schema
 
 # Nomad's own name rules: namespaces and regions are letters, digits and '-'; node pools may add '_'
 # and '.'; datacenters are globs (`*` matches every datacenter). None of them can hold a quote, `$`,
@@ -35,6 +36,14 @@ class TraefikJobOptions(SpecModel):
     )
 
 
+def _bridge(value: str) -> str:
+    return value if value == "none" else names.check_ip_network(value)
+
+
+# A network in CIDR notation, or `none` (YAML's null would mean "remove the parent's value" instead).
+_Bridge = Annotated[str, AfterValidator(_bridge), text_schema(f"^none$|{names.IP_NETWORK_PATTERN}")]
+
+
 class NomadOptions(SpecModel):
     """Nomad-only settings."""
 
@@ -56,13 +65,11 @@ class NomadOptions(SpecModel):
             "allocation's own node is trusted (nomad.docker_bridge), with a warning.",
         )
     )
-    docker_bridge: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9a-fA-F:.]+/[0-9]{1,3}$")] | None = (
-        Field(
-            "172.17.0.0/16",
-            description="The nodes' Docker bridge network. Traefik on the allocation's own node reaches the app from "
-            "it (its gateway for a Traefik on the host network, a container address for one in a container), so the "
-            "app trusts it too. Containers of other jobs on that bridge are trusted as well; null trusts it not.",
-        )
+    docker_bridge: _Bridge = Field(
+        "172.17.0.0/16",
+        description="The nodes' Docker bridge network. Traefik on the allocation's own node reaches the app from "
+        "it (its gateway for a Traefik on the host network, a container address for one in a container), so the "
+        "app trusts it too. Containers of other jobs on that bridge are trusted as well; `none` trusts it not.",
     )
     cpu_mhz: Annotated[int, Field(ge=1, le=1_000_000)] | None = Field(
         None,
@@ -110,3 +117,8 @@ class NomadOptions(SpecModel):
         description="none: an existing Traefik reads the service tags; job: also render a Traefik system job (traefik.nomad.hcl), one per cluster.",
     )
     traefik: TraefikJobOptions = Field(TraefikJobOptions(), description="The Traefik system job (with proxy: job).")
+
+    @property
+    def trusted_bridge(self) -> str | None:
+        """`docker_bridge`, or None when it is `none`."""
+        return None if self.docker_bridge == "none" else self.docker_bridge

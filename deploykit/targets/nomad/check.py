@@ -35,8 +35,8 @@ def check(profile: Profile, report: Report) -> None:
     proxy = profile.proxy
     if proxy is not None and proxy.host is not None and options.forwarded_allow_ips is None:
         trusted = (
-            f"only Traefik on the allocation's own node ({options.docker_bridge}) is trusted"
-            if options.docker_bridge
+            f"only Traefik on the allocation's own node ({options.trusted_bridge}) is trusted"
+            if options.trusted_bridge
             else "no proxy is trusted"
         )
         report.warn(

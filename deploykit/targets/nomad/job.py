@@ -79,7 +79,7 @@ def trusted_proxies(profile: Profile) -> str | None:
     if profile.proxy is None or profile.proxy.host is None:
         return None
     options = profile.nomad
-    trusted = [value for value in (options.forwarded_allow_ips, options.docker_bridge) if value is not None]
+    trusted = [value for value in (options.forwarded_allow_ips, options.trusted_bridge) if value is not None]
     return ",".join(trusted) or None
 
 

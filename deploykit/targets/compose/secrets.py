@@ -51,11 +51,9 @@ def build_secrets(profile: Profile) -> dict:
     """The top-level `secrets:` mapping."""
     options = profile.compose
     result: dict = {}
-    for ref in sorted(
-        {(ref.secret, ref.key): ref for ref in profile.secrets.values()}.values(), key=lambda ref: ref.file_name
-    ):
+    for name, ref in sorted({ref.file_name: ref for ref in profile.secrets.values()}.items()):
         if options.secrets_source == "external":
-            result[ref.file_name] = {"external": True}
+            result[name] = {"external": True}
         else:
-            result[ref.file_name] = {"file": literal(f"{options.secrets_dir.rstrip('/')}/{ref.secret}/{ref.key}")}
+            result[name] = {"file": literal(f"{options.secrets_dir.rstrip('/')}/{ref.secret}/{ref.key}")}
     return result

@@ -162,10 +162,7 @@ def _proxy_pods(profile: Profile) -> dict:
     else:
         policy = profile.k8s.network_policy
         pod_namespace, pod_labels = policy.ingress_namespace, policy.ingress_pod_labels
-    return {
-        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": pod_namespace}},
-        "podSelector": {"matchLabels": dict(sorted(pod_labels.items()))},
-    }
+    return _pods(pod_namespace, pod_labels)
 
 
 def _pods(pod_namespace: str | None, pod_labels: dict[str, str]) -> dict:

@@ -9,6 +9,13 @@ Run from the repository root: `python scripts/benchmark.py` (about a minute). It
   profiles, 4 targets each), medians, and the time per environment, which stays flat when cost is linear;
 - the peak resident memory of each command.
 
+Two reference rows show the floor under any render of a new profile: the interpreter starting, and
+the interpreter importing pydantic and validating one one-field model (all a spec made of pydantic
+models cannot skip), each interleaved with `kubectl kustomize` like the render.
+
+deploykit's bytecode is compiled first, as pip does on install: a checkout run with
+PYTHONDONTWRITEBYTECODE set (as some CI images do) would otherwise compile every module in every process.
+
 It is a benchmark, not a test: nothing here asserts a time. CI runs it once with `--sizes 2 --runs 1` to
 prove it works. `--imports` adds the ten most expensive imports of an uncached render.
 
@@ -21,6 +28,7 @@ to the 1 MiB limit) in this process, with the outcome: loading stays linear belo
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import re
 import shutil
@@ -35,6 +43,16 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 RENDER = [sys.executable, "-m", "deploykit", "render", "k8s", "--env", "prod"]
 KUSTOMIZE = ["kubectl", "kustomize", "manifests/prod/k8s"]
+# What every render of a new profile pays before deploykit's own work: the interpreter, then pydantic's
+# import and its first model (which imports the schema machinery that `from pydantic import BaseModel`
+# defers).
+FLOORS = (
+    ("floor: python starts (no deploykit)", [sys.executable, "-c", "pass"]),
+    (
+        "floor: python + pydantic, one model (no deploykit)",
+        [sys.executable, "-c", "from pydantic import BaseModel\nclass One(BaseModel):\n    x: int\nOne(x=1)"],
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -79,16 +97,20 @@ class ColdStart:
 
 
 def cold_start(runs: int, cache_dir: Path) -> list[ColdStart]:
-    """Interleaved medians of `render k8s --env prod` (cache off, then cache on) and `kubectl kustomize`."""
+    """Interleaved medians of `render k8s --env prod` (cache off, then cache on), and of the floors, each
+    against `kubectl kustomize`."""
+    compileall.compile_dir(REPO / "deploykit", quiet=1)
+    cases = [
+        ("render k8s --env prod (new profile: cache off)", RENDER, environment(DEPLOYKIT_CACHE="off")),
+        ("render k8s --env prod (unchanged: cache hit)", RENDER, environment(DEPLOYKIT_CACHE_DIR=str(cache_dir))),
+        *((label, command, environment()) for label, command in FLOORS),
+    ]
     results = []
-    for label, env in (
-        ("render k8s --env prod (new profile: cache off)", environment(DEPLOYKIT_CACHE="off")),
-        ("render k8s --env prod (unchanged: cache hit)", environment(DEPLOYKIT_CACHE_DIR=str(cache_dir))),
-    ):
-        measure(RENDER, REPO, env)  # warms the OS file cache, and fills the render cache for the second case
+    for label, command, env in cases:
+        measure(command, REPO, env)  # warms the OS file cache, and fills the render cache for the second case
         ours, theirs = [], []
         for _ in range(runs):
-            ours.append(measure(RENDER, REPO, env))
+            ours.append(measure(command, REPO, env))
             theirs.append(measure(KUSTOMIZE, REPO, env))
         results.append(ColdStart(label, ours, theirs))
     return results
@@ -174,7 +196,7 @@ def table(cold: list[ColdStart], scaled: list[Scaling], runs: int) -> str:
     lines = [
         f"runs per figure: {runs} (medians); {os.cpu_count()} CPUs; Python {sys.version.split()[0]}",
         "",
-        "| measurement | deploykit | kubectl kustomize | ratio | peak RSS |",
+        "| measurement | command | kubectl kustomize | ratio | peak RSS |",
         "|---|---|---|---|---|",
     ]
     for result in cold:

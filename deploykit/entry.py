@@ -87,6 +87,7 @@ _RENDER: _Spec = {
     "--strict": ("strict", "flag"),
     "--quiet": ("quiet", "flag"),
     "-q": ("quiet", "flag"),
+    "--replace-other-target": ("replace_other_target", "flag"),
 }
 _CHECK: _Spec = {
     **{
@@ -192,6 +193,7 @@ def _render(target: str, options: _Options) -> int:
         assignments=options.values("assignments"),
         strict="strict" in options.flags,
         quiet="quiet" in options.flags,
+        replace_other_target="replace_other_target" in options.flags,
     )
 
 

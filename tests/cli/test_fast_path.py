@@ -33,6 +33,8 @@ FAST = [
     ("render", "k8s", "--env", "prod", "--set", "replicas=zero"),
     ("render", "k8s", "-p", "missing.yaml"),
     ("render", "k8s"),
+    ("render", "k8s", "--env", "prod", "-o", "manifests/prod/compose"),
+    ("render", "k8s", "--env", "prod", "-o", "manifests/prod/compose", "--replace-other-target"),
     ("check",),
     ("check", "--env", "prod", "-t", "k8s"),
     ("check", "--profiles", "profiles", "--manifests", "manifests", "--strict"),
@@ -53,6 +55,7 @@ TYPER_ONLY = [
     ("check", "all"),
     ("check", "-q"),
     ("check", "--env", "-x"),
+    ("check", "--replace-other-target"),
     ("validate", "--env", "prod"),
 ]
 

@@ -14,17 +14,19 @@ import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from deploykit.errors import DeployKitError, DeployKitErrors, Problem, combined
 from deploykit.loading.merge import MergedProfile
 from deploykit.loading.per_target import for_target
 from deploykit.loading.validation import LoadedProfile, validate
 from deploykit.loading.workspace import load_profile
-from deploykit.rendering import Rendering
 from deploykit.report import Finding, Report
 from deploykit.spec import checks
 from deploykit.targets import get_target
+
+if TYPE_CHECKING:
+    from deploykit.rendering import Rendering
 
 
 @dataclass(frozen=True)

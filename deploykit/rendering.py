@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from deploykit.summary import Summary
+if TYPE_CHECKING:
+    from deploykit.summary import Summary
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,10 @@ the same headers.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from deploykit.spec.model import Profile
+if TYPE_CHECKING:
+    from deploykit.spec.model import Profile
 
 WEB = "web"
 WEBSECURE = "websecure"

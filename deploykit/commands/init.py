@@ -7,13 +7,16 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from deploykit import pipeline
 from deploykit.errors import DeployKitError, format_path
-from deploykit.rendering import RenderedFile
 from deploykit.scaffold import SCHEMA_FILE, scaffold_profiles
 from deploykit.spec import names
 from deploykit.spec.schema import profile_schema
+
+if TYPE_CHECKING:
+    from deploykit.rendering import RenderedFile
 
 
 def run(profiles_dir: Path, app: str | None, image: str | None, domain: str, email: str) -> int:

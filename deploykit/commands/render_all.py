@@ -6,10 +6,13 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from deploykit import output
-from deploykit.commands.common import ManifestsChoice
 from deploykit.commands.manifests import render_everything, stale_directories
+
+if TYPE_CHECKING:
+    from deploykit.commands.common import ManifestsChoice
 
 # For tests only: seconds to wait once everything is staged, with the locks held, so that a second run
 # provably overlaps this one (tests/workflow/test_filesystem.py). Nothing else sets it.

@@ -7,8 +7,10 @@ never the profile or the rendered text, so the explanation describes what will a
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
-from deploykit.summary import Summary, Workload
+if TYPE_CHECKING:
+    from deploykit.summary import Summary, Workload
 
 # The six deployment concepts of FastAPI's "FastAPI in Containers - Docker" page, in its order.
 CONCEPTS: tuple[str, ...] = ("https", "startup", "restarts", "replication", "memory", "prestart")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from deploykit.explain import background_memory, background_replication, count, processes_in_unit, shell_words
-from deploykit.summary import Summary
+
+if TYPE_CHECKING:
+    from deploykit.summary import Summary
 
 
 def explain(summary: Summary) -> dict[str, str]:

@@ -8,9 +8,11 @@ overrides; mappings (`env`) merge key by key, other values replace.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from deploykit.errors import Problem
-from deploykit.spec.model import Profile
+if TYPE_CHECKING:
+    from deploykit.errors import Problem
+    from deploykit.spec.model import Profile
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from deploykit.errors import DeployKitError, FieldPath, Problem, combined
-from deploykit.loading.merge import MergedProfile
 from deploykit.spec import checks
 from deploykit.spec.introspect import is_model, unwrap
 from deploykit.spec.model import Profile
+
+if typing.TYPE_CHECKING:
+    from deploykit.loading.merge import MergedProfile
 
 # Pydantic's number bounds, as the words of a message: the `ctx` key holding the limit, and its wording.
 _BOUNDS = {

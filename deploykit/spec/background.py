@@ -9,9 +9,12 @@ the order of a mapping in the profile.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from deploykit.spec.model import CronJob, Process, Profile
 from deploykit.spec.quantities import parse_cpu, parse_memory
+
+if TYPE_CHECKING:
+    from deploykit.spec.model import CronJob, Process, Profile
 
 # The scheduler that runs `cron` jobs where the platform has none (Compose): yacron, pinned, in a virtual
 # environment of its own inside the app's image, so its dependencies never meet the app's. The

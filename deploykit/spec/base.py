@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
-from deploykit.spec import names
+from deploykit.spec import names, values
 from deploykit.targets import TARGETS
 
 if TYPE_CHECKING:
@@ -22,33 +22,6 @@ class SpecModel(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True, validate_default=False)
 
 
-def _check_selector_key(value: str) -> str:
-    if len(value) > 316 or not names.METADATA_KEY.fullmatch(value) or len(value.rsplit("/", 1)[-1]) > 63:
-        raise ValueError(f"{value!r} is not a valid label or annotation key (prefix/name, name at most 63 characters)")
-    return value
-
-
-def _check_label_key(value: str) -> str:
-    _check_selector_key(value)
-    if value.startswith(("app.kubernetes.io/", "traefik.", "deploykit.")):
-        raise ValueError(f"{value!r} is reserved: deploykit sets app.kubernetes.io/*, traefik.* and deploykit.* itself")
-    return value
-
-
-def _check_label_value(value: str) -> str:
-    if len(value) > 63 or not names.LABEL_VALUE.fullmatch(value):
-        raise ValueError(f"{value!r} is not a valid label value (at most 63 letters, digits, '-', '_', '.')")
-    return value
-
-
-def _check_env_name(value: str) -> str:
-    if not names.ENV_NAME.fullmatch(value):
-        raise ValueError(
-            f"{value!r} is not a valid environment variable name (letters, digits and '_', not starting with a digit)"
-        )
-    return value
-
-
 def text_schema(pattern: str, max_length: int | None = None) -> WithJsonSchema:
     """The JSON Schema of a validated text type: its pattern and length, so editors refuse what the loader refuses."""
     schema: dict[str, object] = {"type": "string", "pattern": pattern}
@@ -61,11 +34,11 @@ DnsLabel = Annotated[str, AfterValidator(names.check_dns_label), text_schema(nam
 Hostname = Annotated[str, AfterValidator(names.check_hostname), text_schema(names.HOSTNAME_PATTERN, 253)]
 ImageReference = Annotated[str, AfterValidator(names.check_image), text_schema(names.IMAGE_PATTERN, 255)]
 HttpPath = Annotated[str, AfterValidator(names.check_http_path), text_schema(names.HTTP_PATH_PATTERN, 1024)]
-EnvName = Annotated[str, AfterValidator(_check_env_name), text_schema(names.ENV_NAME_PATTERN)]
-LabelKey = Annotated[str, AfterValidator(_check_label_key), text_schema(names.LABEL_KEY_PATTERN, 316)]
+EnvName = Annotated[str, AfterValidator(values.check_env_name), text_schema(names.ENV_NAME_PATTERN)]
+LabelKey = Annotated[str, AfterValidator(values.check_label_key), text_schema(names.LABEL_KEY_PATTERN, 316)]
 # A label key as it may appear in a selector for objects deploykit does not make (reserved prefixes allowed).
-SelectorKey = Annotated[str, AfterValidator(_check_selector_key), text_schema(names.METADATA_KEY_PATTERN, 316)]
-LabelValue = Annotated[str, AfterValidator(_check_label_value), text_schema(names.LABEL_VALUE_PATTERN, 63)]
+SelectorKey = Annotated[str, AfterValidator(values.check_selector_key), text_schema(names.METADATA_KEY_PATTERN, 316)]
+LabelValue = Annotated[str, AfterValidator(values.check_label_value), text_schema(names.LABEL_VALUE_PATTERN, 63)]
 Command = Annotated[list[Annotated[str, Field(max_length=4096)]], Field(min_length=1, max_length=256)]
 # Durations: up to an hour (graceful shutdown, probes), or up to a day (deployment deadlines).
 Seconds = Annotated[int, Field(ge=1, le=3600)]

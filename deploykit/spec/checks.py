@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
 
 from deploykit.errors import FieldPath, Problem
 from deploykit.servers import detect, flag_of
 from deploykit.spec import names
-from deploykit.spec.model import Profile
-from deploykit.spec.network import Destination
+
+if TYPE_CHECKING:
+    from deploykit.spec.model import Profile
+    from deploykit.spec.network import Destination
 
 
 def problems(profile: Profile) -> Iterator[Problem]:

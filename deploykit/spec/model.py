@@ -9,9 +9,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
-from deploykit.report import WARNINGS
-from deploykit.servers import SERVERS, Server, ServerName, detect
-from deploykit.spec import names
+from deploykit.servers import ServerName
+from deploykit.spec import derived, names, values
 from deploykit.spec.base import (
     Command,
     DnsLabel,
@@ -39,74 +38,13 @@ from deploykit.spec.quantities import (
     MEMORY_PATTERN,
     MIN_MEMORY_BYTES,
     MIN_MILLICORES,
-    parse_cpu,
-    parse_memory,
 )
 from deploykit.spec.schedule import check_schedule, check_time_zone
 
-
-def _number_as_text(value: object) -> object:
-    """`cpu: 2`, `cpu: 0.5` and `memory: 268435456` are quantities too; booleans are not."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return format(value, "f").rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
-    return value
+WarningCode = Annotated[str, AfterValidator(values.check_warning_code)]
 
 
-def _memory(value: str) -> str:
-    parse_memory(value)
-    return value
-
-
-def _tmp_size(value: str) -> str:
-    try:
-        parse_memory(value)
-    except ValueError as exc:
-        # parse_memory speaks of memory per process; the range is the same, the subject is not.
-        raise ValueError(str(exc).replace("memory per process", "tmp_size")) from None
-    return value
-
-
-def _cpu(value: str) -> str:
-    parse_cpu(value)
-    return value
-
-
-def _secret_name(value: str) -> str:
-    if len(value) > 253 or not names.DNS_SUBDOMAIN.fullmatch(value):
-        raise ValueError(f"{value!r} is not a valid secret name (lowercase letters, digits, '-' and '.')")
-    return value
-
-
-def _secret_key(value: str) -> str:
-    if len(value) > 253 or not names.SECRET_KEY.fullmatch(value):
-        raise ValueError(f"{value!r} is not a valid secret key (letters, digits, '-', '_' and '.')")
-    if value in (".", ".."):
-        # Kubernetes refuses them, and as a file name (Compose mounts keys as files) `..` leaves the directory.
-        raise ValueError(f"{value!r} cannot be a secret key: it is not a file name")
-    return value
-
-
-def _unique_targets(value: list[str]) -> list[str]:
-    duplicates = sorted({name for name in value if value.count(name) > 1})
-    if duplicates:
-        raise ValueError(f"{duplicates[0]!r} is listed more than once")
-    return value
-
-
-def _warning_code(value: str) -> str:
-    if value not in WARNINGS:
-        import difflib
-
-        close = difflib.get_close_matches(value, WARNINGS, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else " (the code is printed at the end of each warning's line)"
-        raise ValueError(f"{value!r} is not a warning code{hint}")
-    return value
-
-
-WarningCode = Annotated[str, AfterValidator(_warning_code)]
-
-
-class Health(SpecModel):
+class Health(derived.HealthDerived, SpecModel):
     """HTTP health checks. Every target probes the app's port over plain HTTP."""
 
     path: HttpPath = Field("/healthz", description="Default path for every check.")
@@ -131,30 +69,11 @@ class Health(SpecModel):
         "Kubernetes and Nomad probe health paths over HTTP and need nothing in the image.",
     )
 
-    @property
-    def liveness(self) -> str:
-        """The path the liveness check probes: `liveness_path`, else `path`."""
-        return self.liveness_path or self.path
-
-    @property
-    def readiness(self) -> str:
-        """The path the readiness check probes: `readiness_path`, else `path`."""
-        return self.readiness_path or self.path
-
-
-def _port_name(value: str) -> str:
-    # An IANA service name, as Kubernetes requires of container port names; it is also a Nomad port label.
-    if len(value) > 15 or not names.PORT_NAME.fullmatch(value) or "--" in value or not any(c.isalpha() for c in value):
-        raise ValueError(
-            f"{value!r} is not a valid port name: at most 15 lowercase letters, digits and '-', with at least one letter"
-        )
-    return value
-
 
 class ExtraPort(SpecModel):
     """Another port the app listens on (metrics, admin). Reachable inside the platform, never routed publicly."""
 
-    name: Annotated[str, AfterValidator(_port_name), text_schema(names.PORT_NAME_PATTERN, 15)] = Field(
+    name: Annotated[str, AfterValidator(values.check_port_name), text_schema(names.PORT_NAME_PATTERN, 15)] = Field(
         description="Port name (an IANA service name, e.g. metrics); `http` is the app's port."
     )
     port: Annotated[int, Field(ge=1024, le=65535)] = Field(description="Port number inside the container.")
@@ -168,25 +87,15 @@ class PrestartStep(SpecModel):
     image: ImageReference | None = Field(None, description="Image to run the step in (default: the app's `image`).")
 
 
-class SecretRef(SpecModel):
+class SecretRef(derived.SecretRefDerived, SpecModel):
     """A reference to a secret held outside the profile; never its value."""
 
-    secret: Annotated[str, AfterValidator(_secret_name), text_schema(names.DNS_SUBDOMAIN_PATTERN, 253)] = Field(
-        description="Name of the secret (Kubernetes Secret, Compose secret, Nomad variable path suffix)."
+    secret: Annotated[str, AfterValidator(values.check_secret_name), text_schema(names.DNS_SUBDOMAIN_PATTERN, 253)] = (
+        Field(description="Name of the secret (Kubernetes Secret, Compose secret, Nomad variable path suffix).")
     )
-    key: Annotated[str, AfterValidator(_secret_key), text_schema(names.SECRET_KEY_PATTERN, 253)] = Field(
+    key: Annotated[str, AfterValidator(values.check_secret_key), text_schema(names.SECRET_KEY_PATTERN, 253)] = Field(
         description="Key within that secret."
     )
-
-    @property
-    def file_name(self) -> str:
-        """The file (and Compose secret) one key of one secret becomes, the same on every target.
-
-        Secret names are DNS subdomains (no `_`), so the first `__` always separates the secret from
-        its key: `db` + `a__b` and `db__a` + `b` cannot both exist, and distinct references never
-        share a file.
-        """
-        return f"{self.secret}__{self.key}"
 
 
 class Certificate(SpecModel):
@@ -221,8 +130,8 @@ _Replicas = Annotated[int, Field(ge=1, le=1000)]
 # Quantities are text or plain numbers (`memory: 268435456`, `cpu: 0.5`): the schema says both.
 _Memory = Annotated[
     str,
-    BeforeValidator(_number_as_text),
-    AfterValidator(_memory),
+    BeforeValidator(values.number_as_text),
+    AfterValidator(values.check_memory),
     WithJsonSchema(
         {
             "anyOf": [
@@ -234,8 +143,8 @@ _Memory = Annotated[
 ]
 _Cpu = Annotated[
     str,
-    BeforeValidator(_number_as_text),
-    AfterValidator(_cpu),
+    BeforeValidator(values.number_as_text),
+    AfterValidator(values.check_cpu),
     WithJsonSchema(
         {
             "anyOf": [
@@ -246,7 +155,7 @@ _Cpu = Annotated[
     ),
 ]
 _Env = dict[EnvName, Annotated[str, Field(max_length=65536)]]
-_TmpSize = Annotated[str, BeforeValidator(_number_as_text), AfterValidator(_tmp_size)]
+_TmpSize = Annotated[str, BeforeValidator(values.number_as_text), AfterValidator(values.check_tmp_size)]
 
 
 Schedule = Annotated[str, Field(max_length=128), AfterValidator(check_schedule)]
@@ -303,14 +212,14 @@ class TargetOverride(SpecModel):
     shutdown_seconds: Seconds | None = Field(None, description="Graceful shutdown budget for this target.")
 
 
-class Profile(SpecModel):
+class Profile(derived.ProfileDerived, SpecModel):
     """One application in one environment, after `extends` has been merged."""
 
     environment: DnsLabel | None = Field(
         None,
         description="Environment name (dev, staging, prod). Profiles that declare one are rendered by `render all` into manifests/<environment>/.",
     )
-    targets: Annotated[list[TargetName], Field(min_length=1), AfterValidator(_unique_targets)] | None = Field(
+    targets: Annotated[list[TargetName], Field(min_length=1), AfterValidator(values.unique_targets)] | None = Field(
         None,
         description="The targets this environment runs on (default: all). `render all` and `check` render only these; "
         "options of other targets are checked for their syntax only, and their requirements do not apply.",
@@ -391,47 +300,3 @@ class Profile(SpecModel):
         {},
         description="Per-target values of image, replicas, memory, cpu, env and shutdown_seconds, e.g. overrides.k8s.replicas: 6.",
     )
-
-    # Plain properties, not cached: a per-target copy (spec/per_target.py) must not inherit the
-    # parent's computed value.
-    @property
-    def memory_bytes(self) -> int:
-        """Memory per process in bytes."""
-        return parse_memory(self.memory)
-
-    @property
-    def tmp_bytes(self) -> int:
-        """The size of /tmp in bytes."""
-        return parse_memory(self.tmp_size)
-
-    @property
-    def cpu_millicores(self) -> int:
-        """CPU per process in millicores."""
-        return parse_cpu(self.cpu)
-
-    @property
-    def image_tag(self) -> str | None:
-        """The image's tag, or None for a digest-only reference (`name@sha256:...`)."""
-        return names.image_tag(self.image)
-
-    @property
-    def web_server(self) -> Server:
-        """The server `command` starts: `server`, else the one detected (spec/checks.py refuses neither)."""
-        if self.server is not None:
-            return SERVERS[self.server]
-        detected = detect(self.command)
-        return SERVERS[detected.server if detected is not None else "generic"]
-
-    @property
-    def secret_files(self) -> dict[str, SecretRef]:
-        """With `secrets_as: file`, `<NAME>_FILE` -> the secret whose file's path that variable holds, by name."""
-        if self.secrets_as != "file":
-            return {}
-        return {f"{name}_FILE": self.secrets[name] for name in sorted(self.secrets)}
-
-    @property
-    def target_names(self) -> tuple[str, ...]:
-        """The targets this environment runs on, in the registry's order."""
-        from deploykit.targets import TARGETS
-
-        return tuple(name for name in TARGETS if self.targets is None or name in self.targets)

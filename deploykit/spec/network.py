@@ -8,28 +8,21 @@ docs say so, and the operator's firewall or service mesh does.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from deploykit.spec import names
+from deploykit.spec import derived, names, values
 from deploykit.spec.base import DnsLabel, LabelValue, SelectorKey, SpecModel, text_schema
 
 Port = Annotated[int, Field(ge=1, le=65535)]
-# A Docker network name, as the engine accepts it (daemon/names.go: RestrictedNamePattern).
-COMPOSE_NETWORK_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$"
-
-
-def _compose_network(value: str) -> str:
-    if len(value) > 128 or not re.fullmatch(COMPOSE_NETWORK_PATTERN, value):
-        raise ValueError(f"{value!r} is not a Docker network name (letters, digits, '_', '.' and '-', at most 128)")
-    return value
 
 
 # Parsed strictly (no IPv6 zone: `fe80::%eth0/64` is no Kubernetes ipBlock), and normalised.
 CidrText = Annotated[str, AfterValidator(names.check_ip_network), text_schema(names.IP_NETWORK_PATTERN)]
-ComposeNetwork = Annotated[str, AfterValidator(_compose_network), text_schema(COMPOSE_NETWORK_PATTERN, 128)]
+ComposeNetwork = Annotated[
+    str, AfterValidator(values.check_compose_network), text_schema(values.COMPOSE_NETWORK_PATTERN, 128)
+]
 
 
 class Caller(SpecModel):
@@ -48,7 +41,7 @@ class Caller(SpecModel):
     )
 
 
-class Destination(SpecModel):
+class Destination(derived.DestinationDerived, SpecModel):
     """Where the app's pods may connect, besides cluster DNS: a network, or pods of the cluster."""
 
     cidr: CidrText | None = Field(None, description="Destination network, e.g. 10.20.0.0/16.")
@@ -59,11 +52,6 @@ class Destination(SpecModel):
         {}, description="Destination pods' labels (instead of cidr; default: every pod of the namespace)."
     )
     ports: Annotated[list[Port], Field(min_length=1, max_length=64)] = Field(description="TCP ports allowed.")
-
-    @property
-    def in_cluster(self) -> bool:
-        """Whether the destination names pods rather than a network."""
-        return self.namespace is not None or bool(self.pod_labels)
 
 
 class Network(SpecModel):

@@ -9,11 +9,12 @@ Dockerfile's safety, not a matter of taste.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from functools import partial
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
+from deploykit.spec import derived, values
 from deploykit.spec.base import Command, ImageReference, SpecModel, text_schema
 
 # One path segment: no leading '.', so '.', '..' and hidden files are out; nothing a shell, a glob
@@ -29,59 +30,28 @@ _APT_PACKAGE = re.compile(r"^[a-z0-9][a-z0-9+.-]+(?:=[0-9][A-Za-z0-9.+~:-]*)?$")
 _USER_NAME = re.compile(r"^(?!root$)[a-z_][a-z0-9_-]{0,31}$")
 
 
-def _matching(pattern: re.Pattern[str], max_length: int, problem: str) -> Callable[[str], str]:
-    """A validator for strings of at most `max_length` characters that match `pattern`."""
-
-    def check(value: str) -> str:
-        # fullmatch, not match: `$` also matches before a trailing newline ("curl\n" from a `|` block).
-        if len(value) > max_length or not pattern.fullmatch(value):
-            raise ValueError(f"{value!r} {problem}")
-        return value
-
-    return check
-
-
-def package_name(entry: str) -> str:
-    """The package name of a validated `name` or `name=version` entry."""
-    return entry.split("=", 1)[0]
-
-
-def package_version(entry: str) -> str | None:
-    """The pinned version of a validated entry, or None when it is not pinned."""
-    _, _, version = entry.partition("=")
-    return version or None
-
-
-def _unique_packages(entries: list[str]) -> list[str]:
-    seen: set[str] = set()
-    for entry in entries:
-        name = package_name(entry)
-        if name in seen:
-            raise ValueError(f"{name!r} is listed more than once")
-        seen.add(name)
-    return entries
-
-
 RelativePath = Annotated[
     str,
     AfterValidator(
-        _matching(
-            _RELATIVE_PATH,
-            1024,
-            "is not a path inside the build context: use letters, digits, '.', '_', '-' and '/', "
+        partial(
+            values.check_matching,
+            pattern=_RELATIVE_PATH.pattern,
+            max_length=1024,
+            problem="is not a path inside the build context: use letters, digits, '.', '_', '-' and '/', "
             "relative (no leading '/'), with no '..' or hidden ('.'-prefixed) parts",
         )
     ),
-    AfterValidator(lambda path: path.removeprefix("./")),
+    AfterValidator(values.drop_dot_slash),
     text_schema(_RELATIVE_PATH.pattern, 1024),
 ]
 AbsoluteDirectory = Annotated[
     str,
     AfterValidator(
-        _matching(
-            _ABSOLUTE_PATH,
-            1024,
-            "is not an absolute directory such as /code: start with '/', use letters, digits, "
+        partial(
+            values.check_matching,
+            pattern=_ABSOLUTE_PATH.pattern,
+            max_length=1024,
+            problem="is not an absolute directory such as /code: start with '/', use letters, digits, "
             "'.', '_', '-' and '/', with no '..', hidden parts or trailing '/'",
         )
     ),
@@ -90,10 +60,11 @@ AbsoluteDirectory = Annotated[
 AptPackage = Annotated[
     str,
     AfterValidator(
-        _matching(
-            _APT_PACKAGE,
-            256,
-            "is not a Debian package: write name or name=version (lowercase letters, digits, '+', '-', '.'; versions start with a digit)",
+        partial(
+            values.check_matching,
+            pattern=_APT_PACKAGE.pattern,
+            max_length=256,
+            problem="is not a Debian package: write name or name=version (lowercase letters, digits, '+', '-', '.'; versions start with a digit)",
         )
     ),
     text_schema(_APT_PACKAGE.pattern, 256),
@@ -101,10 +72,11 @@ AptPackage = Annotated[
 UserName = Annotated[
     str,
     AfterValidator(
-        _matching(
-            _USER_NAME,
-            32,
-            "is not a user name for the app: use up to 32 lowercase letters, digits, '_' and '-', not root",
+        partial(
+            values.check_matching,
+            pattern=_USER_NAME.pattern,
+            max_length=32,
+            problem="is not a user name for the app: use up to 32 lowercase letters, digits, '_' and '-', not root",
         )
     ),
     text_schema(_USER_NAME.pattern, 32),
@@ -115,22 +87,17 @@ UserName = Annotated[
 BuildCommand = Command
 
 
-def _as_list(value: object) -> object:
-    """`app_path: app` means `[app]`."""
-    return [value] if isinstance(value, str) else value
-
-
 _PATH_SCHEMA = {"type": "string", "maxLength": 1024, "pattern": _RELATIVE_PATH.pattern}
 # One path or several; a list inside, so nothing downstream handles two shapes.
 AppPaths = Annotated[
     list[RelativePath],
-    BeforeValidator(_as_list),
+    BeforeValidator(values.as_list),
     Field(min_length=1, max_length=32),
     WithJsonSchema({"anyOf": [_PATH_SCHEMA, {"type": "array", "items": _PATH_SCHEMA, "minItems": 1, "maxItems": 32}]}),
 ]
 
 
-class BuildOptions(SpecModel):
+class BuildOptions(derived.BuildOptionsDerived, SpecModel):
     """How the app's image is built: the Dockerfile and .dockerignore of the `dockerfile` target."""
 
     base_image: ImageReference = Field(
@@ -158,7 +125,7 @@ class BuildOptions(SpecModel):
         "/code",
         description="Absolute directory in the image that holds the requirements and the code; the app runs from it.",
     )
-    system_packages: Annotated[list[AptPackage], Field(max_length=64), AfterValidator(_unique_packages)] = Field(
+    system_packages: Annotated[list[AptPackage], Field(max_length=64), AfterValidator(values.unique_packages)] = Field(
         [],
         description="Debian packages installed with apt-get (--no-install-recommends) before the Python requirements, "
         "as name=version (pinned; a bare name works but is reported, since each build may then install another version).",
@@ -177,8 +144,3 @@ class BuildOptions(SpecModel):
         "The default matches the Kubernetes target's runAsUser; ids below 1000 belong to Debian's system accounts, "
         "and rootless engines map only 65536 ids by default.",
     )
-
-    @property
-    def app_paths(self) -> list[str]:
-        """`app_path`, in the order given."""
-        return list(self.app_path)

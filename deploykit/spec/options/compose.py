@@ -2,59 +2,16 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
-from deploykit.spec import names
+from deploykit.spec import names, values
 from deploykit.spec.base import DnsLabel, ImageReference, SpecModel
-
-# Docker's default bridge (docker0). Other automatically allocated networks come from 172.17-31/16
-# and 192.168/16 as well; a pinned subnet is only checked against the one that exists on every host.
-DOCKER_DEFAULT_BRIDGE = ipaddress.IPv4Network("172.17.0.0/16")
-PRIVATE_RANGES = tuple(ipaddress.IPv4Network(net) for net in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
-DEFAULT_PROXY_SUBNET = "172.30.0.0/24"
-
-
-def _check_subnet(value: str) -> str:
-    try:
-        network = ipaddress.IPv4Network(value, strict=True)
-    except ValueError:
-        raise ValueError(
-            f"{value!r} is not an IPv4 network in CIDR form with no host bits set, e.g. {DEFAULT_PROXY_SUBNET}"
-        ) from None
-    if not any(network.subnet_of(private) for private in PRIVATE_RANGES):
-        raise ValueError(f"{value!r} is not a private network (10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16)")
-    if network.overlaps(DOCKER_DEFAULT_BRIDGE):
-        raise ValueError(f"{value!r} overlaps Docker's default bridge network 172.17.0.0/16")
-    if not 16 <= network.prefixlen <= 28:
-        # /28 leaves 13 addresses for the gateway, Traefik and the app; wider than /16 is never needed.
-        raise ValueError(f"{value!r} must be between a /16 and a /28")
-    return value
-
-
-def _check_socket_path(value: str) -> str:
-    if not value.startswith("/") or len(value) > 1024 or any(char in value for char in " \t\n$'\"`\\:,"):
-        raise ValueError(f"{value!r} is not an absolute socket path (no spaces, quotes, '$', ':' or ',')")
-    return value
-
+from deploykit.spec.values import DEFAULT_PROXY_SUBNET
 
 HostPort = Annotated[int, Field(ge=1, le=65535)]
 RelativeOrAbsolutePath = Annotated[str, Field(min_length=1, max_length=1024, pattern=r"^[^\s$'\"`\\]+$")]
-
-
-def _absolute_mount_path(value: str) -> str:
-    if (
-        not value.startswith("/")
-        or value == "/"
-        or any(part in ("", ".", "..") for part in value[1:].split("/"))
-        or not value.isprintable()
-        or " " in value
-        or "$" in value
-    ):
-        raise ValueError(f"{value!r} is not an absolute directory such as /data (no '..', spaces or '$')")
-    return value
 
 
 class ComposeOptions(SpecModel):
@@ -63,13 +20,13 @@ class ComposeOptions(SpecModel):
     project: DnsLabel | None = Field(
         None, description="Compose project name (default: the app name). It prefixes the names of networks and volumes."
     )
-    volumes: Annotated[dict[DnsLabel, Annotated[str, AfterValidator(_absolute_mount_path)]], Field(max_length=16)] = (
-        Field(
-            {},
-            description="Named volumes (name: mount path) for state on the one server, e.g. {data: /data} for SQLite or uploads: "
-            "mounted read-write into the app and every prestart step, kept across `up`/`down` (not `down -v`). "
-            "List the path in build.data_dirs so the app's account owns it.",
-        )
+    volumes: Annotated[
+        dict[DnsLabel, Annotated[str, AfterValidator(values.check_absolute_mount_path)]], Field(max_length=16)
+    ] = Field(
+        {},
+        description="Named volumes (name: mount path) for state on the one server, e.g. {data: /data} for SQLite or uploads: "
+        "mounted read-write into the app and every prestart step, kept across `up`/`down` (not `down -v`). "
+        "List the path in build.data_dirs so the app's account owns it.",
     )
     workers: Annotated[int, Field(ge=1, le=256)] | None = Field(
         None,
@@ -79,11 +36,11 @@ class ComposeOptions(SpecModel):
         "proxy",
         description="How Traefik reads container labels. proxy: through a socket proxy (haproxy) that only lets read-only requests for containers, networks, events and the version through, on an internal network shared with Traefik alone. mount: Traefik mounts the Docker socket itself (a read-only mount does not make the API read-only; a warning is given).",
     )
-    docker_socket: Annotated[str, AfterValidator(_check_socket_path)] = Field(
+    docker_socket: Annotated[str, AfterValidator(values.check_socket_path)] = Field(
         "/var/run/docker.sock",
         description="Path of the Docker API socket on the server (for rootless Docker or Podman, the user's socket).",
     )
-    proxy_subnet: Annotated[str, AfterValidator(_check_subnet)] = Field(
+    proxy_subnet: Annotated[str, AfterValidator(values.check_subnet)] = Field(
         DEFAULT_PROXY_SUBNET,
         description="Pinned IPv4 subnet of the network Traefik and the app share. The app trusts X-Forwarded-* headers only from it (`--forwarded-allow-ips`). Pick a private range no other network on the server uses.",
     )

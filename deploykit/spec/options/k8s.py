@@ -2,46 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
-from deploykit.spec import names
+from deploykit.spec import names, values
 from deploykit.spec.base import DnsLabel, LabelValue, SelectorKey, SpecModel
 from deploykit.spec.network import Destination, Port
+from deploykit.spec.values import DEFAULT_KUBERNETES_VERSION
 
-# The oldest Kubernetes minor version deploykit renders for (kubernetes-validate checks output from it on).
-OLDEST_KUBERNETES_MINOR = 29
-DEFAULT_KUBERNETES_VERSION = "1.31"
-
-
-def _kubernetes_version(value: str) -> str:
-    match = re.fullmatch(r"1\.([1-9][0-9]{0,2})", value)
-    if match is None or int(match.group(1)) < OLDEST_KUBERNETES_MINOR:
-        raise ValueError(
-            f"{value!r} is not a Kubernetes version deploykit renders for: "
-            f'write a minor version from 1.{OLDEST_KUBERNETES_MINOR} on, quoted, e.g. "{DEFAULT_KUBERNETES_VERSION}"'
-        )
-    return value
-
-
-def _object_name(value: str) -> str:
-    # A Gateway's name is a DNS-1123 subdomain (ObjectName in Gateway API).
-    if len(value) > 253 or not names.DNS_SUBDOMAIN.fullmatch(value):
-        raise ValueError(f"{value!r} is not a valid object name (lowercase letters, digits, '-' and '.')")
-    return value
-
-
-def _section_name(value: str) -> str:
-    # Gateway API's SectionName: a DNS-1123 subdomain of at most 253 characters.
-    if len(value) > 253 or not names.DNS_SUBDOMAIN.fullmatch(value):
-        raise ValueError(f"{value!r} is not a valid listener name (lowercase letters, digits, '-' and '.')")
-    return value
-
-
-ObjectName = Annotated[str, AfterValidator(_object_name)]
-SectionName = Annotated[str, AfterValidator(_section_name)]
+ObjectName = Annotated[str, AfterValidator(values.check_object_name)]
+SectionName = Annotated[str, AfterValidator(values.check_section_name)]
 
 
 class Autoscaling(SpecModel):
@@ -109,7 +80,7 @@ class GatewayOptions(SpecModel):
 class K8sOptions(SpecModel):
     """Kubernetes-only settings."""
 
-    version: Annotated[str, AfterValidator(_kubernetes_version)] = Field(
+    version: Annotated[str, AfterValidator(values.check_kubernetes_version)] = Field(
         DEFAULT_KUBERNETES_VERSION,
         description='Oldest Kubernetes minor version the output must run on (e.g. "1.31"). Fields that became GA later are left out: the preStop sleep action (1.34), in-place resize policies (1.35), user namespaces (1.36).',
     )

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
-from deploykit.spec import names
+from deploykit.spec import derived, names, values
 from deploykit.spec.base import ImageReference, LongSeconds, SpecModel, text_schema
 
 # Nomad's own name rules: namespaces and regions are letters, digits and '-'; node pools may add '_'
@@ -36,15 +36,11 @@ class TraefikJobOptions(SpecModel):
     )
 
 
-def _bridge(value: str) -> str:
-    return value if value == "none" else names.check_ip_network(value)
-
-
 # A network in CIDR notation, or `none` (YAML's null would mean "remove the parent's value" instead).
-_Bridge = Annotated[str, AfterValidator(_bridge), text_schema(f"^none$|{names.IP_NETWORK_PATTERN}")]
+_Bridge = Annotated[str, AfterValidator(values.check_bridge), text_schema(f"^none$|{names.IP_NETWORK_PATTERN}")]
 
 
-class NomadOptions(SpecModel):
+class NomadOptions(derived.NomadOptionsDerived, SpecModel):
     """Nomad-only settings."""
 
     datacenters: Annotated[list[Datacenter], Field(min_length=1, max_length=64)] = Field(
@@ -117,8 +113,3 @@ class NomadOptions(SpecModel):
         description="none: an existing Traefik reads the service tags; job: also render a Traefik system job (traefik.nomad.hcl), one per cluster.",
     )
     traefik: TraefikJobOptions = Field(TraefikJobOptions(), description="The Traefik system job (with proxy: job).")
-
-    @property
-    def trusted_bridge(self) -> str | None:
-        """`docker_bridge`, or None when it is `none`."""
-        return None if self.docker_bridge == "none" else self.docker_bridge

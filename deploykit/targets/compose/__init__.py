@@ -7,10 +7,10 @@ cron.yaml. Without `-o` it prints one Compose document with those files inlined.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from deploykit.rendering import RenderedFile, Rendering
-from deploykit.report import Report
 from deploykit.spec.background import background_processes, scheduled_jobs
-from deploykit.spec.model import Profile
 from deploykit.targets.compose import configs, naming, secrets, socket_proxy, traefik
 from deploykit.targets.compose.background import (
     SCHEDULER,
@@ -21,6 +21,10 @@ from deploykit.targets.compose.check import check, is_exposed
 from deploykit.targets.compose.summary import summarize
 from deploykit.targets.compose.workload import build_app_service, build_step_service
 from deploykit.yamldump import dump
+
+if TYPE_CHECKING:
+    from deploykit.report import Report
+    from deploykit.spec.model import Profile
 
 __all__ = ["COMPOSE_FILE", "NAME", "build_project", "check", "render"]
 

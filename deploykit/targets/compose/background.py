@@ -12,13 +12,17 @@ otherwise must provide it there. See docs/targets/compose.md.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from deploykit.spec.background import YACRON, BackgroundProcess, ScheduledJob
-from deploykit.spec.model import Profile
 from deploykit.spec.quantities import MEBIBYTE
 from deploykit.targets.compose.escaping import literal
 from deploykit.targets.compose.hardening import hardening, limits
 from deploykit.targets.compose.meta import metadata
 from deploykit.targets.compose.workload import after_prestart, common, run_as
+
+if TYPE_CHECKING:
+    from deploykit.spec.model import Profile
 
 SCHEDULER = "scheduler"
 CRON_FILE = "cron.yaml"

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from deploykit.errors import FieldPath
-from deploykit.report import Report
-from deploykit.spec.model import Profile
+from typing import TYPE_CHECKING
+
 from deploykit.spec.names import is_local_host
 from deploykit.targets.compose import naming
 from deploykit.targets.compose.background import SCHEDULER
 from deploykit.targets.compose.workload import MAX_WORKERS
+
+if TYPE_CHECKING:
+    from deploykit.errors import FieldPath
+    from deploykit.report import Report
+    from deploykit.spec.model import Profile
 
 
 def is_exposed(profile: Profile) -> bool:

@@ -10,14 +10,17 @@ the container at `up`, which it refuses for a `read_only` service, so deploy the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from deploykit.spec.background import scheduled_jobs
-from deploykit.spec.model import Profile
 from deploykit.targets.compose import naming, socket_proxy, traefik
 from deploykit.targets.compose.background import CRON_FILE, CRON_PATH, SCHEDULER, cron_configuration
 from deploykit.targets.compose.check import is_exposed
 from deploykit.targets.compose.escaping import literal
 from deploykit.yamldump import dump
+
+if TYPE_CHECKING:
+    from deploykit.spec.model import Profile
 
 # The first line of the one-document form, saying what it is for.
 STDOUT_NOTE = (

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from deploykit.spec.model import Profile
+from typing import TYPE_CHECKING
+
 from deploykit.targets.compose.escaping import literal
+
+if TYPE_CHECKING:
+    from deploykit.spec.model import Profile
 
 
 def metadata(profile: Profile, extra_labels: dict[str, str] | None = None, annotations: bool = False) -> dict:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from deploykit.spec.model import Profile
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from deploykit.spec.model import Profile
 
 TRAEFIK = "traefik"
 SOCKET_PROXY = "socket-proxy"

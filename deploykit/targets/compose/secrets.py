@@ -11,9 +11,12 @@ reads the file named by `<VARIABLE>_FILE` instead, on every target. No secret va
 from __future__ import annotations
 
 import shlex
+from typing import TYPE_CHECKING
 
-from deploykit.spec.model import Profile
 from deploykit.targets.compose.escaping import literal
+
+if TYPE_CHECKING:
+    from deploykit.spec.model import Profile
 
 MOUNT_DIR = "/run/secrets"
 # $0 of the entrypoint's shell: what `ps` shows while the exports run.

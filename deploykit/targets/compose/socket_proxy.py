@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
 import jinja2
 
-from deploykit.spec.model import Profile
 from deploykit.spec.quantities import MEBIBYTE
 from deploykit.targets.compose import naming
 from deploykit.targets.compose.escaping import literal
 from deploykit.targets.compose.hardening import PROXY_TMP_BYTES, hardening, limits
+
+if TYPE_CHECKING:
+    from deploykit.spec.model import Profile
 
 CONFIG_FILE = "socket-proxy.cfg"
 CONFIG_PATH = "/usr/local/etc/haproxy/haproxy.cfg"

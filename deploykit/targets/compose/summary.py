@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from deploykit.spec.background import background_processes, scheduled_jobs
-from deploykit.spec.model import Profile
 from deploykit.spec.quantities import compose_memory
 from deploykit.summary import Background, Restarts, Route, Steps, Summary, Workload
 from deploykit.targets.compose.check import is_exposed
 from deploykit.targets.compose.traefik import CERT_RESOLVER
 from deploykit.targets.compose.workload import launch
+
+if TYPE_CHECKING:
+    from deploykit.spec.model import Profile
 
 
 def summarize(profile: Profile, project: dict) -> Summary:

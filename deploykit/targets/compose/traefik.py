@@ -8,14 +8,18 @@ the socket proxy.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from deploykit import traefik
-from deploykit.spec.model import Profile
 from deploykit.spec.quantities import MEBIBYTE
 from deploykit.targets.compose import naming
 from deploykit.targets.compose.escaping import literal
 from deploykit.targets.compose.hardening import PROXY_TMP_BYTES, hardening, limits
 from deploykit.targets.compose.meta import metadata
 from deploykit.targets.compose.socket_proxy import ENDPOINT, SOCKET_PATH
+
+if TYPE_CHECKING:
+    from deploykit.spec.model import Profile
 
 DYNAMIC_FILE = "traefik-dynamic.yaml"
 DYNAMIC_PATH = "/etc/traefik/dynamic.yaml"

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from deploykit.servers import Launch
-from deploykit.spec.model import PrestartStep, Profile
 from deploykit.targets.compose import naming, secrets
 from deploykit.targets.compose.escaping import literal
 from deploykit.targets.compose.hardening import hardening, limits
 from deploykit.targets.compose.meta import metadata
+
+if TYPE_CHECKING:
+    from deploykit.spec.model import PrestartStep, Profile
 
 # Each worker is one process plus a few threads; the supervisor and a shell in `exec` need some too.
 PIDS_PER_WORKER = 64

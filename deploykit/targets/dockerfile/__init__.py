@@ -8,15 +8,18 @@ targets pass those, so one image serves Compose, Kubernetes and Nomad alike.
 from __future__ import annotations
 
 import posixpath
+from typing import TYPE_CHECKING
 
 from deploykit.rendering import RenderedFile, Rendering
-from deploykit.report import Report
 from deploykit.servers import Launch, detect
 from deploykit.spec.background import YACRON_HOME, YACRON_VERSION
-from deploykit.spec.model import Profile
-from deploykit.spec.options.build import package_name, package_version
+from deploykit.spec.values import package_name, package_version
 from deploykit.targets.dockerfile.check import check_line_lengths
 from deploykit.targets.dockerfile.text import environment
+
+if TYPE_CHECKING:
+    from deploykit.report import Report
+    from deploykit.spec.model import Profile
 
 __all__ = ["NAME", "check", "render"]
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from deploykit.errors import FieldPath
-from deploykit.report import Report
 from deploykit.targets.dockerfile.text import dockerfile_value
+
+if TYPE_CHECKING:
+    from deploykit.errors import FieldPath
+    from deploykit.report import Report
 
 # BuildKit reads a Dockerfile with Go's bufio.Scanner, whose token limit (bufio.MaxScanTokenSize,
 # 64 KiB) includes the line break: a longer line fails the build with "dockerfile line greater than

@@ -5,10 +5,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from deploykit.rendering import RenderedFile, Rendering
-from deploykit.report import Report
 from deploykit.spec.background import background_processes, scheduled_jobs
-from deploykit.spec.model import Profile
 from deploykit.targets.k8s.availability import build_autoscaler, build_pod_disruption_budget, build_service_account
 from deploykit.targets.k8s.background import build_cron_job, build_process_deployment, build_process_disruption_budget
 from deploykit.targets.k8s.check import check
@@ -22,6 +22,10 @@ from deploykit.targets.k8s.network import (
 from deploykit.targets.k8s.summary import summarize
 from deploykit.targets.k8s.workload import build_deployment, build_prestart_jobs
 from deploykit.yamldump import dump
+
+if TYPE_CHECKING:
+    from deploykit.report import Report
+    from deploykit.spec.model import Profile
 
 __all__ = ["NAME", "build_objects", "check", "file_name", "render"]
 

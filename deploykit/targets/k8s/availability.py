@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from deploykit.spec.model import Profile
+from typing import TYPE_CHECKING
+
 from deploykit.targets.k8s.meta import metadata, selector_labels
+
+if TYPE_CHECKING:
+    from deploykit.spec.model import Profile
 
 
 def build_service_account(profile: Profile) -> dict:

@@ -7,8 +7,8 @@ NetworkPolicy's rules, which admit traffic to named ports only, admit nothing to
 
 from __future__ import annotations
 
-from deploykit.spec.background import Background, BackgroundProcess, ScheduledJob
-from deploykit.spec.model import Profile
+from typing import TYPE_CHECKING
+
 from deploykit.targets.k8s.meta import bounded_name, labels, literal, metadata, selector_labels
 from deploykit.targets.k8s.workload import (
     container_security_context,
@@ -18,6 +18,10 @@ from deploykit.targets.k8s.workload import (
     spread,
     volume_mounts,
 )
+
+if TYPE_CHECKING:
+    from deploykit.spec.background import Background, BackgroundProcess, ScheduledJob
+    from deploykit.spec.model import Profile
 
 # A CronJob's name leaves room for the 11 characters its Jobs append (Kubernetes refuses longer ones).
 CRONJOB_NAME_LIMIT = 52

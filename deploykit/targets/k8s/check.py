@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from deploykit.report import Report
-from deploykit.spec.model import Profile
 from deploykit.targets.k8s.versions import requirement, supports
+
+if TYPE_CHECKING:
+    from deploykit.report import Report
+    from deploykit.spec.model import Profile
 
 # Variables that usually hold the address of a database, cache or broker the app connects to.
 DATABASE_VARIABLE = re.compile(

@@ -13,11 +13,15 @@ certificate); the app's namespace holds only what routes its host:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from deploykit import traefik
-from deploykit.spec.model import Profile
-from deploykit.spec.options.k8s import GatewayOptions
 from deploykit.targets.k8s.meta import bounded_name, metadata
 from deploykit.targets.k8s.network import SERVICE_PORT
+
+if TYPE_CHECKING:
+    from deploykit.spec.model import Profile
+    from deploykit.spec.options.k8s import GatewayOptions
 
 API_VERSION = "gateway.networking.k8s.io/v1"
 GROUP = "gateway.networking.k8s.io"

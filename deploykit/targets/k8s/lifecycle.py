@@ -3,8 +3,12 @@ in-place resize policies and user namespaces, each used only where `k8s.version`
 
 from __future__ import annotations
 
-from deploykit.spec.model import Profile
+from typing import TYPE_CHECKING
+
 from deploykit.targets.k8s.versions import supports
+
+if TYPE_CHECKING:
+    from deploykit.spec.model import Profile
 
 
 def pre_stop_mechanism(profile: Profile) -> str | None:

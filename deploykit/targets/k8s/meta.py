@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
 from deploykit.spec import names
-from deploykit.spec.model import Profile
+
+if TYPE_CHECKING:
+    from deploykit.spec.model import Profile
 
 MANAGER = "deploykit"
 HTTP_PORT_NAME = "http"

@@ -5,10 +5,14 @@ Gateway API routing (`routing: gateway`) lives in gateway.py.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from deploykit import traefik
-from deploykit.spec.model import Profile
-from deploykit.spec.network import Destination
 from deploykit.targets.k8s.meta import HTTP_PORT_NAME, bounded_name, metadata, namespace, selector_labels
+
+if TYPE_CHECKING:
+    from deploykit.spec.model import Profile
+    from deploykit.spec.network import Destination
 
 SERVICE_PORT = 80
 TRAEFIK_MIDDLEWARE_API = "traefik.io/v1alpha1"

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from deploykit.spec.model import Profile
+from typing import TYPE_CHECKING
+
 from deploykit.summary import Background, Probe, Restarts, Route, Steps, Summary, Workload
 from deploykit.targets.k8s.workload import launch
+
+if TYPE_CHECKING:
+    from deploykit.spec.model import Profile
 
 
 def summarize(profile: Profile, objects: list[dict]) -> Summary:

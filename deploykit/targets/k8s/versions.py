@@ -7,7 +7,10 @@ cluster of that version honours it: the table below follows the Kubernetes enhan
 
 from __future__ import annotations
 
-from deploykit.spec.model import Profile
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from deploykit.spec.model import Profile
 
 # Feature -> (major, minor) in which it became GA.
 GA_SINCE: dict[str, tuple[int, int]] = {

@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from typing import TYPE_CHECKING
 
 from deploykit.servers import Launch
-from deploykit.spec.model import PrestartStep, Profile
 from deploykit.spec.quantities import kubernetes_cpu, kubernetes_memory
 from deploykit.targets.k8s.lifecycle import lifecycle, resize_policy, termination_grace_seconds, user_namespace
 from deploykit.targets.k8s.meta import HTTP_PORT_NAME, bounded_name, labels, literal, metadata, selector_labels
+
+if TYPE_CHECKING:
+    from deploykit.spec.model import PrestartStep, Profile
 
 TMP_VOLUME = "tmp"
 SECRETS_VOLUME = "secrets"

@@ -8,16 +8,20 @@ job (`<app>-<job>.nomad.hcl`), the prestart batch job with `nomad.prestart: job`
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from deploykit.rendering import RenderedFile, Rendering
-from deploykit.report import Report
 from deploykit.spec.background import scheduled_jobs
-from deploykit.spec.model import Profile
 from deploykit.targets.nomad.check import check
 from deploykit.targets.nomad.hcl import environment
 from deploykit.targets.nomad.job import build_cron_job, build_job, build_prestart_job
 from deploykit.targets.nomad.summary import summarize
 from deploykit.targets.nomad.traefik_job import FILE_NAME as TRAEFIK_FILE_NAME
 from deploykit.targets.nomad.traefik_job import build_traefik_job
+
+if TYPE_CHECKING:
+    from deploykit.report import Report
+    from deploykit.spec.model import Profile
 
 __all__ = ["NAME", "check", "render"]
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from deploykit.report import Report
-from deploykit.spec.model import Profile
+from typing import TYPE_CHECKING
+
 from deploykit.spec.names import is_local_host
 from deploykit.targets.nomad.interpolation import runtime_reference_problem
 from deploykit.targets.nomad.secrets import is_variable_path, variable_path
+
+if TYPE_CHECKING:
+    from deploykit.report import Report
+    from deploykit.spec.model import Profile
 
 # Nomad clients cap kill_timeout at their max_kill_timeout, 30 s unless the operator raised it.
 DEFAULT_MAX_KILL_TIMEOUT = 30

@@ -8,13 +8,16 @@ Nomad would interpolate at run time, and the template passes every value through
 from __future__ import annotations
 
 import shlex
+from typing import TYPE_CHECKING
 
 from deploykit.servers import Launch
 from deploykit.spec.background import Background, ScheduledJob, background_processes
-from deploykit.spec.model import Profile
 from deploykit.spec.quantities import mebibytes_rounded_up, nomad_cpu_mhz
 from deploykit.targets.nomad.secrets import file_variables, templates
 from deploykit.targets.nomad.traefik_tags import canary_tags, service_tags
+
+if TYPE_CHECKING:
+    from deploykit.spec.model import Profile
 
 PORT_LABEL = "http"
 PIDS_LIMIT = 1024

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 from itertools import groupby
+from typing import TYPE_CHECKING
 
-from deploykit.spec.model import Profile, SecretRef
+if TYPE_CHECKING:
+    from deploykit.spec.model import Profile, SecretRef
 
 DESTINATION = "secrets/app.env"
 # Where the docker driver mounts the task's secrets/ directory inside the container.

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from deploykit.spec.background import scheduled_jobs
-from deploykit.spec.model import Profile
 from deploykit.spec.quantities import mebibytes_rounded_up
 from deploykit.summary import Background, Restarts, Route, Steps, Summary, Workload
 from deploykit.targets.nomad.job import trusted_proxies
+
+if TYPE_CHECKING:
+    from deploykit.spec.model import Profile
 
 
 def summarize(profile: Profile, job: dict) -> Summary:

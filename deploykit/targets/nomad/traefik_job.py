@@ -9,11 +9,15 @@ read-only from the nodes' paths (the docker plugin needs `volumes.enabled = true
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from deploykit import traefik
-from deploykit.spec.model import Profile
 from deploykit.targets.nomad.check import TRAEFIK_JOB
 from deploykit.targets.nomad.job import PIDS_LIMIT, PROXY_TMP_BYTES
 from deploykit.yamldump import dump
+
+if TYPE_CHECKING:
+    from deploykit.spec.model import Profile
 
 # Traefik runs unprivileged: it listens on high ports inside the container (traefik.CONTAINER_PORTS).
 TRAEFIK_USER = "10001:10001"

@@ -8,8 +8,12 @@ nowhere (unlike Traefik's Docker provider).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from deploykit import traefik
-from deploykit.spec.model import Profile
+
+if TYPE_CHECKING:
+    from deploykit.spec.model import Profile
 
 
 def service_tags(profile: Profile) -> list[str]:

@@ -1,8 +1,8 @@
-"""A cache of `render TARGET` results, so an unchanged profile renders without loading the spec models.
+"""A cache of `render TARGET` results, so an unchanged profile renders without being loaded again.
 
-An Argo CD plugin or a pipeline renders the same profile on every sync and every commit. Loading it
-needs pydantic and ruamel.yaml, whose imports alone take longer than `kubectl kustomize` takes to build
-the same directory; the result depends only on the inputs. So a successful render is stored under
+An Argo CD plugin or a pipeline renders the same profile on every sync and every commit. Loading and
+rendering it (ruamel.yaml, pydantic-core, the target) takes about as long again as `kubectl kustomize`
+takes to build the same directory, and the result depends only on the inputs. So a successful render is stored under
 the question that was asked (working directory, profile path, target, `--set`, deploykit's code), and
 the answer is reused only while every file it read has the same SHA-256 as then. Errors are never
 cached: a refused profile goes through the whole pipeline every time, for its located message.

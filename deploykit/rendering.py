@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from deploykit.summary import Summary
 
 
@@ -27,5 +29,10 @@ class Rendering:
 
     files: tuple[RenderedFile, ...]
     stdout: str
-    summary: Summary | None = None
+    # Made when `explain` asks, from the output: a render does not pay for importing the summaries.
+    summarize: Callable[[], Summary] | None = field(default=None, compare=False)
     objects: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def summary(self) -> Summary | None:
+        return None if self.summarize is None else self.summarize()

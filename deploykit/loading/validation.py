@@ -6,15 +6,14 @@ import typing
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
-
 from deploykit.errors import DeployKitError, FieldPath, Problem, combined
-from deploykit.spec import checks
-from deploykit.spec.introspect import is_model, unwrap
-from deploykit.spec.model import Profile
+from deploykit.spec import checks, compiled
 
 if typing.TYPE_CHECKING:
+    from pydantic import ValidationError
+
     from deploykit.loading.merge import MergedProfile
+    from deploykit.spec.model import Profile
 
 # Pydantic's number bounds, as the words of a message: the `ctx` key holding the limit, and its wording.
 _BOUNDS = {
@@ -61,15 +60,25 @@ def validate(source: MergedProfile) -> LoadedProfile:
     Every problem found is reported at once (DeployKitErrors): all field errors, or, when every field is
     valid, every cross-field rule the profile breaks.
     """
-    try:
-        profile = Profile.model_validate(source.data)
-    except ValidationError as exc:
-        raise combined(_translate(exc, source)) from None
+    profile = compiled.validate(source.data) or _validate_with_models(source)
     loaded = LoadedProfile(profile, source)
     broken = [loaded.error(problem) for problem in checks.problems(profile)]
     if broken:
         raise combined(broken)
     return loaded
+
+
+def _validate_with_models(source: MergedProfile) -> Profile:
+    """The spec models' verdict, with every field error located: for what the compiled schema refuses
+    (or cannot run), so that pydantic is imported only to word an error."""
+    from pydantic import ValidationError
+
+    from deploykit.spec.model import Profile
+
+    try:
+        return Profile.model_validate(source.data)
+    except ValidationError as exc:
+        raise combined(_translate(exc, source)) from None
 
 
 def _translate(exc: ValidationError, source: MergedProfile) -> list[DeployKitError]:
@@ -175,6 +184,9 @@ def _unknown_field_message(loc: FieldPath) -> str:
 
 def _allowed_keys(loc: FieldPath) -> list[str]:
     """The field names accepted at `loc`, found by walking the model's annotations."""
+    from deploykit.spec.introspect import is_model, unwrap
+    from deploykit.spec.model import Profile
+
     current: Any = Profile
     for part in loc:
         current = unwrap(current)

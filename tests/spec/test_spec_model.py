@@ -41,7 +41,7 @@ def test_separate_liveness_and_readiness_paths():
 
 
 def test_profile_is_frozen():
-    profile = validated()
+    profile = Profile.model_validate(MINIMAL)  # the model; its compiled view: tests/spec/test_compiled.py
     with pytest.raises(ValidationError):
         profile.replicas = 3  # type: ignore[misc]
 

@@ -7,7 +7,8 @@ cron.yaml. Without `-o` it prints one Compose document with those files inlined.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from deploykit.rendering import RenderedFile, Rendering
 from deploykit.spec.background import background_processes, scheduled_jobs
@@ -18,13 +19,13 @@ from deploykit.targets.compose.background import (
     build_scheduler_service,
 )
 from deploykit.targets.compose.check import check, is_exposed
-from deploykit.targets.compose.summary import summarize
 from deploykit.targets.compose.workload import build_app_service, build_step_service
 from deploykit.yamldump import dump
 
 if TYPE_CHECKING:
     from deploykit.report import Report
     from deploykit.spec.model import Profile
+    from deploykit.summary import Summary
 
 __all__ = ["COMPOSE_FILE", "NAME", "build_project", "check", "render"]
 
@@ -93,9 +94,15 @@ def render(profile: Profile, report: Report) -> Rendering:
     project = build_project(profile)
     configs.attach(project, files, inline=False)
     rendered = [RenderedFile(COMPOSE_FILE, dump(project)), *(RenderedFile(file.path, file.content) for file in files)]
-    summary = summarize(profile, project)
+    summary = partial(_summary, profile, project)
     if not files:
         return Rendering(tuple(rendered), rendered[0].content, summary)
     standalone = build_project(profile)
     configs.attach(standalone, files, inline=True)
     return Rendering(tuple(rendered), configs.STDOUT_NOTE + dump(standalone), summary)
+
+
+def _summary(profile: Profile, project: dict[str, Any]) -> Summary:
+    from deploykit.targets.compose.summary import summarize
+
+    return summarize(profile, project)

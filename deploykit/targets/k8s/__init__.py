@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from deploykit.rendering import RenderedFile, Rendering
 from deploykit.spec.background import background_processes, scheduled_jobs
@@ -19,13 +20,13 @@ from deploykit.targets.k8s.network import (
     build_service,
     build_traefik_middlewares,
 )
-from deploykit.targets.k8s.summary import summarize
 from deploykit.targets.k8s.workload import build_deployment, build_prestart_jobs
 from deploykit.yamldump import dump
 
 if TYPE_CHECKING:
     from deploykit.report import Report
     from deploykit.spec.model import Profile
+    from deploykit.summary import Summary
 
 __all__ = ["NAME", "build_objects", "check", "file_name", "render"]
 
@@ -69,4 +70,10 @@ def render(profile: Profile, report: Report) -> Rendering:
     }
     stream = "".join(f"---\n{file.content}" for file in files)  # the same bytes as the files, dumped once
     files.append(RenderedFile("kustomization.yaml", dump(kustomization)))
-    return Rendering(tuple(files), stream, summarize(profile, objects), tuple(objects))
+    return Rendering(tuple(files), stream, partial(_summary, profile, objects), tuple(objects))
+
+
+def _summary(profile: Profile, objects: list[dict[str, Any]]) -> Summary:
+    from deploykit.targets.k8s.summary import summarize
+
+    return summarize(profile, objects)

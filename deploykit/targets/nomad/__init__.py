@@ -8,20 +8,21 @@ job (`<app>-<job>.nomad.hcl`), the prestart batch job with `nomad.prestart: job`
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from deploykit.rendering import RenderedFile, Rendering
 from deploykit.spec.background import scheduled_jobs
 from deploykit.targets.nomad.check import check
 from deploykit.targets.nomad.hcl import environment
 from deploykit.targets.nomad.job import build_cron_job, build_job, build_prestart_job
-from deploykit.targets.nomad.summary import summarize
 from deploykit.targets.nomad.traefik_job import FILE_NAME as TRAEFIK_FILE_NAME
 from deploykit.targets.nomad.traefik_job import build_traefik_job
 
 if TYPE_CHECKING:
     from deploykit.report import Report
     from deploykit.spec.model import Profile
+    from deploykit.summary import Summary
 
 __all__ = ["NAME", "check", "render"]
 
@@ -45,4 +46,10 @@ def render(profile: Profile, report: Report) -> Rendering:
         files.append(
             RenderedFile(TRAEFIK_FILE_NAME, templates.get_template("traefik.nomad.hcl.j2").render(job=traefik_job))
         )
-    return Rendering(tuple(files), "\n".join(file.content for file in files), summarize(profile, job))
+    return Rendering(tuple(files), "\n".join(file.content for file in files), partial(_summary, profile, job))
+
+
+def _summary(profile: Profile, job: dict[str, Any]) -> Summary:
+    from deploykit.targets.nomad.summary import summarize
+
+    return summarize(profile, job)

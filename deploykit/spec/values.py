@@ -66,10 +66,14 @@ def check_port_name(value: str) -> str:
     return value
 
 
-def check_secret_name(value: str) -> str:
+def _dns_subdomain(value: str, what: str) -> str:
     if len(value) > 253 or not names.DNS_SUBDOMAIN.fullmatch(value):
-        raise ValueError(f"{value!r} is not a valid secret name (lowercase letters, digits, '-' and '.')")
+        raise ValueError(f"{value!r} is not a valid {what} (lowercase letters, digits, '-' and '.')")
     return value
+
+
+def check_secret_name(value: str) -> str:
+    return _dns_subdomain(value, "secret name")
 
 
 def check_secret_key(value: str) -> str:
@@ -81,7 +85,7 @@ def check_secret_key(value: str) -> str:
     return value
 
 
-# --- quantities and lists ----------------------------------------------------------------------------
+# --- quantities, lists and words -----------------------------------------------------------------------
 
 
 def number_as_text(value: object) -> object:
@@ -166,7 +170,7 @@ def unique_packages(entries: list[str]) -> list[str]:
     return entries
 
 
-# --- networks, paths and versions --------------------------------------------------------------------
+# --- networks, paths and versions ----------------------------------------------------------------------
 
 
 def check_compose_network(value: str) -> str:
@@ -222,17 +226,11 @@ def check_kubernetes_version(value: str) -> str:
 
 
 def check_object_name(value: str) -> str:
-    # A Gateway's name is a DNS-1123 subdomain (ObjectName in Gateway API).
-    if len(value) > 253 or not names.DNS_SUBDOMAIN.fullmatch(value):
-        raise ValueError(f"{value!r} is not a valid object name (lowercase letters, digits, '-' and '.')")
-    return value
+    return _dns_subdomain(value, "object name")  # a Gateway's name: ObjectName in Gateway API
 
 
 def check_section_name(value: str) -> str:
-    # Gateway API's SectionName: a DNS-1123 subdomain of at most 253 characters.
-    if len(value) > 253 or not names.DNS_SUBDOMAIN.fullmatch(value):
-        raise ValueError(f"{value!r} is not a valid listener name (lowercase letters, digits, '-' and '.')")
-    return value
+    return _dns_subdomain(value, "listener name")  # Gateway API's SectionName
 
 
 def check_bridge(value: str) -> str:

@@ -1,3 +1,3 @@
-from deploykit.entry import main
+from deploykit.entry import console
 
-main()
+console()

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from deploykit.errors import DeployKitError
 
-if TYPE_CHECKING:  # the pipeline (pydantic, ruamel.yaml) is imported only by commands that load a profile
+if TYPE_CHECKING:  # the pipeline (ruamel.yaml, pydantic-core) is imported only by commands that load a profile
     from deploykit import pipeline
     from deploykit.loading.validation import LoadedProfile
 

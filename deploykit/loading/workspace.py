@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from deploykit.errors import DeployKitError
 
-if TYPE_CHECKING:  # loading a profile needs pydantic and ruamel.yaml: only imported when one is loaded
+if TYPE_CHECKING:  # loading a profile needs ruamel.yaml and pydantic-core: only imported when one is loaded
     from deploykit.loading.validation import LoadedProfile
 
 PROFILES_DIR = "profiles"

@@ -7,16 +7,24 @@ class carrying the model's fields and its derived properties (derived.py). Loadi
 schema with pydantic-core alone; the checks it calls are the models' own (values.py, names.py, ...).
 
 The spec models stay the definition. The compiled form is only a shortcut for profiles they accept:
-anything it refuses is validated again by the models, whose errors are the ones reported, and it is not
-used with any pydantic-core but the one it was compiled by. The tests hold it to the models on every
-bundled and generated profile, and `update_goldens.py --check` fails when it is stale.
+anything it refuses is validated again by the models, whose errors are the ones reported. It is used
+only while the files it was compiled from, pydantic and pydantic-core are the ones it was compiled with
+(their fingerprint, below): an edited checkout that was not regenerated, or another pydantic, loads
+through the models, correctly and slower. The tests hold it to the models on every bundled and
+generated profile, and `update_goldens.py --check` fails when it is stale.
+
+Views support the part of pydantic's model interface deploykit uses; anything else fails loudly, and
+every load in the test suite goes through views.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
+import hashlib
+import importlib.util
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -25,6 +33,9 @@ if TYPE_CHECKING:
     from pydantic_core import SchemaValidator
 
     from deploykit.spec.model import Profile
+
+# The directory holding the deploykit package: compiled_schema.SOURCES are relative to it.
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
 
 class SpecView:
@@ -138,8 +149,28 @@ def validate(data: Any) -> Profile | None:
 def _validator() -> SchemaValidator | None:
     import pydantic_core
 
-    from deploykit.spec import compiled_schema
-
-    if pydantic_core.__version__ != compiled_schema.PYDANTIC_CORE_VERSION:
+    try:
+        from deploykit.spec import compiled_schema
+    except (ImportError, AttributeError):  # compiled before a module or function it names was renamed
+        return None
+    if fingerprint(compiled_schema.SOURCES) != compiled_schema.FINGERPRINT:
         return None
     return pydantic_core.SchemaValidator(compiled_schema.SCHEMA)
+
+
+def fingerprint(sources: Iterable[str]) -> str | None:
+    """SHA-256 of the files `sources` names, pydantic's version file and pydantic-core's version; None
+    when one cannot be read. Reading pydantic's version file does not import pydantic."""
+    import pydantic_core
+
+    spec = importlib.util.find_spec("pydantic")
+    if spec is None or spec.origin is None:
+        return None
+    digest = hashlib.sha256(pydantic_core.__version__.encode())
+    try:
+        for path in (*(PACKAGE_ROOT / source for source in sources), Path(spec.origin).with_name("version.py")):
+            content = path.read_bytes()
+            digest.update(f"{path.name}:{len(content)}:".encode() + content)
+    except OSError:
+        return None
+    return digest.hexdigest()

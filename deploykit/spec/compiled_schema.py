@@ -17,6 +17,30 @@ import deploykit.spec.values
 from deploykit.spec.compiled import SpecView, construct
 
 PYDANTIC_CORE_VERSION = '2.50.5'
+SOURCES = [
+    'deploykit/__init__.py',
+    'deploykit/errors.py',
+    'deploykit/report.py',
+    'deploykit/servers.py',
+    'deploykit/spec/__init__.py',
+    'deploykit/spec/base.py',
+    'deploykit/spec/compiled.py',
+    'deploykit/spec/compiler.py',
+    'deploykit/spec/derived.py',
+    'deploykit/spec/model.py',
+    'deploykit/spec/names.py',
+    'deploykit/spec/network.py',
+    'deploykit/spec/options/__init__.py',
+    'deploykit/spec/options/build.py',
+    'deploykit/spec/options/compose.py',
+    'deploykit/spec/options/k8s.py',
+    'deploykit/spec/options/nomad.py',
+    'deploykit/spec/quantities.py',
+    'deploykit/spec/schedule.py',
+    'deploykit/spec/values.py',
+    'deploykit/targets/__init__.py',
+]
+FINGERPRINT = '619ef4e6bf12fbaff12e58f4ccb7c0d158afa07987ea5674bf18ac3c8fb978f8'
 
 
 class Profile(deploykit.spec.derived.ProfileDerived, SpecView):

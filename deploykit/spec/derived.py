@@ -1,8 +1,8 @@
 """Values derived from a spec's fields, as properties of the spec models and of their compiled form.
 
 Each class here is mixed into one spec model (model.py, network.py, options/) and into that model's
-compiled counterpart (compiled.py), so both expose the same properties from one definition. Nothing here
-imports pydantic: a render of a valid profile runs without it.
+view (compiled_schema.py, compiled.py), so both expose the same properties from one definition.
+Nothing here imports pydantic: a render of a valid profile runs without it.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ class ProfileDerived:
         secrets: dict[str, SecretRef]
         targets: list[str] | None
 
-    # Plain properties, not cached: a per-target copy (spec/per_target.py) must not inherit the
+    # Plain properties, not cached: a per-target copy (loading/per_target.py) must not inherit the
     # parent's computed value.
     @property
     def memory_bytes(self) -> int:

@@ -8,8 +8,10 @@ which fields were written), and on the parts of pydantic's model interface deplo
 from __future__ import annotations
 
 import copy
+import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 from typing import Any
 
@@ -70,11 +72,16 @@ def test_the_compiled_schema_is_current():
     )
 
 
-def test_it_is_used_with_the_pydantic_core_it_was_compiled_by():
+def test_it_is_used_while_its_sources_and_pydantic_are_unchanged():
     import pydantic_core
 
     assert pydantic_core.__version__ == compiled_schema.PYDANTIC_CORE_VERSION
+    assert compiled.fingerprint(compiled_schema.SOURCES) == compiled_schema.FINGERPRINT
     assert compiled._validator() is not None
+    # The sources are what the models are built from: the spec, the checks it calls, the registry.
+    assert {"deploykit/spec/model.py", "deploykit/spec/values.py", "deploykit/spec/derived.py"} <= set(
+        compiled_schema.SOURCES
+    )
 
 
 @pytest.mark.parametrize("name", sorted(SOURCES))
@@ -106,14 +113,21 @@ def test_derived_properties_agree(name: str):
     ]
 
 
-def test_every_model_has_a_view_with_its_derived_properties():
+def test_every_model_has_a_view_with_its_properties_and_methods():
     views = {cls.__name__: cls for cls in vars(compiled_schema).values() if isinstance(cls, type)}
     models = {cls.__name__: cls for cls in _models(Profile)}
     assert set(models) <= set(views)
     for name, model in models.items():
-        properties = {attr for attr in dir(model) if isinstance(getattr(model, attr, None), property)}
-        properties -= {"model_extra", "model_fields_set", "__fields_set__"}
-        assert properties <= set(dir(views[name])), name
+        # Whatever deploykit's own classes give a model beyond its fields: properties and methods.
+        own = {
+            attribute
+            for cls in model.__mro__
+            if cls.__module__.startswith("deploykit.")
+            for attribute, value in vars(cls).items()
+            if not attribute.startswith(("_", "model_")) and (callable(value) or isinstance(value, property))
+        }
+        assert own <= set(dir(views[name])), name
+    assert "memory_bytes" in dir(views["Profile"]) and "liveness" in dir(views["Health"])
 
 
 def _models(model: type[BaseModel], seen: set[type[BaseModel]] | None = None) -> set[type[BaseModel]]:
@@ -209,9 +223,9 @@ def test_a_refused_profile_is_reported_by_the_models():
         load_data({**SOURCES["bundled-dev"], "replicas": 0})
 
 
-def test_another_pydantic_core_falls_back_to_the_models(monkeypatch: pytest.MonkeyPatch):
+def test_other_sources_or_another_pydantic_fall_back_to_the_models(monkeypatch: pytest.MonkeyPatch):
     compiled._validator.cache_clear()
-    monkeypatch.setattr(compiled_schema, "PYDANTIC_CORE_VERSION", "0.0.0")
+    monkeypatch.setattr(compiled_schema, "FINGERPRINT", "compiled from other files or another pydantic")
     try:
         assert compiled.validate(SOURCES["bundled-prod"]) is None
         loaded = load_data(SOURCES["bundled-prod"])
@@ -222,7 +236,60 @@ def test_another_pydantic_core_falls_back_to_the_models(monkeypatch: pytest.Monk
     assert rendered == pipeline.render(bundled("prod"), "k8s").rendering.stdout
 
 
-def test_a_render_does_not_import_pydantic_but_an_error_does(tmp_path: Path):
+def _stale_checkout(tmp_path: Path, edit: tuple[str, str, str]) -> Path:
+    """A copy of the package and profiles/, with one source file edited after the schema was compiled."""
+    shutil.copytree(REPO / "deploykit", tmp_path / "deploykit", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "profiles", tmp_path / "profiles")
+    name, old, new = edit
+    path = tmp_path / "deploykit" / name
+    assert old in path.read_text()
+    path.write_text(path.read_text().replace(old, new))
+    return tmp_path
+
+
+def _render_with(package_root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`render k8s --env prod` in `package_root`, with deploykit imported from there: -S, because site
+    would install the editable install's finder, which wins over PYTHONPATH; the libraries come from
+    site-packages."""
+    libraries = sysconfig.get_paths()["purelib"]
+    return subprocess.run(
+        [sys.executable, "-S", "-m", "deploykit", "render", "k8s", "--env", "prod", *args],
+        cwd=package_root,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "DEPLOYKIT_CACHE": "off", "PYTHONPATH": f"{package_root}:{libraries}"},
+        timeout=60,
+    )
+
+
+def test_a_changed_rule_that_was_not_compiled_is_still_enforced(tmp_path: Path):
+    root = _stale_checkout(
+        tmp_path,
+        (
+            "spec/model.py",
+            "_Replicas = Annotated[int, Field(ge=1, le=1000)]",
+            "_Replicas = Annotated[int, Field(ge=1, le=4)]",
+        ),
+    )
+    refused = _render_with(root, "--set", "replicas=5")
+    assert (refused.returncode, refused.stderr) == (
+        2,
+        "error: --set replicas=5:1:16: replicas: must be at most 4, got 5\n",
+    )
+    assert _render_with(root).returncode == 0
+
+
+def test_a_renamed_check_that_was_not_compiled_falls_back_to_the_models(tmp_path: Path):
+    root = _stale_checkout(tmp_path, ("spec/values.py", "def check_cpu(", "def check_cpu_quantity("))
+    for name in ("spec/model.py",):
+        path = root / "deploykit" / name
+        path.write_text(path.read_text().replace("values.check_cpu)", "values.check_cpu_quantity)"))
+    rendered = _render_with(root)
+    assert (rendered.returncode, rendered.stderr) == (0, "")
+    assert rendered.stdout == pipeline.render(bundled("prod"), "k8s").rendering.stdout
+
+
+def test_a_render_does_not_import_pydantic_but_an_error_does():
     script = (
         "import sys\nfrom deploykit.entry import main\n"
         "try:\n    main()\nfinally:\n    print('pydantic' in sys.modules, file=sys.stderr)\n"

@@ -81,9 +81,9 @@ def _without_garbage_collection() -> None:
 
     The process is short, and what it allocates either lives until exit (modules, the spec) or is freed
     by reference counting as soon as it is done with; the collector would walk every object a few dozen
-    times on the way and again at exit, and find little. Measured here: a tenth of a single render's
-    time, a fifth of `render all` over 200 environments, for 6% more peak memory over 1,000 (README,
-    "Benchmarks"). Frozen objects are skipped by the collections at exit; the process still frees all.
+    times on the way and again at exit, and find little. Measured on this project's machine kind: a tenth
+    of a single render's time, a fifth of `render all` over 200 environments, for 6% more peak memory
+    over 1,000. Frozen objects are skipped by the collections at exit; the process still frees all.
     """
     import atexit
     import gc

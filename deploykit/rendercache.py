@@ -2,9 +2,9 @@
 
 An Argo CD plugin or a pipeline renders the same profile on every sync and every commit. Loading and
 rendering it (ruamel.yaml, pydantic-core, the target) takes about as long again as `kubectl kustomize`
-takes to build the same directory, and the result depends only on the inputs. So a successful render is stored under
-the question that was asked (working directory, profile path, target, `--set`, deploykit's code), and
-the answer is reused only while every file it read has the same SHA-256 as then. Errors are never
+takes to build the same directory, and the result depends only on the inputs. So a successful render
+is stored under the question that was asked (working directory, profile path, target, `--set`,
+deploykit's code), and the answer is reused only while every file it read has the same SHA-256 as then. Errors are never
 cached: a refused profile goes through the whole pipeline every time, for its located message.
 
 The code fingerprint covers deploykit's own files (path, size, modification time) and the installed

@@ -60,7 +60,9 @@ def validate(source: MergedProfile) -> LoadedProfile:
     Every problem found is reported at once (DeployKitErrors): all field errors, or, when every field is
     valid, every cross-field rule the profile breaks.
     """
-    profile = compiled.validate(source.data) or _validate_with_models(source)
+    profile = compiled.validate(source.data)
+    if profile is None:
+        profile = _validate_with_models(source)
     loaded = LoadedProfile(profile, source)
     broken = [loaded.error(problem) for problem in checks.problems(profile)]
     if broken:

@@ -67,7 +67,7 @@ class SpecView:
         return construct(type(self), {**self.__dict__, **changes}, self.__pydantic_fields_set__ | changes.keys())
 
     def __copy__(self) -> Self:
-        return construct(type(self), dict(self.__dict__), self.__pydantic_fields_set__)
+        return self.model_copy()
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         # pydantic-core copies a default it cannot hash (a view holding a list) for every object it builds.

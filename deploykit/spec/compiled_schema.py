@@ -40,7 +40,7 @@ SOURCES = [
     'deploykit/spec/values.py',
     'deploykit/targets/__init__.py',
 ]
-FINGERPRINT = '619ef4e6bf12fbaff12e58f4ccb7c0d158afa07987ea5674bf18ac3c8fb978f8'
+FINGERPRINT = '80b811e28108ba9a9b930c35729e8637b7c754799b9c39ba38911b81c3321b72'
 
 
 class Profile(deploykit.spec.derived.ProfileDerived, SpecView):

@@ -63,7 +63,7 @@ def source() -> str:
     lines += ["from deploykit.spec.compiled import SpecView, construct", ""]
     sources = _sources()
     lines.append(f"PYDANTIC_CORE_VERSION = {pydantic_core.__version__!r}")
-    lines.append(f"SOURCES = {writer._sequence([repr(path) for path in sources], 0)}")
+    lines.append(f"SOURCES = {writer.data(sources, 0)}")
     lines.append(f"FINGERPRINT = {compiled.fingerprint(sources)!r}")
     for model in writer.models:
         lines += ["", "", *_view_class(model)]

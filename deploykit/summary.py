@@ -48,7 +48,7 @@ class Workload:
     """The app's server processes, as the target runs them."""
 
     name: str
-    command: tuple[str, ...]  # the argv the target runs
+    command: tuple[str, ...]  # the argv the target runs; empty: the image's own ENTRYPOINT/CMD
     server: str  # the server `command` starts (deploykit.servers), or "generic"
     unit: str  # what holds the processes: "container", "pod", "allocation"
     units: int  # how many (the autoscaler's minimum when autoscaled)

@@ -44,6 +44,13 @@ def shell_words(command: tuple[str, ...]) -> str:
     return shlex.join(command)
 
 
+def runs(command: tuple[str, ...]) -> str:
+    """What a unit runs: `fastapi run app/main.py` in backquotes, or the image's own ENTRYPOINT/CMD."""
+    if not command:
+        return "the image's own ENTRYPOINT/CMD (no command given)"
+    return f"`{shell_words(command)}`"
+
+
 def processes_in_unit(web: Workload) -> str:
     """What one unit runs: `1 process`, `4 worker processes + 1 supervisor process`, `1 worker process + a master process (64 MiB)`."""
     if not web.supervisor:

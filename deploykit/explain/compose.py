@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from deploykit.explain import background_memory, background_replication, count, processes_in_unit, shell_words
+from deploykit.explain import background_memory, background_replication, count, processes_in_unit, runs, shell_words
 
 if TYPE_CHECKING:
     from deploykit.summary import Summary, Workload
@@ -26,7 +26,7 @@ def explain(summary: Summary) -> dict[str, str]:
         "https": https,
         "startup": (
             f"the container engine starts the project on boot (restart: {web.restarts.policy}); {units} "
-            f"`{shell_words(web.command)}`; {_checked(web)}"
+            f"{runs(web.command)}; {_checked(web)}"
         ),
         "restarts": f"restart: {web.restarts.policy} for {web.name}; stop_grace_period {web.shutdown_seconds}s",
         "replication": _replication(web) + background_replication(summary),

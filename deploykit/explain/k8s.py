@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from deploykit.explain import background_memory, background_replication, count, processes_in_unit, shell_words
+from deploykit.explain import background_memory, background_replication, count, processes_in_unit, runs
 
 if TYPE_CHECKING:
     from deploykit.summary import Summary
@@ -38,7 +38,7 @@ def explain(summary: Summary) -> dict[str, str]:
     return {
         "https": https,
         "startup": (
-            f"the Deployment controller starts the pods, each running `{shell_words(web.command)}`; "
+            f"the Deployment controller starts the pods, each running {runs(web.command)}; "
             f"each may take {web.start_budget_seconds}s to answer {liveness.path}"
         ),
         "restarts": (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from deploykit.explain import background_memory, background_replication, count, processes_in_unit, shell_words
+from deploykit.explain import background_memory, background_replication, count, processes_in_unit, runs
 
 if TYPE_CHECKING:
     from deploykit.summary import Summary
@@ -25,7 +25,7 @@ def explain(summary: Summary) -> dict[str, str]:
     return {
         "https": https,
         "startup": (
-            f"a service job running `{shell_words(web.command)}`; the scheduler places {allocations} and waits for check "
+            f"a service job running {runs(web.command)}; the scheduler places {allocations} and waits for check "
             f"{web.check_path} before a deployment counts as healthy"
         ),
         "restarts": (

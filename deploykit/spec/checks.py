@@ -119,6 +119,15 @@ def _server_problems(profile: Profile) -> Iterator[Problem]:
     """The command must start the server it names, with none of the flags or variables deploykit owns
     and none of those that break in a container."""
     command = profile.command
+    if command is None:
+        if profile.server is not None and profile.server != "generic":
+            yield Problem(
+                ("server",),
+                f"{profile.server} needs a command: deploykit appends {profile.server}'s flags to it; give `command` "
+                f"(exec form, starting {profile.server}), or remove `server` to run the image's own ENTRYPOINT/CMD "
+                "as a generic server",
+            )
+        return
     detected = detect(command)
     if profile.server is None and detected is None:
         program = command[0]

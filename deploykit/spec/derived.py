@@ -15,7 +15,7 @@ from deploykit.spec.quantities import parse_cpu, parse_memory
 
 if TYPE_CHECKING:
     from deploykit.servers import ServerName
-    from deploykit.spec.model import SecretRef
+    from deploykit.spec.model import Proxy, SecretRef
 
 
 class HealthDerived:
@@ -60,7 +60,7 @@ class ProfileDerived:
 
     if TYPE_CHECKING:  # the fields, declared by the model this is mixed into
         image: str
-        command: list[str]
+        command: list[str] | None
         server: ServerName | None
         memory: str
         tmp_size: str
@@ -68,6 +68,7 @@ class ProfileDerived:
         secrets_as: str
         secrets: dict[str, SecretRef]
         targets: list[str] | None
+        proxy: Proxy | None
 
     # Plain properties, not cached: a per-target copy (loading/per_target.py) must not inherit the
     # parent's computed value.
@@ -93,10 +94,11 @@ class ProfileDerived:
 
     @property
     def web_server(self) -> Server:
-        """The server `command` starts: `server`, else the one detected (spec/checks.py refuses neither)."""
+        """The server `command` starts: `server`, else the one detected (spec/checks.py refuses neither);
+        `generic` without a command (the image's own ENTRYPOINT/CMD)."""
         if self.server is not None:
             return SERVERS[self.server]
-        detected = detect(self.command)
+        detected = detect(self.command) if self.command is not None else None
         return SERVERS[detected.server if detected is not None else "generic"]
 
     @property
@@ -105,6 +107,16 @@ class ProfileDerived:
         if self.secrets_as != "file":
             return {}
         return {f"{name}_FILE": self.secrets[name] for name in sorted(self.secrets)}
+
+    @property
+    def probe_host(self) -> str | None:
+        """The Host header every HTTP health check sends: the public host (`proxy.host`), if any.
+
+        Without it a probe names an address (127.0.0.1, the pod's or the node's IP), which host-checking
+        frameworks refuse (Django's ALLOWED_HOSTS answers 400, Rails' host authorization 403): the app
+        would never become healthy. Traefik's own check sends the host too (traefik.py).
+        """
+        return self.proxy.host if self.proxy is not None else None
 
     @property
     def target_names(self) -> tuple[str, ...]:

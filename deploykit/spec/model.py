@@ -231,16 +231,18 @@ class Profile(derived.ProfileDerived, SpecModel):
     )
     app: DnsLabel = Field(description="Application name used by every target: a DNS-1035 label, at most 63 characters.")
     image: ImageReference = Field(description="Container image, pinned by tag (not `latest`) or digest.")
-    command: Command = Field(
-        ["fastapi", "run", "app/main.py"],
+    command: Command | None = Field(
+        None,
         description="The command that starts the server, exec form. For a server deploykit knows, it appends "
-        "the flags that differ per target (port, workers, trusted proxies, timeouts); see `server`.",
+        "the flags that differ per target (port, workers, trusted proxies, timeouts); see `server`. Omitted: the "
+        "image's own ENTRYPOINT and CMD run unchanged on every target (no command or args on Kubernetes, no "
+        "command on Compose, no args on Nomad), as `server: generic`.",
     )
     server: ServerName | None = Field(
         None,
         description="The web server `command` starts: fastapi (fastapi run), uvicorn, gunicorn, granian, hypercorn, "
         "or generic (any other program: deploykit adds no flags and sets PORT and WEB_CONCURRENCY in its "
-        "environment). Default: detected from `command`.",
+        "environment). Default: detected from `command`; generic without a command.",
     )
     port: Annotated[int, Field(ge=1024, le=65535)] = Field(
         8000, description="Port the app listens on inside its container (>= 1024: the app runs without privileges)."

@@ -185,7 +185,7 @@ CASES = [
     ),
     Case(
         "forwarded-allow-ips-in-env",
-        extra("env:\n  FORWARDED_ALLOW_IPS: '*'\n"),
+        extra("env:\n  FORWARDED_ALLOW_IPS: '*'\ncommand: [fastapi, run, app/main.py]\n"),
         "profile.yaml:4:3: env.FORWARDED_ALLOW_IPS: remove FORWARDED_ALLOW_IPS: deploykit sets the proxy's addresses for each target",
     ),
     Case(

@@ -20,6 +20,7 @@ from deploykit.targets import compose
 BASE = {
     "app": "items-api",
     "image": "registry.example.com/acme/items-api:1.4.2",
+    "command": ["fastapi", "run", "app/main.py"],
     "proxy": {"host": "api.example.com", "tls": "acme", "email": "ops@example.com"},
 }
 

@@ -56,7 +56,13 @@ def test_resources_per_pod_are_the_per_process_values():
 
 def test_probes_use_the_named_port_and_the_health_paths():
     container = app_container(objects_of(bundled("prod"))[0])
-    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http", "scheme": "HTTP"}
+    # The public host as Host: the kubelet would send the pod's IP, which host-checking apps refuse.
+    assert container["readinessProbe"]["httpGet"] == {
+        "path": "/readyz",
+        "port": "http",
+        "scheme": "HTTP",
+        "httpHeaders": [{"name": "Host", "value": "api.example.com"}],
+    }
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
     # startup_seconds 60 at one probe every 5 seconds.
     assert (container["startupProbe"]["periodSeconds"], container["startupProbe"]["failureThreshold"]) == (5, 12)

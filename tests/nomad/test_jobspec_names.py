@@ -113,6 +113,9 @@ JOBSPEC: dict[str, BlockSpec] = {
 }
 # `env` holds variables, not jobspec names (https://developer.hashicorp.com/nomad/docs/job-specification/env).
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# A check's `header` holds HTTP header names, each a list of values
+# (https://developer.hashicorp.com/nomad/docs/job-specification/check#header).
+HEADER_NAME = re.compile(r"^[A-Za-z0-9-]+$")
 
 
 def unknown_names(kind: str, body: dict, where: str = "") -> list[str]:
@@ -120,6 +123,12 @@ def unknown_names(kind: str, body: dict, where: str = "") -> list[str]:
     where = f"{where}/{kind}"
     if kind == "env":
         return [f"{where}.{name}" for name in body if not ENV_NAME.match(name)]
+    if kind == "header":
+        return [
+            f"{where}.{name}"
+            for name, values in body.items()
+            if not HEADER_NAME.match(name) or not isinstance(values, list)
+        ]
     block = JOBSPEC[kind]
     problems = []
     for name, value in body.items():

@@ -76,13 +76,22 @@ def test_job_update_group_and_service(parse_hcl):
         "traefik.http.services.items-api.loadbalancer.healthCheck.timeout=2s",
     ]
     assert service["check"] == [
-        {"name": "ready", "type": "http", "path": "/readyz", "interval": "10s", "timeout": "2s"},
+        # The public host as Host (Nomad would send the node's address, which host-checking apps refuse).
+        {
+            "name": "ready",
+            "type": "http",
+            "path": "/readyz",
+            "interval": "10s",
+            "timeout": "2s",
+            "header": [{"Host": ["api.example.com"]}],
+        },
         {
             "name": "alive",
             "type": "http",
             "path": "/healthz",
             "interval": "10s",
             "timeout": "2s",
+            "header": [{"Host": ["api.example.com"]}],
             "check_restart": [{"limit": 3, "grace": "60s"}],
         },
     ]

@@ -32,6 +32,15 @@ def check(profile: Profile, report: Report) -> None:
         )
     _check_service_names(profile, report)
     _check_volumes(profile, report)
+    if profile.command is None and profile.secrets and profile.secrets_as == "env":
+        # Compose resets an image's CMD when a service sets `entrypoint` (the Compose specification),
+        # so the /bin/sh entrypoint that exports the secrets would start nothing.
+        report.error(
+            ("secrets_as",),
+            "without `command`, Compose cannot export secrets as variables: its /bin/sh entrypoint would replace "
+            "the image's ENTRYPOINT and drop its CMD; set secrets_as: file (the app reads <NAME>_FILE) or give `command`",
+            because_of=("secrets",),
+        )
     proxy = profile.proxy
     if proxy is None or proxy.host is None:
         report.warn(

@@ -25,7 +25,7 @@ def summarize(profile: Profile, project: dict) -> Summary:
     web = Workload(
         name=profile.app,
         # The argv the container runs (the compose file writes it with `$` doubled for Compose).
-        command=(*profile.command, *server.arguments(unit)),
+        command=() if profile.command is None else (*profile.command, *server.arguments(unit)),
         server=server.name,
         unit="container",
         units=app["deploy"].get("replicas", 1),

@@ -91,7 +91,12 @@ def healthcheck(profile: Profile) -> dict:
     # again, so `docker compose` on Podman would run `python -c import` and the app would never
     # become healthy. The URL holds none either: HTTP paths are checked to have no white space.
     # Hence __import__: `import x` needs a space.
-    probe = f"__import__('urllib.request').request.urlopen({url!r},timeout={health.timeout_seconds})"
+    # The public host as Host (urllib sends 127.0.0.1:PORT otherwise, which Django's ALLOWED_HOSTS
+    # refuses with a 400); a Request object carries the header.
+    request = repr(url)
+    if profile.probe_host is not None:
+        request = f"__import__('urllib.request').request.Request({url!r},headers={{'Host':{profile.probe_host!r}}})"
+    probe = f"__import__('urllib.request').request.urlopen({request},timeout={health.timeout_seconds})"
     return {"test": ["CMD", "python", "-c", literal(probe)], **timing}
 
 
@@ -105,9 +110,12 @@ def build_app_service(profile: Profile, traefik_labels: dict[str, str], trusted_
     server = profile.web_server
     unit = launch(profile, trusted_subnet)
     count = unit.workers
-    service: dict = {
-        "image": profile.image,
-        "command": [literal(argument) for argument in [*profile.command, *server.arguments(unit)]],
+    service: dict = {"image": profile.image}
+    if profile.command is not None:
+        service["command"] = [literal(argument) for argument in [*profile.command, *server.arguments(unit)]]
+    # Without a command the image's own ENTRYPOINT/CMD run unchanged (compose/check.py refuses the
+    # secrets entrypoint there: replacing the ENTRYPOINT would drop the image's CMD).
+    service |= {
         **common(profile, {**profile.env, **server.environment(unit)}),
         "healthcheck": healthcheck(profile),
         # Extra ports (metrics, admin) are for containers on the app's networks, never published.

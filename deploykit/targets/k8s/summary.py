@@ -28,7 +28,7 @@ def summarize(profile: Profile, objects: list[dict]) -> Summary:
     web = Workload(
         name=app["name"],
         # The argv the container runs (the object writes it with `$` doubled for Kubernetes' expansion).
-        command=(*profile.command, *profile.web_server.arguments(launch(profile))),
+        command=() if profile.command is None else (*profile.command, *profile.web_server.arguments(launch(profile))),
         server=profile.web_server.name,
         unit="pod",
         units=units,

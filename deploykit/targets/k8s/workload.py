@@ -114,8 +114,13 @@ def volume_mounts(profile: Profile) -> list[dict]:
 
 
 def _probe(profile: Profile, path: str, period: int, failures: int) -> dict:
+    http_get: dict = {"path": path, "port": HTTP_PORT_NAME, "scheme": "HTTP"}
+    if profile.probe_host is not None:
+        # The kubelet sends the pod's IP as Host unless a header says otherwise: the public host, so
+        # host-checking apps (Django's ALLOWED_HOSTS) answer the probe as they answer the proxy.
+        http_get["httpHeaders"] = [{"name": "Host", "value": profile.probe_host}]
     return {
-        "httpGet": {"path": path, "port": HTTP_PORT_NAME, "scheme": "HTTP"},
+        "httpGet": http_get,
         "periodSeconds": period,
         "timeoutSeconds": profile.health.timeout_seconds,
         "failureThreshold": failures,
@@ -142,12 +147,12 @@ def _with_termination(profile: Profile, container: dict) -> dict:
 def _app_container(profile: Profile) -> dict:
     health = profile.health
     server, unit = profile.web_server, launch(profile)
-    return {
-        "name": profile.app,
-        "image": profile.image,
-        "imagePullPolicy": "IfNotPresent",
+    container: dict = {"name": profile.app, "image": profile.image, "imagePullPolicy": "IfNotPresent"}
+    if profile.command is not None:
         # args, not command: the image's ENTRYPOINT (if any) stays in charge, as with `docker run`.
-        "args": [literal(arg) for arg in [*profile.command, *server.arguments(unit)]],
+        # Without a command neither is set: the image's ENTRYPOINT and CMD run unchanged.
+        container["args"] = [literal(arg) for arg in [*profile.command, *server.arguments(unit)]]
+    return container | {
         "ports": [{"name": HTTP_PORT_NAME, "containerPort": profile.port, "protocol": "TCP"}]
         + [{"name": extra.name, "containerPort": extra.port, "protocol": "TCP"} for extra in profile.ports],
         "env": env(profile),

@@ -52,7 +52,7 @@ def check(profile: Profile, report: Report) -> None:
     for index, step in enumerate(profile.prestart):
         for position, argument in enumerate(step.command):
             _refuse_runtime_reference(report, argument, ("prestart", index, "command", position))
-    for position, argument in enumerate(profile.command):
+    for position, argument in enumerate(profile.command or ()):
         _refuse_runtime_reference(report, argument, ("command", position))
     for name in profile.secrets:
         path = variable_path(profile, name)

@@ -66,7 +66,12 @@ def _update(profile: Profile) -> dict:
 def _checks(profile: Profile) -> list[dict]:
     """Readiness gates deployments; liveness restarts the task. One check when both use one path."""
     health = profile.health
-    common = {"interval": _seconds(health.interval_seconds), "timeout": _seconds(health.timeout_seconds)}
+    common = {
+        "interval": _seconds(health.interval_seconds),
+        "timeout": _seconds(health.timeout_seconds),
+        # Nomad sends the node's address as Host unless the check's `header` says otherwise.
+        "host_header": profile.probe_host,
+    }
     restart = {"limit": health.failure_threshold, "grace": _seconds(health.startup_seconds)}
     if health.liveness == health.readiness:
         return [{"name": "healthy", "path": health.liveness, **common, "check_restart": restart}]
@@ -104,20 +109,22 @@ def _task(
     profile: Profile,
     name: str,
     image: str,
-    command: list[str],
+    command: list[str] | None,
     env: list[tuple[str, str]],
     prestart: bool,
     memory_bytes: int | None = None,
     cpu_millicores: int | None = None,
     ports: list[str] | None = None,
 ) -> dict:
-    """A hardened docker task running `command` as one process (`command` + `args`, the image's CMD replaced)."""
+    """A hardened docker task running `command` as one process (`command` + `args`, the image's CMD replaced;
+    None: the image's own ENTRYPOINT and CMD)."""
     return {
         "name": name,
         "prestart": prestart,
         "image": image,
-        "command": command[0],
-        "args": command[1:],
+        # None: the image's own ENTRYPOINT and CMD (no command, no args).
+        "command": None if command is None else command[0],
+        "args": None if command is None else command[1:],
         "ports": ports
         if ports is not None
         else []
@@ -165,7 +172,7 @@ def _tasks(profile: Profile) -> list[dict]:
     tasks = [prestart_task(profile, env)] if profile.prestart and profile.nomad.prestart == "task" else []
     server, unit = profile.web_server, launch(profile)
     memory = server.unit_memory(profile.memory_bytes, unit.workers)
-    command = [*profile.command, *server.arguments(unit)]
+    command = None if profile.command is None else [*profile.command, *server.arguments(unit)]
     app = _task(profile, profile.app, profile.image, command, env, prestart=False, memory_bytes=memory)
     # The service belongs to the app's task, not the group: a group service is registered, and its
     # check_restart grace starts, when the allocation starts, so prestart steps (migrations) would use

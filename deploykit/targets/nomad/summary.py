@@ -20,7 +20,7 @@ def summarize(profile: Profile, job: dict) -> Summary:
     restart, reschedule = web["restart"], web["reschedule"]
     workload = Workload(
         name=app["name"],
-        command=(app["command"], *app["args"]),
+        command=() if app["command"] is None else (app["command"], *app["args"]),
         server=profile.web_server.name,
         unit="allocation",
         units=web["count"],

@@ -157,6 +157,10 @@ job "items-api" {
           path     = "/readyz"
           interval = "10s"
           timeout  = "2s"
+
+          header {
+            Host = ["items.localhost"]
+          }
         }
 
         check {
@@ -165,6 +169,10 @@ job "items-api" {
           path     = "/healthz"
           interval = "10s"
           timeout  = "2s"
+
+          header {
+            Host = ["items.localhost"]
+          }
 
           check_restart {
             limit = 3

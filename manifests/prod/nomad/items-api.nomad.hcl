@@ -162,6 +162,10 @@ job "items-api" {
           path     = "/readyz"
           interval = "10s"
           timeout  = "2s"
+
+          header {
+            Host = ["api.example.com"]
+          }
         }
 
         check {
@@ -170,6 +174,10 @@ job "items-api" {
           path     = "/healthz"
           interval = "10s"
           timeout  = "2s"
+
+          header {
+            Host = ["api.example.com"]
+          }
 
           check_restart {
             limit = 3

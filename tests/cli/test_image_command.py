@@ -1,0 +1,78 @@
+"""Without `command` the image's own ENTRYPOINT and CMD run unchanged on every target."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from helpers import run_cli
+from ruamel.yaml import YAML
+
+BASE = """\
+app: web
+image: registry.example.com/acme/web:1.0.0
+health: {path: /healthz, readiness_path: /readyz}
+proxy: {host: web.example.com, tls: acme, email: ops@example.com}
+k8s: {cluster_issuer: letsencrypt}
+nomad: {forwarded_allow_ips: 10.0.0.0/8}
+"""
+
+
+def _render(tmp_path: Path, target: str, extra: str = "") -> tuple[int, str, str]:
+    (tmp_path / "profile.yaml").write_text(BASE + extra)
+    result = run_cli("render", target, "-p", "profile.yaml", cwd=tmp_path)
+    return result.returncode, result.stdout, result.stderr
+
+
+def test_kubernetes_sets_neither_command_nor_args(tmp_path: Path):
+    code, out, err = _render(tmp_path, "k8s")
+    assert code == 0, err
+    deployment = next(d for d in YAML(typ="safe", pure=True).load_all(out) if d and d["kind"] == "Deployment")
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert "args" not in container and "command" not in container
+    # A generic server: the port and process count in the environment.
+    assert {"name": "PORT", "value": "8000"} in container["env"]
+
+
+def test_compose_sets_no_command(tmp_path: Path):
+    code, out, err = _render(tmp_path, "compose")
+    assert code == 0, err
+    service = YAML(typ="safe", pure=True).load(out)["services"]["web"]
+    assert "command" not in service and "entrypoint" not in service
+    assert service["environment"]["PORT"] == "8000"
+
+
+def test_nomad_sets_neither_command_nor_args(tmp_path: Path):
+    code, out, err = _render(tmp_path, "nomad")
+    assert code == 0, err
+    config = out.split('task "web" {', 1)[1].split("config {", 1)[1].split("}", 1)[0]
+    assert "image" in config and "command" not in config and "args" not in config
+
+
+def test_a_python_server_without_a_command_is_refused_with_the_fix(tmp_path: Path):
+    code, out, err = _render(tmp_path, "k8s", "server: gunicorn\n")
+    assert (code, out) == (2, "")
+    assert err == (
+        "error: profile.yaml:7:1: server: gunicorn needs a command: deploykit appends gunicorn's flags to it; "
+        "give `command` (exec form, starting gunicorn), or remove `server` to run the image's own ENTRYPOINT/CMD "
+        "as a generic server\n"
+    )
+
+
+def test_compose_refuses_secret_variables_without_a_command(tmp_path: Path):
+    secrets = "secrets:\n  API_TOKEN: {secret: web, key: token}\n"
+    code, out, err = _render(tmp_path, "compose", secrets)
+    assert (code, out) == (2, "")
+    assert "error: profile.yaml:7:1: secrets_as: without `command`, Compose cannot export secrets" in err
+    assert "set secrets_as: file" in err
+    code, out, err = _render(tmp_path, "compose", secrets + "secrets_as: file\n")
+    assert code == 0, err
+    service = YAML(typ="safe", pure=True).load(out)["services"]["web"]
+    assert "entrypoint" not in service and service["environment"]["API_TOKEN_FILE"] == "/run/secrets/web__token"
+
+
+def test_explain_names_the_images_own_command(tmp_path: Path):
+    (tmp_path / "profile.yaml").write_text(BASE)
+    result = run_cli("explain", "-p", "profile.yaml", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "fastapi run" not in result.stdout
+    assert result.stdout.count("the image's own ENTRYPOINT/CMD (no command given)") == 3

@@ -44,6 +44,17 @@ class Restarts:
 
 
 @dataclass(frozen=True)
+class Runtime:
+    """What the app's containers may do with the image: whose user, which paths are writable."""
+
+    user: str | None  # as the target writes it ("10001:10001", "10001"); None: the image's own USER
+    read_only_root: bool
+    writable: tuple[str, ...]  # the writable mounts besides the secrets: /tmp first, then `writable_paths`
+    writable_kind: str  # "tmpfs", "emptyDir"
+    non_root_enforced: bool = False  # the platform refuses to start an image whose user is root (runAsNonRoot)
+
+
+@dataclass(frozen=True)
 class Workload:
     """The app's server processes, as the target runs them."""
 
@@ -66,6 +77,7 @@ class Workload:
     start_budget_seconds: int | None  # how long a unit may take to start
     liveness: Probe | None
     drain_seconds: int | None = None  # how long a stopping unit keeps serving before SIGTERM (a preStop delay)
+    runtime: Runtime | None = None
 
 
 @dataclass(frozen=True)

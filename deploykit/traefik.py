@@ -46,7 +46,7 @@ class Acme:
     """How Traefik obtains certificates from Let's Encrypt."""
 
     resolver: str
-    email: str
+    email: str | None
     challenge: Literal["tls-alpn", "http"]
     staging: bool
 
@@ -99,7 +99,11 @@ def static_settings(profile: Profile, config: StaticConfiguration) -> list[Setti
     acme = config.acme
     if acme is not None:
         resolver = f"certificatesResolvers.{acme.resolver}.acme"
-        settings += [(f"{resolver}.email", acme.email), (f"{resolver}.storage", f"{ACME_DIR}/acme.json")]
+        # The e-mail is optional: Let's Encrypt sends no expiry mail since 2025
+        # (letsencrypt.org/2025/06/26/expiration-notification-service-has-ended).
+        if acme.email is not None:
+            settings.append((f"{resolver}.email", acme.email))
+        settings.append((f"{resolver}.storage", f"{ACME_DIR}/acme.json"))
         if acme.challenge == "tls-alpn":
             settings.append((f"{resolver}.tlsChallenge", "true"))
         else:

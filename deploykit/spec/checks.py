@@ -56,6 +56,7 @@ def problems(profile: Profile) -> Iterator[Problem]:
                 f"with secrets_as: file the app finds this secret through {variable}, which {setter} also sets; rename one of them",
             )
     yield from _network_problems(profile)
+    yield from _writable_path_problems(profile)
     port_names, port_numbers = {"http"}, {profile.port}
     for index, extra in enumerate(profile.ports):
         if extra.name in port_names:
@@ -73,8 +74,6 @@ def problems(profile: Profile) -> Iterator[Problem]:
         yield Problem(("health", "timeout_seconds"), "must be less than health.interval_seconds")
     proxy = profile.proxy
     if proxy is not None:
-        if proxy.tls == "acme" and proxy.email is None:
-            yield Problem(("proxy", "email"), "required with tls: acme (the ACME account e-mail)", ("proxy", "tls"))
         if proxy.tls != "none" and proxy.host is None:
             yield Problem(("proxy", "host"), f"required with tls: {proxy.tls}", ("proxy", "tls"))
         if proxy.tls != "provided" and proxy.certificate is not None:
@@ -102,6 +101,23 @@ def _network_problems(profile: Profile) -> Iterator[Problem]:
                 )
             elif destination.cidr is None and not destination.in_cluster:
                 yield Problem((*path, index), "name the destination: cidr, or namespace and/or pod_labels")
+
+
+# Mounted by deploykit itself: /tmp (every target) and the secret files (/run/secrets, Nomad's /secrets).
+_RESERVED_MOUNTS = ("/tmp", "/run/secrets", "/secrets")
+
+
+def _writable_path_problems(profile: Profile) -> Iterator[Problem]:
+    """Each writable path once, none inside a mount deploykit makes (the field refuses `/` itself)."""
+    seen: set[str] = set()
+    for index, path in enumerate(profile.writable_paths):
+        if path in seen:
+            yield Problem(("writable_paths", index), f"{path} is listed twice")
+        elif any(path == reserved or path.startswith(reserved + "/") for reserved in _RESERVED_MOUNTS):
+            yield Problem(
+                ("writable_paths", index), f"{path} is inside a mount deploykit makes already (/tmp, secrets)"
+            )
+        seen.add(path)
 
 
 def _setter_of(profile: Profile, variable: str) -> str | None:

@@ -16,6 +16,7 @@ from deploykit.spec.quantities import parse_cpu, parse_memory
 if TYPE_CHECKING:
     from deploykit.servers import ServerName
     from deploykit.spec.model import Proxy, SecretRef
+    from deploykit.spec.options.build import BuildOptions
 
 
 class HealthDerived:
@@ -69,6 +70,8 @@ class ProfileDerived:
         secrets: dict[str, SecretRef]
         targets: list[str] | None
         proxy: Proxy | None
+        run_as: str
+        build: BuildOptions
 
     # Plain properties, not cached: a per-target copy (loading/per_target.py) must not inherit the
     # parent's computed value.
@@ -117,6 +120,11 @@ class ProfileDerived:
         would never become healthy. Traefik's own check sends the host too (traefik.py).
         """
         return self.proxy.host if self.proxy is not None else None
+
+    @property
+    def run_as_uid(self) -> int | None:
+        """The uid (and gid) every container runs as: `build.uid`, or None for the image's own USER (`run_as: image`)."""
+        return None if self.run_as == "image" else self.build.uid
 
     @property
     def target_names(self) -> tuple[str, ...]:

@@ -27,7 +27,7 @@ from deploykit.spec.base import (
     text_schema,
 )
 from deploykit.spec.network import Network
-from deploykit.spec.options.build import BuildOptions
+from deploykit.spec.options.build import AbsoluteDirectory, BuildOptions
 from deploykit.spec.options.compose import ComposeOptions
 from deploykit.spec.options.k8s import K8sOptions
 from deploykit.spec.options.nomad import NomadOptions
@@ -118,7 +118,11 @@ class Proxy(SpecModel):
         description="acme: certificates from Let's Encrypt; provided: certificates you supply; none: plain HTTP (local development only).",
     )
     email: Annotated[str, Field(max_length=254, pattern=r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")] | None = (
-        Field(None, description="ACME account e-mail (required with tls: acme).")
+        Field(
+            None,
+            description="ACME account e-mail, optional (Let's Encrypt no longer sends expiry mail): Traefik registers "
+            "the account with it on Compose and Nomad; on Kubernetes the cluster issuer holds its own.",
+        )
     )
     certificate: Certificate | None = Field(
         None, description="Certificate files for tls: provided (Compose, Nomad); Kubernetes uses `k8s.tls_secret`."
@@ -289,6 +293,25 @@ class Profile(derived.ProfileDerived, SpecModel):
     tmp_size: _TmpSize = Field(
         "1Gi",
         description="Size of the writable /tmp of the app, its steps, processes and jobs (uploads spool there: Starlette keeps files over 1 MiB on disk). Kubernetes: the emptyDir's sizeLimit, a pod that writes more is evicted; Compose and Nomad: a tmpfs of that size, memory charged to the container's limit as it fills.",
+    )
+    run_as: Literal["deploykit", "image"] = Field(
+        "deploykit",
+        description="Whose user the app, its steps, processes and jobs run as. deploykit: the non-root uid `build.uid` "
+        "(10001), as in the images deploykit builds; image: the image's own USER (Compose and Nomad set no user, "
+        "Kubernetes no runAsUser/runAsGroup/fsGroup but still runAsNonRoot: the kubelet refuses an image whose USER is "
+        "root or a name rather than a number). For images deploykit did not build, whose files belong to their own user.",
+    )
+    writable_paths: Annotated[list[AbsoluteDirectory], Field(max_length=16)] = Field(
+        [],
+        description="Directories besides /tmp the image writes to while it runs (e.g. /var/cache/nginx), each "
+        "writable and empty at start beside the read-only root: Compose and Nomad a tmpfs of `tmp_size`, Kubernetes "
+        "an emptyDir of that sizeLimit. Their contents are lost on restart: persistent data needs a volume.",
+    )
+    read_only_root: bool = Field(
+        True,
+        description="Mount the container's root file system read-only (every target). false lets an image write "
+        "anywhere in its own layer, for images that write in places one cannot list in `writable_paths`; a warning "
+        "(writable-root) says so.",
     )
     labels: dict[LabelKey, LabelValue] = Field({}, description="Extra labels on every object.")
     annotations: dict[LabelKey, Annotated[str, Field(max_length=65536)]] = Field(

@@ -147,11 +147,6 @@ CASES = [
         "profile.yaml:5:3: proxy.tls: 'letsencrypt' is not allowed; expected 'acme', 'provided' or 'none'",
     ),
     Case(
-        "acme-without-email",
-        extra(ACME),
-        "profile.yaml:5:3: proxy.email: required with tls: acme (the ACME account e-mail)",
-    ),
-    Case(
         "acme-without-cluster-issuer",
         extra(ACME + "  email: ops@example.com\n"),
         "profile.yaml:5:3: k8s.cluster_issuer: required with proxy.tls: acme (the cert-manager ClusterIssuer that issues the certificate)",

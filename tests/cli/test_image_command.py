@@ -76,3 +76,29 @@ def test_explain_names_the_images_own_command(tmp_path: Path):
     assert result.returncode == 0, result.stderr
     assert "fastapi run" not in result.stdout
     assert result.stdout.count("the image's own ENTRYPOINT/CMD (no command given)") == 3
+
+
+def test_explain_says_whose_user_and_which_paths_are_writable(tmp_path: Path):
+    (tmp_path / "profile.yaml").write_text(BASE + "run_as: image\nwritable_paths: [/var/cache/web]\n")
+    result = run_cli("explain", "-p", "profile.yaml", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    section = result.stdout.split("user and file system:\n", 1)[1].splitlines()
+    assert section == [
+        "  compose  web runs as the image's own USER (run_as: image), with a read-only root file system; "
+        "writable: /tmp, /var/cache/web (tmpfs, emptied on restart)",
+        "  k8s      web runs as the image's own USER (run_as: image), which must be a numeric non-root uid: "
+        "runAsNonRoot makes the kubelet refuse root or a user name, with a read-only root file system; "
+        "writable: /tmp, /var/cache/web (emptyDir, emptied on restart)",
+        "  nomad    web runs as the image's own USER (run_as: image), with a read-only root file system; "
+        "writable: /tmp, /var/cache/web (tmpfs, emptied on restart)",
+    ]
+
+
+def test_writable_paths_are_refused_over_deploykits_own_mounts(tmp_path: Path):
+    code, out, err = _render(tmp_path, "k8s", "writable_paths: [/var/cache, /tmp/x, /var/cache, /run/secrets]\n")
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        "error: profile.yaml:7:30: writable_paths[1]: /tmp/x is inside a mount deploykit makes already (/tmp, secrets)",
+        "error: profile.yaml:7:38: writable_paths[2]: /var/cache is listed twice",
+        "error: profile.yaml:7:50: writable_paths[3]: /run/secrets is inside a mount deploykit makes already (/tmp, secrets)",
+    ]

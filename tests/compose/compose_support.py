@@ -47,6 +47,14 @@ VARIANTS = {
         "secrets": {"DATABASE_URL": {"secret": "db", "key": "url"}},
         "compose": {"secrets_source": "external"},
     },
+    # An image deploykit did not build, run as it is (no command, its own user, directories it writes),
+    # with an ACME account without an e-mail.
+    "image-as-is": {
+        "command": None,
+        "run_as": "image",
+        "writable_paths": ["/var/cache/app", "/var/run/app"],
+        "proxy": {"host": "api.example.com", "tls": "acme"},
+    },
     "file-secrets": {"secrets": {"DATABASE_URL": {"secret": "db", "key": "url"}}, "secrets_as": "file"},
     "steps-and-workers": {
         "replicas": 3,

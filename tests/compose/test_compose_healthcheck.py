@@ -9,7 +9,8 @@ import pytest
 from compose_support import VARIANTS, project_of
 
 
-@pytest.mark.parametrize("variant", sorted(VARIANTS))
+# image-as-is runs a generic server: no python probe (the image may have no python).
+@pytest.mark.parametrize("variant", sorted(set(VARIANTS) - {"image-as-is"}))
 def test_no_healthcheck_argument_contains_white_space(variant):
     # Podman's Docker-compatible API re-splits the test on white space (containers/podman#26519).
     test = project_of(**VARIANTS[variant])["services"]["items-api"]["healthcheck"]["test"]

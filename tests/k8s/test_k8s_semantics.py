@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from k8s_support import INGRESS_ROUTING, bundled, find, objects_of, only, pod_spec, variant
+from k8s_support import IMAGE_AS_IS, INGRESS_ROUTING, bundled, find, objects_of, only, pod_spec, variant
 
 from deploykit.report import Finding
 
@@ -329,3 +329,17 @@ def test_prestart_job_names_follow_every_change_to_their_immutable_spec():
     assert job_names(tmp_size="2Gi") != same
     assert job_names(env={"LOG_LEVEL": "debug"}) != same
     assert job_names(image="registry.example.com/acme/items-api:1.4.3") != same
+
+
+def test_an_image_as_it_is_keeps_its_command_and_user_beside_writable_emptydirs():
+    objects, findings = objects_of(variant("prod", **IMAGE_AS_IS))
+    spec = pod_spec(only(objects, "Deployment"))
+    app = spec["containers"][0]
+    assert "args" not in app and "command" not in app
+    assert spec["securityContext"] == {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+    context = app["securityContext"]
+    assert "runAsUser" not in context and context["runAsNonRoot"] is True
+    assert context["readOnlyRootFilesystem"] is False
+    assert [mount["mountPath"] for mount in app["volumeMounts"]] == ["/tmp", "/var/cache/app", "/var/run/app"]
+    assert [volume["name"] for volume in spec["volumes"]] == ["tmp", "writable-0", "writable-1"]
+    assert [finding.code for finding in findings if finding.code == "writable-root"] == ["writable-root"]

@@ -8,6 +8,7 @@ from deploykit.spec.names import is_local_host
 from deploykit.targets.compose import naming
 from deploykit.targets.compose.background import SCHEDULER
 from deploykit.targets.compose.workload import MAX_WORKERS
+from deploykit.targets.runtime import check_runtime
 
 if TYPE_CHECKING:
     from deploykit.errors import FieldPath
@@ -22,6 +23,7 @@ def is_exposed(profile: Profile) -> bool:
 
 def check(profile: Profile, report: Report) -> None:
     """Errors and warnings for `profile` on Docker Compose (see deploykit.targets.Target)."""
+    check_runtime(profile, report)
     options = profile.compose
     if options.http_port == options.https_port:
         report.error(("compose", "https_port"), "must differ from compose.http_port (Traefik publishes both)")

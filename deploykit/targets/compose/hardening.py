@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from deploykit.spec.quantities import compose_cpus, compose_memory
 
 # /tmp of the proxy's own containers, which write nothing large there.
 PROXY_TMP_BYTES = 64 * 2**20
 
 
-def hardening(user: str | None, tmp_bytes: int) -> dict:
-    """Non-root `user` (when given), read-only root with a writable /tmp of `tmp_bytes` at most, no
-    capabilities, no setuid gains.
+def hardening(user: str | None, tmp_bytes: int, writable_paths: Sequence[str] = (), read_only: bool = True) -> dict:
+    """Non-root `user` (when given; else the image's USER), read-only root (unless `read_only` is false)
+    with a writable /tmp and `writable_paths` of `tmp_bytes` each at most, no capabilities, no setuid gains.
 
-    /tmp is a tmpfs: memory, charged to the container's memory limit as it fills, never more than its size.
+    Each is a tmpfs: memory, charged to the container's memory limit as it fills, never more than its
+    size; mode 1777 (Docker's default), so the image's own USER can write it too.
     """
     result: dict = {"user": user} if user is not None else {}
+    if read_only:
+        result["read_only"] = True
     result |= {
-        "read_only": True,
-        "tmpfs": [f"/tmp:size={tmp_bytes}"],
+        "tmpfs": [f"{path}:size={tmp_bytes}" for path in ("/tmp", *writable_paths)],
         "cap_drop": ["ALL"],
         "security_opt": ["no-new-privileges:true"],
     }

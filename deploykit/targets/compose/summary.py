@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from deploykit.spec.background import background_processes, scheduled_jobs
 from deploykit.spec.quantities import compose_memory
-from deploykit.summary import Background, Restarts, Route, Steps, Summary, Workload
+from deploykit.summary import Background, Restarts, Route, Runtime, Steps, Summary, Workload
 from deploykit.targets.compose.check import is_exposed
 from deploykit.targets.compose.traefik import CERT_RESOLVER
 from deploykit.targets.compose.workload import launch
@@ -42,6 +42,12 @@ def summarize(profile: Profile, project: dict) -> Summary:
         container_check=None if healthcheck.get("disable") else tuple(healthcheck["test"][1:]),
         start_budget_seconds=profile.health.startup_seconds,
         liveness=None,
+        runtime=Runtime(
+            user=app.get("user"),
+            read_only_root=app.get("read_only", False),
+            writable=tuple(entry.split(":", 1)[0] for entry in app["tmpfs"]),
+            writable_kind="tmpfs",
+        ),
     )
     awaited = tuple((name, dependency["condition"]) for name, dependency in app.get("depends_on", {}).items())
     steps = Steps(tuple(step.name for step in profile.prestart), "one-shot services", "up", awaited)

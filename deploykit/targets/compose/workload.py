@@ -19,9 +19,16 @@ STEP_PIDS = 128
 MAX_WORKERS = 256
 
 
-def run_as(profile: Profile) -> str:
-    """The image's own non-root user (`build.uid`), so files the image owns stay readable."""
-    return f"{profile.build.uid}:{profile.build.uid}"
+def run_as(profile: Profile) -> str | None:
+    """deploykit's non-root user (`build.uid`, the user of the images it builds), or None: the image's
+    own USER (`run_as: image`)."""
+    uid = profile.run_as_uid
+    return None if uid is None else f"{uid}:{uid}"
+
+
+def app_hardening(profile: Profile) -> dict:
+    """The hardening of every container running the app's image: its user, root file system and writable paths."""
+    return hardening(run_as(profile), profile.tmp_bytes, profile.writable_paths, profile.read_only_root)
 
 
 def workers(profile: Profile) -> int:
@@ -122,7 +129,7 @@ def build_app_service(profile: Profile, traefik_labels: dict[str, str], trusted_
         **({"expose": [str(extra.port) for extra in profile.ports]} if profile.ports else {}),
         "restart": "unless-stopped",
         "stop_grace_period": f"{profile.shutdown_seconds}s",
-        **hardening(run_as(profile), profile.tmp_bytes),
+        **app_hardening(profile),
         **limits(
             server.unit_memory(profile.memory_bytes, count),
             profile.cpu_millicores * count,
@@ -155,7 +162,7 @@ def build_step_service(profile: Profile, index: int, step: PrestartStep) -> dict
         "command": [literal(argument) for argument in step.command],
         **common(profile, profile.env),
         "restart": "no",
-        **hardening(run_as(profile), profile.tmp_bytes),
+        **app_hardening(profile),
         **limits(profile.memory_bytes, profile.cpu_millicores, STEP_PIDS),
     }
     service |= metadata(profile, annotations=True)

@@ -6,6 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from deploykit.targets.k8s.versions import requirement, supports
+from deploykit.targets.runtime import check_runtime
 
 if TYPE_CHECKING:
     from deploykit.report import Report
@@ -21,6 +22,7 @@ RESERVED_COMPONENTS = {"server": "the web server's pods", "prestart": "the prest
 
 def check(profile: Profile, report: Report) -> None:
     """Errors and warnings for `profile` on Kubernetes (see deploykit.targets.Target)."""
+    check_runtime(profile, report)
     options = profile.k8s
     for field in ("processes", "cron"):
         for name in getattr(profile, field):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from deploykit.summary import Background, Probe, Restarts, Route, Steps, Summary, Workload
+from deploykit.summary import Background, Probe, Restarts, Route, Runtime, Steps, Summary, Workload
 from deploykit.targets.k8s.workload import launch
 
 if TYPE_CHECKING:
@@ -46,6 +46,13 @@ def summarize(profile: Profile, objects: list[dict]) -> Summary:
         start_budget_seconds=startup["periodSeconds"] * startup["failureThreshold"],
         liveness=Probe(liveness["httpGet"]["path"], liveness["periodSeconds"], liveness["failureThreshold"]),
         drain_seconds=_pre_stop_seconds(app),
+        runtime=Runtime(
+            user=None if "runAsUser" not in app["securityContext"] else str(app["securityContext"]["runAsUser"]),
+            read_only_root=app["securityContext"]["readOnlyRootFilesystem"],
+            writable=tuple(mount["mountPath"] for mount in app["volumeMounts"] if not mount.get("readOnly", False)),
+            writable_kind="emptyDir",
+            non_root_enforced=app["securityContext"]["runAsNonRoot"],
+        ),
     )
     jobs = by_kind.get("Job", [])
     if jobs:

@@ -23,32 +23,41 @@ SECRET_FILE_MODE = 0o440
 STARTUP_PERIOD_SECONDS = 5
 
 
+def _user(uid: int | None, fs_group: bool) -> dict:
+    """runAsUser/runAsGroup (and fsGroup) for `uid`; none for the image's own USER (`run_as: image`)."""
+    if uid is None:
+        return {}
+    return {"runAsUser": uid, "runAsGroup": uid, **({"fsGroup": uid} if fs_group else {})}
+
+
 def pod_security_context(profile: Profile) -> dict:
-    """The restricted Pod Security Standard, as the image's own user (`build.uid`, 10001 by default:
-    kube-score and checkov want a UID of at least 10000)."""
-    uid = profile.build.uid
+    """The restricted Pod Security Standard, as deploykit's user (`build.uid`, 10001 by default:
+    kube-score and checkov want a UID of at least 10000) or the image's own (`run_as: image`), non-root
+    either way: the kubelet refuses an image whose USER is root, or a name it cannot check."""
     return {
         "runAsNonRoot": True,
-        "runAsUser": uid,
-        "runAsGroup": uid,
-        "fsGroup": uid,
+        **_user(profile.run_as_uid, fs_group=True),
         "seccompProfile": {"type": "RuntimeDefault"},
     }
 
 
 def container_security_context(profile: Profile) -> dict:
-    """The restricted container context as `build.uid`, no capabilities; read-only root: only the /tmp emptyDir is writable."""
-    uid = profile.build.uid
+    """The restricted container context, no capabilities; read-only root (unless `read_only_root: false`):
+    only the /tmp and `writable_paths` emptyDirs are writable."""
     return {
         "allowPrivilegeEscalation": False,
         "privileged": False,
-        "readOnlyRootFilesystem": True,
+        "readOnlyRootFilesystem": profile.read_only_root,
         "runAsNonRoot": True,
-        "runAsUser": uid,
-        "runAsGroup": uid,
+        **_user(profile.run_as_uid, fs_group=False),
         "capabilities": {"drop": ["ALL"]},
         "seccompProfile": {"type": "RuntimeDefault"},
     }
+
+
+def writable_volume(index: int) -> str:
+    """The emptyDir volume of `writable_paths[index]`."""
+    return f"writable-{index}"
 
 
 def resources(profile: Profile, memory_bytes: int | None = None, cpu_millicores: int | None = None) -> dict:
@@ -106,8 +115,9 @@ def secrets_volume(profile: Profile) -> dict | None:
 
 
 def volume_mounts(profile: Profile) -> list[dict]:
-    """What every container mounts: /tmp, and the secret files with `secrets_as: file`."""
+    """What every container mounts: /tmp, `writable_paths`, and the secret files with `secrets_as: file`."""
     mounts: list[dict] = [{"name": TMP_VOLUME, "mountPath": "/tmp"}]
+    mounts += [{"name": writable_volume(index), "mountPath": path} for index, path in enumerate(profile.writable_paths)]
     if secrets_volume(profile) is not None:
         mounts.append({"name": SECRETS_VOLUME, "mountPath": SECRETS_DIR, "readOnly": True})
     return mounts
@@ -202,7 +212,9 @@ def pod_spec(
     if init_containers:
         spec["initContainers"] = init_containers
     spec["containers"] = containers
-    spec["volumes"] = [{"name": TMP_VOLUME, "emptyDir": {"sizeLimit": kubernetes_memory(profile.tmp_bytes)}}]
+    size = kubernetes_memory(profile.tmp_bytes)
+    names = [TMP_VOLUME, *(writable_volume(index) for index in range(len(profile.writable_paths)))]
+    spec["volumes"] = [{"name": name, "emptyDir": {"sizeLimit": size}} for name in names]
     secrets = secrets_volume(profile)
     if secrets is not None:
         spec["volumes"].append(secrets)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from deploykit.spec.names import is_local_host
 from deploykit.targets.nomad.interpolation import runtime_reference_problem
 from deploykit.targets.nomad.secrets import is_variable_path, variable_path
+from deploykit.targets.runtime import check_runtime
 
 if TYPE_CHECKING:
     from deploykit.report import Report
@@ -19,6 +20,7 @@ TRAEFIK_JOB = "traefik"
 
 def check(profile: Profile, report: Report) -> None:
     """Errors and warnings for `profile` on Nomad (see deploykit.targets.Target)."""
+    check_runtime(profile, report)
     options = profile.nomad
     # Nomad refuses a healthy_deadline at or past progress_deadline: the deployment would fail first.
     if options.min_healthy_seconds >= options.healthy_deadline_seconds:

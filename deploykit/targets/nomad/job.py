@@ -137,9 +137,12 @@ def _task(
             profile.memory_bytes if memory_bytes is None else memory_bytes,
             profile.cpu_millicores if cpu_millicores is None else cpu_millicores,
         ),
-        "user": f"{profile.build.uid}:{profile.build.uid}",
+        # None: the image's own USER (`run_as: image`).
+        "user": None if profile.run_as_uid is None else f"{profile.run_as_uid}:{profile.run_as_uid}",
         "pids_limit": PIDS_LIMIT,
         "tmp_size": profile.tmp_bytes,
+        "writable_paths": list(profile.writable_paths),
+        "read_only": profile.read_only_root,
         "kill_timeout": _seconds(profile.shutdown_seconds),
         "shutdown_delay": None,
         "service": None,

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from deploykit.spec.background import scheduled_jobs
 from deploykit.spec.quantities import mebibytes_rounded_up
-from deploykit.summary import Background, Restarts, Route, Steps, Summary, Workload
+from deploykit.summary import Background, Restarts, Route, Runtime, Steps, Summary, Workload
 from deploykit.targets.nomad.job import trusted_proxies
 
 if TYPE_CHECKING:
@@ -42,6 +42,12 @@ def summarize(profile: Profile, job: dict) -> Summary:
         container_check=None,
         start_budget_seconds=None,
         liveness=None,
+        runtime=Runtime(
+            user=app["user"],
+            read_only_root=app["read_only"],
+            writable=("/tmp", *app["writable_paths"]),
+            writable_kind="tmpfs",
+        ),
     )
     names = tuple(step.name for step in profile.prestart)
     if profile.nomad.prestart == "job":

@@ -78,6 +78,7 @@ class Workload:
     liveness: Probe | None
     drain_seconds: int | None = None  # how long a stopping unit keeps serving before SIGTERM (a preStop delay)
     runtime: Runtime | None = None
+    proxy_checks: bool = True  # the proxy checks `check_path` itself (Traefik's HTTP health check)
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,10 @@ def explain(summary: Summary) -> dict[str, str]:
 
 
 def _checked(web: Workload) -> str:
+    if not web.proxy_checks:
+        if web.container_check is None:
+            return f"Traefik routes to {web.name} as soon as it starts (no health check: health.check: none)"
+        return f"Traefik routes to {web.name} once its healthcheck (`{shell_words(web.container_check)}`) passes"
     if web.container_check is None:
         return (
             f"Traefik routes to {web.name} while its own check of {web.check_path} succeeds "

@@ -15,7 +15,6 @@ def explain(summary: Summary) -> dict[str, str]:
     web, steps = summary.web, summary.steps
     https = _https(summary)
     liveness = web.liveness
-    assert liveness is not None, "every pod has a liveness probe"
     per_pod = processes_in_unit(web)
     if web.max_units is not None:
         replication = f"{web.units}-{web.max_units} pods (autoscaled on CPU) x {per_pod}"
@@ -39,11 +38,21 @@ def explain(summary: Summary) -> dict[str, str]:
         "https": https,
         "startup": (
             f"the Deployment controller starts the pods, each running {runs(web.command)}; "
-            f"each may take {web.start_budget_seconds}s to answer {liveness.path}"
+            + (
+                f"each may take {web.start_budget_seconds}s to answer {liveness.path}"
+                if liveness is not None
+                else "no probes (health.check: none): a pod takes traffic as soon as it starts"
+            )
         ),
         "restarts": (
-            f"restartPolicy {web.restarts.policy}; the kubelet restarts a container that fails {liveness.path} "
-            f"{liveness.failure_threshold} times {liveness.period_seconds}s apart; {_shutdown(summary)}"
+            f"restartPolicy {web.restarts.policy}; "
+            + (
+                f"the kubelet restarts a container that fails {liveness.path} "
+                f"{liveness.failure_threshold} times {liveness.period_seconds}s apart"
+                if liveness is not None
+                else "no liveness probe: the kubelet restarts a container only when it exits"
+            )
+            + f"; {_shutdown(summary)}"
         ),
         "replication": replication + background_replication(summary),
         "memory": (

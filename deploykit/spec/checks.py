@@ -70,6 +70,12 @@ def problems(profile: Profile) -> Iterator[Problem]:
         port_names.add(extra.name)
         port_numbers.add(extra.port)
     health = profile.health
+    if health.check == "command" and health.command is None:
+        yield Problem(
+            ("health", "command"),
+            "required with health.check: command (the probe the image carries, exec form, e.g. [/app/healthcheck])",
+            ("health", "check"),
+        )
     if health.timeout_seconds >= health.interval_seconds:
         yield Problem(("health", "timeout_seconds"), "must be less than health.interval_seconds")
     proxy = profile.proxy

@@ -23,9 +23,11 @@ class HealthDerived:
     """What `health` implies: the path each check probes."""
 
     if TYPE_CHECKING:  # the fields, declared by the model this is mixed into
+        check: str
         path: str
         liveness_path: str | None
         readiness_path: str | None
+        command: list[str] | None
 
     @property
     def liveness(self) -> str:
@@ -36,6 +38,12 @@ class HealthDerived:
     def readiness(self) -> str:
         """The path the readiness check probes: `readiness_path`, else `path`."""
         return self.readiness_path or self.path
+
+    @property
+    def separate_liveness(self) -> bool:
+        """Whether liveness and readiness are two checks: HTTP on two paths (a TCP connection or a
+        command says the same thing twice)."""
+        return self.check == "http" and self.liveness != self.readiness
 
 
 class SecretRefDerived:

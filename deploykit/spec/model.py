@@ -45,8 +45,15 @@ WarningCode = Annotated[str, AfterValidator(values.check_warning_code)]
 
 
 class Health(derived.HealthDerived, SpecModel):
-    """HTTP health checks. Every target probes the app's port over plain HTTP."""
+    """Health checks, the same kind on every target: HTTP (the default), TCP, a command, or none."""
 
+    check: Literal["http", "tcp", "command", "none"] = Field(
+        "http",
+        description="How every target checks the app. http: GET the health paths on the app's port, with the public "
+        "host as Host; tcp: a TCP connection to the app's port (for images that serve no health path); command: "
+        "`health.command` in the container (a Kubernetes exec probe, a Nomad script check, the Compose healthcheck); "
+        "none: no check at all (a warning, no-health-check: a hung app keeps its traffic and is never restarted).",
+    )
     path: HttpPath = Field("/healthz", description="Default path for every check.")
     liveness_path: HttpPath | None = Field(None, description="Path that says the process is alive (default: `path`).")
     readiness_path: HttpPath | None = Field(
@@ -64,9 +71,10 @@ class Health(derived.HealthDerived, SpecModel):
     )
     command: Command | None = Field(
         None,
-        description="A probe the image carries, exec form (e.g. [/app/healthcheck, --ready]), run by Compose's "
-        "healthcheck instead of deploykit's python one-liner: give it for images without python (Node, Go). "
-        "Kubernetes and Nomad probe health paths over HTTP and need nothing in the image.",
+        description="A probe the image carries, exec form (e.g. [/app/healthcheck, --ready]), exit 0 when healthy. "
+        "With check: command every target runs it; with check: http or tcp, Compose's container healthcheck runs it "
+        "instead of deploykit's python one-liner (give it for images without python: Node, Go), while Kubernetes and "
+        "Nomad probe the port and need nothing in the image.",
     )
 
 

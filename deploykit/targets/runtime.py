@@ -10,7 +10,15 @@ if TYPE_CHECKING:
 
 
 def check_runtime(profile: Profile, report: Report) -> None:
-    """Warn about a writable root file system: the one hardening a profile may turn off."""
+    """Warn about a writable root file system (the one hardening a profile may turn off), and about an
+    app without any health check."""
+    if profile.health.check == "none":
+        report.warn(
+            ("health", "check"),
+            "no health check: an app that hangs keeps receiving traffic and is never restarted, and a deployment "
+            "counts as healthy as soon as the process runs; use http, tcp or command",
+            code="no-health-check",
+        )
     if not profile.read_only_root:
         report.warn(
             ("read_only_root",),

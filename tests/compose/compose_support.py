@@ -53,6 +53,7 @@ VARIANTS = {
         "command": None,
         "run_as": "image",
         "writable_paths": ["/var/cache/app", "/var/run/app"],
+        "health": {"check": "command", "command": ["/usr/local/bin/healthcheck", "--ready"]},
         "proxy": {"host": "api.example.com", "tls": "acme"},
     },
     "file-secrets": {"secrets": {"DATABASE_URL": {"secret": "db", "key": "url"}}, "secrets_as": "file"},

@@ -33,6 +33,7 @@ IMAGE_AS_IS: dict[str, Any] = {
     "writable_paths": ["/var/cache/app", "/var/run/app"],
     "read_only_root": False,
     "proxy": {"host": "api.example.com", "tls": "acme"},
+    "health": {"check": "command", "command": ["/usr/local/bin/healthcheck", "--ready"]},
 }
 
 

@@ -164,13 +164,26 @@ BACKGROUND = {
 }
 
 
+# An image run as it is: its own command and user, writable paths, a script check.
+IMAGE_AS_IS = {
+    "app": "web",
+    "image": "registry.example.com/acme/web:1.0.0",
+    "run_as": "image",
+    "writable_paths": ["/var/cache/web"],
+    "read_only_root": False,
+    "health": {"check": "command", "command": ["/bin/healthcheck", "--ready"]},
+    "proxy": {"host": "web.example.com", "tls": "acme"},
+}
+
+
 def rendered_jobs(env: str) -> list[str]:
-    loaded = load_data(BACKGROUND) if env == "background" else bundled(env)
+    sources = {"background": BACKGROUND, "image-as-is": IMAGE_AS_IS}
+    loaded = load_data(sources[env]) if env in sources else bundled(env)
     rendering = pipeline.render(loaded, "nomad").rendering
     return [file.content for file in rendering.files]
 
 
-@pytest.mark.parametrize("env", ["dev", "staging", "prod", "background"])
+@pytest.mark.parametrize("env", ["dev", "staging", "prod", "background", "image-as-is"])
 def test_every_name_is_in_the_jobspec(env, parse_hcl):
     for text in rendered_jobs(env):
         parsed = parse_hcl(text)

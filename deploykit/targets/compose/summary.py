@@ -39,6 +39,7 @@ def summarize(profile: Profile, project: dict) -> Summary:
         restarts=Restarts(app["restart"]),
         shutdown_seconds=profile.shutdown_seconds,
         check_path=profile.health.readiness,
+        proxy_checks=profile.health.check == "http",
         container_check=None if healthcheck.get("disable") else tuple(healthcheck["test"][1:]),
         start_budget_seconds=profile.health.startup_seconds,
         liveness=None,

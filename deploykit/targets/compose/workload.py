@@ -75,8 +75,9 @@ def common(profile: Profile, variables: dict[str, str]) -> dict:
 
 def healthcheck(profile: Profile) -> dict:
     """The container's health check on readiness: `health.command` when the image carries one, else a
-    probe with the image's own python (slim images have no curl) for Python servers; none for other
-    servers, whose images may have no python (Traefik's own health check on `health.path` covers them).
+    probe with the image's own python (slim images have no curl) for Python servers (an HTTP request,
+    or a TCP connection with `health.check: tcp`); none for other servers, whose images may have no
+    python (Traefik's own health check on `health.path` covers them), nor with `health.check: none`.
 
     Traefik routes only to containers whose health is `healthy` (or that have no health check), so
     this is a signal that decides whether the app takes traffic.
@@ -88,10 +89,16 @@ def healthcheck(profile: Profile) -> dict:
         "retries": health.failure_threshold,
         "start_period": f"{health.startup_seconds}s",
     }
+    if health.check == "none":
+        return {"disable": True}
     if health.command is not None:
         return {"test": ["CMD", *(literal(argument) for argument in health.command)], **timing}
     if not profile.web_server.forks_workers:
         return {"disable": True}
+    if health.check == "tcp":
+        # A TCP connection to the app's port; no white space (see below).
+        probe = f"__import__('socket').create_connection(('127.0.0.1',{profile.port}),{health.timeout_seconds}).close()"
+        return {"test": ["CMD", "python", "-c", literal(probe)], **timing}
     url = f"http://127.0.0.1:{profile.port}{health.readiness}"
     # No white space in any argument: Podman's Docker-compatible API (Debian 12's 4.3 and later
     # releases until containers/podman#26519 was fixed) joins the test with spaces and splits it

@@ -26,13 +26,26 @@ __all__ = ["NAME", "check", "render"]
 NAME = "dockerfile"
 
 
-def health_probe(profile: Profile) -> list[str]:
+def health_probe(profile: Profile) -> list[str] | None:
     """A python one-liner that fails (exit 1) unless the liveness path answers 2xx/3xx in time,
-    asked with the public host (`proxy.host`) as Host where there is one.
+    asked with the public host (`proxy.host`) as Host where there is one; with `health.check: tcp`
+    one that fails unless the port accepts a connection; `health.command` with check: command; None
+    (HEALTHCHECK NONE) with check: none.
 
     urlopen raises on connection errors, timeouts and HTTP errors, and an uncaught exception exits 1,
     the code Docker reads as unhealthy (2 is reserved). The path is validated: no quotes or `\\`.
     """
+    health = profile.health
+    if health.check == "none":
+        return None
+    if health.check == "command":
+        assert health.command is not None, "spec/checks.py requires health.command with check: command"
+        return list(health.command)
+    if health.check == "tcp":
+        code = (
+            f"import socket; socket.create_connection(('127.0.0.1', {profile.port}), {health.timeout_seconds}).close()"
+        )
+        return ["python", "-c", code]
     url = f"http://127.0.0.1:{profile.port}{profile.health.liveness}"
     # The public host as Host, as every target's probe sends it (a host-checking app refuses 127.0.0.1).
     request = repr(url)

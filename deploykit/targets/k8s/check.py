@@ -36,7 +36,7 @@ def check(profile: Profile, report: Report) -> None:
     autoscaling = options.autoscaling
     if autoscaling is not None and autoscaling.min_replicas > autoscaling.max_replicas:
         report.error(("k8s", "autoscaling", "min_replicas"), "must not exceed k8s.autoscaling.max_replicas")
-    if profile.health.liveness == profile.health.readiness:
+    if profile.health.check == "http" and profile.health.liveness == profile.health.readiness:
         report.warn(
             ("health",),
             "liveness and readiness probes use the same path: a failing dependency would restart pods instead of taking them out of rotation; set health.readiness_path",

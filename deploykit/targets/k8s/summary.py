@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING
 
 from deploykit.summary import Background, Probe, Restarts, Route, Runtime, Steps, Summary, Workload
@@ -20,7 +21,7 @@ def summarize(profile: Profile, objects: list[dict]) -> Summary:
     pod = deployment["spec"]["template"]["spec"]
     app = pod["containers"][0]
     autoscaler = by_kind.get("HorizontalPodAutoscaler", [None])[0]
-    startup, liveness = app["startupProbe"], app["livenessProbe"]
+    startup, liveness = app.get("startupProbe"), app.get("livenessProbe")
     if autoscaler is not None:
         units, max_units = autoscaler["spec"]["minReplicas"], autoscaler["spec"]["maxReplicas"]
     else:
@@ -41,10 +42,12 @@ def summarize(profile: Profile, objects: list[dict]) -> Summary:
         cpu=app["resources"]["limits"]["cpu"],
         restarts=Restarts(pod["restartPolicy"]),
         shutdown_seconds=pod["terminationGracePeriodSeconds"],
-        check_path=app["readinessProbe"]["httpGet"]["path"],
+        check_path=_checked(app.get("readinessProbe")),
         container_check=None,
-        start_budget_seconds=startup["periodSeconds"] * startup["failureThreshold"],
-        liveness=Probe(liveness["httpGet"]["path"], liveness["periodSeconds"], liveness["failureThreshold"]),
+        start_budget_seconds=None if startup is None else startup["periodSeconds"] * startup["failureThreshold"],
+        liveness=None
+        if liveness is None
+        else Probe(_checked(liveness), liveness["periodSeconds"], liveness["failureThreshold"]),
         drain_seconds=_pre_stop_seconds(app),
         runtime=Runtime(
             user=None if "runAsUser" not in app["securityContext"] else str(app["securityContext"]["runAsUser"]),
@@ -169,3 +172,14 @@ def _gateway_route(by_kind: dict[str, list[dict]]) -> Route:
         redirected_by=f"HTTPRoute {redirects[0]['metadata']['name']}" if redirects else None,
         via=via,
     )
+
+
+def _checked(probe: dict | None) -> str:
+    """What a probe checks: its HTTP path, the TCP port, or the command; `no probe` without one."""
+    if probe is None:
+        return "no probe"
+    if "httpGet" in probe:
+        return probe["httpGet"]["path"]
+    if "tcpSocket" in probe:
+        return f"a TCP connection to port {probe['tcpSocket']['port']}"
+    return "`" + shlex.join(probe["exec"]["command"]) + "`"

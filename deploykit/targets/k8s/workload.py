@@ -123,18 +123,44 @@ def volume_mounts(profile: Profile) -> list[dict]:
     return mounts
 
 
-def _probe(profile: Profile, path: str, period: int, failures: int) -> dict:
+def _probe_action(profile: Profile, path: str) -> dict:
+    """What one probe does, by `health.check`: an HTTP GET of `path`, a TCP connection, or the image's command."""
+    health = profile.health
+    if health.check == "tcp":
+        return {"tcpSocket": {"port": HTTP_PORT_NAME}}
+    if health.check == "command":
+        assert health.command is not None, "spec/checks.py requires health.command with check: command"
+        # Exec probes are not expanded by the kubelet ($(VAR) stays as written), unlike command/args.
+        return {"exec": {"command": list(health.command)}}
     http_get: dict = {"path": path, "port": HTTP_PORT_NAME, "scheme": "HTTP"}
     if profile.probe_host is not None:
         # The kubelet sends the pod's IP as Host unless a header says otherwise: the public host, so
         # host-checking apps (Django's ALLOWED_HOSTS) answer the probe as they answer the proxy.
         http_get["httpHeaders"] = [{"name": "Host", "value": profile.probe_host}]
+    return {"httpGet": http_get}
+
+
+def _probe(profile: Profile, path: str, period: int, failures: int) -> dict:
     return {
-        "httpGet": http_get,
+        **_probe_action(profile, path),
         "periodSeconds": period,
         "timeoutSeconds": profile.health.timeout_seconds,
         "failureThreshold": failures,
         "successThreshold": 1,
+    }
+
+
+def _probes(profile: Profile) -> dict:
+    """Startup, readiness and liveness probes; none with `health.check: none`."""
+    health = profile.health
+    if health.check == "none":
+        return {}
+    return {
+        "startupProbe": _probe(
+            profile, health.liveness, STARTUP_PERIOD_SECONDS, math.ceil(health.startup_seconds / STARTUP_PERIOD_SECONDS)
+        ),
+        "readinessProbe": _probe(profile, health.readiness, health.interval_seconds, health.failure_threshold),
+        "livenessProbe": _probe(profile, health.liveness, health.interval_seconds, health.failure_threshold),
     }
 
 
@@ -155,7 +181,6 @@ def _with_termination(profile: Profile, container: dict) -> dict:
 
 
 def _app_container(profile: Profile) -> dict:
-    health = profile.health
     server, unit = profile.web_server, launch(profile)
     container: dict = {"name": profile.app, "image": profile.image, "imagePullPolicy": "IfNotPresent"}
     if profile.command is not None:
@@ -167,11 +192,7 @@ def _app_container(profile: Profile) -> dict:
         + [{"name": extra.name, "containerPort": extra.port, "protocol": "TCP"} for extra in profile.ports],
         "env": env(profile),
         "resources": resources(profile, server.unit_memory(profile.memory_bytes, unit.workers)),
-        "startupProbe": _probe(
-            profile, health.liveness, STARTUP_PERIOD_SECONDS, math.ceil(health.startup_seconds / STARTUP_PERIOD_SECONDS)
-        ),
-        "readinessProbe": _probe(profile, health.readiness, health.interval_seconds, health.failure_threshold),
-        "livenessProbe": _probe(profile, health.liveness, health.interval_seconds, health.failure_threshold),
+        **_probes(profile),
         "securityContext": container_security_context(profile),
         "volumeMounts": volume_mounts(profile),
     }

@@ -50,7 +50,8 @@ def _update(profile: Profile) -> dict:
     options = profile.nomad
     update: dict = {
         "max_parallel": 1,
-        "health_check": "checks",
+        # Without checks (health.check: none) a deployment can only wait for the tasks to run.
+        "health_check": "checks" if profile.health.check != "none" else "task_states",
         "min_healthy_time": _seconds(options.min_healthy_seconds),
         "healthy_deadline": _seconds(options.healthy_deadline_seconds),
         "progress_deadline": _seconds(options.progress_deadline_seconds),
@@ -73,11 +74,21 @@ def _checks(profile: Profile) -> list[dict]:
         "host_header": profile.probe_host,
     }
     restart = {"limit": health.failure_threshold, "grace": _seconds(health.startup_seconds)}
-    if health.liveness == health.readiness:
-        return [{"name": "healthy", "path": health.liveness, **common, "check_restart": restart}]
+    if health.check == "none":
+        return []
+    if health.check == "tcp":
+        return [{"name": "healthy", "type": "tcp", **common, "host_header": None, "check_restart": restart}]
+    if health.check == "command":
+        assert health.command is not None, "spec/checks.py requires health.command with check: command"
+        # A script check runs the command inside the task's container (the docker driver supports it).
+        script = {"type": "script", "command": health.command[0], "args": list(health.command[1:])}
+        return [{"name": "healthy", **script, **common, "host_header": None, "check_restart": restart}]
+    http = {"type": "http"}
+    if not health.separate_liveness:
+        return [{"name": "healthy", **http, "path": health.liveness, **common, "check_restart": restart}]
     return [
-        {"name": "ready", "path": health.readiness, **common, "check_restart": None},
-        {"name": "alive", "path": health.liveness, **common, "check_restart": restart},
+        {"name": "ready", **http, "path": health.readiness, **common, "check_restart": None},
+        {"name": "alive", **http, "path": health.liveness, **common, "check_restart": restart},
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING
 
 from deploykit.spec.background import scheduled_jobs
@@ -38,7 +39,7 @@ def summarize(profile: Profile, job: dict) -> Summary:
             reschedule=f"{reschedule['delay_function']} from {reschedule['delay']}",
         ),
         shutdown_seconds=profile.shutdown_seconds,
-        check_path=app["service"]["checks"][0]["path"],
+        check_path=_checked(app["service"]["checks"]),
         container_check=None,
         start_budget_seconds=None,
         liveness=None,
@@ -114,3 +115,15 @@ def _route(profile: Profile) -> Route | None:
         certificates=certificates,
         redirects_http=certificates is not None and profile.nomad.proxy == "job",
     )
+
+
+def _checked(checks: list[dict]) -> str:
+    """What the first check (readiness) checks: its HTTP path, the TCP port, or the command."""
+    if not checks:
+        return "none (health.check: none: only that the tasks run)"
+    first = checks[0]
+    if first["type"] == "http":
+        return first["path"]
+    if first["type"] == "tcp":
+        return "a TCP connection to the service port"
+    return "`" + shlex.join([first["command"], *first["args"]]) + "`"

@@ -27,6 +27,8 @@ WARNINGS: dict[str, str] = {
     "module-not-copied": "the module the command serves is not copied into the image",
     "not-rendered": "a field the target has no place for",
     "no-health-check": "health.check: none: nothing checks the app",
+    "volume-size-not-enforced": "a volume size the target cannot limit",
+    "volume-not-carried": "a Compose-only volume other targets do not have",
     "writable-root": "the container's root file system is writable (read_only_root: false)",
     "kill-timeout-capped": "a shutdown budget above what Nomad clients allow by default",
     "no-run-time-limit": "a job timeout the target cannot enforce",

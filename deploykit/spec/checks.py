@@ -124,6 +124,16 @@ def _writable_path_problems(profile: Profile) -> Iterator[Problem]:
                 ("writable_paths", index), f"{path} is inside a mount deploykit makes already (/tmp, secrets)"
             )
         seen.add(path)
+    for name, volume in profile.volumes.items():
+        if volume.path in seen:
+            yield Problem(
+                ("volumes", name, "path"), f"{volume.path} is already mounted (writable_paths or another volume)"
+            )
+        elif any(volume.path == reserved or volume.path.startswith(reserved + "/") for reserved in _RESERVED_MOUNTS):
+            yield Problem(
+                ("volumes", name, "path"), f"{volume.path} is inside a mount deploykit makes already (/tmp, secrets)"
+            )
+        seen.add(volume.path)
 
 
 def _setter_of(profile: Profile, variable: str) -> str | None:

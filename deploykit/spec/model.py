@@ -78,6 +78,16 @@ class Health(derived.HealthDerived, SpecModel):
     )
 
 
+class Volume(SpecModel):
+    """Persistent data of the app: kept across restarts, deployments and (on Compose) `down`."""
+
+    path: AbsoluteDirectory = Field(description="Where the app's container mounts it (e.g. /data).")
+    size: Annotated[str, BeforeValidator(values.number_as_text), AfterValidator(values.check_volume_size)] = Field(
+        description="Capacity (Kubernetes quantity, e.g. 10Gi): the PersistentVolumeClaim's request on Kubernetes; "
+        "Compose's local volumes and Nomad's host volumes have no size (a warning says so)."
+    )
+
+
 class ExtraPort(SpecModel):
     """Another port the app listens on (metrics, admin). Reachable inside the platform, never routed publicly."""
 
@@ -301,6 +311,13 @@ class Profile(derived.ProfileDerived, SpecModel):
     tmp_size: _TmpSize = Field(
         "1Gi",
         description="Size of the writable /tmp of the app, its steps, processes and jobs (uploads spool there: Starlette keeps files over 1 MiB on disk). Kubernetes: the emptyDir's sizeLimit, a pod that writes more is evicted; Compose and Nomad: a tmpfs of that size, memory charged to the container's limit as it fills.",
+    )
+    volumes: Annotated[dict[DnsLabel, Volume], Field(max_length=16)] = Field(
+        {},
+        description="Persistent named volumes of the app, by name: Compose named volumes (mounted into the app, its "
+        "steps, processes and jobs), a ReadWriteOnce PersistentVolumeClaim per volume mounted into the app's pod on "
+        "Kubernetes (the Deployment then updates with Recreate: the volume attaches to one node), a Nomad host volume "
+        "of that name on the app's group. One copy of the data: `replicas` must be 1 on Kubernetes and Nomad.",
     )
     run_as: Literal["deploykit", "image"] = Field(
         "deploykit",

@@ -102,3 +102,18 @@ def test_writable_paths_are_refused_over_deploykits_own_mounts(tmp_path: Path):
         "error: profile.yaml:7:38: writable_paths[2]: /var/cache is listed twice",
         "error: profile.yaml:7:50: writable_paths[3]: /run/secrets is inside a mount deploykit makes already (/tmp, secrets)",
     ]
+
+
+def test_volumes_need_one_replica_on_clusters_and_compose_only_volumes_are_warned_about(tmp_path: Path):
+    extra = "replicas: 2\nvolumes:\n  data: {path: /data, size: 1Gi}\n"
+    for target in ("k8s", "nomad"):
+        code, out, err = _render(tmp_path, target, extra)
+        assert (code, out) == (2, ""), err
+        assert "error: profile.yaml:7:1: replicas: a volume is one copy of the data, attached to one node" in err
+    code, out, err = _render(tmp_path, "compose", extra)
+    assert code == 0, err
+    assert "[compose volume-size-not-enforced]" in err
+    code, out, err = _render(tmp_path, "k8s", "compose:\n  volumes: {data: /data}\n")
+    assert code == 0
+    assert "compose.volumes: Compose's volumes only: Kubernetes mounts none of them" in err
+    assert "[k8s volume-not-carried]" in err

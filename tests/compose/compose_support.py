@@ -54,6 +54,7 @@ VARIANTS = {
         "run_as": "image",
         "writable_paths": ["/var/cache/app", "/var/run/app"],
         "health": {"check": "command", "command": ["/usr/local/bin/healthcheck", "--ready"]},
+        "volumes": {"data": {"path": "/var/lib/app", "size": "5Gi"}},
         "proxy": {"host": "api.example.com", "tls": "acme"},
     },
     "file-secrets": {"secrets": {"DATABASE_URL": {"secret": "db", "key": "url"}}, "secrets_as": "file"},

@@ -34,6 +34,9 @@ IMAGE_AS_IS: dict[str, Any] = {
     "read_only_root": False,
     "proxy": {"host": "api.example.com", "tls": "acme"},
     "health": {"check": "command", "command": ["/usr/local/bin/healthcheck", "--ready"]},
+    # Persistent data: one pod (replicas 1) with a ReadWriteOnce claim, updated with Recreate.
+    "replicas": 1,
+    "volumes": {"data": {"path": "/var/lib/app", "size": "5Gi"}},
 }
 
 

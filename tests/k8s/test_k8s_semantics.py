@@ -340,6 +340,27 @@ def test_an_image_as_it_is_keeps_its_command_and_user_beside_writable_emptydirs(
     context = app["securityContext"]
     assert "runAsUser" not in context and context["runAsNonRoot"] is True
     assert context["readOnlyRootFilesystem"] is False
-    assert [mount["mountPath"] for mount in app["volumeMounts"]] == ["/tmp", "/var/cache/app", "/var/run/app"]
-    assert [volume["name"] for volume in spec["volumes"]] == ["tmp", "writable-0", "writable-1"]
+    assert [mount["mountPath"] for mount in app["volumeMounts"]] == [
+        "/tmp",
+        "/var/cache/app",
+        "/var/run/app",
+        "/var/lib/app",
+    ]
+    assert [volume["name"] for volume in spec["volumes"]] == ["tmp", "writable-0", "writable-1", "data-0"]
     assert [finding.code for finding in findings if finding.code == "writable-root"] == ["writable-root"]
+
+
+def test_volumes_are_claims_mounted_into_one_pod_updated_with_recreate():
+    objects, _ = objects_of(variant("prod", **IMAGE_AS_IS))
+    claim = only(objects, "PersistentVolumeClaim")
+    assert claim["metadata"]["name"] == "items-api-data"
+    assert claim["spec"] == {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "5Gi"}}}
+    deployment = only(objects, "Deployment")
+    assert deployment["spec"]["strategy"] == {"type": "Recreate"} and deployment["spec"]["replicas"] == 1
+    spec = pod_spec(deployment)
+    assert {"name": "data-0", "persistentVolumeClaim": {"claimName": "items-api-data"}} in spec["volumes"]
+    for container in [*spec.get("initContainers", []), *spec["containers"]]:
+        assert {"name": "data-0", "mountPath": "/var/lib/app"} in container["volumeMounts"]
+    # A claim comes before the Deployment that mounts it.
+    kinds = [obj["kind"] for obj in objects]
+    assert kinds.index("PersistentVolumeClaim") < kinds.index("Deployment")

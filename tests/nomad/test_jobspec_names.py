@@ -172,6 +172,8 @@ IMAGE_AS_IS = {
     "writable_paths": ["/var/cache/web"],
     "read_only_root": False,
     "health": {"check": "command", "command": ["/bin/healthcheck", "--ready"]},
+    "volumes": {"data": {"path": "/var/lib/web", "size": "5Gi"}},
+    "prestart": [{"name": "migrate", "command": ["/bin/migrate"]}],
     "proxy": {"host": "web.example.com", "tls": "acme"},
 }
 

@@ -136,15 +136,25 @@ def _check_service_names(profile: Profile, report: Report) -> None:
 
 def _check_volumes(profile: Profile, report: Report) -> None:
     """State volumes: names apart from deploykit's own, mount points the image prepares for the app."""
-    for name, path in profile.compose.volumes.items():
+    mounts: list[tuple[FieldPath, str, str]] = [
+        (("compose", "volumes", name), name, path) for name, path in profile.compose.volumes.items()
+    ]
+    mounts += [(("volumes", name), name, volume.path) for name, volume in profile.volumes.items()]
+    for name in profile.volumes:
+        if name in profile.compose.volumes:
+            report.error(("volumes", name), f"{name!r} is also in compose.volumes; declare it once, in volumes")
+        report.warn(
+            ("volumes", name, "size"),
+            f"Compose's local volumes have no size: {name} may grow until the server's disk is full",
+            code="volume-size-not-enforced",
+        )
+    for where, name, path in mounts:
         if name == naming.ACME_VOLUME:
-            report.error(
-                ("compose", "volumes", name),
-                f"{name!r} is the volume Traefik keeps its certificates in; choose another name",
-            )
-        if path not in profile.build.data_dirs:
+            report.error(where, f"{name!r} is the volume Traefik keeps its certificates in; choose another name")
+        # The image's own USER (run_as: image) prepared its own directories.
+        if profile.run_as == "deploykit" and path not in profile.build.data_dirs:
             report.warn(
-                ("compose", "volumes", name),
+                where,
                 f"{path} is not in build.data_dirs: a new volume there is owned by root, so the app (uid {profile.build.uid}) cannot write it",
                 code="volume-not-owned",
             )

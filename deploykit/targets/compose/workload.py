@@ -57,6 +57,11 @@ def environment(profile: Profile, variables: dict[str, str]) -> dict[str, str]:
     return dict(sorted(result.items()))
 
 
+def state_volumes(profile: Profile) -> dict[str, str]:
+    """Named volumes (name -> mount path): the profile's `volumes` and `compose.volumes`."""
+    return {**profile.compose.volumes, **{name: volume.path for name, volume in profile.volumes.items()}}
+
+
 def common(profile: Profile, variables: dict[str, str]) -> dict:
     """What every service running the app's code shares: configuration, secrets and state volumes."""
     result: dict = {}
@@ -66,9 +71,10 @@ def common(profile: Profile, variables: dict[str, str]) -> dict:
     result["environment"] = environment(profile, variables)
     if profile.secrets:
         result["secrets"] = secrets.service_secrets(profile)
-    if profile.compose.volumes:
+    mounted = state_volumes(profile)
+    if mounted:
         result["volumes"] = [
-            {"type": "volume", "source": name, "target": path} for name, path in sorted(profile.compose.volumes.items())
+            {"type": "volume", "source": name, "target": path} for name, path in sorted(mounted.items())
         ]
     return result
 

@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from deploykit.targets.k8s.versions import requirement, supports
-from deploykit.targets.runtime import check_runtime
+from deploykit.targets.runtime import check_runtime, check_volumes
 
 if TYPE_CHECKING:
     from deploykit.report import Report
@@ -23,6 +23,7 @@ RESERVED_COMPONENTS = {"server": "the web server's pods", "prestart": "the prest
 def check(profile: Profile, report: Report) -> None:
     """Errors and warnings for `profile` on Kubernetes (see deploykit.targets.Target)."""
     check_runtime(profile, report)
+    check_volumes(profile, report, "Kubernetes", "pod")
     options = profile.k8s
     for field in ("processes", "cron"):
         for name in getattr(profile, field):
@@ -36,6 +37,19 @@ def check(profile: Profile, report: Report) -> None:
     autoscaling = options.autoscaling
     if autoscaling is not None and autoscaling.min_replicas > autoscaling.max_replicas:
         report.error(("k8s", "autoscaling", "min_replicas"), "must not exceed k8s.autoscaling.max_replicas")
+    if autoscaling is not None and profile.volumes:
+        report.error(
+            ("k8s", "autoscaling"),
+            "the app's volumes attach to one node (ReadWriteOnce): it runs one pod, which cannot be autoscaled",
+            because_of=("volumes",),
+        )
+    if options.prestart == "job" and profile.prestart and profile.volumes:
+        report.warn(
+            ("k8s", "prestart"),
+            "prestart Jobs run in pods of their own, which do not mount the app's volumes; use k8s.prestart: init "
+            "for steps that need them",
+            code="volume-not-carried",
+        )
     if profile.health.check == "http" and profile.health.liveness == profile.health.readiness:
         report.warn(
             ("health",),

@@ -26,6 +26,7 @@ def summarize(profile: Profile, objects: list[dict]) -> Summary:
         units, max_units = autoscaler["spec"]["minReplicas"], autoscaler["spec"]["maxReplicas"]
     else:
         units, max_units = deployment["spec"]["replicas"], None
+    empty_dirs = {volume["name"] for volume in pod["volumes"] if "emptyDir" in volume}
     web = Workload(
         name=app["name"],
         # The argv the container runs (the object writes it with `$` doubled for Kubernetes' expansion).
@@ -52,7 +53,7 @@ def summarize(profile: Profile, objects: list[dict]) -> Summary:
         runtime=Runtime(
             user=None if "runAsUser" not in app["securityContext"] else str(app["securityContext"]["runAsUser"]),
             read_only_root=app["securityContext"]["readOnlyRootFilesystem"],
-            writable=tuple(mount["mountPath"] for mount in app["volumeMounts"] if not mount.get("readOnly", False)),
+            writable=tuple(mount["mountPath"] for mount in app["volumeMounts"] if mount["name"] in empty_dirs),
             writable_kind="emptyDir",
             non_root_enforced=app["securityContext"]["runAsNonRoot"],
         ),

@@ -8,7 +8,7 @@ import math
 from typing import TYPE_CHECKING
 
 from deploykit.servers import Launch
-from deploykit.spec.quantities import kubernetes_cpu, kubernetes_memory
+from deploykit.spec.quantities import kubernetes_cpu, kubernetes_memory, parse_memory
 from deploykit.targets.k8s.lifecycle import lifecycle, resize_policy, termination_grace_seconds, user_namespace
 from deploykit.targets.k8s.meta import HTTP_PORT_NAME, bounded_name, labels, literal, metadata, selector_labels
 
@@ -274,6 +274,48 @@ def spread(spec: dict, selector: dict[str, str]) -> None:
     ]
 
 
+def claim_name(profile: Profile, volume: str) -> str:
+    """The PersistentVolumeClaim of one of the profile's `volumes`."""
+    return f"{profile.app}-{volume}"
+
+
+def build_volume_claims(profile: Profile) -> list[dict]:
+    """One ReadWriteOnce PersistentVolumeClaim per volume, of the volume's size, in the cluster's
+    default StorageClass. A claim outlives the Deployment: deleting the app keeps the data."""
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": metadata(profile, claim_name(profile, name)),
+            "spec": {
+                "accessModes": ["ReadWriteOnce"],
+                "resources": {"requests": {"storage": kubernetes_memory(parse_memory(volume.size))}},
+            },
+        }
+        for name, volume in sorted(profile.volumes.items())
+    ]
+
+
+def _mount_state_volumes(profile: Profile, spec: dict) -> None:
+    """The claims as pod volumes (`data-N`, by name order), mounted into the app and its init containers."""
+    for index, (name, volume) in enumerate(sorted(profile.volumes.items())):
+        spec["volumes"].append(
+            {"name": f"data-{index}", "persistentVolumeClaim": {"claimName": claim_name(profile, name)}}
+        )
+        for container in [*spec.get("initContainers", []), *spec["containers"]]:
+            container["volumeMounts"].append({"name": f"data-{index}", "mountPath": volume.path})
+
+
+def _strategy(profile: Profile) -> dict:
+    """Rolling updates one pod at a time, never below `replicas`; with volumes, Recreate: a
+    ReadWriteOnce volume attaches to one node, so a new pod elsewhere could not start before the old
+    one stops (a Deployment of one replica rather than a StatefulSet: one copy of the data, which the
+    claim keeps, and no per-pod claims to manage)."""
+    if profile.volumes:
+        return {"type": "Recreate"}
+    return {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
+
+
 def build_deployment(profile: Profile) -> dict:
     """The Deployment: `replicas` pods of one process each, prestart steps as init containers."""
     init_containers = []
@@ -281,6 +323,7 @@ def build_deployment(profile: Profile) -> dict:
         init_containers = [step_container(profile, step) for step in profile.prestart]
     spec = pod_spec(profile, [app_container(profile)], init_containers, "Always")
     spec["terminationGracePeriodSeconds"] = termination_grace_seconds(profile)
+    _mount_state_volumes(profile, spec)
     if _spreads(profile):
         spread(spec, selector_labels(profile))
     template_metadata: dict = {"labels": labels(profile)}
@@ -293,7 +336,7 @@ def build_deployment(profile: Profile) -> dict:
     deployment_spec |= {
         "revisionHistoryLimit": 5,
         "selector": {"matchLabels": selector_labels(profile)},
-        "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+        "strategy": _strategy(profile),
         "template": {"metadata": template_metadata, "spec": spec},
     }
     return {

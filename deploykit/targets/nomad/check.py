@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from deploykit.spec.names import is_local_host
 from deploykit.targets.nomad.interpolation import runtime_reference_problem
 from deploykit.targets.nomad.secrets import is_variable_path, variable_path
-from deploykit.targets.runtime import check_runtime
+from deploykit.targets.runtime import check_runtime, check_volumes
 
 if TYPE_CHECKING:
     from deploykit.report import Report
@@ -21,6 +21,14 @@ TRAEFIK_JOB = "traefik"
 def check(profile: Profile, report: Report) -> None:
     """Errors and warnings for `profile` on Nomad (see deploykit.targets.Target)."""
     check_runtime(profile, report)
+    check_volumes(profile, report, "Nomad", "allocation")
+    for name in profile.volumes:
+        report.warn(
+            ("volumes", name, "size"),
+            f"Nomad's host volumes have no size: {name} is the directory each client declares as host_volume "
+            f"{name!r}, as large as that disk",
+            code="volume-size-not-enforced",
+        )
     options = profile.nomad
     # Nomad refuses a healthy_deadline at or past progress_deadline: the deployment would fail first.
     if options.min_healthy_seconds >= options.healthy_deadline_seconds:

@@ -155,6 +155,7 @@ def _task(
         "writable_paths": list(profile.writable_paths),
         "read_only": profile.read_only_root,
         "kill_timeout": _seconds(profile.shutdown_seconds),
+        "volume_mounts": [],
         "shutdown_delay": None,
         "service": None,
     }
@@ -224,6 +225,7 @@ def _group(name: str, count: int, tasks: list[dict], restart: dict, reschedule: 
         "name": name,
         "count": count,
         "network": None,
+        "volumes": [],
         "restart": restart,
         "reschedule": reschedule,
         "tasks": tasks,
@@ -239,6 +241,13 @@ def build_job(profile: Profile) -> dict:
         "port": profile.port,
         "extra_ports": [{"label": extra.name, "to": extra.port} for extra in profile.ports],
     }
+    # Host volumes the clients declare (client.host_volume), one per `volumes` entry, mounted into
+    # the app's task and its prestart task: the data stays on the node that holds it.
+    web["volumes"] = [{"name": name} for name in sorted(profile.volumes)]
+    for task in web["tasks"]:
+        task["volume_mounts"] = [
+            {"volume": name, "destination": volume.path} for name, volume in sorted(profile.volumes.items())
+        ]
     groups = [web] + [
         _group(process.name, process.replicas, [_background_task(profile, process)], RESTART, RESCHEDULE)
         for process in background_processes(profile)

@@ -118,3 +118,4 @@ class Summary:
     steps: Steps
     trusted_proxies: str | None = None  # whose X-Forwarded-* headers the app trusts, where the target says it
     background: tuple[Background, ...] = ()  # processes and scheduled jobs, by name
+    published: str | None = None  # how the app's port is published without the proxy: "host port 8080"

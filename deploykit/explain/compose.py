@@ -13,7 +13,11 @@ if TYPE_CHECKING:
 def explain(summary: Summary) -> dict[str, str]:
     """One sentence per concept, from the Compose target's summary."""
     web, steps, route = summary.web, summary.steps, summary.route
-    if route is None:
+    if route is None and summary.published is not None:
+        https = (
+            f"no proxy: the app's port is published as {summary.published}, plain HTTP for a load balancer of your own"
+        )
+    elif route is None:
         https = "no proxy: the app has no route and publishes no port"
     else:
         how = "plain HTTP"

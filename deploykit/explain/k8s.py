@@ -67,6 +67,8 @@ def _https(summary: Summary) -> str:
     """Which object routes the host, which one terminates TLS with whose certificate, what redirects
     plain HTTP, and whose forwarded headers the app believes."""
     route = summary.route
+    if route is None and summary.published is not None:
+        return f"no Ingress or HTTPRoute: {summary.published} publishes the app's port, plain HTTP for a load balancer of your own"
     if route is None:
         reach = f"no Ingress or HTTPRoute: reachable inside the cluster only, through {summary.unrouted}"
         return reach + _trust(summary.trusted_proxies)

@@ -13,7 +13,9 @@ if TYPE_CHECKING:
 def explain(summary: Summary) -> dict[str, str]:
     """One sentence per concept, from the Nomad target's summary."""
     web, route = summary.web, summary.route
-    if route is None:
+    if route is None and summary.published is not None:
+        https = f"no Traefik tags: the app's port is published as {summary.published} on each node running it, plain HTTP for a load balancer of your own"
+    elif route is None:
         https = "no Traefik tags: the service is registered but not routed"
     else:
         tls = "plain HTTP"

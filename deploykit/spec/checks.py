@@ -80,6 +80,11 @@ def problems(profile: Profile) -> Iterator[Problem]:
         yield Problem(("health", "timeout_seconds"), "must be less than health.interval_seconds")
     proxy = profile.proxy
     if proxy is not None:
+        if proxy.host is not None and profile.publish is not None:
+            yield Problem(
+                ("publish",),
+                "publish is for apps behind a load balancer of their own, proxy.host for deploykit's proxy: choose one",
+            )
         if proxy.tls != "none" and proxy.host is None:
             yield Problem(("proxy", "host"), f"required with tls: {proxy.tls}", ("proxy", "tls"))
         if proxy.tls != "provided" and proxy.certificate is not None:

@@ -147,6 +147,19 @@ class Proxy(SpecModel):
     )
 
 
+class Publish(SpecModel):
+    """The app's port published as it is, for a load balancer of your own instead of deploykit's proxy."""
+
+    port: Annotated[int, Field(ge=1, le=65535)] = Field(
+        description="The port clients (your load balancer) connect to: the host port on Compose (on "
+        "compose.bind_address) and on Nomad (a static port on each node running the app), the Service's port on "
+        "Kubernetes (type LoadBalancer), or its nodePort (type NodePort: 30000-32767)."
+    )
+    kubernetes: Literal["LoadBalancer", "NodePort"] = Field(
+        "LoadBalancer", description="The Service type that publishes it on Kubernetes."
+    )
+
+
 # The fields a target may override, with the same types and checks as in Profile.
 _Replicas = Annotated[int, Field(ge=1, le=1000)]
 # Quantities are text or plain numbers (`memory: 268435456`, `cpu: 0.5`): the schema says both.
@@ -304,6 +317,11 @@ class Profile(derived.ProfileDerived, SpecModel):
         "apps that read files).",
     )
     proxy: Proxy | None = Field(None, description="Public HTTPS exposure through the TLS proxy.")
+    publish: Publish | None = Field(
+        None,
+        description="Publish the app's port without deploykit's proxy (plain HTTP, for a load balancer of your own "
+        "that terminates TLS). Not with proxy.host.",
+    )
     network: Network = Field(Network(), description="Who may call the app besides the proxy, and where it may connect.")
     shutdown_seconds: Seconds = Field(
         30, description="Graceful shutdown budget: time between SIGTERM and SIGKILL on every target."

@@ -117,3 +117,45 @@ def test_volumes_need_one_replica_on_clusters_and_compose_only_volumes_are_warne
     assert code == 0
     assert "compose.volumes: Compose's volumes only: Kubernetes mounts none of them" in err
     assert "[k8s volume-not-carried]" in err
+
+
+PUBLISHED = """\
+app: web
+image: registry.example.com/acme/web:1.0.0
+port: 3000
+health: {check: tcp}
+publish: {port: 8080}
+"""
+
+
+def test_publish_without_the_proxy_on_every_target(tmp_path: Path):
+    (tmp_path / "profile.yaml").write_text(PUBLISHED)
+    outputs = {
+        target: run_cli("render", target, "-p", "profile.yaml", cwd=tmp_path) for target in ("compose", "k8s", "nomad")
+    }
+    assert all(output.returncode == 0 for output in outputs.values()), {t: o.stderr for t, o in outputs.items()}
+    project = YAML(typ="safe", pure=True).load(outputs["compose"].stdout)
+    assert "traefik" not in project["services"]
+    assert project["services"]["web"]["ports"] == [{"target": 3000, "published": "8080", "protocol": "tcp"}]
+    assert "no-route" not in outputs["compose"].stderr
+    objects = list(YAML(typ="safe", pure=True).load_all(outputs["k8s"].stdout))
+    service = next(obj for obj in objects if obj and obj["kind"] == "Service")
+    assert service["spec"]["type"] == "LoadBalancer"
+    assert service["spec"]["ports"][0] == {"name": "http", "port": 8080, "targetPort": "http", "protocol": "TCP"}
+    policy = next(obj for obj in objects if obj and obj["kind"] == "NetworkPolicy")
+    assert policy["spec"]["ingress"][0] == {"ports": [{"protocol": "TCP", "port": "http"}]}
+    assert "static = 8080\n        to = 3000" in outputs["nomad"].stdout
+
+
+def test_publish_is_refused_with_a_proxy_host_and_outside_the_node_port_range(tmp_path: Path):
+    (tmp_path / "profile.yaml").write_text(PUBLISHED + "proxy: {host: web.example.com, tls: acme}\n")
+    result = run_cli("validate", "-p", "profile.yaml", cwd=tmp_path)
+    assert result.returncode == 2
+    assert (
+        "publish: publish is for apps behind a load balancer of their own, proxy.host for deploykit's proxy: choose one"
+        in result.stderr
+    )
+    (tmp_path / "profile.yaml").write_text(PUBLISHED.replace("{port: 8080}", "{port: 8080, kubernetes: NodePort}"))
+    result = run_cli("render", "k8s", "-p", "profile.yaml", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "publish.port: 8080 is outside the default NodePort range (30000-32767)" in result.stderr

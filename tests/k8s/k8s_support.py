@@ -161,6 +161,10 @@ def rendered_cases(version: str) -> dict[str, list[dict]]:
     }
     sources |= {f"feature-rich-{routing}": feature_rich(routing, version) for routing in ("ingress", "gateway")}
     sources["image-as-is"] = variant("prod", k8s={"version": version}, **IMAGE_AS_IS)
+    sources["published"] = variant("prod", k8s={"version": version}, proxy=None, publish={"port": 8080})
+    sources["published-node-port"] = variant(
+        "prod", k8s={"version": version}, proxy=None, publish={"port": 30080, "kubernetes": "NodePort"}
+    )
     return {name: objects_of(source)[0] for name, source in sources.items()}
 
 

@@ -179,13 +179,14 @@ IMAGE_AS_IS = {
 
 
 def rendered_jobs(env: str) -> list[str]:
-    sources = {"background": BACKGROUND, "image-as-is": IMAGE_AS_IS}
+    published = {**IMAGE_AS_IS, "proxy": None, "publish": {"port": 8080}, "volumes": {}}
+    sources = {"background": BACKGROUND, "image-as-is": IMAGE_AS_IS, "published": published}
     loaded = load_data(sources[env]) if env in sources else bundled(env)
     rendering = pipeline.render(loaded, "nomad").rendering
     return [file.content for file in rendering.files]
 
 
-@pytest.mark.parametrize("env", ["dev", "staging", "prod", "background", "image-as-is"])
+@pytest.mark.parametrize("env", ["dev", "staging", "prod", "background", "image-as-is", "published"])
 def test_every_name_is_in_the_jobspec(env, parse_hcl):
     for text in rendered_jobs(env):
         parsed = parse_hcl(text)

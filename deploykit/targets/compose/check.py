@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from deploykit.spec.names import is_local_host
 from deploykit.targets.compose import naming
 from deploykit.targets.compose.background import SCHEDULER
-from deploykit.targets.compose.workload import MAX_WORKERS
+from deploykit.targets.compose.workload import MAX_WORKERS, workers
 from deploykit.targets.runtime import check_runtime
 
 if TYPE_CHECKING:
@@ -44,12 +44,19 @@ def check(profile: Profile, report: Report) -> None:
             because_of=("secrets",),
         )
     proxy = profile.proxy
-    if proxy is None or proxy.host is None:
-        report.warn(
-            ("proxy",),
-            "no proxy host: the app gets no route and no published port, so only containers on its network reach it",
-            code="no-route",
+    if profile.publish is not None and not profile.web_server.forks_workers and workers(profile) > 1:
+        report.error(
+            ("publish", "port"),
+            f"{workers(profile)} containers of a generic server cannot share one host port; publish it with "
+            "compose.workers: 1 (or replicas: 1), or put deploykit's proxy in front (proxy.host)",
         )
+    if proxy is None or proxy.host is None:
+        if profile.publish is None:
+            report.warn(
+                ("proxy",),
+                "no proxy host: the app gets no route and no published port, so only containers on its network reach it",
+                code="no-route",
+            )
     else:
         if proxy.tls == "none" and not is_local_host(proxy.host):
             report.warn(

@@ -53,7 +53,19 @@ def summarize(profile: Profile, project: dict) -> Summary:
     awaited = tuple((name, dependency["condition"]) for name, dependency in app.get("depends_on", {}).items())
     steps = Steps(tuple(step.name for step in profile.prestart), "one-shot services", "up", awaited)
     return Summary(
-        "compose", _route(profile), "the project's networks", web, steps, background=_background(profile, project)
+        "compose",
+        _route(profile),
+        "the project's networks",
+        web,
+        steps,
+        background=_background(profile, project),
+        published=", ".join(
+            f"host port {port['host_ip']}:{port['published']}"
+            if "host_ip" in port
+            else f"host port {port['published']} (every address)"
+            for port in app.get("ports", [])
+        )
+        or None,
     )
 
 

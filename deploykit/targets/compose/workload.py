@@ -120,6 +120,16 @@ def healthcheck(profile: Profile) -> dict:
     return {"test": ["CMD", "python", "-c", literal(probe)], **timing}
 
 
+def published(profile: Profile) -> dict:
+    """`publish`: the app's port on the host (on compose.bind_address), for a load balancer of one's own."""
+    if profile.publish is None:
+        return {}
+    # Without host_ip the engine publishes on every IPv4 and IPv6 address.
+    bind = profile.compose.bind_address
+    address = {} if bind is None else {"host_ip": bind}
+    return {"ports": [{"target": profile.port, "published": str(profile.publish.port), **address, "protocol": "tcp"}]}
+
+
 def build_app_service(profile: Profile, traefik_labels: dict[str, str], trusted_subnet: str | None) -> dict:
     """The app: N workers in one container (memory for every worker and the master), or N containers
     of one process each for a server that forks no workers.
@@ -138,6 +148,7 @@ def build_app_service(profile: Profile, traefik_labels: dict[str, str], trusted_
     service |= {
         **common(profile, {**profile.env, **server.environment(unit)}),
         "healthcheck": healthcheck(profile),
+        **published(profile),
         # Extra ports (metrics, admin) are for containers on the app's networks, never published.
         **({"expose": [str(extra.port) for extra in profile.ports]} if profile.ports else {}),
         "restart": "unless-stopped",

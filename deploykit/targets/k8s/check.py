@@ -37,6 +37,13 @@ def check(profile: Profile, report: Report) -> None:
     autoscaling = options.autoscaling
     if autoscaling is not None and autoscaling.min_replicas > autoscaling.max_replicas:
         report.error(("k8s", "autoscaling", "min_replicas"), "must not exceed k8s.autoscaling.max_replicas")
+    publish = profile.publish
+    if publish is not None and publish.kubernetes == "NodePort" and not 30000 <= publish.port <= 32767:
+        report.error(
+            ("publish", "port"),
+            f"{publish.port} is outside the default NodePort range (30000-32767) the API server accepts; "
+            "choose a port there, or publish.kubernetes: LoadBalancer",
+        )
     if autoscaling is not None and profile.volumes:
         report.error(
             ("k8s", "autoscaling"),

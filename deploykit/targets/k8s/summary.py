@@ -63,7 +63,13 @@ def summarize(profile: Profile, objects: list[dict]) -> Summary:
         steps = Steps(tuple(job["metadata"]["name"] for job in jobs), "Jobs", "release")
     else:
         steps = Steps(tuple(container["name"] for container in pod.get("initContainers", [])), "init containers", "pod")
-    service = by_kind["Service"][0]["metadata"]["name"]
+    service_object = by_kind["Service"][0]
+    service = service_object["metadata"]["name"]
+    published = None
+    if service_object["spec"]["type"] != "ClusterIP":
+        http = service_object["spec"]["ports"][0]
+        where = f"node port {http['nodePort']}" if "nodePort" in http else f"port {http['port']}"
+        published = f"the {service_object['spec']['type']} Service {service} ({where})"
     route = _gateway_route(by_kind) if "HTTPRoute" in by_kind else _ingress_route(by_kind.get("Ingress", []))
     return Summary(
         "k8s",
@@ -73,6 +79,7 @@ def summarize(profile: Profile, objects: list[dict]) -> Summary:
         steps,
         trusted_proxies=launch(profile).trusted_proxies,
         background=_background(objects),
+        published=published,
     )
 
 

@@ -239,6 +239,9 @@ def build_job(profile: Profile) -> dict:
     web["network"] = {
         "port_label": PORT_LABEL,
         "port": profile.port,
+        # `publish`: the same host port on every node running the app (Nomad places at most one
+        # allocation per node then), for a load balancer of one's own.
+        "static": None if profile.publish is None else profile.publish.port,
         "extra_ports": [{"label": extra.name, "to": extra.port} for extra in profile.ports],
     }
     # Host volumes the clients declare (client.host_volume), one per `volumes` entry, mounted into

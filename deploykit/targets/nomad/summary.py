@@ -63,6 +63,7 @@ def summarize(profile: Profile, job: dict) -> Summary:
         steps,
         trusted_proxies=trusted_proxies(profile),
         background=_background(profile, job),
+        published=None if web["network"]["static"] is None else f"static port {web['network']['static']}",
     )
 
 

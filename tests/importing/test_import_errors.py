@@ -43,27 +43,6 @@ CASES = {
         "error: compose.yaml:5:5: services.web.mem_limit: invalid suffix: 'q'",
         "error: compose.yaml:5:5: services.web.mem_limit: '1Q' is not a size (e.g. 512m, 1g)",
     ),
-    "no-command": (
-        "services:\n  web:\n    image: ghcr.io/acme/web:1.0\n    ports: ['8000:8000']\n",
-        (),
-        "error: compose.yaml:2:3: services.web: has no `command`, so the image's CMD starts it; deploykit appends the "
-        "server's flags to the command, so the profile needs it: add `command:` to the service (e.g. [gunicorn, app.wsgi])",
-        None,
-    ),
-    "unpinned-image": (
-        "services:\n  web:\n    image: ghcr.io/acme/web:latest\n    command: [gunicorn, web.wsgi]\n",
-        (),
-        "error: compose.yaml:3:5: services.web.image: 'ghcr.io/acme/web:latest' uses the tag 'latest'; pin a version "
-        "tag or a digest; give a pinned one with --image",
-        None,
-    ),
-    "built-only": (
-        "services:\n  web:\n    build: .\n    command: [gunicorn, web.wsgi]\n",
-        (),
-        "error: compose.yaml:2:3: services.web: has no `image` (Compose builds it from `build:`); deploykit deploys a "
-        "pushed image: name it with --image REGISTRY/NAME:TAG",
-        None,
-    ),
     "no-web-service": (
         "services:\n  db:\n    image: postgres:16\n  cache:\n    image: redis:7\n",
         (),

@@ -37,6 +37,9 @@ INFRASTRUCTURE: dict[str, tuple[str, str]] = {
     **{name: ("broker", "an MQTT broker") for name in ("mosquitto", "eclipse-mosquitto", "emqx")},
     "pulsar": ("broker", "Pulsar"),
     "solr": ("search", "Solr"),
+    "logstash": ("pipeline", "Logstash"),
+    **{name: ("monitoring", "Prometheus") for name in ("prometheus", "alertmanager", "node-exporter", "pushgateway")},
+    **{name: ("monitoring", "a log or metrics collector") for name in ("loki", "promtail", "cadvisor", "fluentd", "fluent-bit", "vector")},
     **{name: ("database", "a vector database") for name in ("qdrant", "weaviate", "milvus")},
     "rqlite": ("database", "rqlite"),
     **{name: ("broker", "ZooKeeper") for name in ("zookeeper", "cp-zookeeper")},
@@ -169,14 +172,28 @@ def _web_service(project: Project, chosen: str | None) -> Service:
     # a port (built from the project's code before third-party images, published before exposed, and
     # the one others depend on); databases, caches, brokers, search engines and proxies never.
     depended_on = {name for service in project.services.values() for name in service.depends_on}
+    # What a proxy the project runs sends requests to: the services it waits for.
+    proxied = {
+        name
+        for service in project.services.values()
+        if (infrastructure(service) or ("", ""))[0] == "proxy"
+        for name in service.depends_on
+    }
     ranked: dict[tuple[int, ...], list[Service]] = {}
-    for service in project.services.values():
-        if infrastructure(service) is not None:
-            continue
+    apps = [service for service in project.services.values() if infrastructure(service) is None]
+    for service in apps:
         known = service.argv is not None and server_of(service.argv) is not None
         published = any(port.published for port in service.ports)
-        # `expose` counts as a port too: behind a proxy the app publishes nothing.
-        listens = published or bool(service.expose) or bool(service.ports)
+        # `expose` counts as a port too: behind a proxy the app publishes nothing; so does being what
+        # a proxy waits for, Traefik labels, or a healthcheck of a local URL.
+        listens = (
+            published
+            or bool(service.expose)
+            or bool(service.ports)
+            or service.name in proxied
+            or any(label.startswith("traefik.http.routers.") for label in service.labels)
+            or _checks_http(service)
+        )
         if not known and not listens:
             continue
         rank = (
@@ -187,6 +204,9 @@ def _web_service(project: Project, chosen: str | None) -> Service:
             int(service.name in depended_on),
         )
         ranked.setdefault(rank, []).append(service)
+    if not ranked and len(apps) == 1:
+        # The one service that is not infrastructure: the app, whatever it listens on.
+        return apps[0]
     if not ranked:
         raise ComposeProblem(
             "no service looks like the web app (a known server command such as gunicorn or uvicorn, or a "
@@ -194,6 +214,9 @@ def _web_service(project: Project, chosen: str | None) -> Service:
             ("services",),
         )
     best = ranked[max(ranked)]
+    if len(best) > 1 and all(same_image(service, best[0]) for service in best[1:]):
+        # Copies of one app (web1, web2 behind a balancing proxy): the first by name.
+        best = sorted(best, key=lambda service: service.name)[:1]
     if len(best) > 1:
         names = ", ".join(service.name for service in best)
         raise ComposeProblem(
@@ -226,3 +249,10 @@ def _prestart(project: Project, web: Service) -> tuple[Service, ...]:
             raise ComposeProblem(f"the one-shot services {cycle} wait for each other", ("services",))
         ordered.append(ready[0])
     return tuple(ordered)
+
+
+def _checks_http(service: Service) -> bool:
+    """Whether the service's healthcheck fetches a local HTTP URL (it serves HTTP)."""
+    check = service.healthcheck
+    test = check.test if check is not None and check.test is not None else ()
+    return any("http://localhost" in part or "http://127.0.0.1" in part for part in test)

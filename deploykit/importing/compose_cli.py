@@ -20,7 +20,7 @@ from typing import Any
 
 from deploykit.errors import Location
 from deploykit.importing.locate import SourceFile
-from deploykit.importing.problems import ComposeProblem
+from deploykit.importing.problems import ComposeProblem, version_1_problem, version_1_service
 
 # `config` of a large project takes well under a second; a hung binary must not hang the import.
 TIMEOUT_SECONDS = 120
@@ -135,6 +135,11 @@ def compose_error(stderr: str, files: Sequence[SourceFile]) -> ComposeProblem:
     shown = _Shown(files)
     lines = [shown(line.strip()) for line in stderr.splitlines() if line.strip() and not _LOG_LINE.search(line)]
     text = " ".join(lines) or "the Compose CLI failed without a message"
+    if "additional properties" in text:
+        for source in files:
+            version_1 = _version_1_service(source)
+            if version_1 is not None:
+                return version_1_problem(version_1)
     if match := _VALIDATING.match(text):
         return ComposeProblem(match["message"], _compose_path(match["path"]))
     if match := _INTERPOLATING.match(text):
@@ -180,3 +185,14 @@ def _yaml_error_location(files: Sequence[SourceFile]) -> Location | None:
         except Exception:
             continue
     return None
+
+
+def _version_1_service(source: SourceFile) -> str | None:
+    """A Compose v1 file's first service (the CLI only says that top-level properties are not allowed)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        return version_1_service(YAML(typ="safe", pure=True).load(source.path.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, YAMLError):
+        return None

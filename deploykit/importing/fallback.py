@@ -27,7 +27,7 @@ from deploykit.errors import Location
 from deploykit.importing import model
 from deploykit.importing.interpolation import Variables, parse_env_file
 from deploykit.importing.locate import SourceFile
-from deploykit.importing.problems import ComposeProblem
+from deploykit.importing.problems import ComposeProblem, version_1_problem, version_1_service
 
 # Compose files are hand-written and small; a larger file is a mistake or an attack on the reader.
 MAX_FILE_BYTES = 4 * 1024 * 1024
@@ -122,6 +122,9 @@ class _Reader:
                 document = _interpolate(document, self.variables, (), budget)
             except RecursionError:  # an alias inside its own anchor: `a: &a [*a]`
                 raise ComposeProblem(f"{source.shown}: a YAML alias refers to the value that contains it") from None
+            version_1 = version_1_service(document)
+            if version_1 is not None:
+                raise version_1_problem(version_1)
             services = document.get("services") or {}
             if not isinstance(services, dict):
                 raise ComposeProblem("must be a mapping of service names to services", ("services",))

@@ -180,7 +180,12 @@ def _web_service(project: Project, chosen: str | None) -> Service:
         for name in service.depends_on
     }
     ranked: dict[tuple[int, ...], list[Service]] = {}
-    apps = [service for service in project.services.values() if infrastructure(service) is None]
+    # A service with neither `image` nor `build` runs nothing deploykit could deploy.
+    apps = [
+        service
+        for service in project.services.values()
+        if infrastructure(service) is None and (service.image is not None or service.build is not None)
+    ]
     for service in apps:
         known = service.argv is not None and server_of(service.argv) is not None
         published = any(port.published for port in service.ports)

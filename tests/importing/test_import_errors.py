@@ -43,6 +43,14 @@ CASES = {
         "error: compose.yaml:5:5: services.web.mem_limit: invalid suffix: 'q'",
         "error: compose.yaml:5:5: services.web.mem_limit: '1Q' is not a size (e.g. 512m, 1g)",
     ),
+    "compose-v1": (
+        "web:\n  image: ghcr.io/acme/web:1.0\n  ports: ['8000:8000']\ndb:\n  image: postgres:16\n",
+        (),
+        "error: compose.yaml:1:1: web: this is the Compose file format v1 (services at the top level), which Docker "
+        "Compose v2 no longer reads: move the services under a top-level `services:` key (the Compose specification's "
+        "format), then import again",
+        None,
+    ),
     "no-web-service": (
         "services:\n  db:\n    image: postgres:16\n  cache:\n    image: redis:7\n",
         (),

@@ -15,13 +15,16 @@ def hardening(user: str | None, tmp_bytes: int, writable_paths: Sequence[str] = 
     with a writable /tmp and `writable_paths` of `tmp_bytes` each at most, no capabilities, no setuid gains.
 
     Each is a tmpfs: memory, charged to the container's memory limit as it fills, never more than its
-    size; mode 1777 (Docker's default), so the image's own USER can write it too.
+    size; world-writable with the sticky bit (mode 1777), so the image's own USER can write it too.
     """
     result: dict = {"user": user} if user is not None else {}
     if read_only:
         result["read_only"] = True
     result |= {
-        "tmpfs": [f"{path}:size={tmp_bytes}" for path in ("/tmp", *writable_paths)],
+        # mode=1777 on the writable paths, whoever the image's user is (Docker's default, said explicitly).
+        # Podman 4.3 copies a directory the image already has at that path into the tmpfs: its mode,
+        # owned by root, whatever `mode` says (docs/profile-format.md, "Images as they are").
+        "tmpfs": [f"/tmp:size={tmp_bytes}", *(f"{path}:size={tmp_bytes},mode=1777" for path in writable_paths)],
         "cap_drop": ["ALL"],
         "security_opt": ["no-new-privileges:true"],
     }

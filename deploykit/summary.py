@@ -52,6 +52,7 @@ class Runtime:
     writable: tuple[str, ...]  # the writable mounts besides the secrets: /tmp first, then `writable_paths`
     writable_kind: str  # "tmpfs", "emptyDir"
     non_root_enforced: bool = False  # the platform refuses to start an image whose user is root (runAsNonRoot)
+    persistent: str | None = None  # where persistent data lives and what that implies, in the target's terms
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,10 @@ def runtime(web: Workload) -> str:
         files = f"a read-only root file system; writable: {writable} ({contract.writable_kind}, emptied on restart)"
     else:
         files = f"a writable root file system (read_only_root: false; warning writable-root); also {writable} ({contract.writable_kind})"
-    return f"{web.name} {user}, with {files}"
+    sentence = f"{web.name} {user}, with {files}"
+    if contract.persistent is not None:
+        sentence += f"; persistent: {contract.persistent}"
+    return sentence
 
 
 def explain(summary: Summary) -> dict[str, str]:

@@ -159,3 +159,16 @@ def test_publish_is_refused_with_a_proxy_host_and_outside_the_node_port_range(tm
     result = run_cli("render", "k8s", "-p", "profile.yaml", cwd=tmp_path)
     assert result.returncode == 2
     assert "publish.port: 8080 is outside the default NodePort range (30000-32767)" in result.stderr
+
+
+def test_explain_says_where_persistent_data_lives_and_why_kubernetes_recreates(tmp_path: Path):
+    (tmp_path / "profile.yaml").write_text(BASE + "volumes:\n  data: {path: /data, size: 1Gi}\n")
+    result = run_cli("explain", "-p", "profile.yaml", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    section = result.stdout.split("user and file system:\n", 1)[1]
+    assert "; persistent: /data (named volume data)\n" in section
+    assert (
+        "; persistent: /data (PersistentVolumeClaim web-data), ReadWriteOnce: one pod, updated with Recreate "
+        "(the volume attaches to one node, so the old pod stops before the new one starts)\n"
+    ) in section
+    assert "; persistent: /data (host volume data of the node running it)\n" in section

@@ -48,6 +48,12 @@ def summarize(profile: Profile, project: dict) -> Summary:
             read_only_root=app.get("read_only", False),
             writable=tuple(entry.split(":", 1)[0] for entry in app["tmpfs"]),
             writable_kind="tmpfs",
+            persistent=", ".join(
+                f"{mount['target']} (named volume {mount['source']})"
+                for mount in app.get("volumes", [])
+                if mount.get("type") == "volume"
+            )
+            or None,
         ),
     )
     awaited = tuple((name, dependency["condition"]) for name, dependency in app.get("depends_on", {}).items())

@@ -56,6 +56,7 @@ def summarize(profile: Profile, objects: list[dict]) -> Summary:
             writable=tuple(mount["mountPath"] for mount in app["volumeMounts"] if mount["name"] in empty_dirs),
             writable_kind="emptyDir",
             non_root_enforced=app["securityContext"]["runAsNonRoot"],
+            persistent=_persistent(pod, app, deployment),
         ),
     )
     jobs = by_kind.get("Job", [])
@@ -191,3 +192,24 @@ def _checked(probe: dict | None) -> str:
     if "tcpSocket" in probe:
         return f"a TCP connection to port {probe['tcpSocket']['port']}"
     return "`" + shlex.join(probe["exec"]["command"]) + "`"
+
+
+def _persistent(pod: dict, app: dict, deployment: dict) -> str | None:
+    """The claims the app mounts, and the update strategy they imply."""
+    claims = {
+        volume["name"]: volume["persistentVolumeClaim"]["claimName"]
+        for volume in pod["volumes"]
+        if "persistentVolumeClaim" in volume
+    }
+    mounted = [
+        f"{mount['mountPath']} (PersistentVolumeClaim {claims[mount['name']]})"
+        for mount in app["volumeMounts"]
+        if mount["name"] in claims
+    ]
+    if not mounted:
+        return None
+    strategy = deployment["spec"]["strategy"]["type"]
+    return (
+        f"{', '.join(mounted)}, ReadWriteOnce: one pod, updated with {strategy} (the volume attaches to "
+        "one node, so the old pod stops before the new one starts)"
+    )

@@ -48,6 +48,11 @@ def summarize(profile: Profile, job: dict) -> Summary:
             read_only_root=app["read_only"],
             writable=("/tmp", *app["writable_paths"]),
             writable_kind="tmpfs",
+            persistent=", ".join(
+                f"{mount['destination']} (host volume {mount['volume']} of the node running it)"
+                for mount in app["volume_mounts"]
+            )
+            or None,
         ),
     )
     names = tuple(step.name for step in profile.prestart)

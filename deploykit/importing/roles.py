@@ -110,14 +110,13 @@ def infrastructure(service: Service) -> tuple[str, str] | None:
 
 def _built_proxy(service: Service) -> tuple[str, str] | None:
     """A proxy Compose builds itself (a custom Traefik or nginx image), by its service or build directory name."""
-    names = [service.name.lower()]
+    name = service.name.lower()
+    # The service's name or a part of it (nginx-proxy, reverse_proxy); the build directory's whole
+    # name only (./traefik), since `.` is the project's directory, whatever it is called.
+    candidates = [name, *name.replace("_", "-").split("-")]
     if service.build is not None:
-        names.append(service.build[0].rstrip("/").rsplit("/", 1)[-1].lower())
-    for name in names:
-        for candidate in (name, *name.replace("_", "-").split("-")):
-            if candidate in _PROXY_NAMES:
-                return ("proxy", _PROXY_NAMES[candidate])
-    return None
+        candidates.append(service.build[0].rstrip("/").rsplit("/", 1)[-1].lower())
+    return next((("proxy", _PROXY_NAMES[item]) for item in candidates if item in _PROXY_NAMES), None)
 
 
 def _repository(image: str) -> str:

@@ -1,7 +1,7 @@
 """`import compose` on real Compose files from public repositories (tests/importing/corpus/MANIFEST.json
 names each one's repository, commit and licence).
 
-Each is imported, validated with `--strict` (an image the files leave unpinned is refused there with
+Each is imported by both readers (the real Compose CLI and deploykit's own), validated with `--strict` (an image the files leave unpinned is refused there with
 the fix, and validated again with a pinned stand-in given by --set), rendered for every target its
 environment lists, and each rendering read by its real consumer: the Compose CLI's `config`,
 Kubernetes' strict schemas (kubernetes-validate), HashiCorp's HCL parser. No credential value of the
@@ -50,15 +50,18 @@ class Outcome:
     result: CliResult
 
 
-@pytest.fixture(scope="module")
-def outcomes(tmp_path_factory) -> list[Outcome]:
-    """Every corpus entry imported once (deploykit's own reader: the same result on any machine)."""
+@pytest.fixture(scope="module", params=["compose", "python"])
+def outcomes(request, tmp_path_factory) -> list[Outcome]:
+    """Every corpus entry imported once by each reader: the real Compose CLI, and deploykit's own."""
+    reader = request.param
+    if reader == "compose":
+        compose_binary()  # skip on a laptop without the CLI, fail in CI
     found = []
     for entry in MANIFEST:
         directory = tmp_path_factory.mktemp("corpus") / entry["id"]
         shutil.copytree(CORPUS / entry["id"], directory)
         files = [argument for name in entry["compose_files"] for argument in ("-f", name)]
-        result = run_cli("import", "compose", *files, "--reader", "python", cwd=directory)
+        result = run_cli("import", "compose", *files, "--reader", reader, cwd=directory)
         found.append(Outcome(entry, directory, result))
     return found
 

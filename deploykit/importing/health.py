@@ -47,7 +47,7 @@ def app_health(ctx: Context, port: int, generic: bool) -> Entry:
         )
     health: dict[str, Any] = {}
     comments = [ctx.source((*path, "test"))]
-    url = _probe_url(check.test)
+    url = probe_url(check.test)
     if url is not None and (url["port"] is None or int(url["port"]) == port) and _valid_path(url["path"] or "/"):
         health["path"] = url["path"] or "/"
         comments[0] += f": an HTTP probe of {health['path']}"
@@ -67,7 +67,7 @@ def app_health(ctx: Context, port: int, generic: bool) -> Entry:
     return field("health", health, *comments)
 
 
-def _probe_url(test: tuple[str, ...]) -> re.Match[str] | None:
+def probe_url(test: tuple[str, ...]) -> re.Match[str] | None:
     for part in test[1:]:
         match = _LOCAL_URL.search(part)
         if match is not None:

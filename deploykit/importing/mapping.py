@@ -61,6 +61,7 @@ def import_project(project: Project, locator: Locator, choices: Choices) -> Impo
     ctx.image = str(base[1].value)
     launch = web_command(ctx)
     base += launch.entries
+    base.append(_run_as())
     base += app_resources(ctx, launch.command.server, launch.workers)
     base.append(app_health(ctx, launch.port, not launch.command.known))
     taken = companions.StepNames(ctx.app)
@@ -162,6 +163,16 @@ def _image_entry(ctx: Context, project: Project, choices: Choices) -> tuple[Entr
         comment = (source, f"check: {exc}: push the image with a version tag (or use its digest) and write it here")
         return field("image", image, *comment), f"{name}:unpinned-stand-in"
     return field("image", image, source), None
+
+
+def _run_as() -> Entry:
+    """`run_as: image`: Compose ran the image as its own USER, not as deploykit's uid (a `user:` it set is
+    listed with the fields not imported)."""
+    return field(
+        "run_as",
+        "image",
+        "Compose ran the image as its own USER; deploykit's uid (run_as: deploykit) suits the images it builds",
+    )
 
 
 def _environment_entries(ctx: Context, launch: WebCommand, proxy_entry: Entry | None) -> list[Entry]:

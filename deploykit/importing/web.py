@@ -177,6 +177,8 @@ def _port(ctx: Context, parsed: ServerCommand, command_path: tuple[str, ...]) ->
         port, source = tcp_targets[0], f"the container port of {ctx.source((*web.path, 'ports'))}"
     elif web.expose:
         port, source = web.expose[0], ctx.source((*web.path, "expose"))
+    elif (probed := _healthcheck_port(ctx)) is not None:
+        port, source = probed, f"the port its healthcheck fetches ({ctx.source((*web.path, 'healthcheck', 'test'))})"
     for extra in [target for target in tcp_targets if target != port] + [p for p in web.expose if p != port]:
         ctx.note(
             "not imported",
@@ -203,6 +205,15 @@ def _port(ctx: Context, parsed: ServerCommand, command_path: tuple[str, ...]) ->
         comment.append(f"moved from {port}: ports below 1024 need privileges deploykit never gives")
         port = DEFAULT_PORT
     return port, field("port", port, *comment)
+
+
+def _healthcheck_port(ctx: Context) -> int | None:
+    """The port of the local URL the web service's healthcheck fetches (`curl http://localhost:8080/...`)."""
+    from deploykit.importing.health import probe_url
+
+    check = ctx.web.healthcheck
+    url = probe_url(check.test) if check is not None and check.test else None
+    return int(url["port"]) if url is not None and url["port"] is not None else None
 
 
 def _bind_port(bind: str | None) -> str | None:

@@ -15,8 +15,13 @@ from tooling import require_tool
 
 BASE = datetime(2027, 1, 1, tzinfo=UTC)
 END = BASE + timedelta(days=366)
-_MONTHS = {name: number for number, name in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
-_DAYS = {name: number for number, name in enumerate("sun mon tue wed thu fri sat".split())}
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
+    )
+}
+_DAYS = {name: number for number, name in enumerate(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])}
 
 SCHEDULES = [
     ("17 3 * * *", "Europe/Kyiv"),

@@ -62,23 +62,30 @@ VARIANTS = {
     "secrets-as-file": _variant(secrets_as="file"),
     "podman-5.5": _variant(quadlet__podman_version="5.5"),
     "provided-tls": _variant(
-        proxy={"host": "shop.example.com", "tls": "provided", "certificate": {"cert_file": "/etc/shop/tls.crt", "key_file": "/etc/shop/tls.key"}},
+        proxy={
+            "host": "shop.example.com",
+            "tls": "provided",
+            "certificate": {"cert_file": "/etc/shop/tls.crt", "key_file": "/etc/shop/tls.key"},
+        },
         quadlet__bind_address="127.0.0.1",
     ),
     "plain-http": _variant(proxy={"host": "shop.localhost", "tls": "none"}),
     "no-proxy": _variant(proxy=None),
     "auto-update": _variant(image="registry.example.com/acme/shop:2.1", quadlet__auto_update="registry"),
     "generic-server": _variant(command=["/app/server"], server="generic"),
-    "health-command": _variant(health={"command": ["/app/healthcheck", "--ready", "it's \"ok\""]}),
+    "health-command": _variant(health={"command": ["/app/healthcheck", "--ready", 'it\'s "ok"']}),
     "awkward-text": _variant(
-        env={"LOG_LEVEL": "info", "GREETING": "100% $HOME \"quoted\" back\\slash\nsecond line", "EMPTY": ""},
+        env={"LOG_LEVEL": "info", "GREETING": '100% $HOME "quoted" back\\slash\nsecond line', "EMPTY": ""},
         cron={"odd": {"schedule": "*/20 */6 */10 jan-jun sun", "command": ["sh", "-c", "echo '%n' $PATH; exit 0"]}},
     ),
 }
 
 
 # Debian 13's generator (5.4) runs every variant but the one rendered for Podman 5.5 (tested apart).
-CONVERTED = [*(f"bundled-{env}" for env in ("dev", "staging", "prod")), *(name for name in VARIANTS if name != "podman-5.5")]
+CONVERTED = [
+    *(f"bundled-{env}" for env in ("dev", "staging", "prod")),
+    *(name for name in VARIANTS if name != "podman-5.5"),
+]
 
 
 def _outputs() -> dict[str, pipeline.TargetOutput]:
@@ -101,7 +108,8 @@ def test_the_generator_converts_every_unit(name, outputs, tmp_path):
     assert "unsupported key" not in log and "converting" not in log, log
     services = generated_services(stdout)
     sources = {
-        file.path.rsplit(".", 1)[0] + ("-network" if file.path.endswith(".network") else "")
+        file.path.rsplit(".", 1)[0]
+        + ("-network" if file.path.endswith(".network") else "")
         + ("-volume" if file.path.endswith(".volume") else "")
         for file in rendering.files
         if file.path.endswith((".container", ".network", ".volume"))
@@ -180,5 +188,10 @@ def test_awkward_values_reach_podman_intact(outputs, tmp_path):
     assert f"GREETING={greeting}" in argv
     assert "EMPTY=" in argv
     assert argv[-3:] == ["sh", "-c", "echo '%n' $PATH; exit 0"]
-    health = next(line for line in render_data(VARIANTS["health-command"], "quadlet").rendering.files[3].content.splitlines() if line.startswith("HealthCmd="))
-    assert health.startswith('HealthCmd=["CMD","/app/healthcheck"')
+    replica = next(
+        file
+        for file in render_data(VARIANTS["health-command"], "quadlet").rendering.files
+        if file.path == "shop-1.container"
+    )
+    health = next(line for line in replica.content.splitlines() if line.startswith("HealthCmd="))
+    assert health == 'HealthCmd=["CMD","/app/healthcheck","--ready","it\'s \\"ok\\""]'

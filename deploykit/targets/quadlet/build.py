@@ -20,6 +20,7 @@ from deploykit.targets.quadlet.units import Unit, specifiers, word, words
 from deploykit.targets.quadlet.versions import supports
 
 if TYPE_CHECKING:
+    from deploykit.errors import FieldPath
     from deploykit.spec.background import Background, BackgroundProcess, ScheduledJob
     from deploykit.spec.model import PrestartStep, Profile
 
@@ -95,9 +96,9 @@ def traefik_address(profile: Profile) -> str:
     return str(ipaddress.IPv4Network(profile.quadlet.subnet)[2])
 
 
-def unit_names(profile: Profile) -> dict[str, tuple]:
+def unit_names(profile: Profile) -> dict[str, FieldPath]:
     """Every `.container` unit's name -> the field it comes from (for the check of clashes)."""
-    names: dict[str, tuple] = {}
+    names: dict[str, FieldPath] = {}
     for index, step in enumerate(profile.prestart):
         names.setdefault(step_unit(profile, step), ("prestart", index, "name"))
     for index in range(1, profile.replicas + 1):

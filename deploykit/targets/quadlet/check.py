@@ -9,6 +9,7 @@ from deploykit.spec.names import IMAGE_REFERENCE, is_local_host
 from deploykit.targets.quadlet import build
 
 if TYPE_CHECKING:
+    from deploykit.errors import FieldPath
     from deploykit.report import Report
     from deploykit.spec.model import Profile
 
@@ -30,11 +31,15 @@ def check(profile: Profile, report: Report) -> None:
     if options.http_port == options.https_port:
         report.error(("quadlet", "https_port"), "must differ from quadlet.http_port (Traefik publishes both)")
     if options.auto_update == "registry":
-        pinned = [("image",), *[(("cron", name, "image")) for name, job in profile.cron.items() if job.image]]
-        pinned += [("processes", name, "image") for name, process in profile.processes.items() if process.image]
-        pinned += [("prestart", index, "image") for index, step in enumerate(profile.prestart) if step.image]
-        for path in pinned:
-            value = _value_at(profile, path)
+        images: list[tuple[FieldPath, str]] = [(("image",), profile.image)]
+        images += [
+            (("prestart", index, "image"), step.image) for index, step in enumerate(profile.prestart) if step.image
+        ]
+        images += [
+            (("processes", name, "image"), entry.image) for name, entry in profile.processes.items() if entry.image
+        ]
+        images += [(("cron", name, "image"), entry.image) for name, entry in profile.cron.items() if entry.image]
+        for path, value in images:
             if is_pinned(value):
                 report.error(
                     path,
@@ -85,18 +90,13 @@ def check(profile: Profile, report: Report) -> None:
             )
 
 
-def _value_at(profile: Profile, path: tuple) -> str:
-    node: object = profile
-    for part in path:
-        node = node[part] if isinstance(node, (dict, list)) else getattr(node, part)
-    return str(node)
-
-
 def _check_names(profile: Profile, report: Report) -> None:
     """Two units, or a unit and deploykit's own, with one name (`items-api-worker-1` from a process
     `worker` and a job `worker-1`)."""
     taken = build.unit_names(profile)
-    owners: list[tuple[str, tuple]] = [(build.job_unit(profile, name), ("cron", name)) for name in sorted(profile.cron)]
+    owners: list[tuple[str, FieldPath]] = [
+        (build.job_unit(profile, name), ("cron", name)) for name in sorted(profile.cron)
+    ]
     if build.is_exposed(profile):
         owners.insert(0, (build.traefik_unit(profile), ("app",)))
     seen = dict(taken)

@@ -9,7 +9,7 @@ import re
 
 import pytest
 from helpers import bundled, render_data
-from quadlet_support import dry_run, generate, generated_services, verify, write
+from quadlet_support import dry_run, generate, generated_services, systemd_words, verify, write
 
 from deploykit import pipeline
 
@@ -140,42 +140,6 @@ def test_the_generator_refuses_memory_before_podman_5_5(tmp_path):
     assert any("--memory=256m" in file.content for file in default.files)
 
 
-def _words(exec_start: str) -> list[str]:
-    """ExecStart's words as systemd reads them: unquoted, C escapes resolved, `%%` and `$$` made literal.
-    (A reader written for this test; the generator's output is what it reads.)"""
-    found: list[str] = []
-    index, text = 0, exec_start
-    escapes = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'"}
-    while index < len(text):
-        while index < len(text) and text[index] == " ":
-            index += 1
-        if index >= len(text):
-            break
-        word, quote = "", None
-        while index < len(text):
-            char = text[index]
-            if quote is None and char == " ":
-                break
-            if char in "\"'" and (quote is None or quote == char):
-                quote = None if quote == char else char
-            elif char == "\\":
-                nxt = text[index + 1]
-                if nxt == "x":
-                    word += chr(int(text[index + 2 : index + 4], 16))
-                    index += 2
-                else:
-                    word += escapes[nxt]
-                index += 1
-            elif char in "%$" and text[index + 1 : index + 2] == char:
-                word += char
-                index += 1
-            else:
-                word += char
-            index += 1
-        found.append(word)
-    return found
-
-
 def test_awkward_values_reach_podman_intact(outputs, tmp_path):
     """Quotes, backslashes, newlines, `%` and `$` in env and commands arrive as written in podman's argv."""
     units = write(outputs["awkward-text"].rendering, tmp_path / "units")
@@ -183,7 +147,7 @@ def test_awkward_values_reach_podman_intact(outputs, tmp_path):
     assert code == 0, log
     services = generated_services(stdout)
     start = next(line for line in services["shop-odd.service"].splitlines() if line.startswith("ExecStart="))
-    argv = _words(start.removeprefix("ExecStart="))
+    argv = systemd_words(start.removeprefix("ExecStart="))
     greeting = VARIANTS["awkward-text"]["env"]["GREETING"]
     assert f"GREETING={greeting}" in argv
     assert "EMPTY=" in argv

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field
 
 from deploykit.spec import names, values
-from deploykit.spec.base import ImageReference, SpecModel
+from deploykit.spec.base import DnsLabel, ImageReference, SpecModel
 
 HostPort = Annotated[int, Field(ge=1, le=65535)]
 
@@ -22,6 +22,14 @@ class QuadletOptions(SpecModel):
         values.DEFAULT_PODMAN_VERSION,
         description="Oldest Podman minor version the units must run on (e.g. \"5.4\", Debian 13's and RHEL 10's). "
         "Quadlet keys added later are left out and said another way: Memory= (5.5; before it, PodmanArgs=--memory).",
+    )
+    volumes: Annotated[
+        dict[DnsLabel, Annotated[str, AfterValidator(values.check_absolute_mount_path)]], Field(max_length=16)
+    ] = Field(
+        {},
+        description="Named volumes (name: mount path) for state on the one server, e.g. {data: /data} for SQLite or "
+        "uploads: a `.volume` unit each (Podman volume <app>-<name>), mounted read-write into the app, its prestart "
+        "steps, processes and jobs. List the path in build.data_dirs so the app's account owns it.",
     )
     subnet: Annotated[str, AfterValidator(values.check_subnet)] = Field(
         DEFAULT_QUADLET_SUBNET,

@@ -86,6 +86,10 @@ def acme_volume(profile: Profile) -> str:
     return f"{profile.app}-{ACME}"
 
 
+def state_volume(profile: Profile, name: str) -> str:
+    return f"{profile.app}-{name}"
+
+
 def is_exposed(profile: Profile) -> bool:
     """Whether the app gets a public route (a proxy with a host), hence Traefik."""
     return profile.proxy is not None and profile.proxy.host is not None
@@ -242,10 +246,17 @@ def build_step(profile: Profile, index: int, step: PrestartStep) -> Unit:
     return unit
 
 
+def state_volumes(profile: Profile, unit: Unit) -> None:
+    """The profile's state volumes, read-write, in every container that runs the app's code."""
+    for name, path in sorted(profile.quadlet.volumes.items()):
+        unit.add("Container", "Volume", f"{state_volume(profile, name)}.volume:{path}")
+
+
 def _background_container(
     profile: Profile, unit: Unit, variables: dict[str, str], memory: int, millicores: int, pids: int
 ) -> None:
     environment(profile, unit, variables)
+    state_volumes(profile, unit)
     # The app's image may carry a HEALTHCHECK that probes the web port; nothing listens there here.
     unit.add("Container", "HealthCmd", "none")
     hardening(unit, run_as(profile), profile.tmp_bytes)
@@ -268,6 +279,7 @@ def build_replica(profile: Profile, index: int) -> Unit:
     unit.add("Container", "Exec", words([*profile.command, *server.arguments(unit_launch)]))
     unit.add("Container", "Network", f"{network_name(profile)}.network")
     environment(profile, unit, {**profile.env, **server.environment(unit_launch)})
+    state_volumes(profile, unit)
     for extra in profile.ports:
         unit.add("Container", "ExposeHostPort", str(extra.port))
     command = health_command(profile)
@@ -398,6 +410,15 @@ def build_traefik(profile: Profile) -> Unit:
     memory_keys(profile, unit, PROXY_MEMORY_BYTES, PROXY_MILLICORES, PROXY_PIDS)
     metadata(profile, unit)
     _long_running(profile, unit, 0)
+    return unit
+
+
+def build_state_volume(profile: Profile, name: str) -> Unit:
+    unit = Unit(
+        f"State volume {name}, mounted at {profile.quadlet.volumes[name]} in the app's containers; kept across releases."
+    )
+    unit.add("Unit", "Description", _description(profile, f"volume {name}"))
+    unit.add("Volume", "VolumeName", state_volume(profile, name))
     return unit
 
 

@@ -74,3 +74,58 @@ def verify(units: list[Path]) -> subprocess.CompletedProcess:
         text=True,
         timeout=120,
     )
+
+
+def systemd_words(exec_start: str) -> list[str]:
+    """ExecStart's words as systemd reads them: unquoted, C escapes resolved, `%%` and `$$` made literal.
+    (A reader written for the tests, for the quoting the generator writes; other specifiers are kept.)"""
+    found: list[str] = []
+    index, text = 0, exec_start
+    escapes = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'"}
+    while index < len(text):
+        while index < len(text) and text[index] == " ":
+            index += 1
+        if index >= len(text):
+            break
+        word, quote = "", None
+        while index < len(text):
+            char = text[index]
+            if quote is None and char == " ":
+                break
+            if char in "\"'" and (quote is None or quote == char):
+                quote = None if quote == char else char
+            elif char == "\\":
+                nxt = text[index + 1]
+                if nxt == "x":
+                    word += chr(int(text[index + 2 : index + 4], 16))
+                    index += 2
+                else:
+                    word += escapes[nxt]
+                index += 1
+            elif char in "%$" and text[index + 1 : index + 2] == char:
+                word += char
+                index += 1
+            else:
+                word += char
+            index += 1
+        found.append(word)
+    return found
+
+
+def unit_commands(generated: Path, runtime_dir: Path) -> dict[str, dict[str, list[list[str]]]]:
+    """Each generated service's Exec* lines as argv lists (`%t`, `%n`, `%N` resolved as systemd would for
+    a system unit with `runtime_dir` as its runtime directory), by service name without `.service`."""
+    import re
+
+    commands: dict[str, dict[str, list[list[str]]]] = {}
+    for path in sorted(generated.glob("*.service")):
+        unit = path.name.removesuffix(".service")
+        specifiers = {"t": str(runtime_dir), "n": path.name, "N": unit, "%": "%%"}
+        found: dict[str, list[list[str]]] = {}
+        for line in path.read_text().splitlines():
+            key, _, value = line.partition("=")
+            if key in ("ExecStart", "ExecStartPre", "ExecStop", "ExecStopPost"):
+                resolved = re.sub(r"%(.)", lambda match, known=specifiers: known[match.group(1)], value)
+                found.setdefault(key, []).append(systemd_words(resolved.lstrip("-")))
+        commands[unit] = found
+    return commands

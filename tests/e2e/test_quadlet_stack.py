@@ -8,7 +8,8 @@ until the health check passes: `podman healthcheck run` is what podman's timer w
 scheduled job's unit once as its timer would, and releases by restarting the replicas one at a time
 (ExecStop, then ExecStart) under load. Three options of the generated command lines are systemd's
 and are left out: `--cgroups=split` and `--sdnotify=...` need systemd as the parent, and `--ignore`
-(create the network or volume unless it exists) is newer than this machine's podman (4.3).
+(create the network or volume unless it exists) is newer than this machine's podman (4.3), which
+also leaves a container's CID file behind on removal (4.4 deletes it; the test does).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
-from engine import wait_for
+from engine import EngineError, wait_for
 from helpers import REPO, free_port, run_cli
 from quadlet_support import generate, unit_commands
 from stacks import build_app_image, free_subnet, issue_certificates, traefik_image
@@ -50,25 +51,36 @@ class QuadletStack:
         self.https_port, self.http_port, self.ca_file, self.host = https_port, http_port, ca_file, host
         runtime = directory / "run"
         runtime.mkdir()
-        self.commands = unit_commands(generate(directory / "units", directory / "generated"), runtime)
+        generate(directory / "units", directory / "generated")
+        self.commands = unit_commands(directory / "generated", runtime)
 
     def start(self, unit: str, *, healthy: bool = False) -> None:
         """What `systemctl start UNIT` does: ExecStart; a oneshot runs to the end, Notify=healthy waits."""
         for words in self.commands[unit]["ExecStart"]:
             self.podman.run(*_argv(words), timeout=180)
         if healthy:
-            wait_for(
-                f"{unit} to be healthy",
-                lambda: self.podman.run("healthcheck", "run", unit, check=False, timeout=30).returncode == 0 or None,
-                timeout=STARTUP_TIMEOUT,
-                interval=1,
-            )
+            try:
+                wait_for(
+                    f"{unit} to be healthy",
+                    lambda: (
+                        self.podman.run("healthcheck", "run", unit, check=False, timeout=30).returncode == 0 or None
+                    ),
+                    timeout=STARTUP_TIMEOUT,
+                    interval=1,
+                )
+            except EngineError as exc:
+                state = self.podman.run("container", "inspect", "--format", "{{json .State}}", unit, check=False)
+                logs = self.podman.run("logs", "--tail", "30", unit, check=False)
+                raise EngineError(f"{exc}\n{state.stdout}{state.stderr}\n{logs.stdout}{logs.stderr}") from None
 
     def stop(self, unit: str) -> None:
         """What `systemctl stop UNIT` does: ExecStop (podman rm: SIGTERM, StopTimeout, SIGKILL), ExecStopPost."""
         for key in ("ExecStop", "ExecStopPost"):
             for words in self.commands[unit].get(key, []):
                 self.podman.run(*_argv(words), timeout=120, check=False)
+        # Podman 4.4 and later delete the container's CID file when they remove it (libpod/runtime_ctr.go);
+        # this machine's 4.3 leaves it, and the next ExecStart would refuse to overwrite it.
+        (self.directory / "run" / f"{unit}.cid").unlink(missing_ok=True)
 
     def https_get(self, path: str):
         import http.client

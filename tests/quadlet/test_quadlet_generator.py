@@ -158,4 +158,4 @@ def test_awkward_values_reach_podman_intact(outputs, tmp_path):
         if file.path == "shop-1.container"
     )
     health = next(line for line in replica.content.splitlines() if line.startswith("HealthCmd="))
-    assert health == 'HealthCmd=["CMD","/app/healthcheck","--ready","it\'s \\"ok\\""]'
+    assert health == 'HealthCmd=["/app/healthcheck","--ready","it\'s \\"ok\\""]'

@@ -202,6 +202,17 @@ def health_command(profile: Profile) -> list[str] | None:
     return ["python", "-c", probe]
 
 
+def health_cmd(command: list[str]) -> str:
+    """`HealthCmd=`'s value: a JSON array, without the `CMD` keyword.
+
+    The string form loses a trailing quote in Podman 5.4's Quadlet. Podman reads an array that starts
+    with `CMD` by splitting the JSON text at white space (pkg/specgenutil MakeHealthCheckFromCli,
+    v4.3 to v5.4 at least), which breaks every argument; an array of two or more words without it is
+    run as exactly those words (exec form). A one-word array is run with `/bin/sh -c`.
+    """
+    return specifiers(json.dumps(command, separators=(",", ":")))
+
+
 def launch(profile: Profile) -> Launch:
     """One server process per container; only Traefik's pinned address may set X-Forwarded-*."""
     return Launch(profile.port, 1, traefik_address(profile) if is_exposed(profile) else None, profile.shutdown_seconds)
@@ -284,8 +295,7 @@ def build_replica(profile: Profile, index: int) -> Unit:
         unit.add("Container", "ExposeHostPort", str(extra.port))
     command = health_command(profile)
     if command is not None:
-        # JSON-array form: Podman 5.4's Quadlet drops a trailing quote of the string form.
-        unit.add("Container", "HealthCmd", specifiers(json.dumps(["CMD", *command], separators=(",", ":"))))
+        unit.add("Container", "HealthCmd", health_cmd(command))
         unit.add("Container", "HealthInterval", f"{health.interval_seconds}s")
         unit.add("Container", "HealthTimeout", f"{health.timeout_seconds}s")
         unit.add("Container", "HealthRetries", str(health.failure_threshold))

@@ -48,16 +48,16 @@ def check(profile: Profile, report: Report) -> None:
                     because_of=("quadlet", "auto_update"),
                 )
     _check_names(profile, report)
-    for name, path in profile.quadlet.volumes.items():
+    for name, mount in profile.quadlet.volumes.items():
         if name == build.ACME:
             report.error(
                 ("quadlet", "volumes", name),
                 f"{name!r} names the volume Traefik keeps its certificates in; choose another name",
             )
-        if path not in profile.build.data_dirs:
+        if mount not in profile.build.data_dirs:
             report.warn(
                 ("quadlet", "volumes", name),
-                f"{path} is not in build.data_dirs: a new volume there is owned by root, so the app (uid "
+                f"{mount} is not in build.data_dirs: a new volume there is owned by root, so the app (uid "
                 f"{profile.build.uid}) cannot write it",
                 code="volume-not-owned",
             )

@@ -83,7 +83,7 @@ def test_without_the_cluster_extra_diff_says_what_to_install(installed):
         capture_output=True,
         text=True,
         timeout=60,
-        env={"PATH": SYSTEM_PATH, "DEPLOYKIT_CACHE": "off"},
+        env={"PATH": SYSTEM_PATH},
     )
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr.endswith(

@@ -6,8 +6,9 @@ a step) and written back as systemd lists and ranges: `Mon..Fri *-*-1,15 03:17:0
 
 Cron runs a job on a day that matches the day of month OR the day of week when both fields are
 restricted; systemd requires both to match. Such a schedule becomes two `OnCalendar=` lines, one per
-field, and the timer fires when either does. A field counts as unrestricted when it is `*` (as
-Kubernetes' and Nomad's cron libraries read it: `*/2` restricts the field).
+field, and the timer fires when either does. A field counts as unrestricted when one of its items is
+`*` or `*/1`, as Kubernetes' cron library reads it (robfig/cron's parser.go: a step above 1 clears
+the star bit, so `*/2` restricts the field).
 """
 
 from __future__ import annotations
@@ -68,6 +69,10 @@ def _weekdays(values: list[int]) -> str:
     return ",".join(parts)
 
 
+def _unrestricted(field: str) -> bool:
+    return any(item in ("*", "*/1") for item in field.split(","))
+
+
 def on_calendar(schedule: str, timezone: str) -> list[str]:
     """The `OnCalendar=` values that fire exactly when cron would run `schedule` in `timezone`."""
     fields = schedule.split()
@@ -75,11 +80,11 @@ def on_calendar(schedule: str, timezone: str) -> list[str]:
     time = ":".join("*" if fields[index] == "*" else _numbers(values, 2) for index, values in ((1, hour), (0, minute)))
     time += ":00"
     months = "*" if fields[3] == "*" else _numbers(month, 2)
-    days = "*" if fields[2] == "*" else _numbers(day, 2)
+    days = "*" if _unrestricted(fields[2]) else _numbers(day, 2)
     every_day = f"*-{months}-*"
-    if fields[2] != "*" and fields[4] != "*":
+    if not _unrestricted(fields[2]) and not _unrestricted(fields[4]):
         lines = [f"*-{months}-{days} {time}", f"{_weekdays(weekday)} {every_day} {time}"]
-    elif fields[4] != "*":
+    elif not _unrestricted(fields[4]):
         lines = [f"{_weekdays(weekday)} {every_day} {time}"]
     else:
         lines = [f"*-{months}-{days} {time}"]

@@ -53,6 +53,20 @@ class QuadletStack:
         runtime.mkdir()
         generate(directory / "units", directory / "generated")
         self.commands = unit_commands(directory / "generated", runtime)
+        self.settings: list[str] = []
+
+    def release(self, name: str, *settings: str) -> None:
+        """Render the profile again with `settings` (a new image, other steps) and take its units as the
+        installed ones, as `cp` and `systemctl daemon-reload` would; nothing is restarted."""
+        units = self.directory / name / "units"
+        arguments = [f"--set={setting}" for setting in [*self.settings, *settings]]
+        result = run_cli("render", "quadlet", "-p", str(PROFILE), "-o", str(units), *arguments)
+        assert result.returncode == 0, result.stderr
+        generate(units, self.directory / name / "generated")
+        self.commands = unit_commands(self.directory / name / "generated", self.directory / "run")
+
+    def image_of(self, unit: str) -> str:
+        return self.podman.run("container", "inspect", "--format", "{{.ImageName}}", unit).stdout.strip()
 
     def start(self, unit: str, *, healthy: bool = False) -> None:
         """What `systemctl start UNIT` does: ExecStart; a oneshot runs to the end, Notify=healthy waits."""
@@ -127,6 +141,7 @@ def stack(podman, tmp_path_factory):
     assert result.returncode == 0, result.stderr
     (certificates / "tls" / "tls.key").chmod(0o644)
     running = QuadletStack(podman, workdir, app, https_port, http_port, ca_file, profile.proxy.host)
+    running.settings = settings
     traefik_reference = next(
         word
         for word in running.commands[f"{app}-traefik"]["ExecStart"][0]
@@ -156,8 +171,10 @@ def stack(podman, tmp_path_factory):
         )
         yield running
     finally:
-        for unit in [*workers, f"{app}-traefik", *replicas, f"{app}-tick", release]:
+        for unit in [*workers, f"{app}-traefik", *replicas, f"{app}-tick"]:
             running.stop(unit)
+        for name in ("quadlet-e2e", "quadlet-e2e-2", "quadlet-e2e-3"):
+            podman.run("rm", "--force", f"{app}-migrate-{name}", check=False)
         podman.run("network", "rm", "--force", app, check=False)
         podman.run("volume", "rm", "--force", f"{app}-data", check=False)
         podman.run("secret", "rm", "items-db__url", check=False)
@@ -211,7 +228,12 @@ def test_the_timers_job_runs_to_completion_with_the_apps_secrets(stack):
     assert log.strip().endswith("from-the-scheduler")
 
 
-def test_a_release_restarts_the_replicas_one_at_a_time_without_a_failed_request(stack):
+def test_a_release_migrates_once_then_replaces_the_replicas_one_at_a_time_without_a_failed_request(stack):
+    """The documented release: the new release's migration unit first, then `systemctl restart` of each
+    replica in turn (ExecStop, ExecStart, healthy), while requests keep coming."""
+    new_image = "localhost/items-api:quadlet-e2e-2"
+    stack.podman.tag("localhost/items-api:quadlet-e2e", new_image)
+    stack.release("release-2", f"image={new_image}")
     failures: list[str] = []
     served = [0]
     done = threading.Event()
@@ -231,6 +253,7 @@ def test_a_release_restarts_the_replicas_one_at_a_time_without_a_failed_request(
     worker = threading.Thread(target=load)
     worker.start()
     try:
+        stack.start(f"{stack.app}-migrate-quadlet-e2e-2")
         for index in (1, 2, 3):
             unit = f"{stack.app}-{index}"
             stack.stop(unit)
@@ -240,5 +263,16 @@ def test_a_release_restarts_the_replicas_one_at_a_time_without_a_failed_request(
     finally:
         done.set()
         worker.join()
+    assert [stack.image_of(f"{stack.app}-{index}") for index in (1, 2, 3)] == [new_image] * 3
     assert served[0] > 50
     assert failures == []
+
+
+def test_a_failed_migration_leaves_the_old_version_running(stack):
+    failing = "localhost/items-api:quadlet-e2e-3"
+    stack.podman.tag("localhost/items-api:quadlet-e2e", failing)
+    stack.release("release-3", f"image={failing}", 'prestart[0].command=[python, -c, "raise SystemExit(3)"]')
+    with pytest.raises(EngineError, match="exited 3"):
+        stack.start(f"{stack.app}-migrate-quadlet-e2e-3")
+    assert stack.https_get("/readyz").status == 200
+    assert {stack.image_of(f"{stack.app}-{index}") for index in (1, 2, 3)} == {"localhost/items-api:quadlet-e2e-2"}

@@ -129,6 +129,7 @@ def stack(podman, tmp_path_factory):
     ca_file = issue_certificates(openssl, certificates, profile.proxy.host)
     settings = [
         f"app={app}",
+        f"secrets.DATABASE_URL.secret={app}-db",
         f"quadlet.subnet={free_subnet(podman)}",
         f"quadlet.http_port={http_port}",
         f"quadlet.https_port={https_port}",
@@ -150,7 +151,8 @@ def stack(podman, tmp_path_factory):
     traefik_image(podman, traefik_reference)
     secret = workdir / "database-url"
     secret.write_text(DATABASE_URL)
-    podman.run("secret", "create", "items-db__url", str(secret), check=False)
+    # A Podman secret of this run's own (secrets are global to the engine): <secret>__<key>.
+    podman.run("secret", "create", f"{app}-db__url", str(secret))
     release = f"{app}-migrate-quadlet-e2e"
     units = [f"{app}-network", f"{app}-data-volume", release]
     replicas = [f"{app}-{index}" for index in (1, 2, 3)]
@@ -177,7 +179,7 @@ def stack(podman, tmp_path_factory):
             podman.run("rm", "--force", f"{app}-migrate-{name}", check=False)
         podman.run("network", "rm", "--force", app, check=False)
         podman.run("volume", "rm", "--force", f"{app}-data", check=False)
-        podman.run("secret", "rm", "items-db__url", check=False)
+        podman.run("secret", "rm", f"{app}-db__url", check=False)
 
 
 def _ok(stack: QuadletStack, path: str):

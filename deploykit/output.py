@@ -41,6 +41,8 @@ STAGING_SUFFIX = ".new"
 _RENAME_EXCHANGE = 2
 # How many entries a refusal names: enough to recognise the directory, and the search stops there.
 _SHOWN_FOREIGN = 3
+# How many rendered directories a refusal to delete them names.
+_SHOWN_NESTED = 8
 
 
 def with_header(file: RenderedFile) -> str:
@@ -323,12 +325,35 @@ def _check_replaceable(entry: _Resolved, replace_other_target: bool) -> None:
         raise DeployKitError(
             f"refusing to write into {shown}: it holds files deploykit did not render ({listed}); use a directory of its own"
         )
+    nested = _nested_renderings(entry.path)
+    if nested:
+        # `render k8s -o manifests/prod` would replace manifests/prod whole: every other target's directory in it.
+        listed = ", ".join(nested[:_SHOWN_NESTED]) + (
+            f" and {len(nested) - _SHOWN_NESTED} more" if len(nested) > _SHOWN_NESTED else ""
+        )
+        raise DeployKitError(
+            f"refusing to write into {shown}: it holds other rendered directories that replacing it would delete "
+            f"({listed}); write into a directory of its own"
+        )
     target = entry.plan.target
     if not replace_other_target and existing is not None and target is not None and existing != target:
         raise DeployKitError(
             f"{shown} holds deploykit's {existing} output; writing {target} there would replace it: "
             "use another directory, or --replace-other-target"
         )
+
+
+def _nested_renderings(directory: Path) -> list[str]:
+    """The directories below `directory` that hold a marker of their own (manifests/<env>/<target>/ under
+    manifests/), each as `relative/ (target output)`, in sorted order. Only called once every entry is
+    known to be deploykit's, so the walk is as small as what deploykit wrote."""
+    found: list[str] = []
+    for relative, kind in _walk(directory):
+        if kind == "directory":
+            marker = _read_marker(directory / relative)
+            if marker is not None:
+                found.append(f"{relative}/ ({marker.target or 'rendered'} output)")
+    return found
 
 
 @dataclass(frozen=True)
@@ -472,7 +497,36 @@ def _umask() -> int:
 
 
 def _swap_all(staged: list[_Staged]) -> None:
-    """Swap every staged directory in; if one fails (or Ctrl-C comes between two), swap the others back."""
+    """Swap every staged directory in; if one fails, swap the others back.
+
+    Ctrl-C and SIGTERM wait until the swaps (a few renames) are done: arriving between a rename and the
+    note that it happened, or during the swaps back, they left one directory new and the others old.
+    """
+    with _signals_deferred():
+        _swap_all_now(staged)
+
+
+# The signals that end a run from the terminal or a supervisor; delivered once the swap is complete.
+_DEFERRED_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT")
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    import signal
+    import threading
+
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    blocked = {getattr(signal, name) for name in _DEFERRED_SIGNALS if hasattr(signal, name)}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # a pending signal is delivered here
+
+
+def _swap_all_now(staged: list[_Staged]) -> None:
     current: _Staged | None = None
     try:
         for current in staged:

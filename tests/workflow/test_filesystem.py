@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -379,3 +380,61 @@ def test_stdout_on_a_full_device(tmp_path: Path):
     assert result.returncode == 2
     assert result.stderr.splitlines()[-1] == "error: cannot write to standard output: No space left on device"
     assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
+
+
+# --- Other renderings inside the output directory: never deleted by writing over their parent.
+
+
+@pytest.mark.parametrize(
+    ("directory", "named"),
+    [
+        ("manifests/prod", "(compose/ (compose output), dockerfile/ (dockerfile output), k8s/ (k8s output), "),
+        ("manifests", "(dev/compose/ (compose output), dev/dockerfile/ (dockerfile output), "),
+    ],
+)
+def test_writing_over_a_directory_of_renderings_is_refused(project: Path, directory: str, named: str):
+    """`render k8s -o manifests/prod` deleted every other target's directory there, and exited 0."""
+    before = snapshot(project / "manifests")
+    result = run_cli("render", "k8s", "--env", "prod", "-o", directory, cwd=project)
+    assert (result.returncode, result.stdout) == (2, "")
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(
+        f"error: refusing to write into {directory}: it holds other rendered directories that replacing it would delete {named}"
+    )
+    assert line.endswith("; write into a directory of its own")
+    assert snapshot(project / "manifests") == before
+    # The flag for another target's output does not extend to deleting whole trees of them.
+    forced = run_cli("render", "k8s", "--env", "prod", "-o", directory, "--replace-other-target", cwd=project)
+    assert forced.returncode == 2
+    assert snapshot(project / "manifests") == before
+
+
+def test_ctrl_c_during_the_swap_leaves_every_directory_old_or_every_one_new(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """SIGINT arriving right after a rename (before the swap was noted) left that one directory new."""
+    from deploykit.rendering import RenderedFile
+
+    plans = [output.PlannedDirectory(tmp_path / name, "k8s", (RenderedFile("a.yaml", "old\n"),)) for name in "abc"]
+    output.write_directories(plans)
+    before = snapshot(tmp_path)
+    exchange = output._exchange
+    swaps = []
+
+    def interrupted_after_the_second(first: Path, second: Path) -> bool:
+        done = exchange(first, second)
+        swaps.append(second.name)
+        if len(swaps) == 2:
+            os.kill(os.getpid(), signal.SIGINT)  # delivered between this rename and the next bytecode
+            time.sleep(0.05)
+        return done
+
+    monkeypatch.setattr(output, "_exchange", interrupted_after_the_second)
+    new = [output.PlannedDirectory(plan.directory, "k8s", (RenderedFile("a.yaml", "new\n"),)) for plan in plans]
+    with pytest.raises(KeyboardInterrupt):
+        output.write_directories(new)
+    contents = {(tmp_path / name / "a.yaml").read_text() for name in "abc"}
+    assert len(contents) == 1, f"a mix of old and new directories: {contents}"
+    if contents == {output.HEADER + "old\n"}:
+        assert snapshot(tmp_path) == before
+    assert not staging_directories(tmp_path)

@@ -84,7 +84,7 @@ def _without_owned_flags(argv: tuple[str, ...]) -> ServerCommand:
     index = detected.first_argument
     while index < len(argv):
         argument = argv[index]
-        flag = flag_of(argument)
+        flag = server.option(argument)
         reason = server.owned_flags.get(flag) or server.refused_flags.get(flag)
         if reason is None:
             kept.append(argument)
@@ -93,8 +93,7 @@ def _without_owned_flags(argv: tuple[str, ...]) -> ServerCommand:
         if flag in _BOOLEAN_FLAGS:
             removed.append(RemovedFlag((argument,), flag, None, reason))
             index += 1
-        elif argument != flag:  # `--port=8000`, `-w4`
-            inline = argument[len(flag) :].removeprefix("=")
+        elif (inline := server.value_of(argument, flag)) is not None:  # `--port=8000`, `-w4`, `--bi=:80`
             removed.append(RemovedFlag((argument,), flag, inline, reason))
             index += 1
         else:

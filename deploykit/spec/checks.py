@@ -149,11 +149,13 @@ def _server_problems(profile: Profile) -> Iterator[Problem]:
         return
     first = detected.first_argument if detected is not None and server.name != "generic" else len(command)
     for index in range(first, len(command)):
-        flag = flag_of(command[index])
+        flag = server.option(command[index])
+        written = flag_of(command[index])
+        shown = flag if written == flag else f"{written} ({server.name} reads it as {flag})"
         if flag in server.owned_flags:
-            yield Problem(("command", index), f"remove {flag}: {server.owned_flags[flag]}")
+            yield Problem(("command", index), f"remove {shown}: {server.owned_flags[flag]}")
         elif flag in server.refused_flags:
-            yield Problem(("command", index), f"remove {flag}: {server.refused_flags[flag]}")
+            yield Problem(("command", index), f"remove {shown}: {server.refused_flags[flag]}")
     if server.name == "granian" and not any(flag_of(argument) == "--interface" for argument in command[first:]):
         yield Problem(
             ("command",),

@@ -17,7 +17,7 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from deploykit.servers import SERVERS, ServerName, detect, flag_of
+from deploykit.servers import SERVERS, ServerName, detect
 
 # The flags of servers.py's owned and refused lists that take no value (checked against each server's --help).
 _BOOLEAN_FLAGS = frozenset({"--reload", "--daemon", "-D", "--check-config", "--print-config", "--no-proxy-headers"})

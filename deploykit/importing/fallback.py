@@ -24,14 +24,19 @@ from pathlib import Path
 from typing import Any
 
 from deploykit.errors import Location
-from deploykit.importing import files, model
+from deploykit.importing import files as filecheck
+from deploykit.importing import model
 from deploykit.importing.interpolation import Variables, parse_env_file
 from deploykit.importing.locate import SourceFile
 from deploykit.importing.problems import ComposeProblem
 
-MAX_VALUES = files.MAX_VALUES
+MAX_VALUES = filecheck.MAX_VALUES
 # Service fields replaced, not merged, when a later file sets them (13-merge.md, "Shell commands").
 _REPLACED = frozenset({("command",), ("entrypoint",), ("healthcheck", "test")})
+
+
+# compose-spec.json: `services` "patternProperties": {"^[a-zA-Z0-9._-]+$": ...}, no other property.
+_SERVICE_NAME = re.compile(r"[a-zA-Z0-9._-]+")
 
 
 class _Reset:
@@ -66,14 +71,9 @@ def read_project(files: Sequence[SourceFile], profiles: Sequence[str], environ: 
     for source in files:
         document = reader.file(source)
         for entry_index, entry in enumerate(document.pop("include", None) or []):
-            included.append(reader.include(source, entry, entry_index, environ))
+            included.append(reader.include(source, entry, entry_index, environ, (source,)))
         _merge_mapping(merged, document, ())
-    for project in included:
-        for kind in ("services", "secrets", "volumes", "networks"):
-            for name, value in (project.get(kind) or {}).items():
-                if name in (merged.get(kind) or {}):
-                    raise ComposeProblem(f"{kind}.{name} conflicts with imported resource", (kind, name))
-                merged.setdefault(kind, {})[name] = value
+    _add_included(merged, included)
     merged = _strip_tags(merged)
     services = merged.get("services") or {}
     if not isinstance(services, dict):
@@ -87,11 +87,21 @@ def read_project(files: Sequence[SourceFile], profiles: Sequence[str], environ: 
     return FallbackReading(merged, reader.warnings + variables.warnings)
 
 
+def _add_included(merged: dict[str, Any], included: list[dict[str, Any]]) -> None:
+    """Included projects' resources added to `merged`; a name both define is an error, as in Compose."""
+    for project in included:
+        for kind in ("services", "secrets", "volumes", "networks"):
+            for name, value in (project.get(kind) or {}).items():
+                if name in (merged.get(kind) or {}):
+                    raise ComposeProblem(f"{kind}.{name} conflicts with imported resource", (kind, name))
+                merged.setdefault(kind, {})[name] = value
+
+
 def _project_variables(dotenv: Path, environ: Mapping[str, str], project: Path) -> Variables:
     """The project's `.env` (if any), interpolated from the environment, with the environment winning."""
     values: dict[str, str] = {}
     if os.path.lexists(dotenv):  # a FIFO or a link out of the project is refused, not skipped
-        parsed = parse_env_file(files.read_text(SourceFile(dotenv.name, dotenv), project), Variables(environ), ())
+        parsed = parse_env_file(filecheck.read_text(SourceFile(dotenv.name, dotenv), project), Variables(environ), ())
         values = {name: value for name, value in parsed.items() if value is not None}
     return Variables({**values, **environ})
 
@@ -120,12 +130,20 @@ class _Reader:
                 document = _interpolate(document, self.variables, (), budget)
             except RecursionError:  # `${A:-${A:-...}}` nested thousands deep in one value
                 raise ComposeProblem(
-                    f"nested more than {files.MAX_DEPTH} levels deep; Compose files nest a few",
+                    f"nested more than {filecheck.MAX_DEPTH} levels deep; Compose files nest a few",
                     location=Location(source.shown, 1, 1),
                 ) from None
             services = document.get("services") or {}
             if not isinstance(services, dict):
                 raise ComposeProblem("must be a mapping of service names to services", ("services",))
+            for name in services:
+                # The Compose schema's pattern for service names; the CLI refuses any other name.
+                if not isinstance(name, str):
+                    raise ComposeProblem(
+                        f"non-string key in services: {'<nil>' if name is None else name}", ("services",)
+                    )
+                if not _SERVICE_NAME.fullmatch(name):
+                    raise ComposeProblem(f"additional properties '{name}' not allowed", ("services",))
             document["services"] = services
             self._files[key] = document
             for name in list(services):
@@ -178,16 +196,19 @@ class _Reader:
         _merge_mapping(base, spec, ())
         return base
 
-    def include(self, source: SourceFile, entry: Any, index: int, environ: Mapping[str, str]) -> dict[str, Any]:
-        """An `include` entry of `source`: its files read as a project of their own, then merged."""
+    def include(
+        self, source: SourceFile, entry: Any, index: int, environ: Mapping[str, str], chain: tuple[SourceFile, ...]
+    ) -> dict[str, Any]:
+        """An `include` entry of `source`: its files read as a project of their own (with their own
+        `include`s), then merged. `chain` is the files that included this one, `source` last."""
         path = ("include", index)
         if isinstance(entry, str):
             entry = {"path": entry}
         if not isinstance(entry, dict) or not entry.get("path"):
             raise ComposeProblem("needs `path`", path)
         paths = entry["path"] if isinstance(entry["path"], list) else [entry["path"]]
-        files = [source.path.parent / str(item) for item in paths]
-        project_dir = source.path.parent / str(entry.get("project_directory") or files[0].parent)
+        included_files = [source.path.parent / str(item) for item in paths]
+        project_dir = source.path.parent / str(entry.get("project_directory") or included_files[0].parent)
         env_files = entry.get("env_file") or [project_dir / ".env"]
         env_files = env_files if isinstance(env_files, list) else [env_files]
         values: dict[str, str] = {}
@@ -195,22 +216,32 @@ class _Reader:
             env_path = source.path.parent / str(env_file)
             if os.path.lexists(env_path):
                 parsed = parse_env_file(
-                    files.read_text(SourceFile(str(env_file), env_path), self.project), Variables(values), path
+                    filecheck.read_text(SourceFile(str(env_file), env_path), self.project), Variables(values), path
                 )
                 values.update({name: value for name, value in parsed.items() if value is not None})
         # The including project's environment wins over the included project's .env.
         sub = _Reader(Variables({**values, **self.variables.values}), self.project)
         merged: dict[str, Any] = {}
-        for file in files:
+        nested: list[dict[str, Any]] = []
+        for file in included_files:
             if not os.path.lexists(file):
                 raise ComposeProblem(f"open {os.path.relpath(file)}: no such file or directory", path)
+            included = SourceFile(os.path.relpath(file), file)
+            resolved = [os.path.realpath(link.path) for link in chain]
+            if os.path.realpath(file) in resolved:
+                # Compose: "include cycle detected:" and the chain, one file a line.
+                cycle = " include ".join(link.shown for link in (*chain, included))
+                raise ComposeProblem(f"include cycle detected: {cycle}", path)
             try:
-                document = sub.file(SourceFile(os.path.relpath(file), file))
+                document = sub.file(included)
+                for nested_index, nested_entry in enumerate(document.pop("include", None) or []):
+                    nested.append(sub.include(included, nested_entry, nested_index, environ, (*chain, included)))
             except ComposeProblem as problem:
                 if problem.path or problem.location:
                     raise
                 raise ComposeProblem(problem.message, path) from None
             _merge_mapping(merged, document, ())
+        _add_included(merged, nested)
         for name, spec in (merged.get("services") or {}).items():
             if isinstance(spec, dict):
                 sub.apply_env_files(name, spec)
@@ -232,7 +263,7 @@ class _Reader:
                     )
                 continue
             try:
-                text = files.read_text(SourceFile(os.path.relpath(env_path), env_path), self.project)
+                text = filecheck.read_text(SourceFile(os.path.relpath(env_path), env_path), self.project)
             except ComposeProblem as problem:
                 raise ComposeProblem(problem.message, ("services", name, "env_file", index)) from None
             parsed = parse_env_file(
@@ -254,26 +285,26 @@ def load_yaml(source: SourceFile, project: Path) -> dict[str, Any]:
 
     yaml = YAML(typ="safe", pure=True)
     yaml.Constructor = _constructor()
-    text = files.read_text(source, project)
-    files.check_nesting(text, source.shown)
+    text = filecheck.read_text(source, project)
+    filecheck.check_nesting(text, source.shown)
     try:
         document = yaml.load(text)
     except RecursionError:  # block collections nested hundreds deep (`- - - - ...`)
         raise ComposeProblem(
-            f"nested more than {files.MAX_DEPTH} levels deep; Compose files nest a few",
+            f"nested more than {filecheck.MAX_DEPTH} levels deep; Compose files nest a few",
             location=Location(source.shown, 1, 1),
         ) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         location = Location(source.shown, mark.line + 1, mark.column + 1) if mark is not None else None
-        raise files.YamlSyntaxProblem(f"yaml: {exc.problem or exc.context}", location=location) from None
+        raise filecheck.YamlSyntaxProblem(f"yaml: {exc.problem or exc.context}", location=location) from None
     except YAMLError as exc:
-        raise files.YamlSyntaxProblem(f"yaml: {exc}", location=Location(source.shown, 1, 1)) from None
+        raise filecheck.YamlSyntaxProblem(f"yaml: {exc}", location=Location(source.shown, 1, 1)) from None
     if document is None:
         return {}
-    files.check_values(document, source.shown)
+    filecheck.check_values(document, source.shown)
     if not isinstance(document, dict):
-        raise files.YamlSyntaxProblem(
+        raise filecheck.YamlSyntaxProblem(
             f"{source.shown}: top-level object must be a mapping", location=Location(source.shown, 1, 1)
         )
     return document

@@ -162,3 +162,39 @@ def test_a_go_crash_dump_becomes_its_first_line():
 def test_prlimit_is_there():
     assert shutil.which("prlimit"), "util-linux's prlimit bounds the imports' memory"
     assert subprocess.run(["prlimit", "--version"], capture_output=True).returncode == 0
+
+
+# --- Credentials: never copied into the profiles.
+
+SECRET_VALUES = (
+    "AKIAIOSFODNN7EXAMPLE",
+    "ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+    "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+    "hunter2",
+)
+
+
+@pytest.mark.parametrize("reader", ["compose", "python"])
+def test_credentials_are_never_copied_into_the_profiles(reader: str, tmp_path: Path):
+    if reader == "compose":
+        compose_binary()
+    (tmp_path / "compose.yaml").write_text(
+        WEB
+        + "    ports: ['8000:8000']\n"
+        + "    environment:\n"
+        + f"      AWS_ACCESS_KEY_ID: {SECRET_VALUES[0]}\n"
+        + f"      GH_PAT: {SECRET_VALUES[1]}\n"
+        + "      LOG_LEVEL: info\n"
+        + "    env_file: web.env\n"
+        + "    healthcheck:\n"
+        + f"      test: [CMD, curl, -f, 'http://admin:{SECRET_VALUES[3]}@localhost:8000/healthz']\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "web.env").write_text(f"STRIPE_SK={SECRET_VALUES[2]}\n", encoding="utf-8")
+    result = run_installed("import", "compose", "--reader", reader, cwd=tmp_path, timeout=TIMEOUT)
+    assert result.returncode == 0, result.stderr
+    written = "".join(path.read_text() for path in sorted((tmp_path / "profiles").iterdir()))
+    assert [value for value in SECRET_VALUES if value in written] == []
+    assert "secrets.AWS_ACCESS_KEY_ID" in result.stderr and "secrets.STRIPE_SK" in result.stderr
+    assert "services.web.healthcheck.test: holds a credential" in result.stderr
+    assert "LOG_LEVEL: info" in written

@@ -122,6 +122,87 @@ def write_directories(
             raise
 
 
+def write_files(contents: Sequence[tuple[Path, str]], replace: bool = False) -> None:
+    """Write every file whole, or none (`import compose`, `init`): all are staged beside their places,
+    then put in place with Ctrl-C deferred; if one fails, those already in place are taken back.
+
+    A new file is created exclusively, so one that appeared since the caller's check (even a dangling
+    link) is never overwritten; with `replace` an existing file is replaced, keeping its mode. Missing
+    directories are created, and removed again on failure. OS errors name the path.
+    """
+    created: list[Path] = []
+    staged: list[tuple[Path, Path]] = []
+    placed: list[tuple[Path, Path | None]] = []  # (path, the old file's backup, None for a new file)
+    try:
+        for path, _ in contents:
+            created += _make_parents(path.parent, _relative(path.parent))
+        for path, text in contents:
+            staged.append((path, _stage_file(path, text)))
+        with _signals_deferred():
+            try:
+                for path, scratch in staged:
+                    placed.append((path, _place_file(path, scratch, replace)))
+            except BaseException:
+                for path, backup in reversed(placed):
+                    with contextlib.suppress(OSError):
+                        if backup is None:
+                            os.unlink(path)
+                        else:
+                            os.replace(backup, path)
+                placed.clear()
+                raise
+    finally:
+        for _, scratch in staged:
+            with contextlib.suppress(OSError):
+                os.unlink(scratch)
+        for _, backup in placed:
+            if backup is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(backup)
+        if len(placed) < len(contents):  # failed: directories made for nothing go again
+            for path in reversed(created):
+                with contextlib.suppress(OSError):
+                    path.rmdir()
+
+
+def _stage_file(path: Path, text: str) -> Path:
+    try:
+        descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=STAGING_SUFFIX, dir=path.parent)
+    except OSError as exc:
+        raise DeployKitError(f"cannot write into {_relative(path.parent)}: {exc.strerror}") from None
+    scratch = Path(name)
+    try:
+        with open(descriptor, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        try:
+            mode = os.stat(path).st_mode & 0o777
+        except FileNotFoundError:
+            mode = 0o666 & ~_umask()
+        os.chmod(scratch, mode)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(scratch)
+        raise DeployKitError(f"cannot write {_relative(path)}: {exc.strerror}") from None
+    return scratch
+
+
+def _place_file(path: Path, scratch: Path, replace: bool) -> Path | None:
+    """Put `scratch` at `path`; the backup of the file it replaced, or None when `path` was new."""
+    shown = _relative(path)
+    try:
+        if replace and os.path.lexists(path):
+            backup = Path(f"{scratch}.old")
+            os.link(path, backup, follow_symlinks=False)
+            os.replace(scratch, path)
+            return backup
+        os.link(scratch, path)  # fails if anything, even a dangling link, appeared at `path`
+        return None
+    except FileExistsError:
+        raise DeployKitError(f"refusing to overwrite {shown}: it appeared while deploykit was writing") from None
+    except OSError as exc:
+        raise DeployKitError(f"cannot write {shown}: {exc.strerror}") from None
+
+
 def remove_rendered_directory(directory: Path) -> bool:
     """Delete `directory` if everything in it was written by deploykit; False (and untouched) otherwise."""
     try:

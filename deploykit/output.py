@@ -593,18 +593,28 @@ _DEFERRED_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT")
 
 @contextlib.contextmanager
 def _signals_deferred() -> Iterator[None]:
+    """Hold back Ctrl-C and SIGTERM for the block, then deliver the first that came, to the handler that
+    was in place. A handler records it (masking the signal would not do: with another thread alive, the
+    kernel hands the signal to that thread and Python still runs the handler in the main one)."""
     import signal
     import threading
 
-    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread():  # signal.signal works in the main thread only
         yield
         return
-    blocked = {getattr(signal, name) for name in _DEFERRED_SIGNALS if hasattr(signal, name)}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+    received: list[int] = []
+    previous = {}
+    for name in _DEFERRED_SIGNALS:
+        number = getattr(signal, name, None)
+        if number is not None:
+            previous[number] = signal.signal(number, lambda signum, frame: received.append(signum))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # a pending signal is delivered here
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        if received:
+            signal.raise_signal(received[0])
 
 
 def _swap_all_now(staged: list[_Staged]) -> None:

@@ -75,7 +75,7 @@ def test_explain_names_the_images_own_command(tmp_path: Path):
     result = run_cli("explain", "-p", "profile.yaml", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "fastapi run" not in result.stdout
-    assert result.stdout.count("the image's own ENTRYPOINT/CMD (no command given)") == 3
+    assert result.stdout.count("the image's own ENTRYPOINT/CMD (no command given)") == 4
 
 
 def test_explain_says_whose_user_and_which_paths_are_writable(tmp_path: Path):
@@ -90,6 +90,8 @@ def test_explain_says_whose_user_and_which_paths_are_writable(tmp_path: Path):
         "runAsNonRoot makes the kubelet refuse root or a user name, with a read-only root file system; "
         "writable: /tmp, /var/cache/web (emptyDir, emptied on restart)",
         "  nomad    web runs as the image's own USER (run_as: image), with a read-only root file system; "
+        "writable: /tmp, /var/cache/web (tmpfs, emptied on restart)",
+        "  quadlet  web runs as the image's own USER (run_as: image), with a read-only root file system; "
         "writable: /tmp, /var/cache/web (tmpfs, emptied on restart)",
     ]
 

@@ -27,7 +27,7 @@ def validate(tmp_path: Path) -> tuple[int, str]:
 def test_a_service_without_a_command_runs_the_images_own(tmp_path: Path):
     base, _ = imported(tmp_path, "services:\n  web:\n    image: ghcr.io/acme/web:1.0\n    ports: ['8000:8000']\n")
     assert "command" not in base and base["server"] == "generic" and base["port"] == 8000
-    assert validate(tmp_path) == (0, "profiles/prod.yaml: valid (k8s, compose, nomad)\n")
+    assert validate(tmp_path) == (0, "profiles/prod.yaml: valid (k8s, compose, nomad, quadlet)\n")
 
 
 def test_an_unpinned_image_is_written_with_a_comment_and_refused_by_validate(tmp_path: Path):
@@ -70,7 +70,7 @@ def test_a_healthcheck_that_is_not_http_is_carried_as_a_command_on_every_target(
     )
     base, _ = imported(tmp_path, compose)
     assert base["health"] == {"check": "command", "command": ["/bin/sh", "-c", "pg_isready || exit 1"]}
-    assert validate(tmp_path) == (0, "profiles/prod.yaml: valid (k8s, compose, nomad)\n")
+    assert validate(tmp_path) == (0, "profiles/prod.yaml: valid (k8s, compose, nomad, quadlet)\n")
 
 
 @pytest.mark.parametrize("label", ["traefik.http.routers.web.rule=Host(`shop.example.com`)"])

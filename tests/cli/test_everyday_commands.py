@@ -27,6 +27,7 @@ COMMANDS = [
     "completion",
     "version",
     "import",
+    "release",
 ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from deploykit.servers import Launch
-from deploykit.targets.compose import naming, secrets
+from deploykit.targets.compose import naming, release, secrets
 from deploykit.targets.compose.escaping import literal
 from deploykit.targets.compose.hardening import hardening, limits
 from deploykit.targets.compose.meta import metadata
@@ -91,7 +91,10 @@ def healthcheck(profile: Profile) -> dict:
     # again, so `docker compose` on Podman would run `python -c import` and the app would never
     # become healthy. The URL holds none either: HTTP paths are checked to have no white space.
     # Hence __import__: `import x` needs a space.
-    probe = f"__import__('urllib.request').request.urlopen({url!r},timeout={health.timeout_seconds})"
+    # It fails first while the drain file exists: `deploykit release compose` drains a container
+    # that way before it stops it (release.py).
+    fetch = f"__import__('urllib.request').request.urlopen({url!r},timeout={health.timeout_seconds})"
+    probe = release.drain_probe().replace("else(None)", f"else({fetch})")
     return {"test": ["CMD", "python", "-c", literal(probe)], **timing}
 
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from deploykit.explain import background_memory, background_replication, count, processes_in_unit, shell_words
+from deploykit.explain import (
+    SHARED_SCHEMA,
+    background_memory,
+    background_replication,
+    count,
+    processes_in_unit,
+    shell_words,
+)
 
 if TYPE_CHECKING:
     from deploykit.summary import Summary, Workload
@@ -39,8 +46,7 @@ def explain(summary: Summary) -> dict[str, str]:
             f"while the old {web.name} containers serve, then starts new ones beside them and drains each old one "
             "through its health check before stopping it; if a step fails nothing is replaced and the old version "
             "serves on (a plain `docker compose up -d` stops the old containers before the steps run); steps must "
-            "be idempotent (they run on every release) and backward compatible: old and new code share one schema "
-            "during a release (expand, release, then contract)"
+            "be idempotent (they run on every release)" + SHARED_SCHEMA
         ),
     }
 

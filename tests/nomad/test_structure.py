@@ -309,7 +309,7 @@ def test_warnings():
     _, findings = render(with_changes(shutdown_seconds=45))
     assert [str(finding) for finding in findings] == [
         "shutdown_seconds: Nomad clients cap kill_timeout at their max_kill_timeout (30s unless raised in the client configuration) [nomad kill-timeout-capped]",
-        "prestart: prestart tasks run in every allocation, concurrently: each step must take a lock (e.g. a Postgres advisory lock) [nomad concurrent-prestart]",
+        "prestart: prestart tasks run in every allocation (web, processes and periodic runs), concurrently: each step must take a lock (e.g. a Postgres advisory lock) [nomad concurrent-prestart]",
     ]
 
 

@@ -1,7 +1,8 @@
 """Processes and scheduled jobs beside the web server: a Deployment per process, a CronJob per job.
 
 Their pods are the web pods' siblings: the same image (unless they name another), environment,
-secrets, service account, security context and /tmp volume. They declare no ports, so the
+secrets, service account, security context and /tmp volume, and (with `k8s.prestart: init`) the
+same prestart init containers, so a new release's code never starts before its migration succeeded. They declare no ports, so the
 NetworkPolicy's rules, which admit traffic to named ports only, admit nothing to them.
 """
 
@@ -16,6 +17,7 @@ from deploykit.targets.k8s.workload import (
     pod_spec,
     resources,
     spread,
+    step_init_containers,
     volume_mounts,
 )
 
@@ -47,7 +49,11 @@ def _template(profile: Profile, item: Background, restart_policy: str) -> dict:
     template_metadata: dict = {"labels": labels(profile, item.name)}
     if profile.k8s.pod_annotations:
         template_metadata["annotations"] = dict(sorted(profile.k8s.pod_annotations.items()))
-    return {"metadata": template_metadata, "spec": pod_spec(profile, [_container(profile, item)], [], restart_policy)}
+    # The release's migration runs first in these pods too: no process or scheduled run of a new
+    # release starts its code before the steps succeeded (with k8s.prestart: job, the Jobs are
+    # applied and waited for before these objects).
+    spec = pod_spec(profile, [_container(profile, item)], step_init_containers(profile), restart_policy)
+    return {"metadata": template_metadata, "spec": spec}
 
 
 def build_process_deployment(profile: Profile, process: BackgroundProcess) -> dict:

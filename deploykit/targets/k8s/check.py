@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from deploykit.spec.background import background_processes, scheduled_jobs
 from deploykit.targets.k8s.versions import requirement, supports
 
 if TYPE_CHECKING:
@@ -40,10 +41,11 @@ def check(profile: Profile, report: Report) -> None:
             "liveness and readiness probes use the same path: a failing dependency would restart pods instead of taking them out of rotation; set health.readiness_path",
             code="same-probe-path",
         )
-    if options.prestart == "init" and profile.replicas > 1 and profile.prestart:
+    several_pods = profile.replicas > 1 or bool(background_processes(profile)) or bool(scheduled_jobs(profile))
+    if options.prestart == "init" and several_pods and profile.prestart:
         report.warn(
             ("prestart",),
-            "init containers run in every pod, concurrently: each step must take a lock (e.g. a Postgres advisory lock) or use k8s.prestart: job",
+            "init containers run in every pod (web, processes and scheduled runs), concurrently: each step must take a lock (e.g. a Postgres advisory lock) or use k8s.prestart: job",
             code="concurrent-prestart",
         )
     if options.routing == "gateway":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from deploykit.spec.background import background_processes, scheduled_jobs
 from deploykit.spec.names import is_local_host
 from deploykit.targets.nomad.interpolation import runtime_reference_problem
 from deploykit.targets.nomad.secrets import is_variable_path, variable_path
@@ -104,10 +105,11 @@ def _warn(profile: Profile, report: Report) -> None:
             f"Nomad clients cap kill_timeout at their max_kill_timeout ({DEFAULT_MAX_KILL_TIMEOUT}s unless raised in the client configuration)",
             code="kill-timeout-capped",
         )
-    if profile.prestart and profile.replicas > 1 and profile.nomad.prestart == "task":
+    several = profile.replicas > 1 or bool(background_processes(profile)) or bool(scheduled_jobs(profile))
+    if profile.prestart and several and profile.nomad.prestart == "task":
         report.warn(
             ("prestart",),
-            "prestart tasks run in every allocation, concurrently: each step must take a lock (e.g. a Postgres advisory lock)",
+            "prestart tasks run in every allocation (web, processes and periodic runs), concurrently: each step must take a lock (e.g. a Postgres advisory lock)",
             code="concurrent-prestart",
         )
     for field in ("labels", "annotations"):

@@ -183,6 +183,15 @@ def _tasks(profile: Profile) -> list[dict]:
     return tasks
 
 
+def _with_steps(profile: Profile, task: dict) -> list[dict]:
+    """`task` after the prestart task (with `nomad.prestart: task`): the release's migration runs first in
+    every allocation that runs the app's code, so no process or periodic run starts new code before
+    the steps succeeded (with `nomad.prestart: job`, that job is run and waited for first)."""
+    if not profile.prestart or profile.nomad.prestart != "task":
+        return [task]
+    return [prestart_task(profile, _env(profile)), task]
+
+
 def _background_task(profile: Profile, item: Background) -> dict:
     env = sorted({**item.env, **file_variables(profile)}.items())
     return _task(
@@ -219,7 +228,13 @@ def build_job(profile: Profile) -> dict:
         "extra_ports": [{"label": extra.name, "to": extra.port} for extra in profile.ports],
     }
     groups = [web] + [
-        _group(process.name, process.replicas, [_background_task(profile, process)], RESTART, RESCHEDULE)
+        _group(
+            process.name,
+            process.replicas,
+            _with_steps(profile, _background_task(profile, process)),
+            RESTART,
+            RESCHEDULE,
+        )
         for process in background_processes(profile)
     ]
     return {
@@ -241,7 +256,7 @@ def build_cron_job(profile: Profile, job: ScheduledJob) -> dict:
         **_job_placement(profile),
         "update": None,
         "periodic": {"crons": [job.schedule], "prohibit_overlap": True, "time_zone": job.timezone},
-        "groups": [_group(job.name, 1, [task], BATCH_RESTART, BATCH_RESCHEDULE)],
+        "groups": [_group(job.name, 1, _with_steps(profile, task), BATCH_RESTART, BATCH_RESCHEDULE)],
     }
 
 

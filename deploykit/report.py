@@ -27,7 +27,6 @@ WARNINGS: dict[str, str] = {
     "module-not-copied": "the module the command serves is not copied into the image",
     "not-rendered": "a field the target has no place for",
     "kill-timeout-capped": "a shutdown budget above what Nomad clients allow by default",
-    "no-run-time-limit": "a job timeout the target cannot enforce",
     "same-node-trust": "forwarded headers trusted from Traefik on the same node only",
     "startup-beyond-deadline": "a start-up budget longer than the deployment's healthy deadline",
     "database-egress": "a database secret while the NetworkPolicy allows no egress besides DNS",

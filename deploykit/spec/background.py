@@ -23,6 +23,9 @@ YACRON_VERSION = "0.19.0"
 YACRON_HOME = "/opt/deploykit/yacron"
 YACRON = f"{YACRON_HOME}/bin/yacron"
 
+# A scheduled run is stopped after this long unless `cron.<job>.timeout_seconds` says otherwise.
+CRON_TIMEOUT_SECONDS = 3600
+
 
 @dataclass(frozen=True)
 class Background:
@@ -49,7 +52,8 @@ class ScheduledJob(Background):
 
     schedule: str
     timezone: str
-    timeout_seconds: int | None
+    # Always set: a run that hangs would otherwise hold every later run back (no overlapping runs).
+    timeout_seconds: int
 
 
 def _common(profile: Profile, name: str, entry: Process | CronJob) -> dict:
@@ -78,7 +82,7 @@ def scheduled_jobs(profile: Profile) -> list[ScheduledJob]:
             **_common(profile, name, entry),
             schedule=entry.schedule,
             timezone=entry.timezone,
-            timeout_seconds=entry.timeout_seconds,
+            timeout_seconds=entry.timeout_seconds if entry.timeout_seconds is not None else CRON_TIMEOUT_SECONDS,
         )
         for name, entry in sorted(profile.cron.items())
     ]

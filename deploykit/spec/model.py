@@ -189,7 +189,7 @@ class CronJob(SpecModel):
     timezone: TimeZone = Field("UTC", description="IANA time zone the schedule is read in (e.g. Europe/Kyiv).")
     timeout_seconds: LongSeconds | None = Field(
         None,
-        description="Stop a run that takes longer than this (Kubernetes activeDeadlineSeconds, yacron executionTimeout).",
+        description="Stop a run that takes longer than this (default 3600: a hung run would hold back every later one; Kubernetes activeDeadlineSeconds, yacron executionTimeout, `timeout` on Nomad). A run that fails or times out is not retried: the next one comes on schedule.",
     )
     image: ImageReference | None = Field(
         None, description="Another image (default: the app's `image`; Compose runs every job in the app's)."

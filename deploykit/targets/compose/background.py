@@ -91,8 +91,7 @@ def cron_configuration(profile: Profile, jobs: list[ScheduledJob]) -> dict:
             "schedule": job.schedule,
             "timezone": job.timezone,
         }
-        if job.timeout_seconds is not None:
-            entry["executionTimeout"] = job.timeout_seconds
+        entry["executionTimeout"] = job.timeout_seconds
         differs = {name: value for name, value in sorted(job.env.items()) if profile.env.get(name) != value}
         if differs:
             entry["environment"] = [{"key": name, "value": value} for name, value in differs.items()]

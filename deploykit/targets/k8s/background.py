@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from deploykit.targets.k8s.meta import bounded_name, labels, literal, metadata, selector_labels
+from deploykit.targets.k8s.versions import supports
 from deploykit.targets.k8s.workload import (
     container_security_context,
     env_entries,
@@ -93,9 +94,14 @@ def build_process_disruption_budget(profile: Profile, process: BackgroundProcess
 
 def build_cron_job(profile: Profile, job: ScheduledJob) -> dict:
     """A CronJob: never two runs at once, a missed run skipped after a while, a few runs kept for their logs."""
-    job_spec: dict = {"backoffLimit": 0}
-    if job.timeout_seconds is not None:
-        job_spec["activeDeadlineSeconds"] = job.timeout_seconds
+    # A failed run is not retried (the next one comes on schedule), as on Compose and Nomad.
+    job_spec: dict = {"backoffLimit": 0, "activeDeadlineSeconds": job.timeout_seconds}
+    if supports(profile, "pod failure policy"):
+        # A pod evicted by a node drain, preemption or the taint manager carries the DisruptionTarget
+        # condition: that is not a failed run, so the Job starts another pod instead of failing.
+        job_spec["podFailurePolicy"] = {
+            "rules": [{"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}]}]
+        }
     job_spec["template"] = _template(profile, job, "Never")
     return {
         "apiVersion": "batch/v1",

@@ -70,13 +70,6 @@ def check(profile: Profile, report: Report) -> None:
             "Nomad starts every prestart task at once, so the steps run in order inside one task, which needs one image; "
             "give every step the same image",
         )
-    for name, job in profile.cron.items():
-        if job.timeout_seconds is not None:
-            report.warn(
-                ("cron", name, "timeout_seconds"),
-                "Nomad has no run-time limit for batch tasks: a run that hangs is not stopped",
-                code="no-run-time-limit",
-            )
     if options.proxy == "job":
         if proxy is not None and proxy.tls == "provided" and proxy.certificate is None:
             report.error(

@@ -29,6 +29,13 @@ RESCHEDULE = {"delay": "30s", "delay_function": "exponential", "max_delay": "1h"
 # and a step that failed must not run again behind the operator's back.
 BATCH_RESTART = {"attempts": 1, "interval": "24h", "delay": "15s", "mode": "fail"}
 BATCH_RESCHEDULE = {"attempts": 0, "unlimited": False}
+# A scheduled run that fails is not retried, as on Kubernetes (backoffLimit 0) and Compose (yacron):
+# the next run comes on schedule.
+CRON_RESTART = {"attempts": 0, "interval": "24h", "delay": "15s", "mode": "fail"}
+# Nomad has no run-time limit for batch tasks: a scheduled run is started under `timeout`, which
+# sends SIGTERM at the limit (and passes on the SIGTERM Nomad sends to stop the task), then SIGKILL
+# this much later. GNU coreutils and BusyBox both read `-k SECONDS SECONDS COMMAND...`.
+TIMEOUT_KILL_SECONDS = 30
 PRESTART_TASK = "prestart"
 
 
@@ -250,13 +257,15 @@ def build_job(profile: Profile) -> dict:
 def build_cron_job(profile: Profile, job: ScheduledJob) -> dict:
     """A periodic batch job: never two runs at once, read in the job's time zone."""
     task = _background_task(profile, job)
+    limit = ["-k", str(TIMEOUT_KILL_SECONDS), str(job.timeout_seconds)]
+    task |= {"command": "timeout", "args": [*limit, task["command"], *task["args"]]}
     return {
         "name": f"{profile.app}-{job.name}",
         "type": "batch",
         **_job_placement(profile),
         "update": None,
         "periodic": {"crons": [job.schedule], "prohibit_overlap": True, "time_zone": job.timezone},
-        "groups": [_group(job.name, 1, _with_steps(profile, task), BATCH_RESTART, BATCH_RESCHEDULE)],
+        "groups": [_group(job.name, 1, _with_steps(profile, task), CRON_RESTART, BATCH_RESCHEDULE)],
     }
 
 

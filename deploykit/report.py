@@ -15,6 +15,8 @@ from deploykit.errors import FieldPath, Problem, format_path
 WARNINGS: dict[str, str] = {
     "single-replica": "one pod or allocation: every drain or node restart takes the app down",
     "concurrent-prestart": "prestart steps run in every pod or allocation, concurrently",
+    "replicas-ignored": "replicas given where an autoscaler sets the count",
+    "sync-workers": "gunicorn's sync workers: one request at a time per worker, slow clients unbuffered",
     "same-probe-path": "liveness and readiness probe the same path",
     "plain-http": "a public host served over plain HTTP",
     "no-route": "no proxy host: the app gets no route and no published port",
@@ -30,6 +32,8 @@ WARNINGS: dict[str, str] = {
     "same-node-trust": "forwarded headers trusted from Traefik on the same node only",
     "startup-beyond-deadline": "a start-up budget longer than the deployment's healthy deadline",
     "database-egress": "a database secret while the NetworkPolicy allows no egress besides DNS",
+    # No longer raised (every target now enforces a run's time limit); kept so profiles accepting it stay valid.
+    "no-run-time-limit": "a job timeout the target cannot enforce",
 }
 
 

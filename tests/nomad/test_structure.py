@@ -121,9 +121,9 @@ def test_tasks_prestart_first_then_one_hardened_app_process(parse_hcl):
         assert config["cap_drop"] == ["ALL"]
         assert config["security_opt"] == ["no-new-privileges"]
         assert config["pids_limit"] == 1024
-        # tmp_size, 1Gi by default.
+        # tmp_size, 1Gi by default, cut to the task's memory (300M): a tmpfs is memory charged to the task.
         assert config["mount"] == [
-            {"type": "tmpfs", "target": "/tmp", "readonly": False, "tmpfs_options": [{"size": 1073741824}]}
+            {"type": "tmpfs", "target": "/tmp", "readonly": False, "tmpfs_options": [{"size": 300000000}]}
         ]
         assert "privileged" not in config and "network_mode" not in config
         assert (task["driver"], task["user"], task["kill_timeout"]) == ("docker", "10001:10001", "30s")

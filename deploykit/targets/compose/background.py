@@ -48,7 +48,7 @@ def build_process_service(profile: Profile, process: BackgroundProcess) -> dict:
         **_no_image_healthcheck(),
         "restart": "unless-stopped",
         "stop_grace_period": f"{profile.shutdown_seconds}s",
-        **hardening(run_as(profile), profile.tmp_bytes),
+        **hardening(run_as(profile), profile.tmp_bytes, process.memory_bytes),
         **limits(process.memory_bytes, process.cpu_millicores, PIDS_PER_PROCESS, replicas=process.replicas),
     }
     service |= metadata(profile, annotations=True)
@@ -68,7 +68,7 @@ def build_scheduler_service(profile: Profile, jobs: list[ScheduledJob]) -> dict:
         **_no_image_healthcheck(),
         "restart": "unless-stopped",
         "stop_grace_period": f"{profile.shutdown_seconds}s",
-        **hardening(run_as(profile), profile.tmp_bytes),
+        **hardening(run_as(profile), profile.tmp_bytes, SCHEDULER_BYTES + sum(job.memory_bytes for job in jobs)),
         **limits(
             SCHEDULER_BYTES + sum(job.memory_bytes for job in jobs),
             sum(job.cpu_millicores for job in jobs),

@@ -108,6 +108,7 @@ def build_app_service(profile: Profile, traefik_labels: dict[str, str], trusted_
     server = profile.web_server
     unit = launch(profile, trusted_subnet)
     count = unit.workers
+    memory = server.unit_memory(profile.memory_bytes, count)
     service: dict = {
         "image": profile.image,
         "command": [literal(argument) for argument in [*profile.command, *server.arguments(unit)]],
@@ -117,9 +118,9 @@ def build_app_service(profile: Profile, traefik_labels: dict[str, str], trusted_
         **({"expose": [str(extra.port) for extra in profile.ports]} if profile.ports else {}),
         "restart": "unless-stopped",
         "stop_grace_period": f"{profile.shutdown_seconds}s",
-        **hardening(run_as(profile), profile.tmp_bytes),
+        **hardening(run_as(profile), profile.tmp_bytes, memory),
         **limits(
-            server.unit_memory(profile.memory_bytes, count),
+            memory,
             profile.cpu_millicores * count,
             PIDS_PER_WORKER * (count + 1),
             replicas=None if server.forks_workers else workers(profile),
@@ -150,7 +151,7 @@ def build_step_service(profile: Profile, index: int, step: PrestartStep) -> dict
         "command": [literal(argument) for argument in step.command],
         **common(profile, profile.env),
         "restart": "no",
-        **hardening(run_as(profile), profile.tmp_bytes),
+        **hardening(run_as(profile), profile.tmp_bytes, profile.memory_bytes),
         **limits(profile.memory_bytes, profile.cpu_millicores, STEP_PIDS),
     }
     service |= metadata(profile, annotations=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from deploykit.servers import SYNC_WORKERS_MESSAGE, serves_one_request_at_a_time
 from deploykit.spec.background import background_processes, scheduled_jobs
 from deploykit.targets.k8s.versions import requirement, supports
 
@@ -22,6 +23,8 @@ RESERVED_COMPONENTS = {"server": "the web server's pods", "prestart": "the prest
 
 def check(profile: Profile, report: Report) -> None:
     """Errors and warnings for `profile` on Kubernetes (see deploykit.targets.Target)."""
+    if serves_one_request_at_a_time(profile.command):
+        report.warn(("command",), SYNC_WORKERS_MESSAGE, code="sync-workers")
     options = profile.k8s
     for field in ("processes", "cron"):
         for name in getattr(profile, field):
@@ -35,6 +38,13 @@ def check(profile: Profile, report: Report) -> None:
     autoscaling = options.autoscaling
     if autoscaling is not None and autoscaling.min_replicas > autoscaling.max_replicas:
         report.error(("k8s", "autoscaling", "min_replicas"), "must not exceed k8s.autoscaling.max_replicas")
+    if autoscaling is not None and "replicas" in profile.model_fields_set:
+        report.warn(
+            ("replicas",),
+            f"ignored on Kubernetes with k8s.autoscaling: the HorizontalPodAutoscaler keeps between "
+            f"{autoscaling.min_replicas} and {autoscaling.max_replicas} pods (the Deployment has no replicas)",
+            code="replicas-ignored",
+        )
     if profile.health.liveness == profile.health.readiness:
         report.warn(
             ("health",),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from deploykit.servers import SYNC_WORKERS_MESSAGE, serves_one_request_at_a_time
 from deploykit.spec.background import background_processes, scheduled_jobs
 from deploykit.spec.names import is_local_host
 from deploykit.targets.nomad.interpolation import runtime_reference_problem
@@ -20,6 +21,8 @@ TRAEFIK_JOB = "traefik"
 
 def check(profile: Profile, report: Report) -> None:
     """Errors and warnings for `profile` on Nomad (see deploykit.targets.Target)."""
+    if serves_one_request_at_a_time(profile.command):
+        report.warn(("command",), SYNC_WORKERS_MESSAGE, code="sync-workers")
     options = profile.nomad
     # Nomad refuses a healthy_deadline at or past progress_deadline: the deployment would fail first.
     if options.min_healthy_seconds >= options.healthy_deadline_seconds:

@@ -119,6 +119,7 @@ def _task(
     ports: list[str] | None = None,
 ) -> dict:
     """A hardened docker task running `command` as one process (`command` + `args`, the image's CMD replaced)."""
+    memory = profile.memory_bytes if memory_bytes is None else memory_bytes
     return {
         "name": name,
         "prestart": prestart,
@@ -132,14 +133,11 @@ def _task(
         else [PORT_LABEL, *(extra.name for extra in profile.ports)],
         "env": env,
         "templates": templates(profile),
-        "resources": _resources(
-            profile,
-            profile.memory_bytes if memory_bytes is None else memory_bytes,
-            profile.cpu_millicores if cpu_millicores is None else cpu_millicores,
-        ),
+        "resources": _resources(profile, memory, profile.cpu_millicores if cpu_millicores is None else cpu_millicores),
         "user": f"{profile.build.uid}:{profile.build.uid}",
         "pids_limit": PIDS_LIMIT,
-        "tmp_size": profile.tmp_bytes,
+        # A tmpfs is memory charged to the task: never larger than the task's memory.
+        "tmp_size": min(profile.tmp_bytes, memory),
         "kill_timeout": _seconds(profile.shutdown_seconds),
         "shutdown_delay": None,
         "service": None,

@@ -61,7 +61,7 @@ job "items-api" {
           readonly = false
 
           tmpfs_options {
-            size = 1073741824
+            size = 268435456
           }
         }
       }
@@ -107,7 +107,7 @@ job "items-api" {
           readonly = false
 
           tmpfs_options {
-            size = 1073741824
+            size = 268435456
           }
         }
       }

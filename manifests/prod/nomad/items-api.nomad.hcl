@@ -62,7 +62,7 @@ job "items-api" {
           readonly = false
 
           tmpfs_options {
-            size = 1073741824
+            size = 536870912
           }
         }
       }
@@ -108,7 +108,7 @@ job "items-api" {
           readonly = false
 
           tmpfs_options {
-            size = 1073741824
+            size = 536870912
           }
         }
       }

@@ -63,7 +63,7 @@ job "items-api" {
           readonly = false
 
           tmpfs_options {
-            size = 1073741824
+            size = 268435456
           }
         }
       }
@@ -109,7 +109,7 @@ job "items-api" {
           readonly = false
 
           tmpfs_options {
-            size = 1073741824
+            size = 268435456
           }
         }
       }

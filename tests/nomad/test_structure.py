@@ -153,6 +153,7 @@ def test_secrets_come_from_nomad_variables_never_literals(parse_hcl):
             "destination": "secrets/app.env",
             "env": True,
             "change_mode": "restart",
+            "splay": "300s",
         }
     ]
     assert set(app["env"][0]) == {"FORWARDED_ALLOW_IPS", "LOG_LEVEL"}
@@ -174,6 +175,7 @@ def test_secret_files_are_one_template_per_key_owned_by_the_app_user(parse_hcl):
             "destination": "secrets/items-db__url",
             "env": False,
             "change_mode": "restart",
+            "splay": "300s",
             "perms": "0400",
             "uid": 10001,
             "gid": 10001,
@@ -183,6 +185,7 @@ def test_secret_files_are_one_template_per_key_owned_by_the_app_user(parse_hcl):
             "destination": "secrets/mail__password",
             "env": False,
             "change_mode": "restart",
+            "splay": "300s",
             "perms": "0400",
             "uid": 10001,
             "gid": 10001,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from deploykit.servers import SYNC_WORKERS_MESSAGE, serves_one_request_at_a_time
+from deploykit.spec.background import YACRON
 from deploykit.spec.names import is_local_host
 from deploykit.targets.compose import naming
 from deploykit.targets.compose.background import SCHEDULER
@@ -35,6 +36,14 @@ def check(profile: Profile, report: Report) -> None:
         )
     _check_service_names(profile, report)
     _check_volumes(profile, report)
+    if profile.cron and "dockerfile" not in profile.target_names:
+        report.warn(
+            ("cron",),
+            f"the scheduler runs yacron from {YACRON}, which only deploykit's Dockerfile installs: this "
+            "environment's image is built elsewhere (no dockerfile target), so unless it provides yacron there "
+            "the scheduler exits and no job runs",
+            code="scheduler-needs-yacron",
+        )
     proxy = profile.proxy
     if proxy is None or proxy.host is None:
         report.warn(

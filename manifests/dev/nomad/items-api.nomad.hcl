@@ -76,6 +76,7 @@ job "items-api" {
         destination = "secrets/app.env"
         env         = true
         change_mode = "restart"
+        splay       = "300s"
       }
 
       resources {
@@ -122,6 +123,7 @@ job "items-api" {
         destination = "secrets/app.env"
         env         = true
         change_mode = "restart"
+        splay       = "300s"
       }
 
       resources {

@@ -77,6 +77,7 @@ job "items-api" {
         destination = "secrets/app.env"
         env         = true
         change_mode = "restart"
+        splay       = "300s"
       }
 
       resources {
@@ -123,6 +124,7 @@ job "items-api" {
         destination = "secrets/app.env"
         env         = true
         change_mode = "restart"
+        splay       = "300s"
       }
 
       resources {

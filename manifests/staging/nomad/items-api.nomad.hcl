@@ -78,6 +78,7 @@ job "items-api" {
         destination = "secrets/app.env"
         env         = true
         change_mode = "restart"
+        splay       = "300s"
       }
 
       resources {
@@ -124,6 +125,7 @@ job "items-api" {
         destination = "secrets/app.env"
         env         = true
         change_mode = "restart"
+        splay       = "300s"
       }
 
       resources {

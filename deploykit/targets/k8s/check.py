@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from deploykit.servers import SYNC_WORKERS_MESSAGE, serves_one_request_at_a_time
 from deploykit.spec.background import background_processes, scheduled_jobs
+from deploykit.targets.k8s.gateway import http_listener
 from deploykit.targets.k8s.versions import requirement, supports
 
 if TYPE_CHECKING:
@@ -76,7 +77,8 @@ def check(profile: Profile, report: Report) -> None:
 def _check_database_egress(profile: Profile, report: Report) -> None:
     """A secret that reads like a database address, while the NetworkPolicy lets the pods reach
     nothing but DNS: the migration and the app would time out connecting to it."""
-    if profile.network.egress or profile.k8s.network_policy.egress:
+    policy = profile.k8s.network_policy
+    if not policy.enabled or profile.network.egress or policy.egress:
         return
     for name in sorted(profile.secrets):
         if DATABASE_VARIABLE.search(name):
@@ -128,11 +130,13 @@ def _check_gateway_routing(profile: Profile, report: Report) -> None:
             because_of=("k8s", "routing"),
         )
         return
-    if gateway.http_section_name is not None and gateway.http_section_name == gateway.section_name:
+    listener = http_listener(gateway)
+    if listener is not None and listener == gateway.section_name:
         report.error(
             ("k8s", "gateway", "http_section_name"),
             "must differ from k8s.gateway.section_name: the plain-HTTP listener redirects, the HTTPS one serves",
         )
+
     if gateway.listener_set:
         if proxy.tls == "none":
             report.error(

@@ -368,7 +368,11 @@ def test_the_traefik_system_job_keeps_restarting_instead_of_failing(parse_hcl):
 def test_output_files_and_stdout(parse_hcl, tmp_path):
     data = with_changes(nomad={"forwarded_allow_ips": "10.10.0.0/24", "proxy": "job"})
     rendering, _ = render(data)
-    assert [file.path for file in rendering.files] == ["items-api.nomad.hcl", "traefik.nomad.hcl"]
+    assert [file.path for file in rendering.files] == [
+        "items-api.nomad.hcl",
+        "traefik.nomad.hcl",
+        "items-api-variables.policy.hcl",
+    ]
     assert rendering.stdout == rendering.files[0].content + "\n" + rendering.files[1].content
     again, _ = render(data)
     assert again == rendering

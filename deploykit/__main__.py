@@ -1,3 +1,3 @@
-from deploykit.entry import console
+from deploykit.cli import console
 
 console()

@@ -3,10 +3,12 @@
 Run from the repository root: `python scripts/benchmark.py` (about a minute). It prints one table:
 
 - cold `deploykit render k8s --env prod` against `kubectl kustomize manifests/prod/k8s`, whole processes,
-  interleaved (one of each, in turn) so that both see the same machine load; medians. Twice: with the
-  render cache off (a profile never rendered before) and on (an unchanged profile, as on most syncs);
-- `render all` and `check` over 10, 50 and 200 generated environments (the bundled base plus prod-like
-  profiles, 4 targets each), medians, and the time per environment, which stays flat when cost is linear;
+  interleaved (one of each, in turn) so that both see the same machine load; medians. Every render
+  loads its profile (there is no cache), so this is also the figure for a profile never rendered before;
+- `explain --env prod` and `validate --env prod` the same way, with their ratio to the render;
+- `render all` and `check` over 50, 200 and 1,000 generated environments (the bundled base plus
+  prod-like profiles, 4 targets each), medians, and the time per environment, which stays flat when
+  cost is linear;
 - the peak resident memory of each command.
 
 Two reference rows show the floor under any render of a new profile: the interpreter starting, and
@@ -17,7 +19,7 @@ deploykit's bytecode is compiled first, as pip does on install: a checkout run w
 PYTHONDONTWRITEBYTECODE set (as some CI images do) would otherwise compile every module in every process.
 
 It is a benchmark, not a test: nothing here asserts a time. CI runs it once with `--sizes 2 --runs 1` to
-prove it works. `--imports` adds the ten most expensive imports of an uncached render.
+prove it works. `--imports` adds the ten most expensive imports of a render.
 
 A second table times loading profiles of 1k, 10k and 100k keys (`--loading-keys`; 100k keys come close
 to the 1 MiB limit) in this process, with the outcome: loading stays linear below the reader's bounds
@@ -41,7 +43,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-RENDER = [sys.executable, "-m", "deploykit", "render", "k8s", "--env", "prod"]
+DEPLOYKIT = [sys.executable, "-m", "deploykit"]
+RENDER = [*DEPLOYKIT, "render", "k8s", "--env", "prod"]
+# Measured like the render; the table gives each one's ratio to the render too.
+BESIDE_THE_RENDER = (
+    ("explain --env prod", [*DEPLOYKIT, "explain", "--env", "prod"]),
+    ("validate --env prod", [*DEPLOYKIT, "validate", "--env", "prod"]),
+)
 KUSTOMIZE = ["kubectl", "kustomize", "manifests/prod/k8s"]
 # What every render of a new profile pays before deploykit's own work: the interpreter, then pydantic's
 # import and its first model (which imports the schema machinery that `from pydantic import BaseModel`
@@ -96,22 +104,20 @@ class ColdStart:
         return median(self.deploykit) / median(self.kustomize)
 
 
-def cold_start(runs: int, cache_dir: Path) -> list[ColdStart]:
-    """Interleaved medians of `render k8s --env prod` (cache off, then cache on), and of the floors, each
+def cold_start(runs: int) -> list[ColdStart]:
+    """Interleaved medians of `render k8s --env prod`, `explain` and `validate`, and of the floors, each
     against `kubectl kustomize`."""
     compileall.compile_dir(REPO / "deploykit", quiet=1)
-    cases = [
-        ("render k8s --env prod (new profile: cache off)", RENDER, environment(DEPLOYKIT_CACHE="off")),
-        ("render k8s --env prod (unchanged: cache hit)", RENDER, environment(DEPLOYKIT_CACHE_DIR=str(cache_dir))),
-        *((label, command, environment()) for label, command in FLOORS),
-    ]
+    # The compiled spec validator, as an install has it (setup-machine.sh, or the first load, builds it).
+    subprocess.run([sys.executable, "-m", "deploykit.spec.compiler"], cwd=REPO, env=environment(), check=True)
+    cases = [("render k8s --env prod", RENDER), *BESIDE_THE_RENDER, *FLOORS]
     results = []
-    for label, command, env in cases:
-        measure(command, REPO, env)  # warms the OS file cache, and fills the render cache for the second case
+    for label, command in cases:
+        measure(command, REPO, environment())  # warms the OS file cache
         ours, theirs = [], []
         for _ in range(runs):
-            ours.append(measure(command, REPO, env))
-            theirs.append(measure(KUSTOMIZE, REPO, env))
+            ours.append(measure(command, REPO, environment()))
+            theirs.append(measure(KUSTOMIZE, REPO, environment()))
         results.append(ColdStart(label, ours, theirs))
     return results
 
@@ -142,7 +148,7 @@ class Scaling:
 
 
 def scaling(sizes: list[int], runs: int) -> list[Scaling]:
-    """`render all -q` and `check` over generated profiles of each size (cache irrelevant: neither uses it)."""
+    """`render all -q` and `check` over generated profiles of each size."""
     results = []
     for size in sizes:
         with tempfile.TemporaryDirectory(prefix="deploykit-bench-") as scratch:
@@ -164,11 +170,11 @@ def scaling(sizes: list[int], runs: int) -> list[Scaling]:
 
 
 def import_breakdown(top: int) -> list[tuple[int, str]]:
-    """(cumulative microseconds, module) for the most expensive top-level imports of an uncached render."""
+    """(cumulative microseconds, module) for the most expensive top-level imports of a render."""
     result = subprocess.run(
         [sys.executable, "-X", "importtime", *RENDER[1:]],
         cwd=REPO,
-        env=environment(DEPLOYKIT_CACHE="off"),
+        env=environment(),
         check=True,
         capture_output=True,
         text=True,
@@ -199,10 +205,12 @@ def table(cold: list[ColdStart], scaled: list[Scaling], runs: int) -> str:
         "| measurement | command | kubectl kustomize | ratio | peak RSS |",
         "|---|---|---|---|---|",
     ]
+    render = cold[0]
     for result in cold:
+        beside = f" ({result.ratio / render.ratio:.2f}x the render)" if result.label in dict(BESIDE_THE_RENDER) else ""
         lines.append(
-            f"| {result.label} | {median(result.deploykit) * 1000:.0f} ms | {median(result.kustomize) * 1000:.0f} ms "
-            f"| {result.ratio:.2f}x | {peak(result.deploykit):.0f} MiB |"
+            f"| {result.label}{beside} | {median(result.deploykit) * 1000:.0f} ms "
+            f"| {median(result.kustomize) * 1000:.0f} ms | {result.ratio:.2f}x | {peak(result.deploykit):.0f} MiB |"
         )
     lines += [
         "",
@@ -285,7 +293,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=11, help="processes per figure (default 11)")
     parser.add_argument(
-        "--sizes", default="10,50,200", help="environment counts for render all and check (default 10,50,200)"
+        "--sizes", default="50,200,1000", help="environment counts for render all and check (default 50,200,1000)"
     )
     parser.add_argument("--imports", action="store_true", help="also list the most expensive imports")
     parser.add_argument(
@@ -300,12 +308,11 @@ def main() -> None:
     if shutil.which("kubectl") is None:
         raise SystemExit("kubectl is not on PATH: the cold start is measured against `kubectl kustomize`")
     sizes = [int(size) for size in args.sizes.split(",") if size]
-    with tempfile.TemporaryDirectory(prefix="deploykit-bench-cache-") as cache_dir:
-        cold = cold_start(args.runs, Path(cache_dir))
+    cold = cold_start(args.runs)
     scaled = scaling(sizes, max(1, min(args.runs, 5)))
     print(table(cold, scaled, args.runs))
     if args.imports:
-        print("\nimport time of an uncached render (cumulative ms):")
+        print("\nimport time of a render (cumulative ms):")
         for microseconds, module in import_breakdown(10):
             print(f"  {microseconds / 1000:7.1f}  {module}")
     print()

@@ -125,8 +125,14 @@ else
   cp "$npm_hcl_reader/package-lock.json" "$npm_hcl_reader/.installed.lock"
 fi
 
-# --- the project with its test and lint dependencies, into the interpreter the tests run with.
-log "$python -m pip install -e '.[cluster,test,lint]'"
+# --- the project with its test and lint dependencies, into the interpreter the tests run with: every
+# package at the version and hashes requirements.lock pins (scripts/lock.sh writes it), then deploykit
+# itself without resolving anything again.
 cd "$repo_root"
-"$python" -m pip install -q --root-user-action=ignore -e '.[cluster,test,lint]'
+log "$python -m pip install --require-hashes -r requirements.lock"
+"$python" -m pip install -q --root-user-action=ignore --require-hashes -r requirements.lock
+log "$python -m pip install --no-deps -e ."
+"$python" -m pip install -q --root-user-action=ignore --no-deps -e .
+# The compiled spec validator, built now as the package's owner (otherwise the first load builds it).
+"$python" -m deploykit.spec.compiler || log "no compiled validator (the reason is above): profiles load through the models"
 log "done"

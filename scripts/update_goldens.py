@@ -2,8 +2,7 @@
 
 Golden files are outputs committed so that reviews see what a change does: the rendered example
 profiles (manifests/), `explain` for each bundled environment (tests/golden/explain/), the JSON
-Schema (deploykit.schema.json), the field reference (docs/reference.md) and the compiled spec schema
-(deploykit/spec/compiled_schema.py, written first: loading uses it). tests/test_goldens.py
+Schema (deploykit.schema.json) and the field reference (docs/reference.md). tests/test_goldens.py
 fails when any of them differs from what the code produces; this script is the one way to refresh
 them all:
 
@@ -18,7 +17,6 @@ import contextlib
 import io
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -55,16 +53,9 @@ def generated_files() -> dict[str, list[str]]:
     return files
 
 
-def generated_sources() -> dict[str, Callable[[], str]]:
-    """Golden files that are Python source (relative to the repository), and the function that writes each."""
-    from deploykit.spec import compiler
-
-    return {"deploykit/spec/compiled_schema.py": compiler.source}
-
-
 def stale() -> list[str]:
     """The golden files that differ from what the code produces now (manifests/ as one entry)."""
-    found = [name for name, source in generated_sources().items() if _read(REPO / name) != source()]
+    found = []
     for name, command in generated_files().items():
         code, out, err = run(*command)
         if code != 0:
@@ -83,8 +74,6 @@ def _read(path: Path) -> str | None:
 
 def update() -> None:
     """Write every golden file."""
-    for name, source in generated_sources().items():
-        (REPO / name).write_text(source(), encoding="utf-8", newline="\n")
     for name, command in generated_files().items():
         code, out, err = run(*command)
         if code != 0:

@@ -42,22 +42,21 @@ def run_cli(
     cwd: Path = REPO,
     env: Mapping[str, str] | None = None,
     stdin: str | None = None,
-    via_typer: bool = False,
+    whole_app: bool = False,
 ) -> CliResult:
     """`deploykit ARGS` in this process, in `cwd`, with `env` added to the environment.
 
-    The same code path as the console script (the fast path for render and check, else typer's argument
-    parsing; the error handler, exit codes), without a Python start-up per call; `run_installed` covers
-    the entry point itself. `via_typer` skips the fast path, to prove both read arguments alike.
+    The same code path as the console script (typer's argument parsing of the narrowed app, the error
+    handler, exit codes), without a Python start-up per call; `run_installed` covers the entry point
+    itself. `whole_app` parses with every command declared, to prove the narrowed app reads alike.
     """
-    from deploykit.cli import app
-    from deploykit.entry import main
+    from deploykit.cli import app, main
 
     stdout, stderr = io.StringIO(), io.StringIO()
     code = 0
     with _redirected(stdout, stderr, io.StringIO(stdin or "")), _working_directory(cwd), _environment(env or {}):
         try:
-            if via_typer:
+            if whole_app:
                 app(args=list(args), prog_name="deploykit", standalone_mode=True)
             else:
                 main(list(args))

@@ -48,32 +48,18 @@ def run(
 ) -> int:
     """Render one target to stdout, or as files into `output_dir`; warnings go to stderr.
 
-    An unchanged profile is answered from the render cache (rendercache.py) without loading the spec.
     `output_dir` is refused when it holds another target's rendering, unless `replace_other_target`.
     """
-    from deploykit import rendercache
-    from deploykit.rendering import RenderedFile
+    from deploykit import pipeline
+    from deploykit.commands.common import warning_lines
 
-    question = rendercache.Question(choice.path(), target, choice.assignments)
-    answer = rendercache.lookup(question)
-    if answer is None:
-        from deploykit import pipeline
-        from deploykit.commands.common import warning_lines
-
-        loaded = choice.load()
-        result = pipeline.render(loaded, target)
-        answer = rendercache.CachedRender(
-            result.rendering.stdout,
-            tuple((file.path, file.content) for file in result.rendering.files),
-            tuple(warning_lines(loaded, [result])),
-        )
-        rendercache.store(question, loaded.source.chain, answer)
-    report_warnings(answer.warnings, strict)
+    loaded = choice.load()
+    result = pipeline.render(loaded, target)
+    report_warnings(tuple(warning_lines(loaded, [result])), strict)
     if output_dir is None:
-        sys.stdout.write(answer.stdout)
+        sys.stdout.write(result.rendering.stdout)
     else:
         from deploykit import output  # only when writing: stdout renders skip its imports
 
-        files = tuple(RenderedFile(path, content) for path, content in answer.files)
-        output.write_directory(output_dir, files, target, replace_other_target)
+        output.write_directory(output_dir, result.rendering.files, target, replace_other_target)
     return 0

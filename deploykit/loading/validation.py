@@ -63,6 +63,7 @@ def validate(source: MergedProfile) -> LoadedProfile:
     profile = compiled.validate(source.data)
     if profile is None:
         profile = _validate_with_models(source)
+        compiled.build_if_missing()  # only once the models accepted it: a profile in error stays quick
     loaded = LoadedProfile(profile, source)
     broken = [loaded.error(problem) for problem in checks.problems(profile)]
     if broken:

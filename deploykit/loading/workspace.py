@@ -1,8 +1,8 @@
 """The layout of a deploykit project: profiles/<name>.yaml in, manifests/<env>/<target>/ out.
 
 `--env NAME` means one thing everywhere: the profile in profiles/ that declares `environment: NAME`.
-By convention that is profiles/NAME.yaml, which is tried first (the render cache can then answer
-without loading anything); otherwise every profile is read to find it. Without `--profiles`, the
+By convention that is profiles/NAME.yaml, which is tried first (so that one render reads one
+profile chain); otherwise every profile is read to find it. Without `--profiles`, the
 profiles/ directory is looked for in the working directory and then in each parent, as git looks
 for .git, and manifests/ is its sibling.
 """

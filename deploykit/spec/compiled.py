@@ -1,20 +1,24 @@
 """Validating a profile without importing pydantic: the spec models' own core schema, run by pydantic-core.
 
 Importing pydantic and building the spec models takes longer than the rest of a render put together
-(README, "Benchmarks"). So `scripts/update_goldens.py` writes the core schema that pydantic builds from
-the models into compiled_schema.py (compiler.py), with each model replaced by a view class: a plain
-class carrying the model's fields and its derived properties (derived.py). Loading a profile runs that
-schema with pydantic-core alone; the checks it calls are the models' own (values.py, names.py, ...).
+(README, "Benchmarks"). So the core schema pydantic builds from the models is written, as Python
+source, into BUILT_SCHEMA beside this file (compiler.py), with each model replaced by a view class: a
+plain class carrying the model's fields and its derived properties (derived.py). Loading a profile
+runs that schema with pydantic-core alone; the checks it calls are the models' own (values.py, ...).
 
-The spec models stay the definition. The compiled form is only a shortcut for profiles they accept:
-anything it refuses is validated again by the models, whose errors are the ones reported. It is used
-only while the files it was compiled from, pydantic and pydantic-core are the ones it was compiled with
-(their fingerprint, below): an edited checkout that was not regenerated, or another pydantic, loads
-through the models, correctly and slower. The tests hold it to the models on every bundled and
-generated profile, and `update_goldens.py --check` fails when it is stale.
+Nothing of it is committed. It is built from the models on first use: a profile loaded through the
+models (none built yet, or a stale one) builds it afterwards, when this process may write beside the
+package's own files as their owner; `python -m deploykit.spec.compiler` builds it at install time. It
+is used only while it is trusted (a regular file, owned like this package's files, in a directory only
+their owner may write: code is never imported from a place another user could write) and current:
+its first line records the files it was built from (the modules importing the spec models loads) and a
+fingerprint of them with pydantic's and pydantic-core's versions. A new pydantic or an edited spec
+module takes the models path for one load, which rebuilds it; editing any other module changes
+nothing. `deploykit --version` says which path this install takes and why (`status`).
 
-Views support the part of pydantic's model interface deploykit uses; anything else fails loudly, and
-every load in the test suite goes through views.
+The spec models stay the definition: anything the compiled schema refuses is validated again by the
+models, whose errors are the ones reported. Views support the part of pydantic's model interface
+deploykit uses; anything else fails loudly, and every load in the test suite goes through views.
 """
 
 from __future__ import annotations
@@ -23,7 +27,11 @@ import copy
 import functools
 import hashlib
 import importlib.util
+import json
+import os
+import stat
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,8 +42,15 @@ if TYPE_CHECKING:
 
     from deploykit.spec.model import Profile
 
-# The directory holding the deploykit package: compiled_schema.SOURCES are relative to it.
+# The directory holding the deploykit package: the sources a built schema names are relative to it.
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+# The built schema, as a module of this package (git ignores it).
+BUILT_MODULE = "deploykit.spec._built_schema"
+BUILT_SCHEMA = Path(__file__).resolve().with_name("_built_schema.py")
+# The first line of BUILT_SCHEMA: this prefix, then JSON with "fingerprint", "sources" and "unsupported"
+# (why the models cannot be compiled, or null).
+HEADER_PREFIX = "# deploykit built spec schema: "
+_HEADER_LIMIT = 64 * 1024
 
 
 class SpecView:
@@ -130,8 +145,7 @@ def max_length(value: Any, max_length: int) -> Any:
 def validate(data: Any) -> Profile | None:
     """`data` as a validated profile, or None when the compiled schema cannot say (the models then decide).
 
-    None means: `data` is refused (the models word the errors), or this pydantic-core is not the one the
-    schema was compiled by.
+    None means: `data` is refused (the models word the errors), or no current, trusted schema is built.
     """
     validator = _validator()
     if validator is None:
@@ -145,17 +159,114 @@ def validate(data: Any) -> Profile | None:
     return profile
 
 
+@dataclass(frozen=True)
+class Status:
+    """Which path loading takes: `compiled` (BUILT_SCHEMA) or the models, and why."""
+
+    compiled: bool
+    reason: str
+    # Whether this process may (re)build BUILT_SCHEMA: it is missing or stale, and the place is ours.
+    buildable: bool = False
+
+    def describe(self) -> str:
+        return f"{'compiled schema' if self.compiled else 'spec models (slower start)'}: {self.reason}"
+
+
+def status() -> Status:
+    """Whether BUILT_SCHEMA is there, trusted and current for these sources and this pydantic."""
+    try:
+        owner = os.stat(__file__).st_uid
+    except OSError as exc:
+        return Status(False, f"cannot inspect the package: {exc.strerror}")
+    untrusted = _untrusted_place(owner)
+    if untrusted is not None:
+        return Status(False, untrusted)
+    ours = os.geteuid() == owner
+    header = _read_header()
+    if header is None or not isinstance(header.get("sources"), list):
+        return Status(False, f"{BUILT_SCHEMA} is not built {_next_load(ours, owner)}", buildable=ours)
+    if fingerprint(header["sources"]) != header.get("fingerprint"):
+        why = "was built for another pydantic or other spec modules"
+        return Status(False, f"{BUILT_SCHEMA} {why} {_next_load(ours, owner)}", buildable=ours)
+    if header.get("unsupported"):
+        return Status(False, f"the spec models cannot be compiled: {header['unsupported']}")
+    import pydantic_core
+
+    return Status(True, f"{BUILT_SCHEMA} (pydantic-core {pydantic_core.__version__})")
+
+
+def _next_load(ours: bool, owner: int) -> str:
+    if ours:
+        return "(the next profile loaded builds it)"
+    return f"(only the package's owner, uid {owner}, may build it: `python -m deploykit.spec.compiler` as that user)"
+
+
+def _untrusted_place(owner: int) -> str | None:
+    """Why BUILT_SCHEMA must be neither imported nor written, or None: it is trusted when owned like this
+    package's own files, in a directory only that owner can write."""
+    built: os.stat_result | None
+    try:
+        directory = os.stat(BUILT_SCHEMA.parent)
+        try:
+            built = os.lstat(BUILT_SCHEMA)
+        except FileNotFoundError:
+            built = None
+    except OSError as exc:
+        return f"cannot inspect {exc.filename}: {exc.strerror}"
+    if directory.st_uid != owner or directory.st_mode & 0o022:
+        return f"{BUILT_SCHEMA.parent} may be written by users other than the package's owner"
+    if built is not None and (not stat.S_ISREG(built.st_mode) or built.st_uid != owner or built.st_mode & 0o022):
+        return f"{BUILT_SCHEMA} is not a regular file that only the package's owner may write"
+    return None
+
+
+def _read_header() -> dict[str, Any] | None:
+    try:
+        with open(BUILT_SCHEMA, encoding="utf-8") as file:
+            line = file.readline(_HEADER_LIMIT)
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not line.startswith(HEADER_PREFIX):
+        return None
+    try:
+        header = json.loads(line.removeprefix(HEADER_PREFIX))
+    except ValueError:
+        return None
+    return header if isinstance(header, dict) else None
+
+
 @functools.cache
 def _validator() -> SchemaValidator | None:
+    if not status().compiled:
+        return None
+    import importlib
+
     import pydantic_core
 
     try:
-        from deploykit.spec import compiled_schema
-    except (ImportError, AttributeError):  # compiled before a module or function it names was renamed
+        built = importlib.import_module(BUILT_MODULE)
+    except (ImportError, AttributeError):  # built before a module or function it names was renamed
         return None
-    if fingerprint(compiled_schema.SOURCES) != compiled_schema.FINGERPRINT:
-        return None
-    return pydantic_core.SchemaValidator(compiled_schema.SCHEMA)
+    return pydantic_core.SchemaValidator(built.SCHEMA)
+
+
+def build_if_missing() -> None:
+    """Build BUILT_SCHEMA from the spec models when it is missing or stale and this process may write it.
+
+    Called after a profile was loaded through the models (so pydantic is imported already). A failure to
+    write leaves loading on the models path; it never fails the command.
+    """
+    if _validator() is not None or not status().buildable:
+        return
+    import subprocess
+
+    from deploykit.spec import compiler
+
+    try:
+        compiler.build()
+    except (OSError, subprocess.SubprocessError):  # a read-only or full disk; the probe interpreter failing
+        return
+    _validator.cache_clear()
 
 
 def fingerprint(sources: Iterable[str]) -> str | None:
@@ -168,7 +279,7 @@ def fingerprint(sources: Iterable[str]) -> str | None:
         return None
     digest = hashlib.sha256(pydantic_core.__version__.encode())
     try:
-        for path in (*(PACKAGE_ROOT / source for source in sources), Path(spec.origin).with_name("version.py")):
+        for path in (*(PACKAGE_ROOT / str(source) for source in sources), Path(spec.origin).with_name("version.py")):
             content = path.read_bytes()
             digest.update(f"{path.name}:{len(content)}:".encode() + content)
     except OSError:

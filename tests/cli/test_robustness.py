@@ -19,18 +19,6 @@ def test_a_fifo_given_as_a_profile_is_refused_not_read(tmp_path: Path, args: tup
     assert result.stderr == "error: fifo:1:1: is not a regular file (a FIFO, socket or device); give a profile file\n"
 
 
-def test_a_cached_profile_replaced_by_a_fifo_is_not_read_from_the_cache(tmp_path: Path):
-    profile = tmp_path / "profile.yaml"
-    profile.write_text(BASE)
-    cache = {"DEPLOYKIT_CACHE_DIR": str(tmp_path / "cache")}
-    assert run_cli("render", "k8s", "-p", "profile.yaml", cwd=tmp_path, env=cache).returncode == 0
-    profile.unlink()
-    os.mkfifo(profile)
-    result = run_cli("render", "k8s", "-p", "profile.yaml", cwd=tmp_path, env=cache)
-    assert (result.returncode, result.stdout) == (2, "")
-    assert result.stderr.endswith("is not a regular file (a FIFO, socket or device); give a profile file\n")
-
-
 def test_an_absolute_profiles_directory_is_named_as_given(tmp_path: Path):
     result = run_cli("validate", "--env", "prod", "--profiles", str(tmp_path / "nowhere"), cwd=tmp_path)
     assert (result.returncode, result.stderr) == (2, f"error: profiles directory {tmp_path / 'nowhere'} not found\n")

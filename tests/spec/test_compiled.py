@@ -1,13 +1,18 @@
-"""The compiled spec schema (deploykit/spec/compiled.py) against the spec models it is compiled from.
+"""The compiled spec schema (deploykit/spec/compiled.py) against the spec models it is built from.
 
 Loading validates with the compiled schema and falls back to the models for anything it refuses, so the
 two must agree: on what they accept, on the values they produce (nested objects, defaults, normal forms,
-which fields were written), and on the parts of pydantic's model interface deploykit uses.
+which fields were written), and on the parts of pydantic's model interface deploykit uses. It is built
+on first use, rebuilt when the spec or pydantic changes, and never imported from a place another user
+could write.
 """
 
 from __future__ import annotations
 
 import copy
+import importlib
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -23,7 +28,7 @@ from pydantic import BaseModel, ValidationError
 
 from deploykit import pipeline
 from deploykit.errors import DeployKitError
-from deploykit.spec import compiled, compiled_schema, compiler
+from deploykit.spec import compiled, compiler
 from deploykit.spec.compiled import SpecView
 from deploykit.spec.model import Profile
 
@@ -47,6 +52,13 @@ def _sources() -> dict[str, dict[str, Any]]:
 SOURCES = _sources()
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _built() -> None:
+    """The schema built from the models as they are now, as a first load builds it."""
+    compiler.build()
+    compiled._validator.cache_clear()
+
+
 def _shape(value: Any) -> Any:
     """A validated value as comparable data: each object as its class name, fields and written fields."""
     if isinstance(value, (BaseModel, SpecView)):
@@ -66,22 +78,24 @@ def _by_models(data: Any) -> Profile | None:
         return None
 
 
-def test_the_compiled_schema_is_current():
-    assert compiler.source() == Path(compiled_schema.__file__).read_text(encoding="utf-8"), (
-        "deploykit/spec/compiled_schema.py is stale: run python scripts/update_goldens.py"
-    )
+def _header() -> dict[str, Any]:
+    line = compiled.BUILT_SCHEMA.read_text(encoding="utf-8").splitlines()[0]
+    return json.loads(line.removeprefix(compiled.HEADER_PREFIX))
 
 
-def test_it_is_used_while_its_sources_and_pydantic_are_unchanged():
-    import pydantic_core
-
-    assert pydantic_core.__version__ == compiled_schema.PYDANTIC_CORE_VERSION
-    assert compiled.fingerprint(compiled_schema.SOURCES) == compiled_schema.FINGERPRINT
+def test_the_spec_models_compile_and_the_compiled_schema_is_used():
+    status = compiled.status()
+    assert status.compiled, status.reason
     assert compiled._validator() is not None
-    # The sources are what the models are built from: the spec, the checks it calls, the registry.
-    assert {"deploykit/spec/model.py", "deploykit/spec/values.py", "deploykit/spec/derived.py"} <= set(
-        compiled_schema.SOURCES
-    )
+    header = _header()
+    assert header["unsupported"] is None
+    # The sources are what shapes the schema: the spec package, and what it imports names from (the
+    # server names, the target registry, the warning codes); not modules merely loaded on the way.
+    sources = set(header["sources"])
+    assert {"deploykit/spec/model.py", "deploykit/spec/values.py", "deploykit/spec/derived.py"} <= sources
+    assert {"deploykit/servers.py", "deploykit/targets/__init__.py", "deploykit/report.py"} <= sources
+    assert not sources & {"deploykit/errors.py", "deploykit/cli.py", "deploykit/pipeline.py", "deploykit/__init__.py"}
+    assert f"validator: compiled schema: {compiled.BUILT_SCHEMA}" in run_cli("--version").stdout
 
 
 @pytest.mark.parametrize("name", sorted(SOURCES))
@@ -114,7 +128,8 @@ def test_derived_properties_agree(name: str):
 
 
 def test_every_model_has_a_view_with_its_properties_and_methods():
-    views = {cls.__name__: cls for cls in vars(compiled_schema).values() if isinstance(cls, type)}
+    built = importlib.import_module(compiled.BUILT_MODULE)
+    views = {cls.__name__: cls for cls in vars(built).values() if isinstance(cls, type)}
     models = {cls.__name__: cls for cls in _models(Profile)}
     assert set(models) <= set(views)
     for name, model in models.items():
@@ -225,8 +240,13 @@ def test_a_refused_profile_is_reported_by_the_models():
 
 def test_other_sources_or_another_pydantic_fall_back_to_the_models(monkeypatch: pytest.MonkeyPatch):
     compiled._validator.cache_clear()
-    monkeypatch.setattr(compiled_schema, "FINGERPRINT", "compiled from other files or another pydantic")
+    monkeypatch.setattr(compiled, "fingerprint", lambda sources: "built from other files or another pydantic")
+    builds: list[None] = []
+    monkeypatch.setattr(compiler, "build", lambda: builds.append(None))  # the shared schema stays as it is
     try:
+        status = compiled.status()
+        assert (status.compiled, status.buildable) == (False, os.geteuid() == os.stat(compiled.__file__).st_uid)
+        assert "was built for another pydantic or other spec modules" in status.reason
         assert compiled.validate(SOURCES["bundled-prod"]) is None
         loaded = load_data(SOURCES["bundled-prod"])
         assert isinstance(loaded.profile, Profile)
@@ -234,36 +254,47 @@ def test_other_sources_or_another_pydantic_fall_back_to_the_models(monkeypatch: 
     finally:
         compiled._validator.cache_clear()
     assert rendered == pipeline.render(bundled("prod"), "k8s").rendering.stdout
+    assert builds == ([None] if status.buildable else [])  # the models' verdict is followed by a rebuild
 
 
-def _stale_checkout(tmp_path: Path, edit: tuple[str, str, str]) -> Path:
-    """A copy of the package and profiles/, with one source file edited after the schema was compiled."""
-    shutil.copytree(REPO / "deploykit", tmp_path / "deploykit", ignore=shutil.ignore_patterns("__pycache__"))
+def _checkout(tmp_path: Path, edit: tuple[str, str, str] | None = None) -> Path:
+    """A copy of the package and profiles/, its schema built by a first render, then one file edited."""
+    shutil.copytree(
+        REPO / "deploykit",
+        tmp_path / "deploykit",
+        ignore=shutil.ignore_patterns("__pycache__", compiled.BUILT_SCHEMA.name),
+    )
     shutil.copytree(REPO / "profiles", tmp_path / "profiles")
-    name, old, new = edit
-    path = tmp_path / "deploykit" / name
-    assert old in path.read_text()
-    path.write_text(path.read_text().replace(old, new))
+    os.chmod(tmp_path / "deploykit" / "spec", 0o755)
+    built = _run_in(tmp_path, "--version")
+    assert "is not built (the next profile loaded builds it)" in built.stdout, built.stdout
+    assert _run_in(tmp_path, "render", "k8s", "--env", "prod").returncode == 0
+    assert "validator: compiled schema" in _run_in(tmp_path, "--version").stdout
+    if edit is not None:
+        name, old, new = edit
+        path = tmp_path / "deploykit" / name
+        assert old in path.read_text()
+        path.write_text(path.read_text().replace(old, new, 1))
     return tmp_path
 
 
-def _render_with(package_root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """`render k8s --env prod` in `package_root`, with deploykit imported from there: -S, because site
-    would install the editable install's finder, which wins over PYTHONPATH; the libraries come from
+def _run_in(package_root: Path, *args: str, prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+    """`deploykit ARGS` in `package_root`, with deploykit imported from there: -S, because site would
+    install the editable install's finder, which wins over PYTHONPATH; the libraries come from
     site-packages."""
     libraries = sysconfig.get_paths()["purelib"]
     return subprocess.run(
-        [sys.executable, "-S", "-m", "deploykit", "render", "k8s", "--env", "prod", *args],
+        [*prefix, sys.executable, "-S", "-m", "deploykit", *args],
         cwd=package_root,
         capture_output=True,
         text=True,
-        env={"PATH": "/usr/bin:/bin", "DEPLOYKIT_CACHE": "off", "PYTHONPATH": f"{package_root}:{libraries}"},
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": f"{package_root}:{libraries}"},
         timeout=60,
     )
 
 
-def test_a_changed_rule_that_was_not_compiled_is_still_enforced(tmp_path: Path):
-    root = _stale_checkout(
+def test_a_changed_rule_is_enforced_at_once_and_compiled_on_the_way(tmp_path: Path):
+    root = _checkout(
         tmp_path,
         (
             "spec/model.py",
@@ -271,27 +302,123 @@ def test_a_changed_rule_that_was_not_compiled_is_still_enforced(tmp_path: Path):
             "_Replicas = Annotated[int, Field(ge=1, le=4)]",
         ),
     )
-    refused = _render_with(root, "--set", "replicas=5")
-    assert (refused.returncode, refused.stderr) == (
-        2,
-        "error: --set replicas=5:1:16: replicas: must be at most 4, got 5\n",
+    assert "was built for another pydantic or other spec modules" in _run_in(root, "--version").stdout
+    expected = (2, "error: --set replicas=5:1:16: replicas: must be at most 4, got 5\n")
+    refused = _run_in(root, "render", "k8s", "--env", "prod", "--set", "replicas=5")
+    assert (refused.returncode, refused.stderr) == expected
+    assert _run_in(root, "render", "k8s", "--env", "prod").returncode == 0  # rebuilds
+    assert "validator: compiled schema" in _run_in(root, "--version").stdout
+    refused = _run_in(root, "render", "k8s", "--env", "prod", "--set", "replicas=5")
+    assert (refused.returncode, refused.stderr) == expected
+
+
+def test_the_install_time_command_builds_and_reports(tmp_path: Path):
+    root = _checkout(tmp_path)
+    (root / "deploykit" / "spec" / compiled.BUILT_SCHEMA.name).unlink()
+    libraries = sysconfig.get_paths()["purelib"]
+    result = subprocess.run(
+        [sys.executable, "-S", "-m", "deploykit.spec.compiler"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": f"{root}:{libraries}"},
+        timeout=60,
     )
-    assert _render_with(root).returncode == 0
+    built = root / "deploykit" / "spec" / compiled.BUILT_SCHEMA.name
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.startswith(f"validator: compiled schema: {built} (pydantic-core ")
 
 
-def test_a_renamed_check_that_was_not_compiled_falls_back_to_the_models(tmp_path: Path):
-    root = _stale_checkout(tmp_path, ("spec/values.py", "def check_cpu(", "def check_cpu_quantity("))
-    for name in ("spec/model.py",):
-        path = root / "deploykit" / name
-        path.write_text(path.read_text().replace("values.check_cpu)", "values.check_cpu_quantity)"))
-    rendered = _render_with(root)
+def test_editing_a_module_the_spec_does_not_import_from_keeps_the_compiled_schema(tmp_path: Path):
+    root = _checkout(tmp_path, ("errors.py", '"""', '"""An edited comment.\n'))
+    assert "validator: compiled schema" in _run_in(root, "--version").stdout
+
+
+def test_a_renamed_check_falls_back_to_the_models_and_renders_the_same(tmp_path: Path):
+    root = _checkout(tmp_path, ("spec/values.py", "def check_cpu(", "def check_cpu_quantity("))
+    path = root / "deploykit" / "spec" / "model.py"
+    path.write_text(path.read_text().replace("values.check_cpu)", "values.check_cpu_quantity)"))
+    rendered = _run_in(root, "render", "k8s", "--env", "prod")
     assert (rendered.returncode, rendered.stderr) == (0, "")
     assert rendered.stdout == pipeline.render(bundled("prod"), "k8s").rendering.stdout
 
 
+VALIDATOR_METHOD = """\
+    @pydantic.field_validator("app")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value == "reserved":
+            raise ValueError("this name is reserved")
+        return value
+
+"""
+
+
+def test_a_validator_method_cannot_be_compiled_and_the_models_decide(tmp_path: Path):
+    """An ordinary @field_validator is a method of a pydantic model: the spec stays on the models path."""
+    root = _checkout(tmp_path)
+    path = root / "deploykit" / "spec" / "model.py"
+    text = path.read_text()
+    body = text.index(":\n", text.index("class Profile(")) + 2
+    text = text[:body] + VALIDATOR_METHOD + text[body:]
+    path.write_text(
+        text.replace(
+            "from __future__ import annotations\n", "from __future__ import annotations\n\nimport pydantic\n", 1
+        )
+    )
+    assert _run_in(root, "render", "k8s", "--env", "prod").returncode == 0
+    version = _run_in(root, "--version").stdout
+    assert "validator: spec models (slower start): the spec models cannot be compiled: " in version
+    assert "is not a module-level function of deploykit" in version
+    refused = _run_in(root, "render", "k8s", "--env", "prod", "--set", "app=reserved")
+    assert refused.returncode == 2
+    assert refused.stderr.endswith(": app: this name is reserved\n"), refused.stderr
+
+
+@pytest.mark.parametrize("place", ["file", "directory"])
+def test_a_schema_other_users_could_write_is_neither_imported_nor_rewritten(tmp_path: Path, place: str):
+    root = _checkout(tmp_path)
+    built = root / "deploykit" / "spec" / compiled.BUILT_SCHEMA.name
+    # A planted schema with a current header: its code must never run.
+    header = built.read_text().split("\n", 1)[0]
+    built.write_text(header + "\nraise SystemExit('planted code ran')\n")
+    os.chmod(built if place == "file" else built.parent, 0o666 if place == "file" else 0o777)
+    try:
+        version = _run_in(root, "--version").stdout
+        assert "validator: spec models (slower start): " in version
+        assert (
+            "may be written by users other than the package's owner"
+            if place == "directory"
+            else "is not a regular file that only the package's owner may write"
+        ) in version
+        rendered = _run_in(root, "render", "k8s", "--env", "prod")
+        assert (rendered.returncode, rendered.stderr) == (0, "")
+        assert "planted code ran" in built.read_text()  # not rebuilt either
+    finally:
+        os.chmod(built.parent, 0o755)
+
+
+def test_a_user_other_than_the_owner_uses_the_owners_schema_but_never_builds_one(tmp_path: Path):
+    """An install owned by another user (root's, for everyone else): its schema is trusted as its code
+    is, and only its owner builds one."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to give the package copy to another owner")
+    root = _checkout(tmp_path)
+    for directory, _, files in os.walk(root / "deploykit"):
+        os.chown(directory, 65534, 65534)
+        for name in files:
+            os.chown(os.path.join(directory, name), 65534, 65534)
+    assert "validator: compiled schema" in _run_in(root, "--version").stdout
+    built = root / "deploykit" / "spec" / compiled.BUILT_SCHEMA.name
+    built.unlink()
+    assert "only the package's owner, uid 65534, may build it" in _run_in(root, "--version").stdout
+    assert _run_in(root, "render", "k8s", "--env", "prod").returncode == 0
+    assert not built.exists()
+
+
 def test_a_render_does_not_import_pydantic_but_an_error_does():
     script = (
-        "import sys\nfrom deploykit.entry import main\n"
+        "import sys\nfrom deploykit.cli import main\n"
         "try:\n    main()\nfinally:\n    print('pydantic' in sys.modules, file=sys.stderr)\n"
     )
 
@@ -301,7 +428,7 @@ def test_a_render_does_not_import_pydantic_but_an_error_does():
             cwd=REPO,
             capture_output=True,
             text=True,
-            env={"PATH": "/usr/bin:/bin", "DEPLOYKIT_CACHE": "off", "PYTHONPATH": str(REPO)},
+            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)},
             timeout=60,
         )
         return result.returncode, result.stderr.splitlines()[-1]

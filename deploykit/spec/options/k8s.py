@@ -60,11 +60,6 @@ class NetworkPolicyOptions(SpecModel):
     )
 
 
-def _policy_off(value: object) -> object:
-    """`network_policy: none` is `{enabled: false}` (YAML's null would mean "remove the parent's value")."""
-    return {"enabled": False} if value == "none" else value
-
-
 class GatewayOptions(SpecModel):
     """The Gateway, owned by the platform, that routes to the app with `routing: gateway`."""
 
@@ -152,7 +147,7 @@ class K8sOptions(SpecModel):
     autoscaling: Autoscaling | None = Field(
         None, description="Scale between min and max replicas on CPU use instead of a fixed `replicas`."
     )
-    network_policy: Annotated[NetworkPolicyOptions, BeforeValidator(_policy_off)] = Field(
+    network_policy: Annotated[NetworkPolicyOptions, BeforeValidator(values.policy_off)] = Field(
         NetworkPolicyOptions(),
         description="The NetworkPolicy around the pods; `none` (or `enabled: false`) renders none: the platform's own policies apply, or none at all.",
     )

@@ -17,6 +17,7 @@ WARNINGS: dict[str, str] = {
     "concurrent-prestart": "prestart steps run in every pod or allocation, concurrently",
     "replicas-ignored": "replicas given where an autoscaler sets the count",
     "sync-workers": "gunicorn's sync workers: one request at a time per worker, slow clients unbuffered",
+    "process-no-liveness": "a process without liveness_command: a hung worker keeps running",
     "same-probe-path": "liveness and readiness probe the same path",
     "plain-http": "a public host served over plain HTTP",
     "no-route": "no proxy host: the app gets no route and no published port",

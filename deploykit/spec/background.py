@@ -44,6 +44,7 @@ class BackgroundProcess(Background):
     """A long-running process and how many instances run."""
 
     replicas: int
+    liveness_command: tuple[str, ...] | None
 
 
 @dataclass(frozen=True)
@@ -67,10 +68,20 @@ def _common(profile: Profile, name: str, entry: Process | CronJob) -> dict:
     }
 
 
+NO_LIVENESS = (
+    "no liveness_command: a worker that hangs (a deadlock, a lost broker connection) keeps running and is never "
+    "restarted; give a command that fails then, e.g. one checking that a heartbeat file the worker touches is recent"
+)
+
+
 def background_processes(profile: Profile) -> list[BackgroundProcess]:
     """The profile's `processes`, by name."""
     return [
-        BackgroundProcess(**_common(profile, name, entry), replicas=entry.replicas)
+        BackgroundProcess(
+            **_common(profile, name, entry),
+            replicas=entry.replicas,
+            liveness_command=tuple(entry.liveness_command) if entry.liveness_command is not None else None,
+        )
         for name, entry in sorted(profile.processes.items())
     ]
 

@@ -177,6 +177,13 @@ class Process(SpecModel):
     memory: _Memory | None = Field(None, description="Memory per instance (default: the app's `memory`).")
     cpu: _Cpu | None = Field(None, description="CPU per instance (default: the app's `cpu`).")
     env: _Env = Field({}, description="Variables added to (or replacing) the app's `env` for this process.")
+    liveness_command: Command | None = Field(
+        None,
+        description="A command, exec form, that exits 0 while the process is alive and working, e.g. a check that a "
+        "heartbeat file the worker touches is recent. Kubernetes: an exec liveness probe (the kubelet restarts the "
+        "container); Compose: the container's healthcheck (its health shows; Docker restarts no unhealthy container); "
+        "Nomad: not rendered (script checks need Consul). Without it a hung worker keeps running unnoticed.",
+    )
 
 
 class CronJob(SpecModel):

@@ -39,13 +39,30 @@ def _no_image_healthcheck() -> dict:
     return {"healthcheck": {"disable": True}}
 
 
+def _process_healthcheck(profile: Profile, process: BackgroundProcess) -> dict:
+    """`liveness_command` as the container's healthcheck (Docker shows the health; it restarts no unhealthy
+    container), else none: the image's own would probe a web port nothing listens on."""
+    if process.liveness_command is None:
+        return _no_image_healthcheck()
+    health = profile.health
+    return {
+        "healthcheck": {
+            "test": ["CMD", *(literal(argument) for argument in process.liveness_command)],
+            "interval": f"{health.interval_seconds}s",
+            "timeout": f"{health.timeout_seconds}s",
+            "retries": health.failure_threshold,
+            "start_period": f"{health.startup_seconds}s",
+        }
+    }
+
+
 def build_process_service(profile: Profile, process: BackgroundProcess) -> dict:
     """The process's service: `replicas` containers, each with the process's limits, after the prestart steps."""
     service: dict = {
         "image": process.image,
         "command": [literal(argument) for argument in process.command],
         **common(profile, process.env),
-        **_no_image_healthcheck(),
+        **_process_healthcheck(profile, process),
         "restart": "unless-stopped",
         "stop_grace_period": f"{profile.shutdown_seconds}s",
         **hardening(run_as(profile), profile.tmp_bytes, process.memory_bytes),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from deploykit.servers import SYNC_WORKERS_MESSAGE, serves_one_request_at_a_time
-from deploykit.spec.background import YACRON
+from deploykit.spec.background import NO_LIVENESS, YACRON, background_processes
 from deploykit.spec.names import is_local_host
 from deploykit.targets.compose import naming
 from deploykit.targets.compose.background import SCHEDULER
@@ -26,6 +26,9 @@ def check(profile: Profile, report: Report) -> None:
     """Errors and warnings for `profile` on Docker Compose (see deploykit.targets.Target)."""
     if serves_one_request_at_a_time(profile.command):
         report.warn(("command",), SYNC_WORKERS_MESSAGE, code="sync-workers")
+    for process in background_processes(profile):
+        if process.liveness_command is None:
+            report.warn(("processes", process.name), NO_LIVENESS, code="process-no-liveness")
     options = profile.compose
     if options.http_port == options.https_port:
         report.error(("compose", "https_port"), "must differ from compose.http_port (Traefik publishes both)")

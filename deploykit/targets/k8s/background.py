@@ -57,9 +57,23 @@ def _template(profile: Profile, item: Background, restart_policy: str) -> dict:
     return {"metadata": template_metadata, "spec": spec}
 
 
+def _liveness(profile: Profile, process: BackgroundProcess) -> dict:
+    """The process's liveness probe: its `liveness_command`, on the app's health timing."""
+    health = profile.health
+    return {
+        "exec": {"command": [literal(argument) for argument in process.liveness_command or ()]},
+        "initialDelaySeconds": health.startup_seconds,
+        "periodSeconds": health.interval_seconds,
+        "timeoutSeconds": health.timeout_seconds,
+        "failureThreshold": health.failure_threshold,
+    }
+
+
 def build_process_deployment(profile: Profile, process: BackgroundProcess) -> dict:
     """`replicas` pods running the process; no Service: nothing connects to it."""
     template = _template(profile, process, "Always")
+    if process.liveness_command is not None:
+        template["spec"]["containers"][0]["livenessProbe"] = _liveness(profile, process)
     if process.replicas >= 2:
         spread(template["spec"], selector_labels(profile, process.name))
     return {

@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from deploykit.servers import SYNC_WORKERS_MESSAGE, serves_one_request_at_a_time
-from deploykit.spec.background import background_processes, scheduled_jobs
+from deploykit.spec.background import NO_LIVENESS, background_processes, scheduled_jobs
 from deploykit.targets.k8s.gateway import http_listener
 from deploykit.targets.k8s.versions import requirement, supports
 
@@ -26,6 +26,9 @@ def check(profile: Profile, report: Report) -> None:
     """Errors and warnings for `profile` on Kubernetes (see deploykit.targets.Target)."""
     if serves_one_request_at_a_time(profile.command):
         report.warn(("command",), SYNC_WORKERS_MESSAGE, code="sync-workers")
+    for process in background_processes(profile):
+        if process.liveness_command is None:
+            report.warn(("processes", process.name), NO_LIVENESS, code="process-no-liveness")
     options = profile.k8s
     for field in ("processes", "cron"):
         for name in getattr(profile, field):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from deploykit.servers import SYNC_WORKERS_MESSAGE, serves_one_request_at_a_time
-from deploykit.spec.background import background_processes, scheduled_jobs
+from deploykit.spec.background import NO_LIVENESS, background_processes, scheduled_jobs
 from deploykit.spec.names import is_local_host
 from deploykit.targets.nomad.interpolation import runtime_reference_problem
 from deploykit.targets.nomad.secrets import is_variable_path, variable_path
@@ -23,6 +23,15 @@ def check(profile: Profile, report: Report) -> None:
     """Errors and warnings for `profile` on Nomad (see deploykit.targets.Target)."""
     if serves_one_request_at_a_time(profile.command):
         report.warn(("command",), SYNC_WORKERS_MESSAGE, code="sync-workers")
+    for process in background_processes(profile):
+        if process.liveness_command is None:
+            report.warn(("processes", process.name), NO_LIVENESS, code="process-no-liveness")
+        else:
+            report.warn(
+                ("processes", process.name, "liveness_command"),
+                "not rendered: Nomad runs script checks only for Consul services, and the process has no service",
+                code="not-rendered",
+            )
     options = profile.nomad
     # Nomad refuses a healthy_deadline at or past progress_deadline: the deployment would fail first.
     if options.min_healthy_seconds >= options.healthy_deadline_seconds:

@@ -461,6 +461,76 @@ def import_compose(
     _guarded(lambda: command.run(options))
 
 
+release_app = typer.Typer(
+    name="release",
+    help="Release a new version of a rendered project without dropping requests.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(
+    release_app,
+    name="release",
+    help="Release a new version of a rendered project without dropping requests (Compose).",
+    epilog=_example("deploykit release compose --env prod"),
+)
+
+
+@release_app.command(
+    "compose",
+    cls=_Command,
+    epilog=_example(
+        "deploykit release compose --env prod                  # manifests/prod/compose, with `docker compose`",
+        "deploykit release compose --dir /srv/items-api --compose docker-compose",
+    ),
+)
+def release_compose(
+    env: EnvOption = None,
+    directory: Annotated[
+        Path | None,
+        typer.Option(
+            "--dir", "-d", help="The rendered Compose directory (instead of --env).", file_okay=False, metavar="DIR"
+        ),
+    ] = None,
+    profiles_dir: ProfilesDirOption = None,
+    compose: Annotated[
+        str | None,
+        typer.Option(
+            "--compose", help="The Compose CLI (default: $DEPLOYKIT_COMPOSE, else `docker compose`).", metavar="COMMAND"
+        ),
+    ] = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine",
+            help="The engine's CLI that stops and removes one container (default: $DEPLOYKIT_ENGINE, else docker, or podman for `podman compose`).",
+            metavar="COMMAND",
+        ),
+    ] = None,
+    health_timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--health-timeout",
+            help="Seconds the new containers get to become healthy (default: the health check's start period and retries).",
+            metavar="SECONDS",
+        ),
+    ] = None,
+) -> None:
+    """Migrate with the new image while the old version serves, start new app containers beside the old ones,
+    drain and stop the old ones, then replace workers and the scheduler (docs/targets/compose.md, "Releases")."""
+    from deploykit.commands import release as command
+
+    def run() -> int:
+        compose_cli = command.compose_command(compose)
+        found = command.release_directory(directory, env, profiles_dir)
+        options = command.ReleaseOptions(
+            found, compose_cli, command.engine_command(engine, compose_cli), health_timeout
+        )
+        return command.run(options)
+
+    _guarded(run)
+
+
 ClusterTargetArgument = Annotated[str, typer.Argument(help="Target: only k8s.", metavar="TARGET")]
 ContextOption = Annotated[
     str | None, typer.Option("--context", help="kubeconfig context (default: the current context).", metavar="NAME")

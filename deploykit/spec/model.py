@@ -178,6 +178,13 @@ class Process(SpecModel):
     memory: _Memory | None = Field(None, description="Memory per instance (default: the app's `memory`).")
     cpu: _Cpu | None = Field(None, description="CPU per instance (default: the app's `cpu`).")
     env: _Env = Field({}, description="Variables added to (or replacing) the app's `env` for this process.")
+    liveness_command: Command | None = Field(
+        None,
+        description="A command, exec form, that exits 0 while the process is alive and working, e.g. a check that a "
+        "heartbeat file the worker touches is recent. Kubernetes: an exec liveness probe (the kubelet restarts the "
+        "container); Compose: the container's healthcheck (its health shows; Docker restarts no unhealthy container); "
+        "Nomad: not rendered (script checks need Consul). Without it a hung worker keeps running unnoticed.",
+    )
 
 
 class CronJob(SpecModel):
@@ -190,7 +197,7 @@ class CronJob(SpecModel):
     timezone: TimeZone = Field("UTC", description="IANA time zone the schedule is read in (e.g. Europe/Kyiv).")
     timeout_seconds: LongSeconds | None = Field(
         None,
-        description="Stop a run that takes longer than this (Kubernetes activeDeadlineSeconds, yacron executionTimeout).",
+        description="Stop a run that takes longer than this (default 3600: a hung run would hold back every later one; Kubernetes activeDeadlineSeconds, yacron executionTimeout, `timeout` on Nomad). A run that fails or times out is not retried: the next one comes on schedule.",
     )
     image: ImageReference | None = Field(
         None, description="Another image (default: the app's `image`; Compose runs every job in the app's)."

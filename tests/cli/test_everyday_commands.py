@@ -27,6 +27,7 @@ COMMANDS = [
     "completion",
     "version",
     "import",
+    "release",
 ]
 
 
@@ -171,7 +172,7 @@ def test_validate_json_lists_warnings_with_their_codes():
             "line": 12,
             "column": 1,
             "field": "prestart",
-            "message": "init containers run in every pod, concurrently: each step must take a lock (e.g. a Postgres advisory lock) or use k8s.prestart: job",
+            "message": "init containers run in every pod (web, processes and scheduled runs), concurrently: each step must take a lock (e.g. a Postgres advisory lock) or use k8s.prestart: job",
             "target": "k8s",
             "code": "concurrent-prestart",
         },
@@ -180,7 +181,7 @@ def test_validate_json_lists_warnings_with_their_codes():
             "line": 12,
             "column": 1,
             "field": "prestart",
-            "message": "prestart tasks run in every allocation, concurrently: each step must take a lock (e.g. a Postgres advisory lock)",
+            "message": "prestart tasks run in every allocation (web, processes and periodic runs), concurrently: each step must take a lock (e.g. a Postgres advisory lock)",
             "target": "nomad",
             "code": "concurrent-prestart",
         },

@@ -158,7 +158,7 @@ BACKGROUND = {
 def rendered_jobs(env: str) -> list[str]:
     loaded = load_data(BACKGROUND) if env == "background" else bundled(env)
     rendering = pipeline.render(loaded, "nomad").rendering
-    return [file.content for file in rendering.files]
+    return [file.content for file in rendering.files if file.path.endswith(".nomad.hcl")]
 
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod", "background"])

@@ -121,9 +121,9 @@ def test_tasks_prestart_first_then_one_hardened_app_process(parse_hcl):
         assert config["cap_drop"] == ["ALL"]
         assert config["security_opt"] == ["no-new-privileges"]
         assert config["pids_limit"] == 1024
-        # tmp_size, 1Gi by default.
+        # tmp_size, 1Gi by default, cut to the task's memory (300M): a tmpfs is memory charged to the task.
         assert config["mount"] == [
-            {"type": "tmpfs", "target": "/tmp", "readonly": False, "tmpfs_options": [{"size": 1073741824}]}
+            {"type": "tmpfs", "target": "/tmp", "readonly": False, "tmpfs_options": [{"size": 300000000}]}
         ]
         assert "privileged" not in config and "network_mode" not in config
         assert (task["driver"], task["user"], task["kill_timeout"]) == ("docker", "10001:10001", "30s")
@@ -153,6 +153,7 @@ def test_secrets_come_from_nomad_variables_never_literals(parse_hcl):
             "destination": "secrets/app.env",
             "env": True,
             "change_mode": "restart",
+            "splay": "300s",
         }
     ]
     assert set(app["env"][0]) == {"FORWARDED_ALLOW_IPS", "LOG_LEVEL"}
@@ -174,6 +175,7 @@ def test_secret_files_are_one_template_per_key_owned_by_the_app_user(parse_hcl):
             "destination": "secrets/items-db__url",
             "env": False,
             "change_mode": "restart",
+            "splay": "300s",
             "perms": "0400",
             "uid": 10001,
             "gid": 10001,
@@ -183,6 +185,7 @@ def test_secret_files_are_one_template_per_key_owned_by_the_app_user(parse_hcl):
             "destination": "secrets/mail__password",
             "env": False,
             "change_mode": "restart",
+            "splay": "300s",
             "perms": "0400",
             "uid": 10001,
             "gid": 10001,
@@ -337,7 +340,7 @@ def test_warnings():
     _, findings = render(with_changes(shutdown_seconds=45))
     assert [str(finding) for finding in findings] == [
         "shutdown_seconds: Nomad clients cap kill_timeout at their max_kill_timeout (30s unless raised in the client configuration) [nomad kill-timeout-capped]",
-        "prestart: prestart tasks run in every allocation, concurrently: each step must take a lock (e.g. a Postgres advisory lock) [nomad concurrent-prestart]",
+        "prestart: prestart tasks run in every allocation (web, processes and periodic runs), concurrently: each step must take a lock (e.g. a Postgres advisory lock) [nomad concurrent-prestart]",
     ]
 
 
@@ -393,7 +396,11 @@ def test_the_traefik_system_job_keeps_restarting_instead_of_failing(parse_hcl):
 def test_output_files_and_stdout(parse_hcl, tmp_path):
     data = with_changes(nomad={"forwarded_allow_ips": "10.10.0.0/24", "proxy": "job"})
     rendering, _ = render(data)
-    assert [file.path for file in rendering.files] == ["items-api.nomad.hcl", "traefik.nomad.hcl"]
+    assert [file.path for file in rendering.files] == [
+        "items-api.nomad.hcl",
+        "traefik.nomad.hcl",
+        "items-api-variables.policy.hcl",
+    ]
     assert rendering.stdout == rendering.files[0].content + "\n" + rendering.files[1].content
     again, _ = render(data)
     assert again == rendering

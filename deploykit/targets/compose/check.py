@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from deploykit.servers import SYNC_WORKERS_MESSAGE, serves_one_request_at_a_time
+from deploykit.spec.background import NO_LIVENESS, YACRON, background_processes
 from deploykit.spec.names import is_local_host
 from deploykit.targets.compose import naming
 from deploykit.targets.compose.background import SCHEDULER
@@ -22,6 +24,11 @@ def is_exposed(profile: Profile) -> bool:
 
 def check(profile: Profile, report: Report) -> None:
     """Errors and warnings for `profile` on Docker Compose (see deploykit.targets.Target)."""
+    if serves_one_request_at_a_time(profile.command):
+        report.warn(("command",), SYNC_WORKERS_MESSAGE, code="sync-workers")
+    for process in background_processes(profile):
+        if process.liveness_command is None:
+            report.warn(("processes", process.name), NO_LIVENESS, code="process-no-liveness")
     options = profile.compose
     if options.http_port == options.https_port:
         report.error(("compose", "https_port"), "must differ from compose.http_port (Traefik publishes both)")
@@ -32,6 +39,14 @@ def check(profile: Profile, report: Report) -> None:
         )
     _check_service_names(profile, report)
     _check_volumes(profile, report)
+    if profile.cron and "dockerfile" not in profile.target_names:
+        report.warn(
+            ("cron",),
+            f"the scheduler runs yacron from {YACRON}, which only deploykit's Dockerfile installs: this "
+            "environment's image is built elsewhere (no dockerfile target), so unless it provides yacron there "
+            "the scheduler exits and no job runs",
+            code="scheduler-needs-yacron",
+        )
     proxy = profile.proxy
     if proxy is None or proxy.host is None:
         report.warn(

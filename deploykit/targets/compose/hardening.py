@@ -8,18 +8,28 @@ from deploykit.spec.quantities import compose_cpus, compose_memory
 PROXY_TMP_BYTES = 64 * 2**20
 
 
-def hardening(user: str | None, tmp_bytes: int) -> dict:
-    """Non-root `user` (when given), read-only root with a writable /tmp of `tmp_bytes` at most, no
-    capabilities, no setuid gains.
+# Docker's default json-file driver keeps every line forever: rotate at 10 MiB, keep 3 files
+# (https://docs.docker.com/engine/logging/drivers/json-file/).
+LOG_MAX_SIZE = "10m"
+LOG_MAX_FILES = 3
 
-    /tmp is a tmpfs: memory, charged to the container's memory limit as it fills, never more than its size.
+
+def hardening(user: str | None, tmp_bytes: int, memory_bytes: int | None = None) -> dict:
+    """Non-root `user` (when given), read-only root with a writable /tmp of `tmp_bytes` at most, no
+    capabilities, no setuid gains, rotated logs.
+
+    /tmp is a tmpfs: memory, charged to the container's memory limit as it fills, never more than its
+    size; so it is never larger than `memory_bytes`, the container's limit (a full /tmp beyond it would
+    get the container OOM-killed instead of a "no space left" error the app can handle).
     """
+    size = tmp_bytes if memory_bytes is None else min(tmp_bytes, memory_bytes)
     result: dict = {"user": user} if user is not None else {}
     result |= {
         "read_only": True,
-        "tmpfs": [f"/tmp:size={tmp_bytes}"],
+        "tmpfs": [f"/tmp:size={size}"],
         "cap_drop": ["ALL"],
         "security_opt": ["no-new-privileges:true"],
+        "logging": {"driver": "json-file", "options": {"max-size": LOG_MAX_SIZE, "max-file": str(LOG_MAX_FILES)}},
     }
     return result
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from deploykit.servers import Launch
-from deploykit.targets.compose import naming, secrets
+from deploykit.targets.compose import naming, release, secrets
 from deploykit.targets.compose.escaping import literal
 from deploykit.targets.compose.hardening import hardening, limits
 from deploykit.targets.compose.meta import metadata
@@ -91,7 +91,10 @@ def healthcheck(profile: Profile) -> dict:
     # again, so `docker compose` on Podman would run `python -c import` and the app would never
     # become healthy. The URL holds none either: HTTP paths are checked to have no white space.
     # Hence __import__: `import x` needs a space.
-    probe = f"__import__('urllib.request').request.urlopen({url!r},timeout={health.timeout_seconds})"
+    # It fails first while the drain file exists: `deploykit release compose` drains a container
+    # that way before it stops it (release.py).
+    fetch = f"__import__('urllib.request').request.urlopen({url!r},timeout={health.timeout_seconds})"
+    probe = release.drain_probe().replace("else(None)", f"else({fetch})")
     return {"test": ["CMD", "python", "-c", literal(probe)], **timing}
 
 
@@ -105,6 +108,7 @@ def build_app_service(profile: Profile, traefik_labels: dict[str, str], trusted_
     server = profile.web_server
     unit = launch(profile, trusted_subnet)
     count = unit.workers
+    memory = server.unit_memory(profile.memory_bytes, count)
     service: dict = {
         "image": profile.image,
         "command": [literal(argument) for argument in [*profile.command, *server.arguments(unit)]],
@@ -114,9 +118,9 @@ def build_app_service(profile: Profile, traefik_labels: dict[str, str], trusted_
         **({"expose": [str(extra.port) for extra in profile.ports]} if profile.ports else {}),
         "restart": "unless-stopped",
         "stop_grace_period": f"{profile.shutdown_seconds}s",
-        **hardening(run_as(profile), profile.tmp_bytes),
+        **hardening(run_as(profile), profile.tmp_bytes, memory),
         **limits(
-            server.unit_memory(profile.memory_bytes, count),
+            memory,
             profile.cpu_millicores * count,
             PIDS_PER_WORKER * (count + 1),
             replicas=None if server.forks_workers else workers(profile),
@@ -147,7 +151,7 @@ def build_step_service(profile: Profile, index: int, step: PrestartStep) -> dict
         "command": [literal(argument) for argument in step.command],
         **common(profile, profile.env),
         "restart": "no",
-        **hardening(run_as(profile), profile.tmp_bytes),
+        **hardening(run_as(profile), profile.tmp_bytes, profile.memory_bytes),
         **limits(profile.memory_bytes, profile.cpu_millicores, STEP_PIDS),
     }
     service |= metadata(profile, annotations=True)

@@ -29,6 +29,13 @@ RESCHEDULE = {"delay": "30s", "delay_function": "exponential", "max_delay": "1h"
 # and a step that failed must not run again behind the operator's back.
 BATCH_RESTART = {"attempts": 1, "interval": "24h", "delay": "15s", "mode": "fail"}
 BATCH_RESCHEDULE = {"attempts": 0, "unlimited": False}
+# A scheduled run that fails is not retried, as on Kubernetes (backoffLimit 0) and Compose (yacron):
+# the next run comes on schedule.
+CRON_RESTART = {"attempts": 0, "interval": "24h", "delay": "15s", "mode": "fail"}
+# Nomad has no run-time limit for batch tasks: a scheduled run is started under `timeout`, which
+# sends SIGTERM at the limit (and passes on the SIGTERM Nomad sends to stop the task), then SIGKILL
+# this much later. GNU coreutils and BusyBox both read `-k SECONDS SECONDS COMMAND...`.
+TIMEOUT_KILL_SECONDS = 30
 PRESTART_TASK = "prestart"
 
 
@@ -112,6 +119,7 @@ def _task(
     ports: list[str] | None = None,
 ) -> dict:
     """A hardened docker task running `command` as one process (`command` + `args`, the image's CMD replaced)."""
+    memory = profile.memory_bytes if memory_bytes is None else memory_bytes
     return {
         "name": name,
         "prestart": prestart,
@@ -125,14 +133,11 @@ def _task(
         else [PORT_LABEL, *(extra.name for extra in profile.ports)],
         "env": env,
         "templates": templates(profile),
-        "resources": _resources(
-            profile,
-            profile.memory_bytes if memory_bytes is None else memory_bytes,
-            profile.cpu_millicores if cpu_millicores is None else cpu_millicores,
-        ),
+        "resources": _resources(profile, memory, profile.cpu_millicores if cpu_millicores is None else cpu_millicores),
         "user": f"{profile.build.uid}:{profile.build.uid}",
         "pids_limit": PIDS_LIMIT,
-        "tmp_size": profile.tmp_bytes,
+        # A tmpfs is memory charged to the task: never larger than the task's memory.
+        "tmp_size": min(profile.tmp_bytes, memory),
         "kill_timeout": _seconds(profile.shutdown_seconds),
         "shutdown_delay": None,
         "service": None,
@@ -183,6 +188,15 @@ def _tasks(profile: Profile) -> list[dict]:
     return tasks
 
 
+def _with_steps(profile: Profile, task: dict) -> list[dict]:
+    """`task` after the prestart task (with `nomad.prestart: task`): the release's migration runs first in
+    every allocation that runs the app's code, so no process or periodic run starts new code before
+    the steps succeeded (with `nomad.prestart: job`, that job is run and waited for first)."""
+    if not profile.prestart or profile.nomad.prestart != "task":
+        return [task]
+    return [prestart_task(profile, _env(profile)), task]
+
+
 def _background_task(profile: Profile, item: Background) -> dict:
     env = sorted({**item.env, **file_variables(profile)}.items())
     return _task(
@@ -219,7 +233,13 @@ def build_job(profile: Profile) -> dict:
         "extra_ports": [{"label": extra.name, "to": extra.port} for extra in profile.ports],
     }
     groups = [web] + [
-        _group(process.name, process.replicas, [_background_task(profile, process)], RESTART, RESCHEDULE)
+        _group(
+            process.name,
+            process.replicas,
+            _with_steps(profile, _background_task(profile, process)),
+            RESTART,
+            RESCHEDULE,
+        )
         for process in background_processes(profile)
     ]
     return {
@@ -235,13 +255,15 @@ def build_job(profile: Profile) -> dict:
 def build_cron_job(profile: Profile, job: ScheduledJob) -> dict:
     """A periodic batch job: never two runs at once, read in the job's time zone."""
     task = _background_task(profile, job)
+    limit = ["-k", str(TIMEOUT_KILL_SECONDS), str(job.timeout_seconds)]
+    task |= {"command": "timeout", "args": [*limit, task["command"], *task["args"]]}
     return {
         "name": f"{profile.app}-{job.name}",
         "type": "batch",
         **_job_placement(profile),
         "update": None,
         "periodic": {"crons": [job.schedule], "prohibit_overlap": True, "time_zone": job.timezone},
-        "groups": [_group(job.name, 1, [task], BATCH_RESTART, BATCH_RESCHEDULE)],
+        "groups": [_group(job.name, 1, _with_steps(profile, task), CRON_RESTART, BATCH_RESCHEDULE)],
     }
 
 

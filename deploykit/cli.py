@@ -55,6 +55,8 @@ class _OneLineUsageErrors(TyperGroup):
                 raise
             context = getattr(exc, "ctx", None)
             hint = f" (see `{context.command_path} --help`)" if context is not None else ""
+            if getattr(exc, "option_name", None) in ("-o", "--output") and context is not None:
+                hint = f"; -o/--output is a path (render, import compose); a format is --format: `{context.command_path} --format json`"
             print(f"error: {one_line(exc.format_message())}{hint}", file=sys.stderr)  # type: ignore[attr-defined]
             result = getattr(exc, "exit_code", EXIT_USAGE)
         if not standalone_mode:
@@ -142,8 +144,10 @@ SetOption = Annotated[
 TargetsOption = Annotated[
     list[str] | None, typer.Option("--target", "-t", help="Only this target (repeatable).", metavar="TARGET")
 ]
+# -o/--output is a path on every command that has it (render's directory, import's directory), as in
+# `kustomize build -o` and `docker compose config -o`; formats are --format/-f, as in docker.
 FormatOption = Annotated[
-    str, typer.Option("--output", "-o", help="text, or json for machines (CI bots).", metavar="FORMAT")
+    str, typer.Option("--format", "-f", help="text, or json for machines (CI bots).", metavar="FORMAT")
 ]
 
 
@@ -272,7 +276,7 @@ def check(
     _guarded(run)
 
 
-@app.command("validate", cls=_Command, epilog=_example("deploykit validate --env prod -o json"))
+@app.command("validate", cls=_Command, epilog=_example("deploykit validate --env prod --format json"))
 def validate(
     profile: ProfileOption = None,
     env: EnvOption = None,
@@ -296,19 +300,16 @@ def explain(
     profiles_dir: ProfilesDirOption = None,
     assignments: SetOption = None,
     output_format: FormatOption = "text",
-    legacy_format: Annotated[
-        str | None, typer.Option("--format", "-f", help="The same as --output.", metavar="FORMAT")
-    ] = None,
 ) -> None:
     """Say what each target's output does for HTTPS, startup, restarts, replication, memory and steps before starting."""
     from deploykit.commands import explain as command
     from deploykit.commands.common import ProfileChoice
 
     choice = ProfileChoice(profile, env, profiles_dir, tuple(assignments or ()))
-    _guarded(lambda: command.run(choice, legacy_format or output_format))
+    _guarded(lambda: command.run(choice, output_format))
 
 
-@app.command("envs", cls=_Command, epilog=_example("deploykit envs -o json"))
+@app.command("envs", cls=_Command, epilog=_example("deploykit envs --format json"))
 def envs(
     profiles_dir: ProfilesDirOption = None,
     manifests_dir: ManifestsDirOption = None,

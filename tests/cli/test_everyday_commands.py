@@ -127,7 +127,7 @@ def test_envs_lists_environments_profiles_targets_and_directories():
         "prod         profiles/prod.yaml     k8s,compose,nomad,dockerfile  manifests/prod/<target>/",
         "staging      profiles/staging.yaml  k8s,compose,nomad,dockerfile  manifests/staging/<target>/",
     ]
-    records = json.loads(run_cli("envs", "-o", "json").stdout)
+    records = json.loads(run_cli("envs", "--format", "json").stdout)
     assert [record["environment"] for record in records] == ["dev", "prod", "staging"]
     assert records[1] == {
         "environment": "prod",
@@ -142,13 +142,13 @@ def test_envs_lists_environments_profiles_targets_and_directories():
     }
 
 
-# --- -o json ------------------------------------------------------------------------------------------
+# --- --format json ---------------------------------------------------------------------------------------
 
 BROKEN = "app: Shop\nimage: registry.example.com/shop\nreplica: 2\nport: 80\n"
 
 
 def test_validate_json_for_a_valid_profile():
-    result = run_cli("validate", "--env", "prod", "-o", "json")
+    result = run_cli("validate", "--env", "prod", "--format", "json")
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert document == {
@@ -162,7 +162,7 @@ def test_validate_json_for_a_valid_profile():
 
 def test_validate_json_lists_warnings_with_their_codes():
     # prod accepts the concurrent-prestart warning (accept_warnings in base.yaml); without that, it is reported.
-    result = run_cli("validate", "--env", "prod", "-o", "json", "--set", "accept_warnings=[]")
+    result = run_cli("validate", "--env", "prod", "--format", "json", "--set", "accept_warnings=[]")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["warnings"] == [
         {
@@ -184,7 +184,7 @@ def test_validate_json_lists_warnings_with_their_codes():
             "code": "concurrent-prestart",
         },
     ]
-    strict = run_cli("validate", "--env", "prod", "-o", "json", "--set", "accept_warnings=[]", "--strict")
+    strict = run_cli("validate", "--env", "prod", "--format", "json", "--set", "accept_warnings=[]", "--strict")
     assert strict.returncode == 2
     assert json.loads(strict.stdout)["errors"] == [
         {"file": None, "line": None, "column": None, "field": None, "message": "2 warning(s) and --strict is set"}
@@ -193,7 +193,7 @@ def test_validate_json_lists_warnings_with_their_codes():
 
 def test_validate_json_for_a_broken_profile_lists_every_error(tmp_path: Path):
     (tmp_path / "profile.yaml").write_text(BROKEN)
-    result = run_cli("validate", "-p", "profile.yaml", "--output", "json", cwd=tmp_path)
+    result = run_cli("validate", "-p", "profile.yaml", "-f", "json", cwd=tmp_path)
     assert result.returncode == 2
     document = json.loads(result.stdout)
     assert document["valid"] is False
@@ -218,13 +218,13 @@ def test_check_json_when_current_and_when_stale(tmp_path: Path):
 
     shutil.copytree(REPO / "profiles", tmp_path / "profiles")
     shutil.copytree(REPO / "manifests", tmp_path / "manifests")
-    current = run_cli("check", "-o", "json", cwd=tmp_path)
+    current = run_cli("check", "--format", "json", cwd=tmp_path)
     assert current.returncode == 0, current.stderr
     assert json.loads(current.stdout) == {"current": True, "changed": [], "missing": [], "extra": [], "errors": []}
     edited = tmp_path / "manifests/prod/k8s/service-items-api.yaml"
     edited.write_text(edited.read_text() + "# hand edit\n")
     (tmp_path / "manifests/prod/k8s/kustomization.yaml").unlink()
-    stale = run_cli("check", "-o", "json", cwd=tmp_path)
+    stale = run_cli("check", "--format", "json", cwd=tmp_path)
     assert stale.returncode == 1
     assert json.loads(stale.stdout) == {
         "current": False,
@@ -238,7 +238,7 @@ def test_check_json_when_current_and_when_stale(tmp_path: Path):
 def test_check_json_for_a_broken_profile(tmp_path: Path):
     (tmp_path / "profiles").mkdir()
     (tmp_path / "profiles/prod.yaml").write_text("environment: prod\n" + BROKEN)
-    result = run_cli("check", "-o", "json", cwd=tmp_path)
+    result = run_cli("check", "--format", "json", cwd=tmp_path)
     assert result.returncode == 2
     document = json.loads(result.stdout)
     assert document["current"] is False
@@ -246,17 +246,43 @@ def test_check_json_for_a_broken_profile(tmp_path: Path):
 
 
 def test_explain_json_with_output_and_on_errors(tmp_path: Path):
-    with_output = run_cli("explain", "--env", "prod", "-o", "json")
-    assert with_output.stdout == run_cli("explain", "--env", "prod", "--format", "json").stdout
+    with_output = run_cli("explain", "--env", "prod", "--format", "json")
+    assert with_output.stdout == run_cli("explain", "--env", "prod", "-f", "json").stdout
     assert json.loads(with_output.stdout)["environment"] == "prod"
     (tmp_path / "profile.yaml").write_text(BROKEN)
-    broken = run_cli("explain", "-p", "profile.yaml", "-o", "json", cwd=tmp_path)
+    broken = run_cli("explain", "-p", "profile.yaml", "--format", "json", cwd=tmp_path)
     assert broken.returncode == 2
     assert [error["field"] for error in json.loads(broken.stdout)["errors"]] == ["app", "image", "port", "replica"]
 
 
+@pytest.mark.parametrize("command", ["validate", "check", "explain", "envs"])
+def test_o_is_a_path_and_a_format_given_to_it_says_to_use_format(command: str):
+    args = (command, "-o", "json") if command in ("check", "envs") else (command, "--env", "prod", "-o", "json")
+    result = run_cli(*args)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "error: No such option: -o; -o/--output is a path (render, import compose); "
+        f"a format is --format: `deploykit {command} --format json`\n"
+    )
+
+
+@pytest.mark.parametrize("word", ["json", "yaml", "wide"])
+def test_render_o_with_a_format_name_creates_no_directory(tmp_path: Path, word: str):
+    result = run_cli("render", "k8s", "--env", "prod", "--profiles", str(REPO / "profiles"), "-o", word, cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"error: -o {word}: -o/--output is the directory to write files into, not a format "
+        f"(`render k8s` prints its one format on stdout without -o); to write into a new directory named {word}, create it first\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / word).mkdir()  # an existing directory of that name is a directory
+    written = run_cli("render", "k8s", "--env", "prod", "--profiles", str(REPO / "profiles"), "-o", word, cwd=tmp_path)
+    assert written.returncode == 0, written.stderr
+    assert (tmp_path / word / "kustomization.yaml").is_file()
+
+
 @pytest.mark.parametrize("command", ["validate", "check", "explain"])
 def test_an_unknown_output_format_is_refused(command: str):
-    args = (command, "-o", "yaml") if command == "check" else (command, "--env", "prod", "-o", "yaml")
+    args = (command, "-f", "yaml") if command == "check" else (command, "--env", "prod", "-f", "yaml")
     result = run_cli(*args)
     assert (result.returncode, result.stderr) == (2, "error: unknown format 'yaml'; expected text or json\n")

@@ -81,7 +81,10 @@ def _load_chain(path: Path) -> list[Document]:
                 raise DeployKitError(exc.reason, Location(name, 1, 1)) from None
             document, parent = referrer
             if exc.missing:
-                _refuse(document, f"parent profile {_shorten(parent)!r} not found (looked for {name})")
+                _refuse(
+                    document,
+                    f"parent profile {_shorten(parent)!r} not found (looked for {name}){_nearby(current)}",
+                )
             _refuse(document, f"parent profile {_shorten(parent)!r} cannot be read: {exc.detail}")
         # Identity, not path: a link or a hard link to a profile already read closes the cycle too.
         if any(identity == file.identity for identity, _ in visited):
@@ -188,3 +191,18 @@ def forget_positions(positions: dict[FieldPath, Location], prefix: FieldPath) ->
     """Drop the positions of `prefix` and everything below it (its value is being replaced)."""
     for found in [p for p in positions if p[: len(prefix)] == prefix]:
         del positions[found]
+
+
+def _nearby(missing: Path) -> str:
+    """ "; did you mean 'base.yaml'?" for a parent profile written `base.yml` (or misspelt) beside one that exists."""
+    import difflib  # error path only
+
+    try:
+        names = sorted(
+            entry.name for entry in missing.parent.iterdir() if entry.suffix in (".yaml", ".yml") and entry.is_file()
+        )
+    except OSError:
+        return ""
+    same_stem = [name for name in names if Path(name).stem == missing.stem]
+    close = same_stem or difflib.get_close_matches(missing.name, names, n=1, cutoff=0.85)
+    return f"; did you mean {close[0]!r}?" if close else ""

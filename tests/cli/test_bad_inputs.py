@@ -119,7 +119,55 @@ CASES = [
         extra('cpu: "0.0001"\n'),
         "profile.yaml:3:1: cpu: '0.0001' is not a CPU quantity; use millicores such as 250m, or cores such as 0.5 or 2",
     ),
-    Case("privileged-port", extra("port: 80\n"), "profile.yaml:3:1: port: must be at least 1024, got 80"),
+    Case(
+        "privileged-port",
+        extra("port: 80\n"),
+        "profile.yaml:3:1: port: must be at least 1024, got 80 (the app runs as a non-root user, which cannot listen on ports below 1024; the proxy or Service publishes 80 and 443)",
+    ),
+    Case(
+        "memory-without-unit",
+        extra("memory: 512\n"),
+        "profile.yaml:3:1: memory: '512' is out of range; memory per process must be between 10Mi and 1Ti; a number without a unit is bytes: did you mean 512Mi?",
+    ),
+    Case(
+        "command-as-a-string",
+        extra("command: gunicorn shop.wsgi -k uvicorn.workers.UvicornWorker\n"),
+        "profile.yaml:3:1: command: expected a list, got string 'gunicorn shop.wsgi -k uvicorn.workers.UvicornWorker'; write it as a list (exec form, no shell): [gunicorn, shop.wsgi, -k, uvicorn.workers.UvicornWorker]",
+    ),
+    Case(
+        "secret-as-a-string",
+        extra("secrets:\n  DATABASE_URL: items-db/url\n"),
+        "profile.yaml:4:3: secrets.DATABASE_URL: expected a mapping, got string 'items-db/url'; write a reference to the secret and its key: {secret: items-db, key: url}",
+    ),
+    Case(
+        "key-at-the-wrong-level",
+        extra("email: ops@example.com\n"),
+        "profile.yaml:3:1: email: unknown field 'email' here; did you mean proxy.email?",
+    ),
+    Case(
+        "gateway-at-the-top",
+        extra("gateway: {name: shared}\n"),
+        "profile.yaml:3:1: gateway: unknown field 'gateway' here; did you mean k8s.gateway?",
+    ),
+    Case(
+        "extends-yml-for-yaml",
+        "extends: base.yml\n",
+        "profile.yaml:1:1: extends: parent profile 'base.yml' not found (looked for base.yml); did you mean 'base.yaml'?",
+        other_files={"base.yaml": BASE},
+    ),
+    Case(
+        "unquoted-cron-schedule",
+        extra(
+            "cron:\n  - name: sessions\n    command: [python, manage.py, clearsessions]\n    schedule: */5 * * * *\n"
+        ),
+        'profile.yaml:6:15: a value starting with `*` is read by YAML as an alias (`*name`), not as text: quote it: "*/5 * * * *"',
+    ),
+    Case(
+        "unquoted-wildcard-in-set",
+        BASE,
+        "--set proxy.host=*.x.com:1:18: a value starting with `*` is read by YAML as an alias (`*name`), not as text: quote it, inside the shell's quotes: --set 'proxy.host=\"*.x.com\"'",
+        args=(*DEFAULT_ARGS, "--set", "proxy.host=*.x.com"),
+    ),
     Case("zero-replicas", extra("replicas: 0\n"), "profile.yaml:3:1: replicas: must be at least 1, got 0"),
     Case(
         "health-timeout-not-below-interval",

@@ -200,15 +200,15 @@ def test_validate_json_for_a_broken_profile_lists_every_error(tmp_path: Path):
     assert [(error["line"], error["field"]) for error in document["errors"]] == [
         (1, "app"),
         (2, "image"),
-        (4, "port"),
         (3, "replica"),
+        (4, "port"),
     ]
-    assert document["errors"][2] == {
+    assert document["errors"][3] == {
         "file": "profile.yaml",
         "line": 4,
         "column": 1,
         "field": "port",
-        "message": "must be at least 1024, got 80",
+        "message": "must be at least 1024, got 80 (the app runs as a non-root user, which cannot listen on ports below 1024; the proxy or Service publishes 80 and 443)",
     }
     assert len(result.stderr.splitlines()) == 4  # and the same errors, one line each, for people
 
@@ -242,7 +242,7 @@ def test_check_json_for_a_broken_profile(tmp_path: Path):
     assert result.returncode == 2
     document = json.loads(result.stdout)
     assert document["current"] is False
-    assert [error["field"] for error in document["errors"]] == ["app", "image", "port", "replica"]
+    assert [error["field"] for error in document["errors"]] == ["app", "image", "replica", "port"]
 
 
 def test_explain_json_with_output_and_on_errors(tmp_path: Path):
@@ -252,7 +252,7 @@ def test_explain_json_with_output_and_on_errors(tmp_path: Path):
     (tmp_path / "profile.yaml").write_text(BROKEN)
     broken = run_cli("explain", "-p", "profile.yaml", "--format", "json", cwd=tmp_path)
     assert broken.returncode == 2
-    assert [error["field"] for error in json.loads(broken.stdout)["errors"]] == ["app", "image", "port", "replica"]
+    assert [error["field"] for error in json.loads(broken.stdout)["errors"]] == ["app", "image", "replica", "port"]
 
 
 @pytest.mark.parametrize("command", ["validate", "check", "explain", "envs"])

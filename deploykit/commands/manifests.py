@@ -26,7 +26,8 @@ def render_everything(choice: ManifestsChoice, strict: bool, show_warnings: bool
         get_target(target)  # an unknown name fails before any profile is read
     chosen = choice.targets or tuple(TARGETS)
     results: list[RenderedTarget] = []
-    for entry in environment_profiles(choice.profiles_dir, choice.assignments, choice.environments):
+    entries = environment_profiles(choice.profiles_dir, choice.assignments, choice.environments)
+    for entry in entries:
         listed = entry.loaded.profile.target_names
         outputs = pipeline.render_targets(entry.loaded, [target for target in chosen if target in listed])
         if show_warnings or strict:
@@ -34,6 +35,16 @@ def render_everything(choice: ManifestsChoice, strict: bool, show_warnings: bool
         results += [
             RenderedTarget(output, choice.manifests_dir / entry.environment / output.target) for output in outputs
         ]
+    if not results and entries:  # environments were found, but none runs the chosen targets
+        chosen_names = " or ".join(choice.targets)
+        if len(entries) == 1:
+            only = entries[0]
+            raise DeployKitError(
+                f"environment {only.environment} does not run {chosen_names}: it runs "
+                f"{', '.join(only.loaded.profile.target_names)} (`targets` in {only.loaded.source.file}); nothing to render"
+            )
+        runs = "; ".join(f"{entry.environment} runs {', '.join(entry.loaded.profile.target_names)}" for entry in entries)
+        raise DeployKitError(f"no environment in {choice.profiles_dir} runs {chosen_names} ({runs}); nothing to render")
     if not results:
         raise DeployKitError(f"no profile in {choice.profiles_dir} declares an environment; nothing to render")
     return results

@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from deploykit.errors import DeployKitError, FieldPath, Location
-from deploykit.loading.yamlfile import Document, UnreadableFile, parse_document, read_profile_file
+from deploykit.loading.yamlfile import (
+    STDIN,
+    Document,
+    UnreadableFile,
+    parse_document,
+    read_profile_file,
+    read_profile_stdin,
+)
 
 EXTENDS_KEY = "extends"
 MAX_EXTENDS_DEPTH = 16
@@ -40,6 +47,8 @@ class MergedProfile:
 
 def display_name(path: Path) -> str:
     """A path as users should read it in messages: relative to the working directory when below it."""
+    if str(path) == STDIN:
+        return "<stdin>"
     try:
         return os.path.relpath(path)
     except ValueError:  # another drive on Windows
@@ -75,7 +84,7 @@ def _load_chain(path: Path) -> list[Document]:
                 "profiles extend only profiles inside their repository, or inside the first profile's directory outside one",
             )
         try:
-            file = read_profile_file(current)
+            file = read_profile_stdin() if referrer is None and str(current) == STDIN else read_profile_file(current)
         except UnreadableFile as exc:
             if referrer is None:
                 raise DeployKitError(exc.reason, Location(name, 1, 1)) from None

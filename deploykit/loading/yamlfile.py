@@ -141,6 +141,23 @@ def read_profile_file(path: Path) -> ProfileFile:
     return ProfileFile(raw, (info.st_dev, info.st_ino))
 
 
+STDIN = "-"  # `-p -`: the profile is read from standard input
+
+
+def read_profile_stdin() -> ProfileFile:
+    """The profile piped to `-p -`, bounded as files are: the read stops one byte past MAX_FILE_BYTES."""
+    import sys
+
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # a text stream (tests, embedding)
+        raw = (sys.stdin.read(MAX_FILE_BYTES + 1) if sys.stdin is not None else "").encode("utf-8")
+    else:
+        raw = stream.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise UnreadableFile(f"standard input is larger than {MAX_FILE_BYTES} bytes (1 MiB)")
+    return ProfileFile(raw, (-1, -1))
+
+
 def _read_at_most(descriptor: int, limit: int) -> bytes:
     chunks: list[bytes] = []
     remaining = limit

@@ -286,3 +286,23 @@ def test_an_unknown_output_format_is_refused(command: str):
     args = (command, "-f", "yaml") if command == "check" else (command, "--env", "prod", "-f", "yaml")
     result = run_cli(*args)
     assert (result.returncode, result.stderr) == (2, "error: unknown format 'yaml'; expected text or json\n")
+
+
+# --- -p - ---------------------------------------------------------------------------------------------
+
+
+def test_a_profile_read_from_stdin_renders_like_the_file():
+    text = (REPO / "profiles/prod.yaml").read_text()
+    piped = run_cli("render", "k8s", "-p", "-", cwd=REPO / "profiles", stdin=text)
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout == run_cli("render", "k8s", "-p", "prod.yaml", cwd=REPO / "profiles").stdout
+
+
+def test_errors_in_a_profile_from_stdin_name_stdin_and_its_size_is_bounded():
+    result = run_cli("validate", "-p", "-", stdin="app: shop\nimage: registry.example.com/shop:1.0\nreplica: 2\n")
+    assert (result.returncode, result.stderr) == (
+        2,
+        "error: <stdin>:3:1: replica: unknown field 'replica'; did you mean 'replicas'?\n",
+    )
+    big = run_cli("validate", "-p", "-", stdin="#" * (1024 * 1024 + 1))
+    assert (big.returncode, big.stderr) == (2, "error: <stdin>:1:1: standard input is larger than 1048576 bytes (1 MiB)\n")

@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from deploykit import __version__, cli_direct
-from deploykit.cli_errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, one_line, run_guarded
+from deploykit.cli_errors import EXIT_OK, EXIT_USAGE, one_line, run_guarded, say_interrupted
 
 __all__ = ["app", "console", "main"]
 
@@ -37,6 +37,20 @@ class _OneLineUsageErrors(TyperGroup):
     (`--help`, or no arguments at all) is printed whole, on stdout.
     """
 
+    # typer turns an interrupt while parsing or running into a silent exit 130: outside run_guarded (a
+    # command's own modules being imported, the arguments being read) it is said here, as everywhere else.
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except KeyboardInterrupt:
+            raise typer.Exit(say_interrupted()) from None
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise typer.Exit(say_interrupted()) from None
+
     def main(  # type: ignore[override]  # Click's signature; standalone mode is handled here
         self,
         args: Any = None,
@@ -48,8 +62,7 @@ class _OneLineUsageErrors(TyperGroup):
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except typer.Abort:
-            print("interrupted", file=sys.stderr)
-            result = EXIT_INTERRUPTED
+            result = say_interrupted()
         except Exception as exc:
             if not _is_click_error(exc):
                 raise
@@ -572,15 +585,18 @@ def console() -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the command line `argv` (default: sys.argv[1:]); exits. Without arguments, the help (exit 0)."""
     args = list(sys.argv[1:] if argv is None else argv) or ["--help"]
-    commands = {command.name: command.callback for command in app.registered_commands}
-    direct = cli_direct.call({name: call for name, call in commands.items() if name and call}, args)
-    if direct is None:
-        app(args=args, prog_name=PROG)
-        return
     try:
-        direct()
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
+        commands = {command.name: command.callback for command in app.registered_commands}
+        direct = cli_direct.call({name: call for name, call in commands.items() if name and call}, args)
+        if direct is None:
+            app(args=args, prog_name=PROG)
+            return
+        try:
+            direct()
+        except typer.Exit as exc:
+            sys.exit(exc.exit_code)
+    except KeyboardInterrupt:  # before a command's own handler runs (its modules being imported)
+        sys.exit(say_interrupted())
     sys.exit(EXIT_OK)
 
 

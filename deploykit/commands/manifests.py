@@ -43,7 +43,9 @@ def render_everything(choice: ManifestsChoice, strict: bool, show_warnings: bool
                 f"environment {only.environment} does not run {chosen_names}: it runs "
                 f"{', '.join(only.loaded.profile.target_names)} (`targets` in {only.loaded.source.file}); nothing to render"
             )
-        runs = "; ".join(f"{entry.environment} runs {', '.join(entry.loaded.profile.target_names)}" for entry in entries)
+        runs = "; ".join(
+            f"{entry.environment} runs {', '.join(entry.loaded.profile.target_names)}" for entry in entries
+        )
         raise DeployKitError(f"no environment in {choice.profiles_dir} runs {chosen_names} ({runs}); nothing to render")
     if not results:
         raise DeployKitError(f"no profile in {choice.profiles_dir} declares an environment; nothing to render")

@@ -305,4 +305,7 @@ def test_errors_in_a_profile_from_stdin_name_stdin_and_its_size_is_bounded():
         "error: <stdin>:3:1: replica: unknown field 'replica'; did you mean 'replicas'?\n",
     )
     big = run_cli("validate", "-p", "-", stdin="#" * (1024 * 1024 + 1))
-    assert (big.returncode, big.stderr) == (2, "error: <stdin>:1:1: standard input is larger than 1048576 bytes (1 MiB)\n")
+    assert (big.returncode, big.stderr) == (
+        2,
+        "error: <stdin>:1:1: standard input is larger than 1048576 bytes (1 MiB)\n",
+    )

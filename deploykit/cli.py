@@ -115,6 +115,75 @@ def _example(*lines: str) -> str:
     return "\b\nExample:\n" + "\n".join(f"  {line}" for line in lines)
 
 
+# --- completion of values (typer's `autocompletion=`): targets, environments, shells, formats ---------
+# Each returns (value, help) pairs starting with what is typed; bash, zsh and fish all get them through
+# typer's completion scripts. Nothing here may fail: a broken profile completes nothing.
+
+
+def _starting(incomplete: str, choices: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(value, help_text) for value, help_text in choices if value.startswith(incomplete or "")]
+
+
+def _target_choices(with_all: bool) -> list[tuple[str, str]]:
+    from deploykit.targets import TARGETS
+
+    described = {
+        "k8s": "Kubernetes manifests",
+        "compose": "Docker Compose for one server",
+        "nomad": "a Nomad job",
+        "dockerfile": "the app's Dockerfile",
+    }
+    choices = [(name, described.get(name, "a target")) for name in TARGETS]
+    return choices + ([("all", "every environment and target, into manifests/")] if with_all else [])
+
+
+def _complete_render_target(incomplete: str) -> list[tuple[str, str]]:
+    return _starting(incomplete, _target_choices(with_all=True))
+
+
+def _complete_target(incomplete: str) -> list[tuple[str, str]]:
+    return _starting(incomplete, _target_choices(with_all=False))
+
+
+def _complete_cluster_target(incomplete: str) -> list[tuple[str, str]]:
+    return _starting(incomplete, [("k8s", "Kubernetes: the only target with a cluster")])
+
+
+def _complete_environment(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """The environments the profiles declare (`--profiles` when already given, else the nearest profiles/)."""
+    try:
+        from deploykit.loading.workspace import declared_environments, find_profiles_dir
+
+        given = ctx.params.get("profiles_dir")
+        found = declared_environments(find_profiles_dir(Path(given) if given else None))
+    except Exception:  # completion never fails: no profiles/ here, an unreadable one
+        return []
+    return _starting(incomplete, [(name, str(path)) for name, path in sorted(found.items())])
+
+
+def _complete_shell(incomplete: str) -> list[tuple[str, str]]:
+    return _starting(incomplete, [(shell, f"the {shell} completion script") for shell in SHELLS])
+
+
+def _complete_format(incomplete: str) -> list[tuple[str, str]]:
+    return _starting(incomplete, [("text", "for people"), ("json", "one JSON document, for machines")])
+
+
+def _complete_schema_format(incomplete: str) -> list[tuple[str, str]]:
+    return _starting(incomplete, [("json", "the JSON Schema"), ("markdown", "the field reference")])
+
+
+def _complete_reader(incomplete: str) -> list[tuple[str, str]]:
+    return _starting(
+        incomplete,
+        [
+            ("auto", "the Compose CLI when installed, else deploykit's reader"),
+            ("compose", "the Compose CLI only"),
+            ("python", "deploykit's own reader only"),
+        ],
+    )
+
+
 ProfileOption = Annotated[
     Path | None, typer.Option("--profile", "-p", help="Profile file.", dir_okay=False, metavar="FILE")
 ]
@@ -125,6 +194,7 @@ EnvOption = Annotated[
         "-e",
         help="Environment: the profile that declares `environment: ENV` (profiles/ENV.yaml).",
         metavar="ENV",
+        autocompletion=_complete_environment,
     ),
 ]
 ProfilesDirOption = Annotated[
@@ -155,12 +225,22 @@ SetOption = Annotated[
     ),
 ]
 TargetsOption = Annotated[
-    list[str] | None, typer.Option("--target", "-t", help="Only this target (repeatable).", metavar="TARGET")
+    list[str] | None,
+    typer.Option(
+        "--target", "-t", help="Only this target (repeatable).", metavar="TARGET", autocompletion=_complete_target
+    ),
 ]
 # -o/--output is a path on every command that has it (render's directory, import's directory), as in
 # `kustomize build -o` and `docker compose config -o`; formats are --format/-f, as in docker.
 FormatOption = Annotated[
-    str, typer.Option("--format", "-f", help="text, or json for machines (CI bots).", metavar="FORMAT")
+    str,
+    typer.Option(
+        "--format",
+        "-f",
+        help="text, or json for machines (CI bots).",
+        metavar="FORMAT",
+        autocompletion=_complete_format,
+    ),
 ]
 
 
@@ -208,6 +288,7 @@ def render(
         typer.Argument(
             help="k8s, compose, nomad, dockerfile, or `all` (every environment profile, every target, into manifests/).",
             metavar="TARGET",
+            autocompletion=_complete_render_target,
         ),
     ],
     profile: ProfileOption = None,
@@ -218,6 +299,7 @@ def render(
             "-e",
             help="Environment: the profile that declares `environment: ENV` (profiles/ENV.yaml). With `all`: only these environments (repeatable).",
             metavar="ENV",
+            autocompletion=_complete_environment,
         ),
     ] = None,
     profiles_dir: ProfilesDirOption = None,
@@ -267,7 +349,13 @@ def render(
 def check(
     env: Annotated[
         list[str] | None,
-        typer.Option("--env", "-e", help="Only these environments (repeatable).", metavar="ENV"),
+        typer.Option(
+            "--env",
+            "-e",
+            help="Only these environments (repeatable).",
+            metavar="ENV",
+            autocompletion=_complete_environment,
+        ),
     ] = None,
     profiles_dir: ProfilesDirOption = None,
     manifests_dir: ManifestsDirOption = None,
@@ -345,7 +433,13 @@ def envs(
 def schema(
     output_format: Annotated[
         str,
-        typer.Option("--format", "-f", help="json (JSON Schema) or markdown (field reference).", metavar="FORMAT"),
+        typer.Option(
+            "--format",
+            "-f",
+            help="json (JSON Schema) or markdown (field reference).",
+            metavar="FORMAT",
+            autocompletion=_complete_schema_format,
+        ),
     ] = "json",
 ) -> None:
     """Print the JSON Schema of the profile format (for editors: yaml-language-server), or its field reference."""
@@ -454,6 +548,7 @@ def import_compose(
             "--reader",
             help="auto: the Compose CLI when installed, else deploykit's own reader; compose: the CLI only; python: deploykit's reader only.",
             metavar="READER",
+            autocompletion=_complete_reader,
         ),
     ] = "auto",
     force: Annotated[bool, typer.Option("--force", help="Replace existing profiles.")] = False,
@@ -475,7 +570,9 @@ def import_compose(
     _guarded(lambda: command.run(options))
 
 
-ClusterTargetArgument = Annotated[str, typer.Argument(help="Target: only k8s.", metavar="TARGET")]
+ClusterTargetArgument = Annotated[
+    str, typer.Argument(help="Target: only k8s.", metavar="TARGET", autocompletion=_complete_cluster_target)
+]
 ContextOption = Annotated[
     str | None, typer.Option("--context", help="kubeconfig context (default: the current context).", metavar="NAME")
 ]
@@ -552,16 +649,18 @@ def apply(
     ),
 )
 def completion(
-    ctx: typer.Context,
-    shell: Annotated[str, typer.Argument(help="bash, zsh or fish.", metavar="SHELL")],
+    shell: Annotated[str, typer.Argument(help="bash, zsh or fish.", metavar="SHELL", autocompletion=_complete_shell)],
 ) -> None:
     """Print the shell completion script for bash, zsh or fish (the same as `deploykit --show-completion SHELL`)."""
     if shell not in SHELLS:
         from deploykit.errors import DeployKitError
 
         _guarded(lambda: _raise(DeployKitError(f"unknown shell {shell!r}; expected one of: {', '.join(SHELLS)}")))
-    # typer's own --show-completion prints the script (and exits), on the whole command line's root.
-    ctx.find_root().command.main(["--show-completion", shell], prog_name=PROG)
+    # typer's own script for that shell, as --show-completion prints it (which picks the shell it runs
+    # under, not the one asked for: `deploykit completion zsh` run from bash must still print zsh's).
+    from typer.completion import get_completion_script  # type: ignore[attr-defined]  # what --show-completion prints
+
+    print(get_completion_script(prog_name=PROG, complete_var=f"_{PROG.upper()}_COMPLETE", shell=shell))
 
 
 def _raise(exc: Exception) -> int:

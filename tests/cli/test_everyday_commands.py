@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -107,6 +108,85 @@ def test_fish_completion_script_completes(shell_env: dict[str, str]):
     fish = require_tool("fish", "apt-get install fish (scripts/setup-machine.sh does)")
     out = _shell(fish, 'deploykit completion fish | source; complete -C "deploykit ren"', shell_env)
     assert out.startswith("render\tRender a profile for one target")
+
+
+def _complete_in_a_terminal(argv: list[str], setup: str, line: str, expected: list[str], env: dict[str, str]) -> str:
+    """What an interactive `argv` shows on a real terminal (a pty) after `setup`, `line` and TAB TAB: the
+    shell's own completion, as a person sees it. Reads until every `expected` text is shown (or 60 s)."""
+    import fcntl
+    import select
+    import struct
+    import termios
+    import time
+
+    controller, terminal = os.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 160, 0, 0))
+
+    def controlling_terminal() -> None:
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    process = subprocess.Popen(
+        argv, stdin=terminal, stdout=terminal, stderr=terminal, env=env, cwd=REPO, preexec_fn=controlling_terminal
+    )
+    os.close(terminal)
+    shown = b""
+
+    def read_until(done: Callable[[], bool], seconds: float) -> None:
+        nonlocal shown
+        end = time.monotonic() + seconds
+        while time.monotonic() < end and not done():
+            if select.select([controller], [], [], 0.1)[0]:
+                try:
+                    shown += os.read(controller, 65536)
+                except OSError:  # the shell exited
+                    return
+
+    try:
+        os.write(controller, setup.encode() + b"\n")
+        read_until(lambda: False, 1.5)
+        start = len(shown)
+        os.write(controller, line.encode() + b"\t\t")
+
+        def text() -> str:
+            return re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]|\x1b[>=]|\r", "", shown[start:].decode(errors="replace"))
+
+        read_until(lambda: all(word in text() for word in expected), 60)
+        return text()
+    finally:
+        process.kill()
+        process.wait()
+        os.close(controller)
+
+
+SHELL_SESSIONS = {
+    "bash": (["bash", "--norc", "--noprofile", "-i"], "source <(deploykit completion bash)"),
+    "zsh": (["zsh", "-f", "-i"], "autoload -Uz compinit && compinit -u && source <(deploykit completion zsh)"),
+    "fish": (["fish", "--no-config", "-i"], "deploykit completion fish | source"),
+}
+# What each shell lists: bash the values, zsh `value -- help`, fish `value  (help)`.
+VALUE_COMPLETIONS = {
+    "environments": ("deploykit render k8s --env ", ["dev", "prod", "staging"], "profiles/staging.yaml"),
+    "targets": ("deploykit render ", ["k8s", "compose", "nomad", "dockerfile", "all"], "Kubernetes manifests"),
+    "shells": ("deploykit completion ", ["bash", "zsh", "fish"], "the zsh completion script"),
+    "formats": ("deploykit validate --format ", ["text", "json"], "for machines"),
+}
+
+
+@pytest.mark.parametrize("shell", list(SHELL_SESSIONS))
+@pytest.mark.parametrize("kind", list(VALUE_COMPLETIONS))
+def test_values_complete_in_each_real_shell(shell_env: dict[str, str], shell: str, kind: str):
+    argv, setup = SHELL_SESSIONS[shell]
+    require_tool(shell, f"apt-get install {shell} (scripts/setup-machine.sh does)")
+    line, values, help_text = VALUE_COMPLETIONS[kind]
+    expected = values + ([help_text] if shell != "bash" else [])
+    env = {**shell_env, "PS1": "$ ", "PROMPT": "$ ", "TERM": "xterm"}
+    shown = _complete_in_a_terminal(argv, setup, line, expected, env)
+    listing = shown.split(line.rstrip(), 1)[-1]
+    for word in expected:
+        assert word in listing, f"{shell}: {word!r} not offered after {line!r}:\n{shown}"
+    if kind == "environments":  # not file names (zsh offered them for --env)
+        assert "pyproject.toml" not in listing
 
 
 def test_completion_for_an_unknown_shell_is_a_usage_error():

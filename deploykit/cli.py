@@ -105,6 +105,9 @@ class _Command(TyperCommand):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.short_help is None and self.help:
+            # The whole first paragraph in `deploykit --help`: Click would cut it at 45 characters.
+            self.short_help = self.help.split("\n\n", 1)[0].replace("\n", " ")
         for param in self.params:
             if type(param) is TyperArgument:
                 param.__class__ = _Argument
@@ -490,6 +493,7 @@ app.add_typer(
     import_app,
     name="import",
     help="Create profiles from what a team already runs (a docker-compose.yml).",
+    short_help="Create profiles from what a team already runs (a docker-compose.yml).",
     epilog=_example("deploykit import compose -f docker-compose.yml"),
 )
 
@@ -651,7 +655,7 @@ def apply(
 def completion(
     shell: Annotated[str, typer.Argument(help="bash, zsh or fish.", metavar="SHELL", autocompletion=_complete_shell)],
 ) -> None:
-    """Print the shell completion script for bash, zsh or fish (the same as `deploykit --show-completion SHELL`)."""
+    """Print the shell completion script for bash, zsh or fish: it completes commands, options, targets, environments and formats."""
     if shell not in SHELLS:
         from deploykit.errors import DeployKitError
 

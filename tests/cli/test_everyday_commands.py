@@ -56,6 +56,17 @@ def test_the_top_level_help_lists_every_command():
     assert sorted(listed) == sorted(COMMANDS)
 
 
+def test_bare_deploykit_prints_the_whole_help_on_stdout():
+    result = run_cli()
+    assert (result.returncode, result.stderr) == (0, "")
+    commands = result.stdout.split("Commands:", 1)[1]
+    assert "..." not in commands  # descriptions whole, not cut at 45 characters
+    assert (
+        "Render a profile for one target (print it, or write it with -o\n              DIR), or `all` into manifests/."
+        in commands
+    )
+
+
 # --- completion, loaded into the real shells ---------------------------------------------------------
 
 

@@ -173,7 +173,10 @@ def _complete_format(incomplete: str) -> list[tuple[str, str]]:
 
 
 def _complete_schema_format(incomplete: str) -> list[tuple[str, str]]:
-    return _starting(incomplete, [("json", "the JSON Schema"), ("markdown", "the field reference")])
+    return _starting(
+        incomplete,
+        [("json", "the JSON Schema"), ("markdown", "the field reference"), ("warnings", "the warning codes")],
+    )
 
 
 def _complete_reader(incomplete: str) -> list[tuple[str, str]]:
@@ -218,7 +221,13 @@ ManifestsDirOption = Annotated[
         metavar="DIR",
     ),
 ]
-StrictOption = Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")]
+StrictOption = Annotated[
+    bool,
+    typer.Option(
+        "--strict",
+        help="Treat warnings as errors, except the codes a profile accepts (accept_warnings; docs/warnings.md).",
+    ),
+]
 SetOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -430,7 +439,9 @@ def envs(
     "schema",
     cls=_Command,
     epilog=_example(
-        "deploykit schema > deploykit.schema.json", "deploykit schema --format markdown > docs/reference.md"
+        "deploykit schema > deploykit.schema.json",
+        "deploykit schema --format markdown > docs/reference.md",
+        "deploykit schema --format warnings > docs/warnings.md",
     ),
 )
 def schema(
@@ -439,7 +450,7 @@ def schema(
         typer.Option(
             "--format",
             "-f",
-            help="json (JSON Schema) or markdown (field reference).",
+            help="json (JSON Schema), markdown (field reference) or warnings (warning codes, docs/warnings.md).",
             metavar="FORMAT",
             autocompletion=_complete_schema_format,
         ),

@@ -73,9 +73,13 @@ def run(
     result = pipeline.render(loaded, target)
     report_warnings(tuple(warning_lines(loaded, [result])), strict)
     if output_dir is None:
-        sys.stdout.write(result.rendering.stdout)
+        from deploykit.rendering import HEADER
+
+        sys.stdout.write(HEADER + result.rendering.stdout)
     else:
         from deploykit import output  # only when writing: stdout renders skip its imports
 
         output.write_directory(output_dir, result.rendering.files, target, replace_other_target)
+        if sys.stderr.isatty():  # for people; pipelines see the files
+            print(f"rendered {output_dir} ({len(result.rendering.files)} files)", file=sys.stderr)
     return 0

@@ -17,7 +17,10 @@ def test_python_m_renders_exactly_what_the_in_process_cli_renders():
     installed = run_installed("render", "k8s", "--env", "prod")
     in_process = run_cli("render", "k8s", "--env", "prod")
     assert (installed.returncode, installed.stdout, installed.stderr) == (0, in_process.stdout, in_process.stderr)
-    assert installed.stdout.startswith("---\napiVersion: v1\nkind: ServiceAccount\n")
+    # The header files carry, then the stream (a YAML comment: `kubectl apply -f -` reads it as files).
+    assert installed.stdout.startswith(
+        "# Rendered by deploykit. Do not edit: change the profile and render again.\n---\napiVersion: v1\nkind: ServiceAccount\n"
+    )
 
 
 def test_console_script_is_installed_and_answers():

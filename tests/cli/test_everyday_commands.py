@@ -400,3 +400,36 @@ def test_errors_in_a_profile_from_stdin_name_stdin_and_its_size_is_bounded():
         2,
         "error: <stdin>:1:1: standard input is larger than 1048576 bytes (1 MiB)\n",
     )
+
+
+# --- what render says -----------------------------------------------------------------------------------
+
+
+def test_render_o_says_what_it_wrote_on_a_terminal_only(tmp_path: Path):
+    """stderr on a terminal (a pty): one line naming the directory and the number of files; in a pipeline, nothing."""
+    arguments = [sys.executable, "-m", "deploykit", "render", "k8s", "--env", "prod"]
+    arguments += ["--profiles", str(REPO / "profiles"), "-o", "out"]
+    environment = {**os.environ, "PYTHONPATH": str(REPO)}
+    controller, terminal = os.openpty()
+    try:
+        on_terminal = subprocess.run(
+            arguments, cwd=tmp_path, env=environment, stdout=subprocess.PIPE, stderr=terminal, timeout=120
+        )
+        said = os.read(controller, 4096).decode()
+    finally:
+        os.close(controller)
+        os.close(terminal)
+    files = len(list((tmp_path / "out").iterdir())) - 1  # and the .deploykit marker
+    assert (on_terminal.returncode, on_terminal.stdout, said) == (0, b"", f"rendered out ({files} files)\r\n")
+    piped = subprocess.run(
+        [*arguments[:-1], "again"], cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=120
+    )
+    assert (piped.returncode, piped.stdout, piped.stderr) == (0, "", "")
+
+
+@pytest.mark.parametrize("target", ["k8s", "compose", "nomad", "dockerfile"])
+def test_stdout_carries_the_header_files_carry(target: str):
+    result = run_cli("render", target, "--env", "prod")
+    assert result.stdout.startswith("# Rendered by deploykit. Do not edit: change the profile and render again.\n")
+    first_file = sorted(p for p in (REPO / "manifests/prod" / target).iterdir() if not p.name.startswith("."))[0]
+    assert first_file.read_text().splitlines()[0] == result.stdout.splitlines()[0]

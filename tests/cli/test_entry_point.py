@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 from helpers import REPO, run_cli, run_installed
 from tooling import missing
@@ -24,9 +26,11 @@ def test_python_m_renders_exactly_what_the_in_process_cli_renders():
 
 
 def test_console_script_is_installed_and_answers():
-    script = shutil.which("deploykit")
+    # Beside the interpreter running the tests (a venv's bin/, not necessarily on PATH), else on PATH.
+    beside = Path(sys.executable).parent / "deploykit"
+    script = str(beside) if beside.is_file() else shutil.which("deploykit")
     if script is None:
-        missing("the deploykit console script is not on PATH: pip install -e .")
+        missing("the deploykit console script is not installed: pip install -e .")
     result = subprocess.run(
         [script, "validate", "--env", "staging"], cwd=REPO, capture_output=True, text=True, timeout=60
     )

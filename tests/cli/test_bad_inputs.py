@@ -157,9 +157,7 @@ CASES = [
     ),
     Case(
         "unquoted-cron-schedule",
-        extra(
-            "cron:\n  - name: sessions\n    command: [python, manage.py, clearsessions]\n    schedule: */5 * * * *\n"
-        ),
+        extra("cron:\n  sessions:\n    command: [python, manage.py, clearsessions]\n    schedule: */5 * * * *\n"),
         'profile.yaml:6:15: a value starting with `*` is read by YAML as an alias (`*name`), not as text: quote it: "*/5 * * * *"',
     ),
     Case(
@@ -167,6 +165,33 @@ CASES = [
         BASE,
         "--set proxy.host=*.x.com:1:18: a value starting with `*` is read by YAML as an alias (`*name`), not as text: quote it, inside the shell's quotes: --set 'proxy.host=\"*.x.com\"'",
         args=(*DEFAULT_ARGS, "--set", "proxy.host=*.x.com"),
+    ),
+    Case(
+        "cron-macro",
+        extra("cron:\n  sessions:\n    command: [python, manage.py, clearsessions]\n    schedule: '@daily'\n"),
+        "profile.yaml:6:5: cron.sessions.schedule: write @daily as its five fields, '0 0 * * *', which every target reads alike",
+    ),
+    Case(
+        "cron-six-fields",
+        extra("cron:\n  sessions:\n    command: [python, manage.py, clearsessions]\n    schedule: '0 */5 * * * *'\n"),
+        "profile.yaml:6:5: cron.sessions.schedule: '0 */5 * * * *' has 6 fields; write the five standard ones, minute hour day-of-month month day-of-week, separated by single spaces (a sixth field means seconds to some schedulers and a year to others)",
+    ),
+    Case(
+        "cron-minute-out-of-range",
+        extra("cron:\n  sessions:\n    command: [python, manage.py, clearsessions]\n    schedule: '60 3 * * *'\n"),
+        "profile.yaml:6:5: cron.sessions.schedule: '60 3 * * *': '60' is not a valid minute (use *, a number from 0 to 59, a range a-b, a list a,b, or a step */n)",
+    ),
+    Case(
+        "time-zone-with-a-space",
+        extra(
+            "cron:\n  sessions:\n    command: [python, manage.py, clearsessions]\n    schedule: '0 3 * * *'\n    timezone: Europe Kyiv\n"
+        ),
+        "profile.yaml:7:5: cron.sessions.timezone: 'Europe Kyiv' is not an IANA time zone name such as UTC, Europe/Kyiv or America/New_York",
+    ),
+    Case(
+        "unknown-warning-code",
+        extra("accept_warnings: [single-replicas]\n"),
+        "profile.yaml:3:19: accept_warnings[0]: 'single-replicas' is not a warning code; did you mean 'single-replica'?",
     ),
     Case("zero-replicas", extra("replicas: 0\n"), "profile.yaml:3:1: replicas: must be at least 1, got 0"),
     Case(

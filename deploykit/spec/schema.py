@@ -44,8 +44,11 @@ def _cron_pattern() -> str:
     """spec/schedule.py's five fields as one ECMA-262 pattern: each field a list of `*` or a value or a
     range, with an optional step of at least 1, the values within the field's bounds (month and day
     names in either case), separated by single spaces. Ranges running backwards stay the loader's."""
-    months = "|".join(_case_insensitive(name) for name in ("jan feb mar apr may jun jul aug sep oct nov dec".split()))
-    days = "|".join(_case_insensitive(name) for name in ("sun mon tue wed thu fri sat".split()))
+    months = "|".join(
+        _case_insensitive(name)
+        for name in (["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])
+    )
+    days = "|".join(_case_insensitive(name) for name in (["sun", "mon", "tue", "wed", "thu", "fri", "sat"]))
     values = (
         "0*(?:[0-9]|[1-5][0-9])",  # minute 0-59
         "0*(?:[0-9]|1[0-9]|2[0-3])",  # hour 0-23

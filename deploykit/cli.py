@@ -96,8 +96,8 @@ class _Argument(TyperArgument):
     def display_type(self, ctx: Any) -> str:
         return ""  # no type after the name
 
-    def _usage_display_name(self) -> str:
-        return self.display_name_raw + ("..." if self.nargs != 1 else "")
+    def get_usage_pieces(self, ctx: Any) -> list[str]:  # Click's public hook for the usage line
+        return [str(self.metavar or self.name or "").upper() + ("..." if self.nargs != 1 else "")]
 
 
 class _Command(TyperCommand):

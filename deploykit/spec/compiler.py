@@ -221,7 +221,14 @@ class _Writer:
         return path
 
 
+def main() -> int:
+    """`python -m deploykit.spec.compiler`, at install time as the package's owner: build it unless current."""
+    if compiled.status().buildable:
+        build()
+    status = compiled.status()
+    print(f"validator: {status.describe()}", file=sys.stdout if status.compiled else sys.stderr)
+    return 0 if status.compiled else 1
+
+
 if __name__ == "__main__":
-    # At install time, as the package's owner: `python -m deploykit.spec.compiler`.
-    build()
-    print(f"validator: {compiled.status().describe()}")
+    sys.exit(main())

@@ -312,6 +312,23 @@ def test_a_changed_rule_is_enforced_at_once_and_compiled_on_the_way(tmp_path: Pa
     assert (refused.returncode, refused.stderr) == expected
 
 
+def test_the_install_time_command_builds_and_reports(tmp_path: Path):
+    root = _checkout(tmp_path)
+    (root / "deploykit" / "spec" / compiled.BUILT_SCHEMA.name).unlink()
+    libraries = sysconfig.get_paths()["purelib"]
+    result = subprocess.run(
+        [sys.executable, "-S", "-m", "deploykit.spec.compiler"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": f"{root}:{libraries}"},
+        timeout=60,
+    )
+    built = root / "deploykit" / "spec" / compiled.BUILT_SCHEMA.name
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.startswith(f"validator: compiled schema: {built} (pydantic-core ")
+
+
 def test_editing_a_module_the_spec_does_not_import_from_keeps_the_compiled_schema(tmp_path: Path):
     root = _checkout(tmp_path, ("errors.py", '"""', '"""An edited comment.\n'))
     assert "validator: compiled schema" in _run_in(root, "--version").stdout

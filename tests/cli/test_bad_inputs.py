@@ -193,7 +193,7 @@ CASES = [
         extra("accept_warnings: [single-replicas]\n"),
         "profile.yaml:3:19: accept_warnings[0]: 'single-replicas' is not a warning code; did you mean 'single-replica'?",
     ),
-    Case("zero-replicas", extra("replicas: 0\n"), "profile.yaml:3:1: replicas: must be at least 1, got 0"),
+    Case("negative-replicas", extra("replicas: -1\n"), "profile.yaml:3:1: replicas: must be at least 0, got -1"),
     Case(
         "health-timeout-not-below-interval",
         extra("health:\n  interval_seconds: 5\n  timeout_seconds: 5\n"),

@@ -40,6 +40,8 @@ STAGING_SUFFIX = ".new"
 _RENAME_EXCHANGE = 2
 # How many entries a refusal names: enough to recognise the directory, and the search stops there.
 _SHOWN_FOREIGN = 3
+# How many rendered directories a refusal to delete them names.
+_SHOWN_NESTED = 8
 
 
 def with_header(file: RenderedFile) -> str:
@@ -117,6 +119,87 @@ def write_directories(
                 with contextlib.suppress(OSError):
                     path.rmdir()  # only if still empty: nothing of ours or anyone's is lost
             raise
+
+
+def write_files(contents: Sequence[tuple[Path, str]], replace: bool = False) -> None:
+    """Write every file whole, or none (`import compose`, `init`): all are staged beside their places,
+    then put in place with Ctrl-C deferred; if one fails, those already in place are taken back.
+
+    A new file is created exclusively, so one that appeared since the caller's check (even a dangling
+    link) is never overwritten; with `replace` an existing file is replaced, keeping its mode. Missing
+    directories are created, and removed again on failure. OS errors name the path.
+    """
+    created: list[Path] = []
+    staged: list[tuple[Path, Path]] = []
+    placed: list[tuple[Path, Path | None]] = []  # (path, the old file's backup, None for a new file)
+    try:
+        for path, _ in contents:
+            created += _make_parents(path.parent, _relative(path.parent))
+        for path, text in contents:
+            staged.append((path, _stage_file(path, text)))
+        with _signals_deferred():
+            try:
+                for path, scratch in staged:
+                    placed.append((path, _place_file(path, scratch, replace)))
+            except BaseException:
+                for path, backup in reversed(placed):
+                    with contextlib.suppress(OSError):
+                        if backup is None:
+                            os.unlink(path)
+                        else:
+                            os.replace(backup, path)
+                placed.clear()
+                raise
+    finally:
+        for _, scratch in staged:
+            with contextlib.suppress(OSError):
+                os.unlink(scratch)
+        for _, backup in placed:
+            if backup is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(backup)
+        if len(placed) < len(contents):  # failed: directories made for nothing go again
+            for path in reversed(created):
+                with contextlib.suppress(OSError):
+                    path.rmdir()
+
+
+def _stage_file(path: Path, text: str) -> Path:
+    try:
+        descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=STAGING_SUFFIX, dir=path.parent)
+    except OSError as exc:
+        raise DeployKitError(f"cannot write into {_relative(path.parent)}: {exc.strerror}") from None
+    scratch = Path(name)
+    try:
+        with open(descriptor, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        try:
+            mode = os.stat(path).st_mode & 0o777
+        except FileNotFoundError:
+            mode = 0o666 & ~_umask()
+        os.chmod(scratch, mode)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(scratch)
+        raise DeployKitError(f"cannot write {_relative(path)}: {exc.strerror}") from None
+    return scratch
+
+
+def _place_file(path: Path, scratch: Path, replace: bool) -> Path | None:
+    """Put `scratch` at `path`; the backup of the file it replaced, or None when `path` was new."""
+    shown = _relative(path)
+    try:
+        if replace and os.path.lexists(path):
+            backup = Path(f"{scratch}.old")
+            os.link(path, backup, follow_symlinks=False)
+            os.replace(scratch, path)
+            return backup
+        os.link(scratch, path)  # fails if anything, even a dangling link, appeared at `path`
+        return None
+    except FileExistsError:
+        raise DeployKitError(f"refusing to overwrite {shown}: it appeared while deploykit was writing") from None
+    except OSError as exc:
+        raise DeployKitError(f"cannot write {shown}: {exc.strerror}") from None
 
 
 def remove_rendered_directory(directory: Path) -> bool:
@@ -322,12 +405,35 @@ def _check_replaceable(entry: _Resolved, replace_other_target: bool) -> None:
         raise DeployKitError(
             f"refusing to write into {shown}: it holds files deploykit did not render ({listed}); use a directory of its own"
         )
+    nested = _nested_renderings(entry.path)
+    if nested:
+        # `render k8s -o manifests/prod` would replace manifests/prod whole: every other target's directory in it.
+        listed = ", ".join(nested[:_SHOWN_NESTED]) + (
+            f" and {len(nested) - _SHOWN_NESTED} more" if len(nested) > _SHOWN_NESTED else ""
+        )
+        raise DeployKitError(
+            f"refusing to write into {shown}: it holds other rendered directories that replacing it would delete "
+            f"({listed}); write into a directory of its own"
+        )
     target = entry.plan.target
     if not replace_other_target and existing is not None and target is not None and existing != target:
         raise DeployKitError(
             f"{shown} holds deploykit's {existing} output; writing {target} there would replace it: "
             "use another directory, or --replace-other-target"
         )
+
+
+def _nested_renderings(directory: Path) -> list[str]:
+    """The directories below `directory` that hold a marker of their own (manifests/<env>/<target>/ under
+    manifests/), each as `relative/ (target output)`, in sorted order. Only called once every entry is
+    known to be deploykit's, so the walk is as small as what deploykit wrote."""
+    found: list[str] = []
+    for relative, kind in _walk(directory):
+        if kind == "directory":
+            marker = _read_marker(directory / relative)
+            if marker is not None:
+                found.append(f"{relative}/ ({marker.target or 'rendered'} output)")
+    return found
 
 
 @dataclass(frozen=True)
@@ -471,7 +577,46 @@ def _umask() -> int:
 
 
 def _swap_all(staged: list[_Staged]) -> None:
-    """Swap every staged directory in; if one fails (or Ctrl-C comes between two), swap the others back."""
+    """Swap every staged directory in; if one fails, swap the others back.
+
+    Ctrl-C and SIGTERM wait until the swaps (a few renames) are done: arriving between a rename and the
+    note that it happened, or during the swaps back, they left one directory new and the others old.
+    """
+    with _signals_deferred():
+        _swap_all_now(staged)
+
+
+# The signals that end a run from the terminal or a supervisor; delivered once the swap is complete.
+_DEFERRED_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT")
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold back Ctrl-C and SIGTERM for the block, then deliver the first that came, to the handler that
+    was in place. A handler records it (masking the signal would not do: with another thread alive, the
+    kernel hands the signal to that thread and Python still runs the handler in the main one)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():  # signal.signal works in the main thread only
+        yield
+        return
+    received: list[int] = []
+    previous = {}
+    for name in _DEFERRED_SIGNALS:
+        number = getattr(signal, name, None)
+        if number is not None:
+            previous[number] = signal.signal(number, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        if received:
+            signal.raise_signal(received[0])
+
+
+def _swap_all_now(staged: list[_Staged]) -> None:
     current: _Staged | None = None
     try:
         for current in staged:

@@ -68,6 +68,33 @@ class Server:
     forwarded_flag: str | None = None
     # Idle keep-alive the server is given, None when it cannot be set (then the proxy adapts).
     keep_alive_seconds: int | None = None
+    # Every long option of a server whose parser (argparse's default `allow_abbrev`) also reads any
+    # unambiguous prefix of one: `--bin` is `--bind` and `--daemo` is `--daemon` to gunicorn and hypercorn.
+    # Empty for servers whose parser (click) wants options in full.
+    abbreviated_options: tuple[str, ...] = ()
+
+    def option(self, argument: str) -> str:
+        """The option `argument` sets, as the server's parser reads it: `--bind` for `--bind=x`, `--bi=x` and
+        `--bin`, `-w` for `-w4`. A prefix of one of deploykit's owned or refused options counts as that
+        option even when other options share the prefix: the server then refuses it as ambiguous (and
+        another version of the server, with other options, may read it as that one)."""
+        flag = flag_of(argument)
+        if not self.abbreviated_options or not flag.startswith("--") or len(flag) < 3:
+            return flag
+        if flag in self.abbreviated_options:
+            return flag
+        ruled = sorted(
+            option
+            for option in {*self.owned_flags, *self.refused_flags}
+            if option.startswith("--") and option.startswith(flag)
+        )
+        return ruled[0] if ruled else flag
+
+    def value_of(self, argument: str, option: str) -> str | None:
+        """The value written inside `argument` itself (`--bind=x`, `--bi=x`, `-w4`), None when it follows."""
+        if argument.startswith("--"):
+            return argument.split("=", 1)[1] if "=" in argument else None
+        return argument[len(option) :] or None
 
     def arguments(self, launch: Launch) -> list[str]:
         """The flags appended to the profile's command for `launch`."""
@@ -161,6 +188,36 @@ _UVICORN_REFUSED = {
     "--reload-delay": _RELOAD, "--uds": _SOCKET, "--fd": _SOCKET, "--env-file": _ENV_FILE, "--no-proxy-headers": "it turns off the trust of the proxy's X-Forwarded-* headers",
 }  # fmt: skip
 _COMMON_ENV = {"WEB_CONCURRENCY": _WORKERS, "FORWARDED_ALLOW_IPS": _TRUST}
+# The long options of gunicorn 27.0 and hypercorn 0.18, as their argparse parsers define them
+# (tests/servers/test_abbreviations.py compares them with the installed servers' own parsers).
+_GUNICORN_OPTIONS = (
+    "--access-logfile", "--access-logformat", "--asgi-disconnect-grace-period", "--asgi-lifespan", "--asgi-loop",
+    "--backlog", "--bind", "--ca-certs", "--capture-output", "--casefold-http-method", "--cert-reqs", "--certfile",
+    "--chdir", "--check-config", "--ciphers", "--config", "--control-socket", "--control-socket-mode", "--daemon",
+    "--dirty-app", "--dirty-graceful-timeout", "--dirty-threads", "--dirty-timeout", "--dirty-workers",
+    "--disable-redirect-access-to-syslog", "--do-handshake-on-connect", "--dogstatsd-tags", "--enable-backlog-metric",
+    "--enable-stdio-inheritance", "--env", "--error-logfile", "--forwarded-allow-ips", "--forwarder-headers",
+    "--graceful-timeout", "--group", "--header-map", "--help", "--http-parser", "--http-protocols", "--http2-cleartext",
+    "--http2-initial-window-size", "--http2-max-concurrent-streams", "--http2-max-frame-size",
+    "--http2-max-header-list-size", "--initgroups", "--keep-alive", "--keyfile", "--limit-request-field_size",
+    "--limit-request-fields", "--limit-request-line", "--log-config", "--log-config-json", "--log-file", "--log-level",
+    "--log-syslog", "--log-syslog-facility", "--log-syslog-prefix", "--log-syslog-to", "--logger-class",
+    "--max-requests", "--max-requests-jitter", "--name", "--no-control-socket", "--no-sendfile", "--paste",
+    "--paste-global", "--paster", "--permit-obsolete-folding", "--permit-unconventional-http-method",
+    "--permit-unconventional-http-version", "--pid", "--preload", "--print-config", "--protocol", "--proxy-allow-from",
+    "--proxy-protocol", "--pythonpath", "--reload", "--reload-engine", "--reload-extra-file", "--reuse-port",
+    "--root-path", "--spew", "--ssl-version", "--statsd-host", "--statsd-prefix", "--strip-header-spaces",
+    "--suppress-ragged-eofs", "--threads", "--timeout", "--umask", "--user", "--uwsgi-allow-from", "--version",
+    "--websocket-max-message-size", "--worker-class", "--worker-connections", "--worker-tmp-dir", "--workers",
+)  # fmt: skip
+_HYPERCORN_OPTIONS = (
+    "--access-log", "--access-logfile", "--access-logformat", "--backlog", "--bind", "--ca-certs", "--cert-reqs",
+    "--certfile", "--ciphers", "--config", "--daemon", "--debug", "--error-log", "--error-logfile", "--graceful-timeout",
+    "--group", "--help", "--insecure-bind", "--keep-alive", "--keyfile", "--keyfile-password", "--log-config",
+    "--log-file", "--log-level", "--max-requests", "--max-requests-jitter", "--pid", "--quic-bind", "--read-timeout",
+    "--reload", "--root-path", "--server-name", "--statsd-host", "--statsd-prefix", "--umask", "--user",
+    "--verify-mode", "--websocket-ping-interval", "--worker-class", "--workers",
+)  # fmt: skip
 
 SERVERS: dict[ServerName, Server] = {
     "fastapi": Server(
@@ -210,6 +267,7 @@ SERVERS: dict[ServerName, Server] = {
             "--check-config": "it checks the configuration and exits",
             "--print-config": "it prints the configuration and exits",
         },
+        abbreviated_options=_GUNICORN_OPTIONS,
         owned_env={
             **_COMMON_ENV,
             "PORT": _PORT,
@@ -262,6 +320,7 @@ SERVERS: dict[ServerName, Server] = {
             "-c": "a configuration file can set the bind address and workers behind deploykit's back",
         },
         owned_env={**_COMMON_ENV},
+        abbreviated_options=_HYPERCORN_OPTIONS,
     ),
     "generic": Server(
         name="generic",

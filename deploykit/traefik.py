@@ -55,7 +55,7 @@ class Acme:
 class StaticConfiguration:
     """What a target decides about Traefik's static configuration; the rest is the same everywhere."""
 
-    provider: str  # "docker" or "nomad"
+    provider: str  # "docker", "nomad", or "file" (routes from files deploykit writes)
     provider_settings: tuple[Setting, ...]  # e.g. (("endpoint", "tcp://socket-proxy:2375"),)
     redirect_port: int  # the published HTTPS port plain HTTP is redirected to
     dynamic_file: str | None  # where the file provider reads TLS options; None: no file provider
@@ -94,8 +94,10 @@ def static_settings(profile: Profile, config: StaticConfiguration) -> list[Setti
     provider = f"providers.{config.provider}"
     settings.append((provider, "true"))
     settings += [(f"{provider}.{key}", value) for key, value in config.provider_settings]
-    # Otherwise every container or service, databases included, would get a public router.
-    settings.append((f"{provider}.exposedByDefault", "false"))
+    if config.provider != "file":
+        # Otherwise every container or service, databases included, would get a public router. (The
+        # file provider routes only what its files name.)
+        settings.append((f"{provider}.exposedByDefault", "false"))
     acme = config.acme
     if acme is not None:
         resolver = f"certificatesResolvers.{acme.resolver}.acme"
@@ -219,3 +221,39 @@ def labels(settings: list[Setting]) -> dict[str, str]:
 def tags(settings: list[Setting]) -> list[str]:
     """Dynamic settings as provider tags (Nomad), `traefik.key=value`."""
     return [f"traefik.{key}={value}" for key, value in settings]
+
+
+# Leaves of the dynamic configuration that are numbers or lists in Traefik's file provider; labels
+# and tags spell every value as text.
+_FILE_NUMBERS = frozenset({"attempts", "stsSeconds"})
+_FILE_LISTS = frozenset({"entryPoints", "middlewares"})
+
+
+def file_configuration(settings: list[Setting], servers: list[str]) -> dict:
+    """Dynamic settings (`router_settings`) as a file provider's configuration, with the servers' URLs.
+
+    The file provider routes to the servers it is given, instead of a provider's discovered ones.
+    """
+    root: dict = {}
+    for key, value in settings:
+        parts = key.replace(".loadbalancer.", ".loadBalancer.").split(".")
+        node = root
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):  # `tls: true` followed by `tls.certResolver`
+                child = node[part] = {}
+            node = child
+        leaf = parts[-1]
+        typed: object = value
+        if leaf in _FILE_NUMBERS:
+            typed = int(value)
+        elif leaf in _FILE_LISTS:
+            typed = value.split(",")
+        elif value in ("true", "false") and leaf != "rule":
+            typed = value == "true"
+        if leaf == "tls" and typed is True:
+            typed = node.get("tls") if isinstance(node.get("tls"), dict) else {}
+        node[leaf] = typed
+    for service in root.get("http", {}).get("services", {}).values():
+        service.setdefault("loadBalancer", {})["servers"] = [{"url": url} for url in servers]
+    return root

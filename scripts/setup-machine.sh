@@ -21,6 +21,10 @@ npm_validators=/opt/deploykit-npm
 # tests/nomad/npm/package-lock.json; the tests find it here (tests/tooling.py).
 npm_hcl_reader=/opt/deploykit-hcl
 containers_conf=/etc/deploykit-ci/containers.conf
+# Podman's Quadlet generator from Debian 13 (trixie), extracted here from its podman package: the
+# Quadlet tests run `quadlet -dryrun` on the rendered units (tests/tooling.py finds it here).
+quadlet_root=/opt/deploykit-quadlet
+quadlet_suite=trixie
 export DEBIAN_FRONTEND=noninteractive
 
 log() { printf 'setup-machine: %s\n' "$*"; }
@@ -79,6 +83,28 @@ if [ "$(cat "$containers_conf" 2>/dev/null)" != "$desired_conf" ]; then
   printf '%s\n' "$desired_conf" >"$containers_conf"
 else
   log "$containers_conf is up to date"
+fi
+
+# --- Podman's Quadlet generator (Debian 12's podman 4.3 has none). The binary is linked to libc only
+# and runs on Debian 12 unchanged. The package is fetched through a private apt state (its own
+# sources, lists and cache under $quadlet_root/apt): the machine's apt sources are not touched.
+if [ -x "$quadlet_root/usr/libexec/podman/quadlet" ]; then
+  log "Quadlet generator already in $quadlet_root ($("$quadlet_root/usr/libexec/podman/quadlet" -version))"
+else
+  log "fetching podman from Debian $quadlet_suite for its Quadlet generator, into $quadlet_root"
+  apt_state="$quadlet_root/apt"
+  mkdir -p "$apt_state/sources" "$apt_state/lists/partial" "$apt_state/cache/archives/partial"
+  # The Debian archive the machine already uses (its first URIs: line that is not the security archive).
+  mirror=$(awk '/^URIs:/ && !/security/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+  printf 'Types: deb\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+    "${mirror:-http://deb.debian.org/debian}" "$quadlet_suite" >"$apt_state/sources/$quadlet_suite.sources"
+  apt_private=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$apt_state/sources"
+    -o "Dir::State::Lists=$apt_state/lists" -o "Dir::Cache=$apt_state/cache")
+  apt-get "${apt_private[@]}" update -q
+  (cd "$apt_state" && apt-get "${apt_private[@]}" download podman)
+  dpkg-deb -x "$(ls "$apt_state"/podman_*.deb | head -n1)" "$quadlet_root"
+  rm -rf "$apt_state"
+  log "Quadlet generator $("$quadlet_root/usr/libexec/podman/quadlet" -version) in $quadlet_root"
 fi
 
 # --- tools whose pinned dependencies clash with the project's, each in a venv of its own. (Asking the

@@ -99,3 +99,15 @@ def hcl_reader() -> tuple[str, Path]:
             "run scripts/setup-machine.sh, or `npm ci` there and copy package-lock.json to .installed.lock"
         )
     return node, HCL_READER / "node_modules" / "@cdktf" / "hcl2json"
+
+
+QUADLET_ROOT = Path(os.environ.get("DEPLOYKIT_QUADLET_DIR") or "/opt/deploykit-quadlet")
+
+
+def quadlet_binary() -> Path:
+    """Podman's Quadlet generator from Debian 13's podman package, which scripts/setup-machine.sh
+    extracts into /opt/deploykit-quadlet (DEPLOYKIT_QUADLET_DIR overrides); skip, or fail under CI, when missing."""
+    binary = QUADLET_ROOT / "usr" / "libexec" / "podman" / "quadlet"
+    if not os.access(binary, os.X_OK):
+        missing(f"{binary} not found: run scripts/setup-machine.sh (it extracts Debian 13's podman package there)")
+    return binary

@@ -14,6 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from deploykit import output
 from deploykit.errors import DeployKitError
 from deploykit.importing import document
 from deploykit.importing.document import Entry, section
@@ -73,9 +74,8 @@ def run(options: ImportOptions) -> int:
         raise DeployKitError(f"refusing to overwrite {', '.join(existing)}; pass --force to replace them")
     shown = ", ".join(source.shown for source in files)
     base_text, environment_text, accepted = _checked_profiles(imported, options, shown)
-    options.output_dir.mkdir(parents=True, exist_ok=True)
-    for path, text in ((base_path, base_text), (environment_path, environment_text)):
-        _write(path, text)
+    # Both profiles or neither; a new file is created exclusively, an existing one (--force) replaced whole.
+    output.write_files([(base_path, base_text), (environment_path, environment_text)], replace=options.force)
     for warning in reading.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if reading.reader == "python" and options.reader == "auto":
@@ -171,19 +171,3 @@ def _warnings(base_text: str, environment_text: str, options: ImportOptions) -> 
                 "the imported profiles would not be valid (a case the import does not handle yet): " + "; ".join(lines)
             ) from None
     return sorted({finding.code for output in outputs for finding in output.findings})
-
-
-def _write(path: Path, text: str) -> None:
-    """Write `path` whole: a new file exclusively (one that appeared since the check is never overwritten),
-    an existing one (--force) through a temporary file renamed over it, keeping its permissions, so a
-    reader never sees half a profile."""
-    if not path.exists():
-        with path.open("x", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        return
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", newline="\n", dir=path.parent, prefix=f".{path.name}.", delete=False
-    ) as scratch:
-        scratch.write(text)
-    os.chmod(scratch.name, path.stat().st_mode & 0o777)
-    os.replace(scratch.name, path)

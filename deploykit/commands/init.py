@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from deploykit import pipeline
+from deploykit import output, pipeline
 from deploykit.errors import DeployKitError, format_path
 from deploykit.scaffold import SCHEMA_FILE, scaffold_profiles
 from deploykit.spec import names
@@ -41,12 +41,10 @@ def run(profiles_dir: Path, app: str | None, image: str | None, domain: str, ema
     if existing:
         raise DeployKitError(f"refusing to overwrite {', '.join(existing)}; init only creates new files")
     _check_scaffold(files)
-    profiles_dir.mkdir(parents=True, exist_ok=True)
     contents = [file.content for file in files] + [json.dumps(profile_schema(), indent=2, sort_keys=True) + "\n"]
-    for path, content in zip(targets, contents, strict=True):
-        # "x": exclusive creation, so a file that appeared since the check is still never overwritten.
-        with path.open("x", encoding="utf-8", newline="\n") as handle:
-            handle.write(content)
+    # All or none, each created exclusively: a file that appeared since the check is never overwritten.
+    output.write_files(list(zip(targets, contents, strict=True)))
+    for path in targets:
         print(f"created {path}", file=sys.stderr)
     return 0
 

@@ -27,6 +27,7 @@ EXPLAINERS: dict[str, str] = {
     "compose": "deploykit.explain.compose",
     "k8s": "deploykit.explain.k8s",
     "nomad": "deploykit.explain.nomad",
+    "quadlet": "deploykit.explain.quadlet",
 }
 
 

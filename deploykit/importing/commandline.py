@@ -17,7 +17,7 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from deploykit.servers import SERVERS, ServerName, detect, flag_of
+from deploykit.servers import SERVERS, ServerName, detect
 
 # The flags of servers.py's owned and refused lists that take no value (checked against each server's --help).
 _BOOLEAN_FLAGS = frozenset({"--reload", "--daemon", "-D", "--check-config", "--print-config", "--no-proxy-headers"})
@@ -84,7 +84,7 @@ def _without_owned_flags(argv: tuple[str, ...]) -> ServerCommand:
     index = detected.first_argument
     while index < len(argv):
         argument = argv[index]
-        flag = flag_of(argument)
+        flag = server.option(argument)
         reason = server.owned_flags.get(flag) or server.refused_flags.get(flag)
         if reason is None:
             kept.append(argument)
@@ -93,8 +93,7 @@ def _without_owned_flags(argv: tuple[str, ...]) -> ServerCommand:
         if flag in _BOOLEAN_FLAGS:
             removed.append(RemovedFlag((argument,), flag, None, reason))
             index += 1
-        elif argument != flag:  # `--port=8000`, `-w4`
-            inline = argument[len(flag) :].removeprefix("=")
+        elif (inline := server.value_of(argument, flag)) is not None:  # `--port=8000`, `-w4`, `--bi=:80`
             removed.append(RemovedFlag((argument,), flag, inline, reason))
             index += 1
         else:

@@ -19,11 +19,17 @@ from pathlib import Path
 from typing import Any
 
 from deploykit.errors import Location
+from deploykit.importing import files as checked_files
 from deploykit.importing.locate import SourceFile
 from deploykit.importing.problems import ComposeProblem
 
 # `config` of a large project takes well under a second; a hung binary must not hang the import.
-TIMEOUT_SECONDS = 120
+TIMEOUT_SECONDS = 20
+# The CLI's data memory (RLIMIT_DATA: the heap a Go program maps as it grows; unlike RLIMIT_AS it leaves
+# the address space Go reserves at start alone). `config` of a large project uses under 100 MiB.
+MEMORY_BYTES = 512 * 2**20
+# The longest error line passed on from the CLI: past that it is a crash dump, not a message.
+MAX_MESSAGE = 500
 # What the CLI logs on stderr (logrus' text format when stderr is not a terminal).
 _LOG_LINE = re.compile(r'level=(?P<level>\w+) msg="(?P<message>(?:[^"\\]|\\.)*)"')
 
@@ -49,7 +55,11 @@ def read_project(
     cli: Sequence[str], files: Sequence[SourceFile], profiles: Sequence[str], environ: Mapping[str, str]
 ) -> tuple[dict[str, Any], list[str]]:
     """The project as `config --format json` resolves it, and the CLI's warnings; a file it rejects is a
-    ComposeProblem carrying Compose's own message, located where the message allows."""
+    ComposeProblem carrying Compose's own message, located where the message allows.
+
+    Every file the CLI will open is read and checked first (files.py); the CLI then runs with bounded
+    time and memory, in case it opens something the check did not foresee."""
+    checked_files.check_project(files, environ)
     arguments = [*cli, "--ansi", "never"]
     for source in files:
         arguments += ["-f", str(source.path)]
@@ -58,10 +68,21 @@ def read_project(
     arguments += ["config", "--format", "json"]
     try:
         result = subprocess.run(
-            arguments, capture_output=True, text=True, env=dict(environ), timeout=TIMEOUT_SECONDS, check=False
+            arguments,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            env={**environ, "GOMEMLIMIT": str(MEMORY_BYTES // 2)},
+            timeout=TIMEOUT_SECONDS,
+            check=False,
+            preexec_fn=_limit_memory,
         )
     except subprocess.TimeoutExpired:
         raise ComposeProblem(f"`{' '.join(cli)} config` did not answer within {TIMEOUT_SECONDS} seconds") from None
+    if "fatal error: out of memory" in result.stderr or "runtime: out of memory" in result.stderr:
+        raise ComposeProblem(
+            f"`{' '.join(cli)} config` ran out of memory ({MEMORY_BYTES // 2**20} MiB) reading the project"
+        )
     shown = _Shown(files)
     warnings = [shown(match["message"]) for match in _log_lines(result.stderr) if match["level"] == "warning"]
     if result.returncode != 0:
@@ -73,6 +94,13 @@ def read_project(
             f"`{' '.join(cli)} config --format json` printed something other than JSON: {exc}"
         ) from None
     return _unescaped(data), warnings
+
+
+def _limit_memory() -> None:
+    """In the child, before the CLI starts: cap its heap (a Go program reports the failed allocation and exits)."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_DATA, (MEMORY_BYTES, MEMORY_BYTES))
 
 
 def _unescaped(value: Any) -> Any:
@@ -134,7 +162,12 @@ def compose_error(stderr: str, files: Sequence[SourceFile]) -> ComposeProblem:
     """Compose's error message as one line, with the field it names as the path to locate."""
     shown = _Shown(files)
     lines = [shown(line.strip()) for line in stderr.splitlines() if line.strip() and not _LOG_LINE.search(line)]
+    crash = next((index for index, line in enumerate(lines) if line.startswith(("goroutine ", "runtime stack:"))), None)
+    if crash is not None:  # a Go crash dump: its first line says why, the rest is stacks
+        lines = lines[: max(crash, 1)]
     text = " ".join(lines) or "the Compose CLI failed without a message"
+    if len(text) > MAX_MESSAGE:
+        text = text[:MAX_MESSAGE] + "..."
     if match := _VALIDATING.match(text):
         return ComposeProblem(match["message"], _compose_path(match["path"]))
     if match := _INTERPOLATING.match(text):

@@ -24,17 +24,19 @@ from pathlib import Path
 from typing import Any
 
 from deploykit.errors import Location
+from deploykit.importing import files as filecheck
 from deploykit.importing import model
 from deploykit.importing.interpolation import Variables, parse_env_file
 from deploykit.importing.locate import SourceFile
 from deploykit.importing.problems import ComposeProblem
 
-# Compose files are hand-written and small; a larger file is a mistake or an attack on the reader.
-MAX_FILE_BYTES = 4 * 1024 * 1024
-# YAML aliases share one object; walking them repeatedly could take exponential time ("billion laughs").
-MAX_VALUES = 200_000
+MAX_VALUES = filecheck.MAX_VALUES
 # Service fields replaced, not merged, when a later file sets them (13-merge.md, "Shell commands").
 _REPLACED = frozenset({("command",), ("entrypoint",), ("healthcheck", "test")})
+
+
+# compose-spec.json: `services` "patternProperties": {"^[a-zA-Z0-9._-]+$": ...}, no other property.
+_SERVICE_NAME = re.compile(r"[a-zA-Z0-9._-]+")
 
 
 class _Reset:
@@ -62,21 +64,16 @@ class FallbackReading:
 def read_project(files: Sequence[SourceFile], profiles: Sequence[str], environ: Mapping[str, str]) -> FallbackReading:
     """The project the Compose CLI would resolve from `files` with `profiles` enabled, as far as this reader goes."""
     project_dir = files[0].path.parent
-    variables = _project_variables(project_dir / ".env", environ)
-    reader = _Reader(variables)
+    variables = _project_variables(project_dir / ".env", environ, project_dir)
+    reader = _Reader(variables, project_dir)
     merged: dict[str, Any] = {}
     included: list[dict[str, Any]] = []
     for source in files:
         document = reader.file(source)
         for entry_index, entry in enumerate(document.pop("include", None) or []):
-            included.append(reader.include(source, entry, entry_index, environ))
+            included.append(reader.include(source, entry, entry_index, environ, (source,)))
         _merge_mapping(merged, document, ())
-    for project in included:
-        for kind in ("services", "secrets", "volumes", "networks"):
-            for name, value in (project.get(kind) or {}).items():
-                if name in (merged.get(kind) or {}):
-                    raise ComposeProblem(f"{kind}.{name} conflicts with imported resource", (kind, name))
-                merged.setdefault(kind, {})[name] = value
+    _add_included(merged, included)
     merged = _strip_tags(merged)
     services = merged.get("services") or {}
     if not isinstance(services, dict):
@@ -90,11 +87,21 @@ def read_project(files: Sequence[SourceFile], profiles: Sequence[str], environ: 
     return FallbackReading(merged, reader.warnings + variables.warnings)
 
 
-def _project_variables(dotenv: Path, environ: Mapping[str, str]) -> Variables:
+def _add_included(merged: dict[str, Any], included: list[dict[str, Any]]) -> None:
+    """Included projects' resources added to `merged`; a name both define is an error, as in Compose."""
+    for project in included:
+        for kind in ("services", "secrets", "volumes", "networks"):
+            for name, value in (project.get(kind) or {}).items():
+                if name in (merged.get(kind) or {}):
+                    raise ComposeProblem(f"{kind}.{name} conflicts with imported resource", (kind, name))
+                merged.setdefault(kind, {})[name] = value
+
+
+def _project_variables(dotenv: Path, environ: Mapping[str, str], project: Path) -> Variables:
     """The project's `.env` (if any), interpolated from the environment, with the environment winning."""
     values: dict[str, str] = {}
-    if dotenv.is_file():
-        parsed = parse_env_file(_read_text(SourceFile(dotenv.name, dotenv)), Variables(environ), ())
+    if os.path.lexists(dotenv):  # a FIFO or a link out of the project is refused, not skipped
+        parsed = parse_env_file(filecheck.read_text(SourceFile(dotenv.name, dotenv), project), Variables(environ), ())
         values = {name: value for name, value in parsed.items() if value is not None}
     return Variables({**values, **environ})
 
@@ -102,8 +109,9 @@ def _project_variables(dotenv: Path, environ: Mapping[str, str]) -> Variables:
 class _Reader:
     """Loads files and resolves each one's `extends`, sharing the project's variables and warnings."""
 
-    def __init__(self, variables: Variables):
+    def __init__(self, variables: Variables, project: Path):
         self.variables = variables
+        self.project = project
         self.warnings: list[str] = []
         self._files: dict[Path, dict[str, Any]] = {}
 
@@ -111,7 +119,7 @@ class _Reader:
         """One file, interpolated, its services' `extends` resolved and lists normalized for merging."""
         key = source.path.resolve()
         if key not in self._files:
-            document = _load_yaml(source)
+            document = load_yaml(source, self.project)
             if "version" in document:
                 self.warnings.append(
                     f"{source.shown}: the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion"
@@ -120,11 +128,22 @@ class _Reader:
             budget = [MAX_VALUES]
             try:
                 document = _interpolate(document, self.variables, (), budget)
-            except RecursionError:  # an alias inside its own anchor: `a: &a [*a]`
-                raise ComposeProblem(f"{source.shown}: a YAML alias refers to the value that contains it") from None
+            except RecursionError:  # `${A:-${A:-...}}` nested thousands deep in one value
+                raise ComposeProblem(
+                    f"nested more than {filecheck.MAX_DEPTH} levels deep; Compose files nest a few",
+                    location=Location(source.shown, 1, 1),
+                ) from None
             services = document.get("services") or {}
             if not isinstance(services, dict):
                 raise ComposeProblem("must be a mapping of service names to services", ("services",))
+            for name in services:
+                # The Compose schema's pattern for service names; the CLI refuses any other name.
+                if not isinstance(name, str):
+                    raise ComposeProblem(
+                        f"non-string key in services: {'<nil>' if name is None else name}", ("services",)
+                    )
+                if not _SERVICE_NAME.fullmatch(name):
+                    raise ComposeProblem(f"additional properties '{name}' not allowed", ("services",))
             document["services"] = services
             self._files[key] = document
             for name in list(services):
@@ -177,31 +196,52 @@ class _Reader:
         _merge_mapping(base, spec, ())
         return base
 
-    def include(self, source: SourceFile, entry: Any, index: int, environ: Mapping[str, str]) -> dict[str, Any]:
-        """An `include` entry of `source`: its files read as a project of their own, then merged."""
+    def include(
+        self, source: SourceFile, entry: Any, index: int, environ: Mapping[str, str], chain: tuple[SourceFile, ...]
+    ) -> dict[str, Any]:
+        """An `include` entry of `source`: its files read as a project of their own (with their own
+        `include`s), then merged. `chain` is the files that included this one, `source` last."""
         path = ("include", index)
         if isinstance(entry, str):
             entry = {"path": entry}
         if not isinstance(entry, dict) or not entry.get("path"):
             raise ComposeProblem("needs `path`", path)
         paths = entry["path"] if isinstance(entry["path"], list) else [entry["path"]]
-        files = [source.path.parent / str(item) for item in paths]
-        project_dir = source.path.parent / str(entry.get("project_directory") or files[0].parent)
+        included_files = [source.path.parent / str(item) for item in paths]
+        project_dir = source.path.parent / str(entry.get("project_directory") or included_files[0].parent)
         env_files = entry.get("env_file") or [project_dir / ".env"]
         env_files = env_files if isinstance(env_files, list) else [env_files]
         values: dict[str, str] = {}
         for env_file in env_files:
             env_path = source.path.parent / str(env_file)
-            if env_path.is_file():
-                parsed = parse_env_file(_read_text(SourceFile(str(env_file), env_path)), Variables(values), path)
+            if os.path.lexists(env_path):
+                parsed = parse_env_file(
+                    filecheck.read_text(SourceFile(str(env_file), env_path), self.project), Variables(values), path
+                )
                 values.update({name: value for name, value in parsed.items() if value is not None})
         # The including project's environment wins over the included project's .env.
-        sub = _Reader(Variables({**values, **self.variables.values}))
+        sub = _Reader(Variables({**values, **self.variables.values}), self.project)
         merged: dict[str, Any] = {}
-        for file in files:
-            if not file.is_file():
+        nested: list[dict[str, Any]] = []
+        for file in included_files:
+            if not os.path.lexists(file):
                 raise ComposeProblem(f"open {os.path.relpath(file)}: no such file or directory", path)
-            _merge_mapping(merged, sub.file(SourceFile(os.path.relpath(file), file)), ())
+            included = SourceFile(os.path.relpath(file), file)
+            resolved = [os.path.realpath(link.path) for link in chain]
+            if os.path.realpath(file) in resolved:
+                # Compose: "include cycle detected:" and the chain, one file a line.
+                cycle = " include ".join(link.shown for link in (*chain, included))
+                raise ComposeProblem(f"include cycle detected: {cycle}", path)
+            try:
+                document = sub.file(included)
+                for nested_index, nested_entry in enumerate(document.pop("include", None) or []):
+                    nested.append(sub.include(included, nested_entry, nested_index, environ, (*chain, included)))
+            except ComposeProblem as problem:
+                if problem.path or problem.location:
+                    raise
+                raise ComposeProblem(problem.message, path) from None
+            _merge_mapping(merged, document, ())
+        _add_included(merged, nested)
         for name, spec in (merged.get("services") or {}).items():
             if isinstance(spec, dict):
                 sub.apply_env_files(name, spec)
@@ -214,7 +254,7 @@ class _Reader:
         values: dict[str, Any] = {}
         for index, entry in enumerate(env_files):
             env_path = Path(entry["path"])
-            if not env_path.is_file():
+            if not os.path.lexists(env_path):
                 if entry.get("required", True):
                     shown = os.path.relpath(env_path)
                     raise ComposeProblem(
@@ -222,7 +262,10 @@ class _Reader:
                         ("services", name, "env_file", index),
                     )
                 continue
-            text = _read_text(SourceFile(os.path.relpath(env_path), env_path))
+            try:
+                text = filecheck.read_text(SourceFile(os.path.relpath(env_path), env_path), self.project)
+            except ComposeProblem as problem:
+                raise ComposeProblem(problem.message, ("services", name, "env_file", index)) from None
             parsed = parse_env_file(
                 text, self.variables, ("services", name, "env_file", index), entry.get("format") != "raw"
             )
@@ -234,40 +277,34 @@ class _Reader:
             spec["environment"] = {**values, **environment}
 
 
-def _read_text(source: SourceFile) -> str:
-    try:
-        size = source.path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ComposeProblem(
-                f"{source.shown} is {size} bytes; Compose files over {MAX_FILE_BYTES} bytes are refused"
-            )
-        return source.path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise ComposeProblem(f"open {source.shown}: no such file or directory") from None
-    except UnicodeDecodeError as exc:
-        raise ComposeProblem(f"{source.shown} is not UTF-8 text: {exc.reason} at byte {exc.start}") from None
-    except OSError as exc:
-        raise ComposeProblem(f"cannot read {source.shown}: {exc.strerror}") from None
-
-
-def _load_yaml(source: SourceFile) -> dict[str, Any]:
+def load_yaml(source: SourceFile, project: Path) -> dict[str, Any]:
+    """One Compose file as data (`!reset` and `!override` kept as markers), read and checked by files.py:
+    a regular file in the project, small, nested a few levels, its aliases expanding to a bounded size."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     yaml = YAML(typ="safe", pure=True)
     yaml.Constructor = _constructor()
+    text = filecheck.read_text(source, project)
+    filecheck.check_nesting(text, source.shown)
     try:
-        document = yaml.load(_read_text(source))
+        document = yaml.load(text)
+    except RecursionError:  # block collections nested hundreds deep (`- - - - ...`)
+        raise ComposeProblem(
+            f"nested more than {filecheck.MAX_DEPTH} levels deep; Compose files nest a few",
+            location=Location(source.shown, 1, 1),
+        ) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         location = Location(source.shown, mark.line + 1, mark.column + 1) if mark is not None else None
-        raise ComposeProblem(f"yaml: {exc.problem or exc.context}", location=location) from None
+        raise filecheck.YamlSyntaxProblem(f"yaml: {exc.problem or exc.context}", location=location) from None
     except YAMLError as exc:
-        raise ComposeProblem(f"yaml: {exc}", location=Location(source.shown, 1, 1)) from None
+        raise filecheck.YamlSyntaxProblem(f"yaml: {exc}", location=Location(source.shown, 1, 1)) from None
     if document is None:
         return {}
+    filecheck.check_values(document, source.shown)
     if not isinstance(document, dict):
-        raise ComposeProblem(
+        raise filecheck.YamlSyntaxProblem(
             f"{source.shown}: top-level object must be a mapping", location=Location(source.shown, 1, 1)
         )
     return document

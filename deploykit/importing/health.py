@@ -46,6 +46,17 @@ def app_health(ctx: Context, port: int, generic: bool) -> Entry:
         return field(
             "health", {"path": DEFAULT_PATH}, f"check: {web.name} had {reason}; this is deploykit's default path"
         )
+    if names.credential_in_arguments(check.test[1:]) is not None:
+        # `curl -f http://admin:hunter2@localhost/...`: the probe would carry the password into every target.
+        ctx.note(
+            "not imported",
+            (*path, "test"),
+            f"holds a credential; deploykit probes {DEFAULT_PATH} instead: give the app a health path that needs "
+            "no credentials and set health.path to it",
+        )
+        return field(
+            "health", {"path": DEFAULT_PATH}, f"check: {web.name}'s healthcheck held a credential; not imported"
+        )
     health: dict[str, Any] = {}
     comments = [ctx.source((*path, "test"))]
     url = _probe_url(check.test)

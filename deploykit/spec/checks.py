@@ -20,6 +20,7 @@ def problems(profile: Profile) -> Iterator[Problem]:
     Rules that only one target has live in that target's `check` (deploykit/targets/<target>/check.py).
     """
     yield from _server_problems(profile)
+    yield from _command_credential_problems(profile)
     seen: set[str] = {profile.app}
     for index, step in enumerate(profile.prestart):
         if step.name in seen:
@@ -79,6 +80,25 @@ def problems(profile: Profile) -> Iterator[Problem]:
             yield Problem(("proxy", "host"), f"required with tls: {proxy.tls}", ("proxy", "tls"))
         if proxy.tls != "provided" and proxy.certificate is not None:
             yield Problem(("proxy", "certificate"), "only used with tls: provided")
+
+
+def _command_credential_problems(profile: Profile) -> Iterator[Problem]:
+    """A credential written into a command: every target shows commands in its output and process lists."""
+    commands: list[tuple[FieldPath, tuple[str, ...] | list[str]]] = [(("command",), profile.command)]
+    commands += [(("prestart", index, "command"), step.command) for index, step in enumerate(profile.prestart)]
+    for field in ("processes", "cron"):
+        commands += [((field, name, "command"), entry.command) for name, entry in getattr(profile, field).items()]
+    if profile.health.command is not None:
+        commands.append((("health", "command"), profile.health.command))
+    for path, command in commands:
+        found = names.credential_in_arguments(command)
+        if found is not None:
+            index, reason = found
+            yield Problem(
+                (*path, index),
+                f"the argument {reason}: a command line shows in process lists and in the rendered files; "
+                "read the credential from a secret instead (`secrets:` gives the command an environment variable)",
+            )
 
 
 def _network_problems(profile: Profile) -> Iterator[Problem]:
@@ -149,11 +169,13 @@ def _server_problems(profile: Profile) -> Iterator[Problem]:
         return
     first = detected.first_argument if detected is not None and server.name != "generic" else len(command)
     for index in range(first, len(command)):
-        flag = flag_of(command[index])
+        flag = server.option(command[index])
+        written = flag_of(command[index])
+        shown = flag if written == flag else f"{written} ({server.name} reads it as {flag})"
         if flag in server.owned_flags:
-            yield Problem(("command", index), f"remove {flag}: {server.owned_flags[flag]}")
+            yield Problem(("command", index), f"remove {shown}: {server.owned_flags[flag]}")
         elif flag in server.refused_flags:
-            yield Problem(("command", index), f"remove {flag}: {server.refused_flags[flag]}")
+            yield Problem(("command", index), f"remove {shown}: {server.refused_flags[flag]}")
     if server.name == "granian" and not any(flag_of(argument) == "--interface" for argument in command[first:]):
         yield Problem(
             ("command",),

@@ -31,6 +31,7 @@ from deploykit.spec.options.build import BuildOptions
 from deploykit.spec.options.compose import ComposeOptions
 from deploykit.spec.options.k8s import K8sOptions
 from deploykit.spec.options.nomad import NomadOptions
+from deploykit.spec.options.quadlet import QuadletOptions
 from deploykit.spec.quantities import (
     CPU_PATTERN,
     MAX_MEMORY_BYTES,
@@ -301,6 +302,7 @@ class Profile(derived.ProfileDerived, SpecModel):
     compose: ComposeOptions = Field(ComposeOptions(), description="Docker Compose options.")
     k8s: K8sOptions = Field(K8sOptions(), description="Kubernetes options.")
     nomad: NomadOptions = Field(NomadOptions(), description="Nomad options.")
+    quadlet: QuadletOptions = Field(QuadletOptions(), description="Podman Quadlet options.")
     overrides: dict[TargetName, TargetOverride] = Field(
         {},
         description="Per-target values of image, replicas, memory, cpu, env and shutdown_seconds, e.g. overrides.k8s.replicas: 6.",

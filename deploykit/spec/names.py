@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 # DNS-1035 label: a Kubernetes Service name, a Nomad service name, a Compose project name.
 DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
@@ -59,22 +60,57 @@ PORT_NAME_PATTERN = r"^(?=.*[a-z])(?!.*--)[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 # Env names that look like they hold a credential: these must come from `secrets:`, not `env:`. One
 # pattern, case-insensitive, for the loader and the editor schema (spec/schema.py); the names it must
 # and must not catch are listed in tests/spec/test_credential_names.py.
-_CREDENTIAL_WORDS = "PASSWORDS?|PASSWD|PASSPHRASE|SECRETS?|TOKENS?|CREDENTIALS?|APIKEYS?"
+_CREDENTIAL_WORDS = "PASSWORDS?|PASSWD|PASSPHRASE|SECRETS?|TOKENS?|CREDENTIALS?|APIKEYS?|BEARER"
 # Credentials as the last word only: `SSH_KEY` but not `KEY_ID`, `BASIC_AUTH` but not `AUTH_URL`,
-# `SENTRY_DSN` but not `DSN_TIMEOUT`, `DB_PASS` but not `PASS_RATE`; Azure's connection strings carry the key.
-_CREDENTIAL_LAST_WORDS = "PASS|PWD|KEYS?|AUTH|DSN|CREDS|SALT|CONNECTION_STRING"
-# Credential words glued to others: `PGPASSWORD`, `dbPassword`, `apiKey`, `clientSecret`.
+# `SENTRY_DSN` but not `DSN_TIMEOUT`, `DB_PASS` but not `PASS_RATE`; Azure's connection strings carry the key;
+# `GH_PAT` (a personal access token), `STRIPE_SK` (a secret key), `DB_PW`.
+_CREDENTIAL_LAST_WORDS = "PASS|PWD|PW|KEYS?|AUTH|DSN|CREDS|SALT|PAT|SK|CONNECTION_STRING"
+# ...or followed only by how the value is written or which one it is: `PRIVATE_KEY_PEM`, `SSH_KEY_B64`,
+# `API_KEY_V2`, `STRIPE_KEY_LIVE`.
+_CREDENTIAL_SUFFIXES = "B64|BASE64|PEM|DER|JSON|HEX|RAW|DATA|CONTENTS?|VALUE|LIVE|TEST|PROD|V[0-9]+"
+# Credential words glued to others: `PGPASSWORD`, `dbPassword`, `apiKey`, `clientSecret`; an AWS access
+# key id is half of a key pair (unlike `KEY_ID` alone: KMS key ids are not secret); a webhook URL
+# (Slack, Discord) holds its own secret.
 _CREDENTIAL_FRAGMENTS = (
     "PASSWORD|PASSWD|PASSPHRASE|APIKEY|PRIVATEKEY|SECRETKEY|ACCESSKEY|SSHKEY|AUTHTOKEN|ACCESSTOKEN|CLIENTSECRET"
+    "|PGPASS|ACCESS_KEY_ID|WEBHOOK_URL"
 )
 SECRET_LOOKING_ENV = re.compile(
     # Not the name of where a secret is: `POSTGRES_PASSWORD_FILE` (the Docker images' convention), `SECRETS_DIR`.
     r"^(?!.*_(?:FILE|PATH|DIR)$)"
-    rf"(?:.*(?:^|_)(?:{_CREDENTIAL_WORDS})(?:_|$)|.*(?:^|_)(?:{_CREDENTIAL_LAST_WORDS})$|.*(?:{_CREDENTIAL_FRAGMENTS}))",
+    rf"(?:.*(?:^|_)(?:{_CREDENTIAL_WORDS})(?:_|$)|.*(?:^|_)(?:{_CREDENTIAL_LAST_WORDS})(?:_(?:{_CREDENTIAL_SUFFIXES}))?$"
+    rf"|.*(?:{_CREDENTIAL_FRAGMENTS}))",
     re.IGNORECASE,
 )
 # A URL with a password in it (`postgresql://user:password@host/db`, `redis://:password@host`).
 URL_WITH_PASSWORD = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s:]*:[^/?#@\s]+@")
+# The same anywhere in a text (a command argument `--db=postgresql://...`, a shell script).
+URL_WITH_PASSWORD_INSIDE = re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s:'\"]*:[^/?#@\s'\"]+@")
+
+
+def credential_in_arguments(command: Sequence[str]) -> tuple[int, str] | None:
+    """The first argument of `command` that writes a credential, and why: an option named like a credential
+    with a literal value (`--password hunter2`, `--api-key=abc`, `DB_PASSWORD=x` for `env`), or a URL with a
+    password. References (`$DB_PASSWORD`, Kubernetes' `$(DB_PASSWORD)`) and paths (`--key /tls/key.pem`) pass.
+    """
+    for index, argument in enumerate(command):
+        if URL_WITH_PASSWORD_INSIDE.search(argument):
+            return index, "holds a password in a URL (user:password@host)"
+        if argument.startswith("-"):
+            name, has_value, value = argument.lstrip("-").partition("=")
+            if not has_value:
+                following = command[index + 1] if index + 1 < len(command) else ""
+                value = "" if following.startswith("-") else following
+        else:
+            name, has_value, value = argument.partition("=")
+            if not has_value or not ENV_NAME.fullmatch(name):
+                continue
+        name = name.replace("-", "_")
+        if name.lower().startswith("no_") or name.lower().endswith("_stdin") or not ENV_NAME.fullmatch(name):
+            continue
+        if looks_like_credential(name) and value and not value.startswith(("$", "/", "./", "../", "~/")):
+            return index, f"passes {name} a literal value"
+    return None
 
 
 def looks_like_credential(name: str) -> bool:

@@ -25,6 +25,10 @@ DEFAULT_PROXY_SUBNET = "172.30.0.0/24"
 # The oldest Kubernetes minor version deploykit renders for (kubernetes-validate checks output from it on).
 OLDEST_KUBERNETES_MINOR = 29
 DEFAULT_KUBERNETES_VERSION = "1.31"
+# The oldest Podman release with the Quadlet keys deploykit writes (Notify=healthy, HealthOnFailure=),
+# and the default: Debian 13's and RHEL 10's Podman.
+OLDEST_PODMAN_VERSION = (5, 0)
+DEFAULT_PODMAN_VERSION = "5.4"
 
 
 # --- names, labels and keys ----------------------------------------------------------------------------
@@ -221,6 +225,17 @@ def check_kubernetes_version(value: str) -> str:
         raise ValueError(
             f"{value!r} is not a Kubernetes version deploykit renders for: "
             f'write a minor version from 1.{OLDEST_KUBERNETES_MINOR} on, quoted, e.g. "{DEFAULT_KUBERNETES_VERSION}"'
+        )
+    return value
+
+
+def check_podman_version(value: str) -> str:
+    match = re.fullmatch(r"([1-9][0-9]?)\.(0|[1-9][0-9]?)", value)
+    if match is None or (int(match.group(1)), int(match.group(2))) < OLDEST_PODMAN_VERSION:
+        major, minor = OLDEST_PODMAN_VERSION
+        raise ValueError(
+            f"{value!r} is not a Podman version deploykit renders for: write a minor version from {major}.{minor} "
+            f'on, quoted, e.g. "{DEFAULT_PODMAN_VERSION}"'
         )
     return value
 

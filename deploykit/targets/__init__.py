@@ -23,6 +23,7 @@ TARGETS: dict[str, str] = {
     "compose": "deploykit.targets.compose",
     "nomad": "deploykit.targets.nomad",
     "dockerfile": "deploykit.targets.dockerfile",
+    "quadlet": "deploykit.targets.quadlet",
 }
 
 

@@ -35,7 +35,7 @@ def test_console_script_is_installed_and_answers():
         [script, "validate", "--env", "staging"], cwd=REPO, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
-    assert result.stderr.endswith("profiles/staging.yaml: valid (k8s, compose, nomad, dockerfile)\n")
+    assert result.stderr.endswith("profiles/staging.yaml: valid (k8s, compose, nomad, dockerfile, quadlet)\n")
 
 
 def test_bad_input_in_a_new_process_is_one_line_and_exit_two(tmp_path):

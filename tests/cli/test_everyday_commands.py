@@ -213,22 +213,23 @@ def test_envs_lists_environments_profiles_targets_and_directories():
     result = run_cli("envs")
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
-        "ENVIRONMENT  PROFILE                TARGETS                       RENDERS INTO",
-        "dev          profiles/dev.yaml      k8s,compose,nomad,dockerfile  manifests/dev/<target>/",
-        "prod         profiles/prod.yaml     k8s,compose,nomad,dockerfile  manifests/prod/<target>/",
-        "staging      profiles/staging.yaml  k8s,compose,nomad,dockerfile  manifests/staging/<target>/",
+        "ENVIRONMENT  PROFILE                TARGETS                               RENDERS INTO",
+        "dev          profiles/dev.yaml      k8s,compose,nomad,dockerfile,quadlet  manifests/dev/<target>/",
+        "prod         profiles/prod.yaml     k8s,compose,nomad,dockerfile,quadlet  manifests/prod/<target>/",
+        "staging      profiles/staging.yaml  k8s,compose,nomad,dockerfile,quadlet  manifests/staging/<target>/",
     ]
     records = json.loads(run_cli("envs", "--format", "json").stdout)
     assert [record["environment"] for record in records] == ["dev", "prod", "staging"]
     assert records[1] == {
         "environment": "prod",
         "profile": "profiles/prod.yaml",
-        "targets": ["k8s", "compose", "nomad", "dockerfile"],
+        "targets": ["k8s", "compose", "nomad", "dockerfile", "quadlet"],
         "directories": {
             "k8s": "manifests/prod/k8s",
             "compose": "manifests/prod/compose",
             "nomad": "manifests/prod/nomad",
             "dockerfile": "manifests/prod/dockerfile",
+            "quadlet": "manifests/prod/quadlet",
         },
     }
 
@@ -245,7 +246,7 @@ def test_validate_json_for_a_valid_profile():
     assert document == {
         "profile": "profiles/prod.yaml",
         "valid": True,
-        "targets": ["k8s", "compose", "nomad", "dockerfile"],
+        "targets": ["k8s", "compose", "nomad", "dockerfile", "quadlet"],
         "errors": [],
         "warnings": [],
     }

@@ -43,6 +43,14 @@ CASES = {
         "command: [gunicorn, shop.wsgi:application, --daemon]\n",
         "profile.yaml:3:44: command[2]: remove --daemon: a daemonized server leaves the container's main process, which exits 0",
     ),
+    "abbreviated-daemon": (
+        "command: [gunicorn, shop.wsgi:application, --daemo]\n",
+        "profile.yaml:3:44: command[2]: remove --daemo (gunicorn reads it as --daemon): a daemonized server leaves the container's main process, which exits 0",
+    ),
+    "abbreviated-bind": (
+        "command: [hypercorn, shop.asgi:application, --bin=127.0.0.1:8000]\n",
+        "profile.yaml:3:45: command[2]: remove --bin (hypercorn reads it as --bind): deploykit makes the server listen on all interfaces at `port`; an address such as 127.0.0.1 would be unreachable from the proxy and the probes",
+    ),
     "web-concurrency": (
         "command: [fastapi, run, app/main.py]\nenv:\n  WEB_CONCURRENCY: '8'\n",
         "profile.yaml:5:3: env.WEB_CONCURRENCY: remove WEB_CONCURRENCY: deploykit sets the number of worker processes for each target (see `replicas` and `compose.workers`)",

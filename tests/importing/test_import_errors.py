@@ -43,6 +43,24 @@ CASES = {
         "error: compose.yaml:5:5: services.web.mem_limit: invalid suffix: 'q'",
         "error: compose.yaml:5:5: services.web.mem_limit: '1Q' is not a size (e.g. 512m, 1g)",
     ),
+    "service-name": (
+        'services:\n  "web app":\n    image: ghcr.io/acme/web:1.0\n    command: [gunicorn, web.wsgi]\n',
+        (),
+        "error: compose.yaml:1:1: services: additional properties 'web app' not allowed",
+        None,
+    ),
+    "non-string-service-name": (
+        "services:\n  1:\n    image: ghcr.io/acme/web:1.0\n    command: [gunicorn, web.wsgi]\n",
+        (),
+        "error: compose.yaml: non-string key in services: 1",
+        "error: compose.yaml:1:1: services: non-string key in services: 1",
+    ),
+    "include-itself": (
+        "include: [compose.yaml]\nservices:\n  web:\n    image: ghcr.io/acme/web:1.0\n    command: [gunicorn, web.wsgi]\n",
+        (),
+        "error: compose.yaml: include cycle detected: compose.yaml include compose.yaml",
+        "error: compose.yaml:1:11: include[0]: include cycle detected: compose.yaml include compose.yaml",
+    ),
     "no-command": (
         "services:\n  web:\n    image: ghcr.io/acme/web:1.0\n    ports: ['8000:8000']\n",
         (),
@@ -120,3 +138,24 @@ def test_an_unknown_reader_is_refused(tmp_path: Path):
     (tmp_path / "compose.yaml").write_text("services: {}\n", encoding="utf-8")
     result = run_import(tmp_path, "--reader", "go")
     assert (result.returncode, result.stderr) == (2, "error: --reader must be one of auto, compose, python, not 'go'\n")
+
+
+@pytest.mark.parametrize("reader", ["compose", "python"])
+def test_an_include_cycle_through_another_file_is_refused(reader: str, tmp_path: Path):
+    """deploykit's reader read one level of `include` only: a cycle passed, and a nested include was lost."""
+    if reader == "compose":
+        compose_binary()
+    web = "services:\n  web:\n    image: ghcr.io/acme/web:1.0\n    command: [gunicorn, web.wsgi]\n"
+    (tmp_path / "compose.yaml").write_text("include: [db.yaml]\n" + web, encoding="utf-8")
+    (tmp_path / "db.yaml").write_text("include: [compose.yaml]\nservices:\n  db:\n    image: postgres:16\n")
+    result = run_import(tmp_path, "--reader", reader)
+    assert (result.returncode, result.stdout) == (2, "")
+    (line,) = result.stderr.splitlines()
+    assert line.endswith("include cycle detected: compose.yaml include db.yaml include compose.yaml"), line
+    assert not (tmp_path / "profiles").exists()
+    # Without the cycle, the nested include's services are read by both readers alike.
+    (tmp_path / "db.yaml").write_text("include: [cache.yaml]\nservices:\n  db:\n    image: postgres:16\n")
+    (tmp_path / "cache.yaml").write_text("services:\n  cache:\n    image: redis:7\n")
+    result = run_import(tmp_path, "--reader", reader)
+    assert result.returncode == 0, result.stderr
+    assert "services.cache" in result.stderr, result.stderr

@@ -149,7 +149,7 @@ def test_import_validate_render_and_compose_accepts_it(case: Expected, tmp_path:
     imported = import_fixture(case.fixture, tmp_path, *case.arguments)
     assert NO_CLI_NOTE not in imported.result.stderr  # read by the Compose CLI itself
     validated = run_cli("validate", "--env", "prod", "--strict", cwd=imported.directory)
-    assert (validated.returncode, validated.stderr) == (0, "profiles/prod.yaml: valid (k8s, compose, nomad)\n")
+    assert (validated.returncode, validated.stderr) == (0, "profiles/prod.yaml: valid (k8s, compose, nomad, quadlet)\n")
 
     for secret in case.never:
         assert secret not in imported.text("base.yaml") + imported.text("prod.yaml")

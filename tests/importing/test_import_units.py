@@ -37,6 +37,15 @@ from deploykit.importing.problems import ComposeProblem
             {"-c": "conf.toml"},
         ),
         (["fastapi", "run", "main.py", "--host", "0.0.0.0"], ["fastapi", "run", "main.py"], {"--host": "0.0.0.0"}),
+        # gunicorn and hypercorn read unambiguous prefixes of their long options (argparse).
+        (
+            ["gunicorn", "--daemo", "--bi=:8000", "--wor", "2", "--timeo", "5", "app.wsgi"],
+            ["gunicorn", "--timeo", "5", "app.wsgi"],
+            {"--daemon": None, "--bind": ":8000", "--workers": "2"},
+        ),
+        (["hypercorn", "--bin", ":80", "app:app"], ["hypercorn", "app:app"], {"--bind": ":80"}),
+        # uvicorn's parser (click) wants options in full: `--por` is not `--port` there.
+        (["uvicorn", "app:app", "--por", "1"], ["uvicorn", "app:app", "--por", "1"], {}),
         (["node", "server.js", "--port", "3000"], ["node", "server.js", "--port", "3000"], {}),
     ],
 )

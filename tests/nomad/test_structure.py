@@ -277,6 +277,34 @@ def test_runtime_interpolation_is_refused():
     )
 
 
+@pytest.mark.parametrize(
+    ("changes", "path"),
+    [
+        (
+            {"processes": {"worker": {"command": ["celery", "-n", "${node.unique.name}"]}}},
+            "processes.worker.command[2]",
+        ),
+        (
+            {"processes": {"worker": {"command": ["celery"], "env": {"NODE": "${attr.kernel.name}"}}}},
+            "processes.worker.env.NODE",
+        ),
+        (
+            {"cron": {"sweep": {"command": ["sh", "-c", "echo ${NOMAD_ALLOC_ID}"], "schedule": "0 3 * * *"}}},
+            "cron.sweep.command[2]",
+        ),
+        (
+            {"cron": {"sweep": {"command": ["sweep"], "schedule": "0 3 * * *", "env": {"A": "${meta.x}"}}}},
+            "cron.sweep.env.A",
+        ),
+    ],
+)
+def test_runtime_interpolation_is_refused_in_processes_and_cron(changes, path):
+    with pytest.raises(DeployKitError) as raised:
+        render(with_changes(**changes))
+    assert str(raised.value).startswith(f"profile.yaml:1:1: {path}: $" + "{")
+    assert "would be replaced by Nomad when the task starts" in str(raised.value)
+
+
 def test_other_dollar_braces_reach_the_task_literally(parse_hcl):
     value = "${not a reference} %{if x} $$ 100% {{ x }}"
     app = tasks(job_of(parse_hcl, with_changes(env={"TEXT": value})))["items-api"]

@@ -11,7 +11,8 @@ from deploykit.spec.names import looks_like_credential
 BASE = {"app": "items-api", "image": "registry.example.com/acme/items-api:1.4.2"}
 
 # Common credential names, gathered from the documentation of the services they belong to. Before the
-# list was widened, 35 of 57 such names passed (`PWD`, `SSH_KEY`, `AUTH`, `SENTRY_DSN`, ...).
+# list was widened, 35 of 57 such names passed (`PWD`, `SSH_KEY`, `AUTH`, `SENTRY_DSN`, ...); a second
+# round found more (`AWS_ACCESS_KEY_ID`, `GH_PAT`, `STRIPE_SK`, ...), listed last.
 CREDENTIAL_NAMES = [
     # passwords
     "PASSWORD",
@@ -84,6 +85,26 @@ CREDENTIAL_NAMES = [
     "DOCKER_CREDS",
     "HASH_SALT",
     "AZURE_STORAGE_CONNECTION_STRING",
+    # the second round
+    "AWS_ACCESS_KEY_ID",
+    "GH_PAT",
+    "GITHUB_PAT",
+    "GITLAB_PAT",
+    "STRIPE_SK",
+    "DB_PW",
+    "PGPASS",
+    "PRIVATE_KEY_PEM",
+    "SSH_KEY_B64",
+    "GOOGLE_PRIVATE_KEY_BASE64",
+    "API_KEY_V2",
+    "STRIPE_KEY_LIVE",
+    "SLACK_WEBHOOK_URL",
+    "DISCORD_WEBHOOK_URL",
+    "API_BEARER",
+    "BEARER",
+    "MINIO_ROOT_PASSWORD",
+    "GOOGLE_APPLICATION_CREDENTIALS_JSON",
+    "awsAccessKeyId",
 ]
 
 ORDINARY_NAMES = [
@@ -104,8 +125,16 @@ ORDINARY_NAMES = [
     "AUTH_ENABLED",
     "AUTHOR",
     "KEYCLOAK_URL",
-    "AWS_ACCESS_KEY_ID",
     "KEY_ID",
+    "KMS_KEY_ID",
+    "RANDOM_SEED",
+    "DISK",
+    "TASK",
+    "PATTERN",
+    "DISPATCH_MODE",
+    "SSH_KEY_PATH",
+    "WEBHOOK_PATH",
+    "BEARER_TOKEN_FILE",
     "BYPASS_CACHE",
     "COMPASS_URL",
     "PASSENGER_APP_ENV",
@@ -192,3 +221,55 @@ def test_a_password_inside_a_url_is_refused_whatever_the_name(value):
 )
 def test_urls_without_a_password_are_fine(value):
     render_data({**BASE, "env": {"DATABASE_URL": value}}, "k8s")
+
+
+@pytest.mark.parametrize(
+    ("command", "index", "reason"),
+    [
+        (["gunicorn", "app.wsgi", "--password", "hunter2"], 2, "passes password a literal value"),
+        (["celery", "-A", "shop", "worker", "--broker=amqp://guest:guest@rabbit//"], 4, "holds a password in a URL"),
+        (["env", "STRIPE_SK=sk_live_1", "python", "-m", "app"], 1, "passes STRIPE_SK a literal value"),
+        (["app", "--api-key=abc"], 1, "passes api_key a literal value"),
+        (["sh", "-c", "psql postgresql://app:hunter2@db/app -c 'select 1'"], 2, "holds a password in a URL"),
+    ],
+)
+@pytest.mark.parametrize("field", ["prestart", "processes", "cron"])
+def test_a_credential_in_command_arguments_is_refused(command, index, reason, field):
+    where = {
+        "prestart": ({"prestart": [{"name": "migrate", "command": command}]}, "prestart[0].command"),
+        "processes": ({"processes": {"worker": {"command": command}}}, "processes.worker.command"),
+        "cron": ({"cron": {"sweep": {"command": command, "schedule": "0 3 * * *"}}}, "cron.sweep.command"),
+    }
+    data, path = where[field]
+    message = error_of({**BASE, "command": ["gunicorn", "app.wsgi"], **data})
+    assert message.startswith(f"profile.yaml:1:1: {path}[{index}]: the argument {reason}")
+    assert message.endswith(
+        "a command line shows in process lists and in the rendered files; read the credential from a secret "
+        "instead (`secrets:` gives the command an environment variable)"
+    )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["gunicorn", "app.wsgi", "--keyfile", "/run/secrets/tls.key"],
+        ["app", "--password", "$DB_PASSWORD"],
+        ["app", "--token=$(API_TOKEN)"],
+        ["app", "--no-auth", "main:app"],
+        ["app", "--auth-url", "https://auth.example.com/"],
+        ["docker", "login", "--password-stdin", "registry.example.com"],
+        ["app", "--key", "/tls/key.pem"],
+    ],
+)
+def test_references_paths_and_flags_in_commands_are_fine(command):
+    render_data({**BASE, "command": ["gunicorn", "app.wsgi"], "processes": {"worker": {"command": command}}}, "k8s")
+
+
+def test_a_credential_in_the_health_command_is_refused():
+    data = {**BASE, "health": {"command": ["curl", "-f", "http://admin:hunter2@localhost:8000/healthz"]}}
+    assert error_of(data).startswith("profile.yaml:1:1: health.command[2]: the argument holds a password in a URL")
+
+
+def test_a_credential_in_the_app_command_is_refused():
+    data = {**BASE, "command": ["gunicorn", "app.wsgi", "--password=hunter2"]}
+    assert error_of(data).startswith("profile.yaml:1:1: command[2]: the argument passes password a literal value")

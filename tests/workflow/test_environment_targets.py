@@ -80,7 +80,7 @@ def test_options_of_unlisted_targets_are_still_checked_for_syntax(project: Path)
     [
         (
             "[compose, k8ss]",
-            "profiles/staging.yaml:3:20: targets[1]: 'k8ss' is not allowed; expected 'compose', 'dockerfile', 'k8s' or 'nomad'",
+            "profiles/staging.yaml:3:20: targets[1]: 'k8ss' is not allowed; expected 'compose', 'dockerfile', 'k8s', 'nomad' or 'quadlet'",
         ),
         ("[compose, compose]", "profiles/staging.yaml:3:1: targets: 'compose' is listed more than once"),
         ("[]", "profiles/staging.yaml:3:1: targets: must have at least 1 item, got 0"),

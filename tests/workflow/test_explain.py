@@ -14,12 +14,14 @@ def test_explain_json_covers_six_concepts_for_every_target():
     document = json.loads(run_cli("explain", "--env", "prod", "--format", "json").stdout)
     assert list(document["concepts"]) == ["https", "startup", "restarts", "replication", "memory", "prestart"]
     for sentences in document["concepts"].values():
-        assert list(sentences) == ["compose", "k8s", "nomad"]
+        assert list(sentences) == ["compose", "k8s", "nomad", "quadlet"]
     replication = document["concepts"]["replication"]
     assert replication == {
         "compose": "1 container x 4 worker processes (fastapi run --workers 4)",
         "k8s": "4 pods x 1 process",
         "nomad": "group count 4 x 1 process",
+        "quadlet": "4 containers x 1 process, one unit each; a release restarts them one at a time, each waiting "
+        "until healthy",
     }
 
 
@@ -60,6 +62,8 @@ def test_explain_says_what_each_server_runs(tmp_path):
         "compose": "1 container x 3 worker processes (gunicorn --workers 3)",
         "k8s": "3 pods x 1 worker process + a master process (64 MiB)",
         "nomad": "group count 3 x 1 worker process + a master process (64 MiB)",
+        "quadlet": "3 containers x 1 worker process + a master process (64 MiB), one unit each; a release restarts "
+        "them one at a time, each waiting until healthy",
     }
     assert (
         concepts["memory"]["compose"]

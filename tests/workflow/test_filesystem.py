@@ -11,9 +11,11 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -379,3 +381,130 @@ def test_stdout_on_a_full_device(tmp_path: Path):
     assert result.returncode == 2
     assert result.stderr.splitlines()[-1] == "error: cannot write to standard output: No space left on device"
     assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
+
+
+# --- Other renderings inside the output directory: never deleted by writing over their parent.
+
+
+@pytest.mark.parametrize(
+    ("directory", "named"),
+    [
+        ("manifests/prod", "(compose/ (compose output), dockerfile/ (dockerfile output), k8s/ (k8s output), "),
+        ("manifests", "(dev/compose/ (compose output), dev/dockerfile/ (dockerfile output), "),
+    ],
+)
+def test_writing_over_a_directory_of_renderings_is_refused(project: Path, directory: str, named: str):
+    """`render k8s -o manifests/prod` deleted every other target's directory there, and exited 0."""
+    before = snapshot(project / "manifests")
+    result = run_cli("render", "k8s", "--env", "prod", "-o", directory, cwd=project)
+    assert (result.returncode, result.stdout) == (2, "")
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(
+        f"error: refusing to write into {directory}: it holds other rendered directories that replacing it would delete {named}"
+    )
+    assert line.endswith("; write into a directory of its own")
+    assert snapshot(project / "manifests") == before
+    # The flag for another target's output does not extend to deleting whole trees of them.
+    forced = run_cli("render", "k8s", "--env", "prod", "-o", directory, "--replace-other-target", cwd=project)
+    assert forced.returncode == 2
+    assert snapshot(project / "manifests") == before
+
+
+def test_ctrl_c_during_the_swap_leaves_every_directory_old_or_every_one_new(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """SIGINT arriving right after a rename (before the swap was noted) left that one directory new."""
+    from deploykit.rendering import RenderedFile
+
+    plans = [output.PlannedDirectory(tmp_path / name, "k8s", (RenderedFile("a.yaml", "old\n"),)) for name in "abc"]
+    output.write_directories(plans)
+    before = snapshot(tmp_path)
+    exchange = output._exchange
+    swaps = []
+
+    def interrupted_after_the_second(first: Path, second: Path) -> bool:
+        done = exchange(first, second)
+        swaps.append(second.name)
+        if len(swaps) == 2:
+            os.kill(os.getpid(), signal.SIGINT)  # delivered between this rename and the next bytecode
+            time.sleep(0.05)
+        return done
+
+    monkeypatch.setattr(output, "_exchange", interrupted_after_the_second)
+    new = [output.PlannedDirectory(plan.directory, "k8s", (RenderedFile("a.yaml", "new\n"),)) for plan in plans]
+    # Another thread alive (as in a test session, or an app embedding deploykit): the kernel may hand it the signal.
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            output.write_directories(new)
+    finally:
+        stop.set()
+    contents = {(tmp_path / name / "a.yaml").read_text() for name in "abc"}
+    assert len(contents) == 1, f"a mix of old and new directories: {contents}"
+    if contents == {output.HEADER + "old\n"}:
+        assert snapshot(tmp_path) == before
+    assert not staging_directories(tmp_path)
+
+
+# --- `init` and `import compose`: all files or none.
+
+INIT = ("init", "--app", "shop", "--image", "registry.example.com/team/shop:2.0.1")
+
+
+def test_init_writes_every_file_or_none_when_a_write_fails(tmp_path: Path):
+    """The JSON Schema, written last and the largest, fails past a file size limit: the profiles stayed."""
+    prlimit = require_tool("prlimit", "util-linux's prlimit sets the file size limit")
+    result = run_installed(*INIT, cwd=tmp_path, timeout=TIMEOUT, prefix=[prlimit, "--fsize=20000", "--"])
+    assert (result.returncode, result.stdout) == (2, "")
+    (line,) = result.stderr.splitlines()
+    assert line == "error: cannot write deploykit.schema.json: File too large"
+    assert sorted(path.name for path in tmp_path.iterdir()) == []
+    assert run_cli(*INIT, cwd=tmp_path).returncode == 0
+
+
+def test_init_never_overwrites_what_appeared_and_then_writes_nothing(tmp_path: Path):
+    """A dangling link where the last profile goes (as if created after the check): no file is left."""
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "deploykit.schema.json").symlink_to(tmp_path / "nowhere")
+    result = run_cli(*INIT, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        "error: refusing to overwrite deploykit.schema.json: it appeared while deploykit was writing"
+    )
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["deploykit.schema.json", "profiles"]
+    assert list((tmp_path / "profiles").iterdir()) == []
+
+
+def test_import_writes_both_profiles_or_neither(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  web:\n    image: ghcr.io/acme/web:1.0\n    command: [gunicorn, web.wsgi]\n    ports: ['8000:8000']\n"
+    )
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles" / "prod.yaml").symlink_to(tmp_path / "nowhere")
+    result = run_cli("import", "compose", "--reader", "python", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        "error: refusing to overwrite profiles/prod.yaml: it appeared while deploykit was writing"
+    )
+    assert sorted(path.name for path in (tmp_path / "profiles").iterdir()) == ["prod.yaml"]
+    # With --force, a failure while putting the second in place keeps both old profiles as they were.
+    (tmp_path / "profiles" / "prod.yaml").unlink()
+    assert run_cli("import", "compose", "--reader", "python", cwd=tmp_path).returncode == 0
+    before = snapshot(tmp_path / "profiles")
+    place = output._place_file
+    calls = []
+
+    def failing_second(path: Path, scratch: Path, replace: bool) -> Path | None:
+        calls.append(path.name)
+        if len(calls) == 2:
+            raise output.DeployKitError(f"cannot write {path.name}: No space left on device")
+        return place(path, scratch, replace)
+
+    monkeypatch.setattr(output, "_place_file", failing_second)
+    forced = run_cli("import", "compose", "--reader", "python", "--force", "--app", "other-name", cwd=tmp_path)
+    assert forced.returncode == 2, forced.stderr
+    assert forced.stderr.splitlines()[-1] == "error: cannot write prod.yaml: No space left on device"
+    assert snapshot(tmp_path / "profiles") == before
+    assert sorted(path.name for path in (tmp_path / "profiles").iterdir()) == ["base.yaml", "prod.yaml"]

@@ -176,7 +176,7 @@ def test_fault_while_writing_leaves_previous_manifests(project: Path, monkeypatc
 
 
 def test_a_failed_swap_puts_back_the_directories_already_swapped(project: Path, monkeypatch: pytest.MonkeyPatch):
-    """Fault injection: the fifth of twelve swaps fails; the four done are swapped back."""
+    """Fault injection: the sixth of fifteen swaps fails; the five done are swapped back."""
     change_every_profile(project)
     before = snapshot(project / "manifests")
     real_swap = output._swap_in
@@ -184,7 +184,7 @@ def test_a_failed_swap_puts_back_the_directories_already_swapped(project: Path, 
 
     def failing_swap(item):
         calls["count"] += 1
-        if calls["count"] == 5:
+        if calls["count"] == 6:
             raise OSError(5, "Input/output error")
         real_swap(item)
 

@@ -91,7 +91,11 @@ def test_without_the_cluster_extra_diff_says_what_to_install(installed):
         "pip install 'deploykit[cluster]' (or, in a checkout, pip install -e '.[cluster]')\n"
     )
     version = subprocess.run(
-        [str(checkout / ".venv/bin/deploykit"), "--version"], capture_output=True, text=True, timeout=60
+        [str(checkout / ".venv/bin/deploykit"), "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": SYSTEM_PATH},
     )
     # The README's renders built the compiled validator on first use, beside the checkout's package.
     built = checkout / "deploykit" / "spec" / "_built_schema.py"

@@ -10,7 +10,7 @@ from deploykit.targets.nomad.secrets import is_variable_path, variable_path
 
 if TYPE_CHECKING:
     from deploykit.report import Report
-    from deploykit.spec.model import Profile
+    from deploykit.spec.model import CronJob, Process, Profile
 
 # Nomad clients cap kill_timeout at their max_kill_timeout, 30 s unless the operator raised it.
 DEFAULT_MAX_KILL_TIMEOUT = 30
@@ -54,6 +54,17 @@ def check(profile: Profile, report: Report) -> None:
             _refuse_runtime_reference(report, argument, ("prestart", index, "command", position))
     for position, argument in enumerate(profile.command):
         _refuse_runtime_reference(report, argument, ("command", position))
+    # Background processes and scheduled jobs are tasks too: Nomad interpolates their config and env alike.
+    entries: list[tuple[str, dict[str, Process | CronJob]]] = [
+        ("processes", {**profile.processes}),
+        ("cron", {**profile.cron}),
+    ]
+    for field, named in entries:
+        for name, entry in named.items():
+            for position, argument in enumerate(entry.command):
+                _refuse_runtime_reference(report, argument, (field, name, "command", position))
+            for key, value in entry.env.items():
+                _refuse_runtime_reference(report, value, (field, name, "env", key))
     for name in profile.secrets:
         path = variable_path(profile, name)
         if not is_variable_path(path):

@@ -135,6 +135,7 @@ def _target_choices(with_all: bool) -> list[tuple[str, str]]:
         "compose": "Docker Compose for one server",
         "nomad": "a Nomad job",
         "dockerfile": "the app's Dockerfile",
+        "quadlet": "Podman Quadlet units for one server",
     }
     choices = [(name, described.get(name, "a target")) for name in TARGETS]
     return choices + ([("all", "every environment and target, into manifests/")] if with_all else [])

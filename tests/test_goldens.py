@@ -50,7 +50,7 @@ def test_every_warning_code_is_documented_with_when_to_accept_it():
     assert set(WHEN_TO_ACCEPT) == set(WARNINGS), "say in deploykit/warnings_reference.py when to accept each code"
     raised = raised_by()
     assert set(raised) <= set(WARNINGS)
-    assert raised["plain-http"] == ["k8s", "compose", "nomad"]  # read from the targets' sources
+    assert {"k8s", "compose", "nomad"} <= set(raised["plain-http"])  # read from the targets' sources
     documented = (REPO / "docs/warnings.md").read_text()
     for code in WARNINGS:
         assert f"| `{code}` |" in documented

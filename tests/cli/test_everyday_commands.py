@@ -428,7 +428,7 @@ def test_render_o_says_what_it_wrote_on_a_terminal_only(tmp_path: Path):
     assert (piped.returncode, piped.stdout, piped.stderr) == (0, "", "")
 
 
-@pytest.mark.parametrize("target", ["k8s", "compose", "nomad", "dockerfile"])
+@pytest.mark.parametrize("target", ["k8s", "compose", "nomad", "dockerfile", "quadlet"])
 def test_stdout_carries_the_header_files_carry(target: str):
     result = run_cli("render", target, "--env", "prod")
     assert result.stdout.startswith("# Rendered by deploykit. Do not edit: change the profile and render again.\n")

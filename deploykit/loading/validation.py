@@ -180,7 +180,7 @@ def _hint(loc: FieldPath, kind: str, value: Any, context: dict[str, Any]) -> str
             return f"; write a reference to the secret and its key: {{secret: {secret}, key: {key}}}"
         return "; write a reference to the secret and its key: {secret: NAME, key: KEY}"
     if loc[-1:] == ("port",) and kind == "greater_than_equal" and context.get("ge") == 1024:
-        return " (the app runs as a non-root user, which cannot listen on ports below 1024; the proxy or Service publishes 80 and 443)"
+        return " (the app runs without privileges, and ports below 1024 are privileged; the proxy or Service publishes 80 and 443 in front of it)"
     return ""
 
 

@@ -30,7 +30,7 @@ def test_nine_field_mistakes_are_nine_lines_in_file_order_in_one_run(tmp_path: P
         "error: profile.yaml:2:1: image: 'registry.example.com/acme/items-api' has no tag or digest; pin the image (name:1.2.3 or name@sha256:...)",
         "error: profile.yaml:3:1: memory: '512mb' is not a memory quantity; use Kubernetes syntax such as 256Mi or 1Gi (binary Ki/Mi/Gi/Ti or decimal k/M/G/T; note that a lowercase m would mean milli)",
         "error: profile.yaml:4:1: cpu: '250M' is not a CPU quantity; use millicores such as 250m, or cores such as 0.5 or 2",
-        "error: profile.yaml:5:1: port: must be at least 1024, got 80 (the app runs as a non-root user, which cannot listen on ports below 1024; the proxy or Service publishes 80 and 443)",
+        "error: profile.yaml:5:1: port: must be at least 1024, got 80 (the app runs without privileges, and ports below 1024 are privileged; the proxy or Service publishes 80 and 443 in front of it)",
         "error: profile.yaml:6:1: replica: unknown field 'replica'; did you mean 'replicas'?",
         "error: profile.yaml:8:3: health.interval_seconds: must be at least 2, got 1",
         "error: profile.yaml:10:3: proxy.host: 'https://api.example.com' is not a valid host name: use lowercase letters, digits, '-' and '.' (RFC 1123), without a scheme, port, path or wildcard",

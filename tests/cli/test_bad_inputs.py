@@ -122,7 +122,7 @@ CASES = [
     Case(
         "privileged-port",
         extra("port: 80\n"),
-        "profile.yaml:3:1: port: must be at least 1024, got 80 (the app runs as a non-root user, which cannot listen on ports below 1024; the proxy or Service publishes 80 and 443)",
+        "profile.yaml:3:1: port: must be at least 1024, got 80 (the app runs without privileges, and ports below 1024 are privileged; the proxy or Service publishes 80 and 443 in front of it)",
     ),
     Case(
         "memory-without-unit",

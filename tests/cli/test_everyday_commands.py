@@ -300,7 +300,7 @@ def test_validate_json_for_a_broken_profile_lists_every_error(tmp_path: Path):
         "line": 4,
         "column": 1,
         "field": "port",
-        "message": "must be at least 1024, got 80 (the app runs as a non-root user, which cannot listen on ports below 1024; the proxy or Service publishes 80 and 443)",
+        "message": "must be at least 1024, got 80 (the app runs without privileges, and ports below 1024 are privileged; the proxy or Service publishes 80 and 443 in front of it)",
     }
     assert len(result.stderr.splitlines()) == 4  # and the same errors, one line each, for people
 

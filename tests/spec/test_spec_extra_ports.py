@@ -25,7 +25,7 @@ BASE = "app: items-api\nimage: registry.example.com/acme/items-api:1.4.2\n"
         ("[{name: 9090, port: 9090}]", "ports[0].name: expected a string, got number 9090; quote it"),
         (
             "[{name: metrics, port: 80}]",
-            "ports[0].port: must be at least 1024, got 80 (the app runs as a non-root user, which cannot listen on ports below 1024; the proxy or Service publishes 80 and 443)",
+            "ports[0].port: must be at least 1024, got 80 (the app runs without privileges, and ports below 1024 are privileged; the proxy or Service publishes 80 and 443 in front of it)",
         ),
     ],
 )

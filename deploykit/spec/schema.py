@@ -42,23 +42,24 @@ _CREDENTIAL_NAMES_UNLESS_ACKNOWLEDGED = {
 
 def _cron_pattern() -> str:
     """spec/schedule.py's five fields as one ECMA-262 pattern: each field a list of `*` or a value or a
-    range, with an optional step of at least 1, the values within the field's bounds (month and day
-    names in either case), separated by single spaces. Ranges running backwards stay the loader's."""
+    range, with an optional step of one or two digits from 1, the values of one or two digits within the
+    field's bounds (month and day names in either case), separated by single spaces. Ranges running
+    backwards and steps too large for the range stay the loader's."""
     months = "|".join(
         _case_insensitive(name)
         for name in (["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])
     )
     days = "|".join(_case_insensitive(name) for name in (["sun", "mon", "tue", "wed", "thu", "fri", "sat"]))
     values = (
-        "0*(?:[0-9]|[1-5][0-9])",  # minute 0-59
-        "0*(?:[0-9]|1[0-9]|2[0-3])",  # hour 0-23
-        "0*(?:[1-9]|[12][0-9]|3[01])",  # day of month 1-31
-        f"0*(?:[1-9]|1[0-2])|{months}",  # month 1-12
-        f"0*[0-7]|{days}",  # day of week 0-7 (7 is Sunday too)
+        "[0-5]?[0-9]",  # minute 0-59, one or two digits
+        "[01]?[0-9]|2[0-3]",  # hour 0-23
+        "0?[1-9]|[12][0-9]|3[01]",  # day of month 1-31
+        f"0?[1-9]|1[0-2]|{months}",  # month 1-12
+        f"0?[0-6]|{days}",  # day of week 0-6 (Kubernetes refuses 7)
     )
     fields = []
     for value in values:
-        item = f"(?:\\*|(?:{value})(?:-(?:{value}))?)(?:/0*[1-9][0-9]*)?"
+        item = f"(?:\\*|(?:{value})(?:-(?:{value}))?)(?:/(?:0?[1-9]|[1-9][0-9]))?"
         fields.append(f"{item}(?:,{item})*")
     return "^" + " ".join(fields) + "$"
 

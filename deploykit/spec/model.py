@@ -128,6 +128,8 @@ class Proxy(SpecModel):
 
 # The fields a target may override, with the same types and checks as in Profile.
 _Replicas = Annotated[int, Field(ge=1, le=1000)]
+# The app's own count may be 0: a parked environment (Kubernetes and Nomad run no copy; Compose refuses it).
+_AppReplicas = Annotated[int, Field(ge=0, le=1000)]
 # Quantities are text or plain numbers (`memory: 268435456`, `cpu: 0.5`): the schema says both.
 _Memory = Annotated[
     str,
@@ -211,7 +213,7 @@ class TargetOverride(SpecModel):
     """Fields one target sees differently; unset fields keep the profile's value."""
 
     image: ImageReference | None = Field(None, description="Another image for this target.")
-    replicas: _Replicas | None = Field(
+    replicas: _AppReplicas | None = Field(
         None, description="Processes for this target (Compose: workers unless compose.workers is set)."
     )
     memory: _Memory | None = Field(None, description="Memory per process for this target.")
@@ -255,7 +257,10 @@ class Profile(derived.ProfileDerived, SpecModel):
     )
     memory: _Memory = Field("256Mi", description="Memory per app process (Kubernetes quantity).")
     cpu: _Cpu = Field("250m", description="CPU per app process (Kubernetes quantity: 250m, 0.5, 2).")
-    replicas: _Replicas = Field(1, description="Total app processes serving traffic.")
+    replicas: _AppReplicas = Field(
+        1,
+        description="Total app processes serving traffic; 0 parks the environment (Kubernetes and Nomad only).",
+    )
     ports: Annotated[list[ExtraPort], Field(max_length=16)] = Field(
         [],
         description="Extra ports besides `port` (metrics, admin): k8s container and Service ports, Compose `expose`, Nomad port labels. Never routed by the proxy.",

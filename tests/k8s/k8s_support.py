@@ -146,6 +146,7 @@ def rendered_cases(version: str) -> dict[str, list[dict]]:
         environment: variant(environment, k8s={"version": version}) for environment in BUNDLED
     }
     sources |= {f"feature-rich-{routing}": feature_rich(routing, version) for routing in ("ingress", "gateway")}
+    sources["parked"] = variant("dev", k8s={"version": version}, replicas=0)  # replicas: 0, no pods
     return {name: objects_of(source)[0] for name, source in sources.items()}
 
 

@@ -23,6 +23,12 @@ def with_changes(**changes) -> dict:
     return {**copy.deepcopy(BASE), **changes}
 
 
+def test_a_parked_environment_is_a_group_count_of_zero(parse_hcl):
+    job = job_of(parse_hcl, with_changes(replicas=0))
+    _, group = only(job["group"])
+    assert group["count"] == 0
+
+
 def test_job_update_group_and_service(parse_hcl):
     job = job_of(parse_hcl, BASE)
     assert job["type"] == "service"

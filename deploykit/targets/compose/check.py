@@ -32,6 +32,12 @@ def check(profile: Profile, report: Report) -> None:
     options = profile.compose
     if options.http_port == options.https_port:
         report.error(("compose", "https_port"), "must differ from compose.http_port (Traefik publishes both)")
+    if profile.replicas == 0 and options.workers is None:
+        report.error(
+            ("replicas",),
+            "0 would park the environment, and Compose runs the app as one container whose processes are its "
+            "workers: it has no count of 0; stop the stack with `docker compose stop`, or set overrides.compose.replicas",
+        )
     if options.workers is None and profile.replicas > MAX_WORKERS:
         report.error(
             ("replicas",),

@@ -1,3 +1,3 @@
-from deploykit.cli import console
+from deploykit.console import main
 
-console()
+main()

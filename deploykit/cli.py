@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from deploykit import __version__, cli_direct
-from deploykit.cli_errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, one_line, run_guarded
+from deploykit.cli_errors import EXIT_OK, EXIT_USAGE, one_line, run_guarded, say_interrupted
 
 __all__ = ["app", "console", "main"]
 
@@ -37,6 +37,20 @@ class _OneLineUsageErrors(TyperGroup):
     (`--help`, or no arguments at all) is printed whole, on stdout.
     """
 
+    # typer turns an interrupt while parsing or running into a silent exit 130: outside run_guarded (a
+    # command's own modules being imported, the arguments being read) it is said here, as everywhere else.
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except KeyboardInterrupt:
+            raise typer.Exit(say_interrupted()) from None
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise typer.Exit(say_interrupted()) from None
+
     def main(  # type: ignore[override]  # Click's signature; standalone mode is handled here
         self,
         args: Any = None,
@@ -48,13 +62,14 @@ class _OneLineUsageErrors(TyperGroup):
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except typer.Abort:
-            print("interrupted", file=sys.stderr)
-            result = EXIT_INTERRUPTED
+            result = say_interrupted()
         except Exception as exc:
             if not _is_click_error(exc):
                 raise
             context = getattr(exc, "ctx", None)
             hint = f" (see `{context.command_path} --help`)" if context is not None else ""
+            if getattr(exc, "option_name", None) in ("-o", "--output") and context is not None:
+                hint = f"; -o/--output is a path (render, import compose); a format is --format: `{context.command_path} --format json`"
             print(f"error: {one_line(exc.format_message())}{hint}", file=sys.stderr)  # type: ignore[attr-defined]
             result = getattr(exc, "exit_code", EXIT_USAGE)
         if not standalone_mode:
@@ -90,6 +105,9 @@ class _Command(TyperCommand):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.short_help is None and self.help:
+            # The whole first paragraph in `deploykit --help`: Click would cut it at 45 characters.
+            self.short_help = self.help.split("\n\n", 1)[0].replace("\n", " ")
         for param in self.params:
             if type(param) is TyperArgument:
                 param.__class__ = _Argument
@@ -98,6 +116,79 @@ class _Command(TyperCommand):
 def _example(*lines: str) -> str:
     # \b keeps click from re-wrapping the example lines into one paragraph.
     return "\b\nExample:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+# --- completion of values (typer's `autocompletion=`): targets, environments, shells, formats ---------
+# Each returns (value, help) pairs starting with what is typed; bash, zsh and fish all get them through
+# typer's completion scripts. Nothing here may fail: a broken profile completes nothing.
+
+
+def _starting(incomplete: str, choices: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(value, help_text) for value, help_text in choices if value.startswith(incomplete or "")]
+
+
+def _target_choices(with_all: bool) -> list[tuple[str, str]]:
+    from deploykit.targets import TARGETS
+
+    described = {
+        "k8s": "Kubernetes manifests",
+        "compose": "Docker Compose for one server",
+        "nomad": "a Nomad job",
+        "dockerfile": "the app's Dockerfile",
+        "quadlet": "Podman Quadlet units for one server",
+    }
+    choices = [(name, described.get(name, "a target")) for name in TARGETS]
+    return choices + ([("all", "every environment and target, into manifests/")] if with_all else [])
+
+
+def _complete_render_target(incomplete: str) -> list[tuple[str, str]]:
+    return _starting(incomplete, _target_choices(with_all=True))
+
+
+def _complete_target(incomplete: str) -> list[tuple[str, str]]:
+    return _starting(incomplete, _target_choices(with_all=False))
+
+
+def _complete_cluster_target(incomplete: str) -> list[tuple[str, str]]:
+    return _starting(incomplete, [("k8s", "Kubernetes: the only target with a cluster")])
+
+
+def _complete_environment(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """The environments the profiles declare (`--profiles` when already given, else the nearest profiles/)."""
+    try:
+        from deploykit.loading.workspace import declared_environments, find_profiles_dir
+
+        given = ctx.params.get("profiles_dir")
+        found = declared_environments(find_profiles_dir(Path(given) if given else None))
+    except Exception:  # completion never fails: no profiles/ here, an unreadable one
+        return []
+    return _starting(incomplete, [(name, str(path)) for name, path in sorted(found.items())])
+
+
+def _complete_shell(incomplete: str) -> list[tuple[str, str]]:
+    return _starting(incomplete, [(shell, f"the {shell} completion script") for shell in SHELLS])
+
+
+def _complete_format(incomplete: str) -> list[tuple[str, str]]:
+    return _starting(incomplete, [("text", "for people"), ("json", "one JSON document, for machines")])
+
+
+def _complete_schema_format(incomplete: str) -> list[tuple[str, str]]:
+    return _starting(
+        incomplete,
+        [("json", "the JSON Schema"), ("markdown", "the field reference"), ("warnings", "the warning codes")],
+    )
+
+
+def _complete_reader(incomplete: str) -> list[tuple[str, str]]:
+    return _starting(
+        incomplete,
+        [
+            ("auto", "the Compose CLI when installed, else deploykit's reader"),
+            ("compose", "the Compose CLI only"),
+            ("python", "deploykit's own reader only"),
+        ],
+    )
 
 
 ProfileOption = Annotated[
@@ -110,6 +201,7 @@ EnvOption = Annotated[
         "-e",
         help="Environment: the profile that declares `environment: ENV` (profiles/ENV.yaml).",
         metavar="ENV",
+        autocompletion=_complete_environment,
     ),
 ]
 ProfilesDirOption = Annotated[
@@ -130,7 +222,13 @@ ManifestsDirOption = Annotated[
         metavar="DIR",
     ),
 ]
-StrictOption = Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")]
+StrictOption = Annotated[
+    bool,
+    typer.Option(
+        "--strict",
+        help="Treat warnings as errors, except the codes a profile accepts (accept_warnings; docs/warnings.md).",
+    ),
+]
 SetOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -140,10 +238,22 @@ SetOption = Annotated[
     ),
 ]
 TargetsOption = Annotated[
-    list[str] | None, typer.Option("--target", "-t", help="Only this target (repeatable).", metavar="TARGET")
+    list[str] | None,
+    typer.Option(
+        "--target", "-t", help="Only this target (repeatable).", metavar="TARGET", autocompletion=_complete_target
+    ),
 ]
+# -o/--output is a path on every command that has it (render's directory, import's directory), as in
+# `kustomize build -o` and `docker compose config -o`; formats are --format/-f, as in docker.
 FormatOption = Annotated[
-    str, typer.Option("--output", "-o", help="text, or json for machines (CI bots).", metavar="FORMAT")
+    str,
+    typer.Option(
+        "--format",
+        "-f",
+        help="text, or json for machines (CI bots).",
+        metavar="FORMAT",
+        autocompletion=_complete_format,
+    ),
 ]
 
 
@@ -191,6 +301,7 @@ def render(
         typer.Argument(
             help="k8s, compose, nomad, dockerfile, or `all` (every environment profile, every target, into manifests/).",
             metavar="TARGET",
+            autocompletion=_complete_render_target,
         ),
     ],
     profile: ProfileOption = None,
@@ -201,6 +312,7 @@ def render(
             "-e",
             help="Environment: the profile that declares `environment: ENV` (profiles/ENV.yaml). With `all`: only these environments (repeatable).",
             metavar="ENV",
+            autocompletion=_complete_environment,
         ),
     ] = None,
     profiles_dir: ProfilesDirOption = None,
@@ -250,7 +362,13 @@ def render(
 def check(
     env: Annotated[
         list[str] | None,
-        typer.Option("--env", "-e", help="Only these environments (repeatable).", metavar="ENV"),
+        typer.Option(
+            "--env",
+            "-e",
+            help="Only these environments (repeatable).",
+            metavar="ENV",
+            autocompletion=_complete_environment,
+        ),
     ] = None,
     profiles_dir: ProfilesDirOption = None,
     manifests_dir: ManifestsDirOption = None,
@@ -272,7 +390,7 @@ def check(
     _guarded(run)
 
 
-@app.command("validate", cls=_Command, epilog=_example("deploykit validate --env prod -o json"))
+@app.command("validate", cls=_Command, epilog=_example("deploykit validate --env prod --format json"))
 def validate(
     profile: ProfileOption = None,
     env: EnvOption = None,
@@ -296,19 +414,16 @@ def explain(
     profiles_dir: ProfilesDirOption = None,
     assignments: SetOption = None,
     output_format: FormatOption = "text",
-    legacy_format: Annotated[
-        str | None, typer.Option("--format", "-f", help="The same as --output.", metavar="FORMAT")
-    ] = None,
 ) -> None:
     """Say what each target's output does for HTTPS, startup, restarts, replication, memory and steps before starting."""
     from deploykit.commands import explain as command
     from deploykit.commands.common import ProfileChoice
 
     choice = ProfileChoice(profile, env, profiles_dir, tuple(assignments or ()))
-    _guarded(lambda: command.run(choice, legacy_format or output_format))
+    _guarded(lambda: command.run(choice, output_format))
 
 
-@app.command("envs", cls=_Command, epilog=_example("deploykit envs -o json"))
+@app.command("envs", cls=_Command, epilog=_example("deploykit envs --format json"))
 def envs(
     profiles_dir: ProfilesDirOption = None,
     manifests_dir: ManifestsDirOption = None,
@@ -325,13 +440,21 @@ def envs(
     "schema",
     cls=_Command,
     epilog=_example(
-        "deploykit schema > deploykit.schema.json", "deploykit schema --format markdown > docs/reference.md"
+        "deploykit schema > deploykit.schema.json",
+        "deploykit schema --format markdown > docs/reference.md",
+        "deploykit schema --format warnings > docs/warnings.md",
     ),
 )
 def schema(
     output_format: Annotated[
         str,
-        typer.Option("--format", "-f", help="json (JSON Schema) or markdown (field reference).", metavar="FORMAT"),
+        typer.Option(
+            "--format",
+            "-f",
+            help="json (JSON Schema), markdown (field reference) or warnings (warning codes, docs/warnings.md).",
+            metavar="FORMAT",
+            autocompletion=_complete_schema_format,
+        ),
     ] = "json",
 ) -> None:
     """Print the JSON Schema of the profile format (for editors: yaml-language-server), or its field reference."""
@@ -382,6 +505,7 @@ app.add_typer(
     import_app,
     name="import",
     help="Create profiles from what a team already runs (a docker-compose.yml).",
+    short_help="Create profiles from what a team already runs (a docker-compose.yml).",
     epilog=_example("deploykit import compose -f docker-compose.yml"),
 )
 
@@ -440,6 +564,7 @@ def import_compose(
             "--reader",
             help="auto: the Compose CLI when installed, else deploykit's own reader; compose: the CLI only; python: deploykit's reader only.",
             metavar="READER",
+            autocompletion=_complete_reader,
         ),
     ] = "auto",
     force: Annotated[bool, typer.Option("--force", help="Replace existing profiles.")] = False,
@@ -461,7 +586,79 @@ def import_compose(
     _guarded(lambda: command.run(options))
 
 
-ClusterTargetArgument = Annotated[str, typer.Argument(help="Target: only k8s.", metavar="TARGET")]
+release_app = typer.Typer(
+    name="release",
+    help="Release a new version of a rendered project without dropping requests.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(
+    release_app,
+    name="release",
+    help="Release a new version of a rendered project without dropping requests (Compose).",
+    epilog=_example("deploykit release compose --env prod"),
+)
+
+
+@release_app.command(
+    "compose",
+    cls=_Command,
+    epilog=_example(
+        "deploykit release compose --env prod                  # manifests/prod/compose, with `docker compose`",
+        "deploykit release compose --dir /srv/items-api --compose docker-compose",
+    ),
+)
+def release_compose(
+    env: EnvOption = None,
+    directory: Annotated[
+        Path | None,
+        typer.Option(
+            "--dir", "-d", help="The rendered Compose directory (instead of --env).", file_okay=False, metavar="DIR"
+        ),
+    ] = None,
+    profiles_dir: ProfilesDirOption = None,
+    compose: Annotated[
+        str | None,
+        typer.Option(
+            "--compose", help="The Compose CLI (default: $DEPLOYKIT_COMPOSE, else `docker compose`).", metavar="COMMAND"
+        ),
+    ] = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine",
+            help="The engine's CLI that stops and removes one container (default: $DEPLOYKIT_ENGINE, else docker, or podman for `podman compose`).",
+            metavar="COMMAND",
+        ),
+    ] = None,
+    health_timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--health-timeout",
+            help="Seconds the new containers get to become healthy (default: the health check's start period and retries).",
+            metavar="SECONDS",
+        ),
+    ] = None,
+) -> None:
+    """Migrate with the new image while the old version serves, start new app containers beside the old ones,
+    drain and stop the old ones, then replace workers and the scheduler (docs/targets/compose.md, "Releases")."""
+    from deploykit.commands import release as command
+
+    def run() -> int:
+        compose_cli = command.compose_command(compose)
+        found = command.release_directory(directory, env, profiles_dir)
+        options = command.ReleaseOptions(
+            found, compose_cli, command.engine_command(engine, compose_cli), health_timeout
+        )
+        return command.run(options)
+
+    _guarded(run)
+
+
+ClusterTargetArgument = Annotated[
+    str, typer.Argument(help="Target: only k8s.", metavar="TARGET", autocompletion=_complete_cluster_target)
+]
 ContextOption = Annotated[
     str | None, typer.Option("--context", help="kubeconfig context (default: the current context).", metavar="NAME")
 ]
@@ -538,16 +735,18 @@ def apply(
     ),
 )
 def completion(
-    ctx: typer.Context,
-    shell: Annotated[str, typer.Argument(help="bash, zsh or fish.", metavar="SHELL")],
+    shell: Annotated[str, typer.Argument(help="bash, zsh or fish.", metavar="SHELL", autocompletion=_complete_shell)],
 ) -> None:
-    """Print the shell completion script for bash, zsh or fish (the same as `deploykit --show-completion SHELL`)."""
+    """Print the shell completion script for bash, zsh or fish: it completes commands, options, targets, environments and formats."""
     if shell not in SHELLS:
         from deploykit.errors import DeployKitError
 
         _guarded(lambda: _raise(DeployKitError(f"unknown shell {shell!r}; expected one of: {', '.join(SHELLS)}")))
-    # typer's own --show-completion prints the script (and exits), on the whole command line's root.
-    ctx.find_root().command.main(["--show-completion", shell], prog_name=PROG)
+    # typer's own script for that shell, as --show-completion prints it (which picks the shell it runs
+    # under, not the one asked for: `deploykit completion zsh` run from bash must still print zsh's).
+    from typer.completion import get_completion_script  # type: ignore[attr-defined]  # what --show-completion prints
+
+    print(get_completion_script(prog_name=PROG, complete_var=f"_{PROG.upper()}_COMPLETE", shell=shell))
 
 
 def _raise(exc: Exception) -> int:
@@ -571,15 +770,18 @@ def console() -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the command line `argv` (default: sys.argv[1:]); exits. Without arguments, the help (exit 0)."""
     args = list(sys.argv[1:] if argv is None else argv) or ["--help"]
-    commands = {command.name: command.callback for command in app.registered_commands}
-    direct = cli_direct.call({name: call for name, call in commands.items() if name and call}, args)
-    if direct is None:
-        app(args=args, prog_name=PROG)
-        return
     try:
-        direct()
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
+        commands = {command.name: command.callback for command in app.registered_commands}
+        direct = cli_direct.call({name: call for name, call in commands.items() if name and call}, args)
+        if direct is None:
+            app(args=args, prog_name=PROG)
+            return
+        try:
+            direct()
+        except typer.Exit as exc:
+            sys.exit(exc.exit_code)
+    except KeyboardInterrupt:  # before a command's own handler runs (its modules being imported)
+        sys.exit(say_interrupted())
     sys.exit(EXIT_OK)
 
 

@@ -29,8 +29,22 @@ from typer.utils import get_params_from_function
 # The commands read here: those pipelines run on every commit, and those a person runs to see a profile.
 COMMANDS = ("render", "check", "validate", "explain")
 # Declaration attributes this reader understands; any other one set on a parameter of a command (a
-# callback, an environment variable, a prompt, a range...) leaves that command to typer.
-_UNDERSTOOD = frozenset({"param_decls", "help", "metavar", "file_okay", "dir_okay", "default", "show_default"})
+# callback, an environment variable, a prompt, a range...) leaves that command to typer. Completion
+# (`autocompletion`, `shell_complete`) only answers the shell's completion requests, which typer serves:
+# it does not change how a command line is read.
+_UNDERSTOOD = frozenset(
+    {
+        "param_decls",
+        "help",
+        "metavar",
+        "file_okay",
+        "dir_okay",
+        "default",
+        "show_default",
+        "autocompletion",
+        "shell_complete",
+    }
+)
 
 
 @dataclass(frozen=True)

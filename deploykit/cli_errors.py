@@ -11,6 +11,7 @@ bug: please report it); 130 interrupted.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -34,8 +35,7 @@ def run_guarded(command: Callable[[], int]) -> int:
             print(f"error: {one_line(line)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return say_interrupted()
     except BrokenPipeError:
         silence_stdout()
         return EXIT_OK  # the reader (e.g. `| head`) went away: not an error of ours
@@ -50,6 +50,13 @@ def run_guarded(command: Callable[[], int]) -> int:
         print("unexpected error (a bug in deploykit; please report it):", file=sys.stderr)
         traceback.print_exc(file=sys.stderr)
         return EXIT_BUG
+
+
+def say_interrupted() -> int:
+    """Print `interrupted` on stderr (an interrupt is not an error to explain); the exit code, 130."""
+    with contextlib.suppress(OSError):  # stderr closed: the exit code says it
+        print("interrupted", file=sys.stderr)
+    return EXIT_INTERRUPTED
 
 
 def one_line(text: str) -> str:

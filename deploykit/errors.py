@@ -87,6 +87,8 @@ class DeployKitErrors(DeployKitError):
             if str(error) not in seen:
                 seen.add(str(error))
                 unique.append(error)
+        # In file order: by file, then line and column; problems without a place after those with one.
+        unique.sort(key=_file_order)
         self.errors = tuple(unique)
         first = unique[0]
         super().__init__(first.message, first.location, first.path)
@@ -98,6 +100,13 @@ class DeployKitErrors(DeployKitError):
         if hidden:
             shown.append(f"{hidden} more error(s) not shown; fix these and run again")
         return shown
+
+
+def _file_order(error: DeployKitError) -> tuple[int, str, int, int]:
+    where = error.location
+    if where is None:
+        return (1, "", 0, 0)
+    return (0, where.file, where.line, where.column)
 
 
 def combined(errors: list[DeployKitError]) -> DeployKitError:

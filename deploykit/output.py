@@ -31,9 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deploykit.errors import DeployKitError
-from deploykit.rendering import RenderedFile
+from deploykit.rendering import HEADER, RenderedFile
 
-HEADER = "# Rendered by deploykit. Do not edit: change the profile and render again.\n"
 MARKER_NAME = ".deploykit"
 _MARKER_INTRO = "# deploykit replaces this directory whole; it holds only the files listed here.\n"
 _MARKER_MAX_BYTES = 1024 * 1024

@@ -11,6 +11,11 @@ if TYPE_CHECKING:
     from deploykit.summary import Summary
 
 
+# The first line of every file deploykit writes, and of what `render` prints: every format deploykit
+# renders (YAML, HCL, Dockerfile) takes `#` comments.
+HEADER = "# Rendered by deploykit. Do not edit: change the profile and render again.\n"
+
+
 @dataclass(frozen=True)
 class RenderedFile:
     """One output file; `path` is relative to the target's output directory, with '/' separators."""

@@ -15,11 +15,15 @@ from deploykit.errors import FieldPath, Problem, format_path
 WARNINGS: dict[str, str] = {
     "single-replica": "one pod or allocation: every drain or node restart takes the app down",
     "concurrent-prestart": "prestart steps run in every pod or allocation, concurrently",
+    "replicas-ignored": "replicas given where an autoscaler sets the count",
+    "sync-workers": "gunicorn's sync workers: one request at a time per worker, slow clients unbuffered",
+    "process-no-liveness": "a process without liveness_command: a hung worker keeps running",
     "same-probe-path": "liveness and readiness probe the same path",
     "plain-http": "a public host served over plain HTTP",
     "no-route": "no proxy host: the app gets no route and no published port",
     "docker-socket-mounted": "Traefik mounts the Docker socket itself",
     "relative-certificate-path": "certificate paths resolved from the directory holding compose.yaml",
+    "scheduler-needs-yacron": "Compose's scheduler needs yacron in an image deploykit does not build",
     "swarm-only-secrets": "external secrets, which only Swarm mode provides",
     "volume-not-owned": "a state volume whose mount point the image does not prepare for the app",
     "acme-nonstandard-ports": "ACME certificates with Traefik published on ports other than 80 and 443",
@@ -31,10 +35,11 @@ WARNINGS: dict[str, str] = {
     "volume-not-carried": "a Compose-only volume other targets do not have",
     "writable-root": "the container's root file system is writable (read_only_root: false)",
     "kill-timeout-capped": "a shutdown budget above what Nomad clients allow by default",
-    "no-run-time-limit": "a job timeout the target cannot enforce",
     "same-node-trust": "forwarded headers trusted from Traefik on the same node only",
     "startup-beyond-deadline": "a start-up budget longer than the deployment's healthy deadline",
     "database-egress": "a database secret while the NetworkPolicy allows no egress besides DNS",
+    # No longer raised (every target now enforces a run's time limit); kept so profiles accepting it stay valid.
+    "no-run-time-limit": "a job timeout the target cannot enforce",
 }
 
 

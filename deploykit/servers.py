@@ -369,3 +369,44 @@ def flag_of(argument: str) -> str:
     if argument.startswith("-") and len(argument) > 2 and not argument[1].isdigit():
         return argument[:2]
     return argument
+
+
+def _flag_value(arguments: Sequence[str], flags: tuple[str, ...]) -> str | None:
+    """The value the last of `flags` is given in `arguments` (`-k gthread`, `--threads=4`, `-kgevent`), or None."""
+    value = None
+    for index, argument in enumerate(arguments):
+        flag = flag_of(argument)
+        if flag not in flags:
+            continue
+        if argument != flag:  # --threads=4, -k=gevent or -kgevent
+            value = argument[len(flag) :].lstrip("=")
+        elif index + 1 < len(arguments):
+            value = arguments[index + 1]
+    return value
+
+
+def serves_one_request_at_a_time(command: Sequence[str]) -> bool:
+    """Whether `command` runs gunicorn with its default sync workers: no other `-k/--worker-class`, and
+    no `--threads` above 1 (with threads, gunicorn runs the gthread worker).
+
+    A sync worker handles one request at a time, the health probes' included, and reads a slow client's
+    request itself: gunicorn's own documentation ("Design", "Deploying Gunicorn") says sync workers need
+    a buffering proxy in front and suggests threads or an async worker class otherwise.
+    """
+    detected = detect(command)
+    if detected is None or detected.server != "gunicorn":
+        return False
+    arguments = command[detected.first_argument :]
+    worker_class = _flag_value(arguments, ("-k", "--worker-class"))
+    if worker_class is not None and worker_class not in ("sync", "gunicorn.workers.sync.SyncWorker"):
+        return False
+    threads = _flag_value(arguments, ("--threads",))
+    return not (threads is not None and threads.isdigit() and int(threads) > 1)
+
+
+SYNC_WORKERS_MESSAGE = (
+    "gunicorn's default sync workers serve one request at a time each, health checks included, so one slow "
+    "request makes a probe time out, and no proxy here buffers slow clients (gunicorn's documentation asks for "
+    "one): add `--threads 4` (the gthread worker) or an async worker class (`-k uvicorn_worker.UvicornWorker` "
+    "for ASGI, `-k gevent`), or accept sync-workers if gunicorn.conf.py sets one"
+)

@@ -2,11 +2,15 @@
 # Installs everything the test suite needs on a Debian 12 machine, as root, then the project
 # itself with its test dependencies. Safe to run again: each step skips what is already there.
 #
-#   PYTHON   the interpreter the tests run with (default: python)
+#   PYTHON   the interpreter the tests run with (default: .venv/bin/python, the virtual environment
+#            the README's first command makes; created here with python3 when missing, since Debian's
+#            python3 refuses `pip install` outside one (PEP 668) and Debian has no `python`)
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-python=${PYTHON:-python}
+# The interpreter the tool venvs are made with: Debian's python3 (python3-venv below).
+base_python=${BASE_PYTHON:-python3}
+python=${PYTHON:-$repo_root/.venv/bin/python}
 checkov_venv=/opt/checkov
 checkov_version=3.3.30
 yacron_version=0.19.0
@@ -32,8 +36,8 @@ fi
 
 # --- Debian packages: podman and what it needs here, debootstrap for the base image, openssl for
 # test certificates, haproxy to check the rendered socket-proxy configuration, zsh and fish to load the
-# completion scripts.
-apt_packages=(podman uidmap slirp4netns fuse-overlayfs runc debootstrap openssl haproxy zsh fish)
+# completion scripts, python3-venv for the virtual environments, git for the tests that copy the checkout.
+apt_packages=(podman uidmap slirp4netns fuse-overlayfs runc debootstrap openssl haproxy zsh fish python3-venv git)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   if ! dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -qx 'install ok installed'; then
@@ -113,7 +117,7 @@ install_tool_venv() { # package version venv
     return
   fi
   log "installing $package $version into $venv"
-  "$python" -m venv --clear "$venv"
+  "$base_python" -m venv --clear "$venv"
   "$venv/bin/pip" install -q --root-user-action=ignore "$package==$version"
 }
 install_tool_venv checkov "$checkov_version" "$checkov_venv"
@@ -155,6 +159,10 @@ fi
 # package at the version and hashes requirements.lock pins (scripts/lock.sh writes it), then deploykit
 # itself without resolving anything again.
 cd "$repo_root"
+if [ -z "${PYTHON:-}" ] && [ ! -x "$python" ]; then
+  log "$base_python -m venv .venv"
+  "$base_python" -m venv "$repo_root/.venv"
+fi
 log "$python -m pip install --require-hashes -r requirements.lock"
 "$python" -m pip install -q --root-user-action=ignore --require-hashes -r requirements.lock
 log "$python -m pip install --no-deps -e ."

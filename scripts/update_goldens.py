@@ -2,7 +2,8 @@
 
 Golden files are outputs committed so that reviews see what a change does: the rendered example
 profiles (manifests/), `explain` for each bundled environment (tests/golden/explain/), the JSON
-Schema (deploykit.schema.json) and the field reference (docs/reference.md). tests/test_goldens.py
+Schema (deploykit.schema.json), the field reference (docs/reference.md) and the warning codes
+(docs/warnings.md). tests/test_goldens.py
 fails when any of them differs from what the code produces; this script is the one way to refresh
 them all:
 
@@ -46,7 +47,11 @@ def environments() -> list[str]:
 
 def generated_files() -> dict[str, list[str]]:
     """Each golden file (relative to the repository) and the deploykit command that prints it."""
-    files = {"deploykit.schema.json": ["schema"], "docs/reference.md": ["schema", "--format", "markdown"]}
+    files = {
+        "deploykit.schema.json": ["schema"],
+        "docs/reference.md": ["schema", "--format", "markdown"],
+        "docs/warnings.md": ["schema", "--format", "warnings"],
+    }
     for environment in environments():
         files[f"tests/golden/explain/{environment}.txt"] = ["explain", "--env", environment]
         files[f"tests/golden/explain/{environment}.json"] = ["explain", "--env", environment, "--format", "json"]

@@ -41,3 +41,16 @@ def test_a_stale_golden_file_is_reported(tmp_path, monkeypatch):
     (tmp_path / "manifests").symlink_to(REPO / "manifests")
     expected = list(update_goldens.generated_files())
     assert sorted(update_goldens.stale()) == sorted(expected)
+
+
+def test_every_warning_code_is_documented_with_when_to_accept_it():
+    from deploykit.report import WARNINGS
+    from deploykit.warnings_reference import WHEN_TO_ACCEPT, raised_by
+
+    assert set(WHEN_TO_ACCEPT) == set(WARNINGS), "say in deploykit/warnings_reference.py when to accept each code"
+    raised = raised_by()
+    assert set(raised) <= set(WARNINGS)
+    assert {"k8s", "compose", "nomad"} <= set(raised["plain-http"])  # read from the targets' sources
+    documented = (REPO / "docs/warnings.md").read_text()
+    for code in WARNINGS:
+        assert f"| `{code}` |" in documented

@@ -107,7 +107,7 @@ OUTPUT_FORMATS = ("text", "json")
 
 
 def check_output_format(output_format: str) -> None:
-    """Refuse an `-o/--output` other than text or json before any work is done."""
+    """Refuse a `--format` other than text or json before any work is done."""
     if output_format not in OUTPUT_FORMATS:
         raise DeployKitError(f"unknown format {output_format!r}; expected text or json")
 

@@ -39,6 +39,12 @@ ACCEPTED_BECAUSE = {
     "same-node-trust": "on Nomad the app trusts X-Forwarded-* only from a Traefik on its own node: set "
     "nomad.forwarded_allow_ips to your Traefik nodes' addresses, then remove this",
     "not-rendered": "compose.volumes hold state on the one Compose server only: plan storage for the other targets, then remove this",
+    "process-no-liveness": "Compose had no liveness check for the workers either: give each a liveness_command, "
+    "then remove this",
+    "sync-workers": "Compose ran gunicorn with its sync workers: add --threads (or an async worker class) to the "
+    "command, then remove this",
+    "scheduler-needs-yacron": "your image is built outside deploykit: install yacron at /opt/deploykit/yacron in it "
+    "(or add the dockerfile target), then remove this",
 }
 
 

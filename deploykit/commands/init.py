@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,8 +22,8 @@ if TYPE_CHECKING:
 
 def run(profiles_dir: Path, app: str | None, image: str | None, domain: str, email: str) -> int:
     """Create starter profiles and the JSON Schema, asking for a missing app or image; refuses to overwrite any file."""
-    app = app or _ask("App name (a DNS label, e.g. items-api)", "--app")
-    image = image or _ask("Image, pinned (e.g. registry.example.com/team/app:1.0.0)", "--image")
+    app = app or _ask("App name (a DNS label, e.g. items-api)", "--app", names.check_dns_label)
+    image = image or _ask("Image, pinned (e.g. registry.example.com/team/app:1.0.0)", "--image", names.check_image)
     for check, value, option in (
         (names.check_dns_label, app, "--app"),
         (names.check_image, image, "--image"),
@@ -48,14 +49,21 @@ def run(profiles_dir: Path, app: str | None, image: str | None, domain: str, ema
     return 0
 
 
-def _ask(question: str, option: str) -> str:
-    """Prompt on a terminal; in a pipeline a missing value is an error, never a hang."""
+def _ask(question: str, option: str, check: Callable[[str], object]) -> str:
+    """Prompt on a terminal until the answer is valid; in a pipeline a missing value is an error, never a hang."""
     if not sys.stdin.isatty():
         raise DeployKitError(f"{option} is required (no terminal to ask on)")
-    try:
-        return input(f"{question}: ").strip()
-    except EOFError:
-        raise DeployKitError(f"{option} is required") from None
+    while True:
+        try:
+            answer = input(f"{question}: ").strip()
+        except EOFError:
+            raise DeployKitError(f"{option} is required") from None
+        try:
+            check(answer)
+        except ValueError as exc:
+            print(f"{exc}; try again (Ctrl-D to stop)", file=sys.stderr)
+            continue
+        return answer
 
 
 def _check_scaffold(files: tuple[RenderedFile, ...]) -> None:

@@ -37,10 +37,26 @@ def run_command(
         )
     if only_targets:
         raise DeployKitError("--target applies to `render all` only")
+    if output_dir is not None:
+        refuse_format_as_directory(target, output_dir)
     if len(env) > 1:
         raise DeployKitError("give one --env for a single target")
     choice = ProfileChoice(profile, env[0] if env else None, profiles_dir, assignments)
     return run(target, choice, output_dir, strict, replace_other_target)
+
+
+# Words that are output formats elsewhere (kubectl -o, helm -o): `render k8s -o json` is a habit, not a directory.
+FORMAT_WORDS = frozenset({"json", "yaml", "yml", "text", "wide", "name", "table", "hcl"})
+
+
+def refuse_format_as_directory(target: str, output_dir: Path) -> None:
+    """`-o json` (a format's name, with no such directory) is refused rather than creating `json/`."""
+    if str(output_dir) in FORMAT_WORDS and not output_dir.exists():
+        raise DeployKitError(
+            f"-o {output_dir}: -o/--output is the directory to write files into, not a format "
+            f"(`render {target}` prints its one format on stdout without -o); "
+            f"to write into a new directory named {output_dir!s}, create it first"
+        )
 
 
 def run(
@@ -57,9 +73,13 @@ def run(
     result = pipeline.render(loaded, target)
     report_warnings(tuple(warning_lines(loaded, [result])), strict)
     if output_dir is None:
-        sys.stdout.write(result.rendering.stdout)
+        from deploykit.rendering import HEADER
+
+        sys.stdout.write(HEADER + result.rendering.stdout)
     else:
         from deploykit import output  # only when writing: stdout renders skip its imports
 
         output.write_directory(output_dir, result.rendering.files, target, replace_other_target)
+        if sys.stderr.isatty():  # for people; pipelines see the files
+            print(f"rendered {output_dir} ({len(result.rendering.files)} files)", file=sys.stderr)
     return 0

@@ -9,7 +9,7 @@ from deploykit.errors import DeployKitError
 
 
 def run(output_format: str) -> int:
-    """Print the profile format as JSON Schema or as the Markdown field reference."""
+    """Print the profile format as JSON Schema, as the Markdown field reference, or its warning codes (Markdown)."""
     if output_format == "json":
         from deploykit.spec.schema import profile_schema
 
@@ -18,6 +18,10 @@ def run(output_format: str) -> int:
         from deploykit.spec.reference import reference_markdown
 
         sys.stdout.write(reference_markdown())
+    elif output_format == "warnings":
+        from deploykit.warnings_reference import warnings_markdown
+
+        sys.stdout.write(warnings_markdown())
     else:
-        raise DeployKitError(f"unknown format {output_format!r}; expected json or markdown")
+        raise DeployKitError(f"unknown format {output_format!r}; expected json, markdown or warnings")
     return 0

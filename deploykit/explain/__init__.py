@@ -25,6 +25,11 @@ CONCEPT_TITLES = {
     "prestart": "steps before starting",
     "runtime": "user and file system",
 }
+# The rule every target's release imposes on migrations, said once.
+SHARED_SCHEMA = (
+    "; old and new code share one schema during a release, so each migration must work with both: "
+    "expand (add what the new code needs, keep what the old code uses), release, then contract in a later release"
+)
 # One explainer module per runtime target; the Dockerfile is an input to these, not a deployment.
 EXPLAINERS: dict[str, str] = {
     "compose": "deploykit.explain.compose",

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from deploykit.explain import background_memory, background_replication, count, processes_in_unit, runs, shell_words
+from deploykit.explain import (
+    SHARED_SCHEMA,
+    background_memory,
+    background_replication,
+    count,
+    processes_in_unit,
+    runs,
+    shell_words,
+)
 
 if TYPE_CHECKING:
     from deploykit.summary import Summary, Workload
@@ -38,9 +46,12 @@ def explain(summary: Summary) -> dict[str, str]:
         "prestart": "none"
         if not steps.names
         else (
-            f"{steps.mechanism} {', '.join(steps.names)} run in order on every `up`; {web.name} waits for {awaited} to "
-            "complete successfully; steps must be idempotent (they run again on each up) and backward compatible "
-            "(the old containers still serve while they run)"
+            f"{steps.mechanism} {', '.join(steps.names)} run in order; on the first `up` {web.name} waits for "
+            f"{awaited} to complete successfully; `deploykit release compose` runs them first, with the new image, "
+            f"while the old {web.name} containers serve, then starts new ones beside them and drains each old one "
+            "through its health check before stopping it; if a step fails nothing is replaced and the old version "
+            "serves on (a plain `docker compose up -d` stops the old containers before the steps run); steps must "
+            "be idempotent (they run on every release)" + SHARED_SCHEMA
         ),
     }
 

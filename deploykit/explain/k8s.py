@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from deploykit.explain import background_memory, background_replication, count, processes_in_unit, runs
+from deploykit.explain import (
+    SHARED_SCHEMA,
+    background_memory,
+    background_replication,
+    count,
+    processes_in_unit,
+    runs,
+)
 
 if TYPE_CHECKING:
     from deploykit.summary import Summary
@@ -24,15 +31,17 @@ def explain(summary: Summary) -> dict[str, str]:
         prestart = "none"
     elif steps.mechanism == "Jobs":
         prestart = (
-            f"Jobs {', '.join(steps.names)}, run once per release, in order, before the Deployment changes "
-            "(deploykit apply waits for each; Argo CD PreSync / Helm pre-upgrade hooks); steps must be backward "
-            "compatible: the old pods still serve while they run"
+            f"Jobs {', '.join(steps.names)}, run once per release, in order, before any Deployment or CronJob changes "
+            "(deploykit apply waits for each and applies nothing after a failure; Argo CD PreSync / Helm pre-upgrade "
+            "hooks; a plain `kubectl apply -k` does not wait); the old pods still serve while they run" + SHARED_SCHEMA
         )
     else:
+        pods = "every pod (web, processes and scheduled runs)" if summary.background else "every pod"
         prestart = (
-            f"{steps.mechanism} {', '.join(steps.names)} run in order in every pod before the app starts, concurrently "
+            f"{steps.mechanism} {', '.join(steps.names)} run in order in {pods} before its code starts, concurrently "
             "across pods and again on every pod start: steps must be idempotent and take a lock (e.g. a Postgres "
-            "advisory lock), or use k8s.prestart: job"
+            "advisory lock), or use k8s.prestart: job; a failed step holds the new pods while the old ones serve"
+            + SHARED_SCHEMA
         )
     return {
         "https": https,

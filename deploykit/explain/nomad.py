@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from deploykit.explain import background_memory, background_replication, count, processes_in_unit, runs
+from deploykit.explain import (
+    SHARED_SCHEMA,
+    background_memory,
+    background_replication,
+    count,
+    processes_in_unit,
+    runs,
+)
 
 if TYPE_CHECKING:
     from deploykit.summary import Summary
@@ -48,12 +55,14 @@ def _prestart(summary: Summary) -> str:
     if steps.once_per == "release":
         return (
             f"{steps.mechanism} runs {', '.join(steps.names)} in order, once per release: run it and wait for it "
-            "before the service job; steps must be backward compatible (the old allocations still serve)"
+            "before the service job and the periodic jobs; the old allocations still serve while it runs"
+            + SHARED_SCHEMA
         )
+    allocations = "every allocation (web, processes and periodic runs)" if summary.background else "every allocation"
     return (
-        f"{steps.mechanism} runs {', '.join(steps.names)} in order in every allocation before the app task (Nomad "
+        f"{steps.mechanism} runs {', '.join(steps.names)} in order in {allocations} before its code starts (Nomad "
         "starts prestart tasks at once, so the steps share one), concurrently across allocations: steps must be "
-        "idempotent and take a lock, or use nomad.prestart: job"
+        "idempotent and take a lock, or use nomad.prestart: job" + SHARED_SCHEMA
     )
 
 

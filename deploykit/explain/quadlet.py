@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from deploykit.explain import background_memory, background_replication, count, processes_in_unit, runs, shell_words
+from deploykit.explain import (
+    SHARED_SCHEMA,
+    background_memory,
+    background_replication,
+    count,
+    processes_in_unit,
+    runs,
+    shell_words,
+)
 
 if TYPE_CHECKING:
     from deploykit.summary import Summary
@@ -67,6 +75,6 @@ def explain(summary: Summary) -> dict[str, str]:
         else (
             f"{steps.mechanism} run {', '.join(steps.names)} in order, once per release (their names hold the "
             "release); the app, processes and jobs Require= them and start After= them, so a failed step starts "
-            "nothing new and leaves the old version running; steps must be backward compatible"
+            "nothing new and leaves the old version running" + SHARED_SCHEMA
         ),
     }

@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from deploykit.errors import DeployKitError, FieldPath, Location
-from deploykit.loading.yamlfile import Document, UnreadableFile, parse_document, read_profile_file
+from deploykit.loading.yamlfile import (
+    STDIN,
+    Document,
+    UnreadableFile,
+    parse_document,
+    read_profile_file,
+    read_profile_stdin,
+)
 
 EXTENDS_KEY = "extends"
 MAX_EXTENDS_DEPTH = 16
@@ -40,6 +47,8 @@ class MergedProfile:
 
 def display_name(path: Path) -> str:
     """A path as users should read it in messages: relative to the working directory when below it."""
+    if str(path) == STDIN:
+        return "<stdin>"
     try:
         return os.path.relpath(path)
     except ValueError:  # another drive on Windows
@@ -75,13 +84,16 @@ def _load_chain(path: Path) -> list[Document]:
                 "profiles extend only profiles inside their repository, or inside the first profile's directory outside one",
             )
         try:
-            file = read_profile_file(current)
+            file = read_profile_stdin() if referrer is None and str(current) == STDIN else read_profile_file(current)
         except UnreadableFile as exc:
             if referrer is None:
                 raise DeployKitError(exc.reason, Location(name, 1, 1)) from None
             document, parent = referrer
             if exc.missing:
-                _refuse(document, f"parent profile {_shorten(parent)!r} not found (looked for {name})")
+                _refuse(
+                    document,
+                    f"parent profile {_shorten(parent)!r} not found (looked for {name}){_nearby(current)}",
+                )
             _refuse(document, f"parent profile {_shorten(parent)!r} cannot be read: {exc.detail}")
         # Identity, not path: a link or a hard link to a profile already read closes the cycle too.
         if any(identity == file.identity for identity, _ in visited):
@@ -188,3 +200,18 @@ def forget_positions(positions: dict[FieldPath, Location], prefix: FieldPath) ->
     """Drop the positions of `prefix` and everything below it (its value is being replaced)."""
     for found in [p for p in positions if p[: len(prefix)] == prefix]:
         del positions[found]
+
+
+def _nearby(missing: Path) -> str:
+    """ "; did you mean 'base.yaml'?" for a parent profile written `base.yml` (or misspelt) beside one that exists."""
+    import difflib  # error path only
+
+    try:
+        names = sorted(
+            entry.name for entry in missing.parent.iterdir() if entry.suffix in (".yaml", ".yml") and entry.is_file()
+        )
+    except OSError:
+        return ""
+    same_stem = [name for name in names if Path(name).stem == missing.stem]
+    close = same_stem or difflib.get_close_matches(missing.name, names, n=1, cutoff=0.85)
+    return f"; did you mean {close[0]!r}?" if close else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import typing
 from dataclasses import dataclass
 from typing import Any
@@ -81,7 +82,57 @@ def _validate_with_models(source: MergedProfile) -> Profile:
     try:
         return Profile.model_validate(source.data)
     except ValidationError as exc:
-        raise combined(_translate(exc, source)) from None
+        errors = _translate(exc, source)
+        raise combined(errors + _rules_broken_by_the_rest(source, errors)) from None
+
+
+def _rules_broken_by_the_rest(source: MergedProfile, errors: list[DeployKitError]) -> list[DeployKitError]:
+    """The cross-field rules (server flags in `command`, hosts, schedules...) the fields without errors
+    break, so that one run reports every problem: the profile without its wrong fields is validated again
+    and checked, and only problems about fields not already in error are kept. A profile that cannot be
+    validated without its wrong fields (a required one is among them) has only its field errors."""
+    from pydantic import ValidationError
+
+    from deploykit.spec.model import Profile
+
+    removed: list[FieldPath] = []
+    for error in errors:
+        if error.message == "required field is missing" or not error.path:
+            return []
+        # Up to the first list index: removing one item would shift the others' positions.
+        cut = next((i for i, part in enumerate(error.path) if isinstance(part, int)), len(error.path))
+        if cut == 0:
+            return []
+        removed.append(error.path[:cut])
+    data = _without(source.data, removed)
+    try:
+        profile = Profile.model_validate(data)
+    except ValidationError:
+        return []
+    loaded = LoadedProfile(profile, source)
+
+    def overlaps(path: FieldPath | None) -> bool:
+        return path is not None and any(path[: len(gone)] == gone or gone[: len(path)] == path for gone in removed)
+
+    return [
+        loaded.error(problem)
+        for problem in checks.problems(profile)
+        if not overlaps(problem.path) and not overlaps(problem.because_of)
+    ]
+
+
+def _without(data: Any, paths: list[FieldPath]) -> Any:
+    """A copy of `data` without the fields at `paths` (mapping keys only)."""
+    import copy
+
+    pruned = copy.deepcopy(data)
+    for path in paths:
+        container = pruned
+        for part in path[:-1]:
+            container = container.get(part) if isinstance(container, dict) else None
+        if isinstance(container, dict):
+            container.pop(path[-1], None)
+    return pruned
 
 
 def _translate(exc: ValidationError, source: MergedProfile) -> list[DeployKitError]:
@@ -108,7 +159,37 @@ def _translate_one(error: Any, source: MergedProfile) -> DeployKitError:
         return DeployKitError("required field is missing", where, loc)
     if kind == "extra_forbidden":
         return DeployKitError(_unknown_field_message(loc), source.location_of(loc), loc)
-    return DeployKitError(_message(kind, error["msg"], value, error.get("ctx", {})), source.location_of(loc), loc)
+    message = _message(kind, error["msg"], value, error.get("ctx", {})) + _hint(loc, kind, value, error.get("ctx", {}))
+    return DeployKitError(message, source.location_of(loc), loc)
+
+
+def _hint(loc: FieldPath, kind: str, value: Any, context: dict[str, Any]) -> str:
+    """The expected form, for the mistakes new users make most (a string for a list, a short form of a
+    secret reference, a privileged port)."""
+    if kind == "list_type" and isinstance(value, str) and value.strip():
+        import shlex  # error path only
+
+        try:
+            words = shlex.split(value)
+        except ValueError:
+            words = value.split()
+        return f"; write it as a list (exec form, no shell): [{', '.join(_flow_item(word) for word in words)}]"
+    if len(loc) == 2 and loc[0] == "secrets" and kind in ("dict_type", "model_type") and isinstance(value, str):
+        secret, _, key = value.partition("/")
+        if secret and key:
+            return f"; write a reference to the secret and its key: {{secret: {secret}, key: {key}}}"
+        return "; write a reference to the secret and its key: {secret: NAME, key: KEY}"
+    if loc[-1:] == ("port",) and kind == "greater_than_equal" and context.get("ge") == 1024:
+        return " (the app runs without privileges, and ports below 1024 are privileged; the proxy or Service publishes 80 and 443 in front of it)"
+    return ""
+
+
+def _flow_item(word: str) -> str:
+    """`word` as an item of a YAML flow list: quoted when it holds YAML punctuation."""
+    import json
+
+    plain = word and word[0] not in "?:!&*|>'\"%@`#" and not any(char in word for char in ",[]{}#:\"'")
+    return word if plain else json.dumps(word)
 
 
 def _as_written(loc: FieldPath, data: Any) -> FieldPath:
@@ -178,8 +259,11 @@ def _unknown_field_message(loc: FieldPath) -> str:
     import difflib  # error path only
 
     close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+    elsewhere = _where_else(name, loc[:-1])
     if close:
         message += f"; did you mean {close[0]!r}?"
+    elif elsewhere:
+        message += f" here; did you mean {' or '.join(elsewhere)}?"
     elif allowed:
         message += f"; expected one of: {', '.join(sorted(allowed))}"
     return message
@@ -206,3 +290,30 @@ def _allowed_keys(loc: FieldPath) -> list[str]:
     if is_model(current):
         return list(current.model_fields)
     return []
+
+
+def _where_else(name: str, parent: FieldPath) -> list[str]:
+    """The paths of fields called `name` elsewhere in the profile format (`email` -> `proxy.email`): a
+    key written at the wrong level."""
+    here = ".".join(str(part) for part in parent)
+    return [path for path in _field_paths().get(name, ()) if path.rpartition(".")[0] != here][:3]
+
+
+@functools.cache
+def _field_paths() -> dict[str, tuple[str, ...]]:
+    """Every field name of the profile format (models, three levels deep) and its dotted paths, shortest first."""
+    from deploykit.spec.introspect import is_model, unwrap
+    from deploykit.spec.model import Profile
+
+    found: dict[str, list[str]] = {}
+
+    def walk(model: Any, prefix: tuple[str, ...], depth: int) -> None:
+        for field_name, field in model.model_fields.items():
+            path = (*prefix, field_name)
+            found.setdefault(field_name, []).append(".".join(path))
+            inner = unwrap(field.annotation)
+            if is_model(inner) and depth < 3:
+                walk(inner, path, depth + 1)
+
+    walk(Profile, (), 0)
+    return {key: tuple(sorted(paths, key=lambda path: (path.count("."), path))) for key, paths in found.items()}

@@ -87,7 +87,7 @@ def environment_profile_path(profiles_dir: Path, env: str) -> Path:
         return conventional
     if not profiles_dir.is_dir():
         raise DeployKitError(f"profiles directory {_shown(profiles_dir)} not found")
-    declared = _declared_environments(profiles_dir)
+    declared = declared_environments(profiles_dir)
     if env in declared:
         return declared[env]
     known = ", ".join(sorted(declared)) or "none"
@@ -164,7 +164,7 @@ def environment_profiles(
     return [found[name] for name in sorted(found)]
 
 
-def _declared_environments(profiles_dir: Path) -> dict[str, Path]:
+def declared_environments(profiles_dir: Path) -> dict[str, Path]:
     """environment -> profile, over the profiles that load; a broken one is reported when it is asked for."""
     from deploykit.loading.merge import load_merged
 

@@ -141,6 +141,23 @@ def read_profile_file(path: Path) -> ProfileFile:
     return ProfileFile(raw, (info.st_dev, info.st_ino))
 
 
+STDIN = "-"  # `-p -`: the profile is read from standard input
+
+
+def read_profile_stdin() -> ProfileFile:
+    """The profile piped to `-p -`, bounded as files are: the read stops one byte past MAX_FILE_BYTES."""
+    import sys
+
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # a text stream (tests, embedding)
+        raw = (sys.stdin.read(MAX_FILE_BYTES + 1) if sys.stdin is not None else "").encode("utf-8")
+    else:
+        raw = stream.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise UnreadableFile(f"standard input is larger than {MAX_FILE_BYTES} bytes (1 MiB)")
+    return ProfileFile(raw, (-1, -1))
+
+
 def _read_at_most(descriptor: int, limit: int) -> bytes:
     chunks: list[bytes] = []
     remaining = limit
@@ -300,9 +317,32 @@ def _compose(text: str, display_name: str, column_offset: int = 0):
         if exc.problem and exc.context and exc.problem.startswith("but "):
             # "but found another document" only makes sense after its context.
             problem = f"{exc.context}, {exc.problem}"
+        unquoted = _unquoted_star(text, mark, display_name, column_offset) if mark else None
+        if unquoted is not None:
+            message, column = unquoted
+            raise DeployKitError(message, Location(display_name, mark.line + 1, column + 1 + column_offset)) from None
         raise DeployKitError(f"invalid YAML: {problem}", location) from None
     except YAMLError as exc:
         raise DeployKitError(f"invalid YAML: {exc}", Location(display_name, 1, 1)) from None
+
+
+def _unquoted_star(text: str, mark: Any, display_name: str, column_offset: int) -> tuple[str, int] | None:
+    """What to say when a plain value starts with `*` (a cron schedule, a wildcard host): YAML reads it
+    as an alias (`*name`), and ruamel.yaml says "found undefined alias '/5'"."""
+    lines = text.splitlines()
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    column = next((at for at in (mark.column, mark.column - 1) if 0 <= at < len(line) and line[at] == "*"), None)
+    if column is None:
+        return None
+    value = line[column:].split(" #", 1)[0].rstrip()
+    if line[:column].rstrip().endswith(("[", ",", "{")):  # in a flow collection: up to the next item
+        value = re.split(r"[,\]}]", value, maxsplit=1)[0].rstrip()
+    quoted = f'"{value}"' if '"' not in value else f"'{value}'"
+    said = "a value starting with `*` is read by YAML as an alias (`*name`), not as text"
+    if column_offset:  # a --set value: the YAML quotes go inside the shell's
+        field = display_name.removeprefix("--set ").partition("=")[0]
+        return f"{said}: quote it, inside the shell's quotes: --set '{field}={quoted}'", column
+    return f"{said}: quote it: {quoted}", column
 
 
 def _refuse_raw_controls(text: str, display_name: str, column_offset: int) -> None:

@@ -23,6 +23,9 @@ YACRON_VERSION = "0.19.0"
 YACRON_HOME = "/opt/deploykit/yacron"
 YACRON = f"{YACRON_HOME}/bin/yacron"
 
+# A scheduled run is stopped after this long unless `cron.<job>.timeout_seconds` says otherwise.
+CRON_TIMEOUT_SECONDS = 3600
+
 
 @dataclass(frozen=True)
 class Background:
@@ -41,6 +44,7 @@ class BackgroundProcess(Background):
     """A long-running process and how many instances run."""
 
     replicas: int
+    liveness_command: tuple[str, ...] | None
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,8 @@ class ScheduledJob(Background):
 
     schedule: str
     timezone: str
-    timeout_seconds: int | None
+    # Always set: a run that hangs would otherwise hold every later run back (no overlapping runs).
+    timeout_seconds: int
 
 
 def _common(profile: Profile, name: str, entry: Process | CronJob) -> dict:
@@ -63,10 +68,20 @@ def _common(profile: Profile, name: str, entry: Process | CronJob) -> dict:
     }
 
 
+NO_LIVENESS = (
+    "no liveness_command: a worker that hangs (a deadlock, a lost broker connection) keeps running and is never "
+    "restarted; give a command that fails then, e.g. one checking that a heartbeat file the worker touches is recent"
+)
+
+
 def background_processes(profile: Profile) -> list[BackgroundProcess]:
     """The profile's `processes`, by name."""
     return [
-        BackgroundProcess(**_common(profile, name, entry), replicas=entry.replicas)
+        BackgroundProcess(
+            **_common(profile, name, entry),
+            replicas=entry.replicas,
+            liveness_command=tuple(entry.liveness_command) if entry.liveness_command is not None else None,
+        )
         for name, entry in sorted(profile.processes.items())
     ]
 
@@ -78,7 +93,7 @@ def scheduled_jobs(profile: Profile) -> list[ScheduledJob]:
             **_common(profile, name, entry),
             schedule=entry.schedule,
             timezone=entry.timezone,
-            timeout_seconds=entry.timeout_seconds,
+            timeout_seconds=entry.timeout_seconds if entry.timeout_seconds is not None else CRON_TIMEOUT_SECONDS,
         )
         for name, entry in sorted(profile.cron.items())
     ]

@@ -123,8 +123,9 @@ def _network_problems(profile: Profile) -> Iterator[Problem]:
             )
     destinations: list[tuple[tuple[str, ...], list[Destination]]] = [
         (("network", "egress"), profile.network.egress),
-        (("k8s", "network_policy", "egress"), profile.k8s.network_policy.egress),
     ]
+    if profile.k8s.network_policy.enabled:
+        destinations.append((("k8s", "network_policy", "egress"), profile.k8s.network_policy.egress))
     for path, entries in destinations:
         for index, destination in enumerate(entries):
             if destination.cidr is not None and destination.in_cluster:

@@ -163,6 +163,8 @@ class Publish(SpecModel):
 
 # The fields a target may override, with the same types and checks as in Profile.
 _Replicas = Annotated[int, Field(ge=1, le=1000)]
+# The app's own count may be 0: a parked environment (Kubernetes and Nomad run no copy; Compose refuses it).
+_AppReplicas = Annotated[int, Field(ge=0, le=1000)]
 # Quantities are text or plain numbers (`memory: 268435456`, `cpu: 0.5`): the schema says both.
 _Memory = Annotated[
     str,
@@ -213,6 +215,13 @@ class Process(SpecModel):
     memory: _Memory | None = Field(None, description="Memory per instance (default: the app's `memory`).")
     cpu: _Cpu | None = Field(None, description="CPU per instance (default: the app's `cpu`).")
     env: _Env = Field({}, description="Variables added to (or replacing) the app's `env` for this process.")
+    liveness_command: Command | None = Field(
+        None,
+        description="A command, exec form, that exits 0 while the process is alive and working, e.g. a check that a "
+        "heartbeat file the worker touches is recent. Kubernetes: an exec liveness probe (the kubelet restarts the "
+        "container); Compose: the container's healthcheck (its health shows; Docker restarts no unhealthy container); "
+        "Nomad: not rendered (script checks need Consul). Without it a hung worker keeps running unnoticed.",
+    )
 
 
 class CronJob(SpecModel):
@@ -225,7 +234,7 @@ class CronJob(SpecModel):
     timezone: TimeZone = Field("UTC", description="IANA time zone the schedule is read in (e.g. Europe/Kyiv).")
     timeout_seconds: LongSeconds | None = Field(
         None,
-        description="Stop a run that takes longer than this (Kubernetes activeDeadlineSeconds, yacron executionTimeout).",
+        description="Stop a run that takes longer than this (default 3600: a hung run would hold back every later one; Kubernetes activeDeadlineSeconds, yacron executionTimeout, `timeout` on Nomad). A run that fails or times out is not retried: the next one comes on schedule.",
     )
     image: ImageReference | None = Field(
         None, description="Another image (default: the app's `image`; Compose runs every job in the app's)."
@@ -239,7 +248,7 @@ class TargetOverride(SpecModel):
     """Fields one target sees differently; unset fields keep the profile's value."""
 
     image: ImageReference | None = Field(None, description="Another image for this target.")
-    replicas: _Replicas | None = Field(
+    replicas: _AppReplicas | None = Field(
         None, description="Processes for this target (Compose: workers unless compose.workers is set)."
     )
     memory: _Memory | None = Field(None, description="Memory per process for this target.")
@@ -285,7 +294,10 @@ class Profile(derived.ProfileDerived, SpecModel):
     )
     memory: _Memory = Field("256Mi", description="Memory per app process (Kubernetes quantity).")
     cpu: _Cpu = Field("250m", description="CPU per app process (Kubernetes quantity: 250m, 0.5, 2).")
-    replicas: _Replicas = Field(1, description="Total app processes serving traffic.")
+    replicas: _AppReplicas = Field(
+        1,
+        description="Total app processes serving traffic; 0 parks the environment (Kubernetes and Nomad only).",
+    )
     ports: Annotated[list[ExtraPort], Field(max_length=16)] = Field(
         [],
         description="Extra ports besides `port` (metrics, admin): k8s container and Service ports, Compose `expose`, Nomad port labels. Never routed by the proxy.",

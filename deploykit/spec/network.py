@@ -8,7 +8,7 @@ docs say so, and the operator's firewall or service mesh does.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
@@ -51,7 +51,10 @@ class Destination(derived.DestinationDerived, SpecModel):
     pod_labels: dict[SelectorKey, LabelValue] = Field(
         {}, description="Destination pods' labels (instead of cidr; default: every pod of the namespace)."
     )
-    ports: Annotated[list[Port], Field(min_length=1, max_length=64)] = Field(description="TCP ports allowed.")
+    ports: Annotated[list[Port], Field(min_length=1, max_length=64)] = Field(description="Ports allowed.")
+    protocols: Annotated[list[Literal["TCP", "UDP"]], Field(min_length=1, max_length=2)] = Field(
+        ["TCP"], description="Protocols allowed on those ports: TCP, UDP, or both (e.g. DNS, QUIC, syslog)."
+    )
 
 
 class Network(SpecModel):

@@ -49,7 +49,9 @@ def parse_memory(text: str) -> int:
         raise ValueError(f"{text!r} is not a whole number of bytes")
     value = int(total)
     if not MIN_MEMORY_BYTES <= value <= MAX_MEMORY_BYTES:
-        raise ValueError(f"{text!r} is out of range; memory per process must be between 10Mi and 1Ti")
+        # `memory: 512` is 512 bytes: almost always meant as MiB.
+        hint = f"; a number without a unit is bytes: did you mean {text}Mi?" if text.isdigit() else ""
+        raise ValueError(f"{text!r} is out of range; memory per process must be between 10Mi and 1Ti{hint}")
     return value
 
 

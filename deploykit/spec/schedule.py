@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from functools import cache
 
-# (name, lowest, highest, names the field accepts for numbers). Day-of-week stops at 6: Kubernetes' parser
-# (robfig/cron v3 `dow` bounds 0-6) refuses 7, which yacron and Nomad read as Sunday.
 _MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 _DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
-_FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
+# (name, lowest, highest, names the field accepts for numbers). Day-of-week stops at 6: Kubernetes' parser
+# (robfig/cron v3 `dow` bounds 0-6) refuses 7, which yacron and Nomad read as Sunday.
+FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
     ("minute", 0, 59, {}),
     ("hour", 0, 23, {}),
     ("day of month", 1, 31, {}),
@@ -54,7 +54,7 @@ def check_schedule(text: str) -> str:
             f"{text!r} has {len(fields)} fields; write the five standard ones, minute hour day-of-month month "
             "day-of-week, separated by single spaces (a sixth field means seconds to some schedulers and a year to others)"
         )
-    for field, (name, low, high, names) in zip(fields, _FIELDS, strict=True):
+    for field, (name, low, high, names) in zip(fields, FIELDS, strict=True):
         for item in field.split(","):
             _check_item(item, name, low, high, names, text)
     return text

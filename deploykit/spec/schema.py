@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from deploykit.report import WARNINGS
 from deploykit.servers import SERVERS
 from deploykit.spec import names
 from deploykit.spec.model import Profile
@@ -39,6 +40,35 @@ _CREDENTIAL_NAMES_UNLESS_ACKNOWLEDGED = {
 }
 
 
+def _cron_pattern() -> str:
+    """spec/schedule.py's five fields as one ECMA-262 pattern: each field a list of `*` or a value or a
+    range, with an optional step of one or two digits from 1, the values of one or two digits within the
+    field's bounds (month and day names in either case), separated by single spaces. Ranges running
+    backwards and steps too large for the range stay the loader's."""
+    months = "|".join(
+        _case_insensitive(name)
+        for name in (["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])
+    )
+    days = "|".join(_case_insensitive(name) for name in (["sun", "mon", "tue", "wed", "thu", "fri", "sat"]))
+    values = (
+        "[0-5]?[0-9]",  # minute 0-59, one or two digits
+        "[01]?[0-9]|2[0-3]",  # hour 0-23
+        "0?[1-9]|[12][0-9]|3[01]",  # day of month 1-31
+        f"0?[1-9]|1[0-2]|{months}",  # month 1-12
+        f"0?[0-6]|{days}",  # day of week 0-6 (Kubernetes refuses 7)
+    )
+    fields = []
+    for value in values:
+        item = f"(?:\\*|(?:{value})(?:-(?:{value}))?)(?:/(?:0?[1-9]|[1-9][0-9]))?"
+        fields.append(f"{item}(?:,{item})*")
+    return "^" + " ".join(fields) + "$"
+
+
+# An IANA zone name's shape (UTC, Europe/Kyiv, America/Argentina/Buenos_Aires, Etc/GMT+3); which names
+# exist depends on the machine's time zone database, so the loader alone checks that.
+_TIME_ZONE_PATTERN = r"^[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+)*$"
+
+
 def profile_schema() -> dict[str, Any]:
     """The JSON Schema of one profile file: every field optional, plus `extends`."""
     schema = Profile.model_json_schema(mode="validation")
@@ -49,6 +79,12 @@ def profile_schema() -> dict[str, Any]:
     properties["env"]["additionalProperties"]["not"] = {"pattern": names.URL_WITH_PASSWORD.pattern}
     schema["allOf"] = [_CREDENTIAL_NAMES_UNLESS_ACKNOWLEDGED]
     properties["secrets"]["propertyNames"]["not"] = {"enum": _SET_BY_DEPLOYKIT}
+    # spec/schedule.py: five-field cron schedules, and time zones shaped like IANA names.
+    cron_job = schema["$defs"]["CronJob"]["properties"]
+    cron_job["schedule"]["pattern"] = _cron_pattern()
+    cron_job["timezone"]["pattern"] = _TIME_ZONE_PATTERN
+    # report.py: the warning codes there are.
+    properties["accept_warnings"]["items"]["enum"] = list(WARNINGS)
     # k8s/check.py: never the `default` namespace.
     schema["$defs"]["K8sOptions"]["properties"]["namespace"]["anyOf"][0]["not"] = {"const": "default"}
     schema["properties"] = {

@@ -99,6 +99,11 @@ def number_as_text(value: object) -> object:
     return value
 
 
+def policy_off(value: object) -> object:
+    """`k8s.network_policy: none` is `{enabled: false}` (YAML's null would mean "remove the parent's value")."""
+    return {"enabled": False} if value == "none" else value
+
+
 def check_memory(value: str) -> str:
     parse_memory(value)
     return value

@@ -119,8 +119,81 @@ CASES = [
         extra('cpu: "0.0001"\n'),
         "profile.yaml:3:1: cpu: '0.0001' is not a CPU quantity; use millicores such as 250m, or cores such as 0.5 or 2",
     ),
-    Case("privileged-port", extra("port: 80\n"), "profile.yaml:3:1: port: must be at least 1024, got 80"),
-    Case("zero-replicas", extra("replicas: 0\n"), "profile.yaml:3:1: replicas: must be at least 1, got 0"),
+    Case(
+        "privileged-port",
+        extra("port: 80\n"),
+        "profile.yaml:3:1: port: must be at least 1024, got 80 (the app runs without privileges, and ports below 1024 are privileged; the proxy or Service publishes 80 and 443 in front of it)",
+    ),
+    Case(
+        "memory-without-unit",
+        extra("memory: 512\n"),
+        "profile.yaml:3:1: memory: '512' is out of range; memory per process must be between 10Mi and 1Ti; a number without a unit is bytes: did you mean 512Mi?",
+    ),
+    Case(
+        "command-as-a-string",
+        extra("command: gunicorn shop.wsgi -k uvicorn.workers.UvicornWorker\n"),
+        "profile.yaml:3:1: command: expected a list, got string 'gunicorn shop.wsgi -k uvicorn.workers.UvicornWorker'; write it as a list (exec form, no shell): [gunicorn, shop.wsgi, -k, uvicorn.workers.UvicornWorker]",
+    ),
+    Case(
+        "secret-as-a-string",
+        extra("secrets:\n  DATABASE_URL: items-db/url\n"),
+        "profile.yaml:4:3: secrets.DATABASE_URL: expected a mapping, got string 'items-db/url'; write a reference to the secret and its key: {secret: items-db, key: url}",
+    ),
+    Case(
+        "key-at-the-wrong-level",
+        extra("email: ops@example.com\n"),
+        "profile.yaml:3:1: email: unknown field 'email' here; did you mean proxy.email?",
+    ),
+    Case(
+        "gateway-at-the-top",
+        extra("gateway: {name: shared}\n"),
+        "profile.yaml:3:1: gateway: unknown field 'gateway' here; did you mean k8s.gateway?",
+    ),
+    Case(
+        "extends-yml-for-yaml",
+        "extends: base.yml\n",
+        "profile.yaml:1:1: extends: parent profile 'base.yml' not found (looked for base.yml); did you mean 'base.yaml'?",
+        other_files={"base.yaml": BASE},
+    ),
+    Case(
+        "unquoted-cron-schedule",
+        extra("cron:\n  sessions:\n    command: [python, manage.py, clearsessions]\n    schedule: */5 * * * *\n"),
+        'profile.yaml:6:15: a value starting with `*` is read by YAML as an alias (`*name`), not as text: quote it: "*/5 * * * *"',
+    ),
+    Case(
+        "unquoted-wildcard-in-set",
+        BASE,
+        "--set proxy.host=*.x.com:1:18: a value starting with `*` is read by YAML as an alias (`*name`), not as text: quote it, inside the shell's quotes: --set 'proxy.host=\"*.x.com\"'",
+        args=(*DEFAULT_ARGS, "--set", "proxy.host=*.x.com"),
+    ),
+    Case(
+        "cron-macro",
+        extra("cron:\n  sessions:\n    command: [python, manage.py, clearsessions]\n    schedule: '@daily'\n"),
+        "profile.yaml:6:5: cron.sessions.schedule: write @daily as its five fields, '0 0 * * *', which every target reads alike",
+    ),
+    Case(
+        "cron-six-fields",
+        extra("cron:\n  sessions:\n    command: [python, manage.py, clearsessions]\n    schedule: '0 */5 * * * *'\n"),
+        "profile.yaml:6:5: cron.sessions.schedule: '0 */5 * * * *' has 6 fields; write the five standard ones, minute hour day-of-month month day-of-week, separated by single spaces (a sixth field means seconds to some schedulers and a year to others)",
+    ),
+    Case(
+        "cron-minute-out-of-range",
+        extra("cron:\n  sessions:\n    command: [python, manage.py, clearsessions]\n    schedule: '60 3 * * *'\n"),
+        "profile.yaml:6:5: cron.sessions.schedule: '60 3 * * *': '60' is not a valid minute (use *, a number from 0 to 59, a range a-b, a list a,b, or a step */n)",
+    ),
+    Case(
+        "time-zone-with-a-space",
+        extra(
+            "cron:\n  sessions:\n    command: [python, manage.py, clearsessions]\n    schedule: '0 3 * * *'\n    timezone: Europe Kyiv\n"
+        ),
+        "profile.yaml:7:5: cron.sessions.timezone: 'Europe Kyiv' is not an IANA time zone name such as UTC, Europe/Kyiv or America/New_York",
+    ),
+    Case(
+        "unknown-warning-code",
+        extra("accept_warnings: [single-replicas]\n"),
+        "profile.yaml:3:19: accept_warnings[0]: 'single-replicas' is not a warning code; did you mean 'single-replica'?",
+    ),
+    Case("negative-replicas", extra("replicas: -1\n"), "profile.yaml:3:1: replicas: must be at least 0, got -1"),
     Case(
         "health-timeout-not-below-interval",
         extra("health:\n  interval_seconds: 5\n  timeout_seconds: 5\n"),

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 from helpers import REPO, run_cli, run_installed
 from tooling import missing
@@ -17,13 +19,18 @@ def test_python_m_renders_exactly_what_the_in_process_cli_renders():
     installed = run_installed("render", "k8s", "--env", "prod")
     in_process = run_cli("render", "k8s", "--env", "prod")
     assert (installed.returncode, installed.stdout, installed.stderr) == (0, in_process.stdout, in_process.stderr)
-    assert installed.stdout.startswith("---\napiVersion: v1\nkind: ServiceAccount\n")
+    # The header files carry, then the stream (a YAML comment: `kubectl apply -f -` reads it as files).
+    assert installed.stdout.startswith(
+        "# Rendered by deploykit. Do not edit: change the profile and render again.\n---\napiVersion: v1\nkind: ServiceAccount\n"
+    )
 
 
 def test_console_script_is_installed_and_answers():
-    script = shutil.which("deploykit")
+    # Beside the interpreter running the tests (a venv's bin/, not necessarily on PATH), else on PATH.
+    beside = Path(sys.executable).parent / "deploykit"
+    script = str(beside) if beside.is_file() else shutil.which("deploykit")
     if script is None:
-        missing("the deploykit console script is not on PATH: pip install -e .")
+        missing("the deploykit console script is not installed: pip install -e .")
     result = subprocess.run(
         [script, "validate", "--env", "staging"], cwd=REPO, capture_output=True, text=True, timeout=60
     )

@@ -98,7 +98,8 @@ def test_two_steps_run_in_order_before_the_app(tmp_path: Path):
 
 
 def test_traefik_is_published_on_ipv4_and_ipv6_and_tmp_is_sized(tmp_path: Path):
-    project = resolved(write(render(profile_of(tmp_size="512Mi", prestart=TWO_STEPS[:1]))[0], tmp_path / "out"))
+    data = profile_of(tmp_size="512Mi", memory="1Gi", prestart=TWO_STEPS[:1])
+    project = resolved(write(render(data)[0], tmp_path / "out"))
     services = project["services"]
     # No host_ip: the engine publishes on every IPv4 and IPv6 address.
     assert services["traefik"]["ports"] == [

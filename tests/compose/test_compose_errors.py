@@ -16,6 +16,12 @@ proxy:
 """
 
 CASES = {
+    # Kubernetes and Nomad park an environment at replicas: 0; one container of N workers cannot.
+    "replicas-zero": (
+        "replicas: 0\n",
+        "profile.yaml:2:1: replicas: 0 would park the environment, and Compose runs the app as one container whose "
+        "processes are its workers: it has no count of 0; stop the stack with `docker compose stop`, or set overrides.compose.replicas",
+    ),
     "workers-below-one": ("compose:\n  workers: 0\n", "profile.yaml:3:3: compose.workers: must be at least 1, got 0"),
     "unknown-compose-key": (
         "compose:\n  worker: 2\n",

@@ -300,6 +300,17 @@ def logs(stack: Stack) -> str:
     return "\n".join(parts)
 
 
+def stack_settings(podman: Podman, project: str, http_port: int, https_port: int, subnet: str) -> list[str]:
+    """The `--set`s that fit the profile to this run: project name, engine socket, free ports and subnet."""
+    return [
+        f"compose.project={project}",
+        f"compose.docker_socket={podman.socket_path}",
+        f"compose.http_port={http_port}",
+        f"compose.https_port={https_port}",
+        f"compose.proxy_subnet={subnet}",
+    ]
+
+
 @contextlib.contextmanager
 def running_stack(
     podman: Podman,
@@ -308,9 +319,10 @@ def running_stack(
     example: Path,
     secrets: dict[str, str],
     name: str,
+    settings: tuple[str, ...] = (),
     build: Callable[[Podman, str, str], None] | None = None,
 ) -> Iterator[Stack]:
-    """The example's stack, up and routed; taken down (volumes too) afterwards.
+    """The example's stack, up and routed; taken down (volumes too) afterwards. `settings` are more `--set`s.
 
     The app's image is built from the rendered Dockerfile, or by `build(podman, debootstrap, tag)` for
     an image deploykit did not build."""
@@ -330,11 +342,8 @@ def running_stack(
         profile_path,
         workdir / "compose",
         "compose",
-        f"compose.project={project}",
-        f"compose.docker_socket={podman.socket_path}",
-        f"compose.http_port={http_port}",
-        f"compose.https_port={https_port}",
-        f"compose.proxy_subnet={subnet}",
+        *stack_settings(podman, project, http_port, https_port, subnet),
+        *settings,
     )
     ca_file = issue_certificates(openssl, stack_dir, profile.proxy.host)
     write_secrets(stack_dir, profile, secrets)

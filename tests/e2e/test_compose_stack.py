@@ -151,8 +151,12 @@ def test_memory_limit_restart_policy_and_read_only_root(stack):
     assert host_config["Memory"] == (workers + 1) * profile.memory_bytes
     assert host_config["RestartPolicy"]["Name"] == "unless-stopped"
     assert host_config["ReadonlyRootfs"] is True
-    # The only writable place, /tmp, is a tmpfs of tmp_size.
-    assert host_config["Tmpfs"]["/tmp"].split(",")[0] == f"size={profile.tmp_bytes}"
+    # The only writable place, /tmp, is a tmpfs of tmp_size, never more than the container's memory.
+    size = min(profile.tmp_bytes, (workers + 1) * profile.memory_bytes)
+    assert host_config["Tmpfs"]["/tmp"].split(",")[0] == f"size={size}"
+    # Logs are rotated: Docker reports the options it was given, podman the size it rotates at.
+    log = host_config["LogConfig"]
+    assert (log.get("Config") or {}).get("max-size") == "10m" or log.get("Size") == "10MB", log
     for step in profile.prestart:
         step_config = stack.inspect(step.name)["HostConfig"]
         assert step_config["ReadonlyRootfs"] is True

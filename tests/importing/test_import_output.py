@@ -88,8 +88,8 @@ def test_the_notes_list_what_has_no_place_in_a_profile(tmp_path: Path):
         "HTTP to HTTPS, routing to the app): set proxy.host, proxy.tls and proxy.email in profiles/prod.yaml",
         "not imported: docker-compose.yml:78:3: services.redis: Redis runs outside the app (a managed service, or a "
         "server of its own); env.CELERY_BROKER_URL points at it: set the address each environment uses",
-        "note: profiles/prod.yaml accepts warnings concurrent-prestart, database-egress, no-route, same-probe-path, "
-        "volume-not-carried: each says there what to review",
+        "note: profiles/prod.yaml accepts warnings concurrent-prestart, database-egress, no-route, "
+        "process-no-liveness, same-probe-path, sync-workers, volume-not-carried: each says there what to review",
         "created profiles/base.yaml",
         "created profiles/prod.yaml",
     ]

@@ -165,6 +165,7 @@ def rendered_cases(version: str) -> dict[str, list[dict]]:
     sources["published-node-port"] = variant(
         "prod", k8s={"version": version}, proxy=None, publish={"port": 30080, "kubernetes": "NodePort"}
     )
+    sources["parked"] = variant("dev", k8s={"version": version}, replicas=0)  # replicas: 0, no pods
     return {name: objects_of(source)[0] for name, source in sources.items()}
 
 

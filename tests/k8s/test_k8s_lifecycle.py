@@ -18,8 +18,13 @@ def app_of(deployment: dict) -> dict:
 
 
 def test_the_version_gates_follow_the_releases_that_made_each_field_ga():
-    # KEP-3960 (sleep action), KEP-1287 (in-place resize), KEP-127 (user namespaces).
-    assert GA_SINCE == {"pre-stop sleep action": (1, 34), "in-place resize": (1, 35), "user namespaces": (1, 36)}
+    # KEP-3329 (Job pod failure policy), KEP-3960 (sleep action), KEP-1287 (in-place resize), KEP-127 (user namespaces).
+    assert GA_SINCE == {
+        "pod failure policy": (1, 31),
+        "pre-stop sleep action": (1, 34),
+        "in-place resize": (1, 35),
+        "user namespaces": (1, 36),
+    }
 
 
 def test_from_1_34_the_pod_sleeps_before_sigterm_and_the_grace_period_covers_it():

@@ -87,7 +87,7 @@ def test_stdout_is_the_whole_stream_and_identical_across_runs(tmp_path):
     first = render_cli("--env", "prod", "--profiles", str(REPO / "profiles"), cwd=tmp_path)
     second = render_cli("--env", "prod", "--profiles", str(REPO / "profiles"), cwd=tmp_path)
     assert first.returncode == second.returncode == 0
-    assert first.stdout == second.stdout == rendering_of(bundled("prod")).stdout
+    assert first.stdout == second.stdout == HEADER + rendering_of(bundled("prod")).stdout
 
 
 ORDERED = """\

@@ -183,7 +183,7 @@ def rendered_jobs(env: str) -> list[str]:
     sources = {"background": BACKGROUND, "image-as-is": IMAGE_AS_IS, "published": published}
     loaded = load_data(sources[env]) if env in sources else bundled(env)
     rendering = pipeline.render(loaded, "nomad").rendering
-    return [file.content for file in rendering.files]
+    return [file.content for file in rendering.files if file.path.endswith(".nomad.hcl")]
 
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod", "background", "image-as-is", "published"])

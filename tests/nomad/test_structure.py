@@ -23,6 +23,12 @@ def with_changes(**changes) -> dict:
     return {**copy.deepcopy(BASE), **changes}
 
 
+def test_a_parked_environment_is_a_group_count_of_zero(parse_hcl):
+    job = job_of(parse_hcl, with_changes(replicas=0))
+    _, group = only(job["group"])
+    assert group["count"] == 0
+
+
 def test_job_update_group_and_service(parse_hcl):
     job = job_of(parse_hcl, BASE)
     assert job["type"] == "service"
@@ -130,9 +136,9 @@ def test_tasks_prestart_first_then_one_hardened_app_process(parse_hcl):
         assert config["cap_drop"] == ["ALL"]
         assert config["security_opt"] == ["no-new-privileges"]
         assert config["pids_limit"] == 1024
-        # tmp_size, 1Gi by default.
+        # tmp_size, 1Gi by default, cut to the task's memory (300M): a tmpfs is memory charged to the task.
         assert config["mount"] == [
-            {"type": "tmpfs", "target": "/tmp", "readonly": False, "tmpfs_options": [{"size": 1073741824}]}
+            {"type": "tmpfs", "target": "/tmp", "readonly": False, "tmpfs_options": [{"size": 300000000}]}
         ]
         assert "privileged" not in config and "network_mode" not in config
         assert (task["driver"], task["user"], task["kill_timeout"]) == ("docker", "10001:10001", "30s")
@@ -162,6 +168,7 @@ def test_secrets_come_from_nomad_variables_never_literals(parse_hcl):
             "destination": "secrets/app.env",
             "env": True,
             "change_mode": "restart",
+            "splay": "300s",
         }
     ]
     assert set(app["env"][0]) == {"FORWARDED_ALLOW_IPS", "LOG_LEVEL"}
@@ -183,6 +190,7 @@ def test_secret_files_are_one_template_per_key_owned_by_the_app_user(parse_hcl):
             "destination": "secrets/items-db__url",
             "env": False,
             "change_mode": "restart",
+            "splay": "300s",
             "perms": "0400",
             "uid": 10001,
             "gid": 10001,
@@ -192,6 +200,7 @@ def test_secret_files_are_one_template_per_key_owned_by_the_app_user(parse_hcl):
             "destination": "secrets/mail__password",
             "env": False,
             "change_mode": "restart",
+            "splay": "300s",
             "perms": "0400",
             "uid": 10001,
             "gid": 10001,
@@ -346,7 +355,7 @@ def test_warnings():
     _, findings = render(with_changes(shutdown_seconds=45))
     assert [str(finding) for finding in findings] == [
         "shutdown_seconds: Nomad clients cap kill_timeout at their max_kill_timeout (30s unless raised in the client configuration) [nomad kill-timeout-capped]",
-        "prestart: prestart tasks run in every allocation, concurrently: each step must take a lock (e.g. a Postgres advisory lock) [nomad concurrent-prestart]",
+        "prestart: prestart tasks run in every allocation (web, processes and periodic runs), concurrently: each step must take a lock (e.g. a Postgres advisory lock) [nomad concurrent-prestart]",
     ]
 
 
@@ -402,7 +411,11 @@ def test_the_traefik_system_job_keeps_restarting_instead_of_failing(parse_hcl):
 def test_output_files_and_stdout(parse_hcl, tmp_path):
     data = with_changes(nomad={"forwarded_allow_ips": "10.10.0.0/24", "proxy": "job"})
     rendering, _ = render(data)
-    assert [file.path for file in rendering.files] == ["items-api.nomad.hcl", "traefik.nomad.hcl"]
+    assert [file.path for file in rendering.files] == [
+        "items-api.nomad.hcl",
+        "traefik.nomad.hcl",
+        "items-api-variables.policy.hcl",
+    ]
     assert rendering.stdout == rendering.files[0].content + "\n" + rendering.files[1].content
     again, _ = render(data)
     assert again == rendering

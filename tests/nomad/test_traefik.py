@@ -136,7 +136,8 @@ def wait_for(url: str, process: subprocess.Popen, log: Path) -> object:
 def test_traefik_builds_the_intended_router_and_service(parse_hcl, tmp_path):
     binary = traefik_binary()
     rendering, _ = render({**BASE, "nomad": {**BASE["nomad"], "proxy": "job"}})
-    app_job, traefik_job = (only(parse_hcl(file.content)["job"])[1] for file in rendering.files)
+    jobs = [file for file in rendering.files if file.path.endswith(".nomad.hcl")]
+    app_job, traefik_job = (only(parse_hcl(file.content)["job"])[1] for file in jobs)
     service = tasks(app_job)["items-api"]["service"][0]
     traefik_task = only(only(traefik_job["group"])[1]["task"])[1]
     StandInNomad.instances = registrations(service)

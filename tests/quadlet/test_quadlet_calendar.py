@@ -27,7 +27,7 @@ SCHEDULES = [
     ("17 3 * * *", "Europe/Kyiv"),
     ("0 6 1,15 * mon", "UTC"),
     ("*/20 */6 */10 jan-jun sun", "UTC"),
-    ("30 2 * * 0,7", "America/New_York"),
+    ("30 2 * * 0,6", "America/New_York"),  # 7 (Sunday again) is refused: Kubernetes reads 0-6 only
     ("0 0 29 2 *", "UTC"),
     ("5 9-17/2 * 3,6,9,12 1-5", "Asia/Kolkata"),
     ("45 23 31 * *", "Australia/Sydney"),

@@ -15,6 +15,11 @@ proxy:
 """
 
 CASES = {
+    "replicas-zero": (
+        "  email: ops@example.com\nreplicas: 0\n",
+        "profile.yaml:6:1: replicas: 0 would park the environment, and Quadlet has no unit count of 0 to render: "
+        "stop the app's units (systemctl stop) instead, or set overrides.quadlet.replicas",
+    ),
     "auto-update-with-a-version-tag": (
         "  email: ops@example.com\nquadlet:\n  auto_update: registry\n",
         "profile.yaml:2:1: image: registry.example.com/acme/items-api:1.4.2 is pinned (a digest or a full version "

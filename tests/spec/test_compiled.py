@@ -28,6 +28,7 @@ from pydantic import BaseModel, ValidationError
 
 from deploykit import pipeline
 from deploykit.errors import DeployKitError
+from deploykit.rendering import HEADER
 from deploykit.spec import compiled, compiler
 from deploykit.spec.compiled import SpecView
 from deploykit.spec.model import Profile
@@ -234,8 +235,8 @@ def test_it_accepts_exactly_what_the_models_accept(data: st.DataObject):
 
 
 def test_a_refused_profile_is_reported_by_the_models():
-    with pytest.raises(DeployKitError, match=r"replicas: must be at least 1, got 0"):
-        load_data({**SOURCES["bundled-dev"], "replicas": 0})
+    with pytest.raises(DeployKitError, match=r"replicas: must be at least 0, got -1"):
+        load_data({**SOURCES["bundled-dev"], "replicas": -1})
 
 
 def test_other_sources_or_another_pydantic_fall_back_to_the_models(monkeypatch: pytest.MonkeyPatch):
@@ -298,8 +299,8 @@ def test_a_changed_rule_is_enforced_at_once_and_compiled_on_the_way(tmp_path: Pa
         tmp_path,
         (
             "spec/model.py",
-            "_Replicas = Annotated[int, Field(ge=1, le=1000)]",
-            "_Replicas = Annotated[int, Field(ge=1, le=4)]",
+            "_AppReplicas = Annotated[int, Field(ge=0, le=1000)]",
+            "_AppReplicas = Annotated[int, Field(ge=0, le=4)]",
         ),
     )
     assert "was built for another pydantic or other spec modules" in _run_in(root, "--version").stdout
@@ -340,7 +341,7 @@ def test_a_renamed_check_falls_back_to_the_models_and_renders_the_same(tmp_path:
     path.write_text(path.read_text().replace("values.check_cpu)", "values.check_cpu_quantity)"))
     rendered = _run_in(root, "render", "k8s", "--env", "prod")
     assert (rendered.returncode, rendered.stderr) == (0, "")
-    assert rendered.stdout == pipeline.render(bundled("prod"), "k8s").rendering.stdout
+    assert rendered.stdout == HEADER + pipeline.render(bundled("prod"), "k8s").rendering.stdout
 
 
 VALIDATOR_METHOD = """\
@@ -434,6 +435,6 @@ def test_a_render_does_not_import_pydantic_but_an_error_does():
         return result.returncode, result.stderr.splitlines()[-1]
 
     assert imports_pydantic("--env", "prod") == (0, "False")
-    assert imports_pydantic("--env", "prod", "--set", "replicas=0") == (2, "True")
-    refused = run_cli("render", "k8s", "--env", "prod", "--set", "replicas=0", cwd=REPO)
-    assert refused.stderr == "error: --set replicas=0:1:16: replicas: must be at least 1, got 0\n"
+    assert imports_pydantic("--env", "prod", "--set", "replicas=-1") == (2, "True")
+    refused = run_cli("render", "k8s", "--env", "prod", "--set", "replicas=-1", cwd=REPO)
+    assert refused.stderr == "error: --set replicas=-1:1:16: replicas: must be at least 0, got -1\n"

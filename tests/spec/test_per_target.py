@@ -53,12 +53,12 @@ def test_override_reaches_the_rendered_output_with_its_location(tmp_path):
     assert rendered.returncode == 0, rendered.stderr
     assert "  replicas: 5\n" in rendered.stdout
     (tmp_path / "p.yaml").write_text(
-        "app: items-api\nimage: registry.example.com/acme/items-api:1.4.2\noverrides:\n  k8s:\n    replicas: 0\n"
+        "app: items-api\nimage: registry.example.com/acme/items-api:1.4.2\noverrides:\n  k8s:\n    replicas: -1\n"
     )
     failed = run_cli("render", "k8s", "-p", "p.yaml", cwd=tmp_path)
     assert (failed.returncode, failed.stderr) == (
         2,
-        "error: p.yaml:5:5: overrides.k8s.replicas: must be at least 1, got 0\n",
+        "error: p.yaml:5:5: overrides.k8s.replicas: must be at least 0, got -1\n",
     )
 
 

@@ -23,7 +23,10 @@ BASE = "app: items-api\nimage: registry.example.com/acme/items-api:1.4.2\n"
             "ports[0].name: 'Metrics' is not a valid port name: at most 15 lowercase letters, digits and '-', with at least one letter",
         ),
         ("[{name: 9090, port: 9090}]", "ports[0].name: expected a string, got number 9090; quote it"),
-        ("[{name: metrics, port: 80}]", "ports[0].port: must be at least 1024, got 80"),
+        (
+            "[{name: metrics, port: 80}]",
+            "ports[0].port: must be at least 1024, got 80 (the app runs without privileges, and ports below 1024 are privileged; the proxy or Service publishes 80 and 443 in front of it)",
+        ),
     ],
 )
 def test_bad_ports(tmp_path, ports: str, message: str):

@@ -88,7 +88,10 @@ def test_unknown_fields_suggest_the_closest_name(fields, expected):
         ({"port": True}, "port: expected a whole number, got boolean true"),
         ({"port": 8000.5}, "port: expected a whole number, got number 8000.5"),
         ({"env": ["A"]}, "env: expected a mapping, got list"),
-        ({"command": "fastapi run"}, "command: expected a list, got string 'fastapi run'"),
+        (
+            {"command": "fastapi run"},
+            "command: expected a list, got string 'fastapi run'; write it as a list (exec form, no shell): [fastapi, run]",
+        ),
         (
             {"proxy": {"host": "a.example.com", "tls": "auto"}},
             "proxy.tls: 'auto' is not allowed; expected 'acme', 'provided' or 'none'",

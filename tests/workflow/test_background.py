@@ -178,6 +178,8 @@ def parse_hcl_files(parse_hcl):
     def parse(rendering) -> dict[str, dict]:
         jobs = {}
         for file in rendering.files:
+            if not file.path.endswith(".nomad.hcl"):  # the ACL policy
+                continue
             ((name, body),) = parse_hcl(file.content)["job"][0].items()
             jobs[name] = body
         return jobs

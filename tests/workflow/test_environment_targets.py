@@ -100,3 +100,17 @@ def test_an_unknown_accepted_warning_code_is_refused_with_a_suggestion(project: 
         2,
         "error: profiles/prod.yaml:5:19: accept_warnings[0]: 'single-replicas' is not a warning code; did you mean 'single-replica'?\n",
     )
+
+
+def test_a_target_no_environment_runs_says_which_environments_run_which_targets(project: Path):
+    result = run_cli("check", "-t", "nomad", cwd=project)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "error: no environment in profiles runs nomad (prod runs k8s; staging runs compose, dockerfile); nothing to render\n"
+    )
+    one = run_cli("check", "-t", "k8s", "-e", "staging", cwd=project)
+    assert one.stderr == (
+        "error: environment staging does not run k8s: it runs compose, dockerfile "
+        "(`targets` in profiles/staging.yaml); nothing to render\n"
+    )
+    assert not (project / "manifests").exists()

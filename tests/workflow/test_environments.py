@@ -112,3 +112,15 @@ def test_a_profile_that_is_neither_an_environment_nor_a_base_is_not_skipped_sile
             "add `environment: qa`, or move it out of profiles/\n",
         )
     assert {p: p.read_bytes() for p in (project / "manifests").rglob("*") if p.is_file()} == before
+
+
+def test_a_warning_a_base_profile_gives_several_environments_is_printed_once_naming_them(project: Path):
+    result = run_cli("render", "all", "--set", "accept_warnings=[]", cwd=project)
+    assert result.returncode == 0, result.stderr
+    nomad_prestart = [line for line in result.stderr.splitlines() if "[nomad concurrent-prestart]" in line]
+    assert nomad_prestart == [
+        "warning: profiles/base.yaml:12:1: prestart: prestart tasks run in every allocation, concurrently: "
+        "each step must take a lock (e.g. a Postgres advisory lock) [nomad concurrent-prestart] (environments prod, staging)"
+    ]
+    strict = run_cli("check", "--set", "accept_warnings=[]", "--strict", cwd=project)
+    assert strict.stderr.splitlines()[-1] == f"error: {len(result.stderr.splitlines())} warning(s) and --strict is set"

@@ -139,7 +139,7 @@ def test_set_errors_name_the_argument(project: Path, assignment: str, message: s
 def test_invalid_profile_writes_nothing(project: Path):
     before = snapshot(project / "manifests")
     dev = project / "profiles/dev.yaml"
-    dev.write_text(dev.read_text() + "replicas: 0\n")
+    dev.write_text(dev.read_text() + "replicas: -1\n")
     result = run_cli("render", "all", cwd=project)
     assert result.returncode == 2
     assert result.stderr.startswith("error: profiles/dev.yaml:")

@@ -77,3 +77,35 @@ def test_init_input_errors(tmp_path: Path, args: tuple[str, ...], message: str):
     result = run_cli("init", *args, cwd=tmp_path)
     assert (result.returncode, result.stderr) == (2, message)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_init_on_a_terminal_asks_again_after_a_bad_answer(tmp_path: Path):
+    """A real terminal (a pty) on stdin: a bad app name and a bad image are each asked again."""
+    import os
+    import subprocess
+    import sys
+
+    controller, terminal = os.openpty()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "deploykit", "init"],
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            stdin=terminal,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        os.write(controller, b"Items_API\nitems-api\nregistry.example.com/acme/items-api\n")
+        os.write(controller, b"registry.example.com/acme/items-api:1.0.0\n")
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        os.close(controller)
+        os.close(terminal)
+    assert process.returncode == 0, stderr
+    assert stdout.count("App name") == 2 and stdout.count("Image, pinned") == 2
+    assert "is not a valid name" in stderr.splitlines()[0] and stderr.splitlines()[0].endswith(
+        "; try again (Ctrl-D to stop)"
+    )
+    assert "has no tag or digest" in stderr.splitlines()[1]
+    assert "app: items-api" in (tmp_path / "profiles/base.yaml").read_text()

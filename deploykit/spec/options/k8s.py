@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from deploykit.spec import names, values
 from deploykit.spec.base import DnsLabel, LabelValue, SelectorKey, SpecModel
-from deploykit.spec.network import Destination, Port
+from deploykit.spec.network import CidrText, Destination, Port
 from deploykit.spec.values import DEFAULT_KUBERNETES_VERSION
 
 ObjectName = Annotated[str, AfterValidator(values.check_object_name)]
@@ -35,6 +35,8 @@ class Autoscaling(SpecModel):
 class NetworkPolicyOptions(SpecModel):
     """Who may reach the pods and what they may reach."""
 
+    enabled: bool = Field(True, description="false (or `network_policy: none`): render no NetworkPolicy.")
+
     ingress_namespace: DnsLabel = Field(
         "traefik", description="Namespace of the ingress controller allowed to reach the pods (routing: ingress)."
     )
@@ -46,6 +48,15 @@ class NetworkPolicyOptions(SpecModel):
     )
     extra_ports_from: Annotated[list[DnsLabel], Field(max_length=16)] = Field(
         [], description="Namespaces (besides the app's own) allowed to reach the extra `ports`, e.g. monitoring."
+    )
+    dns_namespace: DnsLabel = Field("kube-system", description="Namespace of the cluster DNS pods the pods may query.")
+    dns_pod_labels: dict[SelectorKey, LabelValue] = Field(
+        {"k8s-app": "kube-dns"},
+        description="Labels of the cluster DNS pods (CoreDNS and kube-dns carry k8s-app: kube-dns).",
+    )
+    dns_cidrs: Annotated[list[CidrText], Field(max_length=16)] = Field(
+        [],
+        description="DNS servers at addresses outside any pod, also allowed on port 53 (UDP and TCP): NodeLocal DNSCache's 169.254.20.10/32, GKE Cloud DNS's 169.254.169.254/32.",
     )
 
 
@@ -60,7 +71,7 @@ class GatewayOptions(SpecModel):
     )
     http_section_name: SectionName | None = Field(
         "http",
-        description="The Gateway's plain-HTTP listener, where a second HTTPRoute redirects the host to HTTPS; null when the platform redirects by itself.",
+        description="The Gateway's plain-HTTP listener, where a second HTTPRoute redirects the host to HTTPS; `none` when the platform redirects by itself (no redirect route).",
     )
     listener_set: bool = Field(
         False,
@@ -136,8 +147,9 @@ class K8sOptions(SpecModel):
     autoscaling: Autoscaling | None = Field(
         None, description="Scale between min and max replicas on CPU use instead of a fixed `replicas`."
     )
-    network_policy: NetworkPolicyOptions = Field(
-        NetworkPolicyOptions(), description="The NetworkPolicy around the pods."
+    network_policy: Annotated[NetworkPolicyOptions, BeforeValidator(values.policy_off)] = Field(
+        NetworkPolicyOptions(),
+        description="The NetworkPolicy around the pods; `none` (or `enabled: false`) renders none: the platform's own policies apply, or none at all.",
     )
     ingress_annotations: dict[SelectorKey, Annotated[str, Field(max_length=65536)]] = Field(
         {},

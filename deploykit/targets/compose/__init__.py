@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from deploykit.rendering import RenderedFile, Rendering
 from deploykit.spec.background import background_processes, scheduled_jobs
-from deploykit.targets.compose import configs, naming, secrets, socket_proxy, traefik
+from deploykit.targets.compose import configs, naming, release, secrets, socket_proxy, traefik
 from deploykit.targets.compose.background import (
     SCHEDULER,
     build_process_service,
@@ -85,6 +85,14 @@ def build_project(profile: Profile) -> dict:
         document["volumes"] = dict(sorted(volumes.items()))
     if profile.secrets:
         document["secrets"] = secrets.build_secrets(profile)
+    app = services[profile.app]
+    document[release.EXTENSION] = release.extension(
+        profile,
+        [process.name for process in background_processes(profile)],
+        SCHEDULER if jobs else None,
+        drainable=release.DRAIN_FILE in str(app["healthcheck"].get("test", "")),
+        replicas=app["deploy"].get("replicas", 1),
+    )
     return document
 
 

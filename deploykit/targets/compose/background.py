@@ -39,16 +39,33 @@ def _no_image_healthcheck() -> dict:
     return {"healthcheck": {"disable": True}}
 
 
+def _process_healthcheck(profile: Profile, process: BackgroundProcess) -> dict:
+    """`liveness_command` as the container's healthcheck (Docker shows the health; it restarts no unhealthy
+    container), else none: the image's own would probe a web port nothing listens on."""
+    if process.liveness_command is None:
+        return _no_image_healthcheck()
+    health = profile.health
+    return {
+        "healthcheck": {
+            "test": ["CMD", *(literal(argument) for argument in process.liveness_command)],
+            "interval": f"{health.interval_seconds}s",
+            "timeout": f"{health.timeout_seconds}s",
+            "retries": health.failure_threshold,
+            "start_period": f"{health.startup_seconds}s",
+        }
+    }
+
+
 def build_process_service(profile: Profile, process: BackgroundProcess) -> dict:
     """The process's service: `replicas` containers, each with the process's limits, after the prestart steps."""
     service: dict = {
         "image": process.image,
         "command": [literal(argument) for argument in process.command],
         **common(profile, process.env),
-        **_no_image_healthcheck(),
+        **_process_healthcheck(profile, process),
         "restart": "unless-stopped",
         "stop_grace_period": f"{profile.shutdown_seconds}s",
-        **app_hardening(profile),
+        **app_hardening(profile, process.memory_bytes),
         **limits(process.memory_bytes, process.cpu_millicores, PIDS_PER_PROCESS, replicas=process.replicas),
     }
     service |= metadata(profile, annotations=True)
@@ -68,7 +85,7 @@ def build_scheduler_service(profile: Profile, jobs: list[ScheduledJob]) -> dict:
         **_no_image_healthcheck(),
         "restart": "unless-stopped",
         "stop_grace_period": f"{profile.shutdown_seconds}s",
-        **app_hardening(profile),
+        **app_hardening(profile, SCHEDULER_BYTES + sum(job.memory_bytes for job in jobs)),
         **limits(
             SCHEDULER_BYTES + sum(job.memory_bytes for job in jobs),
             sum(job.cpu_millicores for job in jobs),
@@ -91,8 +108,7 @@ def cron_configuration(profile: Profile, jobs: list[ScheduledJob]) -> dict:
             "schedule": job.schedule,
             "timezone": job.timezone,
         }
-        if job.timeout_seconds is not None:
-            entry["executionTimeout"] = job.timeout_seconds
+        entry["executionTimeout"] = job.timeout_seconds
         differs = {name: value for name, value in sorted(job.env.items()) if profile.env.get(name) != value}
         if differs:
             entry["environment"] = [{"key": name, "value": value} for name, value in differs.items()]

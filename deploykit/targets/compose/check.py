@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from deploykit.servers import SYNC_WORKERS_MESSAGE, serves_one_request_at_a_time
+from deploykit.spec.background import NO_LIVENESS, YACRON, background_processes
 from deploykit.spec.names import is_local_host
 from deploykit.targets.compose import naming
 from deploykit.targets.compose.background import SCHEDULER
@@ -24,9 +26,20 @@ def is_exposed(profile: Profile) -> bool:
 def check(profile: Profile, report: Report) -> None:
     """Errors and warnings for `profile` on Docker Compose (see deploykit.targets.Target)."""
     check_runtime(profile, report)
+    if profile.command is not None and serves_one_request_at_a_time(profile.command):
+        report.warn(("command",), SYNC_WORKERS_MESSAGE, code="sync-workers")
+    for process in background_processes(profile):
+        if process.liveness_command is None:
+            report.warn(("processes", process.name), NO_LIVENESS, code="process-no-liveness")
     options = profile.compose
     if options.http_port == options.https_port:
         report.error(("compose", "https_port"), "must differ from compose.http_port (Traefik publishes both)")
+    if profile.replicas == 0 and options.workers is None:
+        report.error(
+            ("replicas",),
+            "0 would park the environment, and Compose runs the app as one container whose processes are its "
+            "workers: it has no count of 0; stop the stack with `docker compose stop`, or set overrides.compose.replicas",
+        )
     if options.workers is None and profile.replicas > MAX_WORKERS:
         report.error(
             ("replicas",),
@@ -34,6 +47,14 @@ def check(profile: Profile, report: Report) -> None:
         )
     _check_service_names(profile, report)
     _check_volumes(profile, report)
+    if profile.cron and "dockerfile" not in profile.target_names:
+        report.warn(
+            ("cron",),
+            f"the scheduler runs yacron from {YACRON}, which only deploykit's Dockerfile installs: this "
+            "environment's image is built elsewhere (no dockerfile target), so unless it provides yacron there "
+            "the scheduler exits and no job runs",
+            code="scheduler-needs-yacron",
+        )
     if profile.command is None and profile.secrets and profile.secrets_as == "env":
         # Compose resets an image's CMD when a service sets `entrypoint` (the Compose specification),
         # so the /bin/sh entrypoint that exports the secrets would start nothing.

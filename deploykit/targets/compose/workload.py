@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from deploykit.servers import Launch
-from deploykit.targets.compose import naming, secrets
+from deploykit.targets.compose import naming, release, secrets
 from deploykit.targets.compose.escaping import literal
 from deploykit.targets.compose.hardening import hardening, limits
 from deploykit.targets.compose.meta import metadata
@@ -26,9 +26,10 @@ def run_as(profile: Profile) -> str | None:
     return None if uid is None else f"{uid}:{uid}"
 
 
-def app_hardening(profile: Profile) -> dict:
-    """The hardening of every container running the app's image: its user, root file system and writable paths."""
-    return hardening(run_as(profile), profile.tmp_bytes, profile.writable_paths, profile.read_only_root)
+def app_hardening(profile: Profile, memory_bytes: int) -> dict:
+    """The hardening of every container running the app's image (whose memory limit is `memory_bytes`):
+    its user, root file system and writable paths."""
+    return hardening(run_as(profile), profile.tmp_bytes, memory_bytes, profile.writable_paths, profile.read_only_root)
 
 
 def workers(profile: Profile) -> int:
@@ -116,7 +117,10 @@ def healthcheck(profile: Profile) -> dict:
     request = repr(url)
     if profile.probe_host is not None:
         request = f"__import__('urllib.request').request.Request({url!r},headers={{'Host':{profile.probe_host!r}}})"
-    probe = f"__import__('urllib.request').request.urlopen({request},timeout={health.timeout_seconds})"
+    # It fails first while the drain file exists: `deploykit release compose` drains a container
+    # that way before it stops it (release.py).
+    fetch = f"__import__('urllib.request').request.urlopen({request},timeout={health.timeout_seconds})"
+    probe = release.drain_probe().replace("else(None)", f"else({fetch})")
     return {"test": ["CMD", "python", "-c", literal(probe)], **timing}
 
 
@@ -140,6 +144,7 @@ def build_app_service(profile: Profile, traefik_labels: dict[str, str], trusted_
     server = profile.web_server
     unit = launch(profile, trusted_subnet)
     count = unit.workers
+    memory = server.unit_memory(profile.memory_bytes, count)
     service: dict = {"image": profile.image}
     if profile.command is not None:
         service["command"] = [literal(argument) for argument in [*profile.command, *server.arguments(unit)]]
@@ -153,9 +158,9 @@ def build_app_service(profile: Profile, traefik_labels: dict[str, str], trusted_
         **({"expose": [str(extra.port) for extra in profile.ports]} if profile.ports else {}),
         "restart": "unless-stopped",
         "stop_grace_period": f"{profile.shutdown_seconds}s",
-        **app_hardening(profile),
+        **app_hardening(profile, memory),
         **limits(
-            server.unit_memory(profile.memory_bytes, count),
+            memory,
             profile.cpu_millicores * count,
             PIDS_PER_WORKER * (count + 1),
             replicas=None if server.forks_workers else workers(profile),
@@ -186,7 +191,7 @@ def build_step_service(profile: Profile, index: int, step: PrestartStep) -> dict
         "command": [literal(argument) for argument in step.command],
         **common(profile, profile.env),
         "restart": "no",
-        **app_hardening(profile),
+        **app_hardening(profile, profile.memory_bytes),
         **limits(profile.memory_bytes, profile.cpu_millicores, STEP_PIDS),
     }
     service |= metadata(profile, annotations=True)

@@ -1,7 +1,8 @@
 """Processes and scheduled jobs beside the web server: a Deployment per process, a CronJob per job.
 
 Their pods are the web pods' siblings: the same image (unless they name another), environment,
-secrets, service account, security context and /tmp volume. They declare no ports, so the
+secrets, service account, security context and /tmp volume, and (with `k8s.prestart: init`) the
+same prestart init containers, so a new release's code never starts before its migration succeeded. They declare no ports, so the
 NetworkPolicy's rules, which admit traffic to named ports only, admit nothing to them.
 """
 
@@ -10,12 +11,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from deploykit.targets.k8s.meta import bounded_name, labels, literal, metadata, selector_labels
+from deploykit.targets.k8s.versions import supports
 from deploykit.targets.k8s.workload import (
     container_security_context,
     env_entries,
     pod_spec,
     resources,
     spread,
+    step_init_containers,
     volume_mounts,
 )
 
@@ -47,12 +50,30 @@ def _template(profile: Profile, item: Background, restart_policy: str) -> dict:
     template_metadata: dict = {"labels": labels(profile, item.name)}
     if profile.k8s.pod_annotations:
         template_metadata["annotations"] = dict(sorted(profile.k8s.pod_annotations.items()))
-    return {"metadata": template_metadata, "spec": pod_spec(profile, [_container(profile, item)], [], restart_policy)}
+    # The release's migration runs first in these pods too: no process or scheduled run of a new
+    # release starts its code before the steps succeeded (with k8s.prestart: job, the Jobs are
+    # applied and waited for before these objects).
+    spec = pod_spec(profile, [_container(profile, item)], step_init_containers(profile), restart_policy)
+    return {"metadata": template_metadata, "spec": spec}
+
+
+def _liveness(profile: Profile, process: BackgroundProcess) -> dict:
+    """The process's liveness probe: its `liveness_command`, on the app's health timing."""
+    health = profile.health
+    return {
+        "exec": {"command": [literal(argument) for argument in process.liveness_command or ()]},
+        "initialDelaySeconds": health.startup_seconds,
+        "periodSeconds": health.interval_seconds,
+        "timeoutSeconds": health.timeout_seconds,
+        "failureThreshold": health.failure_threshold,
+    }
 
 
 def build_process_deployment(profile: Profile, process: BackgroundProcess) -> dict:
     """`replicas` pods running the process; no Service: nothing connects to it."""
     template = _template(profile, process, "Always")
+    if process.liveness_command is not None:
+        template["spec"]["containers"][0]["livenessProbe"] = _liveness(profile, process)
     if process.replicas >= 2:
         spread(template["spec"], selector_labels(profile, process.name))
     return {
@@ -87,9 +108,14 @@ def build_process_disruption_budget(profile: Profile, process: BackgroundProcess
 
 def build_cron_job(profile: Profile, job: ScheduledJob) -> dict:
     """A CronJob: never two runs at once, a missed run skipped after a while, a few runs kept for their logs."""
-    job_spec: dict = {"backoffLimit": 0}
-    if job.timeout_seconds is not None:
-        job_spec["activeDeadlineSeconds"] = job.timeout_seconds
+    # A failed run is not retried (the next one comes on schedule), as on Compose and Nomad.
+    job_spec: dict = {"backoffLimit": 0, "activeDeadlineSeconds": job.timeout_seconds}
+    if supports(profile, "pod failure policy"):
+        # A pod evicted by a node drain, preemption or the taint manager carries the DisruptionTarget
+        # condition: that is not a failed run, so the Job starts another pod instead of failing.
+        job_spec["podFailurePolicy"] = {
+            "rules": [{"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}]}]
+        }
     job_spec["template"] = _template(profile, job, "Never")
     return {
         "apiVersion": "batch/v1",

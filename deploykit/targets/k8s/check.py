@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from deploykit.servers import SYNC_WORKERS_MESSAGE, serves_one_request_at_a_time
+from deploykit.spec.background import NO_LIVENESS, background_processes, scheduled_jobs
+from deploykit.targets.k8s.gateway import http_listener
 from deploykit.targets.k8s.versions import requirement, supports
 from deploykit.targets.runtime import check_runtime, check_volumes
 
@@ -24,6 +27,11 @@ def check(profile: Profile, report: Report) -> None:
     """Errors and warnings for `profile` on Kubernetes (see deploykit.targets.Target)."""
     check_runtime(profile, report)
     check_volumes(profile, report, "Kubernetes", "pod")
+    if profile.command is not None and serves_one_request_at_a_time(profile.command):
+        report.warn(("command",), SYNC_WORKERS_MESSAGE, code="sync-workers")
+    for process in background_processes(profile):
+        if process.liveness_command is None:
+            report.warn(("processes", process.name), NO_LIVENESS, code="process-no-liveness")
     options = profile.k8s
     for field in ("processes", "cron"):
         for name in getattr(profile, field):
@@ -57,16 +65,24 @@ def check(profile: Profile, report: Report) -> None:
             "for steps that need them",
             code="volume-not-carried",
         )
+    if autoscaling is not None and "replicas" in profile.model_fields_set:
+        report.warn(
+            ("replicas",),
+            f"ignored on Kubernetes with k8s.autoscaling: the HorizontalPodAutoscaler keeps between "
+            f"{autoscaling.min_replicas} and {autoscaling.max_replicas} pods (the Deployment has no replicas)",
+            code="replicas-ignored",
+        )
     if profile.health.check == "http" and profile.health.liveness == profile.health.readiness:
         report.warn(
             ("health",),
             "liveness and readiness probes use the same path: a failing dependency would restart pods instead of taking them out of rotation; set health.readiness_path",
             code="same-probe-path",
         )
-    if options.prestart == "init" and profile.replicas > 1 and profile.prestart:
+    several_pods = profile.replicas > 1 or bool(background_processes(profile)) or bool(scheduled_jobs(profile))
+    if options.prestart == "init" and several_pods and profile.prestart:
         report.warn(
             ("prestart",),
-            "init containers run in every pod, concurrently: each step must take a lock (e.g. a Postgres advisory lock) or use k8s.prestart: job",
+            "init containers run in every pod (web, processes and scheduled runs), concurrently: each step must take a lock (e.g. a Postgres advisory lock) or use k8s.prestart: job",
             code="concurrent-prestart",
         )
     if options.routing == "gateway":
@@ -87,7 +103,8 @@ def check(profile: Profile, report: Report) -> None:
 def _check_database_egress(profile: Profile, report: Report) -> None:
     """A secret that reads like a database address, while the NetworkPolicy lets the pods reach
     nothing but DNS: the migration and the app would time out connecting to it."""
-    if profile.network.egress or profile.k8s.network_policy.egress:
+    policy = profile.k8s.network_policy
+    if not policy.enabled or profile.network.egress or policy.egress:
         return
     for name in sorted(profile.secrets):
         if DATABASE_VARIABLE.search(name):
@@ -139,11 +156,13 @@ def _check_gateway_routing(profile: Profile, report: Report) -> None:
             because_of=("k8s", "routing"),
         )
         return
-    if gateway.http_section_name is not None and gateway.http_section_name == gateway.section_name:
+    listener = http_listener(gateway)
+    if listener is not None and listener == gateway.section_name:
         report.error(
             ("k8s", "gateway", "http_section_name"),
             "must differ from k8s.gateway.section_name: the plain-HTTP listener redirects, the HTTPS one serves",
         )
+
     if gateway.listener_set:
         if proxy.tls == "none":
             report.error(

@@ -53,6 +53,17 @@ def _gateway_parent(gateway: GatewayOptions, section_name: str | None) -> dict:
     return parent
 
 
+# `k8s.gateway.http_section_name: none`: no plain-HTTP listener to redirect from (YAML's null would
+# mean "remove the parent's value" instead, and so falls back to the default listener, `http`).
+NO_LISTENER = "none"
+
+
+def http_listener(gateway: GatewayOptions) -> str | None:
+    """The Gateway's plain-HTTP listener, or None when `http_section_name` is `none` (the platform redirects)."""
+    name = gateway.http_section_name
+    return None if name is None or name == NO_LISTENER else name
+
+
 def _app_parent(profile: Profile, gateway: GatewayOptions) -> dict:
     """Where the app's route attaches: its ListenerSet's listener, or one listener of the Gateway.
 
@@ -63,8 +74,9 @@ def _app_parent(profile: Profile, gateway: GatewayOptions) -> dict:
         return {"group": GROUP, "kind": "ListenerSet", "name": profile.app, "sectionName": LISTENER_NAME}
     if traefik.uses_tls(profile):
         return _gateway_parent(gateway, gateway.section_name)
-    # Plain HTTP (proxy.tls: none): the app is served where the redirect would otherwise be.
-    return _gateway_parent(gateway, gateway.http_section_name)
+    # Plain HTTP (proxy.tls: none): the app is served where the redirect would otherwise be; without
+    # that listener, on every listener of the Gateway that admits it.
+    return _gateway_parent(gateway, http_listener(gateway))
 
 
 def _headers_filter(profile: Profile) -> dict:
@@ -96,14 +108,15 @@ def build_http_routes(profile: Profile) -> list[dict]:
         },
     }
     routes = [app_route]
-    if traefik.uses_tls(profile) and gateway.http_section_name is not None:
+    listener = http_listener(gateway)
+    if traefik.uses_tls(profile) and listener is not None:
         routes.append(
             {
                 "apiVersion": API_VERSION,
                 "kind": "HTTPRoute",
                 "metadata": metadata(profile, bounded_name(profile.app, "redirect")),
                 "spec": {
-                    "parentRefs": [_gateway_parent(gateway, gateway.http_section_name)],
+                    "parentRefs": [_gateway_parent(gateway, listener)],
                     "hostnames": [proxy.host],
                     "rules": [
                         {

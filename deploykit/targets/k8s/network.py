@@ -211,24 +211,21 @@ def _destination(destination: Destination) -> dict:
         if destination.cidr is not None
         else _pods(destination.namespace, destination.pod_labels)
     )
-    return {"to": [to], "ports": [{"protocol": "TCP", "port": port} for port in destination.ports]}
+    ports = [{"protocol": protocol, "port": port} for port in destination.ports for protocol in destination.protocols]
+    return {"to": [to], "ports": ports}
 
 
-def build_network_policy(profile: Profile) -> dict:
+def build_network_policy(profile: Profile) -> dict | None:
     """Ingress only from the proxy's pods (ingress controller or Gateway data plane) and the declared
-    callers; egress only to cluster DNS and the declared destinations."""
+    callers; egress only to cluster DNS and the declared destinations. None with `network_policy: none`."""
     policy = profile.k8s.network_policy
-    egress: list[dict] = [
-        {
-            "to": [
-                {
-                    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
-                    "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
-                }
-            ],
-            "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
-        }
-    ]
+    if not policy.enabled:
+        return None
+    # Cluster DNS: its pods (CoreDNS / kube-dns by default), and DNS servers outside any pod
+    # (NodeLocal DNSCache, GKE Cloud DNS), which a pod selector cannot name.
+    dns = [_pods(policy.dns_namespace, policy.dns_pod_labels)]
+    dns += [{"ipBlock": {"cidr": cidr}} for cidr in policy.dns_cidrs]
+    egress: list[dict] = [{"to": dns, "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}]
     egress += [_destination(destination) for destination in [*profile.network.egress, *policy.egress]]
     http = [{"protocol": "TCP", "port": HTTP_PORT_NAME}]
     # Published (a LoadBalancer or NodePort Service), the HTTP port takes traffic from anywhere: the

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 
 # Feature -> (major, minor) in which it became GA.
 GA_SINCE: dict[str, tuple[int, int]] = {
+    # KEP-3329 JobPodFailurePolicy and the DisruptionTarget pod condition (beta from 1.26).
+    "pod failure policy": (1, 31),
     # KEP-3960 PodLifecycleSleepAction (beta, on by default, from 1.30).
     "pre-stop sleep action": (1, 34),
     # KEP-1287 InPlacePodVerticalScaling (beta, on by default, from 1.33).

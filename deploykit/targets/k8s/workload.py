@@ -316,12 +316,17 @@ def _strategy(profile: Profile) -> dict:
     return {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
 
 
+def step_init_containers(profile: Profile) -> list[dict]:
+    """With `k8s.prestart: init`, the steps as init containers, in order, of every pod running the app's
+    code (web, processes, scheduled runs): each pod of a release starts its code only once they succeeded."""
+    if profile.k8s.prestart != "init":
+        return []
+    return [step_container(profile, step) for step in profile.prestart]
+
+
 def build_deployment(profile: Profile) -> dict:
     """The Deployment: `replicas` pods of one process each, prestart steps as init containers."""
-    init_containers = []
-    if profile.k8s.prestart == "init":
-        init_containers = [step_container(profile, step) for step in profile.prestart]
-    spec = pod_spec(profile, [app_container(profile)], init_containers, "Always")
+    spec = pod_spec(profile, [app_container(profile)], step_init_containers(profile), "Always")
     spec["terminationGracePeriodSeconds"] = termination_grace_seconds(profile)
     _mount_state_volumes(profile, spec)
     if _spreads(profile):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from deploykit.servers import SYNC_WORKERS_MESSAGE, serves_one_request_at_a_time
+from deploykit.spec.background import NO_LIVENESS, background_processes, scheduled_jobs
 from deploykit.spec.names import is_local_host
 from deploykit.targets.nomad.interpolation import runtime_reference_problem
 from deploykit.targets.nomad.secrets import is_variable_path, variable_path
@@ -29,6 +31,17 @@ def check(profile: Profile, report: Report) -> None:
             f"{name!r}, as large as that disk",
             code="volume-size-not-enforced",
         )
+    if profile.command is not None and serves_one_request_at_a_time(profile.command):
+        report.warn(("command",), SYNC_WORKERS_MESSAGE, code="sync-workers")
+    for process in background_processes(profile):
+        if process.liveness_command is None:
+            report.warn(("processes", process.name), NO_LIVENESS, code="process-no-liveness")
+        else:
+            report.warn(
+                ("processes", process.name, "liveness_command"),
+                "not rendered: Nomad runs script checks only for Consul services, and the process has no service",
+                code="not-rendered",
+            )
     options = profile.nomad
     # Nomad refuses a healthy_deadline at or past progress_deadline: the deployment would fail first.
     if options.min_healthy_seconds >= options.healthy_deadline_seconds:
@@ -90,13 +103,6 @@ def check(profile: Profile, report: Report) -> None:
             "Nomad starts every prestart task at once, so the steps run in order inside one task, which needs one image; "
             "give every step the same image",
         )
-    for name, job in profile.cron.items():
-        if job.timeout_seconds is not None:
-            report.warn(
-                ("cron", name, "timeout_seconds"),
-                "Nomad has no run-time limit for batch tasks: a run that hangs is not stopped",
-                code="no-run-time-limit",
-            )
     if options.proxy == "job":
         if proxy is not None and proxy.tls == "provided" and proxy.certificate is None:
             report.error(
@@ -125,10 +131,11 @@ def _warn(profile: Profile, report: Report) -> None:
             f"Nomad clients cap kill_timeout at their max_kill_timeout ({DEFAULT_MAX_KILL_TIMEOUT}s unless raised in the client configuration)",
             code="kill-timeout-capped",
         )
-    if profile.prestart and profile.replicas > 1 and profile.nomad.prestart == "task":
+    several = profile.replicas > 1 or bool(background_processes(profile)) or bool(scheduled_jobs(profile))
+    if profile.prestart and several and profile.nomad.prestart == "task":
         report.warn(
             ("prestart",),
-            "prestart tasks run in every allocation, concurrently: each step must take a lock (e.g. a Postgres advisory lock)",
+            "prestart tasks run in every allocation (web, processes and periodic runs), concurrently: each step must take a lock (e.g. a Postgres advisory lock)",
             code="concurrent-prestart",
         )
     for field in ("labels", "annotations"):

@@ -29,6 +29,13 @@ RESCHEDULE = {"delay": "30s", "delay_function": "exponential", "max_delay": "1h"
 # and a step that failed must not run again behind the operator's back.
 BATCH_RESTART = {"attempts": 1, "interval": "24h", "delay": "15s", "mode": "fail"}
 BATCH_RESCHEDULE = {"attempts": 0, "unlimited": False}
+# A scheduled run that fails is not retried, as on Kubernetes (backoffLimit 0) and Compose (yacron):
+# the next run comes on schedule.
+CRON_RESTART = {"attempts": 0, "interval": "24h", "delay": "15s", "mode": "fail"}
+# Nomad has no run-time limit for batch tasks: a scheduled run is started under `timeout`, which
+# sends SIGTERM at the limit (and passes on the SIGTERM Nomad sends to stop the task), then SIGKILL
+# this much later. GNU coreutils and BusyBox both read `-k SECONDS SECONDS COMMAND...`.
+TIMEOUT_KILL_SECONDS = 30
 PRESTART_TASK = "prestart"
 
 
@@ -129,6 +136,7 @@ def _task(
 ) -> dict:
     """A hardened docker task running `command` as one process (`command` + `args`, the image's CMD replaced;
     None: the image's own ENTRYPOINT and CMD)."""
+    memory = profile.memory_bytes if memory_bytes is None else memory_bytes
     return {
         "name": name,
         "prestart": prestart,
@@ -143,15 +151,12 @@ def _task(
         else [PORT_LABEL, *(extra.name for extra in profile.ports)],
         "env": env,
         "templates": templates(profile),
-        "resources": _resources(
-            profile,
-            profile.memory_bytes if memory_bytes is None else memory_bytes,
-            profile.cpu_millicores if cpu_millicores is None else cpu_millicores,
-        ),
+        "resources": _resources(profile, memory, profile.cpu_millicores if cpu_millicores is None else cpu_millicores),
         # None: the image's own USER (`run_as: image`).
         "user": None if profile.run_as_uid is None else f"{profile.run_as_uid}:{profile.run_as_uid}",
         "pids_limit": PIDS_LIMIT,
-        "tmp_size": profile.tmp_bytes,
+        # A tmpfs is memory charged to the task: never larger than the task's memory.
+        "tmp_size": min(profile.tmp_bytes, memory),
         "writable_paths": list(profile.writable_paths),
         "read_only": profile.read_only_root,
         "kill_timeout": _seconds(profile.shutdown_seconds),
@@ -205,6 +210,15 @@ def _tasks(profile: Profile) -> list[dict]:
     return tasks
 
 
+def _with_steps(profile: Profile, task: dict) -> list[dict]:
+    """`task` after the prestart task (with `nomad.prestart: task`): the release's migration runs first in
+    every allocation that runs the app's code, so no process or periodic run starts new code before
+    the steps succeeded (with `nomad.prestart: job`, that job is run and waited for first)."""
+    if not profile.prestart or profile.nomad.prestart != "task":
+        return [task]
+    return [prestart_task(profile, _env(profile)), task]
+
+
 def _background_task(profile: Profile, item: Background) -> dict:
     env = sorted({**item.env, **file_variables(profile)}.items())
     return _task(
@@ -252,7 +266,13 @@ def build_job(profile: Profile) -> dict:
             {"volume": name, "destination": volume.path} for name, volume in sorted(profile.volumes.items())
         ]
     groups = [web] + [
-        _group(process.name, process.replicas, [_background_task(profile, process)], RESTART, RESCHEDULE)
+        _group(
+            process.name,
+            process.replicas,
+            _with_steps(profile, _background_task(profile, process)),
+            RESTART,
+            RESCHEDULE,
+        )
         for process in background_processes(profile)
     ]
     return {
@@ -268,13 +288,15 @@ def build_job(profile: Profile) -> dict:
 def build_cron_job(profile: Profile, job: ScheduledJob) -> dict:
     """A periodic batch job: never two runs at once, read in the job's time zone."""
     task = _background_task(profile, job)
+    limit = ["-k", str(TIMEOUT_KILL_SECONDS), str(job.timeout_seconds)]
+    task |= {"command": "timeout", "args": [*limit, task["command"], *task["args"]]}
     return {
         "name": f"{profile.app}-{job.name}",
         "type": "batch",
         **_job_placement(profile),
         "update": None,
         "periodic": {"crons": [job.schedule], "prohibit_overlap": True, "time_zone": job.timezone},
-        "groups": [_group(job.name, 1, [task], BATCH_RESTART, BATCH_RESCHEDULE)],
+        "groups": [_group(job.name, 1, _with_steps(profile, task), CRON_RESTART, BATCH_RESCHEDULE)],
     }
 
 

@@ -18,6 +18,10 @@ DESTINATION = "secrets/app.env"
 CONTAINER_SECRETS_DIR = "/secrets"
 # Secret files are the task user's alone (uid/gid set to the image's app user).
 SECRET_FILE_PERMS = "0400"
+# A changed secret restarts the task (change_mode "restart") after a random wait of up to this long,
+# drawn by each allocation on its own: rotating a secret restarts the allocations spread over five
+# minutes, not all within Nomad's default 5 s splay (which takes every allocation down at once).
+SPLAY = "300s"
 # Nomad's variable path rule (nomad/structs/variables.go, validVariablePath).
 _VARIABLE_PATH = re.compile(r"^[a-zA-Z0-9\-_~/]{1,128}$")
 
@@ -43,7 +47,16 @@ def templates(profile: Profile) -> list[dict]:
     if not profile.secrets:
         return []
     if profile.secrets_as == "env":
-        return [{"data": env_template(profile), "destination": DESTINATION, "env": True, "perms": None, "uid": None}]
+        return [
+            {
+                "data": env_template(profile),
+                "destination": DESTINATION,
+                "env": True,
+                "perms": None,
+                "uid": None,
+                "splay": SPLAY,
+            }
+        ]
     refs = {ref.file_name: ref for ref in profile.secrets.values()}
     return [
         {
@@ -52,6 +65,7 @@ def templates(profile: Profile) -> list[dict]:
             "env": False,
             "perms": SECRET_FILE_PERMS,
             "uid": profile.build.uid,
+            "splay": SPLAY,
         }
         for file, ref in sorted(refs.items())
     ]

@@ -75,7 +75,8 @@ def summarize(profile: Profile, job: dict) -> Summary:
 def _background(profile: Profile, job: dict) -> tuple[Background, ...]:
     found = []
     for group in job["groups"][1:]:
-        task = group["tasks"][0]
+        # The process's own task: the prestart task, when there is one, runs before it.
+        task = next(task for task in group["tasks"] if not task["prestart"])
         found.append(
             Background(
                 group["name"],

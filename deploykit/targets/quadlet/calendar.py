@@ -13,14 +13,14 @@ the star bit, so `*/2` restricts the field).
 
 from __future__ import annotations
 
-from deploykit.spec.schedule import _FIELDS
+from deploykit.spec.schedule import FIELDS
 
 _WEEKDAYS = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
 
 
 def expand(field: str, index: int) -> list[int]:
-    """The values a (valid) cron field matches, sorted; day of week 7 is read as 0 (Sunday)."""
-    _, low, high, names = _FIELDS[index]
+    """The values a (valid) cron field matches, sorted."""
+    _, low, high, names = FIELDS[index]
     found: set[int] = set()
     for item in field.split(","):
         part, _, step_text = item.partition("/")
@@ -33,8 +33,6 @@ def expand(field: str, index: int) -> list[int]:
             if step_text and len(bounds) == 1:
                 end = high  # `5/15` means from 5 to the end, every 15
         found.update(range(start, end + 1, step))
-    if index == 4 and 7 in found:
-        found = (found - {7}) | {0}
     return sorted(found)
 
 

@@ -50,6 +50,12 @@ def check(profile: Profile, report: Report) -> None:
             code="volume-not-carried",
         )
     options = profile.quadlet
+    if profile.replicas == 0:
+        report.error(
+            ("replicas",),
+            "0 would park the environment, and Quadlet has no unit count of 0 to render: stop the app's units "
+            "(systemctl stop) instead, or set overrides.quadlet.replicas",
+        )
     if options.http_port == options.https_port:
         report.error(("quadlet", "https_port"), "must differ from quadlet.http_port (Traefik publishes both)")
     if options.auto_update == "registry":

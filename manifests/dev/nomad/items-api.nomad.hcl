@@ -61,7 +61,7 @@ job "items-api" {
           readonly = false
 
           tmpfs_options {
-            size = 1073741824
+            size = 268435456
           }
         }
       }
@@ -76,6 +76,7 @@ job "items-api" {
         destination = "secrets/app.env"
         env         = true
         change_mode = "restart"
+        splay       = "300s"
       }
 
       resources {
@@ -107,7 +108,7 @@ job "items-api" {
           readonly = false
 
           tmpfs_options {
-            size = 1073741824
+            size = 268435456
           }
         }
       }
@@ -122,6 +123,7 @@ job "items-api" {
         destination = "secrets/app.env"
         env         = true
         change_mode = "restart"
+        splay       = "300s"
       }
 
       resources {

@@ -63,7 +63,7 @@ job "items-api" {
           readonly = false
 
           tmpfs_options {
-            size = 1073741824
+            size = 268435456
           }
         }
       }
@@ -78,6 +78,7 @@ job "items-api" {
         destination = "secrets/app.env"
         env         = true
         change_mode = "restart"
+        splay       = "300s"
       }
 
       resources {
@@ -109,7 +110,7 @@ job "items-api" {
           readonly = false
 
           tmpfs_options {
-            size = 1073741824
+            size = 268435456
           }
         }
       }
@@ -124,6 +125,7 @@ job "items-api" {
         destination = "secrets/app.env"
         env         = true
         change_mode = "restart"
+        splay       = "300s"
       }
 
       resources {

@@ -129,14 +129,15 @@ def test_an_image_as_it_is_keeps_its_user_and_gets_its_writable_paths():
     app = project["services"]["items-api"]
     assert "user" not in app and "command" not in app
     assert app["read_only"] is True
+    # Each tmpfs as large as tmp_size, never beyond the container's memory (256Mi here).
     assert app["tmpfs"] == [
-        "/tmp:size=1073741824",
-        "/var/cache/app:size=1073741824,mode=1777",
-        "/var/run/app:size=1073741824,mode=1777",
+        "/tmp:size=268435456",
+        "/var/cache/app:size=268435456,mode=1777",
+        "/var/run/app:size=268435456,mode=1777",
     ]
     # The default: deploykit's non-root user and /tmp only.
     default = project_of()["services"]["items-api"]
-    assert default["user"] == "10001:10001" and default["tmpfs"] == ["/tmp:size=1073741824"]
+    assert default["user"] == "10001:10001" and default["tmpfs"] == ["/tmp:size=268435456"]
 
 
 def test_a_writable_root_is_left_writable_with_a_warning():

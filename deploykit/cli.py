@@ -597,6 +597,7 @@ app.add_typer(
     release_app,
     name="release",
     help="Release a new version of a rendered project without dropping requests (Compose).",
+    short_help="Release a new version of a rendered project without dropping requests (Compose).",
     epilog=_example("deploykit release compose --env prod"),
 )
 

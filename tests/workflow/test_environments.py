@@ -119,8 +119,8 @@ def test_a_warning_a_base_profile_gives_several_environments_is_printed_once_nam
     assert result.returncode == 0, result.stderr
     nomad_prestart = [line for line in result.stderr.splitlines() if "[nomad concurrent-prestart]" in line]
     assert nomad_prestart == [
-        "warning: profiles/base.yaml:12:1: prestart: prestart tasks run in every allocation, concurrently: "
-        "each step must take a lock (e.g. a Postgres advisory lock) [nomad concurrent-prestart] (environments prod, staging)"
+        "warning: profiles/base.yaml:12:1: prestart: prestart tasks run in every allocation (web, processes and "
+        "periodic runs), concurrently: each step must take a lock (e.g. a Postgres advisory lock) [nomad concurrent-prestart] (environments prod, staging)"
     ]
     strict = run_cli("check", "--set", "accept_warnings=[]", "--strict", cwd=project)
     assert strict.stderr.splitlines()[-1] == f"error: {len(result.stderr.splitlines())} warning(s) and --strict is set"

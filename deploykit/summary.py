@@ -44,11 +44,23 @@ class Restarts:
 
 
 @dataclass(frozen=True)
+class Runtime:
+    """What the app's containers may do with the image: whose user, which paths are writable."""
+
+    user: str | None  # as the target writes it ("10001:10001", "10001"); None: the image's own USER
+    read_only_root: bool
+    writable: tuple[str, ...]  # the writable mounts besides the secrets: /tmp first, then `writable_paths`
+    writable_kind: str  # "tmpfs", "emptyDir"
+    non_root_enforced: bool = False  # the platform refuses to start an image whose user is root (runAsNonRoot)
+    persistent: str | None = None  # where persistent data lives and what that implies, in the target's terms
+
+
+@dataclass(frozen=True)
 class Workload:
     """The app's server processes, as the target runs them."""
 
     name: str
-    command: tuple[str, ...]  # the argv the target runs
+    command: tuple[str, ...]  # the argv the target runs; empty: the image's own ENTRYPOINT/CMD
     server: str  # the server `command` starts (deploykit.servers), or "generic"
     unit: str  # what holds the processes: "container", "pod", "allocation"
     units: int  # how many (the autoscaler's minimum when autoscaled)
@@ -66,6 +78,8 @@ class Workload:
     start_budget_seconds: int | None  # how long a unit may take to start
     liveness: Probe | None
     drain_seconds: int | None = None  # how long a stopping unit keeps serving before SIGTERM (a preStop delay)
+    runtime: Runtime | None = None
+    proxy_checks: bool = True  # the proxy checks `check_path` itself (Traefik's HTTP health check)
 
 
 @dataclass(frozen=True)
@@ -105,3 +119,4 @@ class Summary:
     steps: Steps
     trusted_proxies: str | None = None  # whose X-Forwarded-* headers the app trusts, where the target says it
     background: tuple[Background, ...] = ()  # processes and scheduled jobs, by name
+    published: str | None = None  # how the app's port is published without the proxy: "host port 8080"

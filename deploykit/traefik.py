@@ -46,7 +46,7 @@ class Acme:
     """How Traefik obtains certificates from Let's Encrypt."""
 
     resolver: str
-    email: str
+    email: str | None
     challenge: Literal["tls-alpn", "http"]
     staging: bool
 
@@ -101,7 +101,11 @@ def static_settings(profile: Profile, config: StaticConfiguration) -> list[Setti
     acme = config.acme
     if acme is not None:
         resolver = f"certificatesResolvers.{acme.resolver}.acme"
-        settings += [(f"{resolver}.email", acme.email), (f"{resolver}.storage", f"{ACME_DIR}/acme.json")]
+        # The e-mail is optional: Let's Encrypt sends no expiry mail since 2025
+        # (letsencrypt.org/2025/06/26/expiration-notification-service-has-ended).
+        if acme.email is not None:
+            settings.append((f"{resolver}.email", acme.email))
+        settings.append((f"{resolver}.storage", f"{ACME_DIR}/acme.json"))
         if acme.challenge == "tls-alpn":
             settings.append((f"{resolver}.tlsChallenge", "true"))
         else:
@@ -182,15 +186,18 @@ def router_settings(profile: Profile, resolver: str | None, server_port: int | N
         # status, it is not retried; nor, by Traefik's default, is a non-idempotent one (POST, PATCH).
         (f"{retry}.attempts", str(RETRY_ATTEMPTS)),
         (f"{retry}.initialInterval", RETRY_INTERVAL),
-        # Traefik's own check: it stops sending requests to an instance that fails readiness, on
-        # every provider (Nomad's does not read Nomad's check status).
-        (f"{service}.healthCheck.path", health.readiness),
-        # With the public host as Host header: frameworks that check it (Django's ALLOWED_HOSTS)
-        # would answer 400 to the instance's own address, and the app would never be routed.
-        (f"{service}.healthCheck.hostname", proxy.host),
-        (f"{service}.healthCheck.interval", f"{health.interval_seconds}s"),
-        (f"{service}.healthCheck.timeout", f"{health.timeout_seconds}s"),
     ]
+    if health.check == "http":
+        # Traefik's own check (HTTP only): it stops sending requests to an instance that fails
+        # readiness, on every provider (Nomad's does not read Nomad's check status). With the public
+        # host as Host header: frameworks that check it (Django's ALLOWED_HOSTS) would answer 400 to
+        # the instance's own address, and the app would never be routed.
+        settings += [
+            (f"{service}.healthCheck.path", health.readiness),
+            (f"{service}.healthCheck.hostname", proxy.host),
+            (f"{service}.healthCheck.interval", f"{health.interval_seconds}s"),
+            (f"{service}.healthCheck.timeout", f"{health.timeout_seconds}s"),
+        ]
     if server_port is not None:
         settings.append((f"{service}.server.port", str(server_port)))
     if uses_tls(profile):

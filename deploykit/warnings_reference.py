@@ -35,6 +35,10 @@ WHEN_TO_ACCEPT: dict[str, str] = {
     "no-run-time-limit": "a run that hangs is acceptable or watched another way; Nomad cannot stop it.",
     "same-node-trust": "Traefik runs on every node that runs the app (a system job), so every request comes from the same node.",
     "startup-beyond-deadline": "never without raising `nomad.healthy_deadline_seconds`: deployments would fail allocations still starting.",
+    "writable-root": "the image writes in places one cannot list in `writable_paths` (or in too many): the root file system stays writable for the app, so keep the image minimal; otherwise list the directories in `writable_paths`.",
+    "no-health-check": "the process has nothing to probe (a consumer without a port) and exits by itself when it fails; otherwise use `health.check: http`, `tcp` or `command`.",
+    "volume-size-not-enforced": "the disk holding the volume is watched (or the data cannot grow much); Compose's local volumes, Quadlet's and Nomad's host volumes have no size limit.",
+    "volume-not-carried": "the data may be lost when a pod or allocation is replaced (a cache), or only Compose runs this environment; otherwise declare it under `volumes` with a size.",
     "database-egress": "the secret is not a database address, or the database is reached through a proxy inside the namespace; otherwise add it to `network.egress`.",
 }
 

@@ -30,6 +30,7 @@ ACCEPTED_BECAUSE = {
     "take a lock (or set k8s.prestart: job), then remove this",
     "same-probe-path": "Compose had one healthcheck: give the app a readiness path (health.readiness_path), then remove this",
     "no-route": "no host name came from Compose: set proxy (host, tls, email) to publish the app, then remove this",
+    "volume-not-carried": "Compose's volumes only: declare the data under `volumes` (path and size) for Kubernetes and Nomad, then remove this",
     "volume-not-owned": "list the volumes' paths in build.data_dirs (or create them in your image for any user), then remove this",
     "kill-timeout-capped": "Compose gave the app this long to stop; raise the Nomad clients' max_kill_timeout (or "
     "lower shutdown_seconds), then remove this",
@@ -136,7 +137,7 @@ def _checked_profiles(imported: ImportedProfiles, options: ImportOptions, shown:
         if accepted:
             entries.append(_accept_warnings(accepted))
         environment_text = document.text(entries, header)
-        found = _warnings(base_text, environment_text, options)
+        found = _warnings(base_text, environment_text, options, imported.stand_in_image)
         if not found:
             return base_text, environment_text, accepted
         accepted = sorted({*accepted, *found})
@@ -157,8 +158,11 @@ def _accept_warnings(codes: list[str]) -> Entry:
     )
 
 
-def _warnings(base_text: str, environment_text: str, options: ImportOptions) -> list[str]:
-    """The codes of the warnings any target gives for the profiles; an error names the file it would be in."""
+def _warnings(base_text: str, environment_text: str, options: ImportOptions, stand_in: str | None) -> list[str]:
+    """The codes of the warnings any target gives for the profiles; an error names the file it would be in.
+
+    An image written unpinned is checked as `stand_in` (pinned): `validate` refuses the written one with
+    the fix, and everything else is checked here."""
     from deploykit import pipeline
 
     with tempfile.TemporaryDirectory(prefix="deploykit-import-") as scratch:
@@ -166,7 +170,8 @@ def _warnings(base_text: str, environment_text: str, options: ImportOptions) -> 
         (directory / "base.yaml").write_text(base_text, encoding="utf-8")
         (directory / f"{options.environment}.yaml").write_text(environment_text, encoding="utf-8")
         try:
-            loaded = pipeline.load(directory / f"{options.environment}.yaml")
+            assignments = [f"image={stand_in}"] if stand_in is not None else []
+            loaded = pipeline.load(directory / f"{options.environment}.yaml", assignments)
             outputs = pipeline.render_targets(loaded, loaded.profile.target_names)
         except DeployKitError as exc:
             lines = exc.lines()

@@ -1,4 +1,5 @@
-"""`explain`: what each target's output does for the six concepts of the source document.
+"""`explain`: what each target's output does for the six concepts of the source document, and the
+runtime contract of its containers (user, writable paths).
 
 Each explainer reads the typed Summary a target returned with its rendering (deploykit/summary.py),
 never the profile or the rendered text, so the explanation describes what will actually run.
@@ -13,7 +14,8 @@ if TYPE_CHECKING:
     from deploykit.summary import Summary, Workload
 
 # The six deployment concepts of FastAPI's "FastAPI in Containers - Docker" page, in its order.
-CONCEPTS: tuple[str, ...] = ("https", "startup", "restarts", "replication", "memory", "prestart")
+# And one of deploykit's own: what the containers may do with the image (user, writable paths).
+CONCEPTS: tuple[str, ...] = ("https", "startup", "restarts", "replication", "memory", "prestart", "runtime")
 CONCEPT_TITLES = {
     "https": "HTTPS",
     "startup": "running on startup",
@@ -21,6 +23,7 @@ CONCEPT_TITLES = {
     "replication": "replication",
     "memory": "memory",
     "prestart": "steps before starting",
+    "runtime": "user and file system",
 }
 # The rule every target's release imposes on migrations, said once.
 SHARED_SCHEMA = (
@@ -48,6 +51,13 @@ def shell_words(command: tuple[str, ...]) -> str:
     import shlex
 
     return shlex.join(command)
+
+
+def runs(command: tuple[str, ...]) -> str:
+    """What a unit runs: `fastapi run app/main.py` in backquotes, or the image's own ENTRYPOINT/CMD."""
+    if not command:
+        return "the image's own ENTRYPOINT/CMD (no command given)"
+    return f"`{shell_words(command)}`"
 
 
 def processes_in_unit(web: Workload) -> str:
@@ -80,9 +90,33 @@ def background_memory(summary: Summary) -> str:
     return "; " + ", ".join(f"{item.name} {item.memory_limit} per {item.unit}" for item in summary.background)
 
 
+def runtime(web: Workload) -> str:
+    """Whose user the containers run as and what they may write, and why."""
+    contract = web.runtime
+    assert contract is not None, "every runtime target states its containers' runtime contract"
+    if contract.user is not None:
+        user = (
+            f"runs as {contract.user}, deploykit's non-root user (run_as: deploykit, the default: the user of the "
+            "images deploykit builds; set run_as: image for an image whose files belong to its own USER)"
+        )
+    else:
+        user = "runs as the image's own USER (run_as: image)"
+        if contract.non_root_enforced:
+            user += ", which must be a numeric non-root uid: runAsNonRoot makes the kubelet refuse root or a user name"
+    writable = ", ".join(contract.writable)
+    if contract.read_only_root:
+        files = f"a read-only root file system; writable: {writable} ({contract.writable_kind}, emptied on restart)"
+    else:
+        files = f"a writable root file system (read_only_root: false; warning writable-root); also {writable} ({contract.writable_kind})"
+    sentence = f"{web.name} {user}, with {files}"
+    if contract.persistent is not None:
+        sentence += f"; persistent: {contract.persistent}"
+    return sentence
+
+
 def explain(summary: Summary) -> dict[str, str]:
     """One sentence per concept for the target that produced `summary`."""
     module = importlib.import_module(EXPLAINERS[summary.target])
-    sentences: dict[str, str] = module.explain(summary)
+    sentences: dict[str, str] = module.explain(summary) | {"runtime": runtime(summary.web)}
     assert tuple(sentences) == CONCEPTS, f"{summary.target} explainer must answer every concept in order"
     return sentences

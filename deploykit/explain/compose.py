@@ -10,6 +10,7 @@ from deploykit.explain import (
     background_replication,
     count,
     processes_in_unit,
+    runs,
     shell_words,
 )
 
@@ -20,7 +21,11 @@ if TYPE_CHECKING:
 def explain(summary: Summary) -> dict[str, str]:
     """One sentence per concept, from the Compose target's summary."""
     web, steps, route = summary.web, summary.steps, summary.route
-    if route is None:
+    if route is None and summary.published is not None:
+        https = (
+            f"no proxy: the app's port is published as {summary.published}, plain HTTP for a load balancer of your own"
+        )
+    elif route is None:
         https = "no proxy: the app has no route and publishes no port"
     else:
         how = "plain HTTP"
@@ -33,7 +38,7 @@ def explain(summary: Summary) -> dict[str, str]:
         "https": https,
         "startup": (
             f"the container engine starts the project on boot (restart: {web.restarts.policy}); {units} "
-            f"`{shell_words(web.command)}`; {_checked(web)}"
+            f"{runs(web.command)}; {_checked(web)}"
         ),
         "restarts": f"restart: {web.restarts.policy} for {web.name}; stop_grace_period {web.shutdown_seconds}s",
         "replication": _replication(web) + background_replication(summary),
@@ -52,6 +57,10 @@ def explain(summary: Summary) -> dict[str, str]:
 
 
 def _checked(web: Workload) -> str:
+    if not web.proxy_checks:
+        if web.container_check is None:
+            return f"Traefik routes to {web.name} as soon as it starts (no health check: health.check: none)"
+        return f"Traefik routes to {web.name} once its healthcheck (`{shell_words(web.container_check)}`) passes"
     if web.container_check is None:
         return (
             f"Traefik routes to {web.name} while its own check of {web.check_path} succeeds "

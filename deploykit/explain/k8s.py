@@ -10,7 +10,7 @@ from deploykit.explain import (
     background_replication,
     count,
     processes_in_unit,
-    shell_words,
+    runs,
 )
 
 if TYPE_CHECKING:
@@ -22,7 +22,6 @@ def explain(summary: Summary) -> dict[str, str]:
     web, steps = summary.web, summary.steps
     https = _https(summary)
     liveness = web.liveness
-    assert liveness is not None, "every pod has a liveness probe"
     per_pod = processes_in_unit(web)
     if web.max_units is not None:
         replication = f"{web.units}-{web.max_units} pods (autoscaled on CPU) x {per_pod}"
@@ -47,12 +46,22 @@ def explain(summary: Summary) -> dict[str, str]:
     return {
         "https": https,
         "startup": (
-            f"the Deployment controller starts the pods, each running `{shell_words(web.command)}`; "
-            f"each may take {web.start_budget_seconds}s to answer {liveness.path}"
+            f"the Deployment controller starts the pods, each running {runs(web.command)}; "
+            + (
+                f"each may take {web.start_budget_seconds}s to answer {liveness.path}"
+                if liveness is not None
+                else "no probes (health.check: none): a pod takes traffic as soon as it starts"
+            )
         ),
         "restarts": (
-            f"restartPolicy {web.restarts.policy}; the kubelet restarts a container that fails {liveness.path} "
-            f"{liveness.failure_threshold} times {liveness.period_seconds}s apart; {_shutdown(summary)}"
+            f"restartPolicy {web.restarts.policy}; "
+            + (
+                f"the kubelet restarts a container that fails {liveness.path} "
+                f"{liveness.failure_threshold} times {liveness.period_seconds}s apart"
+                if liveness is not None
+                else "no liveness probe: the kubelet restarts a container only when it exits"
+            )
+            + f"; {_shutdown(summary)}"
         ),
         "replication": replication + background_replication(summary),
         "memory": (
@@ -67,6 +76,8 @@ def _https(summary: Summary) -> str:
     """Which object routes the host, which one terminates TLS with whose certificate, what redirects
     plain HTTP, and whose forwarded headers the app believes."""
     route = summary.route
+    if route is None and summary.published is not None:
+        return f"no Ingress or HTTPRoute: {summary.published} publishes the app's port, plain HTTP for a load balancer of your own"
     if route is None:
         reach = f"no Ingress or HTTPRoute: reachable inside the cluster only, through {summary.unrouted}"
         return reach + _trust(summary.trusted_proxies)

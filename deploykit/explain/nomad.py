@@ -10,7 +10,7 @@ from deploykit.explain import (
     background_replication,
     count,
     processes_in_unit,
-    shell_words,
+    runs,
 )
 
 if TYPE_CHECKING:
@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 def explain(summary: Summary) -> dict[str, str]:
     """One sentence per concept, from the Nomad target's summary."""
     web, route = summary.web, summary.route
-    if route is None:
+    if route is None and summary.published is not None:
+        https = f"no Traefik tags: the app's port is published as {summary.published} on each node running it, plain HTTP for a load balancer of your own"
+    elif route is None:
         https = "no Traefik tags: the service is registered but not routed"
     else:
         tls = "plain HTTP"
@@ -32,7 +34,7 @@ def explain(summary: Summary) -> dict[str, str]:
     return {
         "https": https,
         "startup": (
-            f"a service job running `{shell_words(web.command)}`; the scheduler places {allocations} and waits for check "
+            f"a service job running {runs(web.command)}; the scheduler places {allocations} and waits for check "
             f"{web.check_path} before a deployment counts as healthy"
         ),
         "restarts": (

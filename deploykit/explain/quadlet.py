@@ -10,6 +10,7 @@ from deploykit.explain import (
     background_replication,
     count,
     processes_in_unit,
+    runs,
     shell_words,
 )
 
@@ -40,7 +41,8 @@ def explain(summary: Summary) -> dict[str, str]:
         )
         started = (
             f"each counts as started once its health check ({probe}) passes (Notify=healthy), within "
-            f"{web.start_budget_seconds}s; Traefik routes to it while its own check of {web.check_path} succeeds"
+            f"{web.start_budget_seconds}s"
+            + (f"; Traefik routes to it while its own check of {web.check_path} succeeds" if web.proxy_checks else "")
         )
         restarts = (
             f"Restart={web.restarts.policy}: systemd starts a replica again when it exits, and Podman kills it when "
@@ -48,14 +50,18 @@ def explain(summary: Summary) -> dict[str, str]:
             "(HealthOnFailure=kill)"
         )
     else:
-        started = f"Traefik routes to each while its own check of {web.check_path} succeeds (no container health check)"
+        started = (
+            f"Traefik routes to each while its own check of {web.check_path} succeeds (no container health check)"
+            if web.proxy_checks
+            else "Traefik routes to each as soon as it runs (health.check: none)"
+        )
         restarts = f"Restart={web.restarts.policy}: systemd starts a replica again when it exits"
     units = count(web.units, "unit")
     return {
         "https": https,
         "startup": (
             f"systemd starts {units} at boot (WantedBy=multi-user.target, Podman's generator makes each a service), "
-            f"each running `{shell_words(web.command)}`; {started}"
+            f"each running {runs(web.command)}; {started}"
         ),
         "restarts": f"{restarts}; {web.shutdown_seconds}s from SIGTERM to SIGKILL (StopTimeout)",
         "replication": (

@@ -21,7 +21,7 @@ from typing import Any
 from deploykit.errors import Location
 from deploykit.importing import files as checked_files
 from deploykit.importing.locate import SourceFile
-from deploykit.importing.problems import ComposeProblem
+from deploykit.importing.problems import ComposeProblem, version_1_problem, version_1_service
 
 # `config` of a large project takes well under a second; a hung binary must not hang the import.
 TIMEOUT_SECONDS = 20
@@ -166,6 +166,11 @@ def compose_error(stderr: str, files: Sequence[SourceFile]) -> ComposeProblem:
     if crash is not None:  # a Go crash dump: its first line says why, the rest is stacks
         lines = lines[: max(crash, 1)]
     text = " ".join(lines) or "the Compose CLI failed without a message"
+    if "additional properties" in text:
+        for source in files:
+            version_1 = _version_1_service(source)
+            if version_1 is not None:
+                return version_1_problem(version_1)
     if len(text) > MAX_MESSAGE:
         text = text[:MAX_MESSAGE] + "..."
     if match := _VALIDATING.match(text):
@@ -213,3 +218,15 @@ def _yaml_error_location(files: Sequence[SourceFile]) -> Location | None:
         except Exception:
             continue
     return None
+
+
+def _version_1_service(source: SourceFile) -> str | None:
+    """A Compose v1 file's first service (the CLI only says that top-level properties are not allowed)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        text = checked_files.read_text(source, source.path.parent)
+        return version_1_service(YAML(typ="safe", pure=True).load(text))
+    except (ComposeProblem, YAMLError):
+        return None

@@ -28,7 +28,7 @@ from deploykit.importing import files as filecheck
 from deploykit.importing import model
 from deploykit.importing.interpolation import Variables, parse_env_file
 from deploykit.importing.locate import SourceFile
-from deploykit.importing.problems import ComposeProblem
+from deploykit.importing.problems import ComposeProblem, version_1_problem, version_1_service
 
 MAX_VALUES = filecheck.MAX_VALUES
 # Service fields replaced, not merged, when a later file sets them (13-merge.md, "Shell commands").
@@ -133,6 +133,9 @@ class _Reader:
                     f"nested more than {filecheck.MAX_DEPTH} levels deep; Compose files nest a few",
                     location=Location(source.shown, 1, 1),
                 ) from None
+            version_1 = version_1_service(document)
+            if version_1 is not None:
+                raise version_1_problem(version_1)
             services = document.get("services") or {}
             if not isinstance(services, dict):
                 raise ComposeProblem("must be a mapping of service names to services", ("services",))

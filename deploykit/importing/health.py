@@ -1,9 +1,8 @@
 """The web service's healthcheck as `health`: an HTTP probe's path, its timings, or the probe command.
 
-Kubernetes and Nomad probe a path over HTTP, so a Compose healthcheck that fetches a URL of the app
-(`curl -f http://localhost:8000/healthz`, wget, a python one-liner) gives `health.path`. Any other
-probe (a script, a TCP check) is kept as `health.command`, which Compose runs, and the path is left
-at deploykit's default with a warning: the platforms need a path the app answers.
+A Compose healthcheck that fetches a URL of the app (`curl -f http://localhost:8000/healthz`, wget,
+a python one-liner) gives `health.path`, which every target probes over HTTP. Any other probe (a
+script, a TCP check) is carried as `health.check: command`: every target runs it in the container.
 """
 
 from __future__ import annotations
@@ -59,7 +58,7 @@ def app_health(ctx: Context, port: int, generic: bool) -> Entry:
         )
     health: dict[str, Any] = {}
     comments = [ctx.source((*path, "test"))]
-    url = _probe_url(check.test)
+    url = probe_url(check.test)
     if url is not None and (url["port"] is None or int(url["port"]) == port) and _valid_path(url["path"] or "/"):
         health["path"] = url["path"] or "/"
         comments[0] += f": an HTTP probe of {health['path']}"
@@ -68,21 +67,18 @@ def app_health(ctx: Context, port: int, generic: bool) -> Entry:
             health["command"] = _exec_form(check.test)
             comments.append("command: the probe itself, which Compose runs (deploykit's own needs python)")
     else:
-        health["path"] = DEFAULT_PATH
+        # Carried as it is on every target: a Kubernetes exec probe, a Nomad script check, the Compose
+        # healthcheck (health.check: command). It runs inside the image, which has what it needs.
+        health["check"] = "command"
         health["command"] = _exec_form(check.test)
-        comments.append(f"check: not an HTTP probe of port {port}: Compose runs it as health.command, and")
-        comments.append("Kubernetes and Nomad probe health.path over HTTP: set it to a path the app answers")
-        ctx.note(
-            "warning",
-            (*path, "test"),
-            f"not an HTTP probe of the app's port {port}: it became health.command (Compose), and health.path "
-            f"is deploykit's default {DEFAULT_PATH}: set it to a path the app answers with 200",
+        comments.append(
+            f"not an HTTP probe of port {port}: every target runs it in the container (health.check: command)"
         )
     health.update(_timings(ctx, check, comments))
     return field("health", health, *comments)
 
 
-def _probe_url(test: tuple[str, ...]) -> re.Match[str] | None:
+def probe_url(test: tuple[str, ...]) -> re.Match[str] | None:
     for part in test[1:]:
         match = _LOCAL_URL.search(part)
         if match is not None:

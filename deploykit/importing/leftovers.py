@@ -29,7 +29,7 @@ _DEPLOYKIT_DOES = frozenset(
      "annotations", "develop", "attach", "domainname"}
 )  # fmt: skip
 _WHY = {
-    "user": "deploykit runs the app as an unprivileged user of its own on every target: make sure the image works as any user",
+    "user": "the profile runs the image's own USER (run_as: image): make sure the image works as it, or set build.uid and run_as: deploykit",
     "working_dir": "the image's WORKDIR decides where the app runs: set it in the Dockerfile",
     "extra_hosts": "name resolution is each platform's: give the app addresses through env",
     "dns": "name resolution is each platform's",

@@ -46,6 +46,9 @@ class ImportedProfiles:
     base: tuple[Entry, ...]
     environment: tuple[Entry, ...]
     notes: tuple[Note, ...]
+    # A pinned stand-in for an image written unpinned (`latest`, no tag, a build without an image): the
+    # import checks the rest of the profile with it, and `validate` refuses the written image with the fix.
+    stand_in_image: str | None = None
 
 
 def import_project(project: Project, locator: Locator, choices: Choices) -> ImportedProfiles:
@@ -53,10 +56,12 @@ def import_project(project: Project, locator: Locator, choices: Choices) -> Impo
     roles = assign(project, choices.service)
     ctx = Context(project, roles, locator, _app_name(project, choices), choices.environment)
     web = ctx.web
-    base: list[Entry] = [_app_entry(ctx, project, choices), _image_entry(ctx, choices)]
+    image_entry, stand_in = _image_entry(ctx, project, choices)
+    base: list[Entry] = [_app_entry(ctx, project, choices), image_entry]
     ctx.image = str(base[1].value)
     launch = web_command(ctx)
     base += launch.entries
+    base.append(_run_as())
     base += app_resources(ctx, launch.command.server, launch.workers)
     base.append(app_health(ctx, launch.port, not launch.command.known))
     taken = companions.StepNames(ctx.app)
@@ -69,6 +74,22 @@ def import_project(project: Project, locator: Locator, choices: Choices) -> Impo
         if part is not None:
             base.append(part)
     base += environment.entries(ctx)
+    if not launch.command.command and environment.secrets and environment.secrets_as == "env":
+        base.append(
+            field(
+                "secrets_as",
+                "file",
+                "check: the image runs its own CMD, so Compose cannot export the secrets as variables before it (a",
+                "/bin/sh entrypoint would replace the image's); the app reads each from the file NAME_FILE names: make",
+                "sure it does (many images read *_FILE), or give `command` and remove this line",
+            )
+        )
+        ctx.note(
+            "warning",
+            (*web.path, "environment"),
+            "the image's own command runs, so secrets reach it as NAME_FILE (secrets_as: file); check that the app "
+            "reads them so, or add `command`",
+        )
     volumes = leftovers.web_volumes(ctx)
     if volumes is not None:
         base.append(volumes)
@@ -85,7 +106,7 @@ def import_project(project: Project, locator: Locator, choices: Choices) -> Impo
             "Compose published the app on the host; deploykit publishes only Traefik's HTTP and HTTPS ports: set "
             f"proxy.host, proxy.tls and proxy.email in profiles/{ctx.environment}.yaml to route a host name to the app",
         )
-    return ImportedProfiles(ctx.app, tuple(base), tuple(env_profile), tuple(ctx.notes))
+    return ImportedProfiles(ctx.app, tuple(base), tuple(env_profile), tuple(ctx.notes), stand_in)
 
 
 def _app_name(project: Project, choices: Choices) -> str:
@@ -113,24 +134,45 @@ def _app_entry(ctx: Context, project: Project, choices: Choices) -> Entry:
     return field("app", ctx.app, source)
 
 
-def _image_entry(ctx: Context, choices: Choices) -> Entry:
+def _image_entry(ctx: Context, project: Project, choices: Choices) -> tuple[Entry, str | None]:
+    """The image, and a pinned stand-in when it is written unpinned (`validate` then refuses it with the fix)."""
     web = ctx.web
+    where: tuple[str, ...] = (*web.path, "image")
     if choices.image is not None:
         image, source = choices.image, "--image"
     elif web.image is not None:
-        image, source = web.image, ctx.source((*web.path, "image"))
+        image, source = web.image, ctx.source(where)
     else:
-        raise ComposeProblem(
-            "has no `image` (Compose builds it from `build:`); deploykit deploys a pushed image: "
-            "name it with --image REGISTRY/NAME:TAG",
-            web.path,
-        )
+        # Compose names an image it builds `<project>-<service>`; deploykit deploys a pushed image.
+        image = dns_label(f"{project.name}-{web.name}") or "app"
+        source = f"Compose builds {web.name} (`build:`) and names the image {image}"
+        where = (*web.path, "build")
     try:
         names.check_image(image)
     except ValueError as exc:
-        where = ("--image",) if choices.image is not None else (*web.path, "image")
-        raise ComposeProblem(f"{exc}; give a pinned one with --image", () if choices.image else where) from None
-    return field("image", image, source)
+        if not names.IMAGE_REFERENCE.fullmatch(image) or len(image) > 255:
+            raise ComposeProblem(f"{exc}; give a pinned one with --image", () if choices.image else where) from None
+        ctx.note(
+            "warning",
+            where,
+            f"{exc}: the profile says {image} so you can see what ran; push the image with a version tag and set "
+            "`image` (deploykit validate refuses it until then)",
+        )
+        bare = image.split("@", 1)[0]
+        name = bare.rsplit(":", 1)[0] if ":" in bare.rsplit("/", 1)[-1] else bare
+        comment = (source, f"check: {exc}: push the image with a version tag (or use its digest) and write it here")
+        return field("image", image, *comment), f"{name}:unpinned-stand-in"
+    return field("image", image, source), None
+
+
+def _run_as() -> Entry:
+    """`run_as: image`: Compose ran the image as its own USER, not as deploykit's uid (a `user:` it set is
+    listed with the fields not imported)."""
+    return field(
+        "run_as",
+        "image",
+        "Compose ran the image as its own USER; deploykit's uid (run_as: deploykit) suits the images it builds",
+    )
 
 
 def _environment_entries(ctx: Context, launch: WebCommand, proxy_entry: Entry | None) -> list[Entry]:

@@ -23,3 +23,27 @@ class ComposeProblem(Exception):
     def located(self, location: Location | None) -> DeployKitError:
         """The user's error, at this problem's own location or else at `location`."""
         return DeployKitError(self.message, self.location or location, self.path)
+
+
+# Compose file format v1: services at the top level, without `services:` (docker-compose 1.x only).
+_TOP_LEVEL = frozenset({"version", "name", "services", "networks", "volumes", "secrets", "configs", "include"})
+
+
+def version_1_service(document: object) -> str | None:
+    """The first top-level key of a Compose v1 file that is a service (`image:` or `build:`), else None."""
+    if not isinstance(document, dict) or "services" in document:
+        return None
+    for key, value in document.items():
+        is_service = isinstance(value, dict) and ("image" in value or "build" in value)
+        if key not in _TOP_LEVEL and not str(key).startswith("x-") and is_service:
+            return str(key)
+    return None
+
+
+def version_1_problem(service: str) -> ComposeProblem:
+    """The located error for a Compose v1 file, naming the format to write instead."""
+    return ComposeProblem(
+        "this is the Compose file format v1 (services at the top level), which Docker Compose v2 no longer reads: "
+        "move the services under a top-level `services:` key (the Compose specification's format), then import again",
+        (service,),
+    )

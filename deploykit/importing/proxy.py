@@ -1,6 +1,6 @@
 """`proxy` from a Traefik the Compose file already runs: the host its router sends to the app, and
-the e-mail of its ACME resolver. Without both, the environment profile has no `proxy` and says how
-to add one: a host name cannot be guessed.
+the e-mail of its ACME resolver where it has one. Without a host, the environment profile has no
+`proxy` and says how to add one: a host name cannot be guessed.
 """
 
 from __future__ import annotations
@@ -34,13 +34,8 @@ def proxy(ctx: Context) -> Entry | None:
     email = _acme_email(ctx)
     rule_path = (*web.path, "labels", rules[0])
     if email is None:
-        ctx.note(
-            "warning",
-            rule_path,
-            f"Traefik routed {host} to the app, but no ACME e-mail was found (--certificatesresolvers.NAME.acme.email): "
-            f"add proxy: {{host: {host}, tls: acme, email: ...}} to profiles/{ctx.environment}.yaml",
-        )
-        return None
+        # ACME needs no e-mail (Let's Encrypt sends no expiry mail since 2025): the proxy is kept.
+        return field("proxy", {"host": host, "tls": "acme"}, f"host: {ctx.source(rule_path)}; no ACME e-mail was found")
     return field(
         "proxy",
         {"host": host, "tls": "acme", "email": email},

@@ -33,6 +33,15 @@ INFRASTRUCTURE: dict[str, tuple[str, str]] = {
     "rabbitmq": ("broker", "RabbitMQ"),
     **{name: ("broker", "Kafka") for name in ("kafka", "cp-kafka")},
     "nats": ("broker", "NATS"),
+    **{name: ("broker", "Redpanda") for name in ("redpanda", "redpanda-console")},
+    **{name: ("broker", "an MQTT broker") for name in ("mosquitto", "eclipse-mosquitto", "emqx")},
+    "pulsar": ("broker", "Pulsar"),
+    "solr": ("search", "Solr"),
+    "logstash": ("pipeline", "Logstash"),
+    **{name: ("monitoring", "Prometheus") for name in ("prometheus", "alertmanager", "node-exporter", "pushgateway")},
+    **{name: ("monitoring", "a log or metrics collector") for name in ("loki", "promtail", "cadvisor", "fluentd", "fluent-bit", "vector")},
+    **{name: ("database", "a vector database") for name in ("qdrant", "weaviate", "milvus")},
+    "rqlite": ("database", "rqlite"),
     **{name: ("broker", "ZooKeeper") for name in ("zookeeper", "cp-zookeeper")},
     "elasticsearch": ("search", "Elasticsearch"),
     "opensearch": ("search", "OpenSearch"),
@@ -51,6 +60,23 @@ INFRASTRUCTURE: dict[str, tuple[str, str]] = {
     "ofelia": ("scheduler", "Ofelia"),
 }  # fmt: skip
 
+# Image namespaces whose every image is one product (redislabs/redismod, redislabs/rejson...).
+INFRASTRUCTURE_NAMESPACES: dict[str, tuple[str, str]] = {
+    "redislabs": ("cache", "Redis"),
+    "redis": ("cache", "Redis"),
+    "bitnami/redis": ("cache", "Redis"),
+    "confluentinc": ("broker", "Kafka"),
+    "redpandadata": ("broker", "Redpanda"),
+    "vectorized": ("broker", "Redpanda"),
+}
+# A service Compose builds (no well-known image) that is a proxy all the same, by the name of the
+# service or of its build directory: a custom Traefik or nginx image.
+_PROXY_NAMES = {name: product for name, (kind, product) in INFRASTRUCTURE.items() if kind == "proxy"} | {
+    "proxy": "a reverse proxy",
+    "reverse-proxy": "a reverse proxy",
+    "web-server": "a web server",
+}
+
 Role = Literal["web", "prestart", "process", "left-out"]
 
 
@@ -66,11 +92,31 @@ class Roles:
 
 def infrastructure(service: Service) -> tuple[str, str] | None:
     """(kind, product) when the service runs a well-known image a profile never runs, else None."""
+    if service.image is None or service.build is not None:
+        built = _built_proxy(service)
+        if built is not None:
+            return built
     if service.image is None:
         return None
     repository = _repository(service.image)
-    last = repository.rsplit("/", 1)[-1]
-    return INFRASTRUCTURE.get(last) or INFRASTRUCTURE.get("/".join(repository.split("/")[-2:]))
+    parts = repository.split("/")
+    last = parts[-1]
+    known = INFRASTRUCTURE.get(last) or INFRASTRUCTURE.get("/".join(parts[-2:]))
+    if known is not None:
+        return known
+    namespaces = [part for part in (parts[-2] if len(parts) > 1 else None, "/".join(parts[-3:-1])) if part]
+    return next((INFRASTRUCTURE_NAMESPACES[name] for name in namespaces if name in INFRASTRUCTURE_NAMESPACES), None)
+
+
+def _built_proxy(service: Service) -> tuple[str, str] | None:
+    """A proxy Compose builds itself (a custom Traefik or nginx image), by its service or build directory name."""
+    name = service.name.lower()
+    # The service's name or a part of it (nginx-proxy, reverse_proxy); the build directory's whole
+    # name only (./traefik), since `.` is the project's directory, whatever it is called.
+    candidates = [name, *name.replace("_", "-").split("-")]
+    if service.build is not None:
+        candidates.append(service.build[0].rstrip("/").rsplit("/", 1)[-1].lower())
+    return next((("proxy", _PROXY_NAMES[item]) for item in candidates if item in _PROXY_NAMES), None)
 
 
 def _repository(image: str) -> str:
@@ -81,10 +127,13 @@ def _repository(image: str) -> str:
 
 
 def same_image(first: Service, second: Service) -> bool:
-    """Whether two services run the same image: the same `image`, or (both built) the same build."""
+    """Whether two services run the app's code: the same `image`, or built from the same build context
+    (whatever their image names or Dockerfile targets), or one runs the image the other builds."""
+    if first.build is not None and second.build is not None:
+        return first.build[0] == second.build[0]
     if first.image is not None and second.image is not None:
         return first.image == second.image
-    return first.build is not None and first.build == second.build
+    return False
 
 
 def assign(project: Project, chosen: str | None) -> Roles:
@@ -118,18 +167,50 @@ def _web_service(project: Project, chosen: str | None) -> Service:
             hint = f"; did you mean {close[0]!r}?" if close else f" (services: {', '.join(project.services)})"
             raise ComposeProblem(f"--service {chosen!r}: no such service{hint}", ("services",))
         return project.services[chosen]
-    # Best first: a known server with a port, a known server, a published port; proxies and databases never.
-    ranked: dict[int, list[Service]] = {}
-    for service in project.services.values():
-        if infrastructure(service) is not None or (service.argv is None and service.image is None):
-            continue
+    # Best first: a known server with a port, a known server, then any service publishing or exposing
+    # a port (built from the project's code before third-party images, published before exposed, and
+    # the one others depend on); databases, caches, brokers, search engines and proxies never.
+    depended_on = {name for service in project.services.values() for name in service.depends_on}
+    # What a proxy the project runs sends requests to: the services it waits for.
+    proxied = {
+        name
+        for service in project.services.values()
+        if (infrastructure(service) or ("", ""))[0] == "proxy"
+        for name in service.depends_on
+    }
+    ranked: dict[tuple[int, ...], list[Service]] = {}
+    # A service with neither `image` nor `build` runs nothing deploykit could deploy.
+    apps = [
+        service
+        for service in project.services.values()
+        if infrastructure(service) is None and (service.image is not None or service.build is not None)
+    ]
+    for service in apps:
         known = service.argv is not None and server_of(service.argv) is not None
         published = any(port.published for port in service.ports)
-        # `expose` counts as a port too: behind a proxy the app publishes nothing.
-        listens = published or bool(service.expose)
-        rank = 3 if known and listens else 2 if known else 1 if listens else 0
-        if rank:
-            ranked.setdefault(rank, []).append(service)
+        # `expose` counts as a port too: behind a proxy the app publishes nothing; so does being what
+        # a proxy waits for, Traefik labels, or a healthcheck of a local URL.
+        listens = (
+            published
+            or bool(service.expose)
+            or bool(service.ports)
+            or service.name in proxied
+            or any(label.startswith("traefik.http.routers.") for label in service.labels)
+            or _checks_http(service)
+        )
+        if not known and not listens:
+            continue
+        rank = (
+            int(known and listens),
+            int(known),
+            int(service.build is not None),
+            int(published),
+            int(service.name in depended_on),
+        )
+        ranked.setdefault(rank, []).append(service)
+    if not ranked and len(apps) == 1:
+        # The one service that is not infrastructure: the app, whatever it listens on.
+        return apps[0]
     if not ranked:
         raise ComposeProblem(
             "no service looks like the web app (a known server command such as gunicorn or uvicorn, or a "
@@ -137,6 +218,9 @@ def _web_service(project: Project, chosen: str | None) -> Service:
             ("services",),
         )
     best = ranked[max(ranked)]
+    if len(best) > 1 and all(same_image(service, best[0]) for service in best[1:]):
+        # Copies of one app (web1, web2 behind a balancing proxy): the first by name.
+        best = sorted(best, key=lambda service: service.name)[:1]
     if len(best) > 1:
         names = ", ".join(service.name for service in best)
         raise ComposeProblem(
@@ -169,3 +253,10 @@ def _prestart(project: Project, web: Service) -> tuple[Service, ...]:
             raise ComposeProblem(f"the one-shot services {cycle} wait for each other", ("services",))
         ordered.append(ready[0])
     return tuple(ordered)
+
+
+def _checks_http(service: Service) -> bool:
+    """Whether the service's healthcheck fetches a local HTTP URL (it serves HTTP)."""
+    check = service.healthcheck
+    test = check.test if check is not None and check.test is not None else ()
+    return any("http://localhost" in part or "http://127.0.0.1" in part for part in test)

@@ -15,7 +15,6 @@ from deploykit.importing import commandline
 from deploykit.importing.commandline import ServerCommand
 from deploykit.importing.context import Context
 from deploykit.importing.document import Entry, field
-from deploykit.importing.problems import ComposeProblem
 from deploykit.servers import SERVERS, SHUTDOWN_MARGIN_SECONDS
 
 # Every server deploykit knows listens on 8000 unless told otherwise (fastapi run, uvicorn, gunicorn,
@@ -43,6 +42,8 @@ class WebCommand:
 def web_command(ctx: Context) -> WebCommand:
     """The web service's command and what it implies."""
     web = ctx.web
+    if web.argv is None:
+        return _image_command(ctx)
     argv, argv_path = _argv(ctx)
     parsed = commandline.parse(argv)
     if not parsed.known:
@@ -69,16 +70,34 @@ def web_command(ctx: Context) -> WebCommand:
     return WebCommand(parsed, port, workers, workers_source, containers, tuple(entries))
 
 
+def _image_command(ctx: Context) -> WebCommand:
+    """A web service without `command` or `entrypoint`: the image's own ENTRYPOINT/CMD, unchanged, as a
+    generic server (no command in the profile)."""
+    web = ctx.web
+    parsed = commandline.ServerCommand((), "generic")
+    entries = [
+        field(
+            "server",
+            "generic",
+            f"{web.name} has no command or entrypoint in Compose: the image's own ENTRYPOINT/CMD runs unchanged on every",
+            "target (no `command`); deploykit adds no flags and gives it PORT and WEB_CONCURRENCY=1",
+        )
+    ]
+    port, port_entry = _port(ctx, parsed, web.path)
+    entries.append(port_entry)
+    shutdown = _shutdown(ctx, parsed, web.path)
+    if shutdown is not None:
+        entries.append(shutdown)
+    return WebCommand(
+        parsed, port, 1, "a generic server runs one process per container", web.replicas or 1, tuple(entries)
+    )
+
+
 def _argv(ctx: Context) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """What the web container runs, and the Compose field that says so; an entrypoint that only wraps a
     known server's command (`/docker-entrypoint.sh`) is left out, since deploykit starts the server itself."""
     web = ctx.web
-    if web.argv is None:
-        raise ComposeProblem(
-            "has no `command`, so the image's CMD starts it; deploykit appends the server's flags to the "
-            "command, so the profile needs it: add `command:` to the service (e.g. [gunicorn, app.wsgi])",
-            web.path,
-        )
+    assert web.argv is not None, "web_command handles a service without a command"
     if (
         web.entrypoint
         and web.command
@@ -158,6 +177,8 @@ def _port(ctx: Context, parsed: ServerCommand, command_path: tuple[str, ...]) ->
         port, source = tcp_targets[0], f"the container port of {ctx.source((*web.path, 'ports'))}"
     elif web.expose:
         port, source = web.expose[0], ctx.source((*web.path, "expose"))
+    elif (probed := _healthcheck_port(ctx)) is not None:
+        port, source = probed, f"the port its healthcheck fetches ({ctx.source((*web.path, 'healthcheck', 'test'))})"
     for extra in [target for target in tcp_targets if target != port] + [p for p in web.expose if p != port]:
         ctx.note(
             "not imported",
@@ -184,6 +205,15 @@ def _port(ctx: Context, parsed: ServerCommand, command_path: tuple[str, ...]) ->
         comment.append(f"moved from {port}: ports below 1024 need privileges deploykit never gives")
         port = DEFAULT_PORT
     return port, field("port", port, *comment)
+
+
+def _healthcheck_port(ctx: Context) -> int | None:
+    """The port of the local URL the web service's healthcheck fetches (`curl http://localhost:8080/...`)."""
+    from deploykit.importing.health import probe_url
+
+    check = ctx.web.healthcheck
+    url = probe_url(check.test) if check is not None and check.test else None
+    return int(url["port"]) if url is not None and url["port"] is not None else None
 
 
 def _bind_port(bind: str | None) -> str | None:

@@ -57,6 +57,7 @@ def problems(profile: Profile) -> Iterator[Problem]:
                 f"with secrets_as: file the app finds this secret through {variable}, which {setter} also sets; rename one of them",
             )
     yield from _network_problems(profile)
+    yield from _writable_path_problems(profile)
     port_names, port_numbers = {"http"}, {profile.port}
     for index, extra in enumerate(profile.ports):
         if extra.name in port_names:
@@ -70,12 +71,21 @@ def problems(profile: Profile) -> Iterator[Problem]:
         port_names.add(extra.name)
         port_numbers.add(extra.port)
     health = profile.health
+    if health.check == "command" and health.command is None:
+        yield Problem(
+            ("health", "command"),
+            "required with health.check: command (the probe the image carries, exec form, e.g. [/app/healthcheck])",
+            ("health", "check"),
+        )
     if health.timeout_seconds >= health.interval_seconds:
         yield Problem(("health", "timeout_seconds"), "must be less than health.interval_seconds")
     proxy = profile.proxy
     if proxy is not None:
-        if proxy.tls == "acme" and proxy.email is None:
-            yield Problem(("proxy", "email"), "required with tls: acme (the ACME account e-mail)", ("proxy", "tls"))
+        if proxy.host is not None and profile.publish is not None:
+            yield Problem(
+                ("publish",),
+                "publish is for apps behind a load balancer of their own, proxy.host for deploykit's proxy: choose one",
+            )
         if proxy.tls != "none" and proxy.host is None:
             yield Problem(("proxy", "host"), f"required with tls: {proxy.tls}", ("proxy", "tls"))
         if proxy.tls != "provided" and proxy.certificate is not None:
@@ -84,7 +94,9 @@ def problems(profile: Profile) -> Iterator[Problem]:
 
 def _command_credential_problems(profile: Profile) -> Iterator[Problem]:
     """A credential written into a command: every target shows commands in its output and process lists."""
-    commands: list[tuple[FieldPath, tuple[str, ...] | list[str]]] = [(("command",), profile.command)]
+    commands: list[tuple[FieldPath, tuple[str, ...] | list[str]]] = []
+    if profile.command is not None:
+        commands.append((("command",), profile.command))
     commands += [(("prestart", index, "command"), step.command) for index, step in enumerate(profile.prestart)]
     for field in ("processes", "cron"):
         commands += [((field, name, "command"), entry.command) for name, entry in getattr(profile, field).items()]
@@ -125,6 +137,33 @@ def _network_problems(profile: Profile) -> Iterator[Problem]:
                 yield Problem((*path, index), "name the destination: cidr, or namespace and/or pod_labels")
 
 
+# Mounted by deploykit itself: /tmp (every target) and the secret files (/run/secrets, Nomad's /secrets).
+_RESERVED_MOUNTS = ("/tmp", "/run/secrets", "/secrets")
+
+
+def _writable_path_problems(profile: Profile) -> Iterator[Problem]:
+    """Each writable path once, none inside a mount deploykit makes (the field refuses `/` itself)."""
+    seen: set[str] = set()
+    for index, path in enumerate(profile.writable_paths):
+        if path in seen:
+            yield Problem(("writable_paths", index), f"{path} is listed twice")
+        elif any(path == reserved or path.startswith(reserved + "/") for reserved in _RESERVED_MOUNTS):
+            yield Problem(
+                ("writable_paths", index), f"{path} is inside a mount deploykit makes already (/tmp, secrets)"
+            )
+        seen.add(path)
+    for name, volume in profile.volumes.items():
+        if volume.path in seen:
+            yield Problem(
+                ("volumes", name, "path"), f"{volume.path} is already mounted (writable_paths or another volume)"
+            )
+        elif any(volume.path == reserved or volume.path.startswith(reserved + "/") for reserved in _RESERVED_MOUNTS):
+            yield Problem(
+                ("volumes", name, "path"), f"{volume.path} is inside a mount deploykit makes already (/tmp, secrets)"
+            )
+        seen.add(volume.path)
+
+
 def _setter_of(profile: Profile, variable: str) -> str | None:
     """The field that sets `variable` in the app's, a process's or a job's environment, if any."""
     if variable in profile.env or variable in profile.secrets:
@@ -140,6 +179,15 @@ def _server_problems(profile: Profile) -> Iterator[Problem]:
     """The command must start the server it names, with none of the flags or variables deploykit owns
     and none of those that break in a container."""
     command = profile.command
+    if command is None:
+        if profile.server is not None and profile.server != "generic":
+            yield Problem(
+                ("server",),
+                f"{profile.server} needs a command: deploykit appends {profile.server}'s flags to it; give `command` "
+                f"(exec form, starting {profile.server}), or remove `server` to run the image's own ENTRYPOINT/CMD "
+                "as a generic server",
+            )
+        return
     detected = detect(command)
     if profile.server is None and detected is None:
         program = command[0]

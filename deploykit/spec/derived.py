@@ -15,16 +15,19 @@ from deploykit.spec.quantities import parse_cpu, parse_memory
 
 if TYPE_CHECKING:
     from deploykit.servers import ServerName
-    from deploykit.spec.model import SecretRef
+    from deploykit.spec.model import Proxy, SecretRef
+    from deploykit.spec.options.build import BuildOptions
 
 
 class HealthDerived:
     """What `health` implies: the path each check probes."""
 
     if TYPE_CHECKING:  # the fields, declared by the model this is mixed into
+        check: str
         path: str
         liveness_path: str | None
         readiness_path: str | None
+        command: list[str] | None
 
     @property
     def liveness(self) -> str:
@@ -35,6 +38,12 @@ class HealthDerived:
     def readiness(self) -> str:
         """The path the readiness check probes: `readiness_path`, else `path`."""
         return self.readiness_path or self.path
+
+    @property
+    def separate_liveness(self) -> bool:
+        """Whether liveness and readiness are two checks: HTTP on two paths (a TCP connection or a
+        command says the same thing twice)."""
+        return self.check == "http" and self.liveness != self.readiness
 
 
 class SecretRefDerived:
@@ -60,7 +69,7 @@ class ProfileDerived:
 
     if TYPE_CHECKING:  # the fields, declared by the model this is mixed into
         image: str
-        command: list[str]
+        command: list[str] | None
         server: ServerName | None
         memory: str
         tmp_size: str
@@ -68,6 +77,9 @@ class ProfileDerived:
         secrets_as: str
         secrets: dict[str, SecretRef]
         targets: list[str] | None
+        proxy: Proxy | None
+        run_as: str
+        build: BuildOptions
 
     # Plain properties, not cached: a per-target copy (loading/per_target.py) must not inherit the
     # parent's computed value.
@@ -93,10 +105,11 @@ class ProfileDerived:
 
     @property
     def web_server(self) -> Server:
-        """The server `command` starts: `server`, else the one detected (spec/checks.py refuses neither)."""
+        """The server `command` starts: `server`, else the one detected (spec/checks.py refuses neither);
+        `generic` without a command (the image's own ENTRYPOINT/CMD)."""
         if self.server is not None:
             return SERVERS[self.server]
-        detected = detect(self.command)
+        detected = detect(self.command) if self.command is not None else None
         return SERVERS[detected.server if detected is not None else "generic"]
 
     @property
@@ -105,6 +118,21 @@ class ProfileDerived:
         if self.secrets_as != "file":
             return {}
         return {f"{name}_FILE": self.secrets[name] for name in sorted(self.secrets)}
+
+    @property
+    def probe_host(self) -> str | None:
+        """The Host header every HTTP health check sends: the public host (`proxy.host`), if any.
+
+        Without it a probe names an address (127.0.0.1, the pod's or the node's IP), which host-checking
+        frameworks refuse (Django's ALLOWED_HOSTS answers 400, Rails' host authorization 403): the app
+        would never become healthy. Traefik's own check sends the host too (traefik.py).
+        """
+        return self.proxy.host if self.proxy is not None else None
+
+    @property
+    def run_as_uid(self) -> int | None:
+        """The uid (and gid) every container runs as: `build.uid`, or None for the image's own USER (`run_as: image`)."""
+        return None if self.run_as == "image" else self.build.uid
 
     @property
     def target_names(self) -> tuple[str, ...]:

@@ -27,7 +27,7 @@ from deploykit.spec.base import (
     text_schema,
 )
 from deploykit.spec.network import Network
-from deploykit.spec.options.build import BuildOptions
+from deploykit.spec.options.build import AbsoluteDirectory, BuildOptions
 from deploykit.spec.options.compose import ComposeOptions
 from deploykit.spec.options.k8s import K8sOptions
 from deploykit.spec.options.nomad import NomadOptions
@@ -46,8 +46,15 @@ WarningCode = Annotated[str, AfterValidator(values.check_warning_code)]
 
 
 class Health(derived.HealthDerived, SpecModel):
-    """HTTP health checks. Every target probes the app's port over plain HTTP."""
+    """Health checks, the same kind on every target: HTTP (the default), TCP, a command, or none."""
 
+    check: Literal["http", "tcp", "command", "none"] = Field(
+        "http",
+        description="How every target checks the app. http: GET the health paths on the app's port, with the public "
+        "host as Host; tcp: a TCP connection to the app's port (for images that serve no health path); command: "
+        "`health.command` in the container (a Kubernetes exec probe, a Nomad script check, the Compose healthcheck); "
+        "none: no check at all (a warning, no-health-check: a hung app keeps its traffic and is never restarted).",
+    )
     path: HttpPath = Field("/healthz", description="Default path for every check.")
     liveness_path: HttpPath | None = Field(None, description="Path that says the process is alive (default: `path`).")
     readiness_path: HttpPath | None = Field(
@@ -65,9 +72,20 @@ class Health(derived.HealthDerived, SpecModel):
     )
     command: Command | None = Field(
         None,
-        description="A probe the image carries, exec form (e.g. [/app/healthcheck, --ready]), run by Compose's "
-        "healthcheck instead of deploykit's python one-liner: give it for images without python (Node, Go). "
-        "Kubernetes and Nomad probe health paths over HTTP and need nothing in the image.",
+        description="A probe the image carries, exec form (e.g. [/app/healthcheck, --ready]), exit 0 when healthy. "
+        "With check: command every target runs it; with check: http or tcp, Compose's container healthcheck runs it "
+        "instead of deploykit's python one-liner (give it for images without python: Node, Go), while Kubernetes and "
+        "Nomad probe the port and need nothing in the image.",
+    )
+
+
+class Volume(SpecModel):
+    """Persistent data of the app: kept across restarts, deployments and (on Compose) `down`."""
+
+    path: AbsoluteDirectory = Field(description="Where the app's container mounts it (e.g. /data).")
+    size: Annotated[str, BeforeValidator(values.number_as_text), AfterValidator(values.check_volume_size)] = Field(
+        description="Capacity (Kubernetes quantity, e.g. 10Gi): the PersistentVolumeClaim's request on Kubernetes; "
+        "Compose's local volumes and Nomad's host volumes have no size (a warning says so)."
     )
 
 
@@ -119,10 +137,27 @@ class Proxy(SpecModel):
         description="acme: certificates from Let's Encrypt; provided: certificates you supply; none: plain HTTP (local development only).",
     )
     email: Annotated[str, Field(max_length=254, pattern=r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")] | None = (
-        Field(None, description="ACME account e-mail (required with tls: acme).")
+        Field(
+            None,
+            description="ACME account e-mail, optional (Let's Encrypt no longer sends expiry mail): Traefik registers "
+            "the account with it on Compose and Nomad; on Kubernetes the cluster issuer holds its own.",
+        )
     )
     certificate: Certificate | None = Field(
         None, description="Certificate files for tls: provided (Compose, Nomad); Kubernetes uses `k8s.tls_secret`."
+    )
+
+
+class Publish(SpecModel):
+    """The app's port published as it is, for a load balancer of your own instead of deploykit's proxy."""
+
+    port: Annotated[int, Field(ge=1, le=65535)] = Field(
+        description="The port clients (your load balancer) connect to: the host port on Compose (on "
+        "compose.bind_address) and on Nomad (a static port on each node running the app), the Service's port on "
+        "Kubernetes (type LoadBalancer), or its nodePort (type NodePort: 30000-32767)."
+    )
+    kubernetes: Literal["LoadBalancer", "NodePort"] = Field(
+        "LoadBalancer", description="The Service type that publishes it on Kubernetes."
     )
 
 
@@ -241,16 +276,18 @@ class Profile(derived.ProfileDerived, SpecModel):
     )
     app: DnsLabel = Field(description="Application name used by every target: a DNS-1035 label, at most 63 characters.")
     image: ImageReference = Field(description="Container image, pinned by tag (not `latest`) or digest.")
-    command: Command = Field(
-        ["fastapi", "run", "app/main.py"],
+    command: Command | None = Field(
+        None,
         description="The command that starts the server, exec form. For a server deploykit knows, it appends "
-        "the flags that differ per target (port, workers, trusted proxies, timeouts); see `server`.",
+        "the flags that differ per target (port, workers, trusted proxies, timeouts); see `server`. Omitted: the "
+        "image's own ENTRYPOINT and CMD run unchanged on every target (no command or args on Kubernetes, no "
+        "command on Compose, no args on Nomad), as `server: generic`.",
     )
     server: ServerName | None = Field(
         None,
         description="The web server `command` starts: fastapi (fastapi run), uvicorn, gunicorn, granian, hypercorn, "
         "or generic (any other program: deploykit adds no flags and sets PORT and WEB_CONCURRENCY in its "
-        "environment). Default: detected from `command`.",
+        "environment). Default: detected from `command`; generic without a command.",
     )
     port: Annotated[int, Field(ge=1024, le=65535)] = Field(
         8000, description="Port the app listens on inside its container (>= 1024: the app runs without privileges)."
@@ -293,6 +330,11 @@ class Profile(derived.ProfileDerived, SpecModel):
         "apps that read files).",
     )
     proxy: Proxy | None = Field(None, description="Public HTTPS exposure through the TLS proxy.")
+    publish: Publish | None = Field(
+        None,
+        description="Publish the app's port without deploykit's proxy (plain HTTP, for a load balancer of your own "
+        "that terminates TLS). Not with proxy.host.",
+    )
     network: Network = Field(Network(), description="Who may call the app besides the proxy, and where it may connect.")
     shutdown_seconds: Seconds = Field(
         30, description="Graceful shutdown budget: time between SIGTERM and SIGKILL on every target."
@@ -300,6 +342,32 @@ class Profile(derived.ProfileDerived, SpecModel):
     tmp_size: _TmpSize = Field(
         "1Gi",
         description="Size of the writable /tmp of the app, its steps, processes and jobs (uploads spool there: Starlette keeps files over 1 MiB on disk). Kubernetes: the emptyDir's sizeLimit, a pod that writes more is evicted; Compose and Nomad: a tmpfs of that size, memory charged to the container's limit as it fills.",
+    )
+    volumes: Annotated[dict[DnsLabel, Volume], Field(max_length=16)] = Field(
+        {},
+        description="Persistent named volumes of the app, by name: Compose named volumes (mounted into the app, its "
+        "steps, processes and jobs), a ReadWriteOnce PersistentVolumeClaim per volume mounted into the app's pod on "
+        "Kubernetes (the Deployment then updates with Recreate: the volume attaches to one node), a Nomad host volume "
+        "of that name on the app's group. One copy of the data: `replicas` must be 1 on Kubernetes and Nomad.",
+    )
+    run_as: Literal["deploykit", "image"] = Field(
+        "deploykit",
+        description="Whose user the app, its steps, processes and jobs run as. deploykit: the non-root uid `build.uid` "
+        "(10001), as in the images deploykit builds; image: the image's own USER (Compose and Nomad set no user, "
+        "Kubernetes no runAsUser/runAsGroup/fsGroup but still runAsNonRoot: the kubelet refuses an image whose USER is "
+        "root or a name rather than a number). For images deploykit did not build, whose files belong to their own user.",
+    )
+    writable_paths: Annotated[list[AbsoluteDirectory], Field(max_length=16)] = Field(
+        [],
+        description="Directories besides /tmp the image writes to while it runs (e.g. /var/cache/nginx), each "
+        "writable and empty at start beside the read-only root: Compose and Nomad a tmpfs of `tmp_size`, Kubernetes "
+        "an emptyDir of that sizeLimit. Their contents are lost on restart: persistent data needs a volume.",
+    )
+    read_only_root: bool = Field(
+        True,
+        description="Mount the container's root file system read-only (every target). false lets an image write "
+        "anywhere in its own layer, for images that write in places one cannot list in `writable_paths`; a warning "
+        "(writable-root) says so.",
     )
     labels: dict[LabelKey, LabelValue] = Field({}, description="Extra labels on every object.")
     annotations: dict[LabelKey, Annotated[str, Field(max_length=65536)]] = Field(

@@ -118,6 +118,14 @@ def check_tmp_size(value: str) -> str:
     return value
 
 
+def check_volume_size(value: str) -> str:
+    try:
+        parse_memory(value)
+    except ValueError as exc:
+        raise ValueError(str(exc).replace("memory per process", "a volume's size")) from None
+    return value
+
+
 def check_cpu(value: str) -> str:
     parse_cpu(value)
     return value

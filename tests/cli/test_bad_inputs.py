@@ -220,11 +220,6 @@ CASES = [
         "profile.yaml:5:3: proxy.tls: 'letsencrypt' is not allowed; expected 'acme', 'provided' or 'none'",
     ),
     Case(
-        "acme-without-email",
-        extra(ACME),
-        "profile.yaml:5:3: proxy.email: required with tls: acme (the ACME account e-mail)",
-    ),
-    Case(
         "acme-without-cluster-issuer",
         extra(ACME + "  email: ops@example.com\n"),
         "profile.yaml:5:3: k8s.cluster_issuer: required with proxy.tls: acme (the cert-manager ClusterIssuer that issues the certificate)",
@@ -258,7 +253,7 @@ CASES = [
     ),
     Case(
         "forwarded-allow-ips-in-env",
-        extra("env:\n  FORWARDED_ALLOW_IPS: '*'\n"),
+        extra("env:\n  FORWARDED_ALLOW_IPS: '*'\ncommand: [fastapi, run, app/main.py]\n"),
         "profile.yaml:4:3: env.FORWARDED_ALLOW_IPS: remove FORWARDED_ALLOW_IPS: deploykit sets the proxy's addresses for each target",
     ),
     Case(

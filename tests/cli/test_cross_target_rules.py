@@ -107,7 +107,9 @@ def test_identical_probes_are_warned_about(tmp_path: Path):
 
 
 def test_the_image_user_runs_every_target(tmp_path: Path):
-    (tmp_path / "profile.yaml").write_text(BASE + "build: {uid: 20001}\n" + PUBLIC)
+    (tmp_path / "profile.yaml").write_text(
+        BASE + "command: [fastapi, run, app/main.py]\nbuild: {uid: 20001}\n" + PUBLIC
+    )
     outputs = {
         target: run_cli("render", target, "-p", "profile.yaml", cwd=tmp_path)
         for target in ("dockerfile", "k8s", "compose", "nomad")

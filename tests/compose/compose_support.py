@@ -20,6 +20,7 @@ from deploykit.targets import compose
 BASE = {
     "app": "items-api",
     "image": "registry.example.com/acme/items-api:1.4.2",
+    "command": ["fastapi", "run", "app/main.py"],
     "proxy": {"host": "api.example.com", "tls": "acme", "email": "ops@example.com"},
 }
 
@@ -46,6 +47,18 @@ VARIANTS = {
         "secrets": {"DATABASE_URL": {"secret": "db", "key": "url"}},
         "compose": {"secrets_source": "external"},
     },
+    # An image deploykit did not build, run as it is (no command, its own user, directories it writes),
+    # with an ACME account without an e-mail.
+    "image-as-is": {
+        "command": None,
+        "run_as": "image",
+        "writable_paths": ["/var/cache/app", "/var/run/app"],
+        "health": {"check": "command", "command": ["/usr/local/bin/healthcheck", "--ready"]},
+        "volumes": {"data": {"path": "/var/lib/app", "size": "5Gi"}},
+        "proxy": {"host": "api.example.com", "tls": "acme"},
+    },
+    # Behind a load balancer of one's own: the app's port on the host, no Traefik.
+    "published": {"proxy": None, "publish": {"port": 8080}, "compose": {"bind_address": "127.0.0.1"}},
     "file-secrets": {"secrets": {"DATABASE_URL": {"secret": "db", "key": "url"}}, "secrets_as": "file"},
     "steps-and-workers": {
         "replicas": 3,

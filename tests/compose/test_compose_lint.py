@@ -66,3 +66,14 @@ def test_mounting_the_socket_into_traefik_is_flagged(tmp_path: Path):
         finding for finding in lint(write(rendering, tmp_path / "out")) if not _excused(finding, exceptions)
     )
     assert unexcused == [("CL-0001", "traefik")]
+
+
+def test_a_writable_root_is_flagged_by_the_scanner_and_warned_about(tmp_path: Path):
+    """read_only_root: false is a warned-about choice (writable-root): the scanner sees it too."""
+    rendering, findings = render(profile_of(**VARIANTS["image-as-is"], read_only_root=False))
+    assert [finding.code for finding in findings if finding.code == "writable-root"] == ["writable-root"]
+    exceptions = _exceptions()
+    unexcused = sorted(
+        finding for finding in lint(write(rendering, tmp_path / "out")) if not _excused(finding, exceptions)
+    )
+    assert unexcused == [("CL-0007", "items-api")]

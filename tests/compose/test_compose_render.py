@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from compose_support import PROVIDED_TLS, VARIANTS, profile_of, project_of, render
+from ruamel.yaml import YAML
 
 
 def _warnings(**fields) -> list[str]:
@@ -112,4 +113,37 @@ def test_warnings():
     assert _warnings(**VARIANTS["external-secrets"]) == [
         "compose.secrets_source: external secrets exist only in Swarm mode (`docker stack deploy`); `docker compose up` "
         "refuses them. Use secrets_source: file on a single server [compose swarm-only-secrets]"
+    ]
+
+
+def test_acme_without_an_email_registers_without_one():
+    project = project_of(proxy={"host": "api.example.com", "tls": "acme"})
+    flags = project["services"]["traefik"]["command"]
+    assert not any(".acme.email=" in flag for flag in flags)
+    assert any(flag.endswith(".acme.storage=/letsencrypt/acme.json") for flag in flags)
+    assert any(flag.endswith(".acme.tlsChallenge=true") for flag in flags)
+
+
+def test_an_image_as_it_is_keeps_its_user_and_gets_its_writable_paths():
+    project = project_of(**VARIANTS["image-as-is"])
+    app = project["services"]["items-api"]
+    assert "user" not in app and "command" not in app
+    assert app["read_only"] is True
+    # Each tmpfs as large as tmp_size, never beyond the container's memory (256Mi here).
+    assert app["tmpfs"] == [
+        "/tmp:size=268435456",
+        "/var/cache/app:size=268435456,mode=1777",
+        "/var/run/app:size=268435456,mode=1777",
+    ]
+    # The default: deploykit's non-root user and /tmp only.
+    default = project_of()["services"]["items-api"]
+    assert default["user"] == "10001:10001" and default["tmpfs"] == ["/tmp:size=268435456"]
+
+
+def test_a_writable_root_is_left_writable_with_a_warning():
+    rendering, findings = render(profile_of(read_only_root=False))
+    app = YAML(typ="safe", pure=True).load(rendering.files[0].content)["services"]["items-api"]
+    assert "read_only" not in app
+    assert [(finding.path, finding.code) for finding in findings if finding.code == "writable-root"] == [
+        (("read_only_root",), "writable-root")
     ]

@@ -15,7 +15,11 @@ from deploykit.output import with_header
 from deploykit.rendering import Rendering
 from deploykit.report import Finding
 
-MINIMAL = {"app": "items-api", "image": "registry.example.com/acme/items-api:1.4.2"}
+MINIMAL = {
+    "app": "items-api",
+    "image": "registry.example.com/acme/items-api:1.4.2",
+    "command": ["fastapi", "run", "app/main.py"],
+}
 # The instructions of a Dockerfile rendered with default build options, in order.
 DEFAULT_ORDER = ["FROM", "ENV", "RUN", "WORKDIR", "COPY", "RUN", "COPY", "USER", "EXPOSE", "HEALTHCHECK", "CMD"]
 

@@ -15,6 +15,7 @@ app: items-api
 image: registry.example.com/acme/items-api:1.4.2
 build:
   {field}
+command: [fastapi, run, app/main.py]
 """
 
 PATH_HINT = (

@@ -18,7 +18,7 @@ import re
 import shutil
 import socket
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -320,14 +320,21 @@ def running_stack(
     secrets: dict[str, str],
     name: str,
     settings: tuple[str, ...] = (),
+    build: Callable[[Podman, str, str], None] | None = None,
 ) -> Iterator[Stack]:
-    """The example's stack, up and routed; taken down (volumes too) afterwards. `settings` are more `--set`s."""
+    """The example's stack, up and routed; taken down (volumes too) afterwards. `settings` are more `--set`s.
+
+    The app's image is built from the rendered Dockerfile, or by `build(podman, debootstrap, tag)` for
+    an image deploykit did not build."""
     debootstrap = require_tool("debootstrap", "apt-get install debootstrap (scripts/setup-machine.sh does)")
     openssl = require_tool("openssl", "apt-get install openssl")
     profile = pipeline.load(profile_path).profile
     assert profile.proxy is not None and profile.proxy.host is not None
     remove_stale_projects(podman)
-    build_app_image(podman, profile_path, example, workdir, debootstrap, docker_reference(profile.image))
+    if build is None:
+        build_app_image(podman, profile_path, example, workdir, debootstrap, docker_reference(profile.image))
+    else:
+        build(podman, debootstrap, docker_reference(profile.image))
     project = f"{PROJECT_PREFIX}{os.getpid()}-{name}"
     http_port, https_port = free_port(), free_port()
     subnet = free_subnet(podman)

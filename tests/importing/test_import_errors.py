@@ -61,25 +61,12 @@ CASES = {
         "error: compose.yaml: include cycle detected: compose.yaml include compose.yaml",
         "error: compose.yaml:1:11: include[0]: include cycle detected: compose.yaml include compose.yaml",
     ),
-    "no-command": (
-        "services:\n  web:\n    image: ghcr.io/acme/web:1.0\n    ports: ['8000:8000']\n",
+    "compose-v1": (
+        "web:\n  image: ghcr.io/acme/web:1.0\n  ports: ['8000:8000']\ndb:\n  image: postgres:16\n",
         (),
-        "error: compose.yaml:2:3: services.web: has no `command`, so the image's CMD starts it; deploykit appends the "
-        "server's flags to the command, so the profile needs it: add `command:` to the service (e.g. [gunicorn, app.wsgi])",
-        None,
-    ),
-    "unpinned-image": (
-        "services:\n  web:\n    image: ghcr.io/acme/web:latest\n    command: [gunicorn, web.wsgi]\n",
-        (),
-        "error: compose.yaml:3:5: services.web.image: 'ghcr.io/acme/web:latest' uses the tag 'latest'; pin a version "
-        "tag or a digest; give a pinned one with --image",
-        None,
-    ),
-    "built-only": (
-        "services:\n  web:\n    build: .\n    command: [gunicorn, web.wsgi]\n",
-        (),
-        "error: compose.yaml:2:3: services.web: has no `image` (Compose builds it from `build:`); deploykit deploys a "
-        "pushed image: name it with --image REGISTRY/NAME:TAG",
+        "error: compose.yaml:1:1: web: this is the Compose file format v1 (services at the top level), which Docker "
+        "Compose v2 no longer reads: move the services under a top-level `services:` key (the Compose specification's "
+        "format), then import again",
         None,
     ),
     "no-web-service": (

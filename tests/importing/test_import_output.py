@@ -80,8 +80,8 @@ def test_the_notes_list_what_has_no_place_in_a_profile(tmp_path: Path):
         "out of the Compose files into that secret",
         "not imported: docker-compose.yml:26:9: services.web.volumes[0]: volume static shared files with nginx, which "
         "deploykit replaces; serve static files from the app (e.g. WhiteNoise) or a CDN",
-        "not imported: docker-compose.yml:38:5: services.web.user: deploykit runs the app as an unprivileged user of "
-        "its own on every target: make sure the image works as any user",
+        "not imported: docker-compose.yml:38:5: services.web.user: the profile runs the image's own USER "
+        "(run_as: image): make sure the image works as it, or set build.uid and run_as: deploykit",
         "not imported: docker-compose.yml:69:3: services.db: PostgreSQL runs outside the app (a managed service, or a "
         "server of its own); reference it through secrets.DATABASE_URL",
         "not imported: docker-compose.yml:3:3: services.nginx: deploykit runs its own Traefik instead of nginx (TLS, "
@@ -89,7 +89,7 @@ def test_the_notes_list_what_has_no_place_in_a_profile(tmp_path: Path):
         "not imported: docker-compose.yml:78:3: services.redis: Redis runs outside the app (a managed service, or a "
         "server of its own); env.CELERY_BROKER_URL points at it: set the address each environment uses",
         "note: profiles/prod.yaml accepts warnings concurrent-prestart, database-egress, no-route, "
-        "process-no-liveness, same-probe-path, sync-workers, volume-not-owned: each says there what to review",
+        "process-no-liveness, same-probe-path, sync-workers, volume-not-carried: each says there what to review",
         "created profiles/base.yaml",
         "created profiles/prod.yaml",
     ]

@@ -26,6 +26,20 @@ Source = LoadedProfile | dict[str, Any]
 __all__ = ["BUNDLED", "INGRESS_ROUTING", "KUBERNETES_VERSIONS", "REPO", "bundled"]
 
 
+# An image deploykit did not build, run as it is: its own command and user, directories it writes.
+IMAGE_AS_IS: dict[str, Any] = {
+    "command": None,
+    "run_as": "image",
+    "writable_paths": ["/var/cache/app", "/var/run/app"],
+    "read_only_root": False,
+    "proxy": {"host": "api.example.com", "tls": "acme"},
+    "health": {"check": "command", "command": ["/usr/local/bin/healthcheck", "--ready"]},
+    # Persistent data: one pod (replicas 1) with a ReadWriteOnce claim, updated with Recreate.
+    "replicas": 1,
+    "volumes": {"data": {"path": "/var/lib/app", "size": "5Gi"}},
+}
+
+
 def variant(environment: str, **changes: Any) -> dict[str, Any]:
     """A bundled profile's data with top-level fields replaced (mappings merged one level deep)."""
     data = copy.deepcopy(bundled(environment).source.data)
@@ -146,6 +160,11 @@ def rendered_cases(version: str) -> dict[str, list[dict]]:
         environment: variant(environment, k8s={"version": version}) for environment in BUNDLED
     }
     sources |= {f"feature-rich-{routing}": feature_rich(routing, version) for routing in ("ingress", "gateway")}
+    sources["image-as-is"] = variant("prod", k8s={"version": version}, **IMAGE_AS_IS)
+    sources["published"] = variant("prod", k8s={"version": version}, proxy=None, publish={"port": 8080})
+    sources["published-node-port"] = variant(
+        "prod", k8s={"version": version}, proxy=None, publish={"port": 30080, "kubernetes": "NodePort"}
+    )
     sources["parked"] = variant("dev", k8s={"version": version}, replicas=0)  # replicas: 0, no pods
     return {name: objects_of(source)[0] for name, source in sources.items()}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from k8s_support import INGRESS_ROUTING, bundled, find, objects_of, only, pod_spec, variant
+from k8s_support import IMAGE_AS_IS, INGRESS_ROUTING, bundled, find, objects_of, only, pod_spec, variant
 
 from deploykit.report import Finding
 
@@ -56,7 +56,13 @@ def test_resources_per_pod_are_the_per_process_values():
 
 def test_probes_use_the_named_port_and_the_health_paths():
     container = app_container(objects_of(bundled("prod"))[0])
-    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http", "scheme": "HTTP"}
+    # The public host as Host: the kubelet would send the pod's IP, which host-checking apps refuse.
+    assert container["readinessProbe"]["httpGet"] == {
+        "path": "/readyz",
+        "port": "http",
+        "scheme": "HTTP",
+        "httpHeaders": [{"name": "Host", "value": "api.example.com"}],
+    }
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
     # startup_seconds 60 at one probe every 5 seconds.
     assert (container["startupProbe"]["periodSeconds"], container["startupProbe"]["failureThreshold"]) == (5, 12)
@@ -323,3 +329,38 @@ def test_prestart_job_names_follow_every_change_to_their_immutable_spec():
     assert job_names(tmp_size="2Gi") != same
     assert job_names(env={"LOG_LEVEL": "debug"}) != same
     assert job_names(image="registry.example.com/acme/items-api:1.4.3") != same
+
+
+def test_an_image_as_it_is_keeps_its_command_and_user_beside_writable_emptydirs():
+    objects, findings = objects_of(variant("prod", **IMAGE_AS_IS))
+    spec = pod_spec(only(objects, "Deployment"))
+    app = spec["containers"][0]
+    assert "args" not in app and "command" not in app
+    assert spec["securityContext"] == {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+    context = app["securityContext"]
+    assert "runAsUser" not in context and context["runAsNonRoot"] is True
+    assert context["readOnlyRootFilesystem"] is False
+    assert [mount["mountPath"] for mount in app["volumeMounts"]] == [
+        "/tmp",
+        "/var/cache/app",
+        "/var/run/app",
+        "/var/lib/app",
+    ]
+    assert [volume["name"] for volume in spec["volumes"]] == ["tmp", "writable-0", "writable-1", "data-0"]
+    assert [finding.code for finding in findings if finding.code == "writable-root"] == ["writable-root"]
+
+
+def test_volumes_are_claims_mounted_into_one_pod_updated_with_recreate():
+    objects, _ = objects_of(variant("prod", **IMAGE_AS_IS))
+    claim = only(objects, "PersistentVolumeClaim")
+    assert claim["metadata"]["name"] == "items-api-data"
+    assert claim["spec"] == {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "5Gi"}}}
+    deployment = only(objects, "Deployment")
+    assert deployment["spec"]["strategy"] == {"type": "Recreate"} and deployment["spec"]["replicas"] == 1
+    spec = pod_spec(deployment)
+    assert {"name": "data-0", "persistentVolumeClaim": {"claimName": "items-api-data"}} in spec["volumes"]
+    for container in [*spec.get("initContainers", []), *spec["containers"]]:
+        assert {"name": "data-0", "mountPath": "/var/lib/app"} in container["volumeMounts"]
+    # A claim comes before the Deployment that mounts it.
+    kinds = [obj["kind"] for obj in objects]
+    assert kinds.index("PersistentVolumeClaim") < kinds.index("Deployment")

@@ -12,6 +12,7 @@ from deploykit.report import Finding
 BASE: dict[str, Any] = {
     "app": "items-api",
     "image": "registry.example.com/acme/items-api:1.4.2",
+    "command": ["fastapi", "run", "app/main.py"],
     "replicas": 3,
     "health": {"path": "/healthz", "readiness_path": "/readyz"},
     "prestart": [{"name": "migrate", "command": ["python", "-m", "app.migrate"]}],

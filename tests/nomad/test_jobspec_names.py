@@ -113,6 +113,9 @@ JOBSPEC: dict[str, BlockSpec] = {
 }
 # `env` holds variables, not jobspec names (https://developer.hashicorp.com/nomad/docs/job-specification/env).
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# A check's `header` holds HTTP header names, each a list of values
+# (https://developer.hashicorp.com/nomad/docs/job-specification/check#header).
+HEADER_NAME = re.compile(r"^[A-Za-z0-9-]+$")
 
 
 def unknown_names(kind: str, body: dict, where: str = "") -> list[str]:
@@ -120,6 +123,12 @@ def unknown_names(kind: str, body: dict, where: str = "") -> list[str]:
     where = f"{where}/{kind}"
     if kind == "env":
         return [f"{where}.{name}" for name in body if not ENV_NAME.match(name)]
+    if kind == "header":
+        return [
+            f"{where}.{name}"
+            for name, values in body.items()
+            if not HEADER_NAME.match(name) or not isinstance(values, list)
+        ]
     block = JOBSPEC[kind]
     problems = []
     for name, value in body.items():
@@ -155,13 +164,29 @@ BACKGROUND = {
 }
 
 
+# An image run as it is: its own command and user, writable paths, a script check.
+IMAGE_AS_IS = {
+    "app": "web",
+    "image": "registry.example.com/acme/web:1.0.0",
+    "run_as": "image",
+    "writable_paths": ["/var/cache/web"],
+    "read_only_root": False,
+    "health": {"check": "command", "command": ["/bin/healthcheck", "--ready"]},
+    "volumes": {"data": {"path": "/var/lib/web", "size": "5Gi"}},
+    "prestart": [{"name": "migrate", "command": ["/bin/migrate"]}],
+    "proxy": {"host": "web.example.com", "tls": "acme"},
+}
+
+
 def rendered_jobs(env: str) -> list[str]:
-    loaded = load_data(BACKGROUND) if env == "background" else bundled(env)
+    published = {**IMAGE_AS_IS, "proxy": None, "publish": {"port": 8080}, "volumes": {}}
+    sources = {"background": BACKGROUND, "image-as-is": IMAGE_AS_IS, "published": published}
+    loaded = load_data(sources[env]) if env in sources else bundled(env)
     rendering = pipeline.render(loaded, "nomad").rendering
     return [file.content for file in rendering.files if file.path.endswith(".nomad.hcl")]
 
 
-@pytest.mark.parametrize("env", ["dev", "staging", "prod", "background"])
+@pytest.mark.parametrize("env", ["dev", "staging", "prod", "background", "image-as-is", "published"])
 def test_every_name_is_in_the_jobspec(env, parse_hcl):
     for text in rendered_jobs(env):
         parsed = parse_hcl(text)

@@ -82,13 +82,22 @@ def test_job_update_group_and_service(parse_hcl):
         "traefik.http.services.items-api.loadbalancer.healthCheck.timeout=2s",
     ]
     assert service["check"] == [
-        {"name": "ready", "type": "http", "path": "/readyz", "interval": "10s", "timeout": "2s"},
+        # The public host as Host (Nomad would send the node's address, which host-checking apps refuse).
+        {
+            "name": "ready",
+            "type": "http",
+            "path": "/readyz",
+            "interval": "10s",
+            "timeout": "2s",
+            "header": [{"Host": ["api.example.com"]}],
+        },
         {
             "name": "alive",
             "type": "http",
             "path": "/healthz",
             "interval": "10s",
             "timeout": "2s",
+            "header": [{"Host": ["api.example.com"]}],
             "check_restart": [{"limit": 3, "grace": "60s"}],
         },
     ]
@@ -410,3 +419,25 @@ def test_output_files_and_stdout(parse_hcl, tmp_path):
     assert rendering.stdout == rendering.files[0].content + "\n" + rendering.files[1].content
     again, _ = render(data)
     assert again == rendering
+
+
+def test_an_image_as_it_is_runs_its_own_command_and_user_with_its_writable_paths(parse_hcl):
+    job = job_of(
+        parse_hcl,
+        with_changes(
+            command=None,
+            run_as="image",
+            writable_paths=["/var/cache/app"],
+            read_only_root=False,
+            secrets_as="file",
+            prestart=[],
+        ),
+    )
+    app = tasks(job)["items-api"]
+    config = app["config"][0]
+    assert "command" not in config and "args" not in config and "user" not in app
+    assert config["readonly_rootfs"] is False
+    assert [(mount["type"], mount["target"]) for mount in config["mount"]] == [
+        ("tmpfs", "/tmp"),
+        ("tmpfs", "/var/cache/app"),
+    ]

@@ -78,6 +78,7 @@ def test_the_app_trusts_forwarded_headers_from_traefiks_address_only():
     data = {
         "app": "items-api",
         "image": "registry.example.com/acme/items-api:1.4.2",
+        "command": ["fastapi", "run", "app/main.py"],
         "proxy": {"host": "api.example.com", "email": "ops@example.com"},
         "quadlet": {"subnet": "10.77.0.0/24"},
     }

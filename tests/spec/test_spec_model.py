@@ -27,7 +27,8 @@ def message_of(**fields: Any) -> str:
 
 def test_defaults():
     profile = validated()
-    assert profile.command == ["fastapi", "run", "app/main.py"]
+    # No default command: the image's own ENTRYPOINT/CMD, as a generic server.
+    assert profile.command is None and profile.web_server.name == "generic"
     assert (profile.port, profile.replicas, profile.memory_bytes, profile.cpu_millicores) == (8000, 1, 256 * 2**20, 250)
     assert (profile.health.liveness, profile.health.readiness) == ("/healthz", "/healthz")
     assert profile.proxy is None and profile.prestart == [] and profile.env == {} and profile.secrets == {}

@@ -10,6 +10,7 @@ from helpers import run_cli
 BASE = """\
 app: shop
 image: registry.example.com/acme/shop:2.1.0
+command: [fastapi, run, app/main.py]
 replicas: 2
 health: {path: /healthz, readiness_path: /readyz}
 proxy: {host: shop.example.com, tls: acme, email: ops@example.com}

@@ -10,9 +10,17 @@ import json
 from helpers import run_cli
 
 
-def test_explain_json_covers_six_concepts_for_every_target():
+def test_explain_json_covers_six_concepts_and_the_runtime_contract_for_every_target():
     document = json.loads(run_cli("explain", "--env", "prod", "--format", "json").stdout)
-    assert list(document["concepts"]) == ["https", "startup", "restarts", "replication", "memory", "prestart"]
+    assert list(document["concepts"]) == [
+        "https",
+        "startup",
+        "restarts",
+        "replication",
+        "memory",
+        "prestart",
+        "runtime",
+    ]
     for sentences in document["concepts"].values():
         assert list(sentences) == ["compose", "k8s", "nomad", "quadlet"]
     replication = document["concepts"]["replication"]

@@ -19,7 +19,7 @@ from deploykit.targets.compose.background import (
     build_scheduler_service,
 )
 from deploykit.targets.compose.check import check, is_exposed
-from deploykit.targets.compose.workload import build_app_service, build_step_service
+from deploykit.targets.compose.workload import build_app_service, build_step_service, state_volumes
 from deploykit.yamldump import dump
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ def build_project(profile: Profile) -> dict:
         document["networks"] = networks
     if exposed and profile.proxy is not None and profile.proxy.tls == "acme":
         volumes[naming.ACME_VOLUME] = {}
-    volumes |= {name: {} for name in profile.compose.volumes}
+    volumes |= {name: {} for name in state_volumes(profile)}
     if volumes:
         document["volumes"] = dict(sorted(volumes.items()))
     if profile.secrets:

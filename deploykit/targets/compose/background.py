@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 from deploykit.spec.background import YACRON, BackgroundProcess, ScheduledJob
 from deploykit.spec.quantities import MEBIBYTE
 from deploykit.targets.compose.escaping import literal
-from deploykit.targets.compose.hardening import hardening, limits
+from deploykit.targets.compose.hardening import limits
 from deploykit.targets.compose.meta import metadata
-from deploykit.targets.compose.workload import after_prestart, common, run_as
+from deploykit.targets.compose.workload import after_prestart, app_hardening, common
 
 if TYPE_CHECKING:
     from deploykit.spec.model import Profile
@@ -65,7 +65,7 @@ def build_process_service(profile: Profile, process: BackgroundProcess) -> dict:
         **_process_healthcheck(profile, process),
         "restart": "unless-stopped",
         "stop_grace_period": f"{profile.shutdown_seconds}s",
-        **hardening(run_as(profile), profile.tmp_bytes, process.memory_bytes),
+        **app_hardening(profile, process.memory_bytes),
         **limits(process.memory_bytes, process.cpu_millicores, PIDS_PER_PROCESS, replicas=process.replicas),
     }
     service |= metadata(profile, annotations=True)
@@ -85,7 +85,7 @@ def build_scheduler_service(profile: Profile, jobs: list[ScheduledJob]) -> dict:
         **_no_image_healthcheck(),
         "restart": "unless-stopped",
         "stop_grace_period": f"{profile.shutdown_seconds}s",
-        **hardening(run_as(profile), profile.tmp_bytes, SCHEDULER_BYTES + sum(job.memory_bytes for job in jobs)),
+        **app_hardening(profile, SCHEDULER_BYTES + sum(job.memory_bytes for job in jobs)),
         **limits(
             SCHEDULER_BYTES + sum(job.memory_bytes for job in jobs),
             sum(job.cpu_millicores for job in jobs),

@@ -9,7 +9,8 @@ from deploykit.spec.background import NO_LIVENESS, YACRON, background_processes
 from deploykit.spec.names import is_local_host
 from deploykit.targets.compose import naming
 from deploykit.targets.compose.background import SCHEDULER
-from deploykit.targets.compose.workload import MAX_WORKERS
+from deploykit.targets.compose.workload import MAX_WORKERS, workers
+from deploykit.targets.runtime import check_runtime
 
 if TYPE_CHECKING:
     from deploykit.errors import FieldPath
@@ -24,7 +25,8 @@ def is_exposed(profile: Profile) -> bool:
 
 def check(profile: Profile, report: Report) -> None:
     """Errors and warnings for `profile` on Docker Compose (see deploykit.targets.Target)."""
-    if serves_one_request_at_a_time(profile.command):
+    check_runtime(profile, report)
+    if profile.command is not None and serves_one_request_at_a_time(profile.command):
         report.warn(("command",), SYNC_WORKERS_MESSAGE, code="sync-workers")
     for process in background_processes(profile):
         if process.liveness_command is None:
@@ -53,13 +55,29 @@ def check(profile: Profile, report: Report) -> None:
             "the scheduler exits and no job runs",
             code="scheduler-needs-yacron",
         )
-    proxy = profile.proxy
-    if proxy is None or proxy.host is None:
-        report.warn(
-            ("proxy",),
-            "no proxy host: the app gets no route and no published port, so only containers on its network reach it",
-            code="no-route",
+    if profile.command is None and profile.secrets and profile.secrets_as == "env":
+        # Compose resets an image's CMD when a service sets `entrypoint` (the Compose specification),
+        # so the /bin/sh entrypoint that exports the secrets would start nothing.
+        report.error(
+            ("secrets_as",),
+            "without `command`, Compose cannot export secrets as variables: its /bin/sh entrypoint would replace "
+            "the image's ENTRYPOINT and drop its CMD; set secrets_as: file (the app reads <NAME>_FILE) or give `command`",
+            because_of=("secrets",),
         )
+    proxy = profile.proxy
+    if profile.publish is not None and not profile.web_server.forks_workers and workers(profile) > 1:
+        report.error(
+            ("publish", "port"),
+            f"{workers(profile)} containers of a generic server cannot share one host port; publish it with "
+            "compose.workers: 1 (or replicas: 1), or put deploykit's proxy in front (proxy.host)",
+        )
+    if proxy is None or proxy.host is None:
+        if profile.publish is None:
+            report.warn(
+                ("proxy",),
+                "no proxy host: the app gets no route and no published port, so only containers on its network reach it",
+                code="no-route",
+            )
     else:
         if proxy.tls == "none" and not is_local_host(proxy.host):
             report.warn(
@@ -146,15 +164,25 @@ def _check_service_names(profile: Profile, report: Report) -> None:
 
 def _check_volumes(profile: Profile, report: Report) -> None:
     """State volumes: names apart from deploykit's own, mount points the image prepares for the app."""
-    for name, path in profile.compose.volumes.items():
+    mounts: list[tuple[FieldPath, str, str]] = [
+        (("compose", "volumes", name), name, path) for name, path in profile.compose.volumes.items()
+    ]
+    mounts += [(("volumes", name), name, volume.path) for name, volume in profile.volumes.items()]
+    for name in profile.volumes:
+        if name in profile.compose.volumes:
+            report.error(("volumes", name), f"{name!r} is also in compose.volumes; declare it once, in volumes")
+        report.warn(
+            ("volumes", name, "size"),
+            f"Compose's local volumes have no size: {name} may grow until the server's disk is full",
+            code="volume-size-not-enforced",
+        )
+    for where, name, path in mounts:
         if name == naming.ACME_VOLUME:
-            report.error(
-                ("compose", "volumes", name),
-                f"{name!r} is the volume Traefik keeps its certificates in; choose another name",
-            )
-        if path not in profile.build.data_dirs:
+            report.error(where, f"{name!r} is the volume Traefik keeps its certificates in; choose another name")
+        # The image's own USER (run_as: image) prepared its own directories.
+        if profile.run_as == "deploykit" and path not in profile.build.data_dirs:
             report.warn(
-                ("compose", "volumes", name),
+                where,
                 f"{path} is not in build.data_dirs: a new volume there is owned by root, so the app (uid {profile.build.uid}) cannot write it",
                 code="volume-not-owned",
             )

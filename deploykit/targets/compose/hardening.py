@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from deploykit.spec.quantities import compose_cpus, compose_memory
 
 # /tmp of the proxy's own containers, which write nothing large there.
@@ -14,19 +16,31 @@ LOG_MAX_SIZE = "10m"
 LOG_MAX_FILES = 3
 
 
-def hardening(user: str | None, tmp_bytes: int, memory_bytes: int | None = None) -> dict:
-    """Non-root `user` (when given), read-only root with a writable /tmp of `tmp_bytes` at most, no
-    capabilities, no setuid gains, rotated logs.
+def hardening(
+    user: str | None,
+    tmp_bytes: int,
+    memory_bytes: int | None = None,
+    writable_paths: Sequence[str] = (),
+    read_only: bool = True,
+) -> dict:
+    """Non-root `user` (when given; else the image's USER), read-only root (unless `read_only` is false)
+    with a writable /tmp and `writable_paths` of `tmp_bytes` each at most, no capabilities, no setuid
+    gains, rotated logs.
 
-    /tmp is a tmpfs: memory, charged to the container's memory limit as it fills, never more than its
+    Each is a tmpfs: memory, charged to the container's memory limit as it fills, never more than its
     size; so it is never larger than `memory_bytes`, the container's limit (a full /tmp beyond it would
-    get the container OOM-killed instead of a "no space left" error the app can handle).
+    get the container OOM-killed instead of a "no space left" error the app can handle). The writable
+    paths are world-writable with the sticky bit (mode 1777), so the image's own USER can write them.
     """
     size = tmp_bytes if memory_bytes is None else min(tmp_bytes, memory_bytes)
     result: dict = {"user": user} if user is not None else {}
+    if read_only:
+        result["read_only"] = True
     result |= {
-        "read_only": True,
-        "tmpfs": [f"/tmp:size={size}"],
+        # mode=1777 on the writable paths, whoever the image's user is (Docker's default, said explicitly).
+        # Podman 4.3 copies a directory the image already has at that path into the tmpfs: its mode,
+        # owned by root, whatever `mode` says (docs/profile-format.md, "Images as they are").
+        "tmpfs": [f"/tmp:size={size}", *(f"{path}:size={size},mode=1777" for path in writable_paths)],
         "cap_drop": ["ALL"],
         "security_opt": ["no-new-privileges:true"],
         "logging": {"driver": "json-file", "options": {"max-size": LOG_MAX_SIZE, "max-file": str(LOG_MAX_FILES)}},

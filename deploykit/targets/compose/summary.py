@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from deploykit.spec.background import background_processes, scheduled_jobs
 from deploykit.spec.quantities import compose_memory
-from deploykit.summary import Background, Restarts, Route, Steps, Summary, Workload
+from deploykit.summary import Background, Restarts, Route, Runtime, Steps, Summary, Workload
 from deploykit.targets.compose.check import is_exposed
 from deploykit.targets.compose.traefik import CERT_RESOLVER
 from deploykit.targets.compose.workload import launch
@@ -25,7 +25,7 @@ def summarize(profile: Profile, project: dict) -> Summary:
     web = Workload(
         name=profile.app,
         # The argv the container runs (the compose file writes it with `$` doubled for Compose).
-        command=(*profile.command, *server.arguments(unit)),
+        command=() if profile.command is None else (*profile.command, *server.arguments(unit)),
         server=server.name,
         unit="container",
         units=app["deploy"].get("replicas", 1),
@@ -39,14 +39,39 @@ def summarize(profile: Profile, project: dict) -> Summary:
         restarts=Restarts(app["restart"]),
         shutdown_seconds=profile.shutdown_seconds,
         check_path=profile.health.readiness,
+        proxy_checks=profile.health.check == "http",
         container_check=None if healthcheck.get("disable") else tuple(healthcheck["test"][1:]),
         start_budget_seconds=profile.health.startup_seconds,
         liveness=None,
+        runtime=Runtime(
+            user=app.get("user"),
+            read_only_root=app.get("read_only", False),
+            writable=tuple(entry.split(":", 1)[0] for entry in app["tmpfs"]),
+            writable_kind="tmpfs",
+            persistent=", ".join(
+                f"{mount['target']} (named volume {mount['source']})"
+                for mount in app.get("volumes", [])
+                if mount.get("type") == "volume"
+            )
+            or None,
+        ),
     )
     awaited = tuple((name, dependency["condition"]) for name, dependency in app.get("depends_on", {}).items())
     steps = Steps(tuple(step.name for step in profile.prestart), "one-shot services", "up", awaited)
     return Summary(
-        "compose", _route(profile), "the project's networks", web, steps, background=_background(profile, project)
+        "compose",
+        _route(profile),
+        "the project's networks",
+        web,
+        steps,
+        background=_background(profile, project),
+        published=", ".join(
+            f"host port {port['host_ip']}:{port['published']}"
+            if "host_ip" in port
+            else f"host port {port['published']} (every address)"
+            for port in app.get("ports", [])
+        )
+        or None,
     )
 
 

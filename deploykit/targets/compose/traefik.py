@@ -33,7 +33,7 @@ def static_arguments(profile: Profile) -> list[str]:
     options = profile.compose
     proxy = profile.proxy
     acme = None
-    if proxy is not None and proxy.tls == "acme" and proxy.email is not None:
+    if proxy is not None and proxy.tls == "acme":
         acme = traefik.Acme(CERT_RESOLVER, proxy.email, options.acme_challenge, options.acme_staging)
     endpoint = ENDPOINT if options.socket_access == "proxy" else f"unix://{SOCKET_PATH}"
     config = traefik.StaticConfiguration(

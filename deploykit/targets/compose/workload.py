@@ -19,9 +19,17 @@ STEP_PIDS = 128
 MAX_WORKERS = 256
 
 
-def run_as(profile: Profile) -> str:
-    """The image's own non-root user (`build.uid`), so files the image owns stay readable."""
-    return f"{profile.build.uid}:{profile.build.uid}"
+def run_as(profile: Profile) -> str | None:
+    """deploykit's non-root user (`build.uid`, the user of the images it builds), or None: the image's
+    own USER (`run_as: image`)."""
+    uid = profile.run_as_uid
+    return None if uid is None else f"{uid}:{uid}"
+
+
+def app_hardening(profile: Profile, memory_bytes: int) -> dict:
+    """The hardening of every container running the app's image (whose memory limit is `memory_bytes`):
+    its user, root file system and writable paths."""
+    return hardening(run_as(profile), profile.tmp_bytes, memory_bytes, profile.writable_paths, profile.read_only_root)
 
 
 def workers(profile: Profile) -> int:
@@ -50,6 +58,11 @@ def environment(profile: Profile, variables: dict[str, str]) -> dict[str, str]:
     return dict(sorted(result.items()))
 
 
+def state_volumes(profile: Profile) -> dict[str, str]:
+    """Named volumes (name -> mount path): the profile's `volumes` and `compose.volumes`."""
+    return {**profile.compose.volumes, **{name: volume.path for name, volume in profile.volumes.items()}}
+
+
 def common(profile: Profile, variables: dict[str, str]) -> dict:
     """What every service running the app's code shares: configuration, secrets and state volumes."""
     result: dict = {}
@@ -59,17 +72,19 @@ def common(profile: Profile, variables: dict[str, str]) -> dict:
     result["environment"] = environment(profile, variables)
     if profile.secrets:
         result["secrets"] = secrets.service_secrets(profile)
-    if profile.compose.volumes:
+    mounted = state_volumes(profile)
+    if mounted:
         result["volumes"] = [
-            {"type": "volume", "source": name, "target": path} for name, path in sorted(profile.compose.volumes.items())
+            {"type": "volume", "source": name, "target": path} for name, path in sorted(mounted.items())
         ]
     return result
 
 
 def healthcheck(profile: Profile) -> dict:
     """The container's health check on readiness: `health.command` when the image carries one, else a
-    probe with the image's own python (slim images have no curl) for Python servers; none for other
-    servers, whose images may have no python (Traefik's own health check on `health.path` covers them).
+    probe with the image's own python (slim images have no curl) for Python servers (an HTTP request,
+    or a TCP connection with `health.check: tcp`); none for other servers, whose images may have no
+    python (Traefik's own health check on `health.path` covers them), nor with `health.check: none`.
 
     Traefik routes only to containers whose health is `healthy` (or that have no health check), so
     this is a signal that decides whether the app takes traffic.
@@ -81,21 +96,42 @@ def healthcheck(profile: Profile) -> dict:
         "retries": health.failure_threshold,
         "start_period": f"{health.startup_seconds}s",
     }
+    if health.check == "none":
+        return {"disable": True}
     if health.command is not None:
         return {"test": ["CMD", *(literal(argument) for argument in health.command)], **timing}
     if not profile.web_server.forks_workers:
         return {"disable": True}
+    if health.check == "tcp":
+        # A TCP connection to the app's port; no white space (see below).
+        probe = f"__import__('socket').create_connection(('127.0.0.1',{profile.port}),{health.timeout_seconds}).close()"
+        return {"test": ["CMD", "python", "-c", literal(probe)], **timing}
     url = f"http://127.0.0.1:{profile.port}{health.readiness}"
     # No white space in any argument: Podman's Docker-compatible API (Debian 12's 4.3 and later
     # releases until containers/podman#26519 was fixed) joins the test with spaces and splits it
     # again, so `docker compose` on Podman would run `python -c import` and the app would never
     # become healthy. The URL holds none either: HTTP paths are checked to have no white space.
     # Hence __import__: `import x` needs a space.
+    # The public host as Host (urllib sends 127.0.0.1:PORT otherwise, which Django's ALLOWED_HOSTS
+    # refuses with a 400); a Request object carries the header.
+    request = repr(url)
+    if profile.probe_host is not None:
+        request = f"__import__('urllib.request').request.Request({url!r},headers={{'Host':{profile.probe_host!r}}})"
     # It fails first while the drain file exists: `deploykit release compose` drains a container
     # that way before it stops it (release.py).
-    fetch = f"__import__('urllib.request').request.urlopen({url!r},timeout={health.timeout_seconds})"
+    fetch = f"__import__('urllib.request').request.urlopen({request},timeout={health.timeout_seconds})"
     probe = release.drain_probe().replace("else(None)", f"else({fetch})")
     return {"test": ["CMD", "python", "-c", literal(probe)], **timing}
+
+
+def published(profile: Profile) -> dict:
+    """`publish`: the app's port on the host (on compose.bind_address), for a load balancer of one's own."""
+    if profile.publish is None:
+        return {}
+    # Without host_ip the engine publishes on every IPv4 and IPv6 address.
+    bind = profile.compose.bind_address
+    address = {} if bind is None else {"host_ip": bind}
+    return {"ports": [{"target": profile.port, "published": str(profile.publish.port), **address, "protocol": "tcp"}]}
 
 
 def build_app_service(profile: Profile, traefik_labels: dict[str, str], trusted_subnet: str | None) -> dict:
@@ -109,16 +145,20 @@ def build_app_service(profile: Profile, traefik_labels: dict[str, str], trusted_
     unit = launch(profile, trusted_subnet)
     count = unit.workers
     memory = server.unit_memory(profile.memory_bytes, count)
-    service: dict = {
-        "image": profile.image,
-        "command": [literal(argument) for argument in [*profile.command, *server.arguments(unit)]],
+    service: dict = {"image": profile.image}
+    if profile.command is not None:
+        service["command"] = [literal(argument) for argument in [*profile.command, *server.arguments(unit)]]
+    # Without a command the image's own ENTRYPOINT/CMD run unchanged (compose/check.py refuses the
+    # secrets entrypoint there: replacing the ENTRYPOINT would drop the image's CMD).
+    service |= {
         **common(profile, {**profile.env, **server.environment(unit)}),
         "healthcheck": healthcheck(profile),
+        **published(profile),
         # Extra ports (metrics, admin) are for containers on the app's networks, never published.
         **({"expose": [str(extra.port) for extra in profile.ports]} if profile.ports else {}),
         "restart": "unless-stopped",
         "stop_grace_period": f"{profile.shutdown_seconds}s",
-        **hardening(run_as(profile), profile.tmp_bytes, memory),
+        **app_hardening(profile, memory),
         **limits(
             memory,
             profile.cpu_millicores * count,
@@ -151,7 +191,7 @@ def build_step_service(profile: Profile, index: int, step: PrestartStep) -> dict
         "command": [literal(argument) for argument in step.command],
         **common(profile, profile.env),
         "restart": "no",
-        **hardening(run_as(profile), profile.tmp_bytes, profile.memory_bytes),
+        **app_hardening(profile, profile.memory_bytes),
         **limits(profile.memory_bytes, profile.cpu_millicores, STEP_PIDS),
     }
     service |= metadata(profile, annotations=True)

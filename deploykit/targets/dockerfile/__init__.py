@@ -26,14 +26,32 @@ __all__ = ["NAME", "check", "render"]
 NAME = "dockerfile"
 
 
-def health_probe(profile: Profile) -> list[str]:
-    """A python one-liner that fails (exit 1) unless the liveness path answers 2xx/3xx in time.
+def health_probe(profile: Profile) -> list[str] | None:
+    """A python one-liner that fails (exit 1) unless the liveness path answers 2xx/3xx in time,
+    asked with the public host (`proxy.host`) as Host where there is one; with `health.check: tcp`
+    one that fails unless the port accepts a connection; `health.command` with check: command; None
+    (HEALTHCHECK NONE) with check: none.
 
     urlopen raises on connection errors, timeouts and HTTP errors, and an uncaught exception exits 1,
     the code Docker reads as unhealthy (2 is reserved). The path is validated: no quotes or `\\`.
     """
+    health = profile.health
+    if health.check == "none":
+        return None
+    if health.check == "command":
+        assert health.command is not None, "spec/checks.py requires health.command with check: command"
+        return list(health.command)
+    if health.check == "tcp":
+        code = (
+            f"import socket; socket.create_connection(('127.0.0.1', {profile.port}), {health.timeout_seconds}).close()"
+        )
+        return ["python", "-c", code]
     url = f"http://127.0.0.1:{profile.port}{profile.health.liveness}"
-    code = f"import urllib.request; urllib.request.urlopen({url!r}, timeout={profile.health.timeout_seconds})"
+    # The public host as Host, as every target's probe sends it (a host-checking app refuses 127.0.0.1).
+    request = repr(url)
+    if profile.probe_host is not None:
+        request = f"urllib.request.Request({url!r}, headers={{'Host': {profile.probe_host!r}}})"
+    code = f"import urllib.request; urllib.request.urlopen({request}, timeout={profile.health.timeout_seconds})"
     return ["python", "-c", code]
 
 
@@ -47,7 +65,7 @@ def check(profile: Profile, report: Report) -> None:
             because_of=("server",) if profile.server is not None else ("command",),
         )
         return
-    module = app_reference(profile.command)
+    module = app_reference(profile.command or [])
     if module is not None and not any(_covers(path, module) for path in profile.build.app_paths):
         report.warn(
             ("build", "app_path"),
@@ -122,7 +140,7 @@ def template_context(profile: Profile) -> dict:
         "probe": health_probe(profile),
         # One worker and no proxy trust: the image's default command; every target passes its own.
         "command": [
-            *profile.command,
+            *(profile.command or []),
             *profile.web_server.arguments(Launch(profile.port, 1, None, profile.shutdown_seconds)),
         ],
     }

@@ -20,7 +20,7 @@ from deploykit.targets.k8s.network import (
     build_service,
     build_traefik_middlewares,
 )
-from deploykit.targets.k8s.workload import build_deployment, build_prestart_jobs
+from deploykit.targets.k8s.workload import build_deployment, build_prestart_jobs, build_volume_claims
 from deploykit.yamldump import dump
 
 if TYPE_CHECKING:
@@ -39,6 +39,7 @@ def build_objects(profile: Profile) -> list[dict]:
     objects: list[dict | None] = [build_service_account(profile)]
     if profile.k8s.prestart == "job":
         objects += build_prestart_jobs(profile)
+    objects += build_volume_claims(profile)
     objects.append(build_deployment(profile))
     objects += [build_process_deployment(profile, process) for process in processes]
     objects.append(build_service(profile))

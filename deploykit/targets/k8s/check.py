@@ -9,6 +9,7 @@ from deploykit.servers import SYNC_WORKERS_MESSAGE, serves_one_request_at_a_time
 from deploykit.spec.background import NO_LIVENESS, background_processes, scheduled_jobs
 from deploykit.targets.k8s.gateway import http_listener
 from deploykit.targets.k8s.versions import requirement, supports
+from deploykit.targets.runtime import check_runtime, check_volumes
 
 if TYPE_CHECKING:
     from deploykit.report import Report
@@ -24,7 +25,9 @@ RESERVED_COMPONENTS = {"server": "the web server's pods", "prestart": "the prest
 
 def check(profile: Profile, report: Report) -> None:
     """Errors and warnings for `profile` on Kubernetes (see deploykit.targets.Target)."""
-    if serves_one_request_at_a_time(profile.command):
+    check_runtime(profile, report)
+    check_volumes(profile, report, "Kubernetes", "pod")
+    if profile.command is not None and serves_one_request_at_a_time(profile.command):
         report.warn(("command",), SYNC_WORKERS_MESSAGE, code="sync-workers")
     for process in background_processes(profile):
         if process.liveness_command is None:
@@ -42,6 +45,26 @@ def check(profile: Profile, report: Report) -> None:
     autoscaling = options.autoscaling
     if autoscaling is not None and autoscaling.min_replicas > autoscaling.max_replicas:
         report.error(("k8s", "autoscaling", "min_replicas"), "must not exceed k8s.autoscaling.max_replicas")
+    publish = profile.publish
+    if publish is not None and publish.kubernetes == "NodePort" and not 30000 <= publish.port <= 32767:
+        report.error(
+            ("publish", "port"),
+            f"{publish.port} is outside the default NodePort range (30000-32767) the API server accepts; "
+            "choose a port there, or publish.kubernetes: LoadBalancer",
+        )
+    if autoscaling is not None and profile.volumes:
+        report.error(
+            ("k8s", "autoscaling"),
+            "the app's volumes attach to one node (ReadWriteOnce): it runs one pod, which cannot be autoscaled",
+            because_of=("volumes",),
+        )
+    if options.prestart == "job" and profile.prestart and profile.volumes:
+        report.warn(
+            ("k8s", "prestart"),
+            "prestart Jobs run in pods of their own, which do not mount the app's volumes; use k8s.prestart: init "
+            "for steps that need them",
+            code="volume-not-carried",
+        )
     if autoscaling is not None and "replicas" in profile.model_fields_set:
         report.warn(
             ("replicas",),
@@ -49,7 +72,7 @@ def check(profile: Profile, report: Report) -> None:
             f"{autoscaling.min_replicas} and {autoscaling.max_replicas} pods (the Deployment has no replicas)",
             code="replicas-ignored",
         )
-    if profile.health.liveness == profile.health.readiness:
+    if profile.health.check == "http" and profile.health.liveness == profile.health.readiness:
         report.warn(
             ("health",),
             "liveness and readiness probes use the same path: a failing dependency would restart pods instead of taking them out of rotation; set health.readiness_path",

@@ -20,16 +20,30 @@ TRAEFIK_MIDDLEWARE_API = "traefik.io/v1alpha1"
 GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name"
 
 
+def _http_service_port(profile: Profile) -> dict:
+    """The Service's HTTP port: SERVICE_PORT, or with `publish` the published port (LoadBalancer) or
+    the node port (NodePort)."""
+    publish = profile.publish
+    port: dict = {"name": HTTP_PORT_NAME, "port": SERVICE_PORT, "targetPort": HTTP_PORT_NAME, "protocol": "TCP"}
+    if publish is not None and publish.kubernetes == "LoadBalancer":
+        port["port"] = publish.port
+    elif publish is not None:
+        port["nodePort"] = publish.port
+    return port
+
+
 def build_service(profile: Profile) -> dict:
-    """A ClusterIP Service for the HTTP port and every extra port, each targeting the container port by name."""
+    """A ClusterIP Service for the HTTP port and every extra port, each targeting the container port by name;
+    with `publish`, a LoadBalancer or NodePort Service (the extra ports stay inside the cluster's reach
+    only through the NetworkPolicy)."""
     return {
         "apiVersion": "v1",
         "kind": "Service",
         "metadata": metadata(profile, profile.app),
         "spec": {
-            "type": "ClusterIP",
+            "type": "ClusterIP" if profile.publish is None else profile.publish.kubernetes,
             "selector": selector_labels(profile),
-            "ports": [{"name": HTTP_PORT_NAME, "port": SERVICE_PORT, "targetPort": HTTP_PORT_NAME, "protocol": "TCP"}]
+            "ports": [_http_service_port(profile)]
             + [
                 {"name": extra.name, "port": extra.port, "targetPort": extra.name, "protocol": "TCP"}
                 for extra in profile.ports
@@ -213,7 +227,12 @@ def build_network_policy(profile: Profile) -> dict | None:
     dns += [{"ipBlock": {"cidr": cidr}} for cidr in policy.dns_cidrs]
     egress: list[dict] = [{"to": dns, "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}]
     egress += [_destination(destination) for destination in [*profile.network.egress, *policy.egress]]
-    ingress: list[dict] = [{"from": _callers(profile), "ports": [{"protocol": "TCP", "port": HTTP_PORT_NAME}]}]
+    http = [{"protocol": "TCP", "port": HTTP_PORT_NAME}]
+    # Published (a LoadBalancer or NodePort Service), the HTTP port takes traffic from anywhere: the
+    # load balancer's and clients' addresses are not known here (a rule without `from` admits all).
+    ingress: list[dict] = [
+        {"ports": http} if profile.publish is not None else {"from": _callers(profile), "ports": http}
+    ]
     if profile.ports:
         # Extra ports (metrics, admin) serve the platform, not the public: pods of the app's own
         # namespace and of the namespaces listed in extra_ports_from (e.g. monitoring).

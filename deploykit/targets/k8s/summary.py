@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING
 
-from deploykit.summary import Background, Probe, Restarts, Route, Steps, Summary, Workload
+from deploykit.summary import Background, Probe, Restarts, Route, Runtime, Steps, Summary, Workload
 from deploykit.targets.k8s.workload import launch
 
 if TYPE_CHECKING:
@@ -20,15 +21,16 @@ def summarize(profile: Profile, objects: list[dict]) -> Summary:
     pod = deployment["spec"]["template"]["spec"]
     app = pod["containers"][0]
     autoscaler = by_kind.get("HorizontalPodAutoscaler", [None])[0]
-    startup, liveness = app["startupProbe"], app["livenessProbe"]
+    startup, liveness = app.get("startupProbe"), app.get("livenessProbe")
     if autoscaler is not None:
         units, max_units = autoscaler["spec"]["minReplicas"], autoscaler["spec"]["maxReplicas"]
     else:
         units, max_units = deployment["spec"]["replicas"], None
+    empty_dirs = {volume["name"] for volume in pod["volumes"] if "emptyDir" in volume}
     web = Workload(
         name=app["name"],
         # The argv the container runs (the object writes it with `$` doubled for Kubernetes' expansion).
-        command=(*profile.command, *profile.web_server.arguments(launch(profile))),
+        command=() if profile.command is None else (*profile.command, *profile.web_server.arguments(launch(profile))),
         server=profile.web_server.name,
         unit="pod",
         units=units,
@@ -41,18 +43,34 @@ def summarize(profile: Profile, objects: list[dict]) -> Summary:
         cpu=app["resources"]["limits"]["cpu"],
         restarts=Restarts(pod["restartPolicy"]),
         shutdown_seconds=pod["terminationGracePeriodSeconds"],
-        check_path=app["readinessProbe"]["httpGet"]["path"],
+        check_path=_checked(app.get("readinessProbe")),
         container_check=None,
-        start_budget_seconds=startup["periodSeconds"] * startup["failureThreshold"],
-        liveness=Probe(liveness["httpGet"]["path"], liveness["periodSeconds"], liveness["failureThreshold"]),
+        start_budget_seconds=None if startup is None else startup["periodSeconds"] * startup["failureThreshold"],
+        liveness=None
+        if liveness is None
+        else Probe(_checked(liveness), liveness["periodSeconds"], liveness["failureThreshold"]),
         drain_seconds=_pre_stop_seconds(app),
+        runtime=Runtime(
+            user=None if "runAsUser" not in app["securityContext"] else str(app["securityContext"]["runAsUser"]),
+            read_only_root=app["securityContext"]["readOnlyRootFilesystem"],
+            writable=tuple(mount["mountPath"] for mount in app["volumeMounts"] if mount["name"] in empty_dirs),
+            writable_kind="emptyDir",
+            non_root_enforced=app["securityContext"]["runAsNonRoot"],
+            persistent=_persistent(pod, app, deployment),
+        ),
     )
     jobs = by_kind.get("Job", [])
     if jobs:
         steps = Steps(tuple(job["metadata"]["name"] for job in jobs), "Jobs", "release")
     else:
         steps = Steps(tuple(container["name"] for container in pod.get("initContainers", [])), "init containers", "pod")
-    service = by_kind["Service"][0]["metadata"]["name"]
+    service_object = by_kind["Service"][0]
+    service = service_object["metadata"]["name"]
+    published = None
+    if service_object["spec"]["type"] != "ClusterIP":
+        http = service_object["spec"]["ports"][0]
+        where = f"node port {http['nodePort']}" if "nodePort" in http else f"port {http['port']}"
+        published = f"the {service_object['spec']['type']} Service {service} ({where})"
     route = _gateway_route(by_kind) if "HTTPRoute" in by_kind else _ingress_route(by_kind.get("Ingress", []))
     return Summary(
         "k8s",
@@ -62,6 +80,7 @@ def summarize(profile: Profile, objects: list[dict]) -> Summary:
         steps,
         trusted_proxies=launch(profile).trusted_proxies,
         background=_background(objects),
+        published=published,
     )
 
 
@@ -161,4 +180,36 @@ def _gateway_route(by_kind: dict[str, list[dict]]) -> Route:
         tls_secret=tls_secret,
         redirected_by=f"HTTPRoute {redirects[0]['metadata']['name']}" if redirects else None,
         via=via,
+    )
+
+
+def _checked(probe: dict | None) -> str:
+    """What a probe checks: its HTTP path, the TCP port, or the command; `no probe` without one."""
+    if probe is None:
+        return "no probe"
+    if "httpGet" in probe:
+        return probe["httpGet"]["path"]
+    if "tcpSocket" in probe:
+        return f"a TCP connection to port {probe['tcpSocket']['port']}"
+    return "`" + shlex.join(probe["exec"]["command"]) + "`"
+
+
+def _persistent(pod: dict, app: dict, deployment: dict) -> str | None:
+    """The claims the app mounts, and the update strategy they imply."""
+    claims = {
+        volume["name"]: volume["persistentVolumeClaim"]["claimName"]
+        for volume in pod["volumes"]
+        if "persistentVolumeClaim" in volume
+    }
+    mounted = [
+        f"{mount['mountPath']} (PersistentVolumeClaim {claims[mount['name']]})"
+        for mount in app["volumeMounts"]
+        if mount["name"] in claims
+    ]
+    if not mounted:
+        return None
+    strategy = deployment["spec"]["strategy"]["type"]
+    return (
+        f"{', '.join(mounted)}, ReadWriteOnce: one pod, updated with {strategy} (the volume attaches to "
+        "one node, so the old pod stops before the new one starts)"
     )

@@ -8,7 +8,7 @@ import math
 from typing import TYPE_CHECKING
 
 from deploykit.servers import Launch
-from deploykit.spec.quantities import kubernetes_cpu, kubernetes_memory
+from deploykit.spec.quantities import kubernetes_cpu, kubernetes_memory, parse_memory
 from deploykit.targets.k8s.lifecycle import lifecycle, resize_policy, termination_grace_seconds, user_namespace
 from deploykit.targets.k8s.meta import HTTP_PORT_NAME, bounded_name, labels, literal, metadata, selector_labels
 
@@ -23,32 +23,41 @@ SECRET_FILE_MODE = 0o440
 STARTUP_PERIOD_SECONDS = 5
 
 
+def _user(uid: int | None, fs_group: bool) -> dict:
+    """runAsUser/runAsGroup (and fsGroup) for `uid`; none for the image's own USER (`run_as: image`)."""
+    if uid is None:
+        return {}
+    return {"runAsUser": uid, "runAsGroup": uid, **({"fsGroup": uid} if fs_group else {})}
+
+
 def pod_security_context(profile: Profile) -> dict:
-    """The restricted Pod Security Standard, as the image's own user (`build.uid`, 10001 by default:
-    kube-score and checkov want a UID of at least 10000)."""
-    uid = profile.build.uid
+    """The restricted Pod Security Standard, as deploykit's user (`build.uid`, 10001 by default:
+    kube-score and checkov want a UID of at least 10000) or the image's own (`run_as: image`), non-root
+    either way: the kubelet refuses an image whose USER is root, or a name it cannot check."""
     return {
         "runAsNonRoot": True,
-        "runAsUser": uid,
-        "runAsGroup": uid,
-        "fsGroup": uid,
+        **_user(profile.run_as_uid, fs_group=True),
         "seccompProfile": {"type": "RuntimeDefault"},
     }
 
 
 def container_security_context(profile: Profile) -> dict:
-    """The restricted container context as `build.uid`, no capabilities; read-only root: only the /tmp emptyDir is writable."""
-    uid = profile.build.uid
+    """The restricted container context, no capabilities; read-only root (unless `read_only_root: false`):
+    only the /tmp and `writable_paths` emptyDirs are writable."""
     return {
         "allowPrivilegeEscalation": False,
         "privileged": False,
-        "readOnlyRootFilesystem": True,
+        "readOnlyRootFilesystem": profile.read_only_root,
         "runAsNonRoot": True,
-        "runAsUser": uid,
-        "runAsGroup": uid,
+        **_user(profile.run_as_uid, fs_group=False),
         "capabilities": {"drop": ["ALL"]},
         "seccompProfile": {"type": "RuntimeDefault"},
     }
+
+
+def writable_volume(index: int) -> str:
+    """The emptyDir volume of `writable_paths[index]`."""
+    return f"writable-{index}"
 
 
 def resources(profile: Profile, memory_bytes: int | None = None, cpu_millicores: int | None = None) -> dict:
@@ -106,20 +115,52 @@ def secrets_volume(profile: Profile) -> dict | None:
 
 
 def volume_mounts(profile: Profile) -> list[dict]:
-    """What every container mounts: /tmp, and the secret files with `secrets_as: file`."""
+    """What every container mounts: /tmp, `writable_paths`, and the secret files with `secrets_as: file`."""
     mounts: list[dict] = [{"name": TMP_VOLUME, "mountPath": "/tmp"}]
+    mounts += [{"name": writable_volume(index), "mountPath": path} for index, path in enumerate(profile.writable_paths)]
     if secrets_volume(profile) is not None:
         mounts.append({"name": SECRETS_VOLUME, "mountPath": SECRETS_DIR, "readOnly": True})
     return mounts
 
 
+def _probe_action(profile: Profile, path: str) -> dict:
+    """What one probe does, by `health.check`: an HTTP GET of `path`, a TCP connection, or the image's command."""
+    health = profile.health
+    if health.check == "tcp":
+        return {"tcpSocket": {"port": HTTP_PORT_NAME}}
+    if health.check == "command":
+        assert health.command is not None, "spec/checks.py requires health.command with check: command"
+        # Exec probes are not expanded by the kubelet ($(VAR) stays as written), unlike command/args.
+        return {"exec": {"command": list(health.command)}}
+    http_get: dict = {"path": path, "port": HTTP_PORT_NAME, "scheme": "HTTP"}
+    if profile.probe_host is not None:
+        # The kubelet sends the pod's IP as Host unless a header says otherwise: the public host, so
+        # host-checking apps (Django's ALLOWED_HOSTS) answer the probe as they answer the proxy.
+        http_get["httpHeaders"] = [{"name": "Host", "value": profile.probe_host}]
+    return {"httpGet": http_get}
+
+
 def _probe(profile: Profile, path: str, period: int, failures: int) -> dict:
     return {
-        "httpGet": {"path": path, "port": HTTP_PORT_NAME, "scheme": "HTTP"},
+        **_probe_action(profile, path),
         "periodSeconds": period,
         "timeoutSeconds": profile.health.timeout_seconds,
         "failureThreshold": failures,
         "successThreshold": 1,
+    }
+
+
+def _probes(profile: Profile) -> dict:
+    """Startup, readiness and liveness probes; none with `health.check: none`."""
+    health = profile.health
+    if health.check == "none":
+        return {}
+    return {
+        "startupProbe": _probe(
+            profile, health.liveness, STARTUP_PERIOD_SECONDS, math.ceil(health.startup_seconds / STARTUP_PERIOD_SECONDS)
+        ),
+        "readinessProbe": _probe(profile, health.readiness, health.interval_seconds, health.failure_threshold),
+        "livenessProbe": _probe(profile, health.liveness, health.interval_seconds, health.failure_threshold),
     }
 
 
@@ -140,23 +181,18 @@ def _with_termination(profile: Profile, container: dict) -> dict:
 
 
 def _app_container(profile: Profile) -> dict:
-    health = profile.health
     server, unit = profile.web_server, launch(profile)
-    return {
-        "name": profile.app,
-        "image": profile.image,
-        "imagePullPolicy": "IfNotPresent",
+    container: dict = {"name": profile.app, "image": profile.image, "imagePullPolicy": "IfNotPresent"}
+    if profile.command is not None:
         # args, not command: the image's ENTRYPOINT (if any) stays in charge, as with `docker run`.
-        "args": [literal(arg) for arg in [*profile.command, *server.arguments(unit)]],
+        # Without a command neither is set: the image's ENTRYPOINT and CMD run unchanged.
+        container["args"] = [literal(arg) for arg in [*profile.command, *server.arguments(unit)]]
+    return container | {
         "ports": [{"name": HTTP_PORT_NAME, "containerPort": profile.port, "protocol": "TCP"}]
         + [{"name": extra.name, "containerPort": extra.port, "protocol": "TCP"} for extra in profile.ports],
         "env": env(profile),
         "resources": resources(profile, server.unit_memory(profile.memory_bytes, unit.workers)),
-        "startupProbe": _probe(
-            profile, health.liveness, STARTUP_PERIOD_SECONDS, math.ceil(health.startup_seconds / STARTUP_PERIOD_SECONDS)
-        ),
-        "readinessProbe": _probe(profile, health.readiness, health.interval_seconds, health.failure_threshold),
-        "livenessProbe": _probe(profile, health.liveness, health.interval_seconds, health.failure_threshold),
+        **_probes(profile),
         "securityContext": container_security_context(profile),
         "volumeMounts": volume_mounts(profile),
     }
@@ -197,7 +233,9 @@ def pod_spec(
     if init_containers:
         spec["initContainers"] = init_containers
     spec["containers"] = containers
-    spec["volumes"] = [{"name": TMP_VOLUME, "emptyDir": {"sizeLimit": kubernetes_memory(profile.tmp_bytes)}}]
+    size = kubernetes_memory(profile.tmp_bytes)
+    names = [TMP_VOLUME, *(writable_volume(index) for index in range(len(profile.writable_paths)))]
+    spec["volumes"] = [{"name": name, "emptyDir": {"sizeLimit": size}} for name in names]
     secrets = secrets_volume(profile)
     if secrets is not None:
         spec["volumes"].append(secrets)
@@ -236,6 +274,48 @@ def spread(spec: dict, selector: dict[str, str]) -> None:
     ]
 
 
+def claim_name(profile: Profile, volume: str) -> str:
+    """The PersistentVolumeClaim of one of the profile's `volumes`."""
+    return f"{profile.app}-{volume}"
+
+
+def build_volume_claims(profile: Profile) -> list[dict]:
+    """One ReadWriteOnce PersistentVolumeClaim per volume, of the volume's size, in the cluster's
+    default StorageClass. A claim outlives the Deployment: deleting the app keeps the data."""
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": metadata(profile, claim_name(profile, name)),
+            "spec": {
+                "accessModes": ["ReadWriteOnce"],
+                "resources": {"requests": {"storage": kubernetes_memory(parse_memory(volume.size))}},
+            },
+        }
+        for name, volume in sorted(profile.volumes.items())
+    ]
+
+
+def _mount_state_volumes(profile: Profile, spec: dict) -> None:
+    """The claims as pod volumes (`data-N`, by name order), mounted into the app and its init containers."""
+    for index, (name, volume) in enumerate(sorted(profile.volumes.items())):
+        spec["volumes"].append(
+            {"name": f"data-{index}", "persistentVolumeClaim": {"claimName": claim_name(profile, name)}}
+        )
+        for container in [*spec.get("initContainers", []), *spec["containers"]]:
+            container["volumeMounts"].append({"name": f"data-{index}", "mountPath": volume.path})
+
+
+def _strategy(profile: Profile) -> dict:
+    """Rolling updates one pod at a time, never below `replicas`; with volumes, Recreate: a
+    ReadWriteOnce volume attaches to one node, so a new pod elsewhere could not start before the old
+    one stops (a Deployment of one replica rather than a StatefulSet: one copy of the data, which the
+    claim keeps, and no per-pod claims to manage)."""
+    if profile.volumes:
+        return {"type": "Recreate"}
+    return {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
+
+
 def step_init_containers(profile: Profile) -> list[dict]:
     """With `k8s.prestart: init`, the steps as init containers, in order, of every pod running the app's
     code (web, processes, scheduled runs): each pod of a release starts its code only once they succeeded."""
@@ -248,6 +328,7 @@ def build_deployment(profile: Profile) -> dict:
     """The Deployment: `replicas` pods of one process each, prestart steps as init containers."""
     spec = pod_spec(profile, [app_container(profile)], step_init_containers(profile), "Always")
     spec["terminationGracePeriodSeconds"] = termination_grace_seconds(profile)
+    _mount_state_volumes(profile, spec)
     if _spreads(profile):
         spread(spec, selector_labels(profile))
     template_metadata: dict = {"labels": labels(profile)}
@@ -260,7 +341,7 @@ def build_deployment(profile: Profile) -> dict:
     deployment_spec |= {
         "revisionHistoryLimit": 5,
         "selector": {"matchLabels": selector_labels(profile)},
-        "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+        "strategy": _strategy(profile),
         "template": {"metadata": template_metadata, "spec": spec},
     }
     return {

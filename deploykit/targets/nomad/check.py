@@ -9,6 +9,7 @@ from deploykit.spec.background import NO_LIVENESS, background_processes, schedul
 from deploykit.spec.names import is_local_host
 from deploykit.targets.nomad.interpolation import runtime_reference_problem
 from deploykit.targets.nomad.secrets import is_variable_path, variable_path
+from deploykit.targets.runtime import check_runtime, check_volumes
 
 if TYPE_CHECKING:
     from deploykit.report import Report
@@ -21,7 +22,16 @@ TRAEFIK_JOB = "traefik"
 
 def check(profile: Profile, report: Report) -> None:
     """Errors and warnings for `profile` on Nomad (see deploykit.targets.Target)."""
-    if serves_one_request_at_a_time(profile.command):
+    check_runtime(profile, report)
+    check_volumes(profile, report, "Nomad", "allocation")
+    for name in profile.volumes:
+        report.warn(
+            ("volumes", name, "size"),
+            f"Nomad's host volumes have no size: {name} is the directory each client declares as host_volume "
+            f"{name!r}, as large as that disk",
+            code="volume-size-not-enforced",
+        )
+    if profile.command is not None and serves_one_request_at_a_time(profile.command):
         report.warn(("command",), SYNC_WORKERS_MESSAGE, code="sync-workers")
     for process in background_processes(profile):
         if process.liveness_command is None:
@@ -65,7 +75,7 @@ def check(profile: Profile, report: Report) -> None:
     for index, step in enumerate(profile.prestart):
         for position, argument in enumerate(step.command):
             _refuse_runtime_reference(report, argument, ("prestart", index, "command", position))
-    for position, argument in enumerate(profile.command):
+    for position, argument in enumerate(profile.command or ()):
         _refuse_runtime_reference(report, argument, ("command", position))
     # Background processes and scheduled jobs are tasks too: Nomad interpolates their config and env alike.
     entries: list[tuple[str, dict[str, Process | CronJob]]] = [

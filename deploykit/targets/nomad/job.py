@@ -57,7 +57,8 @@ def _update(profile: Profile) -> dict:
     options = profile.nomad
     update: dict = {
         "max_parallel": 1,
-        "health_check": "checks",
+        # Without checks (health.check: none) a deployment can only wait for the tasks to run.
+        "health_check": "checks" if profile.health.check != "none" else "task_states",
         "min_healthy_time": _seconds(options.min_healthy_seconds),
         "healthy_deadline": _seconds(options.healthy_deadline_seconds),
         "progress_deadline": _seconds(options.progress_deadline_seconds),
@@ -73,13 +74,28 @@ def _update(profile: Profile) -> dict:
 def _checks(profile: Profile) -> list[dict]:
     """Readiness gates deployments; liveness restarts the task. One check when both use one path."""
     health = profile.health
-    common = {"interval": _seconds(health.interval_seconds), "timeout": _seconds(health.timeout_seconds)}
+    common = {
+        "interval": _seconds(health.interval_seconds),
+        "timeout": _seconds(health.timeout_seconds),
+        # Nomad sends the node's address as Host unless the check's `header` says otherwise.
+        "host_header": profile.probe_host,
+    }
     restart = {"limit": health.failure_threshold, "grace": _seconds(health.startup_seconds)}
-    if health.liveness == health.readiness:
-        return [{"name": "healthy", "path": health.liveness, **common, "check_restart": restart}]
+    if health.check == "none":
+        return []
+    if health.check == "tcp":
+        return [{"name": "healthy", "type": "tcp", **common, "host_header": None, "check_restart": restart}]
+    if health.check == "command":
+        assert health.command is not None, "spec/checks.py requires health.command with check: command"
+        # A script check runs the command inside the task's container (the docker driver supports it).
+        script = {"type": "script", "command": health.command[0], "args": list(health.command[1:])}
+        return [{"name": "healthy", **script, **common, "host_header": None, "check_restart": restart}]
+    http = {"type": "http"}
+    if not health.separate_liveness:
+        return [{"name": "healthy", **http, "path": health.liveness, **common, "check_restart": restart}]
     return [
-        {"name": "ready", "path": health.readiness, **common, "check_restart": None},
-        {"name": "alive", "path": health.liveness, **common, "check_restart": restart},
+        {"name": "ready", **http, "path": health.readiness, **common, "check_restart": None},
+        {"name": "alive", **http, "path": health.liveness, **common, "check_restart": restart},
     ]
 
 
@@ -111,21 +127,23 @@ def _task(
     profile: Profile,
     name: str,
     image: str,
-    command: list[str],
+    command: list[str] | None,
     env: list[tuple[str, str]],
     prestart: bool,
     memory_bytes: int | None = None,
     cpu_millicores: int | None = None,
     ports: list[str] | None = None,
 ) -> dict:
-    """A hardened docker task running `command` as one process (`command` + `args`, the image's CMD replaced)."""
+    """A hardened docker task running `command` as one process (`command` + `args`, the image's CMD replaced;
+    None: the image's own ENTRYPOINT and CMD)."""
     memory = profile.memory_bytes if memory_bytes is None else memory_bytes
     return {
         "name": name,
         "prestart": prestart,
         "image": image,
-        "command": command[0],
-        "args": command[1:],
+        # None: the image's own ENTRYPOINT and CMD (no command, no args).
+        "command": None if command is None else command[0],
+        "args": None if command is None else command[1:],
         "ports": ports
         if ports is not None
         else []
@@ -134,11 +152,15 @@ def _task(
         "env": env,
         "templates": templates(profile),
         "resources": _resources(profile, memory, profile.cpu_millicores if cpu_millicores is None else cpu_millicores),
-        "user": f"{profile.build.uid}:{profile.build.uid}",
+        # None: the image's own USER (`run_as: image`).
+        "user": None if profile.run_as_uid is None else f"{profile.run_as_uid}:{profile.run_as_uid}",
         "pids_limit": PIDS_LIMIT,
         # A tmpfs is memory charged to the task: never larger than the task's memory.
         "tmp_size": min(profile.tmp_bytes, memory),
+        "writable_paths": list(profile.writable_paths),
+        "read_only": profile.read_only_root,
         "kill_timeout": _seconds(profile.shutdown_seconds),
+        "volume_mounts": [],
         "shutdown_delay": None,
         "service": None,
     }
@@ -170,7 +192,7 @@ def _tasks(profile: Profile) -> list[dict]:
     tasks = [prestart_task(profile, env)] if profile.prestart and profile.nomad.prestart == "task" else []
     server, unit = profile.web_server, launch(profile)
     memory = server.unit_memory(profile.memory_bytes, unit.workers)
-    command = [*profile.command, *server.arguments(unit)]
+    command = None if profile.command is None else [*profile.command, *server.arguments(unit)]
     app = _task(profile, profile.app, profile.image, command, env, prestart=False, memory_bytes=memory)
     # The service belongs to the app's task, not the group: a group service is registered, and its
     # check_restart grace starts, when the allocation starts, so prestart steps (migrations) would use
@@ -217,6 +239,7 @@ def _group(name: str, count: int, tasks: list[dict], restart: dict, reschedule: 
         "name": name,
         "count": count,
         "network": None,
+        "volumes": [],
         "restart": restart,
         "reschedule": reschedule,
         "tasks": tasks,
@@ -230,8 +253,18 @@ def build_job(profile: Profile) -> dict:
     web["network"] = {
         "port_label": PORT_LABEL,
         "port": profile.port,
+        # `publish`: the same host port on every node running the app (Nomad places at most one
+        # allocation per node then), for a load balancer of one's own.
+        "static": None if profile.publish is None else profile.publish.port,
         "extra_ports": [{"label": extra.name, "to": extra.port} for extra in profile.ports],
     }
+    # Host volumes the clients declare (client.host_volume), one per `volumes` entry, mounted into
+    # the app's task and its prestart task: the data stays on the node that holds it.
+    web["volumes"] = [{"name": name} for name in sorted(profile.volumes)]
+    for task in web["tasks"]:
+        task["volume_mounts"] = [
+            {"volume": name, "destination": volume.path} for name, volume in sorted(profile.volumes.items())
+        ]
     groups = [web] + [
         _group(
             process.name,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING
 
 from deploykit.spec.background import scheduled_jobs
 from deploykit.spec.quantities import mebibytes_rounded_up
-from deploykit.summary import Background, Restarts, Route, Steps, Summary, Workload
+from deploykit.summary import Background, Restarts, Route, Runtime, Steps, Summary, Workload
 from deploykit.targets.nomad.job import trusted_proxies
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ def summarize(profile: Profile, job: dict) -> Summary:
     restart, reschedule = web["restart"], web["reschedule"]
     workload = Workload(
         name=app["name"],
-        command=(app["command"], *app["args"]),
+        command=() if app["command"] is None else (app["command"], *app["args"]),
         server=profile.web_server.name,
         unit="allocation",
         units=web["count"],
@@ -38,10 +39,21 @@ def summarize(profile: Profile, job: dict) -> Summary:
             reschedule=f"{reschedule['delay_function']} from {reschedule['delay']}",
         ),
         shutdown_seconds=profile.shutdown_seconds,
-        check_path=app["service"]["checks"][0]["path"],
+        check_path=_checked(app["service"]["checks"]),
         container_check=None,
         start_budget_seconds=None,
         liveness=None,
+        runtime=Runtime(
+            user=app["user"],
+            read_only_root=app["read_only"],
+            writable=("/tmp", *app["writable_paths"]),
+            writable_kind="tmpfs",
+            persistent=", ".join(
+                f"{mount['destination']} (host volume {mount['volume']} of the node running it)"
+                for mount in app["volume_mounts"]
+            )
+            or None,
+        ),
     )
     names = tuple(step.name for step in profile.prestart)
     if profile.nomad.prestart == "job":
@@ -56,6 +68,7 @@ def summarize(profile: Profile, job: dict) -> Summary:
         steps,
         trusted_proxies=trusted_proxies(profile),
         background=_background(profile, job),
+        published=None if web["network"]["static"] is None else f"static port {web['network']['static']}",
     )
 
 
@@ -109,3 +122,15 @@ def _route(profile: Profile) -> Route | None:
         certificates=certificates,
         redirects_http=certificates is not None and profile.nomad.proxy == "job",
     )
+
+
+def _checked(checks: list[dict]) -> str:
+    """What the first check (readiness) checks: its HTTP path, the TCP port, or the command."""
+    if not checks:
+        return "none (health.check: none: only that the tasks run)"
+    first = checks[0]
+    if first["type"] == "http":
+        return first["path"]
+    if first["type"] == "tcp":
+        return "a TCP connection to the service port"
+    return "`" + shlex.join([first["command"], *first["args"]]) + "`"

@@ -39,7 +39,7 @@ def static_args(profile: Profile) -> list[str]:
     options = profile.nomad
     proxy = profile.proxy
     acme = None
-    if proxy is not None and proxy.tls == "acme" and proxy.email is not None:
+    if proxy is not None and proxy.tls == "acme":
         # TLS-ALPN on 443: the nodes' port 80 may be taken by the redirect on every node alike.
         acme = traefik.Acme(options.cert_resolver, proxy.email, "tls-alpn", options.traefik.acme_staging)
     provider_settings: list[traefik.Setting] = [("endpoint.address", options.traefik.nomad_address)]

@@ -32,7 +32,7 @@ NAME = "quadlet"
 def build_files(profile: Profile) -> list[RenderedFile]:
     """Every unit and route file, in start order: network, steps, app, processes, jobs, Traefik."""
     units = [(f"{build.network_name(profile)}.network", build.build_network(profile))]
-    for name in sorted(profile.quadlet.volumes):
+    for name in sorted(build.state_mounts(profile)):
         units.append((f"{build.state_volume(profile, name)}.volume", build.build_state_volume(profile, name)))
     for index, step in enumerate(profile.prestart):
         units.append((f"{build.step_unit(profile, step)}.container", build.build_step(profile, index, step)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from deploykit import traefik
@@ -139,21 +140,33 @@ def memory_keys(profile: Profile, unit: Unit, memory_bytes: int, millicores: int
     unit.add("Container", "PidsLimit", str(pids))
 
 
-def hardening(unit: Unit, user: str | None, tmp_bytes: int) -> None:
-    """Non-root `user` (when given), read-only root with a /tmp tmpfs, no capabilities, no setuid gains."""
+def hardening(
+    unit: Unit, user: str | None, tmp_bytes: int, writable_paths: Sequence[str] = (), read_only: bool = True
+) -> None:
+    """Non-root `user` (when given; else the image's USER), read-only root (unless `read_only` is false)
+    with a /tmp tmpfs and one per writable path, no capabilities, no setuid gains."""
     if user is not None:
         uid, gid = user.split(":")
         unit.add("Container", "User", uid)
         unit.add("Container", "Group", gid)
-    unit.add("Container", "ReadOnly", "true")
-    unit.add("Container", "Tmpfs", f"/tmp:rw,size={tmp_bytes},mode=1777")
+    if read_only:
+        unit.add("Container", "ReadOnly", "true")
+    for path in ("/tmp", *writable_paths):
+        unit.add("Container", "Tmpfs", f"{path}:rw,size={tmp_bytes},mode=1777")
     unit.add("Container", "DropCapability", "all")
     unit.add("Container", "NoNewPrivileges", "true")
 
 
-def run_as(profile: Profile) -> str:
-    """The image's own non-root user (`build.uid`), as the other targets run it."""
-    return f"{profile.build.uid}:{profile.build.uid}"
+def run_as(profile: Profile) -> str | None:
+    """deploykit's non-root user (`build.uid`), as the other targets run it, or None: the image's own
+    USER (`run_as: image`)."""
+    uid = profile.run_as_uid
+    return None if uid is None else f"{uid}:{uid}"
+
+
+def app_hardening(profile: Profile, unit: Unit) -> None:
+    """The hardening of every container running the app's image: its user, root file system and writable paths."""
+    hardening(unit, run_as(profile), profile.tmp_bytes, profile.writable_paths, profile.read_only_root)
 
 
 def environment(profile: Profile, unit: Unit, variables: dict[str, str]) -> None:
@@ -164,13 +177,15 @@ def environment(profile: Profile, unit: Unit, variables: dict[str, str]) -> None
     the same names as on every target. No secret value is ever rendered.
     """
     plain = dict(variables)
-    uid = profile.build.uid
+    uid = profile.run_as_uid
     for name, ref in sorted(profile.secrets.items()):
         if profile.secrets_as == "env":
             unit.add("Container", "Secret", f"{ref.file_name},type=env,target={name}")
         else:
             path = f"{SECRETS_DIR}/{ref.file_name}"
-            unit.add("Container", "Secret", f"{ref.file_name},type=mount,target={path},uid={uid},gid={uid},mode=0400")
+            # The image's own USER is not known here: the file is readable by any user of the container.
+            owner = f"uid={uid},gid={uid},mode=0400" if uid is not None else "mode=0444"
+            unit.add("Container", "Secret", f"{ref.file_name},type=mount,target={path},{owner}")
             plain[f"{name}_FILE"] = path
     for name, value in sorted(plain.items()):
         unit.add("Container", "Environment", word(f"{name}={value}"))
@@ -193,12 +208,21 @@ def health_command(profile: Profile) -> list[str] | None:
     """The container's health check: `health.command` when the image carries one, else a probe with the
     image's own python for Python servers (slim images have no curl), else none."""
     health = profile.health
+    if health.check == "none":
+        return None
     if health.command is not None:
         return list(health.command)
     if not profile.web_server.forks_workers:
         return None
+    if health.check == "tcp":
+        probe = f"__import__('socket').create_connection(('127.0.0.1',{profile.port}),{health.timeout_seconds}).close()"
+        return ["python", "-c", probe]
     url = f"http://127.0.0.1:{profile.port}{health.readiness}"
-    probe = f"__import__('urllib.request').request.urlopen({url!r},timeout={health.timeout_seconds})"
+    # The public host as Host, as every target's probe sends it (a host-checking app refuses 127.0.0.1).
+    request = repr(url)
+    if profile.probe_host is not None:
+        request = f"__import__('urllib.request').request.Request({url!r},headers={{'Host':{profile.probe_host!r}}})"
+    probe = f"__import__('urllib.request').request.urlopen({request},timeout={health.timeout_seconds})"
     return ["python", "-c", probe]
 
 
@@ -259,8 +283,13 @@ def build_step(profile: Profile, index: int, step: PrestartStep) -> Unit:
 
 def state_volumes(profile: Profile, unit: Unit) -> None:
     """The profile's state volumes, read-write, in every container that runs the app's code."""
-    for name, path in sorted(profile.quadlet.volumes.items()):
+    for name, path in sorted(state_mounts(profile).items()):
         unit.add("Container", "Volume", f"{state_volume(profile, name)}.volume:{path}")
+
+
+def state_mounts(profile: Profile) -> dict[str, str]:
+    """Named volumes (name -> mount path): `quadlet.volumes` and the profile's `volumes`."""
+    return {**profile.quadlet.volumes, **{name: volume.path for name, volume in profile.volumes.items()}}
 
 
 def _background_container(
@@ -270,7 +299,7 @@ def _background_container(
     state_volumes(profile, unit)
     # The app's image may carry a HEALTHCHECK that probes the web port; nothing listens there here.
     unit.add("Container", "HealthCmd", "none")
-    hardening(unit, run_as(profile), profile.tmp_bytes)
+    app_hardening(profile, unit)
     memory_keys(profile, unit, memory, millicores, pids)
     unit.add("Container", "StopTimeout", str(profile.shutdown_seconds))
     metadata(profile, unit)
@@ -287,7 +316,8 @@ def build_replica(profile: Profile, index: int) -> Unit:
     after_prestart(profile, unit)
     image(profile, unit, profile.image)
     unit.add("Container", "ContainerName", name)
-    unit.add("Container", "Exec", words([*profile.command, *server.arguments(unit_launch)]))
+    if profile.command is not None:  # else the image's own ENTRYPOINT/CMD
+        unit.add("Container", "Exec", words([*profile.command, *server.arguments(unit_launch)]))
     unit.add("Container", "Network", f"{network_name(profile)}.network")
     environment(profile, unit, {**profile.env, **server.environment(unit_launch)})
     state_volumes(profile, unit)
@@ -307,7 +337,7 @@ def build_replica(profile: Profile, index: int) -> Unit:
         unit.add("Container", "Notify", "healthy")
     else:
         unit.add("Container", "HealthCmd", "none")
-    hardening(unit, run_as(profile), profile.tmp_bytes)
+    app_hardening(profile, unit)
     memory_keys(profile, unit, server.unit_memory(profile.memory_bytes, 1), profile.cpu_millicores, APP_PIDS)
     unit.add("Container", "StopTimeout", str(profile.shutdown_seconds))
     metadata(profile, unit)
@@ -425,7 +455,7 @@ def build_traefik(profile: Profile) -> Unit:
 
 def build_state_volume(profile: Profile, name: str) -> Unit:
     unit = Unit(
-        f"State volume {name}, mounted at {profile.quadlet.volumes[name]} in the app's containers; kept across releases."
+        f"State volume {name}, mounted at {state_mounts(profile)[name]} in the app's containers; kept across releases."
     )
     unit.add("Unit", "Description", _description(profile, f"volume {name}"))
     unit.add("Volume", "VolumeName", state_volume(profile, name))

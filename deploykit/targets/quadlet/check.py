@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from deploykit.spec.names import IMAGE_REFERENCE, is_local_host
 from deploykit.targets.quadlet import build
+from deploykit.targets.runtime import check_runtime
 
 if TYPE_CHECKING:
     from deploykit.errors import FieldPath
@@ -27,6 +28,27 @@ def is_pinned(reference: str) -> bool:
 
 def check(profile: Profile, report: Report) -> None:
     """Errors and warnings for `profile` as Podman Quadlet units (see deploykit.targets.Target)."""
+    check_runtime(profile, report)
+    if profile.publish is not None:
+        report.error(
+            ("publish",),
+            "the Quadlet target runs the app as one container per replica behind Traefik and does not publish the "
+            "app's port itself yet; leave quadlet out of this environment's targets, or route it through proxy.host",
+        )
+    for name in profile.volumes:
+        if name in profile.quadlet.volumes:
+            report.error(("volumes", name), f"{name!r} is also in quadlet.volumes; declare it once, in volumes")
+        report.warn(
+            ("volumes", name, "size"),
+            f"Podman's local volumes have no size: {name} may grow until the server's disk is full",
+            code="volume-size-not-enforced",
+        )
+    if profile.compose.volumes and not profile.quadlet.volumes:
+        report.warn(
+            ("compose", "volumes"),
+            "Compose's volumes only: the Quadlet units mount none of them (quadlet.volumes, or `volumes` for every target)",
+            code="volume-not-carried",
+        )
     options = profile.quadlet
     if profile.replicas == 0:
         report.error(

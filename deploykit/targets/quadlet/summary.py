@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from deploykit.spec.background import background_processes, scheduled_jobs
 from deploykit.spec.quantities import compose_cpus, compose_memory
-from deploykit.summary import Background, Probe, Restarts, Route, Steps, Summary, Workload
+from deploykit.summary import Background, Probe, Restarts, Route, Runtime, Steps, Summary, Workload
 from deploykit.targets.quadlet import build
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ def summarize(profile: Profile) -> Summary:
     check = build.health_command(profile)
     workload = Workload(
         name=profile.app,
-        command=(*profile.command, *server.arguments(launch)),
+        command=() if profile.command is None else (*profile.command, *server.arguments(launch)),
         server=server.name,
         unit="container",
         units=profile.replicas,
@@ -38,6 +38,18 @@ def summarize(profile: Profile) -> Summary:
         container_check=tuple(check) if check is not None else None,
         start_budget_seconds=health.startup_seconds if check is not None else None,
         liveness=Probe(health.readiness, health.interval_seconds, health.failure_threshold) if check else None,
+        runtime=Runtime(
+            user=build.run_as(profile),
+            read_only_root=profile.read_only_root,
+            writable=("/tmp", *profile.writable_paths),
+            writable_kind="tmpfs",
+            persistent=", ".join(
+                f"{path} (volume {build.state_volume(profile, name)})"
+                for name, path in sorted(build.state_mounts(profile).items())
+            )
+            or None,
+        ),
+        proxy_checks=health.check == "http",
     )
     steps = Steps(
         tuple(step.name for step in profile.prestart),

@@ -159,6 +159,10 @@ job "items-api" {
           path     = "/readyz"
           interval = "10s"
           timeout  = "2s"
+
+          header {
+            Host = ["items.localhost"]
+          }
         }
 
         check {
@@ -167,6 +171,10 @@ job "items-api" {
           path     = "/healthz"
           interval = "10s"
           timeout  = "2s"
+
+          header {
+            Host = ["items.localhost"]
+          }
 
           check_restart {
             limit = 3

@@ -164,6 +164,10 @@ job "items-api" {
           path     = "/readyz"
           interval = "10s"
           timeout  = "2s"
+
+          header {
+            Host = ["api.example.com"]
+          }
         }
 
         check {
@@ -172,6 +176,10 @@ job "items-api" {
           path     = "/healthz"
           interval = "10s"
           timeout  = "2s"
+
+          header {
+            Host = ["api.example.com"]
+          }
 
           check_restart {
             limit = 3

@@ -165,6 +165,10 @@ job "items-api" {
           path     = "/readyz"
           interval = "10s"
           timeout  = "2s"
+
+          header {
+            Host = ["staging.api.example.com"]
+          }
         }
 
         check {
@@ -173,6 +177,10 @@ job "items-api" {
           path     = "/healthz"
           interval = "10s"
           timeout  = "2s"
+
+          header {
+            Host = ["staging.api.example.com"]
+          }
 
           check_restart {
             limit = 3

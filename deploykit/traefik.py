@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from deploykit.spec.model import Profile
+    from deploykit.spec.options.compose import ComposeOptions
+    from deploykit.spec.options.quadlet import QuadletOptions
 
 WEB = "web"
 WEBSECURE = "websecure"
@@ -264,3 +266,19 @@ def file_configuration(settings: list[Setting], servers: list[str]) -> dict:
     for service in root.get("http", {}).get("services", {}).values():
         service.setdefault("loadBalancer", {})["servers"] = [{"url": url} for url in servers]
     return root
+
+
+def acme_port_mismatch(options: ComposeOptions | QuadletOptions) -> tuple[str, str] | None:
+    """(field, message) when Traefik is published away from the standard port of its ACME challenge,
+    which Let's Encrypt always validates on; None otherwise. Compose and Quadlet publish Traefik themselves."""
+    field, standard, published = (
+        ("https_port", 443, options.https_port)
+        if options.acme_challenge == "tls-alpn"
+        else ("http_port", 80, options.http_port)
+    )
+    if published == standard:
+        return None
+    return field, (
+        f"Let's Encrypt checks the {options.acme_challenge} challenge on port {standard}, and Traefik is published on "
+        f"{published}: certificates are only issued if something forwards port {standard} to it"
+    )

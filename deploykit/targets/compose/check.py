@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from deploykit import traefik
 from deploykit.servers import SYNC_WORKERS_MESSAGE, serves_one_request_at_a_time
 from deploykit.spec.background import NO_LIVENESS, YACRON, background_processes
 from deploykit.spec.names import is_local_host
@@ -116,20 +117,9 @@ def check(profile: Profile, report: Report) -> None:
 
 
 def _check_acme_port(profile: Profile, report: Report) -> None:
-    """Let's Encrypt validates on the standard port of its challenge, whatever port Traefik is published on."""
-    options = profile.compose
-    field, standard, published = (
-        ("https_port", 443, options.https_port)
-        if options.acme_challenge == "tls-alpn"
-        else ("http_port", 80, options.http_port)
-    )
-    if published != standard:
-        report.warn(
-            ("compose", field),
-            f"Let's Encrypt checks the {options.acme_challenge} challenge on port {standard}, and Traefik is published on "
-            f"{published}: certificates are only issued if something forwards port {standard} to it",
-            code="acme-nonstandard-ports",
-        )
+    mismatch = traefik.acme_port_mismatch(profile.compose)
+    if mismatch is not None:
+        report.warn(("compose", mismatch[0]), mismatch[1], code="acme-nonstandard-ports")
 
 
 def _check_service_names(profile: Profile, report: Report) -> None:

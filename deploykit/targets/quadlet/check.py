@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from deploykit import traefik
 from deploykit.spec.names import IMAGE_REFERENCE, is_local_host
 from deploykit.targets.quadlet import build
 from deploykit.targets.runtime import check_runtime
@@ -116,19 +117,9 @@ def check(profile: Profile, report: Report) -> None:
                     ("proxy", "certificate", field),
                     "must be an absolute path on the server: Podman reads Volume= sources from its own working directory",
                 )
-    if proxy.tls == "acme":
-        field, standard, published = (
-            ("https_port", 443, options.https_port)
-            if options.acme_challenge == "tls-alpn"
-            else ("http_port", 80, options.http_port)
-        )
-        if published != standard:
-            report.warn(
-                ("quadlet", field),
-                f"Let's Encrypt checks the {options.acme_challenge} challenge on port {standard}, and Traefik is "
-                f"published on {published}: certificates are only issued if something forwards port {standard} to it",
-                code="acme-nonstandard-ports",
-            )
+    mismatch = traefik.acme_port_mismatch(options) if proxy.tls == "acme" else None
+    if mismatch is not None:
+        report.warn(("quadlet", mismatch[0]), mismatch[1], code="acme-nonstandard-ports")
 
 
 def _check_names(profile: Profile, report: Report) -> None:

@@ -12,6 +12,8 @@ from deploykit.spec.values import DEFAULT_PROXY_SUBNET
 
 HostPort = Annotated[int, Field(ge=1, le=65535)]
 RelativeOrAbsolutePath = Annotated[str, Field(min_length=1, max_length=1024, pattern=r"^[^\s$'\"`\\]+$")]
+# A path systemd and the shell read as it is: no quoting, no `%` specifier, no `$` variable.
+PlainAbsolutePath = Annotated[str, Field(min_length=1, max_length=1024, pattern=r"^/[A-Za-z0-9._@+/-]*$")]
 
 
 class ComposeOptions(SpecModel):
@@ -71,6 +73,19 @@ class ComposeOptions(SpecModel):
     secrets_source: Literal["file", "external"] = Field(
         "file",
         description="Where Compose finds each secret. file: `<secrets_dir>/<secret>/<key>` on the server. external: a secret created beforehand with `docker secret create` (Swarm only: `docker compose up` refuses external secrets; a warning is given).",
+    )
+    scheduler: Literal["auto", "yacron", "systemd"] = Field(
+        "auto",
+        description="What runs the `cron` jobs. yacron: a `scheduler` service running yacron inside the app's image, which only "
+        "deploykit's dockerfile target installs. systemd: a timer and a oneshot unit per job, rendered into systemd/ for the "
+        "server's host systemd, each run a `docker compose run --rm --no-deps JOB` of the job's own service (nothing needed "
+        "inside the image, no Docker API access from any container). auto: yacron when the environment builds its image with "
+        "the dockerfile target, systemd otherwise.",
+    )
+    directory: PlainAbsolutePath | None = Field(
+        None,
+        description="Absolute path of the rendered directory (compose.yaml) on the server (default: /srv/<project>); the "
+        "scheduler's systemd units run `docker compose` on the compose.yaml there.",
     )
     secrets_dir: RelativeOrAbsolutePath = Field(
         "./secrets", description="Directory holding the secret files (secrets_source: file), relative to compose.yaml."

@@ -12,8 +12,6 @@ from deploykit.spec.values import DEFAULT_PROXY_SUBNET
 
 HostPort = Annotated[int, Field(ge=1, le=65535)]
 RelativeOrAbsolutePath = Annotated[str, Field(min_length=1, max_length=1024, pattern=r"^[^\s$'\"`\\]+$")]
-# A path systemd and the shell read as it is: no quoting, no `%` specifier, no `$` variable.
-PlainAbsolutePath = Annotated[str, Field(min_length=1, max_length=1024, pattern=r"^/[A-Za-z0-9._@+/-]*$")]
 
 
 class ComposeOptions(SpecModel):
@@ -82,7 +80,7 @@ class ComposeOptions(SpecModel):
         "inside the image, no Docker API access from any container). auto: yacron when the environment builds its image with "
         "the dockerfile target, systemd otherwise.",
     )
-    directory: PlainAbsolutePath | None = Field(
+    directory: Annotated[str, AfterValidator(values.check_server_directory)] | None = Field(
         None,
         description="Absolute path of the rendered directory (compose.yaml) on the server (default: /srv/<project>); the "
         "scheduler's systemd units run `docker compose` on the compose.yaml there.",

@@ -224,8 +224,10 @@ _PLAIN_DIRECTORY = re.compile(r"(/[A-Za-z0-9._@+-]+)+")
 
 def check_server_directory(value: str) -> str:
     """A directory on the server that systemd units and shells read as it is (no quoting, specifiers or variables)."""
-    if len(value) > 1024 or not _PLAIN_DIRECTORY.fullmatch(value) or any(
-        part in (".", "..") for part in value.split("/")
+    if (
+        len(value) > 1024
+        or not _PLAIN_DIRECTORY.fullmatch(value)
+        or any(part in (".", "..") for part in value.split("/"))
     ):
         raise ValueError(
             f"{value!r} is not an absolute directory such as /srv/items-api (letters, digits, '.', '_', '-', '@', '+'; "

@@ -4,18 +4,25 @@ The image (tests/e2e/hostcheck/) has no python, its own USER (uid 20002) and CMD
 when it starts, and refuses any Host but its public one, as Django's ALLOWED_HOSTS does. The profile
 (tests/e2e/profiles/hostcheck.yaml) gives no command, `run_as: image`, the directory it writes as a
 writable path, and the image's own probe. It must start, pass its health check, be routed by
-Traefik over verified HTTPS, and see the public host on every probe.
+Traefik over verified HTTPS, and see the public host on every probe. Its scheduled jobs run without
+anything inside the image: the test runs the rendered systemd units' command lines as the timers would.
 """
 
 from __future__ import annotations
 
 import shutil
+import signal
+import subprocess
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
-from engine import Podman, debian_image
+from engine import Podman, debian_image, wait_for
 from helpers import REPO
-from stacks import https_get, running_stack
+from quadlet_support import systemd_words
+from stacks import PROJECT_LABEL, Stack, https_get, running_stack
+from tooling import compose_binary
 
 pytestmark = pytest.mark.e2e
 
@@ -37,7 +44,11 @@ def build_image(workdir: Path):
 @pytest.fixture(scope="module")
 def hostcheck(podman, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("hostcheck")
-    with running_stack(podman, workdir, PROFILE, IMAGE_DIR, {}, "hostcheck", build=build_image(workdir)) as running:
+    # Where the job units find compose.yaml: running_stack renders into workdir/compose.
+    settings = (f"compose.directory={workdir / 'compose'}",)
+    with running_stack(
+        podman, workdir, PROFILE, IMAGE_DIR, {}, "hostcheck", settings, build=build_image(workdir)
+    ) as running:
         yield running
 
 
@@ -67,3 +78,102 @@ def test_its_health_check_passes_and_every_probe_names_the_public_host(hostcheck
     # request named an address (the app would have answered 400 and never been routed).
     assert set(seen["probes"]) == {HOST} and seen["probes"][HOST] >= 1
     assert seen["refused"] == 0
+
+
+# --- scheduled jobs: host systemd timers, nothing inside the image ---
+
+
+def unit_command(stack: Stack, job: str, key: str) -> tuple[list[str], dict[str, str], Path]:
+    """A job unit's `key` command line as systemd would run it: argv, environment and working directory.
+
+    `docker compose` is the Compose CLI as a Docker CLI plugin: here the same program runs standalone.
+    `docker rm -f NAME` is the engine's CLI: here podman's, which reads the same words. Everything
+    after those is exactly as the unit has it."""
+    values: dict[str, list[str]] = {}
+    unit = stack.compose_file.parent / "systemd" / f"{stack.project}-{job}.service"
+    for line in unit.read_text().splitlines():
+        name, _, value = line.partition("=")
+        values.setdefault(name, []).append(value)
+    argv = systemd_words(values[key][0].removeprefix("-"))
+    variable, _, setting = values["Environment"][0].partition("=")
+    env = dict(stack.podman.env, **{variable: setting})
+    if argv[:2] == ["docker", "compose"]:
+        program = [str(compose_binary()), *argv[2:]]
+    else:
+        assert argv[:3] == ["docker", "rm", "-f"], argv
+        program = [stack.podman.binary, *argv[1:]]
+    return program, env, Path(values["WorkingDirectory"][0])
+
+
+def written(file) -> str:
+    file.seek(0)
+    return file.read()
+
+
+def job_containers(stack: Stack, job: str) -> list[str]:
+    listed = stack.podman.run(
+        "ps", "-a", "--filter", f"label={PROJECT_LABEL}={stack.project}",
+        "--filter", f"label=com.docker.compose.service={job}", "--format", "{{.Names}}",
+    )  # fmt: skip
+    return listed.stdout.split()
+
+
+def run_unit(stack: Stack, job: str, key: str) -> subprocess.CompletedProcess[str]:
+    argv, env, directory = unit_command(stack, job, key)
+    return subprocess.run(argv, cwd=directory, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_up_started_no_job_and_a_timer_run_starts_one_container_of_the_image(hostcheck):
+    assert [job_containers(hostcheck, job) for job in ("tick", "fail", "slow")] == [[], [], []]
+    assert run_unit(hostcheck, "tick", "ExecStartPre").returncode == 0  # nothing to remove
+    done = run_unit(hostcheck, "tick", "ExecStart")
+    assert done.returncode == 0, done.stderr
+    # The image's own user, the app's environment.
+    assert done.stdout.strip().splitlines()[-1] == f"tick as 20002 for {HOST}"
+    assert job_containers(hostcheck, "tick") == [f"{hostcheck.project}-tick-run"]
+    assert run_unit(hostcheck, "tick", "ExecStopPost").returncode == 0
+    assert job_containers(hostcheck, "tick") == []
+    # A failed run fails the unit with the job's status (and is not retried: no Restart=).
+    failed = run_unit(hostcheck, "fail", "ExecStart")
+    assert failed.returncode == 3, failed.stderr
+    assert run_unit(hostcheck, "fail", "ExecStopPost").returncode == 0
+    assert job_containers(hostcheck, "fail") == []
+
+
+def test_a_run_past_its_timeout_is_stopped_and_leaves_no_container(hostcheck):
+    argv, env, directory = unit_command(hostcheck, "slow", "ExecStart")
+    with tempfile.TemporaryFile("w+") as output:
+        run = subprocess.Popen(argv, cwd=directory, env=env, stdout=output, stderr=subprocess.STDOUT, text=True)
+        try:
+            wait_for("the slow job to start", lambda: "started" in written(output), timeout=60)
+            # What systemd does at TimeoutStartSec: SIGTERM to the unit's processes (the Compose CLI),
+            # which passes it to the job in its container.
+            started = time.monotonic()
+            run.send_signal(signal.SIGTERM)
+            run.wait(timeout=30)
+            stopped_after = time.monotonic() - started
+        finally:
+            if run.poll() is None:
+                run.kill()
+                run.wait()
+        text = written(output)
+    assert "stopping" in text, text
+    assert stopped_after < 15, stopped_after
+    assert run_unit(hostcheck, "slow", "ExecStopPost").returncode == 0
+    assert job_containers(hostcheck, "slow") == []
+
+
+def test_a_run_that_ignores_sigterm_is_killed_by_execstoppost(hostcheck):
+    """A job that outlives SIGTERM and its CLI (systemd kills the CLI after TimeoutStopSec): ExecStopPost kills it."""
+    argv, env, directory = unit_command(hostcheck, "slow", "ExecStart")
+    stubborn = [*argv, "/bin/sh", "-c", "trap '' TERM; echo started; while :; do sleep 1; done"]
+    with tempfile.TemporaryFile("w+") as output:
+        run = subprocess.Popen(stubborn, cwd=directory, env=env, stdout=output, stderr=subprocess.STDOUT, text=True)
+        try:
+            wait_for("the stubborn job to start", lambda: "started" in written(output), timeout=60)
+        finally:
+            run.kill()
+            run.wait()
+    assert job_containers(hostcheck, "slow") == [f"{hostcheck.project}-slow-run"]
+    assert run_unit(hostcheck, "slow", "ExecStopPost").returncode == 0
+    assert job_containers(hostcheck, "slow") == []

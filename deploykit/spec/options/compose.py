@@ -76,7 +76,7 @@ class ComposeOptions(SpecModel):
         "auto",
         description="What runs the `cron` jobs. yacron: a `scheduler` service running yacron inside the app's image, which only "
         "deploykit's dockerfile target installs. systemd: a timer and a oneshot unit per job, rendered into systemd/ for the "
-        "server's host systemd, each run a `docker compose run --rm --no-deps JOB` of the job's own service (nothing needed "
+        "server's host systemd, each run a `docker compose run --no-deps JOB` of the job's own service (nothing needed "
         "inside the image, no Docker API access from any container). auto: yacron when the environment builds its image with "
         "the dockerfile target, systemd otherwise.",
     )

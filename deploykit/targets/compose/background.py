@@ -12,9 +12,9 @@ the host):
   YACRON), so this is the choice only for an image deploykit builds.
 - systemd: the host's systemd runs each job. Each job is a service of its own in compose.yaml, in a
   Compose profile `up` does not start (JOB_PROFILE); a `.timer` (the schedule as `OnCalendar=` in
-  the job's time zone) starts a oneshot `.service` whose one command is `docker compose run --rm
-  --no-deps -T JOB`: a one-off container of the job's own image, environment, secrets, volumes and
-  limits, needing nothing inside the image. A oneshot unit never runs twice at once (no overlap), is
+  the job's time zone) starts a oneshot `.service` whose command is `docker compose run --no-deps -T
+  JOB`: a one-off container of the job's own image, environment, secrets, volumes and limits,
+  needing nothing inside the image. A oneshot unit never runs twice at once (no overlap), is
   stopped after the job's timeout, and is not restarted on failure (no retry), as on every target.
 
 See docs/targets/compose.md.
@@ -52,6 +52,8 @@ JOB_PROFILE = "cron"
 SYSTEMD_DIR = "systemd"
 # The Compose CLI as the units run it: looked up in systemd's fixed search path (/usr/local/bin, /usr/bin...).
 COMPOSE_CLI = ("docker", "compose")
+# The engine's CLI, for what Compose does not do: remove a one-off container (`compose rm` skips them).
+ENGINE_CLI = "docker"
 
 
 def scheduler_kind(profile: Profile) -> Literal["yacron", "systemd"]:
@@ -189,14 +191,23 @@ def compose_command(profile: Profile, *arguments: str) -> list[str]:
     return [*COMPOSE_CLI, "-p", naming.project(profile), "-f", f"{directory}/compose.yaml", *arguments]
 
 
+def run_container(profile: Profile, job: ScheduledJob) -> str:
+    """The name of a run's container: one at a time per job, so ExecStopPost can find it."""
+    return f"{job_unit(profile, job)}-run"
+
+
 def build_job_unit(profile: Profile, job: ScheduledJob) -> Unit:
     """One run of a job: a oneshot unit its timer starts. systemd starts a unit once at a time, so a timer
-    that fires while the last run goes on starts nothing (no overlap). After `timeout_seconds` systemd
-    sends SIGTERM to `docker compose run`, which passes it on to the job's container (the Docker CLI
-    forwards signals to a container it attached without a TTY: `-T`); a container still running
-    KILL_SECONDS later (its CLI is killed) is killed by ExecStopPost. A failed run is not restarted:
-    the next comes on schedule."""
-    name = job_unit(profile, job)
+    that fires while the last run goes on starts nothing (no overlap). The unit fails with the job's exit
+    status. After `timeout_seconds` systemd sends SIGTERM to `docker compose run`, which passes it on to
+    the job's container (the Docker CLI forwards signals to a container it attached without a TTY: `-T`);
+    a container still running KILL_SECONDS later (its CLI is killed then) is killed by ExecStopPost.
+    A failed run is not restarted: the next comes on schedule.
+
+    The container has a name of its own and no `--rm`: ExecStopPost removes it after every run (with
+    `--rm`, Podman's Docker-compatible API removes the container before Compose reads its exit status,
+    and every run would count as a success), and ExecStartPre removes one a lost server left behind."""
+    name, container = job_unit(profile, job), run_container(profile, job)
     unit = Unit(
         f"Scheduled job {job.name} of {naming.project(profile)}: one run, started by {name}.timer.\n"
         f"Install both in /etc/systemd/system, then `systemctl enable --now {name}.timer`."
@@ -207,8 +218,10 @@ def build_job_unit(profile: Profile, job: ScheduledJob) -> Unit:
     unit.add("Service", "Type", "oneshot")
     unit.add("Service", "Environment", word(f"DOCKER_HOST=unix://{profile.compose.docker_socket}"))
     unit.add("Service", "WorkingDirectory", server_directory(profile))
-    unit.add("Service", "ExecStart", words(compose_command(profile, "run", "--rm", "--no-deps", "-T", job.name)))
-    unit.add("Service", "ExecStopPost", "-" + words(compose_command(profile, "kill", job.name)))
+    unit.add("Service", "ExecStartPre", "-" + words([ENGINE_CLI, "rm", "-f", container]))
+    command = compose_command(profile, "run", "--no-deps", "-T", "--name", container, job.name)
+    unit.add("Service", "ExecStart", words(command))
+    unit.add("Service", "ExecStopPost", "-" + words([ENGINE_CLI, "rm", "-f", container]))
     # A oneshot's whole run is its start-up: the job's timeout stops it.
     unit.add("Service", "TimeoutStartSec", f"{job.timeout_seconds}s")
     unit.add("Service", "TimeoutStopSec", f"{KILL_SECONDS}s")

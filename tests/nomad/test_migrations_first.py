@@ -39,7 +39,7 @@ def test_every_group_of_the_service_and_periodic_jobs_migrates_first(parse_hcl):
         assert sorted(by_name) == sorted(["prestart", group]), group
         body = by_name["prestart"]
         assert body["lifecycle"] == [{"hook": "prestart", "sidecar": False}], group
-        assert body["config"][0]["args"][-1] == "python -m app.migrate; python -m app.seed", group
+        assert body["config"][0]["args"][-1].endswith("; step python -m app.migrate; step python -m app.seed"), group
         assert "lifecycle" not in by_name[group], group
     assert "concurrent-prestart" in {finding.code for finding in findings}
 

@@ -123,6 +123,20 @@ def test_the_units_run_the_job_once_at_a_time_with_its_timeout():
     assert timer["Unit"] == ["shop-cleanup.service"] and timer["Persistent"] == ["true"]
 
 
+def test_with_steps_a_run_waits_for_the_last_steps_success_of_this_configuration():
+    steps = [{"name": "migrate", "command": ["migrate"]}, {"name": "seed", "command": ["seed"]}]
+    service = unit_values(files_of(**ELSEWHERE, prestart=steps)["systemd/shop-report.service"])
+    compose = "docker compose -p shop -f /srv/shop/compose.yaml"
+    assert systemd_words(service["ExecCondition"][0]) == [
+        "/bin/sh",
+        "-c",
+        f"h=$({compose} config --hash seed) && test "
+        f"\"$({compose} ps --all --format '{{{{.ExitCode}}}} {{{{.Label \"com.docker.compose.config-hash\"}}}}' seed)\" = \"0 ${{h#* }}\"",
+    ]
+    # Without steps there is nothing to wait for.
+    assert "ExecCondition" not in unit_values(files_of(**ELSEWHERE)["systemd/shop-report.service"])
+
+
 def test_the_default_directory_is_under_srv_and_the_socket_is_the_profiles():
     fields = {**ELSEWHERE, "compose": {"docker_socket": "/run/user/1000/docker.sock"}}
     service = unit_values(files_of(**fields)["systemd/items-api-report.service"])

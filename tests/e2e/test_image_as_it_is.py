@@ -10,6 +10,7 @@ anything inside the image: the test runs the rendered systemd units' command lin
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import subprocess
@@ -83,26 +84,31 @@ def test_its_health_check_passes_and_every_probe_names_the_public_host(hostcheck
 # --- scheduled jobs: host systemd timers, nothing inside the image ---
 
 
-def unit_command(stack: Stack, job: str, key: str) -> tuple[list[str], dict[str, str], Path]:
-    """A job unit's `key` command line as systemd would run it: argv, environment and working directory.
+DOCKER_SHIM = """#!/bin/sh
+# The Docker CLI as the job units call it: `docker compose ARGS` runs the Compose CLI (the plugin the
+# Docker CLI would run), anything else the engine's CLI (podman's reads `rm -f NAME` the same way).
+if [ "$1" = compose ]; then shift; exec {compose} "$@"; fi
+exec {podman} "$@"
+"""
 
-    `docker compose` is the Compose CLI as a Docker CLI plugin: here the same program runs standalone.
-    `docker rm -f NAME` is the engine's CLI: here podman's, which reads the same words. Everything
-    after those is exactly as the unit has it."""
+
+def unit_command(stack: Stack, job: str, key: str) -> tuple[list[str], dict[str, str], Path]:
+    """A job unit's `key` command line exactly as systemd would run it: argv, environment, working
+    directory. systemd finds `docker` in its search path; here the first `docker` on PATH is
+    DOCKER_SHIM, which hands the words on unchanged."""
     values: dict[str, list[str]] = {}
     unit = stack.compose_file.parent / "systemd" / f"{stack.project}-{job}.service"
     for line in unit.read_text().splitlines():
         name, _, value = line.partition("=")
         values.setdefault(name, []).append(value)
-    argv = systemd_words(values[key][0].removeprefix("-"))
+    shim = stack.compose_file.parent / "bin"
+    if not (shim / "docker").exists():
+        shim.mkdir()
+        (shim / "docker").write_text(DOCKER_SHIM.format(compose=compose_binary(), podman=stack.podman.binary))
+        (shim / "docker").chmod(0o755)
     variable, _, setting = values["Environment"][0].partition("=")
-    env = dict(stack.podman.env, **{variable: setting})
-    if argv[:2] == ["docker", "compose"]:
-        program = [str(compose_binary()), *argv[2:]]
-    else:
-        assert argv[:3] == ["docker", "rm", "-f"], argv
-        program = [stack.podman.binary, *argv[1:]]
-    return program, env, Path(values["WorkingDirectory"][0])
+    env = dict(stack.podman.env, **{variable: setting}, PATH=f"{shim}:{os.environ['PATH']}")
+    return systemd_words(values[key][0].removeprefix("-")), env, Path(values["WorkingDirectory"][0])
 
 
 def written(file) -> str:
@@ -177,3 +183,32 @@ def test_a_run_that_ignores_sigterm_is_killed_by_execstoppost(hostcheck):
     assert job_containers(hostcheck, "slow") == [f"{hostcheck.project}-slow-run"]
     assert run_unit(hostcheck, "slow", "ExecStopPost").returncode == 0
     assert job_containers(hostcheck, "slow") == []
+
+
+def test_a_run_waits_for_the_releases_migration(hostcheck):
+    """ExecCondition: the last step's container must come from compose.yaml's configuration and have exited 0."""
+    podman, step = hostcheck.podman, hostcheck.container("prepare")
+    assert run_unit(hostcheck, "tick", "ExecCondition").returncode == 0
+    labels = hostcheck.inspect("prepare")["Config"]["Labels"]
+    image = hostcheck.inspect("prepare")["Config"]["Image"]
+
+    def step_left(hash_label: str, status: int) -> int:
+        """The condition's status with the step's container replaced by one that exited `status`,
+        labelled by Compose as the step of the configuration `hash_label`."""
+        podman.run("rm", "-f", step)
+        flags = [
+            f"--label={key}={value}" for key, value in {**labels, "com.docker.compose.config-hash": hash_label}.items()
+        ]
+        podman.run("run", "--name", step, *flags, image, "/bin/sh", "-c", f"exit {status}", check=False)
+        return run_unit(hostcheck, "tick", "ExecCondition").returncode
+
+    current = labels["com.docker.compose.config-hash"]
+    assert step_left(current, 0) == 0
+    # The release's migration failed: the run is skipped (1 is ExecCondition's "skip", not a failure).
+    assert step_left(current, 1) == 1
+    # A new compose.yaml whose migration has not run yet: the last one succeeded for another configuration.
+    assert step_left("0" * 64, 0) == 1
+    podman.run("rm", "-f", step)
+    assert run_unit(hostcheck, "tick", "ExecCondition").returncode == 1  # no migration at all
+    podman.compose(hostcheck.compose_file, hostcheck.project, "up", "--no-deps", "prepare")
+    assert run_unit(hostcheck, "tick", "ExecCondition").returncode == 0

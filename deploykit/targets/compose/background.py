@@ -15,13 +15,15 @@ the host):
   the job's time zone) starts a oneshot `.service` whose command is `docker compose run --no-deps -T
   JOB`: a one-off container of the job's own image, environment, secrets, volumes and limits,
   needing nothing inside the image. A oneshot unit never runs twice at once (no overlap), is
-  stopped after the job's timeout, and is not restarted on failure (no retry), as on every target.
+  stopped after the job's timeout, and is not restarted on failure (no retry), as on every target;
+  and it runs only once the release's migration has succeeded (`migrated_condition`).
 
 See docs/targets/compose.md.
 """
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING, Literal
 
 from deploykit.spec.background import YACRON, BackgroundProcess, ScheduledJob
@@ -196,6 +198,24 @@ def run_container(profile: Profile, job: ScheduledJob) -> str:
     return f"{job_unit(profile, job)}-run"
 
 
+# `docker compose ps` of the last step's container: its exit code and the configuration it was created from.
+STEP_STATE_FORMAT = '{{.ExitCode}} {{.Label "com.docker.compose.config-hash"}}'
+
+
+def migrated_condition(profile: Profile) -> list[str] | None:
+    """A command that succeeds only when the last prestart step's container was created from compose.yaml's
+    current configuration (`config --hash`, the hash Compose labels each container with) and exited 0:
+    the release's migration has succeeded. A run is skipped otherwise (ExecCondition= exits 1-254: the unit
+    is skipped, not failed), so no job runs a new release's code before its migration, nor after it failed."""
+    if not profile.prestart:
+        return None
+    step = profile.prestart[-1].name
+    current = shlex.join(compose_command(profile, "config", "--hash", step))
+    state = shlex.join(compose_command(profile, "ps", "--all", "--format", STEP_STATE_FORMAT, step))
+    # `config --hash` prints `SERVICE HASH`.
+    return ["/bin/sh", "-c", f'h=$({current}) && test "$({state})" = "0 ${{h#* }}"']
+
+
 def build_job_unit(profile: Profile, job: ScheduledJob) -> Unit:
     """One run of a job: a oneshot unit its timer starts. systemd starts a unit once at a time, so a timer
     that fires while the last run goes on starts nothing (no overlap). The unit fails with the job's exit
@@ -218,6 +238,9 @@ def build_job_unit(profile: Profile, job: ScheduledJob) -> Unit:
     unit.add("Service", "Type", "oneshot")
     unit.add("Service", "Environment", word(f"DOCKER_HOST=unix://{profile.compose.docker_socket}"))
     unit.add("Service", "WorkingDirectory", server_directory(profile))
+    condition = migrated_condition(profile)
+    if condition is not None:
+        unit.add("Service", "ExecCondition", words(condition))
     unit.add("Service", "ExecStartPre", "-" + words([ENGINE_CLI, "rm", "-f", container]))
     command = compose_command(profile, "run", "--no-deps", "-T", "--name", container, job.name)
     unit.add("Service", "ExecStart", words(command))

@@ -131,7 +131,7 @@ def test_with_steps_a_run_waits_for_the_last_steps_success_of_this_configuration
         "/bin/sh",
         "-c",
         f"h=$({compose} config --hash seed) && test "
-        f"\"$({compose} ps --all --format '{{{{.ExitCode}}}} {{{{.Label \"com.docker.compose.config-hash\"}}}}' seed)\" = \"0 ${{h#* }}\"",
+        f'"$({compose} ps --all --format \'{{{{.ExitCode}}}} {{{{.Label "com.docker.compose.config-hash"}}}}\' seed)" = "0 ${{h#* }}"',
     ]
     # Without steps there is nothing to wait for.
     assert "ExecCondition" not in unit_values(files_of(**ELSEWHERE)["systemd/shop-report.service"])

@@ -220,6 +220,8 @@ def check_socket_path(value: str) -> str:
 
 
 _PLAIN_DIRECTORY = re.compile(r"(/[A-Za-z0-9._@+-]+)+")
+# The same for editors (JSON Schema, ECMA-262): no `.` or `..` part.
+SERVER_DIRECTORY_PATTERN = r"^(?!.*/\.\.?(/|$))(/[A-Za-z0-9._@+-]+)+$"
 
 
 def check_server_directory(value: str) -> str:

@@ -84,6 +84,7 @@ class ComposeOptions(SpecModel):
         None,
         description="Absolute path of the rendered directory (compose.yaml) on the server (default: /srv/<project>); the "
         "scheduler's systemd units run `docker compose` on the compose.yaml there.",
+        json_schema_extra={"pattern": values.SERVER_DIRECTORY_PATTERN, "maxLength": 1024},
     )
     secrets_dir: RelativeOrAbsolutePath = Field(
         "./secrets", description="Directory holding the secret files (secrets_source: file), relative to compose.yaml."

@@ -73,6 +73,9 @@ def test_auto_takes_yacron_only_for_an_image_the_dockerfile_target_builds(fields
             "systemd/items-api-report.timer",
         ]
         assert project["x-deploykit"]["release"]["scheduler"] is None
+        # The one-document form cannot carry them: it says where they are.
+        rendering, _ = render(profile_of(cron={"report": JOBS["report"]}, **fields))
+        assert "written to systemd/ by `render compose -o DIR` only" in rendering.stdout
 
 
 def test_each_job_is_a_service_that_up_never_starts_and_run_does(tmp_path: Path):
@@ -147,9 +150,10 @@ def test_the_default_directory_is_under_srv_and_the_socket_is_the_profiles():
 
 def test_systemd_verifies_the_units(tmp_path: Path):
     analyze = require_tool("systemd-analyze", "apt-get install systemd")
-    rendering, _ = render(profile_of(**ELSEWHERE))
+    rendering, _ = render(profile_of(**ELSEWHERE, prestart=[{"name": "migrate", "command": ["migrate"]}]))
     write(rendering, tmp_path)
     units = sorted((tmp_path / "systemd").iterdir())
+    assert len(units) == 4 and "ExecCondition=" in (tmp_path / "systemd" / "shop-report.service").read_text()
     done = subprocess.run(
         [analyze, "verify", "--man=no", *map(str, units)],
         env={"PATH": "/usr/bin:/bin", "SYSTEMD_UNIT_PATH": f"{tmp_path / 'systemd'}:"},

@@ -115,3 +115,9 @@ def test_only_a_replica_behind_traefik_drains(variant, tmp_path):
     else:
         assert len(drains) == 2
         assert "TimeoutStopSec=50s" in lines
+
+
+def test_an_install_directory_without_traefik_is_said_unused():
+    output = render_data(_variant(proxy=None, quadlet__install_dir="/srv/units"), "quadlet")
+    codes = {(finding.path, finding.code) for finding in output.findings}
+    assert (("quadlet", "install_dir"), "not-rendered") in codes

@@ -88,5 +88,6 @@ def _stop(summary: Summary) -> str:
     return (
         "a stopping replica first leaves Traefik's rotation (its ExecStop comments its server out of "
         f"traefik/routes.yaml) and keeps serving {web.drain_seconds}s while Traefik reloads, then gets "
-        f"{shutdown}; ExecStartPost puts it back once it is healthy again"
+        f"{shutdown}; ExecStartPost puts it back once it "
+        + ("is healthy again" if web.container_check is not None else "runs again (no container health check)")
     )

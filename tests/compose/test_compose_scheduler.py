@@ -115,7 +115,8 @@ def test_the_units_run_the_job_once_at_a_time_with_its_timeout():
     run = [*compose, "run", "--no-deps", "-T", "--name", "shop-cleanup-run", "cleanup"]
     assert systemd_words(service["ExecStart"][0]) == run
     # After every run, even one that outlived its timeout and its CLI, nothing of it stays; nor of a lost one.
-    assert service["ExecStopPost"] == service["ExecStartPre"] == ["-docker rm -f shop-cleanup-run"]
+    assert service["ExecStartPre"] == ["-docker rm -f shop-cleanup-run"]
+    assert service["ExecStopPost"] == ["-docker kill shop-cleanup-run", "-docker rm -f shop-cleanup-run"]
     assert service["Type"] == ["oneshot"] and "Restart" not in service
     assert service["TimeoutStartSec"] == ["600s"]
     assert service["WorkingDirectory"] == ["/srv/shop"]

@@ -92,10 +92,10 @@ exec {podman} "$@"
 """
 
 
-def unit_command(stack: Stack, job: str, key: str) -> tuple[list[str], dict[str, str], Path]:
-    """A job unit's `key` command line exactly as systemd would run it: argv, environment, working
-    directory. systemd finds `docker` in its search path; here the first `docker` on PATH is
-    DOCKER_SHIM, which hands the words on unchanged."""
+def unit_commands(stack: Stack, job: str, key: str) -> tuple[list[list[str]], dict[str, str], Path]:
+    """A job unit's `key` command lines exactly as systemd would run them, in order: argv lists, the
+    environment and the working directory. systemd finds `docker` in its search path; here the first
+    `docker` on PATH is DOCKER_SHIM, which hands the words on unchanged."""
     values: dict[str, list[str]] = {}
     unit = stack.compose_file.parent / "systemd" / f"{stack.project}-{job}.service"
     for line in unit.read_text().splitlines():
@@ -108,7 +108,14 @@ def unit_command(stack: Stack, job: str, key: str) -> tuple[list[str], dict[str,
         (shim / "docker").chmod(0o755)
     variable, _, setting = values["Environment"][0].partition("=")
     env = dict(stack.podman.env, **{variable: setting}, PATH=f"{shim}:{os.environ['PATH']}")
-    return systemd_words(values[key][0].removeprefix("-")), env, Path(values["WorkingDirectory"][0])
+    argvs = [systemd_words(line.removeprefix("-")) for line in values[key]]
+    return argvs, env, Path(values["WorkingDirectory"][0])
+
+
+def unit_command(stack: Stack, job: str, key: str) -> tuple[list[str], dict[str, str], Path]:
+    """The unit's one `key` command line (see unit_commands)."""
+    (argv,), env, directory = unit_commands(stack, job, key)
+    return argv, env, directory
 
 
 def written(file) -> str:
@@ -125,8 +132,11 @@ def job_containers(stack: Stack, job: str) -> list[str]:
 
 
 def run_unit(stack: Stack, job: str, key: str) -> subprocess.CompletedProcess[str]:
-    argv, env, directory = unit_command(stack, job, key)
-    return subprocess.run(argv, cwd=directory, env=env, capture_output=True, text=True, timeout=120)
+    """Every `key` line of the unit, in order, as systemd runs them; the last one's result. (Each line the
+    units write for ExecStartPre and ExecStopPost starts with `-`: systemd ignores its failure.)"""
+    argvs, env, directory = unit_commands(stack, job, key)
+    done = [subprocess.run(argv, cwd=directory, env=env, capture_output=True, text=True, timeout=120) for argv in argvs]
+    return done[-1]
 
 
 def test_up_started_no_job_and_a_timer_run_starts_one_container_of_the_image(hostcheck):
@@ -181,8 +191,10 @@ def test_a_run_that_ignores_sigterm_is_killed_by_execstoppost(hostcheck):
             run.kill()
             run.wait()
     assert job_containers(hostcheck, "slow") == [f"{hostcheck.project}-slow-run"]
+    started = time.monotonic()
     assert run_unit(hostcheck, "slow", "ExecStopPost").returncode == 0
     assert job_containers(hostcheck, "slow") == []
+    assert time.monotonic() - started < 10  # killed at once: it had SIGTERM and TimeoutStopSec already
 
 
 def test_a_run_waits_for_the_releases_migration(hostcheck):

@@ -244,6 +244,9 @@ def build_job_unit(profile: Profile, job: ScheduledJob) -> Unit:
     unit.add("Service", "ExecStartPre", "-" + words([ENGINE_CLI, "rm", "-f", container]))
     command = compose_command(profile, "run", "--no-deps", "-T", "--name", container, job.name)
     unit.add("Service", "ExecStart", words(command))
+    # SIGKILL first: the run had SIGTERM and TimeoutStopSec already (podman's `rm -f` would wait its stop
+    # timeout again); both fail harmlessly (`-`) when the run ended by itself and left nothing to kill.
+    unit.add("Service", "ExecStopPost", "-" + words([ENGINE_CLI, "kill", container]))
     unit.add("Service", "ExecStopPost", "-" + words([ENGINE_CLI, "rm", "-f", container]))
     # A oneshot's whole run is its start-up: the job's timeout stops it.
     unit.add("Service", "TimeoutStartSec", f"{job.timeout_seconds}s")

@@ -222,5 +222,9 @@ def test_a_run_waits_for_the_releases_migration(hostcheck):
     assert step_left("0" * 64, 0) == 1
     podman.run("rm", "-f", step)
     assert run_unit(hostcheck, "tick", "ExecCondition").returncode == 1  # no migration at all
+    # A `docker compose run` of the step (a one-off, even a successful one) is not the release's migration.
+    ran = podman.compose(hostcheck.compose_file, hostcheck.project, "run", "--no-deps", "prepare")
+    assert ran.returncode == 0
+    assert run_unit(hostcheck, "tick", "ExecCondition").returncode == 1
     podman.compose(hostcheck.compose_file, hostcheck.project, "up", "--no-deps", "prepare")
     assert run_unit(hostcheck, "tick", "ExecCondition").returncode == 0

@@ -198,8 +198,9 @@ def run_container(profile: Profile, job: ScheduledJob) -> str:
     return f"{job_unit(profile, job)}-run"
 
 
-# `docker compose ps` of the last step's container: its exit code and the configuration it was created from.
-STEP_STATE_FORMAT = '{{.ExitCode}} {{.Label "com.docker.compose.config-hash"}}'
+# `docker compose ps` of the last step's containers: exit code, the configuration each was created from,
+# and whether it is a one-off (`ps` lists `docker compose run` containers of the service too).
+STEP_STATE_FORMAT = '{{.ExitCode}} {{.Label "com.docker.compose.config-hash"}} {{.Label "com.docker.compose.oneoff"}}'
 
 
 def migrated_condition(profile: Profile) -> list[str] | None:
@@ -212,8 +213,8 @@ def migrated_condition(profile: Profile) -> list[str] | None:
     step = profile.prestart[-1].name
     current = shlex.join(compose_command(profile, "config", "--hash", step))
     state = shlex.join(compose_command(profile, "ps", "--all", "--format", STEP_STATE_FORMAT, step))
-    # `config --hash` prints `SERVICE HASH`.
-    return ["/bin/sh", "-c", f'h=$({current}) && test "$({state})" = "0 ${{h#* }}"']
+    # `config --hash` prints `SERVICE HASH`; grep (1 when no line matches) looks for the step's own container.
+    return ["/bin/sh", "-c", f'h=$({current}) && {state} | grep -qx "0 ${{h#* }} False"']
 
 
 def build_job_unit(profile: Profile, job: ScheduledJob) -> Unit:

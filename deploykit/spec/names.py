@@ -142,6 +142,31 @@ def check_hostname(value: str) -> str:
     return value
 
 
+# A path prefix the app is served under (`proxy.path_prefix`): path segments of unreserved characters
+# (RFC 3986), so it is safe between a Traefik rule's backticks and in every target's path match.
+PATH_PREFIX_PATTERN = r"^(/(?!\.{1,2}(/|$))[A-Za-z0-9._~-]+)+$"
+PATH_PREFIX = re.compile(PATH_PREFIX_PATTERN)
+
+
+def check_path_prefix(value: str) -> str:
+    """`value` if it is a path prefix: a leading '/', segments of unreserved characters, no trailing '/'."""
+    if not value.startswith("/"):
+        raise ValueError(f"{value!r} must start with '/', e.g. '/{value.strip('/')}'")
+    if value == "/":
+        raise ValueError("'/' is every path: leave path_prefix out to serve the whole host")
+    if value.endswith("/"):
+        raise ValueError(
+            f"{value!r} must not end with '/': write {value.rstrip('/')!r}, which serves {value.rstrip('/')} "
+            "and every path below it"
+        )
+    if len(value) > 256 or not PATH_PREFIX.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a valid path prefix: '/'-separated segments of letters, digits and ._~- "
+            "(no '//', '.' or '..' segment, query or wildcard)"
+        )
+    return value
+
+
 # Host names that never leave the machine or the local network: plain HTTP there is a choice,
 # elsewhere it is a mistake worth a warning.
 LOCAL_SUFFIXES = (".localhost", ".test", ".local", ".internal", ".home.arpa")

@@ -142,12 +142,12 @@ class Proxy(derived.ProxyDerived, SpecModel):
         "health checks send as Host.",
     )
     aliases: _HostList = Field(
-        default_factory=list,
+        [],
         description="More host names that serve the app as `host` does (www beside the apex), on the same "
         "route and certificate.",
     )
     redirects: _HostList = Field(
-        default_factory=list,
+        [],
         description="Host names answered with a permanent redirect (301) to `host`, keeping the path and the "
         "query (an old domain). With TLS each needs its certificate too: ACME issues it.",
     )

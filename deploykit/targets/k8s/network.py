@@ -138,26 +138,25 @@ def build_traefik_middlewares(profile: Profile) -> list[dict]:
     return middlewares
 
 
-def _ingress_rules(profile: Profile, hosts: list[str]) -> list[dict]:
-    """One rule per host, for the paths under proxy.path_prefix (all without). An Ingress's Prefix matches
-    whole path elements (`/api` matches `/api` and `/api/x`, not `/apix`: networking.k8s.io/v1 HTTPIngressPath)."""
+def _ingress_paths(profile: Profile) -> list[tuple[str, str]]:
+    """(path, pathType) of the paths an Ingress rule routes: all, or proxy.path_prefix and what lies below.
+
+    An Ingress's Prefix is meant to match whole path elements (`/api` matches `/api/x`, not `/apix`:
+    networking.k8s.io/v1 HTTPIngressPath), but Traefik's Ingress provider turns it into its string-prefix
+    PathPrefix, which takes `/apix` too (tests/k8s/test_k8s_traefik_routes.py shows it). The prefix itself
+    (Exact) and the prefix with a slash (Prefix, whose trailing slash the spec ignores) mean the same on every
+    controller, and exactly that on Traefik."""
     proxy = profile.proxy
-    path = proxy.path_prefix if proxy is not None and proxy.path_prefix is not None else "/"
-    return [
-        {
-            "host": host,
-            "http": {
-                "paths": [
-                    {
-                        "path": path,
-                        "pathType": "Prefix",
-                        "backend": {"service": {"name": profile.app, "port": {"name": HTTP_PORT_NAME}}},
-                    }
-                ]
-            },
-        }
-        for host in hosts
-    ]
+    if proxy is None or proxy.path_prefix is None:
+        return [("/", "Prefix")]
+    return [(proxy.path_prefix, "Exact"), (f"{proxy.path_prefix}/", "Prefix")]
+
+
+def _ingress_rules(profile: Profile, hosts: list[str]) -> list[dict]:
+    """One rule per host, for the paths under proxy.path_prefix (all without)."""
+    backend = {"service": {"name": profile.app, "port": {"name": HTTP_PORT_NAME}}}
+    paths = [{"path": path, "pathType": path_type, "backend": backend} for path, path_type in _ingress_paths(profile)]
+    return [{"host": host, "http": {"paths": paths}} for host in hosts]
 
 
 def build_ingresses(profile: Profile) -> list[dict]:

@@ -133,7 +133,7 @@ def _issuer(obj: dict) -> str | None:
 
 def _paths(rule: dict) -> str:
     """A rule's host, with its path when that is not `/`."""
-    path = rule["http"]["paths"][0]["path"]
+    path = rule["http"]["paths"][0]["path"]  # the prefix itself, or `/`
     return rule["host"] + ("" if path == "/" else path)
 
 

@@ -272,6 +272,16 @@ CASES = [
         ]
     ],
     Case(
+        "gateway-routing-without-gateway",
+        extra("proxy:\n  host: api.example.com\n  tls: none\nk8s:\n  routing: gateway\n"),
+        "profile.yaml:7:3: k8s.gateway: required with k8s.routing: gateway (the name and namespace of the Gateway the app's HTTPRoute attaches to)",
+    ),
+    Case(
+        "abbreviated-bind-flag-in-command",
+        extra("command: [gunicorn, app:app, --bin, '0.0.0.0:1']\n"),
+        "profile.yaml:3:30: command[2]: remove --bin (gunicorn reads it as --bind): deploykit makes the server listen on all interfaces at `port`; an address such as 127.0.0.1 would be unreachable from the proxy and the probes",
+    ),
+    Case(
         "aliases-without-host",
         extra("proxy:\n  aliases: [www.example.com]\n  tls: none\n"),
         "profile.yaml:4:3: proxy.aliases: needs proxy.host (the first of the app's host names)",

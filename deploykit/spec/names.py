@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from deploykit.spec.model import Proxy
 
 # DNS-1035 label: a Kubernetes Service name, a Nomad service name, a Compose project name.
 DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
@@ -175,6 +179,11 @@ LOCAL_SUFFIXES = (".localhost", ".test", ".local", ".internal", ".home.arpa")
 def is_local_host(host: str) -> bool:
     """Whether `host` stays on this machine or the local network (where plain HTTP is acceptable)."""
     return host == "localhost" or host.endswith(LOCAL_SUFFIXES)
+
+
+def public_names(proxy: Proxy) -> str:
+    """The proxy's host names that leave this machine, comma-separated (for the plain-HTTP warning)."""
+    return ", ".join(host for host in proxy.all_hosts if not is_local_host(host))
 
 
 def check_image(value: str) -> str:

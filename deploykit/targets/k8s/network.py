@@ -154,9 +154,18 @@ def _ingress_paths(profile: Profile) -> list[tuple[str, str]]:
 
 def _ingress_rules(profile: Profile, hosts: list[str]) -> list[dict]:
     """One rule per host, for the paths under proxy.path_prefix (all without)."""
-    backend = {"service": {"name": profile.app, "port": {"name": HTTP_PORT_NAME}}}
-    paths = [{"path": path, "pathType": path_type, "backend": backend} for path, path_type in _ingress_paths(profile)]
-    return [{"host": host, "http": {"paths": paths}} for host in hosts]
+
+    def paths() -> list[dict]:  # new objects for each rule and path: none is shared
+        return [
+            {
+                "path": path,
+                "pathType": path_type,
+                "backend": {"service": {"name": profile.app, "port": {"name": HTTP_PORT_NAME}}},
+            }
+            for path, path_type in _ingress_paths(profile)
+        ]
+
+    return [{"host": host, "http": {"paths": paths()}} for host in hosts]
 
 
 def build_ingresses(profile: Profile) -> list[dict]:

@@ -94,7 +94,8 @@ def _app_parents(profile: Profile, gateway: GatewayOptions, hosts: list[str]) ->
 
 def _path_matches(profile: Profile) -> list[dict]:
     """The request paths a route takes: under proxy.path_prefix, else all. Gateway API's PathPrefix
-    matches whole path elements (`/api` matches `/api` and `/api/x`, not `/apix`: HTTPPathMatch, GEP-726)."""
+    matches whole path elements (`/api` matches `/api` and `/api/x`, not `/apix`: HTTPRoute's CRD, v1.5.1,
+    tests/k8s/crds, on replacePrefixMatch and the PathPrefix match type)."""
     proxy = profile.proxy
     prefix = proxy.path_prefix if proxy is not None and proxy.path_prefix is not None else "/"
     return [{"path": {"type": "PathPrefix", "value": prefix}}]
@@ -114,7 +115,7 @@ def build_http_routes(profile: Profile) -> list[dict]:
     filters = [_headers_filter(profile)]
     if proxy.path_prefix is not None and proxy.strip_prefix:
         # The matched prefix replaced by `/`: `/api/items` reaches the app as `/items`, `/api` as `/`
-        # (HTTPURLRewriteFilter, HTTPPathModifier type ReplacePrefixMatch).
+        # (HTTPURLRewriteFilter, HTTPPathModifier type ReplacePrefixMatch, which needs a PathPrefix match).
         filters.append(
             {"type": "URLRewrite", "urlRewrite": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/"}}}
         )

@@ -23,7 +23,7 @@ WARNINGS: dict[str, str] = {
     "no-route": "no proxy host: the app gets no route and no published port",
     "docker-socket-mounted": "Traefik mounts the Docker socket itself",
     "relative-certificate-path": "certificate paths resolved from the directory holding compose.yaml",
-    "scheduler-needs-yacron": "Compose's scheduler needs yacron in an image deploykit does not build",
+    "scheduler-needs-yacron": "compose.scheduler: yacron needs yacron in an image deploykit does not build",
     "swarm-only-secrets": "external secrets, which only Swarm mode provides",
     "volume-not-owned": "a state volume whose mount point the image does not prepare for the app",
     "acme-nonstandard-ports": "ACME certificates with Traefik published on ports other than 80 and 443",

@@ -19,7 +19,7 @@ WHEN_TO_ACCEPT: dict[str, str] = {
     "replicas-ignored": "`replicas` is kept for the targets without an autoscaler; on Kubernetes the HorizontalPodAutoscaler sets the count between `autoscaling.min_replicas` and `max_replicas`.",
     "sync-workers": "every request is short and the app is CPU-bound; otherwise use gunicorn's threaded workers (`--worker-class gthread --threads N`), as gunicorn advises for apps whose clients or upstreams can be slow, since Traefik does not buffer requests for it.",
     "process-no-liveness": "the process exits by itself when it hangs (its own watchdog), or a stuck worker is noticed another way; otherwise give `processes.<name>.liveness_command`.",
-    "scheduler-needs-yacron": "the image installs yacron where deploykit's Dockerfile puts it (`/opt/deploykit/yacron`); otherwise Compose's scheduled jobs never run: render the `dockerfile` target for the image, or run the jobs elsewhere.",
+    "scheduler-needs-yacron": "never for an image built elsewhere: set compose.scheduler: systemd (or auto), which runs each job from a host timer and needs nothing in the image. Accept it only when the image installs yacron where deploykit's Dockerfile puts it (`/opt/deploykit/yacron`); otherwise Compose's scheduled jobs never run.",
     "same-probe-path": "the app has no dependency whose failure should take it out of rotation without restarting it; otherwise set `health.readiness_path`.",
     "plain-http": "a host that only this machine or a private network reaches (TLS ends before the proxy); never for a public host.",
     "no-route": "a worker-only app, or one reached only by other containers on its network; give `proxy.host` to serve users.",

@@ -43,8 +43,8 @@ ACCEPTED_BECAUSE = {
     "then remove this",
     "sync-workers": "Compose ran gunicorn with its sync workers: add --threads (or an async worker class) to the "
     "command, then remove this",
-    "scheduler-needs-yacron": "your image is built outside deploykit: install yacron at /opt/deploykit/yacron in it "
-    "(or add the dockerfile target), then remove this",
+    "scheduler-needs-yacron": "your image is built outside deploykit: set compose.scheduler: systemd (host timers, "
+    "nothing in the image), then remove this",
 }
 
 

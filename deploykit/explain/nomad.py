@@ -61,10 +61,15 @@ def _prestart(summary: Summary) -> str:
             + SHARED_SCHEMA
         )
     allocations = "every allocation (web, processes and periodic runs)" if summary.background else "every allocation"
+    shell = (
+        "; its shell stops at the first failing step and, on a stop (SIGTERM), stops the running step and starts no other"
+        if len(steps.names) > 1
+        else ""
+    )
     return (
         f"{steps.mechanism} runs {', '.join(steps.names)} in order in {allocations} before its code starts (Nomad "
         "starts prestart tasks at once, so the steps share one), concurrently across allocations: steps must be "
-        "idempotent and take a lock, or use nomad.prestart: job" + SHARED_SCHEMA
+        "idempotent and take a lock, or use nomad.prestart: job" + shell + SHARED_SCHEMA
     )
 
 

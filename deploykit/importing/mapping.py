@@ -94,7 +94,7 @@ def import_project(project: Project, locator: Locator, choices: Choices) -> Impo
     if volumes is not None:
         base.append(volumes)
     proxy_entry = proxy(ctx)
-    env_profile = _environment_entries(ctx, launch, proxy_entry)
+    env_profile = _environment_entries(ctx, launch, proxy_entry, cron is not None)
     leftovers.web_fields(ctx)
     leftovers.builds(ctx)
     jobs = [str(entry.key) for entry in (cron.entries if cron is not None else ())]
@@ -175,7 +175,7 @@ def _run_as() -> Entry:
     )
 
 
-def _environment_entries(ctx: Context, launch: WebCommand, proxy_entry: Entry | None) -> list[Entry]:
+def _environment_entries(ctx: Context, launch: WebCommand, proxy_entry: Entry | None, has_jobs: bool) -> list[Entry]:
     web = ctx.web
     workers, containers = launch.workers, launch.containers
     entries = [
@@ -192,14 +192,19 @@ def _environment_entries(ctx: Context, launch: WebCommand, proxy_entry: Entry | 
     if containers > 1:
         how += f" x {containers} containers ({ctx.source((*web.path, *web.replicas_field))})"
     entries.append(field("replicas", launch.replicas, f"{how}: every process serving requests"))
+    compose: dict[str, object] = {}
+    why: list[str] = []
     if containers > 1 and workers > 1:
-        entries.append(
-            field(
-                "compose",
-                {"workers": workers},
-                f"Compose runs ONE app container: {workers} workers, as each of the {containers} containers ran",
-            )
-        )
+        compose["workers"] = workers
+        why.append(f"Compose runs ONE app container: {workers} workers, as each of the {containers} containers ran")
+    if has_jobs:
+        compose["scheduler"] = "systemd"
+        why += [
+            "The jobs run from host systemd timers (rendered into systemd/), each a `docker compose run` of the image",
+            "as it is: yacron, the other scheduler, must be inside the image (docs/targets/compose.md).",
+        ]
+    if compose:
+        entries.append(field("compose", compose, *why))
     if proxy_entry is not None:
         entries.append(proxy_entry)
         entries.append(

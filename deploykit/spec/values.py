@@ -219,6 +219,25 @@ def check_socket_path(value: str) -> str:
     return value
 
 
+_PLAIN_DIRECTORY = re.compile(r"(/[A-Za-z0-9._@+-]+)+")
+# The same for editors (JSON Schema, ECMA-262): no `.` or `..` part.
+SERVER_DIRECTORY_PATTERN = r"^(?!.*/\.\.?(/|$))(/[A-Za-z0-9._@+-]+)+$"
+
+
+def check_server_directory(value: str) -> str:
+    """A directory on the server that systemd units and shells read as it is (no quoting, specifiers or variables)."""
+    if (
+        len(value) > 1024
+        or not _PLAIN_DIRECTORY.fullmatch(value)
+        or any(part in (".", "..") for part in value.split("/"))
+    ):
+        raise ValueError(
+            f"{value!r} is not an absolute directory such as /srv/items-api (letters, digits, '.', '_', '-', '@', '+'; "
+            "no '..', spaces, '%' or '$')"
+        )
+    return value
+
+
 def check_absolute_mount_path(value: str) -> str:
     if (
         not value.startswith("/")

@@ -71,6 +71,15 @@ VARIANTS = {
     # Behind a load balancer of one's own: the app's port on the host, no Traefik.
     "published": {"proxy": None, "publish": {"port": 8080}, "compose": {"bind_address": "127.0.0.1"}},
     "file-secrets": {"secrets": {"DATABASE_URL": {"secret": "db", "key": "url"}}, "secrets_as": "file"},
+    # Jobs run by host timers: each its own service, in the `cron` profile (an image built elsewhere).
+    "systemd-scheduler": {
+        "targets": ["compose"],
+        "prestart": TWO_STEPS[:1],
+        "cron": {
+            "report": {"schedule": "17 3 * * *", "command": ["python", "-m", "app.report"]},
+            "export": {"schedule": "0 * * * *", "command": ["export"], "image": "registry.example.com/acme/tools:2.0"},
+        },
+    },
     "steps-and-workers": {
         "replicas": 3,
         "memory": "300Mi",

@@ -56,6 +56,23 @@ CASES = {
         "profile.yaml:4:3: secrets.DATABASE_URL: with secrets_as: file the app finds this secret through "
         "DATABASE_URL_FILE, which processes.worker.env.DATABASE_URL_FILE also sets; rename one of them",
     ),
+    # yacron runs every job inside its one container of the app's image; systemd would run it.
+    "yacron-job-with-its-own-image": (
+        "compose:\n  scheduler: yacron\ncron:\n  report:\n    schedule: '0 3 * * *'\n    command: [report]\n"
+        "    image: registry.example.com/acme/tools:2.0\n",
+        "profile.yaml:8:5: cron.report.image: the yacron scheduler runs every scheduled job inside its container, which "
+        "runs the app's image; give the job the app's image, or set compose.scheduler: systemd (each job in a container of its own image)",
+    ),
+    # The units write it as it is: a space or `%` would change what systemd reads.
+    "directory-with-a-specifier": (
+        "compose:\n  directory: /srv/items%i\n",
+        "profile.yaml:3:3: compose.directory: '/srv/items%i' is not an absolute directory such as /srv/items-api "
+        "(letters, digits, '.', '_', '-', '@', '+'; no '..', spaces, '%' or '$')",
+    ),
+    "job-named-like-a-service": (
+        "targets: [compose]\ncron:\n  traefik:\n    schedule: '0 3 * * *'\n    command: [report]\n",
+        "profile.yaml:4:3: cron.traefik: job name 'traefik' is also the Compose service of Traefik; rename the job",
+    ),
 }
 
 

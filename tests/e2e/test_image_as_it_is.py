@@ -5,18 +5,26 @@ when it starts, and refuses any Host but its public one, as Django's ALLOWED_HOS
 (tests/e2e/profiles/hostcheck.yaml) gives no command, `run_as: image`, the directory it writes as a
 writable path, and the image's own probe. It must start, pass its health check, be routed by
 Traefik over verified HTTPS under its path prefix (stripped: the image serves from /), and see the
-public host on every probe.
+public host on every probe. Its scheduled jobs run without anything inside the image: the test runs
+the rendered systemd units' command lines as the timers would.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
-from engine import Podman, debian_image
+from engine import Podman, debian_image, wait_for
 from helpers import REPO
-from stacks import https_get, running_stack
+from quadlet_support import systemd_words
+from stacks import PROJECT_LABEL, Stack, https_get, running_stack
+from tooling import compose_binary
 
 pytestmark = pytest.mark.e2e
 
@@ -39,7 +47,11 @@ def build_image(workdir: Path):
 @pytest.fixture(scope="module")
 def hostcheck(podman, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("hostcheck")
-    with running_stack(podman, workdir, PROFILE, IMAGE_DIR, {}, "hostcheck", build=build_image(workdir)) as running:
+    # Where the job units find compose.yaml: running_stack renders into workdir/compose.
+    settings = (f"compose.directory={workdir / 'compose'}",)
+    with running_stack(
+        podman, workdir, PROFILE, IMAGE_DIR, {}, "hostcheck", settings, build=build_image(workdir)
+    ) as running:
         yield running
 
 
@@ -81,3 +93,152 @@ def test_it_is_reached_under_its_prefix_only_and_sees_the_path_without_it(hostch
         response = https_get(hostcheck, path)
         # Traefik's own 404 (text), not the app's (JSON): the request never reached the app.
         assert (response.status, response.body.startswith(b"{")) == (404, False), path
+
+
+# --- scheduled jobs: host systemd timers, nothing inside the image ---
+
+
+DOCKER_SHIM = """#!/bin/sh
+# The Docker CLI as the job units call it: `docker compose ARGS` runs the Compose CLI (the plugin the
+# Docker CLI would run), anything else the engine's CLI (podman's reads `rm -f NAME` the same way).
+if [ "$1" = compose ]; then shift; exec {compose} "$@"; fi
+exec {podman} "$@"
+"""
+
+
+def unit_commands(stack: Stack, job: str, key: str) -> tuple[list[list[str]], dict[str, str], Path]:
+    """A job unit's `key` command lines exactly as systemd would run them, in order: argv lists, the
+    environment and the working directory. systemd finds `docker` in its search path; here the first
+    `docker` on PATH is DOCKER_SHIM, which hands the words on unchanged."""
+    values: dict[str, list[str]] = {}
+    unit = stack.compose_file.parent / "systemd" / f"{stack.project}-{job}.service"
+    for line in unit.read_text().splitlines():
+        name, _, value = line.partition("=")
+        values.setdefault(name, []).append(value)
+    shim = stack.compose_file.parent / "bin"
+    if not (shim / "docker").exists():
+        shim.mkdir()
+        (shim / "docker").write_text(DOCKER_SHIM.format(compose=compose_binary(), podman=stack.podman.binary))
+        (shim / "docker").chmod(0o755)
+    variable, _, setting = values["Environment"][0].partition("=")
+    env = dict(stack.podman.env, **{variable: setting}, PATH=f"{shim}:{os.environ['PATH']}")
+    argvs = [systemd_words(line.removeprefix("-")) for line in values[key]]
+    return argvs, env, Path(values["WorkingDirectory"][0])
+
+
+def unit_command(stack: Stack, job: str, key: str) -> tuple[list[str], dict[str, str], Path]:
+    """The unit's one `key` command line (see unit_commands)."""
+    (argv,), env, directory = unit_commands(stack, job, key)
+    return argv, env, directory
+
+
+def written(file) -> str:
+    file.seek(0)
+    return file.read()
+
+
+def job_containers(stack: Stack, job: str) -> list[str]:
+    listed = stack.podman.run(
+        "ps", "-a", "--filter", f"label={PROJECT_LABEL}={stack.project}",
+        "--filter", f"label=com.docker.compose.service={job}", "--format", "{{.Names}}",
+    )  # fmt: skip
+    return listed.stdout.split()
+
+
+def run_unit(stack: Stack, job: str, key: str) -> subprocess.CompletedProcess[str]:
+    """Every `key` line of the unit, in order, as systemd runs them; the last one's result. (Each line the
+    units write for ExecStartPre and ExecStopPost starts with `-`: systemd ignores its failure.)"""
+    argvs, env, directory = unit_commands(stack, job, key)
+    done = [subprocess.run(argv, cwd=directory, env=env, capture_output=True, text=True, timeout=120) for argv in argvs]
+    return done[-1]
+
+
+def test_up_started_no_job_and_a_timer_run_starts_one_container_of_the_image(hostcheck):
+    assert [job_containers(hostcheck, job) for job in ("tick", "fail", "slow")] == [[], [], []]
+    assert run_unit(hostcheck, "tick", "ExecStartPre").returncode == 0  # nothing to remove
+    done = run_unit(hostcheck, "tick", "ExecStart")
+    assert done.returncode == 0, done.stderr
+    # The image's own user, the app's environment.
+    assert done.stdout.strip().splitlines()[-1] == f"tick as 20002 for {HOST}"
+    assert job_containers(hostcheck, "tick") == [f"{hostcheck.project}-tick-run"]
+    assert run_unit(hostcheck, "tick", "ExecStopPost").returncode == 0
+    assert job_containers(hostcheck, "tick") == []
+    # A failed run fails the unit with the job's status (and is not retried: no Restart=).
+    failed = run_unit(hostcheck, "fail", "ExecStart")
+    assert failed.returncode == 3, failed.stderr
+    assert run_unit(hostcheck, "fail", "ExecStopPost").returncode == 0
+    assert job_containers(hostcheck, "fail") == []
+
+
+def test_a_run_past_its_timeout_is_stopped_and_leaves_no_container(hostcheck):
+    argv, env, directory = unit_command(hostcheck, "slow", "ExecStart")
+    with tempfile.TemporaryFile("w+") as output:
+        run = subprocess.Popen(argv, cwd=directory, env=env, stdout=output, stderr=subprocess.STDOUT, text=True)
+        try:
+            wait_for("the slow job to start", lambda: "started" in written(output), timeout=60)
+            # What systemd does at TimeoutStartSec: SIGTERM to the unit's processes (the Compose CLI),
+            # which passes it to the job in its container.
+            started = time.monotonic()
+            run.send_signal(signal.SIGTERM)
+            run.wait(timeout=30)
+            stopped_after = time.monotonic() - started
+        finally:
+            if run.poll() is None:
+                run.kill()
+                run.wait()
+        text = written(output)
+    assert "stopping" in text, text
+    assert stopped_after < 15, stopped_after
+    assert run_unit(hostcheck, "slow", "ExecStopPost").returncode == 0
+    assert job_containers(hostcheck, "slow") == []
+
+
+def test_a_run_that_ignores_sigterm_is_killed_by_execstoppost(hostcheck):
+    """A job that outlives SIGTERM and its CLI (systemd kills the CLI after TimeoutStopSec): ExecStopPost kills it."""
+    argv, env, directory = unit_command(hostcheck, "slow", "ExecStart")
+    stubborn = [*argv, "/bin/sh", "-c", "trap '' TERM; echo started; while :; do sleep 1; done"]
+    with tempfile.TemporaryFile("w+") as output:
+        run = subprocess.Popen(stubborn, cwd=directory, env=env, stdout=output, stderr=subprocess.STDOUT, text=True)
+        try:
+            wait_for("the stubborn job to start", lambda: "started" in written(output), timeout=60)
+        finally:
+            run.kill()
+            run.wait()
+    assert job_containers(hostcheck, "slow") == [f"{hostcheck.project}-slow-run"]
+    started = time.monotonic()
+    assert run_unit(hostcheck, "slow", "ExecStopPost").returncode == 0
+    assert job_containers(hostcheck, "slow") == []
+    assert time.monotonic() - started < 10  # killed at once: it had SIGTERM and TimeoutStopSec already
+
+
+def test_a_run_waits_for_the_releases_migration(hostcheck):
+    """ExecCondition: the last step's container must come from compose.yaml's configuration and have exited 0."""
+    podman, step = hostcheck.podman, hostcheck.container("prepare")
+    assert run_unit(hostcheck, "tick", "ExecCondition").returncode == 0
+    labels = hostcheck.inspect("prepare")["Config"]["Labels"]
+    image = hostcheck.inspect("prepare")["Config"]["Image"]
+
+    def step_left(hash_label: str, status: int) -> int:
+        """The condition's status with the step's container replaced by one that exited `status`,
+        labelled by Compose as the step of the configuration `hash_label`."""
+        podman.run("rm", "-f", step)
+        flags = [
+            f"--label={key}={value}" for key, value in {**labels, "com.docker.compose.config-hash": hash_label}.items()
+        ]
+        podman.run("run", "--name", step, *flags, image, "/bin/sh", "-c", f"exit {status}", check=False)
+        return run_unit(hostcheck, "tick", "ExecCondition").returncode
+
+    current = labels["com.docker.compose.config-hash"]
+    assert step_left(current, 0) == 0
+    # The release's migration failed: the run is skipped (1 is ExecCondition's "skip", not a failure).
+    assert step_left(current, 1) == 1
+    # A new compose.yaml whose migration has not run yet: the last one succeeded for another configuration.
+    assert step_left("0" * 64, 0) == 1
+    podman.run("rm", "-f", step)
+    assert run_unit(hostcheck, "tick", "ExecCondition").returncode == 1  # no migration at all
+    # A `docker compose run` of the step (a one-off, even a successful one) is not the release's migration.
+    ran = podman.compose(hostcheck.compose_file, hostcheck.project, "run", "--no-deps", "prepare")
+    assert ran.returncode == 0
+    assert run_unit(hostcheck, "tick", "ExecCondition").returncode == 1
+    podman.compose(hostcheck.compose_file, hostcheck.project, "up", "--no-deps", "prepare")
+    assert run_unit(hostcheck, "tick", "ExecCondition").returncode == 0

@@ -142,7 +142,7 @@ def test_a_built_image_is_named_with_image(tmp_path: Path):
 
 
 def test_a_schedule_without_five_fields_is_listed(tmp_path: Path):
-    base, _, stderr = _imported(
+    base, environment, stderr = _imported(
         tmp_path,
         """\
 services:
@@ -160,6 +160,8 @@ services:
     )
     assert "\ncron:\n" in base and "  nightly:\n    schedule: 0 0 * * *\n" in base
     assert "often" not in base
+    # An image deploykit did not build has no yacron: the jobs run from host timers, whatever targets follow.
+    assert "\ncompose:\n  scheduler: systemd\n" in environment
     assert (
         "not imported: compose.yaml:10:7: services.web.labels.ofelia.job-exec.often.schedule: ofelia job often: its "
         "schedule '@every 5m' has no five-field cron form (deploykit's `cron` needs minute hour day-of-month month "

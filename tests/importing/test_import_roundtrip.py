@@ -32,6 +32,7 @@ class Expected:
     left_out: set[str] = field(default_factory=set)  # original variables deploykit sets itself (now fields)
     arguments: tuple[str, ...] = ()
     processes: set[str] = field(default_factory=set)  # other services of the rendered project
+    jobs: set[str] = field(default_factory=set)  # scheduled jobs, run by host timers (not Compose's `up`)
     never: tuple[str, ...] = ()  # credentials in the Compose files, which no profile may contain
 
 
@@ -47,7 +48,8 @@ CASES = [
         memory=1280 * MIB,  # 5 processes (4 workers + supervisor) x 256Mi: exactly what Compose gave
         environment={"LOG_LEVEL": "info", "REDIS_URL": "redis://redis:6379/0", "SENTRY_ENVIRONMENT": "production"},
         secrets={"DATABASE_URL": "shop-api__database-url", "JWT_SECRET": "shop-api__jwt-secret"},
-        processes={"migrate", "worker", "scheduler"},
+        processes={"migrate", "worker"},
+        jobs={"prune-carts"},
         never=("s3cr3t-pw", "dev-only-change-me"),
     ),
     Expected(
@@ -190,3 +192,6 @@ def test_import_validate_render_and_compose_accepts_it(case: Expected, tmp_path:
     # Every variable the app had is still there, as a plain value or a secret, or became a field.
     assert set(original["environment"]) == set(case.environment) | set(case.secrets) | case.left_out
     assert set(project["services"]) - {case.app} == case.processes
+    # The image was built elsewhere (no yacron in it): each job has a host timer, none a service `up` starts.
+    timers = {path.name for path in (imported.directory / "rendered" / "systemd").glob("*.timer")}
+    assert timers == {f"{case.app}-{job}.timer" for job in case.jobs}

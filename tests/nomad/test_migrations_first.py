@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import copy
 
+from helpers import run_cli
 from nomad_support import BASE, only, render
+
+from deploykit.yamldump import dump
 
 STEPS = [
     {"name": "migrate", "command": ["python", "-m", "app.migrate"]},
@@ -39,7 +42,7 @@ def test_every_group_of_the_service_and_periodic_jobs_migrates_first(parse_hcl):
         assert sorted(by_name) == sorted(["prestart", group]), group
         body = by_name["prestart"]
         assert body["lifecycle"] == [{"hook": "prestart", "sidecar": False}], group
-        assert body["config"][0]["args"][-1] == "python -m app.migrate; python -m app.seed", group
+        assert body["config"][0]["args"][-1].endswith("; step python -m app.migrate; step python -m app.seed"), group
         assert "lifecycle" not in by_name[group], group
     assert "concurrent-prestart" in {finding.code for finding in findings}
 
@@ -53,3 +56,11 @@ def test_with_the_prestart_job_no_group_repeats_the_steps(parse_hcl):
         for group, tasks in groups(parse_hcl, files[path]).items():
             assert [name for name, _ in tasks] == [group], path
     assert "items-api-prestart.nomad.hcl" in files
+
+
+def test_explain_says_how_the_steps_stop(tmp_path):
+    data = {**copy.deepcopy(BASE), "prestart": STEPS, "targets": ["nomad"]}
+    (tmp_path / "profile.yaml").write_text(dump(data), encoding="utf-8")
+    result = run_cli("explain", "-p", "profile.yaml", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "on a stop (SIGTERM), stops the running step and starts no other" in result.stdout

@@ -14,6 +14,7 @@ from helpers import render_data, run_cli
 from tooling import compose_binary, missing
 
 from deploykit.errors import DeployKitError
+from deploykit.targets.nomad.job import PRESTART_RUNNER
 
 YACRON = Path("/opt/deploykit-yacron/bin/yacron")
 MEBIBYTE = 2**20
@@ -212,7 +213,11 @@ def test_nomad_runs_several_steps_in_order_in_one_task(parse_hcl):
     prestart = tasks["prestart"]
     assert prestart["lifecycle"] == [{"hook": "prestart", "sidecar": False}]
     assert prestart["config"][0]["command"] == "/bin/sh"
-    assert prestart["config"][0]["args"] == ["-e", "-c", "python manage.py migrate; python -m seed 'it'\"'\"'s'"]
+    # The runner traps SIGTERM as PID 1 (tests/nomad/test_prestart_signals.py runs it), then each step, quoted.
+    assert prestart["config"][0]["args"] == [
+        "-c",
+        f"{PRESTART_RUNNER}; step python manage.py migrate; step python -m seed 'it'\"'\"'s'",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -260,7 +265,7 @@ def test_schedules_and_time_zones_are_checked(field: str, value: str, message: s
         (
             "compose",
             "cron: {tick: {schedule: '* * * * *', command: [tick], image: registry.example.com/tools:1.0}}",
-            "profile.yaml:3:55: cron.tick.image: Compose runs every scheduled job inside the scheduler container, which runs the app's image; give the job the app's image (or run it from a process of its own)",
+            "profile.yaml:3:55: cron.tick.image: the yacron scheduler runs every scheduled job inside its container, which runs the app's image; give the job the app's image, or set compose.scheduler: systemd (each job in a container of its own image)",
         ),
         (
             "nomad",

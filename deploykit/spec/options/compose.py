@@ -72,6 +72,20 @@ class ComposeOptions(SpecModel):
         "file",
         description="Where Compose finds each secret. file: `<secrets_dir>/<secret>/<key>` on the server. external: a secret created beforehand with `docker secret create` (Swarm only: `docker compose up` refuses external secrets; a warning is given).",
     )
+    scheduler: Literal["auto", "yacron", "systemd"] = Field(
+        "auto",
+        description="What runs the `cron` jobs. yacron: a `scheduler` service running yacron inside the app's image, which only "
+        "deploykit's dockerfile target installs. systemd: a timer and a oneshot unit per job, rendered into systemd/ for the "
+        "server's host systemd, each run a `docker compose run --no-deps JOB` of the job's own service (nothing needed "
+        "inside the image, no Docker API access from any container). auto: yacron when the environment builds its image with "
+        "the dockerfile target, systemd otherwise.",
+    )
+    directory: Annotated[str, AfterValidator(values.check_server_directory)] | None = Field(
+        None,
+        description="Absolute path of the rendered directory (compose.yaml) on the server (default: /srv/<project>); the "
+        "scheduler's systemd units run `docker compose` on the compose.yaml there.",
+        json_schema_extra={"pattern": values.SERVER_DIRECTORY_PATTERN, "maxLength": 1024},
+    )
     secrets_dir: RelativeOrAbsolutePath = Field(
         "./secrets", description="Directory holding the secret files (secrets_source: file), relative to compose.yaml."
     )

@@ -2,7 +2,9 @@
 
 `render` returns compose.yaml plus the files its services read (configs.py): the socket proxy's
 haproxy configuration, Traefik's dynamic configuration (when TLS is on) and the scheduler's
-cron.yaml. Without `-o` it prints one Compose document with those files inlined.
+cron.yaml; with the systemd scheduler, the jobs' units under systemd/ (background.py). Without `-o`
+it prints one Compose document with those files inlined (the units are files for the host, not for
+Compose: only `-o` writes them, and the document says so).
 """
 
 from __future__ import annotations
@@ -15,8 +17,12 @@ from deploykit.spec.background import background_processes, scheduled_jobs
 from deploykit.targets.compose import configs, naming, release, secrets, socket_proxy, traefik
 from deploykit.targets.compose.background import (
     SCHEDULER,
+    SYSTEMD_DIR,
+    build_job_service,
     build_process_service,
     build_scheduler_service,
+    scheduler_kind,
+    unit_files,
 )
 from deploykit.targets.compose.check import check, is_exposed
 from deploykit.targets.compose.workload import build_app_service, build_step_service, state_volumes
@@ -71,8 +77,11 @@ def build_project(profile: Profile) -> dict:
     for process in background_processes(profile):
         services[process.name] = build_process_service(profile, process)
     jobs = scheduled_jobs(profile)
-    if jobs:
+    yacron = bool(jobs) and scheduler_kind(profile) == "yacron"
+    if yacron:
         services[SCHEDULER] = build_scheduler_service(profile, jobs)
+    elif jobs:
+        services |= {job.name: build_job_service(profile, job) for job in jobs}
     document: dict = {"name": naming.project(profile), "services": services}
     volumes: dict = {}
     networks = build_networks(profile)
@@ -89,7 +98,7 @@ def build_project(profile: Profile) -> dict:
     document[release.EXTENSION] = release.extension(
         profile,
         [process.name for process in background_processes(profile)],
-        SCHEDULER if jobs else None,
+        SCHEDULER if yacron else None,
         drainable=release.DRAIN_FILE in str(app["healthcheck"].get("test", "")),
         replicas=app["deploy"].get("replicas", 1),
     )
@@ -101,13 +110,23 @@ def render(profile: Profile, report: Report) -> Rendering:
     files = configs.config_files(profile)
     project = build_project(profile)
     configs.attach(project, files, inline=False)
-    rendered = [RenderedFile(COMPOSE_FILE, dump(project)), *(RenderedFile(file.path, file.content) for file in files)]
+    units = unit_files(profile, scheduled_jobs(profile)) if scheduler_kind(profile) == "systemd" else []
+    rendered = [
+        RenderedFile(COMPOSE_FILE, dump(project)),
+        *(RenderedFile(file.path, file.content) for file in files),
+        *(RenderedFile(path, text) for path, text in units),
+    ]
     summary = partial(_summary, profile, project)
+    note = (
+        f"# The scheduled jobs run from systemd units on the host, written to {SYSTEMD_DIR}/ by `render compose -o DIR` only.\n"
+        if units
+        else ""
+    )
     if not files:
-        return Rendering(tuple(rendered), rendered[0].content, summary)
+        return Rendering(tuple(rendered), note + rendered[0].content, summary)
     standalone = build_project(profile)
     configs.attach(standalone, files, inline=True)
-    return Rendering(tuple(rendered), configs.STDOUT_NOTE + dump(standalone), summary)
+    return Rendering(tuple(rendered), configs.STDOUT_NOTE + note + dump(standalone), summary)
 
 
 def _summary(profile: Profile, project: dict[str, Any]) -> Summary:

@@ -9,7 +9,7 @@ from deploykit.servers import SYNC_WORKERS_MESSAGE, serves_one_request_at_a_time
 from deploykit.spec.background import NO_LIVENESS, YACRON, background_processes
 from deploykit.spec.names import is_local_host, public_names
 from deploykit.targets.compose import naming
-from deploykit.targets.compose.background import SCHEDULER
+from deploykit.targets.compose.background import SCHEDULER, scheduler_kind
 from deploykit.targets.compose.workload import MAX_WORKERS, workers
 from deploykit.targets.runtime import check_runtime
 
@@ -48,12 +48,12 @@ def check(profile: Profile, report: Report) -> None:
         )
     _check_service_names(profile, report)
     _check_volumes(profile, report)
-    if profile.cron and "dockerfile" not in profile.target_names:
+    if profile.cron and scheduler_kind(profile) == "yacron" and "dockerfile" not in profile.target_names:
         report.warn(
-            ("cron",),
+            ("compose", "scheduler"),
             f"the scheduler runs yacron from {YACRON}, which only deploykit's Dockerfile installs: this "
             "environment's image is built elsewhere (no dockerfile target), so unless it provides yacron there "
-            "the scheduler exits and no job runs",
+            "the scheduler exits and no job runs; compose.scheduler: systemd needs nothing in the image",
             code="scheduler-needs-yacron",
         )
     if profile.command is None and profile.secrets and profile.secrets_as == "env":
@@ -130,7 +130,8 @@ def _check_service_names(profile: Profile, report: Report) -> None:
         taken[naming.TRAEFIK] = "Traefik"
         if profile.compose.socket_access == "proxy":
             taken[naming.SOCKET_PROXY] = "the Docker socket proxy"
-    if profile.cron:
+    yacron = bool(profile.cron) and scheduler_kind(profile) == "yacron"
+    if yacron:
         taken[SCHEDULER] = "the scheduler that runs the cron jobs"
     if profile.app in taken:
         report.error(
@@ -140,15 +141,17 @@ def _check_service_names(profile: Profile, report: Report) -> None:
         (("prestart", index, "name"), step.name, "step") for index, step in enumerate(profile.prestart)
     ]
     named += [(("processes", name), name, "process") for name in profile.processes]
+    if not yacron:
+        named += [(("cron", name), name, "job") for name in profile.cron]
     for path, name, kind in named:
         if name in taken:
             report.error(path, f"{kind} name {name!r} is also the Compose service of {taken[name]}; rename the {kind}")
     for name, job in profile.cron.items():
-        if job.image is not None and job.image != profile.image:
+        if yacron and job.image is not None and job.image != profile.image:
             report.error(
                 ("cron", name, "image"),
-                "Compose runs every scheduled job inside the scheduler container, which runs the app's image; "
-                "give the job the app's image (or run it from a process of its own)",
+                "the yacron scheduler runs every scheduled job inside its container, which runs the app's image; "
+                "give the job the app's image, or set compose.scheduler: systemd (each job in a container of its own image)",
             )
 
 

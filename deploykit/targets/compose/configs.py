@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from deploykit.spec.background import scheduled_jobs
 from deploykit.targets.compose import naming, socket_proxy, traefik
-from deploykit.targets.compose.background import CRON_FILE, CRON_PATH, SCHEDULER, cron_configuration
+from deploykit.targets.compose.background import CRON_FILE, CRON_PATH, SCHEDULER, cron_configuration, scheduler_kind
 from deploykit.targets.compose.check import is_exposed
 from deploykit.targets.compose.escaping import literal
 from deploykit.yamldump import dump
@@ -60,7 +60,7 @@ def config_files(profile: Profile) -> list[ConfigFile]:
                 ConfigFile("traefik-dynamic", traefik.DYNAMIC_FILE, naming.TRAEFIK, traefik.DYNAMIC_PATH, dump(dynamic))
             )
     jobs = scheduled_jobs(profile)
-    if jobs:
+    if jobs and scheduler_kind(profile) == "yacron":
         files.append(ConfigFile("cron", CRON_FILE, SCHEDULER, CRON_PATH, dump(cron_configuration(profile, jobs))))
     return files
 

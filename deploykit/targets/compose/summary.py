@@ -8,6 +8,7 @@ from deploykit import traefik
 from deploykit.spec.background import background_processes, scheduled_jobs
 from deploykit.spec.quantities import compose_memory
 from deploykit.summary import Background, Restarts, Route, Runtime, Steps, Summary, Workload, route_notes
+from deploykit.targets.compose.background import SYSTEMD_DIR, job_unit, scheduler_kind
 from deploykit.targets.compose.check import is_exposed
 from deploykit.targets.compose.traefik import CERT_RESOLVER
 from deploykit.targets.compose.workload import launch
@@ -87,11 +88,12 @@ def _background(profile: Profile, project: dict) -> tuple[Background, ...]:
         )
     for job in scheduled_jobs(profile):
         memory = compose_memory(job.memory_bytes)
-        found.append(
-            Background(
-                job.name, job.command, 1, "run", memory, job.schedule, job.timezone, "the scheduler service (yacron)"
-            )
+        runner = (
+            "the scheduler service (yacron)"
+            if scheduler_kind(profile) == "yacron"
+            else f"a systemd timer on the host ({SYSTEMD_DIR}/{job_unit(profile, job)}.timer, each run a `docker compose run` of service {job.name})"
         )
+        found.append(Background(job.name, job.command, 1, "run", memory, job.schedule, job.timezone, runner))
     return tuple(sorted(found, key=lambda item: item.name))
 
 

@@ -166,18 +166,35 @@ def _task(
     }
 
 
+# The steps' runner, for several steps: the shell runs as the task's PID 1, which the kernel gives no
+# default signal action, so without a trap `docker stop`'s SIGTERM (Nomad's kill, a redeploy, a drain)
+# would be ignored until kill_timeout's SIGKILL. Each step runs in the background and the shell waits
+# for it: `wait` returns as soon as a trapped signal arrives (POSIX), the trap passes SIGTERM on to the
+# running step, and the shell exits with 128 + the signal once the step has stopped. A step that
+# fails stops the sequence with its own status. A signal that comes between starting a step and
+# knowing its process ID is caught up before waiting (the `[ "$t" = 0 ] || kill` after `c=$!`).
+PRESTART_RUNNER = (
+    "t=0; c=; "
+    """trap 't=143; [ -z "$c" ] || kill -TERM "$c" 2>/dev/null' TERM; """
+    """trap 't=130; [ -z "$c" ] || kill -TERM "$c" 2>/dev/null' INT; """
+    'step() { [ "$t" = 0 ] || exit "$t"; "$@" & c=$!; [ "$t" = 0 ] || kill -TERM "$c" 2>/dev/null; '
+    'wait "$c"; s=$?; if [ "$t" != 0 ]; then wait "$c"; exit "$t"; fi; [ "$s" = 0 ] || exit "$s"; }'
+)
+
+
 def prestart_command(profile: Profile) -> list[str]:
     """The prestart steps as one command, run in order, stopping at the first that fails.
 
     Nomad starts every prestart task of a group at once (its lifecycle documentation): one step per
     task would run migrations concurrently with the steps meant to follow them. A single step runs as
-    it is; several run under `sh -e` with every argument quoted, so none is read by the shell.
+    it is (its own program is PID 1 and gets the signals); several run under `/bin/sh` through
+    PRESTART_RUNNER, each `step` with every argument quoted, so none is read by the shell.
     check.py requires the steps to share one image.
     """
     if len(profile.prestart) == 1:
         return list(profile.prestart[0].command)
-    script = "; ".join(shlex.join(step.command) for step in profile.prestart)
-    return ["/bin/sh", "-e", "-c", script]
+    script = "; ".join([PRESTART_RUNNER, *(f"step {shlex.join(step.command)}" for step in profile.prestart)])
+    return ["/bin/sh", "-c", script]
 
 
 def prestart_task(profile: Profile, env: list[tuple[str, str]]) -> dict:

@@ -16,8 +16,8 @@ from deploykit import traefik
 from deploykit.servers import Launch
 from deploykit.spec.names import IMAGE_REFERENCE
 from deploykit.spec.quantities import MEBIBYTE, compose_cpus, compose_memory
-from deploykit.targets.quadlet.calendar import on_calendar
-from deploykit.targets.quadlet.units import Unit, specifiers, word, words
+from deploykit.systemd.calendar import on_calendar
+from deploykit.systemd.units import Unit, specifiers, word, words
 from deploykit.targets.quadlet.versions import supports
 
 if TYPE_CHECKING:

@@ -20,6 +20,7 @@ from deploykit.targets.k8s.network import (
     build_service,
     build_traefik_middlewares,
 )
+from deploykit.targets.k8s.release import build_release_role
 from deploykit.targets.k8s.workload import build_deployment, build_prestart_jobs, build_volume_claims
 from deploykit.yamldump import dump
 
@@ -34,9 +35,10 @@ NAME = "k8s"
 
 
 def build_objects(profile: Profile) -> list[dict]:
-    """Every object, in apply order (identity, migrations, workloads, traffic, availability, policy, schedules)."""
+    """Every object, in apply order (identity and its Role, migrations, workloads, traffic, availability,
+    policy, schedules)."""
     processes = background_processes(profile)
-    objects: list[dict | None] = [build_service_account(profile)]
+    objects: list[dict | None] = [build_service_account(profile), *build_release_role(profile)]
     if profile.k8s.prestart == "job":
         objects += build_prestart_jobs(profile)
     objects += build_volume_claims(profile)

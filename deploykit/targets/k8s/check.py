@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from deploykit.servers import SYNC_WORKERS_MESSAGE, serves_one_request_at_a_time
 from deploykit.spec.background import NO_LIVENESS, background_processes, scheduled_jobs
 from deploykit.targets.k8s.gateway import http_listener
+from deploykit.targets.k8s.release import RESERVED_CONTAINER_NAMES, gated
 from deploykit.targets.k8s.versions import requirement, supports
 from deploykit.targets.runtime import check_runtime, check_volumes
 
@@ -92,6 +93,7 @@ def check(profile: Profile, report: Report) -> None:
     _check_versioned_fields(profile, report)
     _check_unique_keys(profile, report)
     _check_database_egress(profile, report)
+    _check_release_gate(profile, report)
     if profile.replicas == 1 and autoscaling is None:
         report.warn(
             ("replicas",),
@@ -114,6 +116,48 @@ def _check_database_egress(profile: Profile, report: Report) -> None:
                 "add the database's network (cidr) or pods (namespace, pod_labels) and port to network.egress",
                 code="database-egress",
             )
+
+
+def _check_release_gate(profile: Profile, report: Report) -> None:
+    """The release gate of `k8s.prestart: job` (release.py): its settings, its container names, and its
+    way to the API server through the NetworkPolicy."""
+    options, policy = profile.k8s, profile.k8s.network_policy
+    if not gated(profile):
+        # Ignored rather than refused: an environment may switch k8s.prestart and keep its settings.
+        if "release_wait_image" in options.model_fields_set:
+            report.warn(
+                ("k8s", "release_wait_image"),
+                "ignored: only k8s.prestart: job with prestart steps has pods that wait for the release's Jobs",
+                code="not-rendered",
+            )
+        if policy.enabled and policy.api_server is not None:
+            report.warn(
+                ("k8s", "network_policy", "api_server"),
+                "ignored: the NetworkPolicy allows the API server only for the pods that wait for the release's "
+                "Jobs (k8s.prestart: job with prestart steps)",
+                code="not-rendered",
+            )
+        return
+    for field in ("processes", "cron"):
+        for name in getattr(profile, field):
+            if name in RESERVED_CONTAINER_NAMES:
+                report.error(
+                    (field, name),
+                    f"{name!r} names an init container that waits for the release's Jobs (k8s.prestart: job); choose another name",
+                )
+    if profile.app in RESERVED_CONTAINER_NAMES:
+        report.error(
+            ("app",),
+            f"{profile.app!r} names an init container that waits for the release's Jobs (k8s.prestart: job); choose another name",
+        )
+    if policy.enabled and policy.api_server is None:
+        report.warn(
+            ("k8s", "network_policy", "api_server"),
+            "with k8s.prestart: job every pod of a release waits for the release's Jobs by asking the API server, "
+            "which the NetworkPolicy does not allow: the pods would never start; set k8s.network_policy.api_server "
+            "(the addresses and port of `kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes`)",
+            code="api-server-egress",
+        )
 
 
 def _check_ingress_routing(profile: Profile, report: Report) -> None:

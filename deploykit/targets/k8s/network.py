@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from deploykit import traefik
 from deploykit.targets.k8s.meta import HTTP_PORT_NAME, bounded_name, metadata, namespace, selector_labels
+from deploykit.targets.k8s.release import gated
 
 if TYPE_CHECKING:
     from deploykit.spec.model import Profile
@@ -227,6 +228,10 @@ def build_network_policy(profile: Profile) -> dict | None:
     dns += [{"ipBlock": {"cidr": cidr}} for cidr in policy.dns_cidrs]
     egress: list[dict] = [{"to": dns, "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}]
     egress += [_destination(destination) for destination in [*profile.network.egress, *policy.egress]]
+    if policy.api_server is not None and gated(profile):
+        # The release gate's init containers read the release's Jobs from the API server (release.py).
+        api = policy.api_server
+        egress.append({"to": [{"ipBlock": {"cidr": api.cidr}}], "ports": [{"protocol": "TCP", "port": api.port}]})
     http = [{"protocol": "TCP", "port": HTTP_PORT_NAME}]
     # Published (a LoadBalancer or NodePort Service), the HTTP port takes traffic from anywhere: the
     # load balancer's and clients' addresses are not known here (a rule without `from` admits all).

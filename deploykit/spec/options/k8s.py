@@ -54,11 +54,18 @@ class NetworkPolicyOptions(SpecModel):
 
     enabled: bool = Field(True, description="false (or `network_policy: none`): render no NetworkPolicy.")
 
-    ingress_namespace: DnsLabel = Field(
-        "traefik", description="Namespace of the ingress controller allowed to reach the pods (routing: ingress)."
+    ingress_namespace: DnsLabel | None = Field(
+        None,
+        description="Namespace of the ingress controller allowed to reach the pods (routing: ingress). Default, by "
+        "k8s.ingress_class: traefik: `traefik`; nginx (ingress-nginx's chart as its docs install it): `ingress-nginx`; "
+        "any other class: a warning (ingress-controller-unknown), and Traefik's.",
     )
-    ingress_pod_labels: dict[SelectorKey, LabelValue] = Field(
-        {"app.kubernetes.io/name": "traefik"}, description="Labels of the ingress controller's pods (routing: ingress)."
+    ingress_pod_labels: dict[SelectorKey, LabelValue] | None = Field(
+        None,
+        description="Labels of the ingress controller's pods (routing: ingress). Default, by k8s.ingress_class: "
+        "traefik: `app.kubernetes.io/name: traefik`; nginx: `app.kubernetes.io/name: ingress-nginx` and "
+        "`app.kubernetes.io/component: controller`; any other class with ingress_namespace: every pod of that "
+        "namespace.",
     )
     egress: Annotated[list[Destination], Field(max_length=64)] = Field(
         [], description="Destinations only the Kubernetes pods may reach, besides `network.egress` and cluster DNS."

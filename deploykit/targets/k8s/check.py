@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from deploykit.servers import SYNC_WORKERS_MESSAGE, serves_one_request_at_a_time
 from deploykit.spec.background import NO_LIVENESS, background_processes, scheduled_jobs
 from deploykit.targets.k8s.gateway import http_listener
+from deploykit.targets.k8s.network import KNOWN_INGRESS_CONTROLLERS
 from deploykit.targets.k8s.release import RESERVED_CONTAINER_NAMES, gated
 from deploykit.targets.k8s.versions import requirement, supports
 from deploykit.targets.runtime import check_runtime, check_volumes
@@ -166,6 +167,15 @@ def _check_ingress_routing(profile: Profile, report: Report) -> None:
         report.error(("k8s", "gateway"), "only used with k8s.routing: gateway")
     if proxy is None or proxy.host is None:
         return
+    policy = options.network_policy
+    if policy.enabled and policy.ingress_namespace is None and options.ingress_class not in KNOWN_INGRESS_CONTROLLERS:
+        report.warn(
+            ("k8s", "ingress_class"),
+            f"deploykit does not know where the controller of the {options.ingress_class!r} IngressClass runs: the "
+            "NetworkPolicy admits Traefik's pods (namespace traefik), so no request through that controller would "
+            "reach the app; set k8s.network_policy.ingress_namespace (and ingress_pod_labels) to its pods'",
+            code="ingress-controller-unknown",
+        )
     if proxy.tls == "acme" and options.cluster_issuer is None:
         # Without it the Ingress would carry a null issuer: no certificate, and no error until traffic fails.
         report.error(

@@ -179,9 +179,36 @@ def _proxy_pods(profile: Profile) -> dict:
         pod_namespace = gateway.data_plane_namespace or gateway.namespace
         pod_labels = gateway.data_plane_pod_labels or {GATEWAY_NAME_LABEL: gateway.name}
     else:
-        policy = profile.k8s.network_policy
-        pod_namespace, pod_labels = policy.ingress_namespace, policy.ingress_pod_labels
+        pod_namespace, pod_labels = ingress_controller(profile)
     return _pods(pod_namespace, pod_labels)
+
+
+# The controller pods of the IngressClasses whose defaults are known: (namespace, pod labels).
+KNOWN_INGRESS_CONTROLLERS: dict[str, tuple[str, dict[str, str]]] = {
+    # Traefik's Helm chart: its pods carry app.kubernetes.io/name: traefik; installed in `traefik`.
+    "traefik": ("traefik", {"app.kubernetes.io/name": "traefik"}),
+    # ingress-nginx's chart (charts/ingress-nginx): IngressClass `nginx` (controller.ingressClassResource.name),
+    # controller pods labelled with the chart's name and `app.kubernetes.io/component: controller`
+    # (controller.name), in `ingress-nginx` as its deployment docs install it.
+    "nginx": (
+        "ingress-nginx",
+        {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"},
+    ),
+}
+
+
+def ingress_controller(profile: Profile) -> tuple[str, dict[str, str]]:
+    """The namespace and pod labels of the ingress controller the NetworkPolicy admits: the ones given,
+    else those of `ingress_class`'s controller when known (KNOWN_INGRESS_CONTROLLERS), else Traefik's
+    (check.py warns: ingress-controller-unknown). Given a namespace alone, every pod of it."""
+    policy = profile.k8s.network_policy
+    known = KNOWN_INGRESS_CONTROLLERS.get(profile.k8s.ingress_class)
+    if policy.ingress_namespace is not None:
+        default_labels = known[1] if known is not None else {}
+        labels = policy.ingress_pod_labels if policy.ingress_pod_labels is not None else default_labels
+        return policy.ingress_namespace, labels
+    pod_namespace, labels = known or KNOWN_INGRESS_CONTROLLERS["traefik"]
+    return pod_namespace, policy.ingress_pod_labels if policy.ingress_pod_labels is not None else labels
 
 
 def _pods(pod_namespace: str | None, pod_labels: dict[str, str]) -> dict:

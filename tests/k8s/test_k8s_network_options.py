@@ -186,3 +186,41 @@ def test_traefik_stays_the_default_class_and_controller():
         }
     ]
     assert "ingress-controller-unknown" not in _codes(BASE)
+
+
+def _keep_alive(command: list[str], **k8s: Any) -> tuple[list[dict], set[str]]:
+    data = copy.deepcopy(BASE)
+    data["command"] = command
+    data["k8s"] |= k8s
+    rendered = render_data(data, "k8s")
+    return list(rendered.rendering.objects), {finding.code for finding in rendered.findings}
+
+
+FASTAPI = ["fastapi", "run", "app/main.py"]
+UVICORN = ["uvicorn", "app.main:app"]
+
+
+def test_traefik_drops_idle_connections_before_fastapi_run_does():
+    """`fastapi run` has no keep-alive flag (uvicorn's 5 s): the traefik class gets a ServersTransport
+    with a 4 s idle timeout, as Traefik gets on Compose and Nomad; a server deploykit gives 95 s needs none."""
+    found, codes = _keep_alive(FASTAPI)
+    (transport,) = [obj for obj in found if obj["kind"] == "ServersTransport"]
+    assert transport["spec"] == {"forwardingTimeouts": {"idleConnTimeout": "4s"}}
+    (service,) = [obj for obj in found if obj["kind"] == "Service"]
+    assert service["metadata"]["annotations"] == {
+        "traefik.ingress.kubernetes.io/service.serverstransport": "items-api-items-api-transport@kubernetescrd"
+    }
+    assert "proxy-keep-alive" not in codes
+    found, codes = _keep_alive(UVICORN)
+    assert not [obj for obj in found if obj["kind"] == "ServersTransport"] and "proxy-keep-alive" not in codes
+
+
+def test_a_proxy_deploykit_does_not_configure_gets_a_warning_instead():
+    for k8s in (
+        {"ingress_class": "nginx"},
+        {"routing": "gateway", "gateway": GATEWAY["k8s"]["gateway"], "cluster_issuer": None},
+    ):
+        found, codes = _keep_alive(FASTAPI, **k8s)
+        assert "proxy-keep-alive" in codes, k8s
+        assert not [obj for obj in found if obj["kind"] == "ServersTransport"]
+        assert "proxy-keep-alive" not in _keep_alive(UVICORN, **k8s)[1], k8s

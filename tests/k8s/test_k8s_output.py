@@ -48,6 +48,7 @@ def test_output_directory_drops_files_of_objects_that_disappeared(tmp_path):
         "middleware-items-api-redirect.yaml",
         "networkpolicy-items-api.yaml",
         "poddisruptionbudget-items-api.yaml",
+        "serverstransport-items-api-transport.yaml",
         "service-items-api.yaml",
         "serviceaccount-items-api.yaml",
     ]

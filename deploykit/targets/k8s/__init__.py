@@ -19,6 +19,7 @@ from deploykit.targets.k8s.network import (
     build_network_policy,
     build_service,
     build_traefik_middlewares,
+    build_traefik_servers_transport,
 )
 from deploykit.targets.k8s.release import build_release_role
 from deploykit.targets.k8s.workload import build_deployment, build_prestart_jobs, build_volume_claims
@@ -45,8 +46,9 @@ def build_objects(profile: Profile) -> list[dict]:
     objects.append(build_deployment(profile))
     objects += [build_process_deployment(profile, process) for process in processes]
     objects.append(build_service(profile))
-    # Middlewares before the Ingresses that name them, the ListenerSet before the route attached to it.
+    # Middlewares (and the ServersTransport the Service names) before the Ingresses that use them, the ListenerSet before the route attached to it.
     objects += build_traefik_middlewares(profile)
+    objects += build_traefik_servers_transport(profile)
     objects += build_ingresses(profile)
     objects += [build_listener_set(profile)]
     objects += build_http_routes(profile)

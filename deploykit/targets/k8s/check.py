@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 from deploykit.servers import SYNC_WORKERS_MESSAGE, serves_one_request_at_a_time
 from deploykit.spec.background import NO_LIVENESS, background_processes, scheduled_jobs
 from deploykit.targets.k8s.gateway import http_listener
-from deploykit.targets.k8s.network import KNOWN_INGRESS_CONTROLLERS
+from deploykit.targets.k8s.network import KNOWN_INGRESS_CONTROLLERS, idle_transport
 from deploykit.targets.k8s.release import RESERVED_CONTAINER_NAMES, gated
 from deploykit.targets.k8s.versions import requirement, supports
 from deploykit.targets.runtime import check_runtime, check_volumes
+from deploykit.traefik import TRAEFIK_IDLE_SECONDS
 
 if TYPE_CHECKING:
     from deploykit.report import Report
@@ -87,6 +88,7 @@ def check(profile: Profile, report: Report) -> None:
             "init containers run in every pod (web, processes and scheduled runs), concurrently: each step must take a lock (e.g. a Postgres advisory lock) or use k8s.prestart: job",
             code="concurrent-prestart",
         )
+    _check_proxy_keep_alive(profile, report)
     if options.routing == "gateway":
         _check_gateway_routing(profile, report)
     else:
@@ -117,6 +119,33 @@ def _check_database_egress(profile: Profile, report: Report) -> None:
                 "add the database's network (cidr) or pods (namespace, pod_labels) and port to network.egress",
                 code="database-egress",
             )
+
+
+def _check_proxy_keep_alive(profile: Profile, report: Report) -> None:
+    """A server that closes idle connections sooner than the proxy in front of it: the proxy sends a
+    request on a connection the server is closing, and the client gets a 502. deploykit gives the
+    servers it knows a keep-alive above the longest idle timeout it reasons about (Traefik's 90 s), and
+    with the traefik IngressClass lowers Traefik's own (a ServersTransport), as on Compose and Nomad;
+    another controller or a Gateway keeps its own timeout, which deploykit cannot lower."""
+    proxy, server = profile.proxy, profile.web_server
+    if proxy is None or proxy.host is None or idle_transport(profile):
+        return
+    if server.proxy_idle_seconds >= TRAEFIK_IDLE_SECONDS:
+        return
+    keep_alive = server.keep_alive_seconds
+    through = (
+        "the Gateway's data plane"
+        if profile.k8s.routing == "gateway"
+        else f"the {profile.k8s.ingress_class!r} ingress controller"
+    )
+    report.warn(
+        ("command",) if profile.command is not None else ("server",),
+        f"{server.name} keeps idle connections open {keep_alive}s, and {through} may keep them longer (Traefik "
+        f"90 s, nginx 60 s): a request sent on a connection the server is closing gets a 502; use a server "
+        "deploykit gives a longer keep-alive (uvicorn or gunicorn) or lower the proxy's upstream idle timeout "
+        f"below {keep_alive}s",
+        code="proxy-keep-alive",
+    )
 
 
 def _check_release_gate(profile: Profile, report: Report) -> None:

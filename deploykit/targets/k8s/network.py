@@ -33,14 +33,44 @@ def _http_service_port(profile: Profile) -> dict:
     return port
 
 
+def idle_transport(profile: Profile) -> bool:
+    """Whether Traefik (the traefik IngressClass) must close idle connections to the app sooner than
+    its default 90 s: when the server closes them sooner (`fastapi run`: uvicorn's 5 s; granian: 60 s),
+    Traefik would send a request on a connection the server is closing (a 502), as on Compose and Nomad."""
+    return _traefik_class(profile) and profile.web_server.proxy_idle_seconds < traefik.TRAEFIK_IDLE_SECONDS
+
+
+def _transport_name(profile: Profile) -> str:
+    return bounded_name(profile.app, "transport")
+
+
+def build_traefik_servers_transport(profile: Profile) -> list[dict]:
+    """The ServersTransport whose idle timeout stays below the server's keep-alive, named by the
+    Service's `service.serverstransport` annotation (Traefik's Ingress provider reads it there)."""
+    if not idle_transport(profile):
+        return []
+    return [
+        {
+            "apiVersion": TRAEFIK_MIDDLEWARE_API,
+            "kind": "ServersTransport",
+            "metadata": metadata(profile, _transport_name(profile)),
+            "spec": {"forwardingTimeouts": {"idleConnTimeout": f"{profile.web_server.proxy_idle_seconds}s"}},
+        }
+    ]
+
+
 def build_service(profile: Profile) -> dict:
     """A ClusterIP Service for the HTTP port and every extra port, each targeting the container port by name;
     with `publish`, a LoadBalancer or NodePort Service (the extra ports stay inside the cluster's reach
     only through the NetworkPolicy)."""
+    annotations = None
+    if idle_transport(profile):
+        reference = _middleware_reference(profile, _transport_name(profile))
+        annotations = {"traefik.ingress.kubernetes.io/service.serverstransport": reference}
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": metadata(profile, profile.app),
+        "metadata": metadata(profile, profile.app, annotations=annotations),
         "spec": {
             "type": "ClusterIP" if profile.publish is None else profile.publish.kubernetes,
             "selector": selector_labels(profile),
@@ -71,7 +101,8 @@ def _redirect_middleware(profile: Profile) -> str:
 
 
 def _middleware_reference(profile: Profile, name: str) -> str:
-    # How an Ingress names a Middleware object of its namespace (Traefik's kubernetescrd provider).
+    # How an Ingress or a Service names a Middleware or ServersTransport object of its namespace
+    # (Traefik's kubernetescrd provider).
     return f"{namespace(profile)}-{name}@kubernetescrd"
 
 

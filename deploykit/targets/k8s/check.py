@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from deploykit.servers import SYNC_WORKERS_MESSAGE, serves_one_request_at_a_time
 from deploykit.spec.background import NO_LIVENESS, background_processes, scheduled_jobs
+from deploykit.targets.k8s.egress import outside_addresses
 from deploykit.targets.k8s.gateway import http_listener
 from deploykit.targets.k8s.network import KNOWN_INGRESS_CONTROLLERS, idle_transport
 from deploykit.targets.k8s.release import RESERVED_CONTAINER_NAMES, gated
@@ -96,12 +97,27 @@ def check(profile: Profile, report: Report) -> None:
     _check_versioned_fields(profile, report)
     _check_unique_keys(profile, report)
     _check_database_egress(profile, report)
+    _check_external_egress(profile, report)
     _check_release_gate(profile, report)
     if profile.replicas == 1 and autoscaling is None:
         report.warn(
             ("replicas",),
             "a single pod: every node drain or node restart takes the app down; use 2 or more for availability",
             code="single-replica",
+        )
+
+
+def _check_external_egress(profile: Profile, report: Report) -> None:
+    """An env value that is a URL to outside the cluster, or a secret that reads like an API key or an
+    external address, while the NetworkPolicy's egress does not reach it: the app would time out."""
+    if not profile.k8s.network_policy.enabled:
+        return
+    for outside in outside_addresses(profile, DATABASE_VARIABLE):
+        report.warn(
+            outside.path,
+            f"{outside.what}, and the NetworkPolicy lets the pods reach only cluster DNS and network.egress: add the "
+            "service's network (cidr) and port to network.egress (or k8s.network_policy.egress)",
+            code="external-egress",
         )
 
 

@@ -156,3 +156,25 @@ def test_the_api_server_is_allowed_through_the_network_policy_only_when_given():
 def test_with_init_containers_there_is_no_gate():
     found = objects(BASE)
     assert not [obj for obj in found if obj["kind"] in ("Role", "RoleBinding")]
+
+
+def test_gate_settings_without_the_gate_are_reported_not_dropped():
+    data = {
+        **BASE,
+        "k8s": {
+            **BASE["k8s"],
+            "release_wait_image": "registry.example.com/tools/kubectl:v1.32.8",
+            "network_policy": {"api_server": {"cidr": "10.0.0.10/32", "port": 6443}},
+        },
+    }
+    findings = render_data(data, "k8s").findings
+    assert sorted(f.path for f in findings if f.code == "not-rendered") == [
+        ("k8s", "network_policy", "api_server"),
+        ("k8s", "release_wait_image"),
+    ]
+    # With the gate the image is the waiters'.
+    gated = {**data, "k8s": {**data["k8s"], "prestart": "job"}}
+    templates = pod_templates(objects(gated))
+    assert {c["image"] for spec in templates.values() for c in spec["initContainers"]} == {
+        "registry.example.com/tools/kubectl:v1.32.8"
+    }

@@ -24,7 +24,10 @@ containers_conf=/etc/deploykit-ci/containers.conf
 # Podman's Quadlet generator from Debian 13 (trixie), extracted here from its podman package: the
 # Quadlet tests run `quadlet -dryrun` on the rendered units (tests/tooling.py finds it here).
 quadlet_root=/opt/deploykit-quadlet
-quadlet_suite=trixie
+# kubectl from Debian 13, where the machine has none (tests/k8s run `kubectl kustomize`).
+kubectl_root=/opt/deploykit-kubectl
+# The Debian release the two programs above come from.
+debian_next=trixie
 export DEBIAN_FRONTEND=noninteractive
 
 log() { printf 'setup-machine: %s\n' "$*"; }
@@ -54,21 +57,34 @@ else
   log "Debian packages already installed: ${apt_packages[*]}"
 fi
 
-# --- kubectl (kubectl kustomize): part of this kind of machine's image; Debian 12 itself has no package.
+# Extracts one package of Debian $debian_next into a directory of its own, through a private apt state
+# (its own sources, lists and cache under ROOT/apt): the machine's apt sources are not touched. Used for
+# Go programs that Debian 12 lacks and that are linked to libc only, so they run on Debian 12 unchanged.
+extract_from_debian_next() { # package root
+  local package=$1 root=$2 apt_state mirror
+  log "fetching $package from Debian $debian_next, into $root"
+  apt_state="$root/apt"
+  mkdir -p "$apt_state/sources" "$apt_state/lists/partial" "$apt_state/cache/archives/partial"
+  # The Debian archive the machine already uses (its first URIs: line that is not the security archive).
+  mirror=$(awk '/^URIs:/ && !/security/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+  printf 'Types: deb\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+    "${mirror:-http://deb.debian.org/debian}" "$debian_next" >"$apt_state/sources/$debian_next.sources"
+  local apt_private=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$apt_state/sources"
+    -o "Dir::State::Lists=$apt_state/lists" -o "Dir::Cache=$apt_state/cache")
+  apt-get "${apt_private[@]}" update -q
+  (cd "$apt_state" && apt-get "${apt_private[@]}" download "$package")
+  dpkg-deb -x "$(ls "$apt_state/${package}"_*.deb | head -n1)" "$root"
+  rm -rf "$apt_state"
+}
+
+# --- kubectl (kubectl kustomize): part of this kind of machine's image; Debian 12 has no package, so
+# a stock Debian 12 gets Debian 13's, linked into /usr/local/bin where the tests look for it.
 if command -v kubectl >/dev/null 2>&1; then
   log "kubectl found: $(command -v kubectl)"
 else
-  if [ "$apt_updated" = false ]; then
-    apt-get update -q
-  fi
-  candidate=$(apt-cache policy kubectl 2>/dev/null | awk '/Candidate:/ {print $2}')
-  if [ -n "$candidate" ] && [ "$candidate" != "(none)" ]; then
-    log "apt-get install kubectl ($candidate)"
-    apt-get install -y -q kubectl
-  else
-    log "WARNING: kubectl is not installed and no apt source offers it; the tests that run" \
-      "'kubectl kustomize' will skip, or fail under CI=true" >&2
-  fi
+  extract_from_debian_next kubectl "$kubectl_root"
+  ln -sf "$kubectl_root/usr/bin/kubectl" /usr/local/bin/kubectl
+  log "kubectl $("$kubectl_root/usr/bin/kubectl" version --client 2>/dev/null | head -n1) in $kubectl_root"
 fi
 
 # --- podman settings: runc (crun refuses this machine's hybrid cgroup layout) and ulimits the
@@ -85,25 +101,11 @@ else
   log "$containers_conf is up to date"
 fi
 
-# --- Podman's Quadlet generator (Debian 12's podman 4.3 has none). The binary is linked to libc only
-# and runs on Debian 12 unchanged. The package is fetched through a private apt state (its own
-# sources, lists and cache under $quadlet_root/apt): the machine's apt sources are not touched.
+# --- Podman's Quadlet generator (Debian 12's podman 4.3 has none), from Debian 13's podman package.
 if [ -x "$quadlet_root/usr/libexec/podman/quadlet" ]; then
   log "Quadlet generator already in $quadlet_root ($("$quadlet_root/usr/libexec/podman/quadlet" -version))"
 else
-  log "fetching podman from Debian $quadlet_suite for its Quadlet generator, into $quadlet_root"
-  apt_state="$quadlet_root/apt"
-  mkdir -p "$apt_state/sources" "$apt_state/lists/partial" "$apt_state/cache/archives/partial"
-  # The Debian archive the machine already uses (its first URIs: line that is not the security archive).
-  mirror=$(awk '/^URIs:/ && !/security/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
-  printf 'Types: deb\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
-    "${mirror:-http://deb.debian.org/debian}" "$quadlet_suite" >"$apt_state/sources/$quadlet_suite.sources"
-  apt_private=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$apt_state/sources"
-    -o "Dir::State::Lists=$apt_state/lists" -o "Dir::Cache=$apt_state/cache")
-  apt-get "${apt_private[@]}" update -q
-  (cd "$apt_state" && apt-get "${apt_private[@]}" download podman)
-  dpkg-deb -x "$(ls "$apt_state"/podman_*.deb | head -n1)" "$quadlet_root"
-  rm -rf "$apt_state"
+  extract_from_debian_next podman "$quadlet_root"
   log "Quadlet generator $("$quadlet_root/usr/libexec/podman/quadlet" -version) in $quadlet_root"
 fi
 

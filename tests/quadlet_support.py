@@ -112,19 +112,24 @@ def systemd_words(exec_start: str) -> list[str]:
     return found
 
 
-def unit_commands(generated: Path, runtime_dir: Path) -> dict[str, dict[str, list[list[str]]]]:
+def unit_commands(
+    generated: Path, runtime_dir: Path, config_dir: Path | None = None
+) -> dict[str, dict[str, list[list[str]]]]:
     """Each generated service's Exec* lines as argv lists (`%t`, `%n`, `%N` resolved as systemd would for
-    a system unit with `runtime_dir` as its runtime directory), by service name without `.service`."""
+    a system unit with `runtime_dir` as its runtime directory, and `%E` as `config_dir` when given), by
+    service name without `.service`. A line's `-` prefix (its failure ignored) is dropped."""
     import re
 
     commands: dict[str, dict[str, list[list[str]]]] = {}
     for path in sorted(generated.glob("*.service")):
         unit = path.name.removesuffix(".service")
         specifiers = {"t": str(runtime_dir), "n": path.name, "N": unit, "%": "%%"}
+        if config_dir is not None:
+            specifiers["E"] = str(config_dir)
         found: dict[str, list[list[str]]] = {}
         for line in path.read_text().splitlines():
             key, _, value = line.partition("=")
-            if key in ("ExecStart", "ExecStartPre", "ExecStop", "ExecStopPost"):
+            if key in ("ExecStart", "ExecStartPre", "ExecStartPost", "ExecStop", "ExecStopPost"):
                 resolved = re.sub(r"%(.)", lambda match, known=specifiers: known[match.group(1)], value)
                 found.setdefault(key, []).append(systemd_words(resolved.lstrip("-")))
         commands[unit] = found

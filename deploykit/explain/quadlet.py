@@ -63,7 +63,7 @@ def explain(summary: Summary) -> dict[str, str]:
             f"systemd starts {units} at boot (WantedBy=multi-user.target, Podman's generator makes each a service), "
             f"each running {runs(web.command)}; {started}"
         ),
-        "restarts": f"{restarts}; {web.shutdown_seconds}s from SIGTERM to SIGKILL (StopTimeout)",
+        "restarts": f"{restarts}; {_stop(summary)}",
         "replication": (
             f"{count(web.units, 'container')} x {processes_in_unit(web)}, one unit each; a release restarts them one "
             "at a time, each waiting until healthy" + background_replication(summary)
@@ -78,3 +78,16 @@ def explain(summary: Summary) -> dict[str, str]:
             "nothing new and leaves the old version running" + SHARED_SCHEMA
         ),
     }
+
+
+def _stop(summary: Summary) -> str:
+    web = summary.web
+    shutdown = f"{web.shutdown_seconds}s from SIGTERM to SIGKILL (StopTimeout)"
+    if web.drain_seconds is None:
+        return shutdown
+    return (
+        "a stopping replica first leaves Traefik's rotation (its ExecStop comments its server out of "
+        f"traefik/routes.yaml) and keeps serving {web.drain_seconds}s while Traefik reloads, then gets "
+        f"{shutdown}; ExecStartPost puts it back once it "
+        + ("is healthy again" if web.container_check is not None else "runs again (no container health check)")
+    )

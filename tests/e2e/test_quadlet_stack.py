@@ -4,9 +4,10 @@ started in unit order from the ExecStart lines Podman's own generator (Debian 13
 There is no systemd here to run the generated services. The test plays its part: it runs each
 service's ExecStart in the order of the units' Requires=/After= (network, volume, migration, app
 replicas, Traefik, workers), waits where systemd would (a oneshot until it exits, `Notify=healthy`
-until the health check passes: `podman healthcheck run` is what podman's timer would do), runs the
-scheduled job's unit once as its timer would, and releases by restarting the replicas one at a time
-(ExecStop, then ExecStart) under load. Three options of the generated command lines are systemd's
+until the health check passes: `podman healthcheck run` is what podman's timer would do, then
+ExecStartPost), runs the scheduled job's unit once as its timer would, and releases by restarting the
+replicas one at a time (every ExecStop line in order: the drain, then podman's; then ExecStart) under
+load. The host's own commands in those lines (the drain's flock, sed, sleep) run as systemd runs them. Three options of the generated command lines are systemd's
 and are left out: `--cgroups=split` and `--sdnotify=...` need systemd as the parent, and `--ignore`
 (create the network or volume unless it exists) is newer than this machine's podman (4.3), which
 also leaves a container's CID file behind on removal (4.4 deletes it; the test does).
@@ -15,6 +16,8 @@ also leaves a container's CID file behind on removal (4.4 deletes it; the test d
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -68,8 +71,20 @@ class QuadletStack:
     def image_of(self, unit: str) -> str:
         return self.podman.run("container", "inspect", "--format", "{{.ImageName}}", unit).stdout.strip()
 
+    def run(self, words: list[str], *, check: bool = True) -> None:
+        """One Exec line: podman's without the options only systemd honours; a host program (the
+        drain's) looked up on the search path, as systemd does for a name without a slash."""
+        if words[0] == "/usr/bin/podman":
+            self.podman.run(*_argv(words), timeout=180, check=check)
+            return
+        program = shutil.which(words[0]) if "/" not in words[0] else words[0]
+        assert program is not None, f"{words[0]} is not installed"
+        done = subprocess.run([program, *words[1:]], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0 or not check, f"{words}: {done.stderr}"
+
     def start(self, unit: str, *, healthy: bool = False) -> None:
-        """What `systemctl start UNIT` does: ExecStart; a oneshot runs to the end, Notify=healthy waits."""
+        """What `systemctl start UNIT` does: ExecStart; a oneshot runs to the end, Notify=healthy waits;
+        then ExecStartPost (a replica's: back into Traefik's routes)."""
         for words in self.commands[unit]["ExecStart"]:
             self.podman.run(*_argv(words), timeout=180)
         if healthy:
@@ -86,12 +101,17 @@ class QuadletStack:
                 state = self.podman.run("container", "inspect", "--format", "{{json .State}}", unit, check=False)
                 logs = self.podman.run("logs", "--tail", "30", unit, check=False)
                 raise EngineError(f"{exc}\n{state.stdout}{state.stderr}\n{logs.stdout}{logs.stderr}") from None
+        for words in self.commands[unit].get("ExecStartPost", []):
+            self.run(words)
 
-    def stop(self, unit: str) -> None:
-        """What `systemctl stop UNIT` does: ExecStop (podman rm: SIGTERM, StopTimeout, SIGKILL), ExecStopPost."""
+    def stop(self, unit: str, *, drain: bool = True) -> None:
+        """What `systemctl stop UNIT` does: ExecStop in order (a replica's drain: out of Traefik's routes,
+        then a wait; podman rm: SIGTERM, StopTimeout, SIGKILL), ExecStopPost. `drain=False` runs podman's
+        lines only, as the units did before they drained."""
         for key in ("ExecStop", "ExecStopPost"):
             for words in self.commands[unit].get(key, []):
-                self.podman.run(*_argv(words), timeout=120, check=False)
+                if drain or words[0] == "/usr/bin/podman":
+                    self.run(words, check=False)
         # Podman 4.4 and later delete the container's CID file when they remove it (libpod/runtime_ctr.go);
         # this machine's 4.3 leaves it, and the next ExecStart would refuse to overwrite it.
         (self.directory / "run" / f"{unit}.cid").unlink(missing_ok=True)
@@ -133,6 +153,8 @@ def stack(podman, tmp_path_factory):
         f"quadlet.subnet={free_subnet(podman)}",
         f"quadlet.http_port={http_port}",
         f"quadlet.https_port={https_port}",
+        # Where the units are installed (the generator reads them there): the drain edits traefik/ in it.
+        f"quadlet.install_dir={workdir / 'units'}",
         f"proxy.certificate.cert_file={certificates / 'tls' / 'tls.crt'}",
         f"proxy.certificate.key_file={certificates / 'tls' / 'tls.key'}",
     ]
@@ -174,7 +196,7 @@ def stack(podman, tmp_path_factory):
         yield running
     finally:
         for unit in [*workers, f"{app}-traefik", *replicas, f"{app}-tick"]:
-            running.stop(unit)
+            running.stop(unit, drain=False)
         for name in ("quadlet-e2e", "quadlet-e2e-2", "quadlet-e2e-3"):
             podman.run("rm", "--force", f"{app}-migrate-{name}", check=False)
         podman.run("network", "rm", "--force", app, check=False)
@@ -230,44 +252,98 @@ def test_the_timers_job_runs_to_completion_with_the_apps_secrets(stack):
     assert log.strip().endswith("from-the-scheduler")
 
 
+class Load:
+    """Steady HTTPS requests through Traefik in a thread, counting those served and those that failed."""
+
+    def __init__(self, stack: QuadletStack, path: str = "/items/1"):
+        self.stack, self.path = stack, path
+        self.failures: list[str] = []
+        self.served = 0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._loop)
+
+    def _loop(self) -> None:
+        while not self.done.is_set():
+            try:
+                response = self.stack.https_get(self.path)
+                if response.status != 200:
+                    self.failures.append(f"{response.status} {response.body[:200]!r}")
+                else:
+                    self.served += 1
+            except OSError as error:
+                self.failures.append(repr(error))
+            time.sleep(0.02)
+
+    def __enter__(self) -> Load:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.done.set()
+        self.thread.join()
+
+
+def _routes(stack: QuadletStack) -> Path:
+    return stack.directory / "units" / "traefik" / "routes.yaml"
+
+
+def _set_routes(stack: QuadletStack, text: str) -> None:
+    """Replace the installed routes as the drain does (a new file renamed over the old one), then give
+    Traefik's file provider time to apply it (its throttle, 2 s)."""
+    routes = _routes(stack)
+    draft = routes.with_name("routes.draft")
+    draft.write_text(text)
+    draft.replace(routes)
+    time.sleep(4)
+
+
+def test_the_drain_drops_no_request_without_traefiks_retry_where_a_plain_stop_does(stack):
+    """Traefik's retry middleware off: restarting a replica with its drain (ExecStop's edit of the routes
+    and wait, then podman's stop) fails no request; the same restart with podman's lines only (the
+    units before the drain) fails some, sent to the stopping or stopped replica."""
+    routes = _routes(stack)
+    rendered = routes.read_text()
+    retry = f"        - {stack.app}-retry\n"
+    assert retry in rendered
+    _set_routes(stack, rendered.replace(retry, ""))
+    try:
+        with Load(stack) as drained:
+            stack.stop(f"{stack.app}-1")
+            stack.start(f"{stack.app}-1", healthy=True)
+            time.sleep(3)
+        assert routes.read_text() == rendered.replace(retry, "")  # replica 1 is back in the rotation
+        with Load(stack) as plain:
+            stack.stop(f"{stack.app}-2", drain=False)
+            stack.start(f"{stack.app}-2", healthy=True)
+            time.sleep(3)
+    finally:
+        _set_routes(stack, rendered)
+    print(
+        f"\nwithout retry: drained restart {drained.served} served, {len(drained.failures)} failed; "
+        f"plain restart {plain.served} served, {len(plain.failures)} failed"
+    )
+    assert drained.served > 100
+    assert drained.failures == []
+    assert plain.failures, "a plain stop should fail requests without Traefik's retry: is the measure sensitive?"
+
+
 def test_a_release_migrates_once_then_replaces_the_replicas_one_at_a_time_without_a_failed_request(stack):
     """The documented release: the new release's migration unit first, then `systemctl restart` of each
     replica in turn (ExecStop, ExecStart, healthy), while requests keep coming."""
     new_image = "localhost/items-api:quadlet-e2e-2"
     stack.podman.tag("localhost/items-api:quadlet-e2e", new_image)
     stack.release("release-2", f"image={new_image}")
-    failures: list[str] = []
-    served = [0]
-    done = threading.Event()
-
-    def load():
-        while not done.is_set():
-            try:
-                response = stack.https_get("/items/1")
-                if response.status != 200:
-                    failures.append(f"{response.status} {response.body[:200]!r}")
-                else:
-                    served[0] += 1
-            except OSError as error:
-                failures.append(repr(error))
-            time.sleep(0.02)
-
-    worker = threading.Thread(target=load)
-    worker.start()
-    try:
+    with Load(stack) as load:
         stack.start(f"{stack.app}-migrate-quadlet-e2e-2")
         for index in (1, 2, 3):
             unit = f"{stack.app}-{index}"
+            # The drain takes the replica out of Traefik's routes first; ExecStartPost puts the new
+            # container back once healthy, so the next one may go at once.
             stack.stop(unit)
             stack.start(unit, healthy=True)
-            # Traefik's own check of the readiness path puts the new container back in rotation.
-            time.sleep(12)
-    finally:
-        done.set()
-        worker.join()
     assert [stack.image_of(f"{stack.app}-{index}") for index in (1, 2, 3)] == [new_image] * 3
-    assert served[0] > 50
-    assert failures == []
+    assert load.served > 50
+    assert load.failures == []
 
 
 def test_a_failed_migration_leaves_the_old_version_running(stack):

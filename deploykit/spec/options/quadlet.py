@@ -51,6 +51,12 @@ class QuadletOptions(SpecModel):
         description="Traefik image, pinned: 3.7.12 or later (the static configuration sets the entry points' "
         "aliasHeadersStrategy). Fully qualified: Podman refuses short names without a registries.conf alias.",
     )
+    install_dir: Annotated[str, AfterValidator(values.check_absolute_mount_path)] | None = Field(
+        None,
+        description="Directory the units are installed in, where each app replica's ExecStop and ExecStartPost "
+        "take it out of and put it back into traefik/routes.yaml (the drain). Default: %E/containers/systemd, "
+        "which systemd reads as /etc/containers/systemd for root and ~/.config/containers/systemd for a user.",
+    )
     acme_staging: bool = Field(
         False,
         description="Use Let's Encrypt's staging CA (untrusted certificates, generous rate limits) with proxy.tls: acme.",

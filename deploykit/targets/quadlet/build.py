@@ -46,6 +46,17 @@ PROXY_PIDS = 256
 STOP_MARGIN_SECONDS = 15
 # Time systemd gives a unit to pull its image and create its container, beyond the app's start-up.
 PULL_SECONDS = 300
+# How long a stopping replica keeps serving once it is out of traefik/routes.yaml, before podman stops it:
+# Traefik's file provider watches the directory (fsnotify) and passes a change on at once, but then
+# takes no other one for providersThrottleDuration, 2 s by default (pkg/provider/aggregator's
+# maybeThrottledProvide sleeps that long after each message); 5 s covers that and the reload.
+DRAIN_SECONDS = 5
+# Where Quadlet reads units when `quadlet.install_dir` is not set: systemd reads `%E` as /etc for the
+# system manager and as $XDG_CONFIG_HOME (~/.config) for a user's (systemd.unit(5), Specifiers).
+DEFAULT_INSTALL_DIR = "%E/containers/systemd"
+ROUTES_FILE = "routes.yaml"
+# The mark that comments a drained replica's server out of the routes' YAML list.
+DRAINED = "# drained "
 WANTED_BY = "multi-user.target default.target"
 
 
@@ -341,15 +352,73 @@ def build_replica(profile: Profile, index: int) -> Unit:
     memory_keys(profile, unit, server.unit_memory(profile.memory_bytes, 1), profile.cpu_millicores, APP_PIDS)
     unit.add("Container", "StopTimeout", str(profile.shutdown_seconds))
     metadata(profile, unit)
-    _long_running(profile, unit, health.startup_seconds)
+    _long_running(profile, unit, health.startup_seconds, drain_seconds(profile))
+    if is_exposed(profile):
+        drain(profile, unit, index)
     return unit
 
 
-def _long_running(profile: Profile, unit: Unit, start_seconds: int) -> None:
+def drain_seconds(profile: Profile) -> int:
+    """How long a stopping replica serves on out of Traefik's rotation (0: no Traefik, nothing to leave)."""
+    return DRAIN_SECONDS if is_exposed(profile) else 0
+
+
+def routes_dir(profile: Profile) -> str:
+    """The installed traefik/ directory, as a word of an Exec line (`%E` left for systemd to expand)."""
+    if profile.quadlet.install_dir is None:
+        return f"{DEFAULT_INSTALL_DIR}/{TRAEFIK_DIR}"
+    return word(f"{profile.quadlet.install_dir.rstrip('/')}/{TRAEFIK_DIR}")
+
+
+def server_url(profile: Profile, index: int) -> str:
+    return f"http://{replica_unit(profile, index)}:{profile.port}"
+
+
+def _toggle(profile: Profile, index: int, before: str, after: str) -> str:
+    """`flock DIR sed -E -i -e 's|^( *)BEFORE- url: URL$|\\1AFTER- url: URL|' DIR/routes.yaml`, as Exec words.
+
+    Host programs by name (systemd looks them up in its fixed search path). GNU sed -i writes a new
+    file beside the old one and renames it over it, so Traefik never reads half a file, and it ignores
+    sed's temporary file (no .yaml extension: pkg/provider/file reads .yaml, .yml and .toml only).
+    flock on the directory serialises replicas stopping and starting together (at shutdown and boot),
+    which would otherwise each rename their own copy over the other's.
+    """
+    entry = f"- url: {server_url(profile, index)}"
+    expression = f"s|^( *){before}{entry}$|\\1{after}{entry}|"
+    directory = routes_dir(profile)
+    return f"flock {directory} {words(['sed', '-E', '-i', '-e', expression])} {directory}/{ROUTES_FILE}"
+
+
+def drain(profile: Profile, unit: Unit, index: int) -> None:
+    """Stopping a replica drops no request, even without Traefik's retry middleware.
+
+    Traefik reads its routes from files (no container-engine socket), so nothing tells it that a
+    replica stops: deploykit's ExecStop tells it. Quadlet writes a `.container`'s own `ExecStop=`
+    lines before its `podman rm` (Podman 5.4's generator; tests/quadlet show the order), and systemd
+    runs them in order: first the replica's server line in traefik/routes.yaml is commented out
+    (Traefik's file provider reloads the watched directory), then the replica keeps serving
+    DRAIN_SECONDS while Traefik moves every new request to the others and in-flight ones finish,
+    then podman sends SIGTERM (graceful shutdown for StopTimeout). ExecStartPost comments the line
+    back in once the new container is started, which with Notify=healthy is once it is healthy.
+
+    The file is edited rather than split per replica: Traefik's file provider merges no service
+    defined in two files ("HTTP service already configured, skipping"), and a weighted service whose
+    child is missing breaks. Traefik's own health check cannot be made to fail instead: it probes the
+    app's readiness path, which deploykit does not control. systemd runs ExecStop also after the
+    container exited on its own, so a crashed replica leaves the rotation until it is healthy again.
+    The drain's failure (a routes file moved away) does not stop the stop ("-"); a failure to put the
+    replica back fails its start, loudly, rather than leaving it running outside the rotation.
+    """
+    unit.add("Service", "ExecStartPost", _toggle(profile, index, DRAINED, ""))
+    unit.add("Service", "ExecStop", "-" + _toggle(profile, index, "", DRAINED))
+    unit.add("Service", "ExecStop", f"sleep {DRAIN_SECONDS}")
+
+
+def _long_running(profile: Profile, unit: Unit, start_seconds: int, drain: int = 0) -> None:
     unit.add("Service", "Restart", "always")
     unit.add("Service", "RestartSec", "5s")
     unit.add("Service", "TimeoutStartSec", f"{PULL_SECONDS + start_seconds}s")
-    unit.add("Service", "TimeoutStopSec", f"{profile.shutdown_seconds + STOP_MARGIN_SECONDS}s")
+    unit.add("Service", "TimeoutStopSec", f"{drain + profile.shutdown_seconds + STOP_MARGIN_SECONDS}s")
     unit.add("Install", "WantedBy", WANTED_BY)
 
 
@@ -471,7 +540,7 @@ def build_acme_volume(profile: Profile) -> Unit:
 
 def routes(profile: Profile) -> dict:
     """Traefik's file-provider routes: the app's router, middlewares and one server per replica."""
-    servers = [f"http://{replica_unit(profile, index)}:{profile.port}" for index in range(1, profile.replicas + 1)]
+    servers = [server_url(profile, index) for index in range(1, profile.replicas + 1)]
     return traefik.file_configuration(traefik.router_settings(profile, CERT_RESOLVER, server_port=None), servers)
 
 

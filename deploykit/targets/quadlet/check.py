@@ -97,6 +97,12 @@ def check(profile: Profile, report: Report) -> None:
             "no proxy host: no Traefik and no published port, so only containers on the app's network reach it",
             code="no-route",
         )
+        if options.install_dir is not None:
+            report.warn(
+                ("quadlet", "install_dir"),
+                "only the replicas' drain from Traefik's routes uses it, and without a proxy host there is no Traefik",
+                code="not-rendered",
+            )
         return
     if proxy.tls == "none" and not is_local_host(proxy.host):
         report.warn(

@@ -38,6 +38,7 @@ def summarize(profile: Profile) -> Summary:
         container_check=tuple(check) if check is not None else None,
         start_budget_seconds=health.startup_seconds if check is not None else None,
         liveness=Probe(health.readiness, health.interval_seconds, health.failure_threshold) if check else None,
+        drain_seconds=build.drain_seconds(profile) or None,
         runtime=Runtime(
             user=build.run_as(profile),
             read_only_root=profile.read_only_root,

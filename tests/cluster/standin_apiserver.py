@@ -29,7 +29,8 @@ the way client-go's informers read them:
 - `PUT` of a `status` subresource: answered with the object as sent (status updates are not stored).
 
 What it does not do: merge with fields owned by other field managers, validate objects, select by label
-or by other fields, send events for changes made after a watch started, or check namespaces and permissions.
+or by other fields, send events for changes made after a watch started (but for the Jobs' status), or check
+namespaces and permissions.
 Errors (403, 422, ...) are injected per request with `refuse`. Everything else gets a 404 `Status`, and
 every request is recorded, so a test sees what the client asked.
 """

@@ -8,6 +8,10 @@ user will find in the files.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from deploykit.spec.model import Proxy
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,28 @@ class Route:
     tls_secret: str | None = None  # the Kubernetes Secret holding the certificate
     redirected_by: str | None = None  # what answers plain HTTP with the redirect: "HTTPRoute items-api-redirect"
     via: str | None = None  # where the router attaches and TLS ends: "Gateway gateway-system/platform (listener https)"
+    # What else the route does with the request: redirected hosts, a stripped prefix (`route_notes`).
+    notes: tuple[str, ...] = ()
+
+    def described(self, sentence: str) -> str:
+        """`sentence` followed by the route's notes."""
+        return sentence + "".join(f"; {note}" for note in self.notes)
+
+
+def route_notes(proxy: Proxy) -> tuple[str, ...]:
+    """What every target's route does beyond matching: the redirected hosts and the prefix it strips."""
+    notes: list[str] = []
+    if proxy.redirects and proxy.host is not None:
+        notes.append(
+            f"{', '.join(proxy.redirects)} answered with a permanent redirect to {proxy.host}, keeping the path and query"
+        )
+    if proxy.path_prefix is not None:
+        notes.append(
+            f"the app sees paths without {proxy.path_prefix} ({proxy.path_prefix}/x arrives as /x)"
+            if proxy.strip_prefix
+            else f"the app sees the full path, {proxy.path_prefix} included"
+        )
+    return tuple(notes)
 
 
 @dataclass(frozen=True)

@@ -161,6 +161,38 @@ def _setting_value(value: bool | int | str) -> str:
     return str(value)
 
 
+def path_rule(prefix: str) -> str:
+    """The Traefik matcher for a path prefix, segment by segment as Gateway API's PathPrefix and an Ingress's
+    Prefix match: the prefix itself and what lies below it (`/api`, `/api/x`), never `/apix`, which Traefik's
+    own PathPrefix (a plain string prefix) would also match. The prefix's characters (spec/names.py,
+    PATH_PREFIX_PATTERN) cannot close the backticks."""
+    return f"(Path(`{prefix}`) || PathPrefix(`{prefix}/`))"
+
+
+def route_rule(hosts: list[str], prefix: str | None) -> str:
+    """A router's rule: any of `hosts` (RFC 1123 names, checked by the spec, so none can close the
+    backticks), under `prefix` if any. Traefik requests one ACME certificate for the Host() matchers of a
+    rule, the first as main domain and the others as SANs (doc.traefik.io, routers: "Multiple Hosts in a
+    Rule"): every host of a router is on its certificate."""
+    rule = " || ".join(f"Host(`{host}`)" for host in hosts)
+    if prefix is None:
+        return rule
+    return f"({rule}) && {path_rule(prefix)}" if len(hosts) > 1 else f"{rule} && {path_rule(prefix)}"
+
+
+# The request URL as Traefik's redirectRegex middleware matches it (scheme://Host-header/path?query),
+# split into scheme, port (of the Host header, if any) and the rest. The replacement spells groups as
+# `$1`, not `${1}`: Nomad would replace `${1}` in a service tag at run time (nomad/interpolation.py), and
+# `$1://` and `$2$3` read as groups 1, 2 and 3 (Go's Regexp.Expand takes the longest name of letters,
+# digits and `_`, so a group number is never followed by one of those here).
+REDIRECT_REGEX = "^(https?)://[^/:]+(:[0-9]+)?(.*)$"
+
+
+def redirect_replacement(host: str) -> str:
+    """Where redirectRegex sends a request for a redirected host: `host`, same scheme, port, path and query."""
+    return f"$1://{host}$2$3"
+
+
 def router_settings(profile: Profile, resolver: str | None, server_port: int | None) -> list[Setting]:
     """The app's router, security-headers middleware, service and health check, sorted by key.
 
@@ -176,11 +208,11 @@ def router_settings(profile: Profile, resolver: str | None, server_port: int | N
     retry = f"http.middlewares.{name}-retry.retry"
     service = f"http.services.{name}.loadbalancer"
     health = profile.health
+    entry_point = WEBSECURE if uses_tls(profile) else WEB
+    middlewares = [f"{name}-headers", f"{name}-retry"]
     settings = [
-        # The host is an RFC 1123 name (checked by the spec), so it cannot close the backticks.
-        (f"{router}.rule", f"Host(`{proxy.host}`)"),
-        (f"{router}.entryPoints", WEBSECURE if uses_tls(profile) else WEB),
-        (f"{router}.middlewares", f"{name}-headers,{name}-retry"),
+        (f"{router}.rule", route_rule(proxy.served_hosts, proxy.path_prefix)),
+        (f"{router}.entryPoints", entry_point),
         (f"{router}.service", name),
         *[(f"{headers}.{key}", _setting_value(value)) for key, value in security_headers(profile).items()],
         # A request an instance does not answer at the TCP level (it is stopping, or crashed) is sent
@@ -202,10 +234,34 @@ def router_settings(profile: Profile, resolver: str | None, server_port: int | N
         ]
     if server_port is not None:
         settings.append((f"{service}.server.port", str(server_port)))
-    if uses_tls(profile):
-        settings.append((f"{router}.tls", "true"))
-    if proxy.tls == "acme" and resolver is not None:
-        settings.append((f"{router}.tls.certResolver", resolver))
+    if proxy.path_prefix is not None and proxy.strip_prefix:
+        # Traefik's stripPrefix middleware: `/api/items` reaches the app as `/items` (and `/api` as `/`), with
+        # the prefix in X-Forwarded-Prefix (doc.traefik.io, middlewares/http/stripprefix).
+        middlewares.insert(1, f"{name}-strip")
+        settings.append((f"http.middlewares.{name}-strip.stripPrefix.prefixes", proxy.path_prefix))
+    settings.append((f"{router}.middlewares", ",".join(middlewares)))
+    routers = [router]
+    if proxy.redirects:
+        # A router of its own for the redirected hosts, answered by a permanent redirectRegex
+        # (doc.traefik.io, middlewares/http/redirectregex: regex, replacement, permanent) to the first host.
+        moved = f"http.routers.{name}-moved"
+        redirect = f"http.middlewares.{name}-moved.redirectRegex"
+        routers.append(moved)
+        settings += [
+            (f"{moved}.rule", route_rule(proxy.redirects, proxy.path_prefix)),
+            (f"{moved}.entryPoints", entry_point),
+            (f"{moved}.middlewares", f"{name}-headers,{name}-moved"),
+            # Never reached (the middleware answers), but a router names a service.
+            (f"{moved}.service", name),
+            (f"{redirect}.regex", REDIRECT_REGEX),
+            (f"{redirect}.replacement", redirect_replacement(proxy.host)),
+            (f"{redirect}.permanent", "true"),
+        ]
+    for each in routers:
+        if uses_tls(profile):
+            settings.append((f"{each}.tls", "true"))
+        if proxy.tls == "acme" and resolver is not None:
+            settings.append((f"{each}.tls.certResolver", resolver))
     return sorted(settings)
 
 
@@ -235,7 +291,7 @@ def tags(settings: list[Setting]) -> list[str]:
 # Leaves of the dynamic configuration that are numbers or lists in Traefik's file provider; labels
 # and tags spell every value as text.
 _FILE_NUMBERS = frozenset({"attempts", "stsSeconds"})
-_FILE_LISTS = frozenset({"entryPoints", "middlewares"})
+_FILE_LISTS = frozenset({"entryPoints", "middlewares", "prefixes"})
 
 
 def file_configuration(settings: list[Setting], servers: list[str]) -> dict:

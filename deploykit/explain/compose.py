@@ -31,7 +31,7 @@ def explain(summary: Summary) -> dict[str, str]:
         how = "plain HTTP"
         if route.certificates is not None:
             how = f"TLS {'certificates from ' if route.certificates.startswith('ACME') else 'with '}{route.certificates}, http redirected to https"
-        https = f"{route.router} routes {route.rule} to the app: {how}"
+        https = route.described(f"{route.router} routes {route.rule} to the app: {how}")
     awaited = ", ".join(f"{name} ({condition})" for name, condition in steps.awaited) or "nothing"
     units = count(web.units, "container") + (" runs" if web.units == 1 else " run")
     return {

@@ -99,7 +99,7 @@ def _https(summary: Summary) -> str:
         sentence += f"{terminator} with Secret {route.tls_secret}, {source}"
     if route.redirected_by is not None:
         sentence += f"; {route.redirected_by} redirects http to https"
-    return sentence + _trust(summary.trusted_proxies)
+    return route.described(sentence) + _trust(summary.trusted_proxies)
 
 
 def _trust(trusted: str | None) -> str:

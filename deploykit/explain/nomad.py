@@ -28,7 +28,9 @@ def explain(summary: Summary) -> dict[str, str]:
         tls = "plain HTTP"
         if route.certificates is not None:
             tls = f"TLS {'from' if route.certificates.startswith('certificate resolver') else 'with'} {route.certificates}"
-        https = f"{route.router} routes {route.rule} on entrypoint {route.entrypoint}, {tls}" + _trust(summary)
+        https = route.described(f"{route.router} routes {route.rule} on entrypoint {route.entrypoint}, {tls}") + _trust(
+            summary
+        )
     restarts = web.restarts
     allocations = count(web.units, "allocation")
     return {

@@ -32,7 +32,7 @@ def explain(summary: Summary) -> dict[str, str]:
             if summary.trusted_proxies
             else ""
         )
-        https = f"{route.router} routes {route.rule} to every replica: {how}{trust}"
+        https = route.described(f"{route.router} routes {route.rule} to every replica: {how}") + trust
     if web.container_check is not None:
         probe = (
             "a python probe of " + web.check_path

@@ -1,19 +1,24 @@
-"""`proxy` from a Traefik the Compose file already runs: the host its router sends to the app, and
-the e-mail of its ACME resolver where it has one. Without a host, the environment profile has no
+"""`proxy` from a Traefik the Compose file already runs: the hosts its router sends to the app (the first
+as `host`, the others as `aliases`), its PathPrefix (`path_prefix`, and `strip_prefix` when the router
+strips it), and the e-mail of its ACME resolver where it has one. Without a host, the environment profile has no
 `proxy` and says how to add one: a host name cannot be guessed.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from deploykit.importing.context import Context
 from deploykit.importing.document import Entry, field
 from deploykit.importing.roles import infrastructure
 from deploykit.spec import names
 
-# Traefik v2/v3 router rules: Host(`api.example.com`) (also inside `Host(...) && PathPrefix(...)`).
-_HOST_RULE = re.compile(r"Host\(\s*`([^`]+)`")
+# Traefik v2/v3 router rules: Host(`api.example.com`) (also inside `Host(...) && PathPrefix(...)`), every
+# Host() of a rule (`Host(`a`) || Host(`b`)`, and v2's `Host(`a`, `b`)`), and its PathPrefix.
+_HOST_CALL = re.compile(r"\bHost\(([^)]*)\)")
+_QUOTED = re.compile(r"`([^`]+)`")
+_PATH_PREFIX = re.compile(r"\bPathPrefix\(\s*`([^`]+)`\s*\)")
 _ROUTER_RULE = re.compile(r"^traefik\.http\.routers\.[^.]+\.rule$")
 # The static configuration flag of an ACME resolver's account e-mail (Traefik's CLI reference).
 _ACME_EMAIL = re.compile(r"^--certificatesresolvers\.[^.]+\.acme\.email=(.+)$", re.IGNORECASE)
@@ -22,25 +27,57 @@ _ACME_EMAIL = re.compile(r"^--certificatesresolvers\.[^.]+\.acme\.email=(.+)$", 
 def proxy(ctx: Context) -> Entry | None:
     """`proxy: {host, tls: acme, email}` when a Traefik in the project routes a host to the web service."""
     web = ctx.web
-    rules = sorted(label for label in web.labels if _ROUTER_RULE.match(label))
-    hosts = [match.group(1) for label in rules for match in [_HOST_RULE.search(web.labels[label])] if match]
-    if not hosts:
+    rules = sorted(label for label in web.labels if _ROUTER_RULE.match(label) and _hosts(web.labels[label]))
+    if not rules:
         return None
-    host = hosts[0]
-    try:
-        names.check_hostname(host)
-    except ValueError:
+    rule = web.labels[rules[0]]
+    hosts = [host for host in dict.fromkeys(_hosts(rule)) if _valid(names.check_hostname, host)]
+    if not hosts or hosts[0] != _hosts(rule)[0]:
         return None
+    value: dict[str, object] = {"host": hosts[0]}
+    if hosts[1:]:
+        value["aliases"] = hosts[1:]
+    prefix = _PATH_PREFIX.search(rule)
+    if prefix is not None and _valid(names.check_path_prefix, prefix.group(1)):
+        value["path_prefix"] = prefix.group(1)
+        if _strips(web.labels, rules[0], prefix.group(1)):
+            value["strip_prefix"] = True
+    value["tls"] = "acme"
     email = _acme_email(ctx)
     rule_path = (*web.path, "labels", rules[0])
     if email is None:
         # ACME needs no e-mail (Let's Encrypt sends no expiry mail since 2025): the proxy is kept.
-        return field("proxy", {"host": host, "tls": "acme"}, f"host: {ctx.source(rule_path)}; no ACME e-mail was found")
+        return field("proxy", value, f"host: {ctx.source(rule_path)}; no ACME e-mail was found")
     return field(
         "proxy",
-        {"host": host, "tls": "acme", "email": email},
+        {**value, "email": email},
         f"host: {ctx.source(rule_path)}; email: the ACME resolver of the Traefik service",
     )
+
+
+def _hosts(rule: str) -> list[str]:
+    """The host names of a rule's Host() matchers, in order."""
+    return [name for call in _HOST_CALL.finditer(rule) for name in _QUOTED.findall(call.group(1))]
+
+
+def _valid(check: Callable[[str], str], value: str) -> bool:
+    try:
+        check(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _strips(labels: dict[str, str], rule_label: str, prefix: str) -> bool:
+    """Whether the router's middlewares include a stripprefix middleware (of this service's labels) for `prefix`."""
+    router = rule_label.removesuffix(".rule")
+    middlewares = [name.split("@", 1)[0].strip() for name in labels.get(f"{router}.middlewares", "").split(",")]
+    for name in middlewares:
+        for key, value in labels.items():
+            wanted = f"traefik.http.middlewares.{name}.stripprefix.prefixes".lower()
+            if key.lower() == wanted and prefix in [item.strip() for item in value.split(",")]:
+                return True
+    return False
 
 
 def _acme_email(ctx: Context) -> str | None:

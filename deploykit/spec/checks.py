@@ -10,7 +10,7 @@ from deploykit.servers import detect, flag_of
 from deploykit.spec import names
 
 if TYPE_CHECKING:
-    from deploykit.spec.model import Profile
+    from deploykit.spec.model import Profile, Proxy
     from deploykit.spec.network import Destination
 
 
@@ -90,6 +90,36 @@ def problems(profile: Profile) -> Iterator[Problem]:
             yield Problem(("proxy", "host"), f"required with tls: {proxy.tls}", ("proxy", "tls"))
         if proxy.tls != "provided" and proxy.certificate is not None:
             yield Problem(("proxy", "certificate"), "only used with tls: provided")
+        yield from _proxy_host_problems(proxy)
+
+
+def _proxy_host_problems(proxy: Proxy) -> Iterator[Problem]:
+    """Aliases, redirects and a path prefix need a host; every host name is routed once."""
+    if proxy.host is None:
+        for field in ("aliases", "redirects", "path_prefix"):
+            if getattr(proxy, field):
+                yield Problem(
+                    ("proxy", field), "needs proxy.host (the first of the app's host names)", ("proxy", "host")
+                )
+    if proxy.strip_prefix and proxy.path_prefix is None:
+        yield Problem(
+            ("proxy", "strip_prefix"), "needs proxy.path_prefix (the prefix to strip)", ("proxy", "path_prefix")
+        )
+    seen: dict[str, str] = {} if proxy.host is None else {proxy.host: "proxy.host"}
+    for field in ("aliases", "redirects"):
+        for index, host in enumerate(getattr(proxy, field)):
+            if host in seen:
+                yield Problem(
+                    ("proxy", field, index),
+                    f"{host!r} is already {seen[host]}: every host name is listed once"
+                    + (
+                        " (a redirect cannot lead to itself)"
+                        if seen[host] == "proxy.host" and field == "redirects"
+                        else ""
+                    ),
+                )
+            else:
+                seen[host] = f"proxy.{field}[{index}]"
 
 
 def _command_credential_problems(profile: Profile) -> Iterator[Problem]:

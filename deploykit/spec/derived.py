@@ -64,6 +64,25 @@ class SecretRefDerived:
         return f"{self.secret}__{self.key}"
 
 
+class ProxyDerived:
+    """What `proxy` implies: the host names it routes."""
+
+    if TYPE_CHECKING:  # the fields, declared by the model this is mixed into
+        host: str | None
+        aliases: list[str]
+        redirects: list[str]
+
+    @property
+    def served_hosts(self) -> list[str]:
+        """The host names that serve the app: `host`, then `aliases`; none without a host."""
+        return [self.host, *self.aliases] if self.host is not None else []
+
+    @property
+    def all_hosts(self) -> list[str]:
+        """Every host name the proxy answers for: the served ones, then `redirects`."""
+        return [*self.served_hosts, *self.redirects] if self.host is not None else []
+
+
 class ProfileDerived:
     """What a profile implies: quantities in units, the image's tag, the web server, secret files, targets."""
 

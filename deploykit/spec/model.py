@@ -128,10 +128,41 @@ class Certificate(SpecModel):
     )
 
 
-class Proxy(SpecModel):
+PathPrefix = Annotated[str, AfterValidator(names.check_path_prefix), text_schema(names.PATH_PREFIX_PATTERN, 256)]
+# More names of the same app: a handful (apex and www, a few old domains), each on the certificate.
+_HostList = Annotated[list[Hostname], Field(max_length=50)]
+
+
+class Proxy(derived.ProxyDerived, SpecModel):
     """The TLS-terminating proxy in front of the app."""
 
-    host: Hostname | None = Field(None, description="Public host name routed to the app.")
+    host: Hostname | None = Field(
+        None,
+        description="Public host name routed to the app: the first of its names, the one redirects lead to and "
+        "health checks send as Host.",
+    )
+    aliases: _HostList = Field(
+        [],
+        description="More host names that serve the app as `host` does (www beside the apex), on the same "
+        "route and certificate.",
+    )
+    redirects: _HostList = Field(
+        [],
+        description="Host names answered with a permanent redirect (301) to `host`, keeping the path and the "
+        "query (an old domain). With TLS each needs its certificate too: ACME issues it.",
+    )
+    path_prefix: PathPrefix | None = Field(
+        None,
+        description="Serve the app under this path only (`/api` on a host shared with other apps): it matches "
+        "the prefix itself and every path below it (`/api`, `/api/items`, not `/apix`). Health checks go "
+        "straight to the app, never through the proxy: their paths are the app's own.",
+    )
+    strip_prefix: bool = Field(
+        False,
+        description="Remove path_prefix before the app sees the request (`/api/items` arrives as `/items`, "
+        "`/api` as `/`), for an app that serves from `/`; false (default): the app sees the full path and "
+        "serves under the prefix itself.",
+    )
     tls: Literal["acme", "provided", "none"] = Field(
         "acme",
         description="acme: certificates from Let's Encrypt; provided: certificates you supply; none: plain HTTP (local development only).",

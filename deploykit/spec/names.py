@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from deploykit.spec.model import Proxy
 
 # DNS-1035 label: a Kubernetes Service name, a Nomad service name, a Compose project name.
 DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
@@ -142,6 +146,31 @@ def check_hostname(value: str) -> str:
     return value
 
 
+# A path prefix the app is served under (`proxy.path_prefix`): path segments of unreserved characters
+# (RFC 3986), so it is safe between a Traefik rule's backticks and in every target's path match.
+PATH_PREFIX_PATTERN = r"^(/(?!\.{1,2}(/|$))[A-Za-z0-9._~-]+)+$"
+PATH_PREFIX = re.compile(PATH_PREFIX_PATTERN)
+
+
+def check_path_prefix(value: str) -> str:
+    """`value` if it is a path prefix: a leading '/', segments of unreserved characters, no trailing '/'."""
+    if not value.startswith("/"):
+        raise ValueError(f"{value!r} must start with '/', e.g. '/{value.strip('/')}'")
+    if value == "/":
+        raise ValueError("'/' is every path: leave path_prefix out to serve the whole host")
+    if value.endswith("/"):
+        raise ValueError(
+            f"{value!r} must not end with '/': write {value.rstrip('/')!r}, which serves {value.rstrip('/')} "
+            "and every path below it"
+        )
+    if len(value) > 256 or not PATH_PREFIX.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a valid path prefix: '/'-separated segments of letters, digits and ._~- "
+            "(no '//', '.' or '..' segment, query or wildcard)"
+        )
+    return value
+
+
 # Host names that never leave the machine or the local network: plain HTTP there is a choice,
 # elsewhere it is a mistake worth a warning.
 LOCAL_SUFFIXES = (".localhost", ".test", ".local", ".internal", ".home.arpa")
@@ -150,6 +179,11 @@ LOCAL_SUFFIXES = (".localhost", ".test", ".local", ".internal", ".home.arpa")
 def is_local_host(host: str) -> bool:
     """Whether `host` stays on this machine or the local network (where plain HTTP is acceptable)."""
     return host == "localhost" or host.endswith(LOCAL_SUFFIXES)
+
+
+def public_names(proxy: Proxy) -> str:
+    """The proxy's host names that leave this machine, comma-separated (for the plain-HTTP warning)."""
+    return ", ".join(host for host in proxy.all_hosts if not is_local_host(host))
 
 
 def check_image(value: str) -> str:

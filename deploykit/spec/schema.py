@@ -4,8 +4,8 @@ A profile file is partial by design (a child sets only what differs from its par
 requires nothing; completeness, and every rule that spans fields (possibly of different files), is
 checked after merging. Everything else the loader refuses, the schema refuses too where JSON Schema can
 say it: the field types carry their patterns and lengths (spec/base.py, spec/names.py), and a few
-rules on names are added here. The rules on the app's command depend on `server`, which another file of
-the chain may set, so they stay the loader's. tests/cli/test_schema_gaps.py lists what only the loader catches.
+rules on names are added here, with the flags each known server refuses in a command that starts it,
+and `k8s.gateway` for `routing: gateway` in a file that has no parent. tests/cli/test_schema_gaps.py lists what only the loader catches.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from deploykit.report import WARNINGS
-from deploykit.servers import SERVERS
+from deploykit.servers import SERVERS, Server
 from deploykit.spec import names
 from deploykit.spec.model import Profile
 
@@ -64,6 +64,83 @@ def _cron_pattern() -> str:
     return "^" + " ".join(fields) + "$"
 
 
+def _alternatives(options: list[str]) -> str:
+    return "|".join(re.escape(option).replace("\\-", "-") for option in sorted(options))
+
+
+def _server_flags(server: Server) -> str:
+    """An ECMA-262 pattern of the arguments `server` refuses in `command` (spec/checks.py, _server_problems):
+    an owned or refused option, alone or with `=value` (`--port=80`), a short one with its value attached
+    (`-w4`), and, for servers whose parser reads abbreviations, every prefix that parser takes for one of
+    them (`--bin` for `--bind`; servers.py, Server.option)."""
+    ruled = [*server.owned_flags, *server.refused_flags]
+    long = {flag for flag in ruled if flag.startswith("--")}
+    if server.abbreviated_options:
+        others = set(server.abbreviated_options) - long
+        long |= {flag[:end] for flag in list(long) for end in range(3, len(flag))} - others
+    short = [flag for flag in ruled if not flag.startswith("--")]
+    parts = [f"(?:{_alternatives(sorted(long))})(?:=.*)?"]
+    if short:
+        parts.append(f"(?:{_alternatives(short)}).*")
+    return "^(?:" + "|".join(parts) + ")$"
+
+
+def _program(names_: tuple[str, ...]) -> dict[str, str]:
+    return {"type": "string", "pattern": f"^(?:.*/)?(?:{_alternatives(list(names_))})$"}
+
+
+def _server_flag_rules() -> list[dict[str, Any]]:
+    """For each known server, the flags it refuses in a command that starts it (`gunicorn ...`,
+    `/venv/bin/gunicorn ...`, `python -m gunicorn ...`, `fastapi run ...`), unless this file names another
+    `server`. A chain whose other file sets `server: generic` over such a command is the one case the
+    schema flags and the loader accepts (generic owns no flag)."""
+    rules = []
+    for server in SERVERS.values():
+        if not server.programs:
+            continue
+        direct: list[dict[str, Any]] = [_program(server.programs)]
+        module: list[dict[str, Any]] = [
+            {"type": "string", "pattern": "^(?:.*/)?python[^/]*$"},
+            {"const": "-m"},
+            {"enum": list(server.programs)},
+        ]
+        if server.name == "fastapi":
+            direct.append({"const": "run"})
+            module.append({"const": "run"})
+        starts = {
+            "anyOf": [
+                {"prefixItems": direct, "minItems": len(direct)},
+                {"prefixItems": module, "minItems": len(module)},
+            ]
+        }
+        rules.append(
+            {
+                "if": {
+                    "required": ["command"],
+                    "properties": {"command": starts},
+                    "not": {"required": ["server"], "properties": {"server": {"not": {"const": server.name}}}},
+                },
+                "then": {"properties": {"command": {"items": {"not": {"pattern": _server_flags(server)}}}}},
+            }
+        )
+    return rules
+
+
+# k8s/check.py: `routing: gateway` with a public host needs the Gateway. Only in a file without `extends`:
+# a child may inherit `k8s.gateway` (mappings merge deeply) or `proxy.host` from its parent.
+_GATEWAY_FOR_GATEWAY_ROUTING = {
+    "if": {
+        "not": {"required": ["extends"]},
+        "required": ["k8s", "proxy"],
+        "properties": {
+            "k8s": {"required": ["routing"], "properties": {"routing": {"const": "gateway"}}},
+            "proxy": {"required": ["host"], "properties": {"host": {"type": "string"}}},
+        },
+    },
+    "then": {"properties": {"k8s": {"required": ["gateway"], "properties": {"gateway": {"type": "object"}}}}},
+}
+
+
 # An IANA zone name's shape (UTC, Europe/Kyiv, America/Argentina/Buenos_Aires, Etc/GMT+3); which names
 # exist depends on the machine's time zone database, so the loader alone checks that.
 _TIME_ZONE_PATTERN = r"^[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+)*$"
@@ -77,7 +154,11 @@ def profile_schema() -> dict[str, Any]:
     properties = schema["properties"]
     properties["env"]["propertyNames"]["not"] = {"enum": _SET_BY_DEPLOYKIT}
     properties["env"]["additionalProperties"]["not"] = {"pattern": names.URL_WITH_PASSWORD.pattern}
-    schema["allOf"] = [_CREDENTIAL_NAMES_UNLESS_ACKNOWLEDGED]
+    schema["allOf"] = [_CREDENTIAL_NAMES_UNLESS_ACKNOWLEDGED, _GATEWAY_FOR_GATEWAY_ROUTING, *_server_flag_rules()]
+    # spec/checks.py: every host name once within each list (across the lists and proxy.host, which a
+    # parent may set, the loader alone).
+    for field in ("aliases", "redirects"):
+        schema["$defs"]["Proxy"]["properties"][field]["uniqueItems"] = True
     properties["secrets"]["propertyNames"]["not"] = {"enum": _SET_BY_DEPLOYKIT}
     # spec/schedule.py: five-field cron schedules, and time zones shaped like IANA names.
     cron_job = schema["$defs"]["CronJob"]["properties"]

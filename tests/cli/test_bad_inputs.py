@@ -219,6 +219,73 @@ CASES = [
         extra("proxy:\n  host: api.example.com\n  tls: letsencrypt\n"),
         "profile.yaml:5:3: proxy.tls: 'letsencrypt' is not allowed; expected 'acme', 'provided' or 'none'",
     ),
+    *[
+        Case(
+            f"proxy-names-{name}",
+            extra("proxy:\n  host: api.example.com\n  tls: none\n" + text),
+            f"profile.yaml:{expected}",
+        )
+        for name, text, expected in [
+            (
+                "alias-twice",
+                "  aliases: [www.example.com, www.example.com]\n",
+                "6:30: proxy.aliases[1]: 'www.example.com' is already proxy.aliases[0]: every host name is listed once",
+            ),
+            (
+                "redirect-to-itself",
+                "  redirects: [api.example.com]\n",
+                "6:15: proxy.redirects[0]: 'api.example.com' is already proxy.host: every host name is listed once "
+                "(a redirect cannot lead to itself)",
+            ),
+            (
+                "prefix-without-slash",
+                "  path_prefix: api\n",
+                "6:3: proxy.path_prefix: 'api' must start with '/', e.g. '/api'",
+            ),
+            (
+                "prefix-trailing-slash",
+                "  path_prefix: /api/\n",
+                "6:3: proxy.path_prefix: '/api/' must not end with '/': write '/api', which serves /api and every path below it",
+            ),
+            (
+                "prefix-root",
+                "  path_prefix: /\n",
+                "6:3: proxy.path_prefix: '/' is every path: leave path_prefix out to serve the whole host",
+            ),
+            (
+                "prefix-dot-segment",
+                "  path_prefix: /a/../b\n",
+                "6:3: proxy.path_prefix: '/a/../b' is not a valid path prefix: '/'-separated segments of letters, "
+                "digits and ._~- (no '//', '.' or '..' segment, query or wildcard)",
+            ),
+            (
+                "strip-without-prefix",
+                "  strip_prefix: true\n",
+                "6:3: proxy.strip_prefix: needs proxy.path_prefix (the prefix to strip)",
+            ),
+            (
+                "redirect-on-another-ingress-class",
+                "  redirects: [old.example.com]\nk8s:\n  ingress_class: nginx\n",
+                "6:3: proxy.redirects: an Ingress cannot express a redirect to proxy.host, and deploykit writes it "
+                "for k8s.ingress_class: traefik (Middlewares) or k8s.routing: gateway (filters) only, not for class nginx",
+            ),
+        ]
+    ],
+    Case(
+        "gateway-routing-without-gateway",
+        extra("proxy:\n  host: api.example.com\n  tls: none\nk8s:\n  routing: gateway\n"),
+        "profile.yaml:7:3: k8s.gateway: required with k8s.routing: gateway (the name and namespace of the Gateway the app's HTTPRoute attaches to)",
+    ),
+    Case(
+        "abbreviated-bind-flag-in-command",
+        extra("command: [gunicorn, app:app, --bin, '0.0.0.0:1']\n"),
+        "profile.yaml:3:30: command[2]: remove --bin (gunicorn reads it as --bind): deploykit makes the server listen on all interfaces at `port`; an address such as 127.0.0.1 would be unreachable from the proxy and the probes",
+    ),
+    Case(
+        "aliases-without-host",
+        extra("proxy:\n  aliases: [www.example.com]\n  tls: none\n"),
+        "profile.yaml:4:3: proxy.aliases: needs proxy.host (the first of the app's host names)",
+    ),
     Case(
         "acme-without-cluster-issuer",
         extra(ACME + "  email: ops@example.com\n"),

@@ -104,3 +104,66 @@ def test_quantities_as_plain_numbers_pass_the_schema():
     validator = jsonschema.Draft202012Validator(json.loads((REPO / "deploykit.schema.json").read_text()))
     assert not list(validator.iter_errors({"cpu": 2, "memory": 268435456, "replicas": 3}))
     assert not list(validator.iter_errors({"cpu": 0.5, "memory": "1.5Gi", "command": ["gunicorn", "shop.wsgi"]}))
+
+
+def _schema_errors(document: dict) -> list[str]:
+    validator = jsonschema.Draft202012Validator(json.loads((REPO / "deploykit.schema.json").read_text()))
+    return [error.message for error in validator.iter_errors(document)]
+
+
+GATEWAY_ROUTING = {"proxy": {"host": "api.example.com"}, "k8s": {"routing": "gateway"}}
+
+
+def test_gateway_routing_needs_the_gateway_in_a_file_without_parent_only():
+    assert _schema_errors(GATEWAY_ROUTING)
+    assert _schema_errors({**GATEWAY_ROUTING, "k8s": {"routing": "gateway", "gateway": None}})
+    assert not _schema_errors({**GATEWAY_ROUTING, "k8s": {"routing": "gateway", "gateway": {"name": "platform"}}})
+    # A child may inherit the Gateway (mappings merge deeply); without a host there is no route at all.
+    assert not _schema_errors({**GATEWAY_ROUTING, "extends": "base.yaml"})
+    assert not _schema_errors({"k8s": {"routing": "gateway"}})
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["gunicorn", "app:app", "--workers", "4"],
+        ["gunicorn", "app:app", "-w4"],
+        ["/venv/bin/gunicorn", "app:app", "--bind=0.0.0.0:1"],
+        ["gunicorn", "app:app", "--bi", "x"],  # gunicorn's parser reads it as --bind
+        ["python3", "-m", "uvicorn", "app:app", "--reload"],
+        ["fastapi", "run", "app/main.py", "--port", "9000"],
+        ["hypercorn", "app:app", "-b", "0.0.0.0:1"],
+    ],
+)
+def test_the_schema_refuses_the_flags_the_server_owns_or_refuses(command):
+    assert _schema_errors({"command": command}), command
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"command": ["gunicorn", "app:app", "--threads", "4", "-k", "gthread", "--backlog", "64"]},
+        {"command": ["uvicorn", "app:app", "--proxy-headers"]},
+        # Another server named in the same file: the flags are that server's (generic owns none).
+        {"command": ["gunicorn", "app:app", "--workers", "4"], "server": "generic"},
+        {"command": ["./start.sh", "--port", "1"], "server": "generic"},
+    ],
+)
+def test_the_schema_accepts_what_the_loader_accepts_around_server_flags(document):
+    assert not _schema_errors(document), document
+
+
+def test_host_names_are_listed_once_each():
+    assert _schema_errors({"proxy": {"host": "a.example.com", "aliases": ["b.example.com", "b.example.com"]}})
+    assert _schema_errors({"proxy": {"host": "a.example.com", "redirects": ["b.example.com", "b.example.com"]}})
+    assert _schema_errors({"proxy": {"path_prefix": "/api/"}})
+    assert not _schema_errors(
+        {
+            "proxy": {
+                "host": "a.example.com",
+                "aliases": ["b.example.com"],
+                "path_prefix": "/api/v1",
+                "strip_prefix": True,
+            }
+        }
+    )

@@ -57,6 +57,17 @@ VARIANTS = {
         "volumes": {"data": {"path": "/var/lib/app", "size": "5Gi"}},
         "proxy": {"host": "api.example.com", "tls": "acme"},
     },
+    # Several host names, one redirected, under a stripped path prefix.
+    "host-names": {
+        "proxy": {
+            "host": "api.example.com",
+            "aliases": ["www.api.example.com"],
+            "redirects": ["old-api.example.com"],
+            "path_prefix": "/v1",
+            "strip_prefix": True,
+            "tls": "acme",
+        }
+    },
     # Behind a load balancer of one's own: the app's port on the host, no Traefik.
     "published": {"proxy": None, "publish": {"port": 8080}, "compose": {"bind_address": "127.0.0.1"}},
     "file-secrets": {"secrets": {"DATABASE_URL": {"secret": "db", "key": "url"}}, "secrets_as": "file"},

@@ -71,6 +71,29 @@ def test_prod_resolves_to_four_workers_and_memory_for_five_processes():
     assert project["services"]["migrate"]["restart"] == "no"
 
 
+def test_host_names_reach_traefik_as_written_through_compose_interpolation(tmp_path: Path):
+    """The `$` of the redirect's replacement survives Compose (written `$$`), and every router is there."""
+    rendering, _ = render(profile_of(**VARIANTS["host-names"]))
+    written = resolved(write(rendering, tmp_path / "out"))["services"]["items-api"]["labels"]
+    labels = {key: container_value(value) for key, value in written.items()}
+    routers, middlewares = "traefik.http.routers", "traefik.http.middlewares"
+    assert labels[f"{routers}.items-api.rule"] == (
+        "(Host(`api.example.com`) || Host(`www.api.example.com`)) && (Path(`/v1`) || PathPrefix(`/v1/`))"
+    )
+    assert labels[f"{routers}.items-api.middlewares"] == "items-api-headers,items-api-strip,items-api-retry"
+    assert labels[f"{middlewares}.items-api-strip.stripPrefix.prefixes"] == "/v1"
+    assert (
+        labels[f"{routers}.items-api-moved.rule"]
+        == "Host(`old-api.example.com`) && (Path(`/v1`) || PathPrefix(`/v1/`))"
+    )
+    assert labels[f"{routers}.items-api-moved.tls.certResolver"] == "le"
+    assert labels[f"{middlewares}.items-api-moved.redirectRegex.regex"] == "^(https?)://[^/:]+(:[0-9]+)?(.*)$"
+    assert labels[f"{middlewares}.items-api-moved.redirectRegex.replacement"] == "$1://api.example.com$2$3"
+    # The health check goes straight to the app: its own path, with the first host.
+    assert labels["traefik.http.services.items-api.loadbalancer.healthCheck.path"] == "/healthz"
+    assert labels["traefik.http.services.items-api.loadbalancer.healthCheck.hostname"] == "api.example.com"
+
+
 def test_two_steps_run_in_order_before_the_app(tmp_path: Path):
     rendering, _ = render(profile_of(**VARIANTS["steps-and-workers"]))
     project = resolved(write(rendering, tmp_path / "out"))

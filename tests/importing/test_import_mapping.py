@@ -165,3 +165,26 @@ services:
         "schedule '@every 5m' has no five-field cron form (deploykit's `cron` needs minute hour day-of-month month "
         "day-of-week); add it to cron by hand"
     ) in stderr.splitlines()
+
+
+def test_several_hosts_and_a_stripped_prefix_of_the_traefik_route_become_proxy(tmp_path: Path):
+    _, prod, _ = _imported(
+        tmp_path,
+        """\
+services:
+  traefik:
+    image: traefik:v3.1.2
+    command: [--providers.docker=true]
+  web:
+    image: ghcr.io/acme/web:1.2.0
+    command: [gunicorn, web.wsgi, -w, "2"]
+    labels:
+      traefik.http.routers.web.rule: (Host(`shop.example.com`) || Host(`www.shop.example.com`)) && PathPrefix(`/api`)
+      traefik.http.routers.web.middlewares: api-strip@docker
+      traefik.http.middlewares.api-strip.stripprefix.prefixes: /api
+""",
+    )
+    assert (
+        "\nproxy:\n  host: shop.example.com\n  aliases:\n    - www.shop.example.com\n  path_prefix: /api\n"
+        "  strip_prefix: true\n  tls: acme\n"
+    ) in prod

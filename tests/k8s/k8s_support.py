@@ -98,6 +98,15 @@ def pod_spec(obj: dict) -> dict:
     return obj["spec"]["template"]["spec"]
 
 
+# More host names, one redirected, under a stripped prefix: every routing object they add.
+HOST_NAMES = {
+    "aliases": ["www.api.example.com"],
+    "redirects": ["old-api.example.com"],
+    "path_prefix": "/v1",
+    "strip_prefix": True,
+}
+
+
 def feature_rich(routing: str, version: str) -> dict[str, Any]:
     """Everything optional switched on, so objects the bundled profiles never produce are checked too.
 
@@ -138,7 +147,7 @@ def feature_rich(routing: str, version: str) -> dict[str, Any]:
     if routing == "ingress":
         return variant(
             "prod",
-            proxy={"host": "api.example.com", "tls": "provided", "email": None},
+            proxy={"host": "api.example.com", "tls": "provided", "email": None, **HOST_NAMES},
             k8s={
                 **k8s,
                 **INGRESS_ROUTING,
@@ -157,6 +166,7 @@ def feature_rich(routing: str, version: str) -> dict[str, Any]:
         )
     return variant(
         "prod",
+        proxy={**bundled("prod").source.data["proxy"], **HOST_NAMES},
         k8s={**k8s, "gateway": {"name": "platform", "namespace": "gateway-system", "listener_set": True}},
         **common,
     )

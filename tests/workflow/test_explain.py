@@ -92,3 +92,23 @@ def test_explain_says_how_a_generic_server_is_replicated_and_checked(tmp_path):
         "3 containers run `node server.js`; Traefik routes to web while its own check of /healthz succeeds "
         "(no container healthcheck: the image may have no python; give health.command for one)"
     )
+
+
+def test_explain_says_which_hosts_and_paths_traefik_routes(tmp_path):
+    (tmp_path / "p.yaml").write_text(
+        "app: web\nimage: registry.example.com/web:1.0\ncommand: [fastapi, run, app.py]\ntargets: [compose, quadlet, nomad]\n"
+        "proxy:\n  host: web.example.com\n  aliases: [www.web.example.com]\n  redirects: [old.example.com]\n"
+        "  path_prefix: /api\n  strip_prefix: true\n  tls: acme\nnomad: {forwarded_allow_ips: 10.0.0.0/8}\n"
+    )
+    result = run_cli("explain", "-p", "p.yaml", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    https = json.loads(result.stdout)["concepts"]["https"]
+    rule = "(Host(`web.example.com`) || Host(`www.web.example.com`)) && (Path(`/api`) || PathPrefix(`/api/`))"
+    notes = (
+        "; old.example.com answered with a permanent redirect to web.example.com, keeping the path and query"
+        "; the app sees paths without /api (/api/x arrives as /x)"
+    )
+    assert set(https) == {"compose", "quadlet", "nomad"}
+    for target, sentence in https.items():
+        assert f"routes {rule} " in sentence, target
+        assert notes in sentence, target

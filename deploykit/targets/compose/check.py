@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from deploykit import traefik
 from deploykit.servers import SYNC_WORKERS_MESSAGE, serves_one_request_at_a_time
 from deploykit.spec.background import NO_LIVENESS, YACRON, background_processes
-from deploykit.spec.names import is_local_host
+from deploykit.spec.names import is_local_host, public_names
 from deploykit.targets.compose import naming
 from deploykit.targets.compose.background import SCHEDULER
 from deploykit.targets.compose.workload import MAX_WORKERS, workers
@@ -80,10 +80,10 @@ def check(profile: Profile, report: Report) -> None:
                 code="no-route",
             )
     else:
-        if proxy.tls == "none" and not is_local_host(proxy.host):
+        if proxy.tls == "none" and any(not is_local_host(host) for host in proxy.all_hosts):
             report.warn(
                 ("proxy", "tls"),
-                f"tls: none serves {proxy.host} over plain HTTP; use acme or provided for a host outside this machine",
+                f"tls: none serves {public_names(proxy)} over plain HTTP; use acme or provided for a host outside this machine",
                 code="plain-http",
             )
         if proxy.tls == "acme":

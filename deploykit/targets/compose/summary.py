@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from deploykit import traefik
 from deploykit.spec.background import background_processes, scheduled_jobs
 from deploykit.spec.quantities import compose_memory
-from deploykit.summary import Background, Restarts, Route, Runtime, Steps, Summary, Workload
+from deploykit.summary import Background, Restarts, Route, Runtime, Steps, Summary, Workload, route_notes
 from deploykit.targets.compose.check import is_exposed
 from deploykit.targets.compose.traefik import CERT_RESOLVER
 from deploykit.targets.compose.workload import launch
@@ -103,7 +104,8 @@ def _route(profile: Profile) -> Route | None:
     ]
     return Route(
         router="Traefik",
-        rule=f"Host(`{proxy.host}`)",
+        rule=traefik.route_rule(proxy.served_hosts, proxy.path_prefix),
+        notes=route_notes(proxy),
         entrypoint="websecure" if certificates else "web",
         certificates=certificates,
         redirects_http=certificates is not None,

@@ -112,7 +112,8 @@ def router_labels(profile: Profile) -> dict[str, str]:
         # Always the port: the image exposes none, and Traefik would otherwise guess.
         **traefik.labels(traefik.router_settings(profile, CERT_RESOLVER, server_port=profile.port)),
     }
-    return {key: literal(value) for key, value in sorted(labels.items())}
+    # Not escaped here: the service's metadata escapes every label once (meta.py).
+    return dict(sorted(labels.items()))
 
 
 def dynamic_configuration(profile: Profile) -> dict | None:

@@ -230,6 +230,21 @@ def _check_ingress_routing(profile: Profile, report: Report) -> None:
         )
     if proxy.tls == "none":
         report.warn(("proxy", "tls"), "the Ingress serves plain HTTP, without TLS", code="plain-http")
+    if options.ingress_class != "traefik":
+        # An Ingress matches hosts and paths only: a redirect or a rewrite is each controller's own
+        # annotation, which deploykit writes for Traefik (Middlewares) and Gateway API (filters) only.
+        unexpressed = {
+            "redirects": "a redirect to proxy.host",
+            "strip_prefix": "stripping the path prefix",
+        }
+        for field, what in unexpressed.items():
+            if getattr(proxy, field):
+                report.error(
+                    ("proxy", field),
+                    f"an Ingress cannot express {what}, and deploykit writes it for k8s.ingress_class: traefik "
+                    f"(Middlewares) or k8s.routing: gateway (filters) only, not for class {options.ingress_class}",
+                    because_of=("k8s", "ingress_class"),
+                )
 
 
 def _check_gateway_routing(profile: Profile, report: Report) -> None:

@@ -3,11 +3,12 @@ ListenerSet when the app brings its own certificate.
 
 The Gateway belongs to the platform team (its listeners, addresses and, usually, a wildcard
 certificate); the app's namespace holds only what routes its host:
-- HTTPRoute `<app>`: proxy.host to the Service, with the security headers every target sends, on the
+- HTTPRoute `<app>`: proxy.host and proxy.aliases (under proxy.path_prefix, stripped with strip_prefix) to the Service, with the security headers every target sends, on the
   Gateway's HTTPS listener (`k8s.gateway.section_name`) or on the app's ListenerSet;
-- HTTPRoute `<app>-redirect`: proxy.host on the plain-HTTP listener, answered with a 301 to https,
+- HTTPRoute `<app>-redirect`: every host name on the plain-HTTP listener, answered with a 301 to https,
   as Gateway API's own redirect guide does it (the Location keeps the host and path, and drops :443);
-- ListenerSet `<app>` (`k8s.gateway.listener_set`): an HTTPS listener for proxy.host with the app's
+- HTTPRoute `<app>-moved`: proxy.redirects, answered with a 301 to proxy.host keeping the path and query;
+- ListenerSet `<app>` (`k8s.gateway.listener_set`): an HTTPS listener per host name with the app's
   certificate Secret, which cert-manager issues from the ListenerSet's annotation.
 """
 
@@ -64,19 +65,40 @@ def http_listener(gateway: GatewayOptions) -> str | None:
     return None if name is None or name == NO_LISTENER else name
 
 
-def _app_parent(profile: Profile, gateway: GatewayOptions) -> dict:
-    """Where the app's route attaches: its ListenerSet's listener, or one listener of the Gateway.
+def _listener_names(profile: Profile) -> dict[str, str]:
+    """The ListenerSet's listener of each host name: `https` for proxy.host, `https-2`... for the others
+    (a listener has one hostname, and a route attaches only where its hostnames meet the listener's)."""
+    proxy = profile.proxy
+    hosts = proxy.all_hosts if proxy is not None else []
+    return {host: LISTENER_NAME if index == 0 else f"{LISTENER_NAME}-{index + 1}" for index, host in enumerate(hosts)}
+
+
+def _app_parents(profile: Profile, gateway: GatewayOptions, hosts: list[str]) -> list[dict]:
+    """Where a route for `hosts` attaches: its hosts' listeners of the ListenerSet, or one listener of the Gateway.
 
     A route that names a Gateway attaches only to the Gateway's own listeners, never to a
     ListenerSet's (GEP-1713), so with a ListenerSet the route names the ListenerSet.
     """
     if _uses_listener_set(profile):
-        return {"group": GROUP, "kind": "ListenerSet", "name": profile.app, "sectionName": LISTENER_NAME}
+        listeners = _listener_names(profile)
+        return [
+            {"group": GROUP, "kind": "ListenerSet", "name": profile.app, "sectionName": listeners[host]}
+            for host in hosts
+        ]
     if traefik.uses_tls(profile):
-        return _gateway_parent(gateway, gateway.section_name)
+        return [_gateway_parent(gateway, gateway.section_name)]
     # Plain HTTP (proxy.tls: none): the app is served where the redirect would otherwise be; without
     # that listener, on every listener of the Gateway that admits it.
-    return _gateway_parent(gateway, http_listener(gateway))
+    return [_gateway_parent(gateway, http_listener(gateway))]
+
+
+def _path_matches(profile: Profile) -> list[dict]:
+    """The request paths a route takes: under proxy.path_prefix, else all. Gateway API's PathPrefix
+    matches whole path elements (`/api` matches `/api` and `/api/x`, not `/apix`: HTTPRoute's CRD, v1.5.1,
+    tests/k8s/crds, on replacePrefixMatch and the PathPrefix match type)."""
+    proxy = profile.proxy
+    prefix = proxy.path_prefix if proxy is not None and proxy.path_prefix is not None else "/"
+    return [{"path": {"type": "PathPrefix", "value": prefix}}]
 
 
 def _headers_filter(profile: Profile) -> dict:
@@ -90,17 +112,24 @@ def build_http_routes(profile: Profile) -> list[dict]:
     proxy = profile.proxy
     if gateway is None or proxy is None or proxy.host is None:
         return []
+    filters = [_headers_filter(profile)]
+    if proxy.path_prefix is not None and proxy.strip_prefix:
+        # The matched prefix replaced by `/`: `/api/items` reaches the app as `/items`, `/api` as `/`
+        # (HTTPURLRewriteFilter, HTTPPathModifier type ReplacePrefixMatch, which needs a PathPrefix match).
+        filters.append(
+            {"type": "URLRewrite", "urlRewrite": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/"}}}
+        )
     app_route = {
         "apiVersion": API_VERSION,
         "kind": "HTTPRoute",
         "metadata": metadata(profile, profile.app),
         "spec": {
-            "parentRefs": [_app_parent(profile, gateway)],
-            "hostnames": [proxy.host],
+            "parentRefs": _app_parents(profile, gateway, proxy.served_hosts),
+            "hostnames": proxy.served_hosts,
             "rules": [
                 {
-                    "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
-                    "filters": [_headers_filter(profile)],
+                    "matches": _path_matches(profile),
+                    "filters": filters,
                     # Gateway API names a Service port by number only (PortNumber): the Service's, not the pod's.
                     "backendRefs": [{"group": "", "kind": "Service", "name": profile.app, "port": SERVICE_PORT}],
                 }
@@ -117,12 +146,38 @@ def build_http_routes(profile: Profile) -> list[dict]:
                 "metadata": metadata(profile, bounded_name(profile.app, "redirect")),
                 "spec": {
                     "parentRefs": [_gateway_parent(gateway, listener)],
-                    "hostnames": [proxy.host],
+                    "hostnames": proxy.all_hosts,
                     "rules": [
                         {
-                            "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
+                            "matches": _path_matches(profile),
                             "filters": [
                                 {"type": "RequestRedirect", "requestRedirect": {"scheme": "https", "statusCode": 301}}
+                            ],
+                        }
+                    ],
+                },
+            }
+        )
+    if proxy.redirects:
+        # The redirected hosts, on the app's own listener: a 301 to proxy.host. HTTPRequestRedirectFilter keeps
+        # the scheme (none given), the path (no path modifier) and the query; without a scheme or port the
+        # Location names the listener's port.
+        routes.append(
+            {
+                "apiVersion": API_VERSION,
+                "kind": "HTTPRoute",
+                "metadata": metadata(profile, bounded_name(profile.app, "moved")),
+                "spec": {
+                    "parentRefs": _app_parents(profile, gateway, proxy.redirects),
+                    "hostnames": proxy.redirects,
+                    "rules": [
+                        {
+                            "matches": _path_matches(profile),
+                            "filters": [
+                                {
+                                    "type": "RequestRedirect",
+                                    "requestRedirect": {"hostname": proxy.host, "statusCode": 301},
+                                }
                             ],
                         }
                     ],
@@ -150,10 +205,12 @@ def build_listener_set(profile: Profile) -> dict | None:
         "spec": {
             # A ListenerSet's parent is a whole Gateway: ParentGatewayReference has no sectionName.
             "parentRef": {"group": GROUP, "kind": "Gateway", "name": gateway.name, "namespace": gateway.namespace},
+            # One listener per host name, all with the one Secret: cert-manager puts every hostname of the
+            # listeners naming a Secret on that Secret's certificate.
             "listeners": [
                 {
-                    "name": LISTENER_NAME,
-                    "hostname": proxy.host,
+                    "name": name,
+                    "hostname": host,
                     "port": gateway.https_port,
                     "protocol": "HTTPS",
                     "tls": {
@@ -162,6 +219,7 @@ def build_listener_set(profile: Profile) -> dict | None:
                     },
                     "allowedRoutes": {"namespaces": {"from": "Same"}},
                 }
+                for host, name in _listener_names(profile).items()
             ],
         },
     }

@@ -100,10 +100,23 @@ def _redirect_middleware(profile: Profile) -> str:
     return bounded_name(profile.app, "redirect")
 
 
-def _middleware_reference(profile: Profile, name: str) -> str:
-    # How an Ingress or a Service names a Middleware or ServersTransport object of its namespace
-    # (Traefik's kubernetescrd provider).
-    return f"{namespace(profile)}-{name}@kubernetescrd"
+def _strip_middleware(profile: Profile) -> str:
+    return bounded_name(profile.app, "strip")
+
+
+def _moved_middleware(profile: Profile) -> str:
+    return bounded_name(profile.app, "moved")
+
+
+def _middleware_reference(profile: Profile, *names: str) -> str:
+    # How an Ingress or a Service names Middleware or ServersTransport objects of its namespace (Traefik's
+    # kubernetescrd provider), in order.
+    return ",".join(f"{namespace(profile)}-{name}@kubernetescrd" for name in names)
+
+
+def _strips(profile: Profile) -> bool:
+    proxy = profile.proxy
+    return proxy is not None and proxy.path_prefix is not None and proxy.strip_prefix
 
 
 def build_traefik_middlewares(profile: Profile) -> list[dict]:
@@ -128,24 +141,63 @@ def build_traefik_middlewares(profile: Profile) -> list[dict]:
                 "spec": {"redirectScheme": {"scheme": "https", "permanent": True}},
             }
         )
+    proxy = profile.proxy
+    assert proxy is not None and proxy.host is not None
+    if _strips(profile):
+        middlewares.append(
+            {
+                "apiVersion": TRAEFIK_MIDDLEWARE_API,
+                "kind": "Middleware",
+                "metadata": metadata(profile, _strip_middleware(profile)),
+                "spec": {"stripPrefix": {"prefixes": [proxy.path_prefix]}},
+            }
+        )
+    if proxy.redirects:
+        middlewares.append(
+            {
+                "apiVersion": TRAEFIK_MIDDLEWARE_API,
+                "kind": "Middleware",
+                "metadata": metadata(profile, _moved_middleware(profile)),
+                "spec": {
+                    "redirectRegex": {
+                        "regex": traefik.REDIRECT_REGEX,
+                        "replacement": traefik.redirect_replacement(proxy.host),
+                        "permanent": True,
+                    }
+                },
+            }
+        )
     return middlewares
 
 
-def _ingress_rules(profile: Profile, host: str) -> list[dict]:
-    return [
-        {
-            "host": host,
-            "http": {
-                "paths": [
-                    {
-                        "path": "/",
-                        "pathType": "Prefix",
-                        "backend": {"service": {"name": profile.app, "port": {"name": HTTP_PORT_NAME}}},
-                    }
-                ]
-            },
-        }
-    ]
+def _ingress_paths(profile: Profile) -> list[tuple[str, str]]:
+    """(path, pathType) of the paths an Ingress rule routes: all, or proxy.path_prefix and what lies below.
+
+    An Ingress's Prefix is meant to match whole path elements (`/api` matches `/api/x`, not `/apix`:
+    networking.k8s.io/v1 HTTPIngressPath), but Traefik's Ingress provider turns it into its string-prefix
+    PathPrefix, which takes `/apix` too (tests/k8s/test_k8s_traefik_routes.py shows it). The prefix itself
+    (Exact) and the prefix with a slash (Prefix, whose trailing slash the spec ignores) mean the same on every
+    controller, and exactly that on Traefik."""
+    proxy = profile.proxy
+    if proxy is None or proxy.path_prefix is None:
+        return [("/", "Prefix")]
+    return [(proxy.path_prefix, "Exact"), (f"{proxy.path_prefix}/", "Prefix")]
+
+
+def _ingress_rules(profile: Profile, hosts: list[str]) -> list[dict]:
+    """One rule per host, for the paths under proxy.path_prefix (all without)."""
+
+    def paths() -> list[dict]:  # new objects for each rule and path: none is shared
+        return [
+            {
+                "path": path,
+                "pathType": path_type,
+                "backend": {"service": {"name": profile.app, "port": {"name": HTTP_PORT_NAME}}},
+            }
+            for path, path_type in _ingress_paths(profile)
+        ]
+
+    return [{"host": host, "http": {"paths": paths()}} for host in hosts]
 
 
 def build_ingresses(profile: Profile) -> list[dict]:
@@ -164,17 +216,17 @@ def build_ingresses(profile: Profile) -> list[dict]:
     if proxy.tls == "acme" and options.cluster_issuer is not None:
         annotations["cert-manager.io/cluster-issuer"] = options.cluster_issuer
     if _traefik_class(profile):
-        annotations["traefik.ingress.kubernetes.io/router.middlewares"] = _middleware_reference(
-            profile, _headers_middleware(profile)
-        )
+        middlewares = [_headers_middleware(profile)] + ([_strip_middleware(profile)] if _strips(profile) else [])
+        annotations["traefik.ingress.kubernetes.io/router.middlewares"] = _middleware_reference(profile, *middlewares)
         if proxy.tls != "none":
             annotations["traefik.ingress.kubernetes.io/router.entrypoints"] = traefik.WEBSECURE
             annotations["traefik.ingress.kubernetes.io/router.tls"] = "true"
     annotations |= options.ingress_annotations  # the user's settings win over deploykit's defaults
     spec: dict = {"ingressClassName": options.ingress_class}
     if proxy.tls != "none":
-        spec["tls"] = [{"hosts": [proxy.host], "secretName": options.tls_secret or f"{profile.app}-tls"}]
-    spec["rules"] = _ingress_rules(profile, proxy.host)
+        # Every host name the Ingresses route, on the one certificate cert-manager issues into the Secret.
+        spec["tls"] = [{"hosts": proxy.all_hosts, "secretName": options.tls_secret or f"{profile.app}-tls"}]
+    spec["rules"] = _ingress_rules(profile, proxy.served_hosts)
     ingresses = [
         {
             "apiVersion": "networking.k8s.io/v1",
@@ -196,7 +248,32 @@ def build_ingresses(profile: Profile) -> list[dict]:
                 "kind": "Ingress",
                 "metadata": metadata(profile, bounded_name(profile.app, "redirect"), annotations=redirect),
                 # The backend is never reached: the middleware answers first. An Ingress needs one.
-                "spec": {"ingressClassName": options.ingress_class, "rules": _ingress_rules(profile, proxy.host)},
+                "spec": {"ingressClassName": options.ingress_class, "rules": _ingress_rules(profile, proxy.all_hosts)},
+            }
+        )
+    if _traefik_class(profile) and proxy.redirects:
+        # The redirected hosts: Traefik's redirectRegex Middleware answers them with a permanent redirect to
+        # proxy.host (other classes: the k8s check refuses proxy.redirects).
+        moved = {
+            "traefik.ingress.kubernetes.io/router.middlewares": _middleware_reference(
+                profile, _headers_middleware(profile), _moved_middleware(profile)
+            )
+        }
+        moved_spec: dict = {"ingressClassName": options.ingress_class}
+        if proxy.tls != "none":
+            moved["traefik.ingress.kubernetes.io/router.entrypoints"] = traefik.WEBSECURE
+            moved["traefik.ingress.kubernetes.io/router.tls"] = "true"
+            # The same Secret as the app's Ingress: its certificate names these hosts too.
+            moved_spec["tls"] = [{"hosts": proxy.redirects, "secretName": options.tls_secret or f"{profile.app}-tls"}]
+        moved_spec["rules"] = _ingress_rules(profile, proxy.redirects)
+        ingresses.append(
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "Ingress",
+                "metadata": metadata(
+                    profile, bounded_name(profile.app, "moved"), annotations=dict(sorted(moved.items()))
+                ),
+                "spec": moved_spec,
             }
         )
     return ingresses

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 from typing import TYPE_CHECKING
 
-from deploykit.summary import Background, Probe, Restarts, Route, Runtime, Steps, Summary, Workload
+from deploykit.summary import Background, Probe, Restarts, Route, Runtime, Steps, Summary, Workload, route_notes
 from deploykit.targets.k8s.workload import launch
 
 if TYPE_CHECKING:
@@ -71,7 +71,11 @@ def summarize(profile: Profile, objects: list[dict]) -> Summary:
         http = service_object["spec"]["ports"][0]
         where = f"node port {http['nodePort']}" if "nodePort" in http else f"port {http['port']}"
         published = f"the {service_object['spec']['type']} Service {service} ({where})"
-    route = _gateway_route(by_kind) if "HTTPRoute" in by_kind else _ingress_route(by_kind.get("Ingress", []))
+    route = (
+        _gateway_route(profile, by_kind)
+        if "HTTPRoute" in by_kind
+        else _ingress_route(profile, by_kind.get("Ingress", []))
+    )
     return Summary(
         "k8s",
         route,
@@ -127,10 +131,19 @@ def _issuer(obj: dict) -> str | None:
     return obj["metadata"].get("annotations", {}).get("cert-manager.io/cluster-issuer")
 
 
-def _ingress_route(ingresses: list[dict]) -> Route | None:
+def _paths(rule: dict) -> str:
+    """A rule's host, with its path when that is not `/`."""
+    path = rule["http"]["paths"][0]["path"]  # the prefix itself, or `/`
+    return rule["host"] + ("" if path == "/" else path)
+
+
+def _ingress_route(profile: Profile, ingresses: list[dict]) -> Route | None:
     if not ingresses:
         return None
-    ingress, redirects = ingresses[0], ingresses[1:]
+    entry_points = "traefik.ingress.kubernetes.io/router.entrypoints"
+    ingress = ingresses[0]
+    # The Ingresses that redirect plain HTTP (Traefik's `web` entry point); the others serve, or move hosts.
+    redirects = [each for each in ingresses[1:] if each["metadata"].get("annotations", {}).get(entry_points) == "web"]
     spec = ingress["spec"]
     tls = spec.get("tls")
     issuer = _issuer(ingress)
@@ -139,19 +152,26 @@ def _ingress_route(ingresses: list[dict]) -> Route | None:
         certificates = f"cert-manager ClusterIssuer {issuer}" if issuer else "provided by you"
     return Route(
         router=f"Ingress {ingress['metadata']['name']} (class {spec['ingressClassName']})",
-        rule=", ".join(rule["host"] for rule in spec["rules"]),
+        rule=", ".join(_paths(rule) for rule in spec["rules"]),
         entrypoint=None,
         certificates=certificates,
         redirects_http=bool(redirects),
         tls_secret=tls[0]["secretName"] if tls else None,
         redirected_by=f"Ingress {redirects[0]['metadata']['name']}" if redirects else None,
+        notes=route_notes(profile.proxy) if profile.proxy is not None else (),
     )
 
 
-def _gateway_route(by_kind: dict[str, list[dict]]) -> Route:
-    app_route, *redirects = by_kind["HTTPRoute"]
+def _gateway_route(profile: Profile, by_kind: dict[str, list[dict]]) -> Route:
+    app_route, *others = by_kind["HTTPRoute"]
+    # The routes that redirect plain HTTP to https; the others move hosts (proxy.redirects).
+    redirects = [
+        route
+        for route in others
+        if route["spec"]["rules"][0]["filters"][0].get("requestRedirect", {}).get("scheme") == "https"
+    ]
     spec = app_route["spec"]
-    (parent,) = spec["parentRefs"]
+    parent = spec["parentRefs"][0]
     listener_sets = by_kind.get("ListenerSet", [])
     if listener_sets:
         listener_set = listener_sets[0]
@@ -173,13 +193,15 @@ def _gateway_route(by_kind: dict[str, list[dict]]) -> Route:
         tls_secret = None
     return Route(
         router=f"HTTPRoute {app_route['metadata']['name']}",
-        rule=", ".join(spec["hostnames"]),
+        rule=", ".join(spec["hostnames"])
+        + ("" if (path := spec["rules"][0]["matches"][0]["path"]["value"]) == "/" else f" under {path}"),
         entrypoint=None,
         certificates=certificates,
         redirects_http=bool(redirects),
         tls_secret=tls_secret,
         redirected_by=f"HTTPRoute {redirects[0]['metadata']['name']}" if redirects else None,
         via=via,
+        notes=route_notes(profile.proxy) if profile.proxy is not None else (),
     )
 
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from deploykit.servers import SYNC_WORKERS_MESSAGE, serves_one_request_at_a_time
 from deploykit.spec.background import NO_LIVENESS, background_processes, scheduled_jobs
-from deploykit.spec.names import is_local_host
+from deploykit.spec.names import is_local_host, public_names
 from deploykit.targets.nomad.interpolation import runtime_reference_problem
 from deploykit.targets.nomad.secrets import is_variable_path, variable_path
 from deploykit.targets.runtime import check_runtime, check_volumes
@@ -142,9 +142,14 @@ def _warn(profile: Profile, report: Report) -> None:
         if getattr(profile, field):
             report.warn((field,), f"Nomad jobs have no {field}: not rendered", code="not-rendered")
     proxy = profile.proxy
-    if proxy is not None and proxy.host is not None and proxy.tls == "none" and not is_local_host(proxy.host):
+    if (
+        proxy is not None
+        and proxy.host is not None
+        and proxy.tls == "none"
+        and any(not is_local_host(host) for host in proxy.all_hosts)
+    ):
         report.warn(
             ("proxy", "tls"),
-            f"tls: none serves {proxy.host} over plain HTTP; use acme or provided for a public host",
+            f"tls: none serves {public_names(proxy)} over plain HTTP; use acme or provided for a public host",
             code="plain-http",
         )

@@ -5,9 +5,10 @@ from __future__ import annotations
 import shlex
 from typing import TYPE_CHECKING
 
+from deploykit import traefik
 from deploykit.spec.background import scheduled_jobs
 from deploykit.spec.quantities import mebibytes_rounded_up
-from deploykit.summary import Background, Restarts, Route, Runtime, Steps, Summary, Workload
+from deploykit.summary import Background, Restarts, Route, Runtime, Steps, Summary, Workload, route_notes
 from deploykit.targets.nomad.job import trusted_proxies
 
 if TYPE_CHECKING:
@@ -117,7 +118,8 @@ def _route(profile: Profile) -> Route | None:
     )
     return Route(
         router=router,
-        rule=f"Host(`{proxy.host}`)",
+        rule=traefik.route_rule(proxy.served_hosts, proxy.path_prefix),
+        notes=route_notes(proxy),
         entrypoint="websecure" if certificates else "web",
         certificates=certificates,
         redirects_http=certificates is not None and profile.nomad.proxy == "job",

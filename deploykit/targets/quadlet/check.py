@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from deploykit import traefik
-from deploykit.spec.names import IMAGE_REFERENCE, is_local_host
+from deploykit.spec.names import IMAGE_REFERENCE, is_local_host, public_names
 from deploykit.targets.quadlet import build
 from deploykit.targets.runtime import check_runtime
 
@@ -104,10 +104,10 @@ def check(profile: Profile, report: Report) -> None:
                 code="not-rendered",
             )
         return
-    if proxy.tls == "none" and not is_local_host(proxy.host):
+    if proxy.tls == "none" and any(not is_local_host(host) for host in proxy.all_hosts):
         report.warn(
             ("proxy", "tls"),
-            f"tls: none serves {proxy.host} over plain HTTP; use acme or provided for a host outside this machine",
+            f"tls: none serves {public_names(proxy)} over plain HTTP; use acme or provided for a host outside this machine",
             code="plain-http",
         )
     if proxy.tls == "provided" and proxy.certificate is None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from deploykit import traefik
 from deploykit.spec.background import background_processes, scheduled_jobs
 from deploykit.spec.quantities import compose_cpus, compose_memory
-from deploykit.summary import Background, Probe, Restarts, Route, Runtime, Steps, Summary, Workload
+from deploykit.summary import Background, Probe, Restarts, Route, Runtime, Steps, Summary, Workload, route_notes
 from deploykit.targets.quadlet import build
 
 if TYPE_CHECKING:
@@ -96,7 +97,8 @@ def _route(profile: Profile) -> Route | None:
     certificates = {"acme": "ACME (Let's Encrypt)", "provided": "provided certificates", "none": None}[proxy.tls]
     return Route(
         router=f"Traefik ({build.traefik_unit(profile)}.service, routes from traefik/routes.yaml)",
-        rule=f"Host(`{proxy.host}`)",
+        rule=traefik.route_rule(proxy.served_hosts, proxy.path_prefix),
+        notes=route_notes(proxy),
         entrypoint="websecure" if certificates else "web",
         certificates=certificates,
         redirects_http=certificates is not None,

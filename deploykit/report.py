@@ -38,6 +38,10 @@ WARNINGS: dict[str, str] = {
     "same-node-trust": "forwarded headers trusted from Traefik on the same node only",
     "startup-beyond-deadline": "a start-up budget longer than the deployment's healthy deadline",
     "database-egress": "a database secret while the NetworkPolicy allows no egress besides DNS",
+    "api-server-egress": "pods that wait for the release's Jobs while the NetworkPolicy keeps them from the API server",
+    "ingress-controller-unknown": "an IngressClass whose controller pods the NetworkPolicy cannot name by itself",
+    "proxy-keep-alive": "a server keep-alive shorter than the idle timeout of a proxy deploykit does not configure",
+    "external-egress": "an external address or API key while the NetworkPolicy allows no egress to it",
     # No longer raised (every target now enforces a run's time limit); kept so profiles accepting it stay valid.
     "no-run-time-limit": "a job timeout the target cannot enforce",
 }

@@ -28,14 +28,16 @@ def scaffold_profiles(app: str, image: str, domain: str, email: str, schema_path
         "env": {"LOG_LEVEL": "info"},
         "secrets": {},
         "k8s": {"routing": "gateway", "gateway": GATEWAY},
+        "accept_warnings": ["proxy-keep-alive"],
     }
     environments = {
         "dev": {
             "extends": "base.yaml",
             "environment": "dev",
             "replicas": 1,
-            # A developer's machine or cluster: one process, plain HTTP on <app>.localhost.
-            "accept_warnings": ["plain-http", "single-replica"],
+            # A developer's machine or cluster: one process, plain HTTP on <app>.localhost (the list replaces
+            # base.yaml's, so it repeats proxy-keep-alive).
+            "accept_warnings": ["plain-http", "proxy-keep-alive", "single-replica"],
             "proxy": {"host": f"{app}.localhost", "tls": "none"},
             "compose": {"bind_address": "127.0.0.1"},
             # A dev Nomad agent runs Traefik in Docker: it connects from Docker's bridge networks.
@@ -63,6 +65,10 @@ def scaffold_profiles(app: str, image: str, domain: str, email: str, schema_path
         "# Shared by every environment; each environment's profile extends it.\n"
         "# k8s.gateway: the Gateway your platform runs (kubectl get gateways -A); its HTTPS listener holds the\n"
         "# certificate. For a certificate of the app's own, set k8s.gateway.listener_set and k8s.cluster_issuer.\n"
+        "# proxy-keep-alive: `fastapi run` keeps idle connections 5 s, and deploykit cannot lower the Gateway's\n"
+        "# idle timeout to the pods: have the platform set it below 5 s (Traefik:\n"
+        "# serversTransport.forwardingTimeouts.idleConnTimeout=4s), or run uvicorn or gunicorn, which deploykit\n"
+        "# gives a longer keep-alive, and drop the warning from accept_warnings.\n"
     )
     files = [RenderedFile("base.yaml", header + base_note + dump(base))]
     note = "# nomad.forwarded_allow_ips: replace with the addresses of your Traefik nodes.\n"

@@ -40,6 +40,10 @@ WHEN_TO_ACCEPT: dict[str, str] = {
     "volume-size-not-enforced": "the disk holding the volume is watched (or the data cannot grow much); Compose's local volumes, Quadlet's and Nomad's host volumes have no size limit.",
     "volume-not-carried": "the data may be lost when a pod or allocation is replaced (a cache), or only Compose runs this environment; otherwise declare it under `volumes` with a size.",
     "database-egress": "the secret is not a database address, or the database is reached through a proxy inside the namespace; otherwise add it to `network.egress`.",
+    "api-server-egress": "the cluster's network plugin lets pods reach the API server whatever the policy says, or another policy of the namespace allows it; otherwise set `k8s.network_policy.api_server`.",
+    "ingress-controller-unknown": "never while the NetworkPolicy is on: no request would reach the pods; set `k8s.network_policy.ingress_namespace` and `ingress_pod_labels` to the controller's, or turn the policy off (`k8s.network_policy: none`) where the platform's own policies apply.",
+    "proxy-keep-alive": "the ingress controller or Gateway closes idle upstream connections sooner than the server does (or retries idempotent requests on a closed one); otherwise give the server a keep-alive flag deploykit sets (uvicorn or gunicorn instead of `fastapi run`), or lower the proxy's upstream idle timeout.",
+    "external-egress": "the value is not an address the app connects to (a public URL it only prints), or the platform reaches it through a proxy or egress gateway inside the cluster; otherwise add its addresses and ports to `network.egress`.",
 }
 
 _INTRO = """\

@@ -33,7 +33,10 @@ def explain(summary: Summary) -> dict[str, str]:
         prestart = (
             f"Jobs {', '.join(steps.names)}, run once per release, in order, before any Deployment or CronJob changes "
             "(deploykit apply waits for each and applies nothing after a failure; Argo CD PreSync / Helm pre-upgrade "
-            "hooks; a plain `kubectl apply -k` does not wait); the old pods still serve while they run" + SHARED_SCHEMA
+            "hooks); whatever applies them, every pod of the release (web, processes and scheduled runs) first waits "
+            "in init containers (release-wait, release-check) until the Jobs completed, so with a plain "
+            "`kubectl apply -k` the Jobs' steps run together but no new code starts before them, and a failed Job "
+            "leaves the new pods in their init phase while the old ones serve" + SHARED_SCHEMA
         )
     else:
         pods = "every pod (web, processes and scheduled runs)" if summary.background else "every pod"

@@ -254,8 +254,10 @@ def test_validate_json_for_a_valid_profile():
 
 
 def test_validate_json_lists_warnings_with_their_codes():
-    # prod accepts the concurrent-prestart warning (accept_warnings in base.yaml); without that, it is reported.
-    result = run_cli("validate", "--env", "prod", "--format", "json", "--set", "accept_warnings=[]")
+    # prod accepts the concurrent-prestart warning (and proxy-keep-alive, accept_warnings in prod.yaml);
+    # without the first, it is reported.
+    only_keep_alive = "accept_warnings=[proxy-keep-alive]"
+    result = run_cli("validate", "--env", "prod", "--format", "json", "--set", only_keep_alive)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["warnings"] == [
         {
@@ -277,7 +279,7 @@ def test_validate_json_lists_warnings_with_their_codes():
             "code": "concurrent-prestart",
         },
     ]
-    strict = run_cli("validate", "--env", "prod", "--format", "json", "--set", "accept_warnings=[]", "--strict")
+    strict = run_cli("validate", "--env", "prod", "--format", "json", "--set", only_keep_alive, "--strict")
     assert strict.returncode == 2
     assert json.loads(strict.stdout)["errors"] == [
         {"file": None, "line": None, "column": None, "field": None, "message": "2 warning(s) and --strict is set"}

@@ -13,7 +13,10 @@ API server uses:
   returns it with the fields a server sets (uid, resourceVersion, generation, creationTimestamp,
   managedFields, a Deployment's `progressDeadlineSeconds` default and status);
 - a Job's status as its controller would write it: running for `job_running_polls` reads, then the
-  condition `job_outcomes` names for it (Complete unless a test says Failed).
+  condition `job_outcomes` names for it (Complete unless a test says Failed), after SuccessCriteriaMet or
+  FailureTarget as from Kubernetes 1.31; in lists and watches too (a watch of Jobs sends their status
+  changes as MODIFIED events, polled every 0.2 s);
+- the `metadata.name=NAME` field selector on lists and watches (what RBAC's resourceNames requires).
 
 For controllers that read the API (Traefik's Kubernetes providers), objects a test `put`s are also served
 the way client-go's informers read them:
@@ -26,7 +29,8 @@ the way client-go's informers read them:
 - `PUT` of a `status` subresource: answered with the object as sent (status updates are not stored).
 
 What it does not do: merge with fields owned by other field managers, validate objects, select by label
-or field, send events for changes made after a watch started, or check namespaces and permissions.
+or by other fields, send events for changes made after a watch started (but for the Jobs' status), or check
+namespaces and permissions.
 Errors (403, 422, ...) are injected per request with `refuse`. Everything else gets a 404 `Status`, and
 every request is recorded, so a test sees what the client asked.
 """
@@ -137,6 +141,10 @@ RESOURCES: dict[str, list[dict]] = {
         _resource("networkpolicies", "NetworkPolicy", ["netpol"]),
         _resource("ingressclasses", "IngressClass", None, namespaced=False),
     ],
+    "rbac.authorization.k8s.io/v1": [
+        _resource("roles", "Role"),
+        _resource("rolebindings", "RoleBinding"),
+    ],
     "policy/v1": [
         _resource("poddisruptionbudgets", "PodDisruptionBudget", ["pdb"]),
         _subresource("poddisruptionbudgets/status", "PodDisruptionBudget"),
@@ -183,6 +191,7 @@ class StandinApiServer:
     refusals: dict[tuple[str, str], Refusal] = field(default_factory=dict)
     job_outcomes: dict[str, str] = field(default_factory=dict)  # Job name -> "Complete" (default) or "Failed"
     job_running_polls: int = 0  # reads of a new Job that still find it running
+    job_criteria_polls: int = 0  # then reads that find SuccessCriteriaMet or FailureTarget alone
     _job_reads: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _resource_version: int = 0
@@ -346,8 +355,9 @@ def _handler(state: StandinApiServer) -> type[BaseHTTPRequestHandler]:
                 if self.command == "GET" and address is not None and address.name is None:
                     if query.get("watch", ["false"])[0] in ("true", "1"):
                         events = self._initial_events(address, query)
+                        watched = (address, query)
                     else:
-                        self._send(200, self._list(address))
+                        self._send(200, self._list(address, query))
                         return
                 elif self.command == "PUT" and address is not None and address.subresource == "status":
                     self._send(200, body or {})
@@ -356,33 +366,37 @@ def _handler(state: StandinApiServer) -> type[BaseHTTPRequestHandler]:
                     code, answer = self._answer(url.path, query, body)
                     self._send(code, answer)
                     return
-            self._watch(events)
+            self._watch(events, watched)
 
-        def _items(self, address: _Address) -> list[dict]:
+        def _items(self, address: _Address, query: dict[str, list[str]]) -> list[dict]:
+            """The stored objects at `address`, only the one named by a `metadata.name=` field selector if given."""
             found = []
+            selected = query.get("fieldSelector", [""])[0]
+            name = selected.removeprefix("metadata.name=") if selected.startswith("metadata.name=") else None
             for path in sorted(state.objects):
                 stored = _address(path)
                 if (
                     stored is not None
                     and (stored.group_version, stored.resource) == (address.group_version, address.resource)
                     and address.namespace in (None, stored.namespace)
+                    and name in (None, stored.name)
                 ):
-                    found.append(state.objects[path])
+                    found.append(self._with_job_status(path, state.objects[path]))
             return found
 
-        def _list(self, address: _Address) -> dict:
+        def _list(self, address: _Address, query: dict[str, list[str]]) -> dict:
             kind = _kind_of(address.group_version, address.resource) or "Unknown"
             return {
                 "kind": f"{kind}List",
                 "apiVersion": address.group_version,
                 "metadata": {"resourceVersion": str(state._resource_version)},
-                "items": self._items(address),
+                "items": self._items(address, query),
             }
 
         def _initial_events(self, address: _Address, query: dict[str, list[str]]) -> list[dict]:
             if query.get("sendInitialEvents", ["false"])[0] != "true":
                 return []
-            events = [{"type": "ADDED", "object": obj} for obj in self._items(address)]
+            events = [{"type": "ADDED", "object": obj} for obj in self._items(address, query)]
             kind = _kind_of(address.group_version, address.resource) or "Unknown"
             bookmark = {
                 "kind": kind,
@@ -394,8 +408,9 @@ def _handler(state: StandinApiServer) -> type[BaseHTTPRequestHandler]:
             }
             return [*events, {"type": "BOOKMARK", "object": bookmark}]
 
-        def _watch(self, events: list[dict]) -> None:
-            """Send `events`, then hold the stream open (nothing changes later) until the server stops."""
+        def _watch(self, events: list[dict], watched: tuple[_Address, dict[str, list[str]]]) -> None:
+            """Send `events`, then hold the stream open until the server stops; the only later changes
+            sent are the Jobs' status changes (running, then complete or failed), as MODIFIED events."""
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Transfer-Encoding", "chunked")
@@ -405,8 +420,21 @@ def _handler(state: StandinApiServer) -> type[BaseHTTPRequestHandler]:
                     line = (json.dumps(event) + "\n").encode()
                     self.wfile.write(b"%x\r\n%s\r\n" % (len(line), line))
                 self.wfile.flush()
+                address, query = watched
+                sent: dict[str, dict | None] = {}
                 while not state.stopping.wait(0.2):
-                    pass
+                    if address.resource != "jobs":
+                        continue
+                    with state._lock:
+                        jobs = self._items(address, query)
+                    for job in jobs:
+                        name = job["metadata"]["name"]
+                        if name in sent and sent[name] == job.get("status"):
+                            continue
+                        sent[name] = job.get("status")
+                        line = (json.dumps({"type": "MODIFIED", "object": job}) + "\n").encode()
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(line), line))
+                        self.wfile.flush()
                 self.wfile.write(b"0\r\n\r\n")
             except OSError:
                 pass  # the client went away
@@ -485,13 +513,20 @@ def _handler(state: StandinApiServer) -> type[BaseHTTPRequestHandler]:
                 return found | {"status": {"active": 1}}
             outcome = state.job_outcomes.get(found["metadata"]["name"], "Complete")
             message = "Job has reached the specified backoff limit" if outcome == "Failed" else ""
-            condition = {
-                "type": outcome,
-                "status": "True",
-                "reason": "BackoffLimitExceeded" if outcome == "Failed" else "",
-                "message": message,
-            }
-            return found | {"status": {"conditions": [condition]}}
+            # From Kubernetes 1.31 the controller first adds FailureTarget or SuccessCriteriaMet, then the
+            # terminal condition once the Job's pods are gone; both stay.
+            first = "FailureTarget" if outcome == "Failed" else "SuccessCriteriaMet"
+            kinds = (first,) if reads <= state.job_running_polls + state.job_criteria_polls else (first, outcome)
+            conditions = [
+                {
+                    "type": kind,
+                    "status": "True",
+                    "reason": "BackoffLimitExceeded" if outcome == "Failed" else "CompletionsReached",
+                    "message": message,
+                }
+                for kind in kinds
+            ]
+            return found | {"status": {"conditions": conditions}}
 
         def _send(self, code: int, answer: dict) -> None:
             payload = json.dumps(answer).encode()

@@ -44,6 +44,7 @@ OBJECTS = [
     "Service shop/shop",
     "Middleware shop/shop-headers",
     "Middleware shop/shop-redirect",
+    "ServersTransport shop/shop-transport",
     "Ingress shop/shop",
     "Ingress shop/shop-redirect",
     "PodDisruptionBudget shop/shop",

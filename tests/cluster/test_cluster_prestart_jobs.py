@@ -15,7 +15,7 @@ from deploykit import pipeline
 
 WITH_JOBS = (
     PROFILE
-    + "  prestart: job\nprestart:\n  - name: migrate\n    command: [python, -m, app.migrate]\n  - name: seed\n    command: [python, -m, app.seed]\n"
+    + "  prestart: job\n  network_policy:\n    api_server: {cidr: 10.0.0.1/32, port: 6443}\nprestart:\n  - name: migrate\n    command: [python, -m, app.migrate]\n  - name: seed\n    command: [python, -m, app.seed]\n"
 )
 
 

@@ -18,7 +18,15 @@ BUNDLED = BUNDLED_ENVIRONMENTS
 # The oldest version k8s.version accepts and the newest kubernetes-validate knows.
 KUBERNETES_VERSIONS = ("1.29", "1.37")
 # The kinds Kubernetes itself serves (kubernetes-validate has their schemas); the rest are custom resources.
-BUILTIN_API_GROUPS = ("v1", "apps/v1", "batch/v1", "policy/v1", "autoscaling/v2", "networking.k8s.io/v1")
+BUILTIN_API_GROUPS = (
+    "v1",
+    "apps/v1",
+    "batch/v1",
+    "policy/v1",
+    "autoscaling/v2",
+    "networking.k8s.io/v1",
+    "rbac.authorization.k8s.io/v1",
+)
 # The bundled prod profile routes through Gateway API; this is the same profile behind an Ingress.
 INGRESS_ROUTING = {"routing": "ingress", "gateway": None, "ingress_class": "traefik"}
 Source = LoadedProfile | dict[str, Any]

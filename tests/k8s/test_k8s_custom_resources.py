@@ -1,4 +1,4 @@
-"""The custom resources deploykit renders (Gateway API HTTPRoute and ListenerSet, Traefik Middleware)
+"""The custom resources deploykit renders (Gateway API HTTPRoute and ListenerSet, Traefik Middleware and ServersTransport)
 against their official schemas, strictly (unknown fields fail), in two independent ways:
 
 - the CRDs as their projects publish them (tests/k8s/crds, vendored verbatim with version and sha256),
@@ -66,6 +66,16 @@ BROKEN = {
     "listener-protocol": ("prod/ListenerSet/items-api", "spec.listeners.0.protocol", 443),
     "middleware-unknown-header-option": ("staging/Middleware/items-api-headers", "spec.headers.bogus", True),
     "middleware-sts-as-text": ("staging/Middleware/items-api-headers", "spec.headers.stsSeconds", "31536000"),
+    "transport-unknown-timeout": (
+        "staging/ServersTransport/items-api-transport",
+        "spec.forwardingTimeouts.keepAliveTimeout",
+        "4s",
+    ),
+    "transport-idle-as-words": (
+        "staging/ServersTransport/items-api-transport",
+        "spec.forwardingTimeouts.idleConnTimeout",
+        "4 seconds",
+    ),
 }
 # The experimental channel's `retry` is in the Go types the npm models come from: only the standard CRD refuses it.
 NPM_ACCEPTS = {"experimental-retry"}
@@ -77,7 +87,7 @@ def broken(case: str) -> dict:
 
 
 def test_every_kind_is_covered():
-    assert {key.split("/")[1] for key in rendered()} == {"HTTPRoute", "ListenerSet", "Middleware"}
+    assert {key.split("/")[1] for key in rendered()} == {"HTTPRoute", "ListenerSet", "Middleware", "ServersTransport"}
 
 
 def test_the_vendored_crds_are_the_published_files():

@@ -19,6 +19,13 @@ proxy:
 GATEWAY = "  routing: gateway\n  gateway: {name: platform, namespace: gateway-system}\n"
 
 CASES = {
+    "process-named-like-the-release-gate": (
+        "k8s:\n  cluster_issuer: letsencrypt\n  prestart: job\n  network_policy: none\n"
+        "prestart:\n  - name: migrate\n    command: [python, -m, app.migrate]\n"
+        "processes:\n  release-wait:\n    command: [python, -m, app.worker]\n",
+        "profile.yaml:10:3: processes.release-wait: 'release-wait' names an init container that waits for the "
+        "release's Jobs (k8s.prestart: job); choose another name",
+    ),
     "gateway-missing": (
         "k8s:\n  routing: gateway\n",
         "profile.yaml:3:3: k8s.gateway: required with k8s.routing: gateway (the name and namespace of the Gateway the app's HTTPRoute attaches to)",

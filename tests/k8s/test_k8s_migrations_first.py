@@ -72,4 +72,109 @@ def test_with_jobs_the_migration_runs_once_before_every_workload(with_background
     assert jobs and max(jobs) < min(workloads)
     for index in jobs:
         assert found[index]["metadata"]["annotations"]["argocd.argoproj.io/hook"] == "PreSync"
-    assert all("initContainers" not in spec for spec in pod_templates(found).values())
+
+
+def _with_jobs() -> dict[str, Any]:
+    return {**BASE, "k8s": {**BASE["k8s"], "prestart": "job"}}
+
+
+def test_with_jobs_every_pod_of_the_release_waits_for_its_jobs():
+    """`kubectl apply -k` creates Jobs, Deployments and CronJobs together: each pod that runs the
+    app's code first waits, in init containers, until the release's Jobs are over and completed."""
+    found = objects(_with_jobs())
+    job_names = [obj["metadata"]["name"] for obj in found if obj["kind"] == "Job"]
+    assert len(job_names) == 2
+    templates = pod_templates(found)
+    assert sorted(templates) == ["CronJob/items-api-tick", "Deployment/items-api", "Deployment/items-api-worker"]
+    for name, spec in templates.items():
+        waiters = spec["initContainers"]
+        assert [(c["name"], c["image"]) for c in waiters] == [
+            ("release-wait", "registry.k8s.io/kubectl:v1.32.8"),
+            ("release-check", "registry.k8s.io/kubectl:v1.32.8"),
+        ], name
+        for container in waiters:
+            assert container["args"][:2] == ["wait", "--namespace=items-api"]
+            assert container["args"][-2:] == [f"job/{job}" for job in job_names]
+            assert container["securityContext"]["runAsNonRoot"] is True
+            assert container["securityContext"]["readOnlyRootFilesystem"] is True
+            assert container["resources"]["limits"]["memory"] == container["resources"]["requests"]["memory"]
+            assert {
+                "name": "release-api-access",
+                "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount",
+                "readOnly": True,
+            } in container["volumeMounts"]
+        # Only the waiters hold the API token: the pod mounts none automatically, the app's container none at all.
+        assert spec["automountServiceAccountToken"] is False
+        assert all(mount["name"] != "release-api-access" for mount in spec["containers"][0]["volumeMounts"])
+        assert spec["serviceAccountName"] == "items-api"
+
+
+def test_the_waiters_may_read_only_the_release_jobs():
+    found = objects(_with_jobs())
+    job_names = [obj["metadata"]["name"] for obj in found if obj["kind"] == "Job"]
+    (role,) = [obj for obj in found if obj["kind"] == "Role"]
+    (binding,) = [obj for obj in found if obj["kind"] == "RoleBinding"]
+    assert role["rules"] == [
+        {"apiGroups": ["batch"], "resources": ["jobs"], "resourceNames": job_names, "verbs": ["get", "list", "watch"]}
+    ]
+    assert binding["roleRef"] == {
+        "apiGroup": "rbac.authorization.k8s.io",
+        "kind": "Role",
+        "name": role["metadata"]["name"],
+    }
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "items-api", "namespace": "items-api"}]
+    # The Jobs stay while their release runs: a pod started later still finds them.
+    assert all("ttlSecondsAfterFinished" not in obj["spec"] for obj in found if obj["kind"] == "Job")
+
+
+def test_a_new_release_waits_for_its_own_jobs():
+    first = objects(_with_jobs())
+    second = objects({**_with_jobs(), "image": "registry.example.com/acme/items-api:1.4.3"})
+
+    def waited(found: list[dict]) -> list[str]:
+        return pod_templates(found)["Deployment/items-api"]["initContainers"][0]["args"][-2:]
+
+    assert waited(first) != waited(second)
+    assert waited(first) == waited(objects(_with_jobs()))  # same release, same Jobs: applying again runs nothing
+
+
+def test_the_api_server_is_allowed_through_the_network_policy_only_when_given():
+    data = _with_jobs()
+    findings = render_data(data, "k8s").findings
+    assert [f.path for f in findings if f.code == "api-server-egress"] == [("k8s", "network_policy", "api_server")]
+    data["k8s"] = {**data["k8s"], "network_policy": {"api_server": {"cidr": "10.0.0.10/32", "port": 6443}}}
+    rendered = render_data(data, "k8s")
+    assert "api-server-egress" not in {f.code for f in rendered.findings}
+    (policy,) = [obj for obj in rendered.rendering.objects if obj["kind"] == "NetworkPolicy"]
+    assert {"to": [{"ipBlock": {"cidr": "10.0.0.10/32"}}], "ports": [{"protocol": "TCP", "port": 6443}]} in policy[
+        "spec"
+    ]["egress"]
+    data["k8s"] = {**data["k8s"], "network_policy": "none"}
+    assert "api-server-egress" not in {f.code for f in render_data(data, "k8s").findings}
+
+
+def test_with_init_containers_there_is_no_gate():
+    found = objects(BASE)
+    assert not [obj for obj in found if obj["kind"] in ("Role", "RoleBinding")]
+
+
+def test_gate_settings_without_the_gate_are_reported_not_dropped():
+    data = {
+        **BASE,
+        "k8s": {
+            **BASE["k8s"],
+            "release_wait_image": "registry.example.com/tools/kubectl:v1.32.8",
+            "network_policy": {"api_server": {"cidr": "10.0.0.10/32", "port": 6443}},
+        },
+    }
+    findings = render_data(data, "k8s").findings
+    assert sorted(f.path for f in findings if f.code == "not-rendered") == [
+        ("k8s", "network_policy", "api_server"),
+        ("k8s", "release_wait_image"),
+    ]
+    # With the gate the image is the waiters'.
+    gated = {**data, "k8s": {**data["k8s"], "prestart": "job"}}
+    templates = pod_templates(objects(gated))
+    assert {c["image"] for spec in templates.values() for c in spec["initContainers"]} == {
+        "registry.example.com/tools/kubectl:v1.32.8"
+    }

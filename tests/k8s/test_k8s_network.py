@@ -102,3 +102,56 @@ def test_a_database_secret_without_egress_is_warned():
     no_database["secrets"] = {"API_TOKEN": {"secret": "api", "key": "token"}}
     _, findings = objects_of(no_database)
     assert not [finding for finding in findings if finding.code == "database-egress"]
+
+
+def _external(data: dict) -> list[tuple]:
+    _, findings = objects_of(data)
+    return [finding.path for finding in findings if finding.code == "external-egress"]
+
+
+def test_env_urls_to_outside_the_cluster_are_warned_while_egress_is_closed():
+    data = variant(
+        "prod",
+        env={
+            "PAYMENTS_URL": "https://api.stripe.com/v1",
+            "STORE_URL": "https://203.0.113.7:8443/bucket",
+            # Inside the cluster: a Service's short name, <service>.<namespace> of a namespace the profile
+            # names (its own), the cluster domains, loopback; and text that is no URL.
+            "SEARCH_URL": "http://search:9200",
+            "BILLING_URL": "http://billing.items:8080",
+            "CACHE_URL": "redis://redis.cache.svc:6379/0",
+            "QUEUE_URL": "amqp://rabbit.queue.svc.cluster.local",
+            "SIDECAR_URL": "http://127.0.0.1:9000",
+            "GREETING": "see https://example.com for more",
+        },
+        processes={"worker": {"command": ["python", "-m", "app.worker"], "env": {"HOOK": "https://hooks.example.net"}}},
+    )
+    assert _external(data) == [("env", "PAYMENTS_URL"), ("env", "STORE_URL"), ("processes", "worker", "env", "HOOK")]
+    # An egress destination that covers the address and port silences it: a network holding the IP,
+    # or (a name's address is not known here) any network on that port.
+    data["network"] = {
+        "egress": [{"cidr": "203.0.113.0/24", "ports": [8443]}, {"cidr": "198.51.100.0/24", "ports": [443]}]
+    }
+    assert _external(data) == []
+    data["network"] = {"egress": [{"cidr": "198.51.100.0/24", "ports": [8443]}]}
+    assert _external(data) == [("env", "PAYMENTS_URL"), ("env", "STORE_URL"), ("processes", "worker", "env", "HOOK")]
+    data["k8s"]["network_policy"] = "none"
+    assert _external(data) == []
+
+
+def test_secrets_named_like_api_keys_or_addresses_are_warned_until_a_public_network_is_allowed():
+    data = variant("prod")
+    data["secrets"] = {
+        "DATABASE_URL": {"secret": "items-db", "key": "url"},  # database-egress's, silenced by the database network
+        "STRIPE_API_KEY": {"secret": "stripe", "key": "key"},
+        "GITHUB_TOKEN": {"secret": "github", "key": "token"},
+        "SENTRY_DSN": {"secret": "sentry", "key": "dsn"},
+        "WEBHOOK_ENDPOINT": {"secret": "hooks", "key": "url"},
+        # Credentials the app keeps to itself: no external service implied.
+        "SECRET_KEY": {"secret": "app", "key": "signing"},
+        "JWT_SECRET": {"secret": "app", "key": "jwt"},
+    }
+    expected = [("secrets", name) for name in ("GITHUB_TOKEN", "SENTRY_DSN", "STRIPE_API_KEY", "WEBHOOK_ENDPOINT")]
+    assert _external(data) == expected  # prod's egress reaches the database network (private) only
+    data["network"] = {"egress": [*data["network"]["egress"], {"cidr": "0.0.0.0/0", "ports": [443]}]}
+    assert _external(data) == []

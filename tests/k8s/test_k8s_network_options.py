@@ -124,3 +124,103 @@ def test_plain_http_without_the_listener_attaches_to_the_whole_gateway():
     assert route["spec"]["parentRefs"] == [
         {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "platform", "namespace": "gateway-system"}
     ]
+
+
+def _ingress_peers(data: dict[str, Any]) -> list[dict]:
+    return policy_of(data)["ingress"][0]["from"]
+
+
+def _with_class(ingress_class: str, **policy: Any) -> dict[str, Any]:
+    data = with_policy(**policy)
+    data["k8s"]["ingress_class"] = ingress_class
+    return data
+
+
+def _codes(data: dict[str, Any]) -> set[str]:
+    return {finding.code for finding in render_data(data, "k8s").findings}
+
+
+def test_the_nginx_class_admits_ingress_nginx_controller_pods():
+    """ingress-nginx's chart, installed as its docs say: namespace ingress-nginx, IngressClass nginx, controller
+    pods labelled with the chart's name and the controller component."""
+    data = _with_class("nginx")
+    assert _ingress_peers(data) == [
+        {
+            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}},
+            "podSelector": {
+                "matchLabels": {"app.kubernetes.io/component": "controller", "app.kubernetes.io/name": "ingress-nginx"}
+            },
+        }
+    ]
+    assert "ingress-controller-unknown" not in _codes(data)
+
+
+def test_an_unknown_class_warns_until_its_controller_is_named():
+    data = _with_class("haproxy")
+    assert "ingress-controller-unknown" in _codes(data)
+    named = _with_class("haproxy", ingress_namespace="haproxy-controller")
+    assert "ingress-controller-unknown" not in _codes(named)
+    # A namespace alone admits every pod of it; labels narrow it.
+    assert _ingress_peers(named) == [
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "haproxy-controller"}}, "podSelector": {}}
+    ]
+    labelled = _with_class(
+        "haproxy",
+        ingress_namespace="haproxy-controller",
+        ingress_pod_labels={"app.kubernetes.io/name": "kubernetes-ingress"},
+    )
+    assert _ingress_peers(labelled)[0]["podSelector"] == {
+        "matchLabels": {"app.kubernetes.io/name": "kubernetes-ingress"}
+    }
+    # Without a NetworkPolicy nothing needs the controller's pods.
+    off = _with_class("haproxy")
+    off["k8s"]["network_policy"] = "none"
+    assert "ingress-controller-unknown" not in _codes(off)
+
+
+def test_traefik_stays_the_default_class_and_controller():
+    assert _ingress_peers(BASE) == [
+        {
+            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "traefik"}},
+            "podSelector": {"matchLabels": {"app.kubernetes.io/name": "traefik"}},
+        }
+    ]
+    assert "ingress-controller-unknown" not in _codes(BASE)
+
+
+def _keep_alive(command: list[str], **k8s: Any) -> tuple[list[dict], set[str]]:
+    data = copy.deepcopy(BASE)
+    data["command"] = command
+    data["k8s"] |= k8s
+    rendered = render_data(data, "k8s")
+    return list(rendered.rendering.objects), {finding.code for finding in rendered.findings}
+
+
+FASTAPI = ["fastapi", "run", "app/main.py"]
+UVICORN = ["uvicorn", "app.main:app"]
+
+
+def test_traefik_drops_idle_connections_before_fastapi_run_does():
+    """`fastapi run` has no keep-alive flag (uvicorn's 5 s): the traefik class gets a ServersTransport
+    with a 4 s idle timeout, as Traefik gets on Compose and Nomad; a server deploykit gives 95 s needs none."""
+    found, codes = _keep_alive(FASTAPI)
+    (transport,) = [obj for obj in found if obj["kind"] == "ServersTransport"]
+    assert transport["spec"] == {"forwardingTimeouts": {"idleConnTimeout": "4s"}}
+    (service,) = [obj for obj in found if obj["kind"] == "Service"]
+    assert service["metadata"]["annotations"] == {
+        "traefik.ingress.kubernetes.io/service.serverstransport": "items-api-items-api-transport@kubernetescrd"
+    }
+    assert "proxy-keep-alive" not in codes
+    found, codes = _keep_alive(UVICORN)
+    assert not [obj for obj in found if obj["kind"] == "ServersTransport"] and "proxy-keep-alive" not in codes
+
+
+def test_a_proxy_deploykit_does_not_configure_gets_a_warning_instead():
+    for k8s in (
+        {"ingress_class": "nginx"},
+        {"routing": "gateway", "gateway": GATEWAY["k8s"]["gateway"], "cluster_issuer": None},
+    ):
+        found, codes = _keep_alive(FASTAPI, **k8s)
+        assert "proxy-keep-alive" in codes, k8s
+        assert not [obj for obj in found if obj["kind"] == "ServersTransport"]
+        assert "proxy-keep-alive" not in _keep_alive(UVICORN, **k8s)[1], k8s

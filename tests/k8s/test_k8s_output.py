@@ -34,7 +34,7 @@ def test_output_directory_drops_files_of_objects_that_disappeared(tmp_path):
     first = render_cli("-p", staging_child(tmp_path, "job"), "-o", "out", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     jobs = [name for name in listing(tmp_path / "out") if name.startswith("job-")]
-    assert jobs == ["job-items-api-migrate-21363b49.yaml"]
+    assert jobs == ["job-items-api-migrate-1391f6ea.yaml"]
 
     second = render_cli("-p", staging_child(tmp_path, "init"), "-o", "out", cwd=tmp_path)
     assert second.returncode == 0, second.stderr
@@ -48,6 +48,7 @@ def test_output_directory_drops_files_of_objects_that_disappeared(tmp_path):
         "middleware-items-api-redirect.yaml",
         "networkpolicy-items-api.yaml",
         "poddisruptionbudget-items-api.yaml",
+        "serverstransport-items-api-transport.yaml",
         "service-items-api.yaml",
         "serviceaccount-items-api.yaml",
     ]

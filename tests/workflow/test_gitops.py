@@ -254,6 +254,7 @@ def test_render_prints_only_manifests_on_stdout_for_plugins():
         "Deployment",
         "Service",
         "Middleware",
+        "ServersTransport",
         "Ingress",
         "PodDisruptionBudget",
         "NetworkPolicy",

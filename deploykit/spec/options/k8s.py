@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from deploykit.spec import names, values
-from deploykit.spec.base import DnsLabel, LabelValue, SelectorKey, SpecModel
+from deploykit.spec.base import DnsLabel, ImageReference, LabelValue, SelectorKey, SpecModel
 from deploykit.spec.network import CidrText, Destination, Port
 from deploykit.spec.values import DEFAULT_KUBERNETES_VERSION
 
@@ -32,16 +32,40 @@ class Autoscaling(SpecModel):
     )
 
 
+# The kubectl image the Kubernetes project publishes with each release (CHANGELOG-1.32.md, "Container
+# Images"); its ENTRYPOINT is /bin/kubectl (build/server-image/kubectl/Dockerfile). 1.32 speaks to API
+# servers 1.31-1.33 under the version skew policy, and `kubectl wait` reads only batch/v1 Jobs.
+DEFAULT_RELEASE_WAIT_IMAGE = "registry.k8s.io/kubectl:v1.32.8"
+
+
+class ApiServer(SpecModel):
+    """Where the pods reach the Kubernetes API server, as the NetworkPolicy sees it."""
+
+    cidr: CidrText = Field(
+        description="The API server's addresses, e.g. 10.0.0.10/32: the endpoints of the `kubernetes` Service "
+        "(`kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes`), as most network "
+        "plugins apply policies after the Service address is translated."
+    )
+    port: Port = Field(description="The API server's port at those addresses (often 6443 or 443).")
+
+
 class NetworkPolicyOptions(SpecModel):
     """Who may reach the pods and what they may reach."""
 
     enabled: bool = Field(True, description="false (or `network_policy: none`): render no NetworkPolicy.")
 
-    ingress_namespace: DnsLabel = Field(
-        "traefik", description="Namespace of the ingress controller allowed to reach the pods (routing: ingress)."
+    ingress_namespace: DnsLabel | None = Field(
+        None,
+        description="Namespace of the ingress controller allowed to reach the pods (routing: ingress). Default, by "
+        "k8s.ingress_class: traefik: `traefik`; nginx (ingress-nginx's chart as its docs install it): `ingress-nginx`; "
+        "any other class: a warning (ingress-controller-unknown), and Traefik's.",
     )
-    ingress_pod_labels: dict[SelectorKey, LabelValue] = Field(
-        {"app.kubernetes.io/name": "traefik"}, description="Labels of the ingress controller's pods (routing: ingress)."
+    ingress_pod_labels: dict[SelectorKey, LabelValue] | None = Field(
+        None,
+        description="Labels of the ingress controller's pods (routing: ingress). Default, by k8s.ingress_class: "
+        "traefik: `app.kubernetes.io/name: traefik`; nginx: `app.kubernetes.io/name: ingress-nginx` and "
+        "`app.kubernetes.io/component: controller`; any other class with ingress_namespace: every pod of that "
+        "namespace.",
     )
     egress: Annotated[list[Destination], Field(max_length=64)] = Field(
         [], description="Destinations only the Kubernetes pods may reach, besides `network.egress` and cluster DNS."
@@ -57,6 +81,11 @@ class NetworkPolicyOptions(SpecModel):
     dns_cidrs: Annotated[list[CidrText], Field(max_length=16)] = Field(
         [],
         description="DNS servers at addresses outside any pod, also allowed on port 53 (UDP and TCP): NodeLocal DNSCache's 169.254.20.10/32, GKE Cloud DNS's 169.254.169.254/32.",
+    )
+    api_server: ApiServer | None = Field(
+        None,
+        description="The API server's address and port, allowed for the release gate of k8s.prestart: job (the "
+        "init containers that wait for the release's Jobs); without it those pods cannot reach the API server.",
     )
 
 
@@ -119,7 +148,11 @@ class K8sOptions(SpecModel):
     )
     prestart: Literal["init", "job"] = Field(
         "init",
-        description="init: one init container per step in every pod; job: one batch/v1 Job per step, run as an Argo CD PreSync / Helm pre-install,pre-upgrade hook.",
+        description="init: one init container per step in every pod; job: one batch/v1 Job per step, run as an Argo CD PreSync / Helm pre-install,pre-upgrade hook, and in every pod of the release (web, processes, scheduled runs) init containers that wait until those Jobs succeeded (the pod never starts if one failed).",
+    )
+    release_wait_image: ImageReference = Field(
+        DEFAULT_RELEASE_WAIT_IMAGE,
+        description="Image of the init containers that wait for the release's Jobs (k8s.prestart: job): kubectl as its ENTRYPOINT, as in the Kubernetes project's registry.k8s.io/kubectl.",
     )
     forwarded_allow_ips: Annotated[
         str,

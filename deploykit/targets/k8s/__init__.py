@@ -19,7 +19,9 @@ from deploykit.targets.k8s.network import (
     build_network_policy,
     build_service,
     build_traefik_middlewares,
+    build_traefik_servers_transport,
 )
+from deploykit.targets.k8s.release import build_release_role
 from deploykit.targets.k8s.workload import build_deployment, build_prestart_jobs, build_volume_claims
 from deploykit.yamldump import dump
 
@@ -34,17 +36,19 @@ NAME = "k8s"
 
 
 def build_objects(profile: Profile) -> list[dict]:
-    """Every object, in apply order (identity, migrations, workloads, traffic, availability, policy, schedules)."""
+    """Every object, in apply order (identity and its Role, migrations, workloads, traffic, availability,
+    policy, schedules)."""
     processes = background_processes(profile)
-    objects: list[dict | None] = [build_service_account(profile)]
+    objects: list[dict | None] = [build_service_account(profile), *build_release_role(profile)]
     if profile.k8s.prestart == "job":
         objects += build_prestart_jobs(profile)
     objects += build_volume_claims(profile)
     objects.append(build_deployment(profile))
     objects += [build_process_deployment(profile, process) for process in processes]
     objects.append(build_service(profile))
-    # Middlewares before the Ingresses that name them, the ListenerSet before the route attached to it.
+    # Middlewares (and the ServersTransport the Service names) before the Ingresses that use them, the ListenerSet before the route attached to it.
     objects += build_traefik_middlewares(profile)
+    objects += build_traefik_servers_transport(profile)
     objects += build_ingresses(profile)
     objects += [build_listener_set(profile)]
     objects += build_http_routes(profile)

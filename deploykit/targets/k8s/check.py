@@ -7,9 +7,13 @@ from typing import TYPE_CHECKING
 
 from deploykit.servers import SYNC_WORKERS_MESSAGE, serves_one_request_at_a_time
 from deploykit.spec.background import NO_LIVENESS, background_processes, scheduled_jobs
+from deploykit.targets.k8s.egress import outside_addresses
 from deploykit.targets.k8s.gateway import http_listener
+from deploykit.targets.k8s.network import KNOWN_INGRESS_CONTROLLERS, idle_transport
+from deploykit.targets.k8s.release import RESERVED_CONTAINER_NAMES, gated
 from deploykit.targets.k8s.versions import requirement, supports
 from deploykit.targets.runtime import check_runtime, check_volumes
+from deploykit.traefik import TRAEFIK_IDLE_SECONDS
 
 if TYPE_CHECKING:
     from deploykit.report import Report
@@ -85,6 +89,7 @@ def check(profile: Profile, report: Report) -> None:
             "init containers run in every pod (web, processes and scheduled runs), concurrently: each step must take a lock (e.g. a Postgres advisory lock) or use k8s.prestart: job",
             code="concurrent-prestart",
         )
+    _check_proxy_keep_alive(profile, report)
     if options.routing == "gateway":
         _check_gateway_routing(profile, report)
     else:
@@ -92,11 +97,27 @@ def check(profile: Profile, report: Report) -> None:
     _check_versioned_fields(profile, report)
     _check_unique_keys(profile, report)
     _check_database_egress(profile, report)
+    _check_external_egress(profile, report)
+    _check_release_gate(profile, report)
     if profile.replicas == 1 and autoscaling is None:
         report.warn(
             ("replicas",),
             "a single pod: every node drain or node restart takes the app down; use 2 or more for availability",
             code="single-replica",
+        )
+
+
+def _check_external_egress(profile: Profile, report: Report) -> None:
+    """An env value that is a URL to outside the cluster, or a secret that reads like an API key or an
+    external address, while the NetworkPolicy's egress does not reach it: the app would time out."""
+    if not profile.k8s.network_policy.enabled:
+        return
+    for outside in outside_addresses(profile, DATABASE_VARIABLE):
+        report.warn(
+            outside.path,
+            f"{outside.what}, and the NetworkPolicy lets the pods reach only cluster DNS and network.egress: add the "
+            "service's network (cidr) and port to network.egress (or k8s.network_policy.egress)",
+            code="external-egress",
         )
 
 
@@ -116,12 +137,90 @@ def _check_database_egress(profile: Profile, report: Report) -> None:
             )
 
 
+def _check_proxy_keep_alive(profile: Profile, report: Report) -> None:
+    """A server that closes idle connections sooner than the proxy in front of it: the proxy sends a
+    request on a connection the server is closing, and the client gets a 502. deploykit gives the
+    servers it knows a keep-alive above the longest idle timeout it reasons about (Traefik's 90 s), and
+    with the traefik IngressClass lowers Traefik's own (a ServersTransport), as on Compose and Nomad;
+    another controller or a Gateway keeps its own timeout, which deploykit cannot lower."""
+    proxy, server = profile.proxy, profile.web_server
+    if proxy is None or proxy.host is None or idle_transport(profile):
+        return
+    if server.proxy_idle_seconds >= TRAEFIK_IDLE_SECONDS:
+        return
+    keep_alive = server.keep_alive_seconds
+    through = (
+        "the Gateway's data plane"
+        if profile.k8s.routing == "gateway"
+        else f"the {profile.k8s.ingress_class!r} ingress controller"
+    )
+    report.warn(
+        ("command",) if profile.command is not None else ("server",),
+        f"{server.name} keeps idle connections open {keep_alive}s, and {through} may keep them longer (Traefik "
+        f"90 s, nginx 60 s): a request sent on a connection the server is closing gets a 502; use a server "
+        "deploykit gives a longer keep-alive (uvicorn or gunicorn) or lower the proxy's upstream idle timeout "
+        f"below {keep_alive}s",
+        code="proxy-keep-alive",
+    )
+
+
+def _check_release_gate(profile: Profile, report: Report) -> None:
+    """The release gate of `k8s.prestart: job` (release.py): its settings, its container names, and its
+    way to the API server through the NetworkPolicy."""
+    options, policy = profile.k8s, profile.k8s.network_policy
+    if not gated(profile):
+        # Ignored rather than refused: an environment may switch k8s.prestart and keep its settings.
+        if "release_wait_image" in options.model_fields_set:
+            report.warn(
+                ("k8s", "release_wait_image"),
+                "ignored: only k8s.prestart: job with prestart steps has pods that wait for the release's Jobs",
+                code="not-rendered",
+            )
+        if policy.enabled and policy.api_server is not None:
+            report.warn(
+                ("k8s", "network_policy", "api_server"),
+                "ignored: the NetworkPolicy allows the API server only for the pods that wait for the release's "
+                "Jobs (k8s.prestart: job with prestart steps)",
+                code="not-rendered",
+            )
+        return
+    for field in ("processes", "cron"):
+        for name in getattr(profile, field):
+            if name in RESERVED_CONTAINER_NAMES:
+                report.error(
+                    (field, name),
+                    f"{name!r} names an init container that waits for the release's Jobs (k8s.prestart: job); choose another name",
+                )
+    if profile.app in RESERVED_CONTAINER_NAMES:
+        report.error(
+            ("app",),
+            f"{profile.app!r} names an init container that waits for the release's Jobs (k8s.prestart: job); choose another name",
+        )
+    if policy.enabled and policy.api_server is None:
+        report.warn(
+            ("k8s", "network_policy", "api_server"),
+            "with k8s.prestart: job every pod of a release waits for the release's Jobs by asking the API server, "
+            "which the NetworkPolicy does not allow: the pods would never start; set k8s.network_policy.api_server "
+            "(the addresses and port of `kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes`)",
+            code="api-server-egress",
+        )
+
+
 def _check_ingress_routing(profile: Profile, report: Report) -> None:
     options, proxy = profile.k8s, profile.proxy
     if options.gateway is not None:
         report.error(("k8s", "gateway"), "only used with k8s.routing: gateway")
     if proxy is None or proxy.host is None:
         return
+    policy = options.network_policy
+    if policy.enabled and policy.ingress_namespace is None and options.ingress_class not in KNOWN_INGRESS_CONTROLLERS:
+        report.warn(
+            ("k8s", "ingress_class"),
+            f"deploykit does not know where the controller of the {options.ingress_class!r} IngressClass runs: the "
+            "NetworkPolicy admits Traefik's pods (namespace traefik), so no request through that controller would "
+            "reach the app; set k8s.network_policy.ingress_namespace (and ingress_pod_labels) to its pods'",
+            code="ingress-controller-unknown",
+        )
     if proxy.tls == "acme" and options.cluster_issuer is None:
         # Without it the Ingress would carry a null issuer: no certificate, and no error until traffic fails.
         report.error(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from deploykit import traefik
 from deploykit.targets.k8s.meta import HTTP_PORT_NAME, bounded_name, metadata, namespace, selector_labels
+from deploykit.targets.k8s.release import gated
 
 if TYPE_CHECKING:
     from deploykit.spec.model import Profile
@@ -32,14 +33,44 @@ def _http_service_port(profile: Profile) -> dict:
     return port
 
 
+def idle_transport(profile: Profile) -> bool:
+    """Whether Traefik (the traefik IngressClass) must close idle connections to the app sooner than
+    its default 90 s: when the server closes them sooner (`fastapi run`: uvicorn's 5 s; granian: 60 s),
+    Traefik would send a request on a connection the server is closing (a 502), as on Compose and Nomad."""
+    return _traefik_class(profile) and profile.web_server.proxy_idle_seconds < traefik.TRAEFIK_IDLE_SECONDS
+
+
+def _transport_name(profile: Profile) -> str:
+    return bounded_name(profile.app, "transport")
+
+
+def build_traefik_servers_transport(profile: Profile) -> list[dict]:
+    """The ServersTransport whose idle timeout stays below the server's keep-alive, named by the
+    Service's `service.serverstransport` annotation (Traefik's Ingress provider reads it there)."""
+    if not idle_transport(profile):
+        return []
+    return [
+        {
+            "apiVersion": TRAEFIK_MIDDLEWARE_API,
+            "kind": "ServersTransport",
+            "metadata": metadata(profile, _transport_name(profile)),
+            "spec": {"forwardingTimeouts": {"idleConnTimeout": f"{profile.web_server.proxy_idle_seconds}s"}},
+        }
+    ]
+
+
 def build_service(profile: Profile) -> dict:
     """A ClusterIP Service for the HTTP port and every extra port, each targeting the container port by name;
     with `publish`, a LoadBalancer or NodePort Service (the extra ports stay inside the cluster's reach
     only through the NetworkPolicy)."""
+    annotations = None
+    if idle_transport(profile):
+        reference = _middleware_reference(profile, _transport_name(profile))
+        annotations = {"traefik.ingress.kubernetes.io/service.serverstransport": reference}
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": metadata(profile, profile.app),
+        "metadata": metadata(profile, profile.app, annotations=annotations),
         "spec": {
             "type": "ClusterIP" if profile.publish is None else profile.publish.kubernetes,
             "selector": selector_labels(profile),
@@ -78,7 +109,8 @@ def _moved_middleware(profile: Profile) -> str:
 
 
 def _middleware_reference(profile: Profile, *names: str) -> str:
-    # How an Ingress names Middleware objects of its namespace (Traefik's kubernetescrd provider), in order.
+    # How an Ingress or a Service names Middleware or ServersTransport objects of its namespace (Traefik's
+    # kubernetescrd provider), in order.
     return ",".join(f"{namespace(profile)}-{name}@kubernetescrd" for name in names)
 
 
@@ -255,9 +287,36 @@ def _proxy_pods(profile: Profile) -> dict:
         pod_namespace = gateway.data_plane_namespace or gateway.namespace
         pod_labels = gateway.data_plane_pod_labels or {GATEWAY_NAME_LABEL: gateway.name}
     else:
-        policy = profile.k8s.network_policy
-        pod_namespace, pod_labels = policy.ingress_namespace, policy.ingress_pod_labels
+        pod_namespace, pod_labels = ingress_controller(profile)
     return _pods(pod_namespace, pod_labels)
+
+
+# The controller pods of the IngressClasses whose defaults are known: (namespace, pod labels).
+KNOWN_INGRESS_CONTROLLERS: dict[str, tuple[str, dict[str, str]]] = {
+    # Traefik's Helm chart: its pods carry app.kubernetes.io/name: traefik; installed in `traefik`.
+    "traefik": ("traefik", {"app.kubernetes.io/name": "traefik"}),
+    # ingress-nginx's chart (charts/ingress-nginx): IngressClass `nginx` (controller.ingressClassResource.name),
+    # controller pods labelled with the chart's name and `app.kubernetes.io/component: controller`
+    # (controller.name), in `ingress-nginx` as its deployment docs install it.
+    "nginx": (
+        "ingress-nginx",
+        {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"},
+    ),
+}
+
+
+def ingress_controller(profile: Profile) -> tuple[str, dict[str, str]]:
+    """The namespace and pod labels of the ingress controller the NetworkPolicy admits: the ones given,
+    else those of `ingress_class`'s controller when known (KNOWN_INGRESS_CONTROLLERS), else Traefik's
+    (check.py warns: ingress-controller-unknown). Given a namespace alone, every pod of it."""
+    policy = profile.k8s.network_policy
+    known = KNOWN_INGRESS_CONTROLLERS.get(profile.k8s.ingress_class)
+    if policy.ingress_namespace is not None:
+        default_labels = known[1] if known is not None else {}
+        labels = policy.ingress_pod_labels if policy.ingress_pod_labels is not None else default_labels
+        return policy.ingress_namespace, labels
+    pod_namespace, labels = known or KNOWN_INGRESS_CONTROLLERS["traefik"]
+    return pod_namespace, policy.ingress_pod_labels if policy.ingress_pod_labels is not None else labels
 
 
 def _pods(pod_namespace: str | None, pod_labels: dict[str, str]) -> dict:
@@ -304,6 +363,10 @@ def build_network_policy(profile: Profile) -> dict | None:
     dns += [{"ipBlock": {"cidr": cidr}} for cidr in policy.dns_cidrs]
     egress: list[dict] = [{"to": dns, "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}]
     egress += [_destination(destination) for destination in [*profile.network.egress, *policy.egress]]
+    if policy.api_server is not None and gated(profile):
+        # The release gate's init containers read the release's Jobs from the API server (release.py).
+        api = policy.api_server
+        egress.append({"to": [{"ipBlock": {"cidr": api.cidr}}], "ports": [{"protocol": "TCP", "port": api.port}]})
     http = [{"protocol": "TCP", "port": HTTP_PORT_NAME}]
     # Published (a LoadBalancer or NodePort Service), the HTTP port takes traffic from anywhere: the
     # load balancer's and clients' addresses are not known here (a rule without `from` admits all).

@@ -11,6 +11,13 @@ from deploykit.servers import Launch
 from deploykit.spec.quantities import kubernetes_cpu, kubernetes_memory, parse_memory
 from deploykit.targets.k8s.lifecycle import lifecycle, resize_policy, termination_grace_seconds, user_namespace
 from deploykit.targets.k8s.meta import HTTP_PORT_NAME, bounded_name, labels, literal, metadata, selector_labels
+from deploykit.targets.k8s.release import (
+    JOB_DEADLINE_SECONDS,
+    RESERVED_CONTAINER_NAMES,
+    WAIT_CONTAINER,
+    token_volume,
+    wait_containers,
+)
 
 if TYPE_CHECKING:
     from deploykit.spec.model import PrestartStep, Profile
@@ -239,6 +246,9 @@ def pod_spec(
     secrets = secrets_volume(profile)
     if secrets is not None:
         spec["volumes"].append(secrets)
+    token = token_volume(profile)
+    if token is not None and any(container["name"] == WAIT_CONTAINER for container in init_containers):
+        spec["volumes"].append(token)
     return spec
 
 
@@ -303,6 +313,8 @@ def _mount_state_volumes(profile: Profile, spec: dict) -> None:
             {"name": f"data-{index}", "persistentVolumeClaim": {"claimName": claim_name(profile, name)}}
         )
         for container in [*spec.get("initContainers", []), *spec["containers"]]:
+            if container["name"] in RESERVED_CONTAINER_NAMES:
+                continue  # the release gate's waiters read the API, not the app's data
             container["volumeMounts"].append({"name": f"data-{index}", "mountPath": volume.path})
 
 
@@ -317,10 +329,11 @@ def _strategy(profile: Profile) -> dict:
 
 
 def step_init_containers(profile: Profile) -> list[dict]:
-    """With `k8s.prestart: init`, the steps as init containers, in order, of every pod running the app's
-    code (web, processes, scheduled runs): each pod of a release starts its code only once they succeeded."""
+    """The init containers of every pod running the app's code (web, processes, scheduled runs): with
+    `k8s.prestart: init` the steps, in order; with `job` the release gate that waits until the release's
+    Jobs succeeded (release.py). Either way each pod of a release starts its code only after its migration."""
     if profile.k8s.prestart != "init":
-        return []
+        return wait_containers(profile)
     return [step_container(profile, step) for step in profile.prestart]
 
 
@@ -357,15 +370,15 @@ def build_prestart_jobs(profile: Profile) -> list[dict]:
 
     A Job's pod template is immutable, so any change (image, command, env, /tmp size...) must be a new
     Job, and an unchanged release keeps its name: applying it again finds the Job already complete
-    and runs nothing (until `ttlSecondsAfterFinished` removes it, after a day).
+    and runs nothing. The Jobs are kept (no `ttlSecondsAfterFinished`): every pod of the release waits
+    for them by name (release.py), including pods started long after the release.
     """
     jobs = []
     for index, step in enumerate(profile.prestart):
         job_labels = labels(profile, "prestart")
         spec = {
             "backoffLimit": 2,
-            "activeDeadlineSeconds": 1800,
-            "ttlSecondsAfterFinished": 86400,
+            "activeDeadlineSeconds": JOB_DEADLINE_SECONDS,
             # Hooks run before the sync creates the app's ServiceAccount (Argo CD PreSync, Helm
             # pre-install): on a first install a Job naming it could never start a pod. It takes the
             # namespace's default account instead, with no token mounted.

@@ -67,8 +67,9 @@ def test_with_jobs_the_migration_runs_once_before_every_workload(with_background
     kinds = [obj["kind"] for obj in found]
     jobs = [index for index, kind in enumerate(kinds) if kind == "Job"]
     workloads = [index for index, kind in enumerate(kinds) if kind in ("Deployment", "CronJob")]
-    # Applied in this order (kustomization.yaml, deploykit apply waits for each Job), and PreSync
-    # hooks for Argo CD: nothing that runs the app's code is created or changed before they succeed.
+    # deploykit apply applies in this order and waits for each Job; Argo CD runs them as PreSync hooks.
+    # `kubectl apply -k` does not keep it (kustomize sorts Deployments before Jobs): there the
+    # release gate holds every pod instead (the test below).
     assert jobs and max(jobs) < min(workloads)
     for index in jobs:
         assert found[index]["metadata"]["annotations"]["argocd.argoproj.io/hook"] == "PreSync"

@@ -127,6 +127,16 @@ def test_host(parse_hcl, baseline, host):
     assert f"traefik.http.routers.items-api.rule=Host(`{host}`)" in tags
 
 
+def test_text_hcl_would_normalize_is_refused(parse_hcl):
+    """HashiCorp's parser turns every string into Unicode NFC, `\\u` escapes too: such text is refused."""
+    parsed = parse_hcl('x = "\\uf900"\ny = "e\u0301"\n')
+    assert (hcl_literal(parsed["x"]), hcl_literal(parsed["y"])) == ("\u8c48", "\u00e9")
+    for text in ("\uf900", "cafe\u0301", "\u1100\u1161"):
+        assert parsed_job(parse_hcl, with_fields(env={"GREETING": text})) is None
+        assert parsed_job(parse_hcl, with_fields(command=["python", "-c", text])) is None
+    assert parsed_job(parse_hcl, with_fields(env={"GREETING": "caf\u00e9 \u8c48"})) is not None
+
+
 def test_refusals_are_typed_errors_not_crashes(parse_hcl):
     assert parsed_job(parse_hcl, with_fields(env={"LOG_LEVEL": "${NOMAD_ALLOC_ID}"})) is None
     assert parsed_job(parse_hcl, with_fields(proxy={**BASE["proxy"], "host": "a`) || Host(`b"})) is None

@@ -5,18 +5,33 @@ node attribute, meta value or environment variable of that name (`helper/args/ar
 the pattern below, no escape syntax). HCL's `$${` only survives the parser, so a `${name}` in a
 profile value would still reach the task as whatever Nomad finds under that name. deploykit refuses
 such values; any other `${`, `%{` or `$` is written so the task sees it literally.
+
+HashiCorp's HCL parser also normalizes every string it reads to Unicode NFC, `\\uNNNN` escapes included
+(tests/nomad show it with the parser itself: U+F900 arrives as U+8C48, `e` + U+0301 as `é`), so text
+that is not in NFC cannot reach the task as written either, and is refused the same way.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # Nomad's own pattern (helper/args/args.go, envRe).
 RUNTIME_REFERENCE = re.compile(r"\$\{[a-zA-Z0-9_\-.]+\}")
 
 
 def runtime_reference_problem(text: str) -> str | None:
-    """Why Nomad would change `text` when the task starts, or None when it reaches the task as written."""
+    """Why Nomad would change `text` before the task sees it, or None when it reaches the task as written."""
+    if not unicodedata.is_normalized("NFC", text):
+        # Name a character to look for where one is to blame (a compatibility character, a combining mark).
+        culprit = next(
+            (char for char in text if not unicodedata.is_normalized("NFC", char) or unicodedata.combining(char)), None
+        )
+        where = f" (U+{ord(culprit):04X})" if culprit is not None else ""
+        return (
+            f"Nomad's HCL parser normalizes text to Unicode NFC, which would change this value{where}; "
+            "write it in NFC (composed characters)"
+        )
     found = RUNTIME_REFERENCE.search(text)
     if found is None:
         return None

@@ -31,20 +31,34 @@ def proxy(ctx: Context) -> Entry | None:
     if not rules:
         return None
     rule = web.labels[rules[0]]
+    rule_path = (*web.path, "labels", rules[0])
     hosts = [host for host in dict.fromkeys(_hosts(rule)) if _valid(names.check_hostname, host)]
     if not hosts or hosts[0] != _hosts(rule)[0]:
         return None
+    for host in dict.fromkeys(_hosts(rule)):
+        if host not in hosts:
+            ctx.note("not imported", rule_path, f"Host(`{host}`): {_problem(names.check_hostname, host)}")
     value: dict[str, object] = {"host": hosts[0]}
     if hosts[1:]:
         value["aliases"] = hosts[1:]
     prefix = _PATH_PREFIX.search(rule)
-    if prefix is not None and _valid(names.check_path_prefix, prefix.group(1)):
-        value["path_prefix"] = prefix.group(1)
-        if _strips(web.labels, rules[0], prefix.group(1)):
+    # PathPrefix(`/`) is the whole host: no prefix. PathPrefix(`/api/`), Traefik's common spelling, is the app
+    # under /api (path_prefix has no trailing '/': it matches /api and what lies below it).
+    written = prefix.group(1) if prefix is not None else "/"
+    path = written.rstrip("/") or None
+    if path is not None and _valid(names.check_path_prefix, path):
+        value["path_prefix"] = path
+        if _strips(web.labels, rules[0], {written, path, f"{path}/"}):
             value["strip_prefix"] = True
+    elif path is not None:
+        ctx.note(
+            "not imported",
+            rule_path,
+            f"PathPrefix(`{written}`): {_problem(names.check_path_prefix, path)}; the app is served on the whole "
+            "host: set proxy.path_prefix by hand",
+        )
     value["tls"] = "acme"
     email = _acme_email(ctx)
-    rule_path = (*web.path, "labels", rules[0])
     if email is None:
         # ACME needs no e-mail (Let's Encrypt sends no expiry mail since 2025): the proxy is kept.
         return field("proxy", value, f"host: {ctx.source(rule_path)}; no ACME e-mail was found")
@@ -61,21 +75,28 @@ def _hosts(rule: str) -> list[str]:
 
 
 def _valid(check: Callable[[str], str], value: str) -> bool:
+    return _problem(check, value) is None
+
+
+def _problem(check: Callable[[str], str], value: str) -> str | None:
+    """Why `check` refuses `value`, or None."""
     try:
         check(value)
-    except ValueError:
-        return False
-    return True
+    except ValueError as error:
+        return str(error)
+    return None
 
 
-def _strips(labels: dict[str, str], rule_label: str, prefix: str) -> bool:
-    """Whether the router's middlewares include a stripprefix middleware (of this service's labels) for `prefix`."""
+def _strips(labels: dict[str, str], rule_label: str, prefixes: set[str]) -> bool:
+    """Whether the router's middlewares include a stripprefix middleware (of this service's labels) for one of
+    `prefixes` (the prefix as written, or with or without its trailing '/': Traefik's stripPrefix gives the
+    path its leading '/' back, so `/api/` and `/api` strip alike)."""
     router = rule_label.removesuffix(".rule")
     middlewares = [name.split("@", 1)[0].strip() for name in labels.get(f"{router}.middlewares", "").split(",")]
     for name in middlewares:
         for key, value in labels.items():
             wanted = f"traefik.http.middlewares.{name}.stripprefix.prefixes".lower()
-            if key.lower() == wanted and prefix in [item.strip() for item in value.split(",")]:
+            if key.lower() == wanted and prefixes & {item.strip() for item in value.split(",")}:
                 return True
     return False
 

@@ -190,3 +190,54 @@ services:
         "\nproxy:\n  host: shop.example.com\n  aliases:\n    - www.shop.example.com\n  path_prefix: /api\n"
         "  strip_prefix: true\n  tls: acme\n"
     ) in prod
+
+
+def test_a_prefix_written_with_a_trailing_slash_is_kept_and_an_unreadable_one_is_listed(tmp_path: Path):
+    """Traefik's PathPrefix(`/api/`) (its most common spelling) is the app under /api, never the whole host;
+    a prefix deploykit cannot route is said, not silently dropped (the app would take the whole host)."""
+    (tmp_path / "slash").mkdir()
+    (tmp_path / "unreadable").mkdir()
+    _, prod, _ = _imported(
+        tmp_path / "slash",
+        """\
+services:
+  traefik:
+    image: traefik:v3.1.2
+    command: [--providers.docker=true]
+  web:
+    image: ghcr.io/acme/web:1.2.0
+    command: [gunicorn, web.wsgi, -w, "2"]
+    labels:
+      traefik.http.routers.web.rule: Host(`shop.example.com`) && PathPrefix(`/api/`)
+      traefik.http.routers.web.middlewares: api-strip@docker
+      traefik.http.middlewares.api-strip.stripprefix.prefixes: /api/
+""",
+    )
+    assert "\nproxy:\n  host: shop.example.com\n  path_prefix: /api\n  strip_prefix: true\n  tls: acme\n" in prod
+    _, prod, stderr = _imported(
+        tmp_path / "unreadable",
+        """\
+services:
+  traefik:
+    image: traefik:v3.1.2
+    command: [--providers.docker=true]
+  web:
+    image: ghcr.io/acme/web:1.2.0
+    command: [gunicorn, web.wsgi, -w, "2"]
+    labels:
+      traefik.http.routers.web.rule: (Host(`shop.example.com`) || Host(`shop_old.example.com`)) && PathPrefix(`/a b`)
+""",
+    )
+    assert "\nproxy:\n  host: shop.example.com\n  tls: acme\n" in prod
+    lines = stderr.splitlines()
+    assert (
+        "not imported: compose.yaml:9:7: services.web.labels.traefik.http.routers.web.rule: PathPrefix(`/a b`): "
+        "'/a b' is not a valid path prefix: '/'-separated segments of letters, digits and ._~- (no '//', '.' or "
+        "'..' segment, query or wildcard); the app is served on the whole host: set proxy.path_prefix by hand"
+    ) in lines, stderr
+    assert any(
+        line.startswith(
+            "not imported: compose.yaml:9:7: services.web.labels.traefik.http.routers.web.rule: Host(`shop_old.example.com`): "
+        )
+        for line in lines
+    ), stderr

@@ -190,3 +190,27 @@ def test_explain_says_what_runs_the_jobs(tmp_path: Path):
         "report at 17 3 * * 1-5 (Europe/Kyiv) by a systemd timer on the host (systemd/shop-report.timer"
         in result.stdout
     )
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        # yacron runs the jobs: no unit reads the directory.
+        {
+            **ELSEWHERE,
+            "cron": {"report": JOBS["report"]},
+            "compose": {"project": "shop", "directory": "/srv/shop", "scheduler": "yacron"},
+            "accept_warnings": ["scheduler-needs-yacron"],
+        },
+        # No job: no unit at all.
+        {**ELSEWHERE, "cron": None},
+    ],
+)
+def test_a_server_directory_no_unit_reads_is_said_unused(fields):
+    _, findings = render(profile_of(**fields))
+    assert (("compose", "directory"), "not-rendered") in {(finding.path, finding.code) for finding in findings}
+
+
+def test_the_server_directory_the_units_read_is_not_said_unused():
+    _, findings = render(profile_of(**ELSEWHERE))
+    assert ("compose", "directory") not in {finding.path for finding in findings}

@@ -18,7 +18,7 @@ from deploykit.spec import names
 # Host() of a rule (`Host(`a`) || Host(`b`)`, and v2's `Host(`a`, `b`)`), and its PathPrefix.
 _HOST_CALL = re.compile(r"\bHost\(([^)]*)\)")
 _QUOTED = re.compile(r"`([^`]+)`")
-_PATH_PREFIX = re.compile(r"\bPathPrefix\(\s*`([^`]+)`\s*\)")
+_PATH_PREFIX_CALL = re.compile(r"\bPathPrefix\(([^)]*)\)")
 _ROUTER_RULE = re.compile(r"^traefik\.http\.routers\.[^.]+\.rule$")
 # The static configuration flag of an ACME resolver's account e-mail (Traefik's CLI reference).
 _ACME_EMAIL = re.compile(r"^--certificatesresolvers\.[^.]+\.acme\.email=(.+)$", re.IGNORECASE)
@@ -41,12 +41,19 @@ def proxy(ctx: Context) -> Entry | None:
     value: dict[str, object] = {"host": hosts[0]}
     if hosts[1:]:
         value["aliases"] = hosts[1:]
-    prefix = _PATH_PREFIX.search(rule)
+    prefixes = [name for call in _PATH_PREFIX_CALL.finditer(rule) for name in _QUOTED.findall(call.group(1))]
     # PathPrefix(`/`) is the whole host: no prefix. PathPrefix(`/api/`), Traefik's common spelling, is the app
     # under /api (path_prefix has no trailing '/': it matches /api and what lies below it).
-    written = prefix.group(1) if prefix is not None else "/"
+    written = prefixes[0] if len(prefixes) == 1 else "/"
     path = written.rstrip("/") or None
-    if path is not None and _valid(names.check_path_prefix, path):
+    if len(prefixes) > 1:
+        ctx.note(
+            "not imported",
+            rule_path,
+            f"PathPrefix: the rule serves several prefixes ({', '.join(prefixes)}) and path_prefix is one; the app "
+            "is served on the whole host: set proxy.path_prefix by hand",
+        )
+    elif path is not None and _valid(names.check_path_prefix, path):
         value["path_prefix"] = path
         if _strips(web.labels, rules[0], {written, path, f"{path}/"}):
             value["strip_prefix"] = True

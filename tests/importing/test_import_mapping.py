@@ -241,3 +241,27 @@ services:
         )
         for line in lines
     ), stderr
+
+
+def test_several_path_prefixes_are_listed_not_narrowed_to_one(tmp_path: Path):
+    """v2's PathPrefix(`/a`, `/b`) and a rule of two PathPrefix() serve more than one prefix can say."""
+    _, prod, stderr = _imported(
+        tmp_path,
+        """\
+services:
+  traefik:
+    image: traefik:v2.11.0
+    command: [--providers.docker=true]
+  web:
+    image: ghcr.io/acme/web:1.2.0
+    command: [gunicorn, web.wsgi, -w, "2"]
+    labels:
+      traefik.http.routers.web.rule: Host(`shop.example.com`) && PathPrefix(`/api`, `/admin`)
+""",
+    )
+    assert "\nproxy:\n  host: shop.example.com\n  tls: acme\n" in prod
+    assert (
+        "not imported: compose.yaml:9:7: services.web.labels.traefik.http.routers.web.rule: PathPrefix: the rule "
+        "serves several prefixes (/api, /admin) and path_prefix is one; the app is served on the whole host: set "
+        "proxy.path_prefix by hand"
+    ) in stderr.splitlines(), stderr

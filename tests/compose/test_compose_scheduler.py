@@ -131,11 +131,11 @@ def test_with_steps_a_run_waits_for_the_last_steps_success_of_this_configuration
     steps = [{"name": "migrate", "command": ["migrate"]}, {"name": "seed", "command": ["seed"]}]
     service = unit_values(files_of(**ELSEWHERE, prestart=steps)["systemd/shop-report.service"])
     compose = "docker compose -p shop -f /srv/shop/compose.yaml"
-    state = '\'{{.ExitCode}} {{.Label "com.docker.compose.config-hash"}} {{.Label "com.docker.compose.oneoff"}}\''
+    state = '\'{{.State}} {{.ExitCode}} {{.Label "com.docker.compose.config-hash"}} {{.Label "com.docker.compose.oneoff"}}\''
     assert systemd_words(service["ExecCondition"][0]) == [
         "/bin/sh",
         "-c",
-        f'h=$({compose} config --hash seed) && {compose} ps --all --format {state} seed | grep -qx "0 ${{h#* }} False"',
+        f'h=$({compose} config --hash seed) && {compose} ps --all --format {state} seed | grep -qx "exited 0 ${{h#* }} False"',
     ]
     # Without steps there is nothing to wait for.
     assert "ExecCondition" not in unit_values(files_of(**ELSEWHERE)["systemd/shop-report.service"])

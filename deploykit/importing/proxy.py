@@ -57,6 +57,13 @@ def proxy(ctx: Context) -> Entry | None:
         value["path_prefix"] = path
         if _strips(web.labels, rules[0], {written, path, f"{path}/"}):
             value["strip_prefix"] = True
+        elif unknown := _defined_elsewhere(web.labels, rules[0]):
+            ctx.note(
+                "warning",
+                rule_path,
+                f"the router's middlewares {', '.join(unknown)} are defined elsewhere (another service's labels or "
+                f"Traefik's files): if one strips {path}, set proxy.strip_prefix: true (the app sees the full path)",
+            )
     elif path is not None:
         ctx.note(
             "not imported",
@@ -94,13 +101,28 @@ def _problem(check: Callable[[str], str], value: str) -> str | None:
     return None
 
 
+def _middlewares(labels: dict[str, str], rule_label: str) -> list[str]:
+    """The names of the router's middlewares, without their provider (`api-strip@docker`: `api-strip`)."""
+    router = rule_label.removesuffix(".rule")
+    listed = labels.get(f"{router}.middlewares", "").split(",")
+    return [name.split("@", 1)[0].strip() for name in listed if name.strip()]
+
+
+def _defined_elsewhere(labels: dict[str, str], rule_label: str) -> list[str]:
+    """The router's middlewares that this service's labels do not define."""
+    keys = [key.lower() for key in labels]
+    return [
+        name
+        for name in _middlewares(labels, rule_label)
+        if not any(key.startswith(f"traefik.http.middlewares.{name.lower()}.") for key in keys)
+    ]
+
+
 def _strips(labels: dict[str, str], rule_label: str, prefixes: set[str]) -> bool:
     """Whether the router's middlewares include a stripprefix middleware (of this service's labels) for one of
     `prefixes` (the prefix as written, or with or without its trailing '/': Traefik's stripPrefix gives the
     path its leading '/' back, so `/api/` and `/api` strip alike)."""
-    router = rule_label.removesuffix(".rule")
-    middlewares = [name.split("@", 1)[0].strip() for name in labels.get(f"{router}.middlewares", "").split(",")]
-    for name in middlewares:
+    for name in _middlewares(labels, rule_label):
         for key, value in labels.items():
             wanted = f"traefik.http.middlewares.{name}.stripprefix.prefixes".lower()
             if key.lower() == wanted and prefixes & {item.strip() for item in value.split(",")}:

@@ -229,3 +229,18 @@ def test_several_path_prefixes_are_listed_not_narrowed_to_one(tmp_path: Path):
         f"{RULE}PathPrefix: the rule serves several prefixes (/api, /admin) and path_prefix is one; the app is "
         "served on the whole host: set proxy.path_prefix by hand"
     ) in stderr.splitlines(), stderr
+
+
+def test_a_middleware_defined_elsewhere_that_may_strip_the_prefix_is_said(tmp_path: Path):
+    """The router's stripprefix may live in Traefik's files (`@file`): the import cannot see it, and says so."""
+    rule = "Host(`shop.example.com`) && PathPrefix(`/api`)"
+    middlewares = "traefik.http.routers.web.middlewares: api-strip@file, web-headers@docker"
+    _, prod, stderr = _imported(
+        tmp_path, _routed(rule, middlewares, "traefik.http.middlewares.web-headers.headers.framedeny: 'true'")
+    )
+    assert "\nproxy:\n  host: shop.example.com\n  path_prefix: /api\n  tls: acme\n" in prod
+    assert (
+        "warning: compose.yaml:9:7: services.web.labels.traefik.http.routers.web.rule: the router's middlewares "
+        "api-strip are defined elsewhere (another service's labels or Traefik's files): if one strips /api, set "
+        "proxy.strip_prefix: true (the app sees the full path)"
+    ) in stderr.splitlines(), stderr

@@ -16,9 +16,10 @@ from deploykit.spec import names
 
 # Traefik v2/v3 router rules: Host(`api.example.com`) (also inside `Host(...) && PathPrefix(...)`), every
 # Host() of a rule (`Host(`a`) || Host(`b`)`, and v2's `Host(`a`, `b`)`), and its PathPrefix.
-_HOST_CALL = re.compile(r"\bHost\(([^)]*)\)")
+# A matcher after `!` excludes what it matches: it is none of the app's hosts or prefixes.
+_HOST_CALL = re.compile(r"(!\s*)?\bHost\(([^)]*)\)")
 _QUOTED = re.compile(r"`([^`]+)`")
-_PATH_PREFIX_CALL = re.compile(r"\bPathPrefix\(([^)]*)\)")
+_PATH_PREFIX_CALL = re.compile(r"(!\s*)?\bPathPrefix\(([^)]*)\)")
 _ROUTER_RULE = re.compile(r"^traefik\.http\.routers\.[^.]+\.rule$")
 # The static configuration flag of an ACME resolver's account e-mail (Traefik's CLI reference).
 _ACME_EMAIL = re.compile(r"^--certificatesresolvers\.[^.]+\.acme\.email=(.+)$", re.IGNORECASE)
@@ -41,7 +42,7 @@ def proxy(ctx: Context) -> Entry | None:
     value: dict[str, object] = {"host": hosts[0]}
     if hosts[1:]:
         value["aliases"] = hosts[1:]
-    prefixes = [name for call in _PATH_PREFIX_CALL.finditer(rule) for name in _QUOTED.findall(call.group(1))]
+    prefixes = _arguments(_PATH_PREFIX_CALL, rule)
     # PathPrefix(`/`) is the whole host: no prefix. PathPrefix(`/api/`), Traefik's common spelling, is the app
     # under /api (path_prefix has no trailing '/': it matches /api and what lies below it).
     written = prefixes[0] if len(prefixes) == 1 else "/"
@@ -85,7 +86,12 @@ def proxy(ctx: Context) -> Entry | None:
 
 def _hosts(rule: str) -> list[str]:
     """The host names of a rule's Host() matchers, in order."""
-    return [name for call in _HOST_CALL.finditer(rule) for name in _QUOTED.findall(call.group(1))]
+    return _arguments(_HOST_CALL, rule)
+
+
+def _arguments(matcher: re.Pattern[str], rule: str) -> list[str]:
+    """The quoted arguments of a rule's `matcher` calls that are not negated, in order."""
+    return [name for call in matcher.finditer(rule) if not call.group(1) for name in _QUOTED.findall(call.group(2))]
 
 
 def _valid(check: Callable[[str], str], value: str) -> bool:

@@ -244,3 +244,10 @@ def test_a_middleware_defined_elsewhere_that_may_strip_the_prefix_is_said(tmp_pa
         "api-strip are defined elsewhere (another service's labels or Traefik's files): if one strips /api, set "
         "proxy.strip_prefix: true (the app sees the full path)"
     ) in stderr.splitlines(), stderr
+
+
+def test_negated_hosts_and_prefixes_are_not_what_the_app_serves(tmp_path: Path):
+    """`!Host(...)` and `!PathPrefix(...)` exclude: they are neither an alias nor the app's prefix."""
+    rule = "Host(`shop.example.com`) && ! Host(`admin.shop.example.com`) && !PathPrefix(`/internal`)"
+    _, prod, _ = _imported(tmp_path, _routed(rule))
+    assert "\nproxy:\n  host: shop.example.com\n  tls: acme\n" in prod

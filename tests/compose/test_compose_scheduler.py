@@ -214,3 +214,12 @@ def test_a_server_directory_no_unit_reads_is_said_unused(fields):
 def test_the_server_directory_the_units_read_is_not_said_unused():
     _, findings = render(profile_of(**ELSEWHERE))
     assert ("compose", "directory") not in {finding.path for finding in findings}
+
+
+def test_a_run_at_boot_waits_for_the_network_it_pulls_in():
+    """A run missed while the server was off starts at boot (Persistent=true): After= alone orders against
+    network-online.target only when something else pulls it in (systemd.special(7): Wants= and After=), which
+    a Docker host's docker.service does, and a Podman host's socket does not."""
+    service = unit_values(files_of(**ELSEWHERE)["systemd/shop-report.service"])
+    assert service["Wants"] == ["network-online.target"]
+    assert "network-online.target" in service["After"][0].split()

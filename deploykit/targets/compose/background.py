@@ -240,6 +240,8 @@ def build_job_unit(profile: Profile, job: ScheduledJob) -> Unit:
     unit.add("Unit", "Description", f"{naming.project(profile)}: scheduled job {job.name}")
     # The engine first, when both start at boot (a run missed while the server was off starts then).
     unit.add("Unit", "After", "docker.service network-online.target")
+    # After= alone waits for the network only where something else pulls the target in (systemd.special(7)).
+    unit.add("Unit", "Wants", "network-online.target")
     unit.add("Service", "Type", "oneshot")
     unit.add("Service", "Environment", word(f"DOCKER_HOST=unix://{profile.compose.docker_socket}"))
     unit.add("Service", "WorkingDirectory", server_directory(profile))

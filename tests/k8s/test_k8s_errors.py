@@ -26,6 +26,27 @@ CASES = {
         "profile.yaml:10:3: processes.release-wait: 'release-wait' names an init container that waits for the "
         "release's Jobs (k8s.prestart: job); choose another name",
     ),
+    # An HTTPRoute takes at most 16 hostnames (spec.hostnames, maxItems 16 in the Gateway API CRD): the API
+    # server would refuse the route deploykit writes.
+    "gateway-route-with-too-many-hosts": (
+        "k8s:\n" + GATEWAY + "proxy:\n  aliases: [" + ", ".join(f"a{n}.example.com" for n in range(16)) + "]\n",
+        "profile.yaml:6:3: proxy.aliases: HTTPRoute items-api would name 17 host names (proxy.host and "
+        "proxy.aliases), and Gateway API's HTTPRoute takes at most 16 (spec.hostnames); route fewer names "
+        "here, or use k8s.routing: ingress",
+    ),
+    "gateway-redirect-route-with-too-many-hosts": (
+        "k8s:\n"
+        + GATEWAY
+        + "proxy:\n  aliases: ["
+        + ", ".join(f"a{n}.example.com" for n in range(10))
+        + "]\n  redirects: ["
+        + ", ".join(f"r{n}.example.com" for n in range(7))
+        + "]\n",
+        "profile.yaml:7:3: proxy.redirects: HTTPRoute items-api-redirect would name 18 host names (every "
+        "host name, answered on plain HTTP with a redirect to https), and Gateway API's HTTPRoute takes at most "
+        "16 (spec.hostnames); route fewer names, or set k8s.gateway.http_section_name: none when the platform "
+        "redirects plain HTTP itself",
+    ),
     "gateway-missing": (
         "k8s:\n  routing: gateway\n",
         "profile.yaml:3:3: k8s.gateway: required with k8s.routing: gateway (the name and namespace of the Gateway the app's HTTPRoute attaches to)",

@@ -179,3 +179,33 @@ def test_gate_settings_without_the_gate_are_reported_not_dropped():
     assert {c["image"] for spec in templates.values() for c in spec["initContainers"]} == {
         "registry.example.com/tools/kubectl:v1.32.8"
     }
+
+
+def _allowed_jobs(applied: dict[tuple[str, str], dict], account: str) -> set[str]:
+    """The Jobs `account` may read in the cluster state `applied`: resourceNames of the Roles bound to it."""
+    roles = {
+        binding["roleRef"]["name"]
+        for (kind, _), binding in applied.items()
+        if kind == "RoleBinding" and any(subject["name"] == account for subject in binding["subjects"])
+    }
+    return {
+        name
+        for (kind, role_name), role in applied.items()
+        if kind == "Role" and role_name in roles
+        for rule in role["rules"]
+        for name in rule["resourceNames"]
+    }
+
+
+def test_the_last_release_pods_still_pass_their_gate_once_the_next_release_is_applied():
+    """A release applied over the last one (kubectl apply -k, deploykit apply: nothing is deleted) must leave
+    the last release's pods able to read their own Jobs: after a failed migration the old ReplicaSet serves
+    on, and a pod of it recreated later (a node drain, an eviction) runs the old gate again."""
+    first = objects(_with_jobs())
+    second = objects({**_with_jobs(), "image": "registry.example.com/acme/items-api:1.4.3"})
+    applied = {(obj["kind"], obj["metadata"]["name"]): obj for obj in first}
+    applied |= {(obj["kind"], obj["metadata"]["name"]): obj for obj in second}
+    for found in (first, second):
+        for name, spec in pod_templates(found).items():
+            waited = {arg.removeprefix("job/") for arg in spec["initContainers"][0]["args"] if arg.startswith("job/")}
+            assert waited <= _allowed_jobs(applied, spec["serviceAccountName"]), name

@@ -155,3 +155,19 @@ def test_secrets_named_like_api_keys_or_addresses_are_warned_until_a_public_netw
     assert _external(data) == expected  # prod's egress reaches the database network (private) only
     data["network"] = {"egress": [*data["network"]["egress"], {"cidr": "0.0.0.0/0", "ports": [443]}]}
     assert _external(data) == []
+
+
+def test_urls_to_the_app_own_host_names_are_not_outside_services():
+    # The app's public address in its own settings (trusted origins, links it writes, OAuth callbacks) names
+    # no service the app connects to: only other hosts are warned.
+    data = variant(
+        "prod",
+        proxy={**variant("prod")["proxy"], "aliases": ["www.example.com"], "redirects": ["old.example.com"]},
+        env={
+            "PUBLIC_URL": "https://api.example.com",
+            "CSRF_TRUSTED_ORIGINS": "https://www.example.com",
+            "OLD_SITE": "https://OLD.example.com./x",
+            "PAYMENTS_URL": "https://api.stripe.com/v1",
+        },
+    )
+    assert _external(data) == [("env", "PAYMENTS_URL")]

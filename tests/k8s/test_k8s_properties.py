@@ -93,8 +93,9 @@ def profile_data(env_value: str, argument: str, step_argument: str, prestart: st
 
 
 def identity(obj: dict) -> tuple[str, str]:
-    # Job names carry a digest of their container, so a Job is identified by its kind alone.
-    return (obj["kind"], "" if obj["kind"] == "Job" else obj["metadata"]["name"])
+    # Job names carry a digest of their container, and the release gate's Role and RoleBinding one of the
+    # Jobs' names, so these are identified by their kind alone.
+    return (obj["kind"], "" if obj["kind"] in ("Job", "Role", "RoleBinding") else obj["metadata"]["name"])
 
 
 def key_paths(value: Any, prefix: tuple = ()) -> set[tuple]:

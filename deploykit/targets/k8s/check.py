@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from deploykit.servers import SYNC_WORKERS_MESSAGE, serves_one_request_at_a_time
 from deploykit.spec.background import NO_LIVENESS, background_processes, scheduled_jobs
 from deploykit.targets.k8s.egress import outside_addresses
-from deploykit.targets.k8s.gateway import http_listener
+from deploykit.targets.k8s.gateway import MAX_ROUTE_HOSTNAMES, http_listener
+from deploykit.targets.k8s.meta import bounded_name
 from deploykit.targets.k8s.network import KNOWN_INGRESS_CONTROLLERS, idle_transport
 from deploykit.targets.k8s.release import RESERVED_CONTAINER_NAMES, gated
 from deploykit.targets.k8s.versions import requirement, supports
@@ -16,6 +17,7 @@ from deploykit.targets.runtime import check_runtime, check_volumes
 from deploykit.traefik import TRAEFIK_IDLE_SECONDS
 
 if TYPE_CHECKING:
+    from deploykit.errors import FieldPath
     from deploykit.report import Report
     from deploykit.spec.model import Profile
 
@@ -247,6 +249,40 @@ def _check_ingress_routing(profile: Profile, report: Report) -> None:
                 )
 
 
+def _check_route_hostnames(profile: Profile, redirects_http: bool, report: Report) -> None:
+    """Each HTTPRoute (gateway.py) within Gateway API's limit on host names: the app's route names proxy.host
+    and the aliases, `<app>-moved` the redirects, `<app>-redirect` (with TLS and a plain-HTTP listener) all."""
+    proxy = profile.proxy
+    assert proxy is not None
+    fewer = "route fewer names here, or use k8s.routing: ingress"
+    routes: list[tuple[FieldPath, str, list[str], str, str]] = [
+        (("proxy", "aliases"), profile.app, proxy.served_hosts, "proxy.host and proxy.aliases", fewer),
+        (("proxy", "redirects"), bounded_name(profile.app, "moved"), proxy.redirects, "proxy.redirects", fewer),
+    ]
+    if redirects_http and proxy.tls != "none":
+        routes.append(
+            (
+                ("proxy", "redirects"),
+                bounded_name(profile.app, "redirect"),
+                proxy.all_hosts,
+                "every host name, answered on plain HTTP with a redirect to https",
+                "route fewer names, or set k8s.gateway.http_section_name: none when the platform redirects plain "
+                "HTTP itself",
+            )
+        )
+    refused = False
+    for index, (path, route, hosts, what, advice) in enumerate(routes):
+        # The route of every name is too long whenever one of the others is: said once, where it starts.
+        if len(hosts) <= MAX_ROUTE_HOSTNAMES or (index == 2 and refused):
+            continue
+        refused = True
+        report.error(
+            path,
+            f"HTTPRoute {route} would name {len(hosts)} host names ({what}), and Gateway API's HTTPRoute takes at "
+            f"most {MAX_ROUTE_HOSTNAMES} (spec.hostnames); {advice}",
+        )
+
+
 def _check_gateway_routing(profile: Profile, report: Report) -> None:
     options, proxy = profile.k8s, profile.proxy
     # Settings of the other routing mode would be silently ignored: refuse them where they are written.
@@ -276,6 +312,7 @@ def _check_gateway_routing(profile: Profile, report: Report) -> None:
             ("k8s", "gateway", "http_section_name"),
             "must differ from k8s.gateway.section_name: the plain-HTTP listener redirects, the HTTPS one serves",
         )
+    _check_route_hostnames(profile, listener is not None, report)
 
     if gateway.listener_set:
         if proxy.tls == "none":

@@ -68,9 +68,10 @@ class Outside:
     what: str  # how the warning names it
 
 
-def _external_host(value: str, namespaces: set[str]) -> tuple[str, int | None] | None:
+def _external_host(value: str, namespaces: set[str], own_hosts: set[str]) -> tuple[str, int | None] | None:
     """The host and port of a URL to outside the cluster, None for anything else: no URL, a Service's
-    short name, `<service>.<namespace>` for a namespace the profile names, a cluster domain, loopback."""
+    short name, `<service>.<namespace>` for a namespace the profile names, a cluster domain, loopback, and
+    the app's own host names (its public address in its settings: trusted origins, links, callbacks)."""
     if not URL.match(value):
         return None
     try:
@@ -81,7 +82,7 @@ def _external_host(value: str, namespaces: set[str]) -> tuple[str, int | None] |
     host = (parts.hostname or "").rstrip(".").lower()
     if not host or ("." not in host and ":" not in host):
         return None  # no host (file:///...), or a Service's short name
-    if host == "localhost" or host.endswith(CLUSTER_SUFFIXES):
+    if host == "localhost" or host.endswith(CLUSTER_SUFFIXES) or host in own_hosts:
         return None
     labels = host.split(".")
     if len(labels) == 2 and labels[1] in namespaces:
@@ -128,12 +129,13 @@ def outside_addresses(profile: Profile, database_like: re.Pattern[str]) -> Itera
     namespaces |= {caller.namespace for caller in profile.network.callers if caller.namespace}
     if policy.ingress_namespace is not None:
         namespaces.add(policy.ingress_namespace)
+    own_hosts = {host.lower() for host in profile.proxy.all_hosts} if profile.proxy is not None else set()
     sources: list[tuple[FieldPath, dict[str, str]]] = [(("env",), profile.env)]
     sources += [(("processes", name, "env"), process.env) for name, process in sorted(profile.processes.items())]
     sources += [(("cron", name, "env"), job.env) for name, job in sorted(profile.cron.items())]
     for prefix, variables in sources:
         for name, value in sorted(variables.items()):
-            found = _external_host(value, namespaces)
+            found = _external_host(value, namespaces, own_hosts)
             if found is not None and not _allowed(*found, destinations):
                 host, port = found
                 yield Outside((*prefix, name), f"{name} is a URL to {host}" + (f":{port}" if port else ""))

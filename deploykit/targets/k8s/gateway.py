@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 API_VERSION = "gateway.networking.k8s.io/v1"
 GROUP = "gateway.networking.k8s.io"
 LISTENER_NAME = "https"
+# An HTTPRoute names at most 16 hostnames (spec.hostnames, maxItems 16: HTTPRoute's CRD, v1.5.1, tests/k8s/crds);
+# the API server refuses a longer list, so check.py refuses the profile first.
+MAX_ROUTE_HOSTNAMES = 16
 
 
 def _gateway(profile: Profile) -> GatewayOptions | None:

@@ -308,7 +308,8 @@ KNOWN_INGRESS_CONTROLLERS: dict[str, tuple[str, dict[str, str]]] = {
 def ingress_controller(profile: Profile) -> tuple[str, dict[str, str]]:
     """The namespace and pod labels of the ingress controller the NetworkPolicy admits: the ones given,
     else those of `ingress_class`'s controller when known (KNOWN_INGRESS_CONTROLLERS), else Traefik's
-    (check.py warns: ingress-controller-unknown). Given a namespace alone, every pod of it."""
+    (check.py warns: ingress-controller-unknown). Given a namespace alone, the known class's pod labels in
+    it, or for another class every pod of it."""
     policy = profile.k8s.network_policy
     known = KNOWN_INGRESS_CONTROLLERS.get(profile.k8s.ingress_class)
     if policy.ingress_namespace is not None:

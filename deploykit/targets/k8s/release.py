@@ -21,11 +21,13 @@ restricts `get`, `list` and `watch` by resourceNames as long as lists and watche
 The Jobs' names carry a hash of their spec, so each release waits for its own Jobs, and an unchanged
 release re-applied keeps its names (a Job's pod template is immutable). The Jobs are kept (no
 `ttlSecondsAfterFinished`): a pod started later (a rescheduled pod, a scale-up, the next scheduled run)
-must still find its release's Job.
+must still find its release's Job. So is each release's Role (its name carries a hash of the Jobs'
+names): the pods of the last release, which serve on while a new migration fails, may still read theirs.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING
 
 from deploykit.targets.k8s.meta import bounded_name, metadata, namespace
@@ -61,7 +63,14 @@ def gated(profile: Profile) -> bool:
 
 
 def role_name(profile: Profile) -> str:
-    return bounded_name(profile.app, "release-wait")
+    """The release's own Role (and RoleBinding): `<app>-release-wait-<hash of its Jobs' names>`.
+
+    One Role per release, not one replaced by each: a release applied over the last one would otherwise
+    take the last release's Jobs from the Role, and a pod of the last release created afterwards (its
+    ReplicaSet serves on while the new migration fails; a node drain recreates one) would be refused by
+    the API and never start."""
+    digest = hashlib.sha256("\n".join(_job_names(profile)).encode()).hexdigest()[:8]
+    return bounded_name(profile.app, "release-wait", digest)
 
 
 def _job_names(profile: Profile) -> list[str]:

@@ -38,8 +38,11 @@ def route_notes(proxy: Proxy) -> tuple[str, ...]:
     """What every target's route does beyond matching: the redirected hosts and the prefix it strips."""
     notes: list[str] = []
     if proxy.redirects and proxy.host is not None:
+        # Every target's redirect route matches the prefix too: other paths of those hosts are not the app's.
+        under = f" under {proxy.path_prefix}" if proxy.path_prefix is not None else ""
         notes.append(
-            f"{', '.join(proxy.redirects)} answered with a permanent redirect to {proxy.host}, keeping the path and query"
+            f"{', '.join(proxy.redirects)} answered{under} with a permanent redirect to {proxy.host}, keeping the path "
+            "and query"
         )
     if proxy.path_prefix is not None:
         notes.append(

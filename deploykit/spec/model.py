@@ -149,7 +149,7 @@ class Proxy(derived.ProxyDerived, SpecModel):
     redirects: _HostList = Field(
         [],
         description="Host names answered with a permanent redirect (301) to `host`, keeping the path and the "
-        "query (an old domain). With TLS each needs its certificate too: ACME issues it.",
+        "query (an old domain); with path_prefix, only the paths under it. With TLS each needs its certificate too: ACME issues it.",
     )
     path_prefix: PathPrefix | None = Field(
         None,

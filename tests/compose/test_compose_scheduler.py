@@ -131,11 +131,11 @@ def test_with_steps_a_run_waits_for_the_last_steps_success_of_this_configuration
     steps = [{"name": "migrate", "command": ["migrate"]}, {"name": "seed", "command": ["seed"]}]
     service = unit_values(files_of(**ELSEWHERE, prestart=steps)["systemd/shop-report.service"])
     compose = "docker compose -p shop -f /srv/shop/compose.yaml"
-    state = '\'{{.ExitCode}} {{.Label "com.docker.compose.config-hash"}} {{.Label "com.docker.compose.oneoff"}}\''
+    state = '\'{{.State}} {{.ExitCode}} {{.Label "com.docker.compose.config-hash"}} {{.Label "com.docker.compose.oneoff"}}\''
     assert systemd_words(service["ExecCondition"][0]) == [
         "/bin/sh",
         "-c",
-        f'h=$({compose} config --hash seed) && {compose} ps --all --format {state} seed | grep -qx "0 ${{h#* }} False"',
+        f'h=$({compose} config --hash seed) && {compose} ps --all --format {state} seed | grep -qx "exited 0 ${{h#* }} False"',
     ]
     # Without steps there is nothing to wait for.
     assert "ExecCondition" not in unit_values(files_of(**ELSEWHERE)["systemd/shop-report.service"])
@@ -190,3 +190,36 @@ def test_explain_says_what_runs_the_jobs(tmp_path: Path):
         "report at 17 3 * * 1-5 (Europe/Kyiv) by a systemd timer on the host (systemd/shop-report.timer"
         in result.stdout
     )
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        # yacron runs the jobs: no unit reads the directory.
+        {
+            **ELSEWHERE,
+            "cron": {"report": JOBS["report"]},
+            "compose": {"project": "shop", "directory": "/srv/shop", "scheduler": "yacron"},
+            "accept_warnings": ["scheduler-needs-yacron"],
+        },
+        # No job: no unit at all.
+        {**ELSEWHERE, "cron": None},
+    ],
+)
+def test_a_server_directory_no_unit_reads_is_said_unused(fields):
+    _, findings = render(profile_of(**fields))
+    assert (("compose", "directory"), "not-rendered") in {(finding.path, finding.code) for finding in findings}
+
+
+def test_the_server_directory_the_units_read_is_not_said_unused():
+    _, findings = render(profile_of(**ELSEWHERE))
+    assert ("compose", "directory") not in {finding.path for finding in findings}
+
+
+def test_a_run_at_boot_waits_for_the_network_it_pulls_in():
+    """A run missed while the server was off starts at boot (Persistent=true): After= alone orders against
+    network-online.target only when something else pulls it in (systemd.special(7): Wants= and After=), which
+    a Docker host's docker.service does, and a Podman host's socket does not."""
+    service = unit_values(files_of(**ELSEWHERE)["systemd/shop-report.service"])
+    assert service["Wants"] == ["network-online.target"]
+    assert "network-online.target" in service["After"][0].split()

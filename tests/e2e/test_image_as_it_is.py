@@ -218,14 +218,16 @@ def test_a_run_waits_for_the_releases_migration(hostcheck):
     labels = hostcheck.inspect("prepare")["Config"]["Labels"]
     image = hostcheck.inspect("prepare")["Config"]["Image"]
 
-    def step_left(hash_label: str, status: int) -> int:
-        """The condition's status with the step's container replaced by one that exited `status`,
-        labelled by Compose as the step of the configuration `hash_label`."""
+    def step_left(hash_label: str, status: int, state: str = "exited") -> int:
+        """The condition's status with the step's container replaced by one that exited `status` (or is still
+        `running`, or only `created`), labelled by Compose as the step of the configuration `hash_label`."""
         podman.run("rm", "-f", step)
         flags = [
             f"--label={key}={value}" for key, value in {**labels, "com.docker.compose.config-hash": hash_label}.items()
         ]
-        podman.run("run", "--name", step, *flags, image, "/bin/sh", "-c", f"exit {status}", check=False)
+        command = [image, "/bin/sh", "-c", f"exit {status}" if state != "running" else "sleep 600"]
+        verb = {"exited": ["run"], "running": ["run", "-d"], "created": ["create"]}[state]
+        podman.run(*verb, "--name", step, *flags, *command, check=False)
         return run_unit(hostcheck, "tick", "ExecCondition").returncode
 
     current = labels["com.docker.compose.config-hash"]
@@ -234,6 +236,10 @@ def test_a_run_waits_for_the_releases_migration(hostcheck):
     assert step_left(current, 1) == 1
     # A new compose.yaml whose migration has not run yet: the last one succeeded for another configuration.
     assert step_left("0" * 64, 0) == 1
+    # The release's migration still running, or created and not started: Compose reports exit code 0 for
+    # both, and neither is done.
+    assert step_left(current, 0, "running") == 1
+    assert step_left(current, 0, "created") == 1
     podman.run("rm", "-f", step)
     assert run_unit(hostcheck, "tick", "ExecCondition").returncode == 1  # no migration at all
     # A `docker compose run` of the step (a one-off, even a successful one) is not the release's migration.

@@ -169,10 +169,10 @@ services:
     ) in stderr.splitlines()
 
 
-def test_several_hosts_and_a_stripped_prefix_of_the_traefik_route_become_proxy(tmp_path: Path):
-    _, prod, _ = _imported(
-        tmp_path,
-        """\
+def _routed(rule: str, *labels: str) -> str:
+    """A Compose file whose Traefik routes the web service by `rule` (line 9, column 7), with more `labels`."""
+    more = "".join(f"      {label}\n" for label in labels)
+    return f"""\
 services:
   traefik:
     image: traefik:v3.1.2
@@ -181,12 +181,73 @@ services:
     image: ghcr.io/acme/web:1.2.0
     command: [gunicorn, web.wsgi, -w, "2"]
     labels:
-      traefik.http.routers.web.rule: (Host(`shop.example.com`) || Host(`www.shop.example.com`)) && PathPrefix(`/api`)
-      traefik.http.routers.web.middlewares: api-strip@docker
-      traefik.http.middlewares.api-strip.stripprefix.prefixes: /api
-""",
-    )
+      traefik.http.routers.web.rule: {rule}
+{more}"""
+
+
+STRIPPED = (
+    "traefik.http.routers.web.middlewares: api-strip@docker",
+    "traefik.http.middlewares.api-strip.stripprefix.prefixes",
+)
+RULE = "not imported: compose.yaml:9:7: services.web.labels.traefik.http.routers.web.rule: "
+
+
+def test_several_hosts_and_a_stripped_prefix_of_the_traefik_route_become_proxy(tmp_path: Path):
+    rule = "(Host(`shop.example.com`) || Host(`www.shop.example.com`)) && PathPrefix(`/api`)"
+    _, prod, _ = _imported(tmp_path, _routed(rule, STRIPPED[0], f"{STRIPPED[1]}: /api"))
     assert (
         "\nproxy:\n  host: shop.example.com\n  aliases:\n    - www.shop.example.com\n  path_prefix: /api\n"
         "  strip_prefix: true\n  tls: acme\n"
     ) in prod
+
+
+def test_a_prefix_written_with_a_trailing_slash_is_kept_and_an_unreadable_one_is_listed(tmp_path: Path):
+    """Traefik's PathPrefix(`/api/`) (its most common spelling) is the app under /api, never the whole host;
+    a prefix deploykit cannot route is said, not silently dropped (the app would take the whole host)."""
+    (tmp_path / "slash").mkdir()
+    (tmp_path / "unreadable").mkdir()
+    rule = "Host(`shop.example.com`) && PathPrefix(`/api/`)"
+    _, prod, _ = _imported(tmp_path / "slash", _routed(rule, STRIPPED[0], f"{STRIPPED[1]}: /api/"))
+    assert "\nproxy:\n  host: shop.example.com\n  path_prefix: /api\n  strip_prefix: true\n  tls: acme\n" in prod
+    rule = "(Host(`shop.example.com`) || Host(`shop_old.example.com`)) && PathPrefix(`/a b`)"
+    _, prod, stderr = _imported(tmp_path / "unreadable", _routed(rule))
+    assert "\nproxy:\n  host: shop.example.com\n  tls: acme\n" in prod
+    lines = stderr.splitlines()
+    assert (
+        f"{RULE}PathPrefix(`/a b`): '/a b' is not a valid path prefix: '/'-separated segments of letters, digits "
+        "and ._~- (no '//', '.' or '..' segment, query or wildcard); the app is served on the whole host: set "
+        "proxy.path_prefix by hand"
+    ) in lines, stderr
+    assert any(line.startswith(f"{RULE}Host(`shop_old.example.com`): ") for line in lines), stderr
+
+
+def test_several_path_prefixes_are_listed_not_narrowed_to_one(tmp_path: Path):
+    """v2's PathPrefix(`/a`, `/b`) and a rule of two PathPrefix() serve more than one prefix can say."""
+    _, prod, stderr = _imported(tmp_path, _routed("Host(`shop.example.com`) && PathPrefix(`/api`, `/admin`)"))
+    assert "\nproxy:\n  host: shop.example.com\n  tls: acme\n" in prod
+    assert (
+        f"{RULE}PathPrefix: the rule serves several prefixes (/api, /admin) and path_prefix is one; the app is "
+        "served on the whole host: set proxy.path_prefix by hand"
+    ) in stderr.splitlines(), stderr
+
+
+def test_a_middleware_defined_elsewhere_that_may_strip_the_prefix_is_said(tmp_path: Path):
+    """The router's stripprefix may live in Traefik's files (`@file`): the import cannot see it, and says so."""
+    rule = "Host(`shop.example.com`) && PathPrefix(`/api`)"
+    middlewares = "traefik.http.routers.web.middlewares: api-strip@file, web-headers@docker"
+    _, prod, stderr = _imported(
+        tmp_path, _routed(rule, middlewares, "traefik.http.middlewares.web-headers.headers.framedeny: 'true'")
+    )
+    assert "\nproxy:\n  host: shop.example.com\n  path_prefix: /api\n  tls: acme\n" in prod
+    assert (
+        "warning: compose.yaml:9:7: services.web.labels.traefik.http.routers.web.rule: the router's middlewares "
+        "api-strip are defined elsewhere (another service's labels or Traefik's files): if one strips /api, set "
+        "proxy.strip_prefix: true (the app sees the full path)"
+    ) in stderr.splitlines(), stderr
+
+
+def test_negated_hosts_and_prefixes_are_not_what_the_app_serves(tmp_path: Path):
+    """`!Host(...)` and `!PathPrefix(...)` exclude: they are neither an alias nor the app's prefix."""
+    rule = "Host(`shop.example.com`) && ! Host(`admin.shop.example.com`) && !PathPrefix(`/internal`)"
+    _, prod, _ = _imported(tmp_path, _routed(rule))
+    assert "\nproxy:\n  host: shop.example.com\n  tls: acme\n" in prod

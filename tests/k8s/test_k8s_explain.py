@@ -69,7 +69,9 @@ def test_a_narrowed_trust_list_is_named_without_the_warning():
 
 
 NAMES = {"aliases": ["www.api.example.com"], "redirects": ["old-api.example.com"], "path_prefix": "/v1"}
-MOVED = "; old-api.example.com answered with a permanent redirect to api.example.com, keeping the path and query"
+MOVED = (
+    "; old-api.example.com answered under /v1 with a permanent redirect to api.example.com, keeping the path and query"
+)
 
 
 @pytest.mark.parametrize(

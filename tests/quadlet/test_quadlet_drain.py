@@ -50,7 +50,7 @@ def test_the_drain_runs_before_podman_stops_the_container_and_the_replica_return
     service = generated_services(stdout)["shop-1.service"]
     stops = [line for line in service.splitlines() if line.startswith("ExecStop")]
     # The unit's own lines first, then Quadlet's `podman rm` (SIGTERM, StopTimeout, SIGKILL).
-    assert stops[0].startswith("ExecStop=-flock %E/containers/systemd/traefik sed -E -i -e ")
+    assert stops[0].startswith("ExecStop=-flock %E/containers/systemd/traefik/. sed -E -i -e ")
     assert stops[0].endswith('# drained - url: http://shop-1:8000|" %E/containers/systemd/traefik/routes.yaml')
     assert stops[1] == f"ExecStop=sleep {build.DRAIN_SECONDS}"
     assert stops[2].startswith("ExecStop=/usr/bin/podman rm ")
@@ -58,7 +58,7 @@ def test_the_drain_runs_before_podman_stops_the_container_and_the_replica_return
     assert len(stops) == 4
     starts = [line for line in service.splitlines() if line.startswith("ExecStartPost=")]
     assert len(starts) == 1
-    assert starts[0].startswith("ExecStartPost=flock %E/containers/systemd/traefik sed -E -i -e ")
+    assert starts[0].startswith("ExecStartPost=flock %E/containers/systemd/traefik/. sed -E -i -e ")
     assert "# drained - url: http://shop-1:8000$$|\\\\1- url: http://shop-1:8000|" in starts[0]
     # systemd waits for the drain too before it kills what is left: 5 s + shutdown_seconds + 15 s.
     assert "TimeoutStopSec=50s" in service.splitlines()
@@ -121,3 +121,21 @@ def test_an_install_directory_without_traefik_is_said_unused():
     output = render_data(_variant(proxy=None, quadlet__install_dir="/srv/units"), "quadlet")
     codes = {(finding.path, finding.code) for finding in output.findings}
     assert (("quadlet", "install_dir"), "not-rendered") in codes
+
+
+def test_units_installed_elsewhere_fail_the_drain_and_leave_nothing_in_the_way(tmp_path):
+    """Units installed in a subdirectory without quadlet.install_dir: the drain's directory does not exist.
+    The lines fail (the start loudly, the stop ignored), and create nothing where the traefik/ directory
+    belongs (flock creates a missing lock file: an empty file `traefik` there would stop the directory
+    from ever being installed, `cp -r` refusing to put a directory over a file)."""
+    config = tmp_path / "etc"
+    _, commands = _installed(tmp_path, _variant(replicas=2), config_dir=config)
+    quadlet_dir = config / "containers" / "systemd"
+    shutil.copytree(tmp_path / "units", quadlet_dir / "shop")
+    for line in (commands["shop-1"]["ExecStop"][0], commands["shop-1"]["ExecStartPost"][0]):
+        program = shutil.which(line[0])
+        assert program is not None
+        done = subprocess.run([program, *line[1:]], capture_output=True, text=True, timeout=30)
+        assert done.returncode != 0
+        assert "No such file or directory" in done.stderr, done.stderr
+    assert sorted(path.name for path in quadlet_dir.iterdir()) == ["shop"]

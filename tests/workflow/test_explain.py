@@ -105,7 +105,7 @@ def test_explain_says_which_hosts_and_paths_traefik_routes(tmp_path):
     https = json.loads(result.stdout)["concepts"]["https"]
     rule = "(Host(`web.example.com`) || Host(`www.web.example.com`)) && (Path(`/api`) || PathPrefix(`/api/`))"
     notes = (
-        "; old.example.com answered with a permanent redirect to web.example.com, keeping the path and query"
+        "; old.example.com answered under /api with a permanent redirect to web.example.com, keeping the path and query"
         "; the app sees paths without /api (/api/x arrives as /x)"
     )
     assert set(https) == {"compose", "quadlet", "nomad"}

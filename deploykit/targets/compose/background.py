@@ -198,14 +198,18 @@ def run_container(profile: Profile, job: ScheduledJob) -> str:
     return f"{job_unit(profile, job)}-run"
 
 
-# `docker compose ps` of the last step's containers: exit code, the configuration each was created from,
-# and whether it is a one-off (`ps` lists `docker compose run` containers of the service too).
-STEP_STATE_FORMAT = '{{.ExitCode}} {{.Label "com.docker.compose.config-hash"}} {{.Label "com.docker.compose.oneoff"}}'
+# `docker compose ps` of the last step's containers: state and exit code, the configuration each was created
+# from, and whether it is a one-off (`ps` lists `docker compose run` containers of the service too). The state
+# first: Compose reports the exit code of an exited or dead container only, and 0 for one still running or
+# only created (pkg/compose/ps.go), which is no migration done.
+STEP_STATE_FORMAT = (
+    '{{.State}} {{.ExitCode}} {{.Label "com.docker.compose.config-hash"}} {{.Label "com.docker.compose.oneoff"}}'
+)
 
 
 def migrated_condition(profile: Profile) -> list[str] | None:
     """A command that succeeds only when the last prestart step's container was created from compose.yaml's
-    current configuration (`config --hash`, the hash Compose labels each container with) and exited 0:
+    current configuration (`config --hash`, the hash Compose labels each container with) and has exited 0:
     the release's migration has succeeded. A run is skipped otherwise (ExecCondition= exits 1-254: the unit
     is skipped, not failed), so no job runs a new release's code before its migration, nor after it failed."""
     if not profile.prestart:
@@ -214,7 +218,7 @@ def migrated_condition(profile: Profile) -> list[str] | None:
     current = shlex.join(compose_command(profile, "config", "--hash", step))
     state = shlex.join(compose_command(profile, "ps", "--all", "--format", STEP_STATE_FORMAT, step))
     # `config --hash` prints `SERVICE HASH`; grep (1 when no line matches) looks for the step's own container.
-    return ["/bin/sh", "-c", f'h=$({current}) && {state} | grep -qx "0 ${{h#* }} False"']
+    return ["/bin/sh", "-c", f'h=$({current}) && {state} | grep -qx "exited 0 ${{h#* }} False"']
 
 
 def build_job_unit(profile: Profile, job: ScheduledJob) -> Unit:
@@ -236,6 +240,8 @@ def build_job_unit(profile: Profile, job: ScheduledJob) -> Unit:
     unit.add("Unit", "Description", f"{naming.project(profile)}: scheduled job {job.name}")
     # The engine first, when both start at boot (a run missed while the server was off starts then).
     unit.add("Unit", "After", "docker.service network-online.target")
+    # After= alone waits for the network only where something else pulls the target in (systemd.special(7)).
+    unit.add("Unit", "Wants", "network-online.target")
     unit.add("Service", "Type", "oneshot")
     unit.add("Service", "Environment", word(f"DOCKER_HOST=unix://{profile.compose.docker_socket}"))
     unit.add("Service", "WorkingDirectory", server_directory(profile))

@@ -56,6 +56,13 @@ def check(profile: Profile, report: Report) -> None:
             "the scheduler exits and no job runs; compose.scheduler: systemd needs nothing in the image",
             code="scheduler-needs-yacron",
         )
+    if options.directory is not None and not (profile.cron and scheduler_kind(profile) == "systemd"):
+        report.warn(
+            ("compose", "directory"),
+            "only the scheduled jobs' systemd units use it, and this environment renders none (no cron, or "
+            "compose.scheduler: yacron)",
+            code="not-rendered",
+        )
     if profile.command is None and profile.secrets and profile.secrets_as == "env":
         # Compose resets an image's CMD when a service sets `entrypoint` (the Compose specification),
         # so the /bin/sh entrypoint that exports the secrets would start nothing.

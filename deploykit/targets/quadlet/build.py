@@ -375,18 +375,21 @@ def server_url(profile: Profile, index: int) -> str:
 
 
 def _toggle(profile: Profile, index: int, before: str, after: str) -> str:
-    """`flock DIR sed -E -i -e 's|^( *)BEFORE- url: URL$|\\1AFTER- url: URL|' DIR/routes.yaml`, as Exec words.
+    """`flock DIR/. sed -E -i -e 's|^( *)BEFORE- url: URL$|\\1AFTER- url: URL|' DIR/routes.yaml`, as Exec words.
 
     Host programs by name (systemd looks them up in its fixed search path). GNU sed -i writes a new
     file beside the old one and renames it over it, so Traefik never reads half a file, and it ignores
     sed's temporary file (no .yaml extension: pkg/provider/file reads .yaml, .yml and .toml only).
     flock on the directory serialises replicas stopping and starting together (at shutdown and boot),
-    which would otherwise each rename their own copy over the other's.
+    which would otherwise each rename their own copy over the other's. It is named `DIR/.`: flock
+    creates a lock file that does not exist, and with units installed elsewhere an empty file in place
+    of the directory would keep it from ever being installed there; `DIR/.` fails instead ("No such
+    file or directory" in the unit's log).
     """
     entry = f"- url: {server_url(profile, index)}"
     expression = f"s|^( *){before}{entry}$|\\1{after}{entry}|"
     directory = routes_dir(profile)
-    return f"flock {directory} {words(['sed', '-E', '-i', '-e', expression])} {directory}/{ROUTES_FILE}"
+    return f"flock {directory}/. {words(['sed', '-E', '-i', '-e', expression])} {directory}/{ROUTES_FILE}"
 
 
 def drain(profile: Profile, unit: Unit, index: int) -> None:

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from nomad_support import BASE, only, tasks
 
 from deploykit.errors import DeployKitError
+from deploykit.targets.nomad.interpolation import runtime_reference_problem
 
 SETTINGS = settings(
     max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -135,6 +136,17 @@ def test_text_hcl_would_normalize_is_refused(parse_hcl):
         assert parsed_job(parse_hcl, with_fields(env={"GREETING": text})) is None
         assert parsed_job(parse_hcl, with_fields(command=["python", "-c", text])) is None
     assert parsed_job(parse_hcl, with_fields(env={"GREETING": "caf\u00e9 \u8c48"})) is not None
+
+
+def test_the_refusal_names_the_character_nfc_changes():
+    def named(text: str) -> str | None:
+        problem = runtime_reference_problem(text)
+        assert problem is not None
+        return problem.split("(U+")[1].split(")")[0] if "(U+" in problem else None
+
+    # U+0303 after q stays (no composed form); U+0301 after e composes: that one is named.
+    assert (named("\uf900"), named("q\u0303 e\u0301"), named("\u1100\u1161")) == ("F900", "0301", "1161")
+    assert runtime_reference_problem("q\u0303 caf\u00e9") is None
 
 
 def test_refusals_are_typed_errors_not_crashes(parse_hcl):

@@ -23,11 +23,7 @@ RUNTIME_REFERENCE = re.compile(r"\$\{[a-zA-Z0-9_\-.]+\}")
 def runtime_reference_problem(text: str) -> str | None:
     """Why Nomad would change `text` before the task sees it, or None when it reaches the task as written."""
     if not unicodedata.is_normalized("NFC", text):
-        # Name a character to look for where one is to blame (a compatibility character, a combining mark).
-        culprit = next(
-            (char for char in text if not unicodedata.is_normalized("NFC", char) or unicodedata.combining(char)), None
-        )
-        where = f" (U+{ord(culprit):04X})" if culprit is not None else ""
+        where = f" (U+{ord(culprit):04X})" if (culprit := _first_changed(text)) is not None else ""
         return (
             f"Nomad's HCL parser normalizes text to Unicode NFC, which would change this value{where}; "
             "write it in NFC (composed characters)"
@@ -40,3 +36,12 @@ def runtime_reference_problem(text: str) -> str | None:
         f"{reference} would be replaced by Nomad when the task starts (Nomad interpolates ${{name}} in task "
         f"config and env, and has no escape for it); write ${reference[2:-1]} for a shell, or remove it"
     )
+
+
+def _first_changed(text: str) -> str | None:
+    """The first character NFC changes, alone or with the one before it (a compatibility character, an
+    accent that composes with its letter); None where only a longer sequence changes."""
+    for index, char in enumerate(text):
+        if not unicodedata.is_normalized("NFC", text[max(index - 1, 0) : index + 1]):
+            return char
+    return None

@@ -224,3 +224,15 @@ def test_a_proxy_deploykit_does_not_configure_gets_a_warning_instead():
         assert "proxy-keep-alive" in codes, k8s
         assert not [obj for obj in found if obj["kind"] == "ServersTransport"]
         assert "proxy-keep-alive" not in _keep_alive(UVICORN, **k8s)[1], k8s
+
+
+def test_settings_of_a_policy_turned_off_are_reported_as_ignored():
+    off = with_policy(enabled=False, dns_cidrs=["169.254.20.10/32"], egress=[{"cidr": "10.0.0.0/8", "ports": [5432]}])
+    findings = render_data(off, "k8s").findings
+    ignored = sorted(".".join(map(str, finding.path)) for finding in findings if finding.code == "not-rendered")
+    assert ignored == ["k8s.network_policy.dns_cidrs", "k8s.network_policy.egress"]
+    assert "NetworkPolicy" not in [obj["kind"] for obj in objects(off)]
+    # `none` drops the settings with the policy: nothing to report.
+    data = copy.deepcopy(BASE)
+    data["k8s"]["network_policy"] = "none"
+    assert "not-rendered" not in _codes(data)

@@ -101,6 +101,7 @@ def check(profile: Profile, report: Report) -> None:
     _check_database_egress(profile, report)
     _check_external_egress(profile, report)
     _check_release_gate(profile, report)
+    _check_policy_off(profile, report)
     if profile.replicas == 1 and autoscaling is None:
         report.warn(
             ("replicas",),
@@ -120,6 +121,20 @@ def _check_external_egress(profile: Profile, report: Report) -> None:
             f"{outside.what}, and the NetworkPolicy lets the pods reach only cluster DNS and network.egress: add the "
             "service's network (cidr) and port to network.egress (or k8s.network_policy.egress)",
             code="external-egress",
+        )
+
+
+def _check_policy_off(profile: Profile, report: Report) -> None:
+    """`enabled: false` keeps the policy's other settings (a parent's too) without any effect: say so."""
+    policy = profile.k8s.network_policy
+    if policy.enabled:
+        return
+    for field in sorted(policy.model_fields_set - {"enabled"}):
+        report.warn(
+            ("k8s", "network_policy", field),
+            "ignored: k8s.network_policy.enabled is false, so no NetworkPolicy is rendered; write "
+            "`k8s.network_policy: none` to drop its settings as well",
+            code="not-rendered",
         )
 
 

@@ -8,7 +8,7 @@ file carries for it):
 
 1. every prestart step (the migrations) with the new image, in order, while the old version serves:
    `up --no-deps --force-recreate --exit-code-from STEP STEP` (not `run --rm`, whose exit code
-   Podman's Docker-compatible API loses); a failure stops here;
+   Podman's Docker-compatible API loses); a failure, by the step container's own exit code, stops here;
 2. new app containers beside the old ones: `up -d --no-deps --no-recreate --scale APP=old+N APP`;
 3. wait until each new one is healthy (Traefik routes only to healthy containers); on failure the
    new ones are stopped and removed and the old ones go on serving;
@@ -284,9 +284,36 @@ class Release:
             self.log(f"migration step {step}, with the new image, while the old version serves")
             code = self.compose.step("up", "--no-deps", "--force-recreate", "--exit-code-from", step, step)
             if code != 0:
+                code = self._step_exit_code(step, code)
+            if code != 0:
                 raise ReleaseFailed(
                     f"migration step {step} exited {code}; no container was replaced: the old version still serves"
                 )
+
+    def _step_exit_code(self, step: str, compose_code: int) -> int:
+        """The step container's own exit code, where `up` failed: the Compose CLI can fail by itself (seen:
+        Compose 2.40's event monitor crashing with a nil pointer on Podman's API after the step exited),
+        and then its code says nothing of the migration. The engine's `wait` waits for the container to
+        stop and prints its exit code; when it cannot, Compose's code stands."""
+        containers = self.compose.containers(step)
+        if len(containers) != 1:
+            return compose_code
+        command = [*self.options.engine, "wait", containers[0].id]
+        self.log(
+            f"compose exited {compose_code}: asking the engine for the step's own exit code: {shlex.join(command)}"
+        )
+        try:
+            result = subprocess.run(
+                command, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=None, check=False
+            )
+        except FileNotFoundError:
+            return compose_code
+        lines = result.stdout.split()
+        if result.returncode != 0 or len(lines) != 1 or not lines[0].isdigit():
+            return compose_code
+        if int(lines[0]) == 0:
+            self.log(f"migration step {step} exited 0 (the Compose CLI failed, not the step)")
+        return int(lines[0])
 
     def _start_new(self, plan: Plan, current: list[Container]) -> list[Container]:
         before = {container.id for container in current}

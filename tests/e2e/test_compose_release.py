@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import shlex
 import shutil
 import subprocess
 import sys
@@ -159,10 +160,10 @@ def render_release(stack: Stack, workdir: Path, image: str) -> Path:
     return directory
 
 
-def release(stack: Stack, directory: Path) -> subprocess.CompletedProcess[str]:
+def release(stack: Stack, directory: Path, compose: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = dict(stack.podman.env, DOCKER_HOST=stack.podman.docker_host)
     command = [sys.executable, "-m", "deploykit", "release", "compose", "--dir", str(directory)]
-    command += ["--compose", str(compose_binary()), "--engine", stack.podman.binary]
+    command += ["--compose", str(compose or compose_binary()), "--engine", stack.podman.binary]
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=RELEASE_TIMEOUT, check=False)
 
 
@@ -170,15 +171,18 @@ def running_ids(stack: Stack, service: str) -> set[str]:
     return {c["Id"] for c in service_containers(stack, service) if c["State"]["Running"]}
 
 
-def test_a_release_whose_migration_fails_exits_non_zero_and_the_old_version_still_answers(stack, tmp_path):
-    image = new_image(
+def broken_migration_image(stack: Stack, tmp_path: Path) -> str:
+    return new_image(
         stack.podman,
         tmp_path,
         "localhost/items-api:e2e-broken-migration",
         "COPY migrate.py /code/app/migrate.py\n",
         {"migrate.py": 'raise SystemExit("this migration fails")\n'},
     )
-    directory = render_release(stack, tmp_path, image)
+
+
+def test_a_release_whose_migration_fails_exits_non_zero_and_the_old_version_still_answers(stack, tmp_path):
+    directory = render_release(stack, tmp_path, broken_migration_image(stack, tmp_path))
     before = {service: running_ids(stack, service) for service in (stack.profile.app, "worker", "scheduler")}
 
     with health_timer(stack, 2):
@@ -223,3 +227,24 @@ def test_a_release_with_a_new_image_under_load_fails_no_request(stack, tmp_path)
     assert {c["Id"] for c in workers}.isdisjoint(old_worker)
     # The old app container is gone, not left stopped.
     assert not [c for c in service_containers(stack, stack.profile.app) if c["Id"] in old_app]
+
+
+def test_the_step_s_own_exit_code_counts_when_the_compose_cli_fails_by_itself(stack, tmp_path):
+    """Compose 2.40's event monitor has crashed on Podman's API (a nil pointer) after the step exited,
+    so `up --exit-code-from` exited 2 whatever the step did. The real Compose CLI runs every command
+    here; only its exit code after the step's `up` is replaced by 2, as in that crash."""
+    crashing = tmp_path / "compose-that-crashes-after-the-step"
+    crashing.write_text(
+        f'#!/bin/sh\n{shlex.quote(str(compose_binary()))} "$@"\ncode=$?\n'
+        'case " $* " in *" --exit-code-from "*) exit 2 ;; esac\nexit $code\n'
+    )
+    crashing.chmod(0o755)
+    directory = render_release(stack, tmp_path, broken_migration_image(stack, tmp_path))
+    before = running_ids(stack, stack.profile.app)
+
+    result = release(stack, directory, compose=crashing)
+
+    assert result.returncode == 1, result.stderr
+    # The step's own code (1), read from the engine, not the CLI's 2.
+    assert "release failed: migration step migrate exited 1" in result.stderr, result.stderr
+    assert running_ids(stack, stack.profile.app) == before

@@ -17,6 +17,8 @@ from deploykit.targets.runtime import check_runtime, check_volumes
 from deploykit.traefik import TRAEFIK_IDLE_SECONDS
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Collection
+
     from deploykit.errors import FieldPath
     from deploykit.report import Report
     from deploykit.spec.model import Profile
@@ -39,13 +41,12 @@ def check(profile: Profile, report: Report) -> None:
         if process.liveness_command is None:
             report.warn(("processes", process.name), NO_LIVENESS, code="process-no-liveness")
     options = profile.k8s
-    for field in ("processes", "cron"):
-        for name in getattr(profile, field):
-            if name in RESERVED_COMPONENTS:
-                report.error(
-                    (field, name),
-                    f"{name!r} labels {RESERVED_COMPONENTS[name]} (app.kubernetes.io/component); choose another name",
-                )
+    _refuse_background_names(
+        profile,
+        report,
+        RESERVED_COMPONENTS,
+        lambda name: f"{name!r} labels {RESERVED_COMPONENTS[name]} (app.kubernetes.io/component); choose another name",
+    )
     if options.namespace == "default":
         report.error(("k8s", "namespace"), "do not deploy into the 'default' namespace; name one")
     autoscaling = options.autoscaling
@@ -181,6 +182,22 @@ def _check_proxy_keep_alive(profile: Profile, report: Report) -> None:
     )
 
 
+def _refuse_background_names(
+    profile: Profile, report: Report, reserved: Collection[str], why: Callable[[str], str]
+) -> None:
+    """Refuse processes and scheduled jobs named like something deploykit names alike in the same pods."""
+    for field in ("processes", "cron"):
+        for name in getattr(profile, field):
+            if name in reserved:
+                report.error((field, name), why(name))
+
+
+def _names_a_waiter(name: str) -> str:
+    return (
+        f"{name!r} names an init container that waits for the release's Jobs (k8s.prestart: job); choose another name"
+    )
+
+
 def _check_release_gate(profile: Profile, report: Report) -> None:
     """The release gate of `k8s.prestart: job` (release.py): its settings, its container names, and its
     way to the API server through the NetworkPolicy."""
@@ -201,18 +218,9 @@ def _check_release_gate(profile: Profile, report: Report) -> None:
                 code="not-rendered",
             )
         return
-    for field in ("processes", "cron"):
-        for name in getattr(profile, field):
-            if name in RESERVED_CONTAINER_NAMES:
-                report.error(
-                    (field, name),
-                    f"{name!r} names an init container that waits for the release's Jobs (k8s.prestart: job); choose another name",
-                )
+    _refuse_background_names(profile, report, RESERVED_CONTAINER_NAMES, _names_a_waiter)
     if profile.app in RESERVED_CONTAINER_NAMES:
-        report.error(
-            ("app",),
-            f"{profile.app!r} names an init container that waits for the release's Jobs (k8s.prestart: job); choose another name",
-        )
+        report.error(("app",), _names_a_waiter(profile.app))
     if policy.enabled and policy.api_server is None:
         report.warn(
             ("k8s", "network_policy", "api_server"),

@@ -69,17 +69,38 @@ but has a risk worth a decision. It goes to stderr as
 
 
 def raised_by() -> dict[str, list[str]]:
-    """Code -> the targets whose sources raise it (`code="..."` in deploykit/targets/<target>/)."""
+    """Code -> the targets whose sources raise it: `code="..."` in deploykit/targets/<target>/, or in a
+    function of a shared module beside them (deploykit/targets/runtime.py) that the target's sources call."""
     from deploykit.targets import TARGETS
 
     root = Path(__file__).resolve().parent / "targets"
+    shared = _codes_by_function([source for source in sorted(root.glob("*.py")) if source.name != "__init__.py"])
     found: dict[str, list[str]] = {}
     for target in TARGETS:
         for source in sorted((root / target).rglob("*.py")):
-            for code in re.findall(r'code="([a-z0-9-]+)"', source.read_text(encoding="utf-8")):
+            text = source.read_text(encoding="utf-8")
+            codes = re.findall(r'code="([a-z0-9-]+)"', text)
+            codes += [
+                code for function, raised in shared.items() if re.search(rf"\b{function}\(", text) for code in raised
+            ]
+            for code in codes:
                 if target not in found.setdefault(code, []):
                     found[code].append(target)
     return found
+
+
+def _codes_by_function(sources: list[Path]) -> dict[str, list[str]]:
+    """The codes each top-level function of `sources` raises, by the function's name."""
+    import ast
+
+    codes: dict[str, list[str]] = {}
+    for source in sources:
+        text = source.read_text(encoding="utf-8")
+        for node in ast.parse(text).body:
+            if isinstance(node, ast.FunctionDef):
+                body = ast.get_source_segment(text, node) or ""
+                codes[node.name] = re.findall(r'code="([a-z0-9-]+)"', body)
+    return codes
 
 
 def warnings_markdown() -> str:

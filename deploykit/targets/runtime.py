@@ -1,10 +1,12 @@
-"""Rules about the image's runtime contract (user, root file system) that every runtime target shares."""
+"""Rules every runtime target shares: the image's runtime contract (user, root file system) and volumes."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from deploykit.report import Report
     from deploykit.spec.model import Profile
 
@@ -52,4 +54,18 @@ def check_volumes(profile: Profile, report: Report, platform: str, unit: str) ->
             f"{', '.join(others)} run in {unit}s of their own on {platform}, which do not mount the app's volumes "
             "(one node holds them)",
             code="volume-not-carried",
+        )
+
+
+def check_local_volumes(profile: Profile, report: Report, engine: str, field: str, own: Collection[str]) -> None:
+    """Volumes on one server (`engine`: Compose, Podman): named once, and sized by nobody.
+
+    `own` is the target's own volume list (`field`, e.g. compose.volumes), which may not repeat a name."""
+    for name in profile.volumes:
+        if name in own:
+            report.error(("volumes", name), f"{name!r} is also in {field}; declare it once, in volumes")
+        report.warn(
+            ("volumes", name, "size"),
+            f"{engine}'s local volumes have no size: {name} may grow until the server's disk is full",
+            code="volume-size-not-enforced",
         )

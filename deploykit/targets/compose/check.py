@@ -11,7 +11,7 @@ from deploykit.spec.names import is_local_host, public_names
 from deploykit.targets.compose import naming
 from deploykit.targets.compose.background import SCHEDULER, scheduler_kind
 from deploykit.targets.compose.workload import MAX_WORKERS, workers
-from deploykit.targets.runtime import check_runtime
+from deploykit.targets.runtime import check_local_volumes, check_runtime
 
 if TYPE_CHECKING:
     from deploykit.errors import FieldPath
@@ -168,14 +168,7 @@ def _check_volumes(profile: Profile, report: Report) -> None:
         (("compose", "volumes", name), name, path) for name, path in profile.compose.volumes.items()
     ]
     mounts += [(("volumes", name), name, volume.path) for name, volume in profile.volumes.items()]
-    for name in profile.volumes:
-        if name in profile.compose.volumes:
-            report.error(("volumes", name), f"{name!r} is also in compose.volumes; declare it once, in volumes")
-        report.warn(
-            ("volumes", name, "size"),
-            f"Compose's local volumes have no size: {name} may grow until the server's disk is full",
-            code="volume-size-not-enforced",
-        )
+    check_local_volumes(profile, report, "Compose", "compose.volumes", profile.compose.volumes)
     for where, name, path in mounts:
         if name == naming.ACME_VOLUME:
             report.error(where, f"{name!r} is the volume Traefik keeps its certificates in; choose another name")

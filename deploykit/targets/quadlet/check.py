@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from deploykit import traefik
 from deploykit.spec.names import IMAGE_REFERENCE, is_local_host, public_names
 from deploykit.targets.quadlet import build
-from deploykit.targets.runtime import check_runtime
+from deploykit.targets.runtime import check_local_volumes, check_runtime
 
 if TYPE_CHECKING:
     from deploykit.errors import FieldPath
@@ -36,14 +36,7 @@ def check(profile: Profile, report: Report) -> None:
             "the Quadlet target runs the app as one container per replica behind Traefik and does not publish the "
             "app's port itself yet; leave quadlet out of this environment's targets, or route it through proxy.host",
         )
-    for name in profile.volumes:
-        if name in profile.quadlet.volumes:
-            report.error(("volumes", name), f"{name!r} is also in quadlet.volumes; declare it once, in volumes")
-        report.warn(
-            ("volumes", name, "size"),
-            f"Podman's local volumes have no size: {name} may grow until the server's disk is full",
-            code="volume-size-not-enforced",
-        )
+    check_local_volumes(profile, report, "Podman", "quadlet.volumes", profile.quadlet.volumes)
     if profile.compose.volumes and not profile.quadlet.volumes:
         report.warn(
             ("compose", "volumes"),

@@ -9,6 +9,7 @@ from deploykit.targets.compose import naming, release, secrets
 from deploykit.targets.compose.escaping import literal
 from deploykit.targets.compose.hardening import hardening, limits
 from deploykit.targets.compose.meta import metadata
+from deploykit.targets.python_probe import http_fetch, tcp_probe
 
 if TYPE_CHECKING:
     from deploykit.spec.model import PrestartStep, Profile
@@ -103,23 +104,11 @@ def healthcheck(profile: Profile) -> dict:
     if not profile.web_server.forks_workers:
         return {"disable": True}
     if health.check == "tcp":
-        # A TCP connection to the app's port; no white space (see below).
-        probe = f"__import__('socket').create_connection(('127.0.0.1',{profile.port}),{health.timeout_seconds}).close()"
+        probe = tcp_probe(profile.port, health.timeout_seconds)
         return {"test": ["CMD", "python", "-c", literal(probe)], **timing}
-    url = f"http://127.0.0.1:{profile.port}{health.readiness}"
-    # No white space in any argument: Podman's Docker-compatible API (Debian 12's 4.3 and later
-    # releases until containers/podman#26519 was fixed) joins the test with spaces and splits it
-    # again, so `docker compose` on Podman would run `python -c import` and the app would never
-    # become healthy. The URL holds none either: HTTP paths are checked to have no white space.
-    # Hence __import__: `import x` needs a space.
-    # The public host as Host (urllib sends 127.0.0.1:PORT otherwise, which Django's ALLOWED_HOSTS
-    # refuses with a 400); a Request object carries the header.
-    request = repr(url)
-    if profile.probe_host is not None:
-        request = f"__import__('urllib.request').request.Request({url!r},headers={{'Host':{profile.probe_host!r}}})"
     # It fails first while the drain file exists: `deploykit release compose` drains a container
     # that way before it stops it (release.py).
-    fetch = f"__import__('urllib.request').request.urlopen({request},timeout={health.timeout_seconds})"
+    fetch = http_fetch(profile.port, health.readiness, profile.probe_host, health.timeout_seconds)
     probe = release.drain_probe().replace("else(None)", f"else({fetch})")
     return {"test": ["CMD", "python", "-c", literal(probe)], **timing}
 

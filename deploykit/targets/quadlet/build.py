@@ -18,6 +18,7 @@ from deploykit.spec.names import IMAGE_REFERENCE
 from deploykit.spec.quantities import MEBIBYTE, compose_cpus, compose_memory
 from deploykit.systemd.calendar import on_calendar
 from deploykit.systemd.units import Unit, specifiers, word, words
+from deploykit.targets.python_probe import http_fetch, tcp_probe
 from deploykit.targets.quadlet.versions import supports
 
 if TYPE_CHECKING:
@@ -226,15 +227,9 @@ def health_command(profile: Profile) -> list[str] | None:
     if not profile.web_server.forks_workers:
         return None
     if health.check == "tcp":
-        probe = f"__import__('socket').create_connection(('127.0.0.1',{profile.port}),{health.timeout_seconds}).close()"
-        return ["python", "-c", probe]
-    url = f"http://127.0.0.1:{profile.port}{health.readiness}"
+        return ["python", "-c", tcp_probe(profile.port, health.timeout_seconds)]
     # The public host as Host, as every target's probe sends it (a host-checking app refuses 127.0.0.1).
-    request = repr(url)
-    if profile.probe_host is not None:
-        request = f"__import__('urllib.request').request.Request({url!r},headers={{'Host':{profile.probe_host!r}}})"
-    probe = f"__import__('urllib.request').request.urlopen({request},timeout={health.timeout_seconds})"
-    return ["python", "-c", probe]
+    return ["python", "-c", http_fetch(profile.port, health.readiness, profile.probe_host, health.timeout_seconds)]
 
 
 def health_cmd(command: list[str]) -> str:

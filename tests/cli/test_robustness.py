@@ -46,9 +46,14 @@ class _InterruptedImport:
 def test_ctrl_c_while_a_command_loads_is_one_line_and_130(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, module: str, args: tuple[str, ...]
 ):
+    import importlib
     import sys
 
     monkeypatch.delitem(sys.modules, module, raising=False)
+    # `from package import name` takes a submodule already set on its package without importing it again:
+    # without this the test passed or failed by whether an earlier test had loaded the command.
+    package, _, name = module.rpartition(".")
+    monkeypatch.delattr(importlib.import_module(package), name, raising=False)
     monkeypatch.setattr(sys, "meta_path", [_InterruptedImport(module), *sys.meta_path])
     result = run_cli(*args, cwd=tmp_path)
     assert (result.returncode, result.stdout, result.stderr) == (130, "", "interrupted\n")

@@ -110,19 +110,20 @@ def check_memory(value: str) -> str:
 
 
 def check_tmp_size(value: str) -> str:
+    return _check_memory_sized(value, "tmp_size")
+
+
+def check_volume_size(value: str) -> str:
+    return _check_memory_sized(value, "a volume's size")
+
+
+def _check_memory_sized(value: str, subject: str) -> str:
+    """A size written and bounded as memory is, with `subject` named in the error."""
     try:
         parse_memory(value)
     except ValueError as exc:
         # parse_memory speaks of memory per process; the range is the same, the subject is not.
-        raise ValueError(str(exc).replace("memory per process", "tmp_size")) from None
-    return value
-
-
-def check_volume_size(value: str) -> str:
-    try:
-        parse_memory(value)
-    except ValueError as exc:
-        raise ValueError(str(exc).replace("memory per process", "a volume's size")) from None
+        raise ValueError(str(exc).replace("memory per process", subject)) from None
     return value
 
 

@@ -106,6 +106,13 @@ def test_unknown_fields_suggest_the_closest_name(fields, expected):
             {"proxy": {"host": "a.example.com", "tls": "acme", "email": "ops"}},
             "proxy.email: 'ops' has an invalid format",
         ),
+        # Sizes share memory's notation and range; the error names what was sized.
+        ({"memory": "2Ti"}, "memory: '2Ti' is out of range; memory per process must be between 10Mi and 1Ti"),
+        ({"tmp_size": "2Ti"}, "tmp_size: '2Ti' is out of range; tmp_size must be between 10Mi and 1Ti"),
+        (
+            {"volumes": {"data": {"path": "/data", "size": "1Mi"}}},
+            "volumes.data.size: '1Mi' is out of range; a volume's size must be between 10Mi and 1Ti",
+        ),
     ],
 )
 def test_type_and_range_messages(fields, expected):

@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 from helpers import REPO, render_data
 from ruamel.yaml import YAML
-from tooling import compose_binary, hcl_reader, missing
+from tooling import compose_config, hcl_reader, missing
 
 from deploykit.output import HEADER, with_header
 from deploykit.targets.nomad.interpolation import RUNTIME_REFERENCE
@@ -187,13 +187,7 @@ def _compose(slots: Slots, directory: Path) -> ReadBack:
     for file in rendering.files:
         (directory / file.path).parent.mkdir(parents=True, exist_ok=True)
         (directory / file.path).write_text(with_header(file), encoding="utf-8")
-    result = subprocess.run(
-        [str(compose_binary()), "-f", str(directory / "compose.yaml"), "config", "--format", "json"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={"PATH": "/usr/bin:/bin"},
-    )
+    result = compose_config(directory / "compose.yaml", "--format", "json")
     assert result.returncode == 0, result.stderr
     assert "is not set" not in result.stderr, result.stderr  # nothing was interpolated
     project = json.loads(result.stdout)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -111,3 +114,31 @@ def quadlet_binary() -> Path:
     if not os.access(binary, os.X_OK):
         missing(f"{binary} not found: run scripts/setup-machine.sh (it extracts Debian 13's podman package there)")
     return binary
+
+
+def compose_config(
+    compose_file: Path, *arguments: str, profiles: Sequence[str] = (), more_files: Sequence[str] = ()
+) -> subprocess.CompletedProcess[str]:
+    """The real `docker-compose [--profile P] -f FILE [-f MORE] config ARGS`, run in FILE's directory,
+    offline and without a .env or shell variables to interpolate. `more_files` are merged over FILE."""
+    command = [str(compose_binary())]
+    for profile in profiles:
+        command += ["--profile", profile]
+    for file in (str(compose_file), *more_files):
+        command += ["-f", file]
+    return subprocess.run(
+        [*command, "config", *arguments],
+        cwd=compose_file.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+
+
+def resolved(compose_file: Path, *, profiles: Sequence[str] = (), more_files: Sequence[str] = ()) -> dict:
+    """The project as the real Compose CLI resolves it (after interpolation), which must accept it:
+    `config --format json`."""
+    result = compose_config(compose_file, "--format", "json", profiles=profiles, more_files=more_files)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 from helpers import REPO, render_data
 from ruamel.yaml import YAML
-from tooling import compose_binary
 
 from deploykit import pipeline
 from deploykit.output import write_directory
@@ -113,25 +110,6 @@ def write(rendering: Rendering, directory: Path) -> Path:
     """Write the files as `-o` does (header line included); returns compose.yaml's path."""
     write_directory(directory, rendering.files)
     return directory / compose.COMPOSE_FILE
-
-
-def compose_config(compose_file: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    """`docker-compose -f FILE config ARGS`, offline, without a .env or shell variables to interpolate."""
-    return subprocess.run(
-        [str(compose_binary()), "-f", str(compose_file), "config", *arguments],
-        cwd=compose_file.parent,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={"PATH": "/usr/bin:/bin"},
-    )
-
-
-def resolved(compose_file: Path) -> dict:
-    """The project as Compose resolves it (after interpolation): `config --format json`."""
-    result = compose_config(compose_file, "--format", "json")
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
 
 
 def container_value(text: str) -> str:

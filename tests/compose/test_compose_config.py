@@ -8,20 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from compose_support import (
-    GOLDEN_FILES,
-    PROVIDED_TLS,
-    TWO_STEPS,
-    VARIANTS,
-    compose_config,
-    container_value,
-    profile_of,
-    render,
-    resolved,
-    write,
-)
+from compose_support import GOLDEN_FILES, PROVIDED_TLS, TWO_STEPS, VARIANTS, container_value, profile_of, render, write
 from helpers import REPO
-from tooling import compose_binary
+from tooling import compose_binary, compose_config, resolved
 
 
 @pytest.mark.parametrize("compose_file", GOLDEN_FILES, ids=[path.parent.parent.name for path in GOLDEN_FILES])

@@ -8,9 +8,10 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from compose_support import BASE, container_value, render, resolved, write
+from compose_support import BASE, container_value, render, write
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from tooling import resolved
 
 from deploykit.errors import DeployKitError
 from deploykit.yamldump import dump

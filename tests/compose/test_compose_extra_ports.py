@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from compose_support import profile_of, render, resolved, write
+from compose_support import profile_of, render, write
+from tooling import resolved
 
 
 def test_extra_ports_are_exposed_not_published(tmp_path):

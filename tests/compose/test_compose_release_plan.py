@@ -8,9 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from compose_support import TWO_STEPS, compose_config, profile_of, render, resolved, write
+from compose_support import TWO_STEPS, profile_of, render, write
 from helpers import run_cli
-from tooling import compose_binary
+from tooling import compose_binary, compose_config, resolved
 
 from deploykit.commands.release import compose_command, engine_command, read_plan
 from deploykit.errors import DeployKitError

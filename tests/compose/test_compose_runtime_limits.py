@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from compose_support import GOLDEN_FILES, VARIANTS, profile_of, render, resolved, write
+from compose_support import GOLDEN_FILES, VARIANTS, profile_of, render, write
+from tooling import resolved
 
 from deploykit.spec.quantities import parse_memory
 

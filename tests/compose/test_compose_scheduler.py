@@ -12,12 +12,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from compose_support import compose_config, profile_of, render, resolved, write
+from compose_support import profile_of, render, write
 from helpers import run_cli
 from quadlet.test_quadlet_calendar import cron_runs, systemd_elapses
 from quadlet_support import systemd_words
 from ruamel.yaml import YAML
-from tooling import compose_binary, require_tool
+from tooling import compose_config, require_tool, resolved
 
 from deploykit.yamldump import dump
 
@@ -89,16 +89,7 @@ def test_each_job_is_a_service_that_up_never_starts_and_run_does(tmp_path: Path)
     # `run report` activates its profile; the job's own image, limits and the app's hardening.
     project = resolved(compose_file)
     assert "report" not in project["services"]
-    with_jobs = subprocess.run(
-        [str(compose_binary()), "--profile", "cron", "-f", str(compose_file), "config", "--format", "json"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={"PATH": "/usr/bin:/bin"},
-    )
-    assert with_jobs.returncode == 0, with_jobs.stderr
-    services = YAML(typ="safe", pure=True).load(with_jobs.stdout)["services"]
+    services = resolved(compose_file, profiles=["cron"])["services"]
     cleanup, report = services["cleanup"], services["report"]
     assert cleanup["image"] == "registry.example.com/acme/tools:2.0"
     assert cleanup["deploy"]["resources"]["limits"]["memory"] == str(64 * 2**20)

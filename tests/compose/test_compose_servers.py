@@ -3,7 +3,8 @@ server that forks none; checked with the real Compose CLI's resolved project."""
 
 from __future__ import annotations
 
-from compose_support import profile_of, render, resolved, write
+from compose_support import profile_of, render, write
+from tooling import resolved
 
 MEBIBYTE = 2**20
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from compose_support import TWO_STEPS, profile_of, render, resolved, write
+from compose_support import TWO_STEPS, profile_of, render, write
+from tooling import resolved
 
 from deploykit.errors import DeployKitError
 

@@ -3,14 +3,12 @@ compose` run there, and the rendered Compose project as the real Compose CLI res
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from helpers import CliResult, run_cli
-from tooling import compose_binary
+from tooling import resolved
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 NO_CLI_NOTE = "note: no Compose CLI found"
@@ -53,27 +51,9 @@ def import_fixture(name: str, parent: Path, *arguments: str, env: dict[str, str]
     return Imported(directory, result)
 
 
-def compose_config(compose_file: Path, *more: str) -> dict:
-    """The real Compose CLI's `config --format json` of a compose file (and `more` files merged over it,
-    relative to its directory); the CLI must accept them."""
-    files = [str(compose_file)]
-    for name in more:
-        files += ["-f", name]
-    result = subprocess.run(
-        [str(compose_binary()), "-f", *files, "config", "--format", "json"],
-        cwd=compose_file.parent,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={"PATH": "/usr/bin:/bin"},
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
-
-
 def rendered_compose(imported: Imported, environment: str = "prod") -> dict:
     """The imported environment rendered for Compose (`render compose -o`), resolved by the real Compose CLI."""
     out = imported.directory / "rendered"
     result = run_cli("render", "compose", "--env", environment, "-o", str(out), cwd=imported.directory)
     assert result.returncode == 0, result.stderr
-    return compose_config(out / "compose.yaml")
+    return resolved(out / "compose.yaml")

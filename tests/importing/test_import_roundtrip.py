@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 from helpers import run_cli
-from import_support import FIXTURES, NO_CLI_NOTE, compose_config, import_fixture, rendered_compose
+from import_support import FIXTURES, NO_CLI_NOTE, import_fixture, rendered_compose
+from tooling import resolved
 
 MIB = 2**20
 
@@ -139,7 +140,7 @@ def _original(case: Expected) -> dict:
     files = [argument for argument in case.arguments if argument != "-f"] or [
         next(name for name in ("compose.yaml", "docker-compose.yml") if (FIXTURES / case.fixture / name).exists())
     ]
-    return compose_config(FIXTURES / case.fixture / files[0], *files[1:])["services"][case.service]
+    return resolved(FIXTURES / case.fixture / files[0], more_files=files[1:])["services"][case.service]
 
 
 def _pairs(argv: list[str]) -> dict[str, str]:

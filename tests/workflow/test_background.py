@@ -11,7 +11,7 @@ from pathlib import Path
 import kubernetes_validate
 import pytest
 from helpers import render_data, run_cli
-from tooling import compose_binary, missing
+from tooling import missing, resolved
 
 from deploykit.errors import DeployKitError
 from deploykit.targets.nomad.job import PRESTART_RUNNER
@@ -108,16 +108,7 @@ def _compose(tmp_path: Path, data: dict) -> dict:
     rendering = render_data(data, "compose").rendering
     for file in rendering.files:
         (tmp_path / file.path).write_text(file.content)
-    result = subprocess.run(
-        [str(compose_binary()), "-f", str(tmp_path / "compose.yaml"), "config", "--format", "json"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={"PATH": "/usr/bin:/bin"},
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    return resolved(tmp_path / "compose.yaml")
 
 
 def test_compose_runs_processes_and_one_scheduler_that_the_real_cli_accepts(tmp_path: Path):

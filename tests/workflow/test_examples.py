@@ -3,13 +3,11 @@ the real Compose CLI accepts: the examples cannot drift from the code."""
 
 from __future__ import annotations
 
-import json
-import subprocess
 from pathlib import Path
 
 import pytest
 from helpers import REPO, run_cli
-from tooling import compose_binary
+from tooling import resolved
 
 EXAMPLE_PROFILES = sorted((REPO / "examples").glob("*/profiles/*.yaml"))
 
@@ -23,16 +21,7 @@ def test_example_profile_is_valid_for_every_target(profile: Path):
 def test_the_shop_example_runs_gunicorn_workers_that_compose_accepts(tmp_path: Path):
     result = run_cli("render", "compose", "-p", str(REPO / "examples/shop/profiles/prod.yaml"), "-o", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    resolved = subprocess.run(
-        [str(compose_binary()), "-f", str(tmp_path / "compose.yaml"), "config", "--format", "json"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={"PATH": "/usr/bin:/bin"},
-    )
-    assert resolved.returncode == 0, resolved.stderr
-    shop = json.loads(resolved.stdout)["services"]["shop"]
+    shop = resolved(tmp_path / "compose.yaml")["services"]["shop"]
     assert shop["command"][:4] == ["gunicorn", "-k", "uvicorn_worker.UvicornWorker", "shop.asgi:application"]
     assert shop["command"][shop["command"].index("--workers") + 1] == "3"
     # 3 workers of 192 MiB and gunicorn's arbiter.
